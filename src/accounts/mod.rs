@@ -1,0 +1,112 @@
+//! Accounts: sign-up, sign-in, sessions, API tokens, roles and profiles.
+
+mod api;
+mod domain;
+mod pages;
+pub mod password;
+pub mod provinces;
+mod rate_limit;
+pub mod session;
+
+use axum::Router;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::store::{NewUser, Store, StoreError};
+pub use domain::{DisplayName, Email, Password};
+pub use session::{Viewer, RequireUser};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Member,
+    Moderator,
+    Ministry,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Ministry => "ministry",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Moderators and admins may edit and delete what others wrote.
+    pub fn can_moderate(self) -> bool {
+        matches!(self, Role::Moderator | Role::Admin)
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "member" => Ok(Role::Member),
+            "moderator" => Ok(Role::Moderator),
+            "ministry" => Ok(Role::Ministry),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!("unknown role {other:?} (member, moderator, ministry or admin)")),
+        }
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    pages::router().merge(session::router())
+}
+
+pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    api::router()
+}
+
+/// Creates an account with a password; the email must be free in any letter case.
+pub async fn register(
+    store: &Store,
+    email: &Email,
+    name: &DisplayName,
+    password: &Password,
+    role: Role,
+) -> AppResult<i64> {
+    let hash = password::hash(password)?;
+    let new_user = NewUser { email: email.as_str(), password_hash: Some(&hash), display_name: name.as_str(), role };
+    store.create_user(&new_user).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::Conflict(crate::error::Msg::new("error.email_taken")),
+        other => other.into(),
+    })
+}
+
+/// Checks an email and password, counting failures against the sign-in rate limit.
+/// Unknown email and wrong password get the same answer, in the same time.
+pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: std::net::IpAddr) -> AppResult<crate::store::User> {
+    let email = crate::text::clean_line(email);
+    rate_limit::check(state, &email, ip).await?;
+    let found = match state.store().user_for_login(&email).await {
+        Ok(found) => Some(found),
+        Err(StoreError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let stored_hash = found.as_ref().and_then(|(_, h)| h.clone());
+    let hash = stored_hash.as_deref().unwrap_or_else(|| password::decoy_hash());
+    let password_ok = password::verify(password, hash) && stored_hash.is_some();
+    match found {
+        Some((user, _)) if password_ok => {
+            rate_limit::clear(state, &email).await?;
+            Ok(user)
+        }
+        _ => {
+            rate_limit::record_failure(state, &email, ip).await?;
+            Err(AppError::Rejected(axum::http::StatusCode::UNAUTHORIZED, crate::error::Msg::new("error.login_failed")))
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Sign-up, sign-in, profile pages.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::provinces::{self, Province};
+use super::{DisplayName, Email, Password, RequireUser, Role, session};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, Msg};
+use crate::forum::Localized;
+use crate::store::{ProfileUpdate, TopicRow, User};
+use crate::text;
+use crate::web::{CsrfForm, Page, refill, safe_next};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(signup_form).post(signup))
+        .route("/login", get(login_form).post(login))
+        .route("/u/{id}", get(profile))
+        .route("/settings/profile", get(settings_form).post(save_settings))
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    page: Page,
+    error: Option<String>,
+    email: String,
+    name: String,
+    next: String,
+}
+
+async fn signup_form(page: Page, Query(q): Query<NextQuery>) -> SignupPage {
+    SignupPage { page, error: None, email: String::new(), name: String::new(), next: safe_next(q.next.as_deref()) }
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn signup(State(state): State<AppState>, page: Page, jar: CookieJar, CsrfForm(form): CsrfForm<SignupForm>) -> AppResult<Response> {
+    let next = safe_next(form.next.as_deref());
+    match create_account(&state, &form).await {
+        Ok(user_id) => {
+            let cookie = session::start(&state, user_id).await?;
+            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+        }
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            refill(err, SignupPage { page, error, email: form.email, name: form.name, next })
+        }
+    }
+}
+
+async fn create_account(state: &AppState, form: &SignupForm) -> AppResult<i64> {
+    let email = Email::parse(&form.email)?;
+    let name = DisplayName::parse(&form.name)?;
+    let password = Password::parse(&form.password)?;
+    super::register(state.store(), &email, &name, &password, Role::Member).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: Page,
+    error: Option<String>,
+    email: String,
+    next: String,
+}
+
+async fn login_form(page: Page, Query(q): Query<NextQuery>) -> LoginPage {
+    LoginPage { page, error: None, email: String::new(), next: safe_next(q.next.as_deref()) }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    page: Page,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<Response> {
+    let next = safe_next(form.next.as_deref());
+    match super::authenticate(&state, &form.email, &form.password, addr.ip()).await {
+        Ok(user) => {
+            let cookie = session::start(&state, user.id).await?;
+            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+        }
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            refill(err, LoginPage { page, error, email: form.email, next })
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    page: Page,
+    user: User,
+    province: Option<&'static Province>,
+    topics: Vec<TopicRow>,
+}
+
+impl ProfilePage {
+    fn role_key(&self) -> &'static str {
+        match self.user.role {
+            Role::Member => "role.member",
+            Role::Moderator => "role.moderator",
+            Role::Ministry => "role.ministry",
+            Role::Admin => "role.admin",
+        }
+    }
+}
+
+async fn profile(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> AppResult<ProfilePage> {
+    let user = state.store().user_by_id(id).await?;
+    let topics = state.store().topics_by_author(id, 20).await?;
+    let province = user.province_code.as_deref().and_then(provinces::by_code);
+    Ok(ProfilePage { page, user, province, topics })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    page: Page,
+    error: Option<String>,
+    saved: bool,
+    form: SettingsForm,
+    provinces: &'static [Province],
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct SettingsForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    job_title: String,
+    #[serde(default)]
+    hospital: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    province: String,
+}
+
+#[derive(Deserialize, Default)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn settings_form(page: Page, RequireUser(user): RequireUser, Query(q): Query<SavedQuery>) -> SettingsPage {
+    let form = SettingsForm {
+        display_name: user.display_name,
+        job_title: user.job_title,
+        hospital: user.hospital,
+        department: user.department,
+        province: user.province_code.unwrap_or_default(),
+    };
+    SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all() }
+}
+
+const PROFILE_FIELD_MAX: usize = 120;
+
+async fn save_settings(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> AppResult<Response> {
+    match update_profile(&state, user.id, &form).await {
+        Ok(()) => Ok(Redirect::to("/settings/profile?saved=1").into_response()),
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            refill(err, SettingsPage { page, error, saved: false, form, provinces: provinces::all() })
+        }
+    }
+}
+
+async fn update_profile(state: &AppState, user_id: i64, form: &SettingsForm) -> AppResult<()> {
+    let name = DisplayName::parse(&form.display_name)?;
+    let field = |value: &str| -> AppResult<String> {
+        let v = text::clean_line(value);
+        if text::char_len(&v) > PROFILE_FIELD_MAX {
+            return Err(AppError::BadRequest(Msg::new("error.field_too_long").arg("max", PROFILE_FIELD_MAX)));
+        }
+        Ok(v)
+    };
+    let (job_title, hospital, department) = (field(&form.job_title)?, field(&form.hospital)?, field(&form.department)?);
+    let province = match form.province.trim() {
+        "" => None,
+        typed => Some(provinces::resolve(typed).ok_or_else(|| AppError::bad("error.province_unknown"))?.code),
+    };
+    let update = ProfileUpdate {
+        display_name: name.as_str(),
+        job_title: &job_title,
+        hospital: &hospital,
+        department: &department,
+        province_code: province,
+    };
+    state.store().update_profile(user_id, &update).await?;
+    Ok(())
+}

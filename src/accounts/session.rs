@@ -1,0 +1,135 @@
+//! Who is asking: a browser session (cookie) for pages, a bearer token for the API.
+//! Only hashes of session and API tokens are stored, so a database leak does not sign anyone in.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use base64::Engine;
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::store::{StoreError, User};
+use crate::web::CsrfForm;
+
+pub const COOKIE: &str = "gp_session";
+
+#[derive(Debug, Clone, Default)]
+pub enum Viewer {
+    #[default]
+    Anonymous,
+    /// A session cookie was sent but its session is over.
+    Expired,
+    SignedIn(User),
+}
+
+impl Viewer {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Viewer::SignedIn(user) => Some(user),
+            _ => None,
+        }
+    }
+}
+
+/// 32 random bytes, URL-safe base64.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Middleware: finds out who is asking, once per request. Pages use the session cookie; the API
+/// uses `Authorization: Bearer <token>` only, so a cookie can never act on the API cross-site.
+pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let viewer = if crate::is_api_path(req.uri().path()) {
+        match bearer_token(&req) {
+            None => Viewer::Anonymous,
+            Some(token) => lookup(state.store().api_token_user(&token_hash(&token)).await),
+        }
+    } else {
+        match CookieJar::from_headers(req.headers()).get(COOKIE) {
+            None => Viewer::Anonymous,
+            Some(cookie) => lookup(state.store().session_user(&token_hash(cookie.value())).await),
+        }
+    };
+    req.extensions_mut().insert(viewer);
+    next.run(req).await
+}
+
+fn bearer_token(req: &Request) -> Option<String> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    Some(value.strip_prefix("Bearer ")?.trim().to_string())
+}
+
+fn lookup(found: Result<User, StoreError>) -> Viewer {
+    match found {
+        Ok(user) => Viewer::SignedIn(user),
+        Err(StoreError::NotFound) => Viewer::Expired,
+        Err(err) => {
+            tracing::error!(error = %err, "session lookup failed");
+            Viewer::Anonymous
+        }
+    }
+}
+
+/// Starts a session for `user_id` and returns the cookie to set.
+pub async fn start(state: &AppState, user_id: i64) -> AppResult<Cookie<'static>> {
+    let token = random_token();
+    let days = state.config().session_days;
+    let expires = Utc::now() + Duration::days(days);
+    state.store().create_session(&token_hash(&token), user_id, expires).await?;
+    Ok(Cookie::build((COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(state.config().secure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(time_days(days))
+        .build())
+}
+
+fn time_days(days: i64) -> cookie::time::Duration {
+    cookie::time::Duration::days(days)
+}
+
+/// A handler argument that only exists for a signed-in user; otherwise the request is refused
+/// with "sign in first" (a redirect to the sign-in page for pages).
+pub struct RequireUser(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        match parts.extensions.get::<Viewer>() {
+            Some(Viewer::SignedIn(user)) => Ok(RequireUser(user.clone())),
+            _ => Err(AppError::LoginRequired),
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Empty {}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar, CsrfForm(_): CsrfForm<Empty>) -> AppResult<Response> {
+    if let Some(cookie) = jar.get(COOKIE) {
+        state.store().delete_session(&token_hash(cookie.value())).await?;
+    }
+    let jar = jar.remove(Cookie::build(COOKIE).path("/"));
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/logout", post(logout))
+}

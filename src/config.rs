@@ -1,0 +1,163 @@
+//! Configuration: code defaults, then a TOML file (`--config FILE` / `GP_CONFIG`), then `GP_*`
+//! environment variables (and `DATABASE_URL`), then command-line flags. Every key is listed in
+//! the README. Secrets never appear in `Debug` output.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the web server listens on.
+    pub bind: SocketAddr,
+    /// Folder for the SQLite database and other local files.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; empty means SQLite at `<data_dir>/goodpractice.db`.
+    pub database_url: String,
+    /// Load the demo users and posts on start when the forum has no topics yet.
+    pub demo: bool,
+    /// Mark cookies `Secure` (set when the site is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Log as JSON lines instead of text.
+    pub log_json: bool,
+    /// How long a sign-in lasts, in days.
+    pub session_days: i64,
+    /// Posts (topics and replies) one member may publish per minute.
+    pub posts_per_minute: i64,
+    /// Failed sign-ins allowed per email, and per client address, within 15 minutes.
+    pub login_failures_allowed: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            demo: true,
+            secure_cookies: false,
+            log_json: false,
+            session_days: 30,
+            posts_per_minute: 5,
+            login_failures_allowed: 5,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database_kind())
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(|key| std::env::var(key).ok())?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    /// Applies `GP_*` variables (and `DATABASE_URL`) read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = var("GP_BIND") {
+            self.bind = v.parse().with_context(|| format!("GP_BIND is not an address: {v}"))?;
+        }
+        if let Some(v) = var("GP_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("DATABASE_URL").or_else(|| var("GP_DATABASE_URL")) {
+            self.database_url = v;
+        }
+        set_bool(&mut self.demo, "GP_DEMO", &var)?;
+        set_bool(&mut self.secure_cookies, "GP_SECURE_COOKIES", &var)?;
+        set_bool(&mut self.log_json, "GP_LOG_JSON", &var)?;
+        set_int(&mut self.session_days, "GP_SESSION_DAYS", &var)?;
+        set_int(&mut self.posts_per_minute, "GP_POSTS_PER_MINUTE", &var)?;
+        set_int(&mut self.login_failures_allowed, "GP_LOGIN_FAILURES_ALLOWED", &var)?;
+        Ok(())
+    }
+
+    /// The database URL actually used: the configured one, or SQLite under the data dir.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("goodpractice.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// "postgres" or "sqlite", for logs (the URL itself may hold a password).
+    pub fn database_kind(&self) -> &'static str {
+        if self.effective_database_url().starts_with("postgres") { "postgres" } else { "sqlite" }
+    }
+}
+
+fn set_bool(field: &mut bool, key: &str, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+    if let Some(v) = var(key) {
+        *field = match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => anyhow::bail!("{key} must be true or false, not {v:?}"),
+        };
+    }
+    Ok(())
+}
+
+fn set_int(field: &mut i64, key: &str, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+    if let Some(v) = var(key) {
+        *field = v.parse().with_context(|| format!("{key} must be a whole number, not {v:?}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let mut config: Config = toml::from_str("bind = \"0.0.0.0:9000\"\ndemo = false").unwrap();
+        config.apply_env(env(&[("GP_BIND", "127.0.0.1:7000")])).unwrap();
+        assert_eq!(config.bind.port(), 7000);
+        assert!(!config.demo);
+        assert_eq!(config.session_days, 30);
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let mut config = Config::default();
+        let err = config.apply_env(env(&[("GP_DEMO", "maybe")])).unwrap_err();
+        assert!(err.to_string().contains("GP_DEMO"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let mut config = Config::default();
+        config.database_url = "postgres://gp:secret@127.0.0.1/gp".into();
+        assert!(!format!("{config:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,138 @@
+//! Parsed forum values: titles, bodies, summaries and tags within their limits, stored as NFC.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{AppError, Msg};
+use crate::text;
+
+fn bounded(input: &str, one_line: bool, min: usize, max: usize, key: &'static str) -> Result<String, AppError> {
+    let value = if one_line { text::clean_line(input) } else { text::clean(input) };
+    let len = text::char_len(&value);
+    if (min..=max).contains(&len) {
+        Ok(value)
+    } else {
+        Err(AppError::BadRequest(Msg::new(key).arg("min", min).arg("max", max).arg("len", len)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Title(String);
+
+impl Title {
+    pub const MIN: usize = 5;
+    pub const MAX: usize = 200;
+
+    pub fn parse(input: &str) -> Result<Self, AppError> {
+        bounded(input, true, Self::MIN, Self::MAX, "error.title_length").map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A post body in Markdown.
+#[derive(Debug, Clone)]
+pub struct Body(String);
+
+impl Body {
+    pub const MIN: usize = 2;
+    pub const MAX: usize = 40_000;
+
+    pub fn parse(input: &str) -> Result<Self, AppError> {
+        bounded(input, false, Self::MIN, Self::MAX, "error.body_length").map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The short summary a good practice leads with.
+#[derive(Debug, Clone)]
+pub struct Summary(String);
+
+impl Summary {
+    pub const MIN: usize = 10;
+    pub const MAX: usize = 500;
+
+    pub fn parse(input: &str) -> Result<Self, AppError> {
+        bounded(input, false, Self::MIN, Self::MAX, "error.summary_length").map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Up to five tags, each turned into a lowercase ASCII slug ("Thuốc nguy cơ cao" → "thuoc-nguy-co-cao").
+#[derive(Debug, Clone, Default)]
+pub struct Tags(Vec<String>);
+
+impl Tags {
+    pub const MAX_COUNT: usize = 5;
+    pub const MAX_LEN: usize = 40;
+
+    pub fn parse<S: AsRef<str>>(inputs: &[S]) -> Result<Self, AppError> {
+        let mut tags: Vec<String> = Vec::new();
+        for input in inputs {
+            let tag = slugify(input.as_ref());
+            if tag.is_empty() {
+                continue;
+            }
+            if tag.len() > Self::MAX_LEN {
+                return Err(AppError::BadRequest(Msg::new("error.tag_too_long").arg("max", Self::MAX_LEN)));
+            }
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        if tags.len() > Self::MAX_COUNT {
+            return Err(AppError::BadRequest(Msg::new("error.too_many_tags").arg("max", Self::MAX_COUNT)));
+        }
+        Ok(Self(tags))
+    }
+
+    /// Tags typed into one field, separated by commas.
+    pub fn parse_list(input: &str) -> Result<Self, AppError> {
+        Self::parse(&input.split(',').collect::<Vec<_>>())
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// Lowercase ASCII letters and digits joined by single hyphens; Vietnamese letters lose their marks.
+pub fn slugify(input: &str) -> String {
+    let folded: String = input
+        .nfd()
+        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+            _ => ' ',
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_have_limits_and_are_stored_nfc() {
+        let nfd: String = "Phòng ngừa té ngã".nfd().collect();
+        assert_eq!(Title::parse(&nfd).unwrap().as_str(), "Phòng ngừa té ngã");
+        assert!(Title::parse("   ").is_err());
+        assert!(Title::parse(&"a".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn tags_become_slugs_without_duplicates() {
+        let tags = Tags::parse_list("Thuốc nguy cơ cao, thuoc nguy co cao, Điều dưỡng,,").unwrap();
+        assert_eq!(tags.as_slice(), ["thuoc-nguy-co-cao", "dieu-duong"]);
+        assert!(Tags::parse_list("a,b,c,d,e,f").is_err());
+    }
+}

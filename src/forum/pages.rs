@@ -1,0 +1,420 @@
+//! Forum pages: latest, category, topic, compose, reply, edit, delete, revisions.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::case_study::{self, Section, Sections};
+use super::service::{self, EditInput, TopicInput};
+use super::{Status, TopicKind};
+use crate::accounts::RequireUser;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::store::{Category, PostRow, Revision, TopicRow};
+use crate::web::{CsrfForm, Lang, Page, PageParam, Pagination, refill};
+
+const TOPICS_PER_PAGE: i64 = 20;
+const POSTS_PER_PAGE: i64 = 30;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(latest))
+        .route("/c/{slug}", get(category))
+        .route("/t/{id}", get(topic))
+        .route("/t/{id}/reply", post(reply))
+        .route("/new", get(compose_form).post(compose))
+        .route("/posts/{id}/edit", get(edit_form).post(edit))
+        .route("/posts/{id}/delete", post(delete))
+        .route("/posts/{id}/revisions", get(revisions))
+}
+
+/// Names in the reader's language, for templates.
+pub trait Localized {
+    fn name(&self, lang: &Lang) -> &str;
+}
+
+impl Localized for Category {
+    fn name(&self, lang: &Lang) -> &str {
+        if *lang == Lang::En { &self.name_en } else { &self.name_vi }
+    }
+}
+
+impl Localized for TopicRow {
+    fn name(&self, lang: &Lang) -> &str {
+        if *lang == Lang::En { &self.category_name_en } else { &self.category_name_vi }
+    }
+}
+
+impl Category {
+    pub fn description(&self, lang: &Lang) -> &str {
+        if *lang == Lang::En { &self.description_en } else { &self.description_vi }
+    }
+}
+
+fn parse_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "latest.html")]
+struct LatestPage {
+    page: Page,
+    heading: String,
+    category: Option<Category>,
+    categories: Vec<Category>,
+    topics: Vec<TopicRow>,
+    pages: Pagination,
+    base_url: String,
+}
+
+async fn latest(State(state): State<AppState>, page: Page, Query(p): Query<PageParam>) -> AppResult<LatestPage> {
+    list_page(&state, page, None, p.number()).await
+}
+
+async fn category(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+    Query(p): Query<PageParam>,
+) -> AppResult<LatestPage> {
+    let category = state.store().category_by_slug(&slug).await?;
+    list_page(&state, page, Some(category), p.number()).await
+}
+
+async fn list_page(state: &AppState, page: Page, category: Option<Category>, number: Option<i64>) -> AppResult<LatestPage> {
+    let store = state.store();
+    let category_id = category.as_ref().map(|c| c.id);
+    let pages = Pagination::new(number, TOPICS_PER_PAGE, store.count_topics(category_id).await?);
+    let topics = store.latest_topics(category_id, pages.per_page, pages.offset()).await?;
+    let heading = match &category {
+        Some(c) => c.name(&page.lang).to_string(),
+        None => page.t("latest.heading").to_string(),
+    };
+    let base_url = category.as_ref().map(|c| format!("/c/{}", c.slug)).unwrap_or_else(|| "/".into());
+    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page })
+}
+
+/// A post as shown on the topic page.
+struct PostView {
+    row: PostRow,
+    can_edit: bool,
+    /// The opening post of a case study is shown as an introduction and labelled sections.
+    is_case_study: bool,
+    intro_html: String,
+    sections: Vec<(Section, String)>,
+}
+
+impl PostView {
+    fn is_deleted(&self) -> bool {
+        self.row.deleted_at.is_some()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "topic.html")]
+struct TopicPage {
+    page: Page,
+    topic: TopicRow,
+    tags: Vec<String>,
+    posts: Vec<PostView>,
+    pages: Pagination,
+    base_url: String,
+    is_pending: bool,
+    reply_body: String,
+    reply_error: Option<String>,
+}
+
+async fn topic(State(state): State<AppState>, page: Page, Path(id): Path<String>, Query(p): Query<PageParam>) -> AppResult<TopicPage> {
+    topic_page(&state, page, parse_id(&id)?, p.number(), String::new(), None).await
+}
+
+async fn topic_page(
+    state: &AppState,
+    page: Page,
+    id: i64,
+    number: Option<i64>,
+    reply_body: String,
+    reply_error: Option<String>,
+) -> AppResult<TopicPage> {
+    let store = state.store();
+    let topic = service::visible_topic(store, id, page.viewer.as_ref()).await?;
+    let pages = Pagination::new(number, POSTS_PER_PAGE, store.count_topic_posts(id).await?);
+    let rows = store.topic_posts(id, pages.per_page, pages.offset()).await?;
+    let viewer = page.viewer.as_ref();
+    let posts = rows
+        .into_iter()
+        .filter(|p| p.status == Status::Published || viewer.is_some_and(|u| u.id == p.author_id || u.role.can_moderate()))
+        .map(|row| {
+            let can_edit = row.deleted_at.is_none() && viewer.is_some_and(|u| u.id == row.author_id || u.role.can_moderate());
+            let is_case_study = row.position == 1 && topic.kind == TopicKind::CaseStudy;
+            let (intro_html, sections) =
+                if is_case_study { service::render_sections(&row.body) } else { (String::new(), Vec::new()) };
+            PostView { row, can_edit, is_case_study, intro_html, sections }
+        })
+        .collect();
+    Ok(TopicPage {
+        tags: store.topic_tags(id).await?,
+        is_pending: topic.status == Status::Pending,
+        base_url: format!("/t/{id}"),
+        topic,
+        posts,
+        pages,
+        reply_body,
+        reply_error,
+        page,
+    })
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    #[serde(default)]
+    body: String,
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ReplyForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    match service::reply(&state, &user, id, &form.body).await {
+        Ok((post_id, _)) => {
+            let last = state.store().count_topic_posts(id).await?;
+            let page_no = (last + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE;
+            Ok(Redirect::to(&format!("/t/{id}?page={page_no}#post-{post_id}")).into_response())
+        }
+        Err(err @ (AppError::NotFound | AppError::Internal(_))) => Err(err),
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            let view = topic_page(&state, page, id, Some(i64::MAX), form.body, error).await?;
+            refill(err, view)
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "compose.html")]
+struct ComposePage {
+    page: Page,
+    error: Option<String>,
+    categories: Vec<Category>,
+    kinds: [TopicKind; 4],
+    form: ComposeForm,
+}
+
+impl ComposePage {
+    fn section_fields(&self) -> Vec<(Section, &str)> {
+        Section::ALL.into_iter().map(|s| (s, self.form.section(s))).collect()
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ComposeForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    context: String,
+    #[serde(default)]
+    problem: String,
+    #[serde(default)]
+    causes: String,
+    #[serde(default)]
+    intervention: String,
+    #[serde(default)]
+    results: String,
+    #[serde(default)]
+    lessons: String,
+}
+
+impl ComposeForm {
+    fn section(&self, s: Section) -> &str {
+        match s {
+            Section::Context => &self.context,
+            Section::Problem => &self.problem,
+            Section::Causes => &self.causes,
+            Section::Intervention => &self.intervention,
+            Section::Results => &self.results,
+            Section::Lessons => &self.lessons,
+        }
+    }
+
+    fn sections(&self) -> Sections {
+        Sections {
+            context: self.context.clone(),
+            problem: self.problem.clone(),
+            causes: self.causes.clone(),
+            intervention: self.intervention.clone(),
+            results: self.results.clone(),
+            lessons: self.lessons.clone(),
+        }
+    }
+
+    fn with_sections(mut self, intro: String, s: Sections) -> Self {
+        self.body = intro;
+        (self.context, self.problem, self.causes) = (s.context, s.problem, s.causes);
+        (self.intervention, self.results, self.lessons) = (s.intervention, s.results, s.lessons);
+        self
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ComposeQuery {
+    category: Option<String>,
+    kind: Option<String>,
+}
+
+async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(_): RequireUser, Query(q): Query<ComposeQuery>) -> AppResult<ComposePage> {
+    let kind = q.kind.filter(|k| TopicKind::parse(k).is_some()).unwrap_or_else(|| "discussion".into());
+    let form = ComposeForm { category: q.category.unwrap_or_default(), kind, ..Default::default() };
+    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form })
+}
+
+async fn compose(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<ComposeForm>,
+) -> AppResult<Response> {
+    let input = TopicInput {
+        category: form.category.clone(),
+        kind: form.kind.clone(),
+        title: form.title.clone(),
+        summary: Some(form.summary.clone()),
+        body: form.body.clone(),
+        sections: Some(form.sections()),
+        tags: form.tags.split(',').map(str::to_string).collect(),
+    };
+    match service::create_topic(&state, &user, &input).await {
+        Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            let categories = state.store().categories().await?;
+            refill(err, ComposePage { page, error, categories, kinds: TopicKind::ALL, form })
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "edit.html")]
+struct EditPage {
+    page: Page,
+    error: Option<String>,
+    post_id: i64,
+    topic: TopicRow,
+    opening: bool,
+    form: ComposeForm,
+}
+
+impl EditPage {
+    fn is_case_study(&self) -> bool {
+        self.opening && self.topic.kind == TopicKind::CaseStudy
+    }
+
+    fn is_good_practice(&self) -> bool {
+        self.opening && self.topic.kind == TopicKind::GoodPractice
+    }
+
+    fn section_fields(&self) -> Vec<(Section, &str)> {
+        Section::ALL.into_iter().map(|s| (s, self.form.section(s))).collect()
+    }
+}
+
+async fn edit_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<EditPage> {
+    let id = parse_id(&id)?;
+    let post = service::editable_post(state.store(), &user, id).await?;
+    let topic = state.store().topic(post.topic_id).await?;
+    let opening = post.position == 1;
+    let mut form = ComposeForm { title: topic.title.clone(), summary: topic.summary.clone().unwrap_or_default(), body: post.body.clone(), ..Default::default() };
+    if opening && topic.kind == TopicKind::CaseStudy {
+        let (intro, sections) = case_study::split(&post.body);
+        form = form.with_sections(intro, sections);
+    }
+    Ok(EditPage { page, error: None, post_id: id, topic, opening, form })
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ComposeForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let post = service::editable_post(state.store(), &user, id).await?;
+    let input = EditInput {
+        body: form.body.clone(),
+        title: Some(form.title.clone()),
+        summary: Some(form.summary.clone()),
+        sections: Some(form.sections()),
+    };
+    match service::edit_post(&state, &user, id, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/t/{}#post-{id}", post.topic_id)).into_response()),
+        Err(err @ (AppError::NotFound | AppError::Forbidden(_) | AppError::Internal(_))) => Err(err),
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            let topic = state.store().topic(post.topic_id).await?;
+            refill(err, EditPage { page, error, post_id: id, topic, opening: post.position == 1, form })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {}
+
+async fn delete(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<DeleteForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let post = state.store().post(id).await?;
+    let topic_id = service::delete_post(&state, &user, id).await?;
+    let target = if post.position == 1 { "/".to_string() } else { format!("/t/{topic_id}") };
+    Ok(Redirect::to(&target).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "revisions.html")]
+struct RevisionsPage {
+    page: Page,
+    topic: TopicRow,
+    post_id: i64,
+    revisions: Vec<(Revision, String)>,
+}
+
+async fn revisions(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> AppResult<RevisionsPage> {
+    let id = parse_id(&id)?;
+    let store = state.store();
+    let post = store.post(id).await?;
+    let topic = service::visible_topic(store, post.topic_id, page.viewer.as_ref()).await?;
+    if post.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let revisions = store
+        .revisions(id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let html = super::markdown::render(&r.body);
+            (r, html)
+        })
+        .collect();
+    Ok(RevisionsPage { page, topic, post_id: id, revisions })
+}

@@ -1,0 +1,199 @@
+//! Forum logic shared by the pages and the API: validation, permissions, rate limits, rendering.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::case_study::{self, Sections};
+use super::{Body, Status, Summary, Tags, Title, TopicKind, markdown};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, Msg};
+use crate::store::{Category, NewPost, NewTopic, PostEdit, PostRow, Store, StoreError, TopicRow, User};
+
+/// A new topic as the reader sent it, before validation.
+#[derive(Debug, Default)]
+pub struct TopicInput {
+    pub category: String,
+    pub kind: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub sections: Option<Sections>,
+    pub tags: Vec<String>,
+}
+
+/// A topic that passed validation, ready to store.
+pub struct ValidTopic {
+    pub category: Category,
+    pub kind: TopicKind,
+    pub title: Title,
+    pub summary: Option<Summary>,
+    pub body: Body,
+    pub tags: Tags,
+}
+
+pub struct Created {
+    pub topic_id: i64,
+    pub post_id: i64,
+    pub status: Status,
+}
+
+/// Checks every field; the first problem found is reported.
+pub async fn validate_topic(store: &Store, input: &TopicInput) -> AppResult<ValidTopic> {
+    let kind = TopicKind::parse(input.kind.trim()).ok_or_else(|| AppError::bad("error.kind_unknown"))?;
+    let category = match store.category_by_slug(input.category.trim()).await {
+        Err(StoreError::NotFound) => return Err(AppError::bad("error.category_unknown")),
+        other => other?,
+    };
+    let title = Title::parse(&input.title)?;
+    let body = Body::parse(&compose_body(kind, &input.body, input.sections.as_ref()))?;
+    let summary = match (kind, input.summary.as_deref().map(str::trim)) {
+        (TopicKind::GoodPractice, Some(s)) if !s.is_empty() => Some(Summary::parse(s)?),
+        (TopicKind::GoodPractice, _) => return Err(AppError::bad("error.summary_required")),
+        _ => None,
+    };
+    let tags = Tags::parse(&input.tags)?;
+    Ok(ValidTopic { category, kind, title, summary, body, tags })
+}
+
+/// A case study sent as sections becomes one body with a heading per section.
+fn compose_body(kind: TopicKind, body: &str, sections: Option<&Sections>) -> String {
+    match sections {
+        Some(s) if kind == TopicKind::CaseStudy && !s.is_empty() => s.to_markdown(body),
+        _ => body.to_string(),
+    }
+}
+
+/// Stores a validated topic as published, at `at` (now, or the original date for demo content).
+pub async fn insert_topic(store: &Store, author_id: i64, topic: &ValidTopic, at: DateTime<Utc>) -> AppResult<Created> {
+    let html = markdown::render(topic.body.as_str());
+    let status = Status::Published;
+    let new = NewTopic {
+        category_id: topic.category.id,
+        author_id,
+        kind: topic.kind,
+        title: topic.title.as_str(),
+        summary: topic.summary.as_ref().map(Summary::as_str),
+        body: topic.body.as_str(),
+        body_html: &html,
+        status,
+        tags: topic.tags.as_slice(),
+        created_at: at,
+    };
+    let (topic_id, post_id) = store.create_topic(&new).await?;
+    Ok(Created { topic_id, post_id, status })
+}
+
+pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput) -> AppResult<Created> {
+    let topic = validate_topic(state.store(), input).await?;
+    check_post_rate(state, author).await?;
+    insert_topic(state.store(), author.id, &topic, Utc::now()).await
+}
+
+/// Refuses a member's post when they already posted `posts_per_minute` times in the last minute.
+async fn check_post_rate(state: &AppState, author: &User) -> AppResult<()> {
+    let since = Utc::now() - Duration::minutes(1);
+    let recent = state.store().posts_by_author_since(author.id, since).await?;
+    if recent >= state.config().posts_per_minute {
+        return Err(AppError::TooManyRequests(Msg::new("error.post_rate")));
+    }
+    Ok(())
+}
+
+/// Whether `viewer` may see a topic: published and not deleted, or their own, or a moderator.
+pub fn can_view(topic: &TopicRow, viewer: Option<&User>) -> bool {
+    let public = topic.status == Status::Published && topic.deleted_at.is_none();
+    public || viewer.is_some_and(|u| u.role.can_moderate() || (u.id == topic.author_id && topic.deleted_at.is_none()))
+}
+
+/// A topic the viewer may see, or NotFound (hidden topics are not admitted to exist).
+pub async fn visible_topic(store: &Store, id: i64, viewer: Option<&User>) -> AppResult<TopicRow> {
+    let topic = store.topic(id).await?;
+    if can_view(&topic, viewer) { Ok(topic) } else { Err(AppError::NotFound) }
+}
+
+pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str) -> AppResult<(i64, Status)> {
+    let topic = visible_topic(state.store(), topic_id, Some(author)).await?;
+    if topic.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let body = Body::parse(body)?;
+    check_post_rate(state, author).await?;
+    insert_reply(state.store(), author.id, topic_id, &body, Utc::now()).await
+}
+
+pub async fn insert_reply(store: &Store, author_id: i64, topic_id: i64, body: &Body, at: DateTime<Utc>) -> AppResult<(i64, Status)> {
+    let html = markdown::render(body.as_str());
+    let status = Status::Published;
+    let new = NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at };
+    let id = store.create_post(&new).await?;
+    Ok((id, status))
+}
+
+/// A post the user may change: their own, or anyone's for moderators; never a deleted one.
+pub async fn editable_post(store: &Store, user: &User, post_id: i64) -> AppResult<PostRow> {
+    let post = store.post(post_id).await?;
+    if post.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    if post.author_id != user.id && !user.role.can_moderate() {
+        return Err(AppError::Forbidden(Msg::new("error.not_your_post")));
+    }
+    Ok(post)
+}
+
+/// A new version of a post. For a topic's opening post the title (and a good practice's summary,
+/// a case study's sections) may change too.
+#[derive(Debug, Default)]
+pub struct EditInput {
+    pub body: String,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub sections: Option<Sections>,
+}
+
+pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &EditInput) -> AppResult<()> {
+    let store = state.store();
+    let post = editable_post(store, editor, post_id).await?;
+    let topic = store.topic(post.topic_id).await?;
+    let opening = post.position == 1;
+    let body_text = if opening { compose_body(topic.kind, &input.body, input.sections.as_ref()) } else { input.body.clone() };
+    let body = Body::parse(&body_text)?;
+    let title = match (&input.title, opening) {
+        (Some(t), true) => Some(Title::parse(t)?),
+        _ => None,
+    };
+    let summary = match (topic.kind, opening, input.summary.as_deref()) {
+        (TopicKind::GoodPractice, true, Some(s)) => Some(Summary::parse(s)?),
+        _ => None,
+    };
+    let title_text = title.as_ref().map(Title::as_str).or(if opening { Some(topic.title.as_str()) } else { None });
+    let summary_text = summary.as_ref().map(Summary::as_str).or(topic.summary.as_deref());
+    let html = markdown::render(body.as_str());
+    let edit = PostEdit {
+        post_id,
+        editor_id: editor.id,
+        body: body.as_str(),
+        body_html: &html,
+        title: title_text,
+        summary: if opening { summary_text } else { None },
+    };
+    store.edit_post(&edit).await?;
+    Ok(())
+}
+
+/// Soft-deletes a post (and its topic, for an opening post). Returns the topic id.
+pub async fn delete_post(state: &AppState, actor: &User, post_id: i64) -> AppResult<i64> {
+    let post = editable_post(state.store(), actor, post_id).await?;
+    state.store().delete_post(post_id).await?;
+    Ok(post.topic_id)
+}
+
+/// The introduction and sections of a case study's body, rendered for display.
+pub fn render_sections(body: &str) -> (String, Vec<(case_study::Section, String)>) {
+    let (intro, sections) = case_study::split(body);
+    let rendered = case_study::Section::ALL
+        .into_iter()
+        .filter(|s| !sections.get(*s).is_empty())
+        .map(|s| (s, markdown::render(sections.get(s))))
+        .collect();
+    (markdown::render(&intro), rendered)
+}

@@ -1,0 +1,114 @@
+//! goodpractice: a forum where Vietnamese healthcare workers share good practices and case
+//! studies on patient safety. `run` is what both the binary and the tests call.
+
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod forum;
+pub mod store;
+pub mod text;
+pub mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::store::Store;
+
+/// Largest request body accepted (a long case study in Vietnamese is well under this).
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// Opens the database, prepares it, and serves until `shutdown` completes.
+pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let store = Store::open(&config.effective_database_url()).await?;
+    prepare(&store, &config).await?;
+    let state = AppState::new(config, store, web::i18n::Catalogs::load()?);
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Standard categories always; demo content when configured and the forum is empty.
+pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
+    forum::seed::ensure_categories(store).await?;
+    if config.demo {
+        let added = demo::load_if_empty(store).await?;
+        if added > 0 {
+            tracing::info!(topics = added, "demo content loaded");
+        }
+    }
+    Ok(())
+}
+
+/// Every route of the site and the API, with the layers they share.
+pub fn router(state: AppState) -> Router {
+    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router());
+    let routes = Router::new()
+        .route("/healthz", get(healthz))
+        .merge(forum::router())
+        .merge(accounts::router())
+        .merge(web::router())
+        .merge(api::router(api))
+        .fallback(|| async { AppError::NotFound })
+        // Inner to outer: error rendering sees the handler's response first; the session is
+        // loaded before anything else runs.
+        .layer(from_fn_with_state(state.clone(), web::render_error_pages))
+        .layer(from_fn_with_state(state.clone(), api::render_problems))
+        .layer(from_fn_with_state(state.clone(), web::csrf::ensure_token))
+        .layer(from_fn_with_state(state.clone(), accounts::session::identify))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    with_security_headers(routes)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A strict Content-Security-Policy (no inline script or style anywhere) and friends.
+fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
+    let csp = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+               object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+    let set = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    router
+        .layer(set(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::REFERRER_POLICY, "same-origin"))
+        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// `GET /healthz`: 200 once the database answers.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.store().ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+/// True for requests to the JSON API, which authenticates and reports errors its own way.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/")
+}

@@ -1,0 +1,153 @@
+//! The `goodpractice` command: serve the forum, apply migrations, manage users.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use goodpractice::accounts::{self, DisplayName, Email, Password, Role};
+use goodpractice::config::Config;
+use goodpractice::store::Store;
+
+#[derive(Parser)]
+#[command(name = "goodpractice", version, about = "A forum for sharing good practices in patient safety")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Settings every subcommand shares, so a CLI command and a running server use one database.
+#[derive(Args)]
+struct GlobalArgs {
+    /// TOML configuration file (also GP_CONFIG).
+    #[arg(long, global = true, env = "GP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (also GP_BIND).
+    #[arg(long, global = true)]
+    bind: Option<String>,
+    /// Folder for the SQLite database and local files (also GP_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// postgres://… or sqlite://… (also DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies migrations; loads demo content into an empty forum).
+    Serve {
+        /// Start without demo content (also GP_DEMO=false).
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user, e.g. the first admin.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// member, moderator, ministry or admin.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password from standard input (so it stays out of shell history).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn load_config(global: &GlobalArgs) -> anyhow::Result<Config> {
+    let mut config = Config::load(global.config.as_deref())?;
+    if let Some(bind) = &global.bind {
+        config.bind = bind.parse().with_context(|| format!("--bind is not an address: {bind}"))?;
+    }
+    if let Some(dir) = &global.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(url) = &global.database_url {
+        config.database_url = url.clone();
+    }
+    Ok(config)
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json { builder.json().init() } else { builder.init() }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = load_config(&cli.global)?;
+    init_logging(config.log_json);
+    match cli.command {
+        Command::Serve { no_demo } => {
+            if no_demo {
+                config.demo = false;
+            }
+            serve(config).await
+        }
+        Command::Migrate => {
+            Store::open(&config.effective_database_url()).await?;
+            println!("migrations applied ({})", config.database_kind());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { email, name, role, .. } } => create_user(&config, &email, &name, &role).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    println!("goodpractice: http://{}", listener.local_addr()?);
+    goodpractice::run(config, listener, shutdown_signal()).await
+}
+
+async fn create_user(config: &Config, email: &str, name: &str, role: &str) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    let name = DisplayName::parse(name).map_err(|e| anyhow::anyhow!("name: {e}"))?;
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let store = Store::open(&config.effective_database_url()).await?;
+    let id = accounts::register(&store, &email, &name, &password, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("created user {id} <{}> with role {}", email.as_str(), role.as_str());
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM, so in-flight requests finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

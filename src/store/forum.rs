@@ -1,0 +1,352 @@
+//! Categories, topics, posts, revisions and tags.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreError, StoreResult, on_pool};
+use crate::forum::{Status, TopicKind};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Category {
+    pub id: i64,
+    pub slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub description_vi: String,
+    pub description_en: String,
+    pub topic_count: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TopicRow {
+    pub id: i64,
+    pub category_slug: String,
+    pub category_name_vi: String,
+    pub category_name_en: String,
+    pub author_id: i64,
+    pub author_name: String,
+    #[sqlx(try_from = "String")]
+    pub kind: TopicKind,
+    pub title: String,
+    pub summary: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    pub reply_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_posted_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A topic as listed on the home and category pages.
+pub type TopicSummary = TopicRow;
+
+const TOPIC_SELECT: &str = "SELECT t.id, c.slug AS category_slug, c.name_vi AS category_name_vi, \
+    c.name_en AS category_name_en, t.author_id, u.display_name AS author_name, t.kind, t.title, \
+    t.summary, t.status, t.reply_count, t.created_at, t.last_posted_at, t.deleted_at \
+    FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id";
+
+const VISIBLE_TOPIC: &str = "t.status = 'published' AND t.deleted_at IS NULL";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostRow {
+    pub id: i64,
+    pub topic_id: i64,
+    pub author_id: i64,
+    pub author_name: String,
+    pub author_job_title: String,
+    pub author_hospital: String,
+    pub position: i64,
+    pub body: String,
+    pub body_html: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+const POST_SELECT: &str = "SELECT p.id, p.topic_id, p.author_id, u.display_name AS author_name, \
+    u.job_title AS author_job_title, u.hospital AS author_hospital, p.position, p.body, p.body_html, \
+    p.status, p.revision, p.created_at, p.updated_at, p.deleted_at \
+    FROM posts p JOIN users u ON u.id = p.author_id";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Revision {
+    pub revision: i64,
+    pub title: Option<String>,
+    pub body: String,
+    pub editor_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewCategory<'a> {
+    pub slug: &'a str,
+    pub name_vi: &'a str,
+    pub name_en: &'a str,
+    pub description_vi: &'a str,
+    pub description_en: &'a str,
+    pub position: i64,
+}
+
+pub struct NewTopic<'a> {
+    pub category_id: i64,
+    pub author_id: i64,
+    pub kind: TopicKind,
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub status: Status,
+    pub tags: &'a [String],
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewPost<'a> {
+    pub topic_id: i64,
+    pub author_id: i64,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new version of a post; `title`/`summary` only change for a topic's opening post.
+pub struct PostEdit<'a> {
+    pub post_id: i64,
+    pub editor_id: i64,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub title: Option<&'a str>,
+    pub summary: Option<&'a str>,
+}
+
+/// Appends a row to the search change log inside the caller's transaction.
+macro_rules! log_change {
+    ($tx:expr, $entity:expr, $id:expr) => {
+        sqlx::query("INSERT INTO search_changes (entity, entity_id, changed_at) VALUES ($1, $2, $3)")
+            .bind($entity)
+            .bind($id)
+            .bind(Utc::now())
+            .execute(&mut *$tx)
+            .await
+    };
+}
+
+impl Store {
+    pub async fn count_categories(&self) -> StoreResult<i64> {
+        let n = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM categories").fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    pub async fn create_category(&self, c: &NewCategory<'_>) -> StoreResult<i64> {
+        let sql = "INSERT INTO categories (slug, name_vi, name_en, description_vi, description_en, position) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let id = on_pool!(self, pool => sqlx::query_scalar(sql)
+            .bind(c.slug).bind(c.name_vi).bind(c.name_en)
+            .bind(c.description_vi).bind(c.description_en).bind(c.position)
+            .fetch_one(pool).await?);
+        Ok(id)
+    }
+
+    /// All categories in display order, each with its count of visible topics.
+    pub async fn categories(&self) -> StoreResult<Vec<Category>> {
+        let sql = "SELECT c.id, c.slug, c.name_vi, c.name_en, c.description_vi, c.description_en, \
+                   (SELECT COUNT(*) FROM topics t WHERE t.category_id = c.id AND t.status = 'published' \
+                    AND t.deleted_at IS NULL) AS topic_count \
+                   FROM categories c ORDER BY c.position, c.id";
+        let rows = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    pub async fn category_by_slug(&self, slug: &str) -> StoreResult<Category> {
+        self.categories().await?.into_iter().find(|c| c.slug == slug).ok_or(StoreError::NotFound)
+    }
+
+    /// Creates a topic with its opening post, first revision and tags in one transaction.
+    /// Returns (topic id, post id).
+    pub async fn create_topic(&self, t: &NewTopic<'_>) -> StoreResult<(i64, i64)> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let topic_id: i64 = sqlx::query_scalar(
+                "INSERT INTO topics (category_id, author_id, kind, title, summary, status, created_at, last_posted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id")
+                .bind(t.category_id).bind(t.author_id).bind(t.kind.as_str()).bind(t.title)
+                .bind(t.summary).bind(t.status.as_str()).bind(t.created_at)
+                .fetch_one(&mut *tx).await?;
+            let post_id: i64 = sqlx::query_scalar(
+                "INSERT INTO posts (topic_id, author_id, position, body, body_html, status, created_at) \
+                 VALUES ($1, $2, 1, $3, $4, $5, $6) RETURNING id")
+                .bind(topic_id).bind(t.author_id).bind(t.body).bind(t.body_html)
+                .bind(t.status.as_str()).bind(t.created_at)
+                .fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO post_revisions (post_id, revision, title, body, editor_id, created_at) \
+                         VALUES ($1, 1, $2, $3, $4, $5)")
+                .bind(post_id).bind(t.title).bind(t.body).bind(t.author_id).bind(t.created_at)
+                .execute(&mut *tx).await?;
+            for tag in t.tags {
+                sqlx::query("INSERT INTO tags (slug) VALUES ($1) ON CONFLICT (slug) DO NOTHING")
+                    .bind(tag).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 \
+                             ON CONFLICT DO NOTHING")
+                    .bind(topic_id).bind(tag).execute(&mut *tx).await?;
+            }
+            if t.status == Status::Published {
+                log_change!(tx, "topic", topic_id)?;
+            }
+            tx.commit().await?;
+            Ok((topic_id, post_id))
+        })
+    }
+
+    /// Adds a reply at the end of a topic. Two replies racing for the same position: the loser retries.
+    pub async fn create_post(&self, p: &NewPost<'_>) -> StoreResult<i64> {
+        let mut attempts = 0;
+        loop {
+            match self.try_create_post(p).await {
+                Err(StoreError::Conflict) if attempts < 5 => attempts += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_create_post(&self, p: &NewPost<'_>) -> StoreResult<i64> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let post_id: i64 = sqlx::query_scalar(
+                "INSERT INTO posts (topic_id, author_id, position, body, body_html, status, created_at) \
+                 VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM posts WHERE topic_id = $1), \
+                 $3, $4, $5, $6) RETURNING id")
+                .bind(p.topic_id).bind(p.author_id).bind(p.body).bind(p.body_html)
+                .bind(p.status.as_str()).bind(p.created_at)
+                .fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO post_revisions (post_id, revision, body, editor_id, created_at) \
+                         VALUES ($1, 1, $2, $3, $4)")
+                .bind(post_id).bind(p.body).bind(p.author_id).bind(p.created_at)
+                .execute(&mut *tx).await?;
+            if p.status == Status::Published {
+                sqlx::query("UPDATE topics SET reply_count = reply_count + 1, last_posted_at = $1 WHERE id = $2")
+                    .bind(p.created_at).bind(p.topic_id).execute(&mut *tx).await?;
+                log_change!(tx, "topic", p.topic_id)?;
+            }
+            tx.commit().await?;
+            Ok(post_id)
+        })
+    }
+
+    /// Visible topics, newest activity first, optionally in one category.
+    pub async fn latest_topics(&self, category_id: Option<i64>, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
+        let sql = format!(
+            "{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND ($1 IS NULL OR t.category_id = $1) \
+             ORDER BY t.last_posted_at DESC, t.id DESC LIMIT $2 OFFSET $3");
+        let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(category_id).bind(limit).bind(offset).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    pub async fn count_topics(&self, category_id: Option<i64>) -> StoreResult<i64> {
+        let sql = format!("SELECT COUNT(*) FROM topics t WHERE {VISIBLE_TOPIC} AND ($1 IS NULL OR t.category_id = $1)");
+        let n = on_pool!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(category_id).fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    /// Visible topics started by one member, newest first.
+    pub async fn topics_by_author(&self, author_id: i64, limit: i64) -> StoreResult<Vec<TopicRow>> {
+        let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND t.author_id = $1 ORDER BY t.created_at DESC LIMIT $2");
+        let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(author_id).bind(limit).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// A topic whatever its status; callers decide who may see it.
+    pub async fn topic(&self, id: i64) -> StoreResult<TopicRow> {
+        let sql = format!("{TOPIC_SELECT} WHERE t.id = $1");
+        let row = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(pool).await?);
+        Ok(row)
+    }
+
+    pub async fn topic_tags(&self, topic_id: i64) -> StoreResult<Vec<String>> {
+        let sql = "SELECT g.slug FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id = $1 ORDER BY g.slug";
+        let rows = on_pool!(self, pool => sqlx::query_scalar(sql).bind(topic_id).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// Posts of a topic in order (deleted ones included, shown as placeholders).
+    pub async fn topic_posts(&self, topic_id: i64, limit: i64, offset: i64) -> StoreResult<Vec<PostRow>> {
+        let sql = format!("{POST_SELECT} WHERE p.topic_id = $1 ORDER BY p.position LIMIT $2 OFFSET $3");
+        let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(topic_id).bind(limit).bind(offset).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    pub async fn count_topic_posts(&self, topic_id: i64) -> StoreResult<i64> {
+        let sql = "SELECT COUNT(*) FROM posts WHERE topic_id = $1";
+        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(topic_id).fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    pub async fn post(&self, id: i64) -> StoreResult<PostRow> {
+        let sql = format!("{POST_SELECT} WHERE p.id = $1");
+        let row = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(pool).await?);
+        Ok(row)
+    }
+
+    /// Saves a new version of a post (and of its topic's title for an opening post).
+    pub async fn edit_post(&self, e: &PostEdit<'_>) -> StoreResult<()> {
+        let now = Utc::now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (topic_id, revision): (i64, i64) = sqlx::query_as(
+                "UPDATE posts SET body = $1, body_html = $2, revision = revision + 1, updated_at = $3 \
+                 WHERE id = $4 AND deleted_at IS NULL RETURNING topic_id, revision")
+                .bind(e.body).bind(e.body_html).bind(now).bind(e.post_id)
+                .fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO post_revisions (post_id, revision, title, body, editor_id, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(e.post_id).bind(revision).bind(e.title).bind(e.body).bind(e.editor_id).bind(now)
+                .execute(&mut *tx).await?;
+            if let Some(title) = e.title {
+                sqlx::query("UPDATE topics SET title = $1, summary = $2 WHERE id = $3")
+                    .bind(title).bind(e.summary).bind(topic_id).execute(&mut *tx).await?;
+            }
+            log_change!(tx, "topic", topic_id)?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Soft-deletes a post; deleting a topic's opening post deletes the topic.
+    pub async fn delete_post(&self, post_id: i64) -> StoreResult<()> {
+        let now = Utc::now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (topic_id, position): (i64, i64) = sqlx::query_as(
+                "UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING topic_id, position")
+                .bind(now).bind(post_id).fetch_one(&mut *tx).await?;
+            let sql = if position == 1 {
+                "UPDATE topics SET deleted_at = $1 WHERE id = $2"
+            } else {
+                "UPDATE topics SET reply_count = reply_count - 1 WHERE id = $2 AND $1 IS NOT NULL"
+            };
+            sqlx::query(sql).bind(now).bind(topic_id).execute(&mut *tx).await?;
+            log_change!(tx, "topic", topic_id)?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn revisions(&self, post_id: i64) -> StoreResult<Vec<Revision>> {
+        let sql = "SELECT r.revision, r.title, r.body, u.display_name AS editor_name, r.created_at \
+                   FROM post_revisions r JOIN users u ON u.id = r.editor_id \
+                   WHERE r.post_id = $1 ORDER BY r.revision DESC";
+        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(post_id).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// How many posts a member wrote since `since` (for the posting rate limit).
+    pub async fn posts_by_author_since(&self, author_id: i64, since: DateTime<Utc>) -> StoreResult<i64> {
+        let sql = "SELECT COUNT(*) FROM posts WHERE author_id = $1 AND created_at > $2";
+        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(author_id).bind(since).fetch_one(pool).await?);
+        Ok(n)
+    }
+}

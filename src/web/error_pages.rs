@@ -1,0 +1,71 @@
+//! Turns every 4xx/5xx response of the HTML site into a page a person understands, in their
+//! language: our own `AppError`s and the framework's rejections (bad path, body too large…) alike.
+//! A page that asks for sign-in redirects there, remembering where the reader was going.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::Page;
+use crate::accounts::Viewer;
+use crate::app::AppState;
+use crate::error::{ErrorReport, Msg};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    status: u16,
+    message: String,
+}
+
+pub async fn render_error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if crate::is_api_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let Ok(page) = Page::from_request_parts(&mut parts, &state).await;
+    let is_get = parts.method == Method::GET;
+    let expired = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::Expired));
+    let response = next.run(Request::from_parts(parts, body)).await;
+
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_html(&response) {
+        return response;
+    }
+    if status == StatusCode::UNAUTHORIZED && is_get {
+        return Redirect::to(&format!("/login?next={}", page.here_encoded())).into_response();
+    }
+    let msg = match response.extensions().get::<ErrorReport>() {
+        Some(_) if status == StatusCode::UNAUTHORIZED && expired => Msg::new("error.session_expired"),
+        Some(report) => report.0.clone(),
+        None => generic_message(status),
+    };
+    let message = page.msg(&msg);
+    (status, ErrorPage { page, status: status.as_u16(), message }).into_response()
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
+/// A message for a status the framework produced on its own.
+pub fn generic_message(status: StatusCode) -> Msg {
+    Msg::new(match status.as_u16() {
+        404 => "error.not_found",
+        405 => "error.method_not_allowed",
+        413 => "error.body_too_large",
+        415 => "error.unsupported_media_type",
+        422 => "error.unprocessable",
+        429 => "error.too_many_requests",
+        400..=499 => "error.bad_request",
+        _ => "error.internal",
+    })
+}

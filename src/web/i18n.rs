@@ -1,0 +1,107 @@
+//! Message catalogs (`web/i18n/vi.toml`, `web/i18n/en.toml`), compiled into the binary.
+//! Vietnamese is the default; a missing English message falls back to Vietnamese.
+
+use std::collections::HashMap;
+
+use crate::error::Msg;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+pub struct Catalogs {
+    vi: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+impl Catalogs {
+    pub fn load() -> anyhow::Result<Self> {
+        Ok(Self {
+            vi: parse(include_str!("../../web/i18n/vi.toml"))?,
+            en: parse(include_str!("../../web/i18n/en.toml"))?,
+        })
+    }
+
+    /// The message for `key`; the key itself if neither catalog has it (a visible bug, not a crash).
+    pub fn get<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        let primary = match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        };
+        primary.get(key).or_else(|| self.vi.get(key)).map(String::as_str).unwrap_or(key)
+    }
+
+    /// A message with its `{placeholders}` filled in.
+    pub fn format(&self, lang: Lang, msg: &Msg) -> String {
+        let mut text = self.get(lang, msg.key).to_string();
+        for (name, value) in &msg.args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+}
+
+/// Flattens nested tables into dotted keys: `[error] not_found = "…"` → `error.not_found`.
+fn parse(source: &str) -> anyhow::Result<HashMap<String, String>> {
+    let table: toml::Table = toml::from_str(source)?;
+    let mut out = HashMap::new();
+    flatten("", &table, &mut out);
+    Ok(out)
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match value {
+            toml::Value::Table(inner) => flatten(&full, inner, out),
+            toml::Value::String(s) => {
+                out.insert(full, s.clone());
+            }
+            other => {
+                out.insert(full, other.to_string());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogs_have_the_same_keys() {
+        let c = Catalogs::load().unwrap();
+        let missing_en: Vec<_> = c.vi.keys().filter(|k| !c.en.contains_key(*k)).collect();
+        let missing_vi: Vec<_> = c.en.keys().filter(|k| !c.vi.contains_key(*k)).collect();
+        assert!(missing_en.is_empty(), "missing in en.toml: {missing_en:?}");
+        assert!(missing_vi.is_empty(), "missing in vi.toml: {missing_vi:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let c = Catalogs::load().unwrap();
+        let msg = Msg::new("error.title_length").arg("min", 5).arg("max", 200);
+        let text = c.format(Lang::En, &msg);
+        assert!(text.contains('5') && text.contains("200"), "{text}");
+    }
+}
