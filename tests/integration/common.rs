@@ -1,0 +1,247 @@
+//! `TestApp`: the real application on 127.0.0.1:0 with a fresh database per test (a SQLite file
+//! in a temporary folder, or a PostgreSQL schema of its own), driven over HTTP.
+
+use std::sync::Arc;
+
+use goodpractice::accounts::{self, DisplayName, Email, Password, Role};
+use goodpractice::config::Config;
+use goodpractice::store::Store;
+use rand::Rng;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "mật-khẩu-an-toàn-2026";
+
+pub struct TestApp {
+    pub base: String,
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    /// The same database the app uses, for arranging what HTTP cannot (roles) and checking writes.
+    pub store: Store,
+    pub backend: &'static str,
+    database_url: String,
+    _shutdown: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+fn install_crypto() {
+    // reqwest and fantoccini both enable a rustls backend in test builds; pick one once.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn require(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        Self::sqlite_with(|_| {}).await
+    }
+
+    pub async fn sqlite_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        Self::start(url, dir, "sqlite", adjust).await
+    }
+
+    /// A fresh schema in `TEST_DATABASE_URL`; `None` (test skipped) when it is not set, unless
+    /// `GP_REQUIRE_POSTGRES=1`, which makes a missing PostgreSQL a failure.
+    pub async fn postgres() -> Option<TestApp> {
+        Self::postgres_with(|_| {}).await
+    }
+
+    pub async fn postgres_with(adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+            assert!(!require("GP_REQUIRE_POSTGRES"), "GP_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
+            eprintln!("skipping: TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let schema = format!("gp_test_{:016x}", rand::rng().random::<u64>());
+        let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.expect("create schema");
+        admin.close().await;
+        let sep = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{sep}options[search_path]={schema}");
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(Self::start(url, dir, "postgres", adjust).await)
+    }
+
+    async fn start(database_url: String, dir: tempfile::TempDir, backend: &'static str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        install_crypto();
+        let mut config = Config::default();
+        config.data_dir = dir.path().to_path_buf();
+        config.database_url = database_url.clone();
+        config.demo = false;
+        config.posts_per_minute = 1000;
+        adjust(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(goodpractice::run(config, listener, async move {
+            let _ = rx.await;
+        }));
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        let app_store = wait_until_ready(&client, &base, &database_url).await;
+        TestApp { base, client, jar, store: app_store, backend, database_url, _shutdown: tx, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Another browser on the same forum (its own cookies).
+    pub fn second_browser(&self) -> (reqwest::Client, Arc<Jar>) {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
+        (client, jar)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    /// The CSRF token this browser holds (set on its first page view).
+    pub fn csrf(&self) -> String {
+        cookie_value(&self.jar, &self.base, "gp_csrf").expect("visit a page first to get a CSRF cookie")
+    }
+
+    /// Submits a form the way a browser does: loads a page first (for the CSRF cookie), then posts
+    /// the fields with the token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        if cookie_value(&self.jar, &self.base, "gp_csrf").is_none() {
+            self.get("/").await;
+        }
+        let token = self.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        self.client.post(self.url(path)).form(&all).send().await.expect("POST form")
+    }
+
+    /// Signs up through the form; the browser is then signed in.
+    pub async fn signup(&self, email: &str, name: &str) -> reqwest::Response {
+        self.post_form("/signup", &[("email", email), ("name", name), ("password", PASSWORD)]).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("email", email), ("password", password)]).await
+    }
+
+    /// Creates an account directly (any role) and returns its id.
+    pub async fn create_user(&self, email: &str, name: &str, role: Role) -> i64 {
+        let email = Email::parse(email).unwrap();
+        let name = DisplayName::parse(name).unwrap();
+        let password = Password::parse(PASSWORD).unwrap();
+        accounts::register(&self.store, &email, &name, &password, role).await.unwrap()
+    }
+
+    /// A bearer token for a new account with this role.
+    pub async fn token_for(&self, email: &str, name: &str, role: Role) -> String {
+        self.create_user(email, name, role).await;
+        let res = self.post_json("/api/v1/tokens", None, &serde_json::json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        self.json_request(reqwest::Method::POST, path, token, body).await
+    }
+
+    pub async fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        self.json_request(reqwest::Method::PATCH, path, token, body).await
+    }
+
+    async fn json_request(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("JSON request")
+    }
+
+    /// Publishes a topic through the API and returns its id.
+    pub async fn api_topic(&self, token: &str, body: Value) -> i64 {
+        let res = self.post_json("/api/v1/topics", Some(token), &body).await;
+        let status = res.status();
+        let json: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{json}");
+        json["id"].as_i64().unwrap()
+    }
+
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+}
+
+pub fn cookie_value(jar: &Jar, base: &str, name: &str) -> Option<String> {
+    let header = jar.cookies(&base.parse().unwrap())?;
+    header
+        .to_str()
+        .ok()?
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
+}
+
+async fn wait_until_ready(client: &reqwest::Client, base: &str, database_url: &str) -> Store {
+    for _ in 0..200 {
+        if let Ok(res) = client.get(format!("{base}/healthz")).send().await {
+            if res.status() == 200 {
+                return Store::open(database_url).await.expect("open the test database");
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the app did not become ready at {base}");
+}
+
+/// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL (when configured).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::TestApp::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = $crate::common::TestApp::postgres().await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// The text of the first element matching a CSS selector, whitespace collapsed.
+pub fn text_of(html: &str, selector: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel).next().map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// How many elements match a CSS selector.
+pub fn count(html: &str, selector: &str) -> usize {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel).count()
+}
