@@ -148,6 +148,12 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_in_the_repository_is_valid() {
+        let config: Config = toml::from_str(include_str!("../goodpractice.example.toml")).unwrap();
+        assert_eq!(config.bind, Config::default().bind);
+    }
+
+    #[test]
     fn bad_values_are_reported_by_name() {
         let mut config = Config::default();
         let err = config.apply_env(env(&[("GP_DEMO", "maybe")])).unwrap_err();

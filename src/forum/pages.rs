@@ -14,7 +14,7 @@ use super::{Status, TopicKind};
 use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::store::{Category, PostRow, Revision, TopicRow};
+use crate::store::{Category, PostRow, Revision, TopicFilter, TopicRow};
 use crate::web::{CsrfForm, Lang, Page, PageParam, Pagination, refill};
 
 const TOPICS_PER_PAGE: i64 = 20;
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(latest))
         .route("/c/{slug}", get(category))
+        .route("/tag/{slug}", get(tag))
         .route("/t/{id}", get(topic))
         .route("/t/{id}/reply", post(reply))
         .route("/new", get(compose_form).post(compose))
@@ -71,8 +72,19 @@ struct LatestPage {
     base_url: String,
 }
 
+/// What a topic list shows: everything, one category, or one tag.
+enum Listing {
+    Latest,
+    Category(Category),
+    Tag(String),
+}
+
 async fn latest(State(state): State<AppState>, page: Page, Query(p): Query<PageParam>) -> AppResult<LatestPage> {
-    list_page(&state, page, None, p.number()).await
+    list_page(&state, page, Listing::Latest, p.number()).await
+}
+
+async fn tag(State(state): State<AppState>, page: Page, Path(slug): Path<String>, Query(p): Query<PageParam>) -> AppResult<LatestPage> {
+    list_page(&state, page, Listing::Tag(slug), p.number()).await
 }
 
 async fn category(
@@ -82,19 +94,30 @@ async fn category(
     Query(p): Query<PageParam>,
 ) -> AppResult<LatestPage> {
     let category = state.store().category_by_slug(&slug).await?;
-    list_page(&state, page, Some(category), p.number()).await
+    list_page(&state, page, Listing::Category(category), p.number()).await
 }
 
-async fn list_page(state: &AppState, page: Page, category: Option<Category>, number: Option<i64>) -> AppResult<LatestPage> {
+async fn list_page(state: &AppState, page: Page, listing: Listing, number: Option<i64>) -> AppResult<LatestPage> {
     let store = state.store();
-    let category_id = category.as_ref().map(|c| c.id);
-    let pages = Pagination::new(number, TOPICS_PER_PAGE, store.count_topics(category_id).await?);
-    let topics = store.latest_topics(category_id, pages.per_page, pages.offset()).await?;
-    let heading = match &category {
-        Some(c) => c.name(&page.lang).to_string(),
-        None => page.t("latest.heading").to_string(),
+    let filter = match &listing {
+        Listing::Latest => TopicFilter::default(),
+        Listing::Category(c) => TopicFilter { category_id: Some(c.id), tag: None },
+        Listing::Tag(slug) => TopicFilter { category_id: None, tag: Some(slug.as_str()) },
     };
-    let base_url = category.as_ref().map(|c| format!("/c/{}", c.slug)).unwrap_or_else(|| "/".into());
+    let pages = Pagination::new(number, TOPICS_PER_PAGE, store.count_filtered_topics(&filter).await?);
+    let topics = store.latest_topics(&filter, pages.per_page, pages.offset()).await?;
+    if topics.is_empty() && matches!(listing, Listing::Tag(_)) {
+        return Err(AppError::NotFound);
+    }
+    let (heading, base_url) = match &listing {
+        Listing::Latest => (page.t("latest.heading").to_string(), "/".to_string()),
+        Listing::Category(c) => (c.name(&page.lang).to_string(), format!("/c/{}", c.slug)),
+        Listing::Tag(slug) => (format!("#{slug}"), format!("/tag/{slug}")),
+    };
+    let category = match listing {
+        Listing::Category(c) => Some(c),
+        _ => None,
+    };
     Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page })
 }
 

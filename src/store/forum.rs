@@ -46,6 +46,17 @@ const TOPIC_SELECT: &str = "SELECT t.id, c.slug AS category_slug, c.name_vi AS c
 
 const VISIBLE_TOPIC: &str = "t.status = 'published' AND t.deleted_at IS NULL";
 
+/// `$1`: category id or NULL; `$2`: tag slug or NULL.
+const FILTERED: &str = "($1 IS NULL OR t.category_id = $1) AND ($2 IS NULL OR EXISTS \
+    (SELECT 1 FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id = t.id AND g.slug = $2))";
+
+/// Which topics a list shows.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TopicFilter<'a> {
+    pub category_id: Option<i64>,
+    pub tag: Option<&'a str>,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PostRow {
     pub id: i64,
@@ -233,21 +244,26 @@ impl Store {
         })
     }
 
-    /// Visible topics, newest activity first, optionally in one category.
-    pub async fn latest_topics(&self, category_id: Option<i64>, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
-        let sql = format!(
-            "{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND ($1 IS NULL OR t.category_id = $1) \
-             ORDER BY t.last_posted_at DESC, t.id DESC LIMIT $2 OFFSET $3");
+    /// Visible topics matching `filter`, newest activity first.
+    pub async fn latest_topics(&self, filter: &TopicFilter<'_>, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
+        let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND {FILTERED} \
+                           ORDER BY t.last_posted_at DESC, t.id DESC LIMIT $3 OFFSET $4");
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(category_id).bind(limit).bind(offset).fetch_all(pool).await?);
+            .bind(filter.category_id).bind(filter.tag).bind(limit).bind(offset).fetch_all(pool).await?);
         Ok(rows)
     }
 
-    pub async fn count_topics(&self, category_id: Option<i64>) -> StoreResult<i64> {
-        let sql = format!("SELECT COUNT(*) FROM topics t WHERE {VISIBLE_TOPIC} AND ($1 IS NULL OR t.category_id = $1)");
+    /// How many visible topics match `filter`.
+    pub async fn count_filtered_topics(&self, filter: &TopicFilter<'_>) -> StoreResult<i64> {
+        let sql = format!("SELECT COUNT(*) FROM topics t WHERE {VISIBLE_TOPIC} AND {FILTERED}");
         let n = on_pool!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(category_id).fetch_one(pool).await?);
+            .bind(filter.category_id).bind(filter.tag).fetch_one(pool).await?);
         Ok(n)
+    }
+
+    /// How many visible topics there are, in one category or in all.
+    pub async fn count_topics(&self, category_id: Option<i64>) -> StoreResult<i64> {
+        self.count_filtered_topics(&TopicFilter { category_id, tag: None }).await
     }
 
     /// Visible topics started by one member, newest first.

@@ -14,7 +14,7 @@ mod accounts;
 mod forum;
 
 pub use accounts::{NewUser, ProfileUpdate, User};
-pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicRow, TopicSummary};
+pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! on_pool {
