@@ -7,7 +7,9 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use goodpractice::accounts::{self, DisplayName, Email, Password, Role};
 use goodpractice::config::Config;
+use goodpractice::error::AppError;
 use goodpractice::store::Store;
+use goodpractice::web::i18n::{Catalogs, Lang};
 
 #[derive(Parser)]
 #[command(name = "goodpractice", version, about = "A forum for sharing good practices in patient safety")]
@@ -124,13 +126,23 @@ async fn create_user(config: &Config, email: &str, name: &str, role: &str) -> an
     std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']);
     let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
-    let name = DisplayName::parse(name).map_err(|e| anyhow::anyhow!("name: {e}"))?;
-    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {}", explain(e)))?;
+    let name = DisplayName::parse(name).map_err(|e| anyhow::anyhow!("name: {}", explain(e)))?;
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {}", explain(e)))?;
     let store = Store::open(&config.effective_database_url()).await?;
-    let id = accounts::register(&store, &email, &name, &password, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = accounts::register(&store, &email, &name, &password, role).await.map_err(|e| anyhow::anyhow!(explain(e)))?;
     println!("created user {id} <{}> with role {}", email.as_str(), role.as_str());
     Ok(())
+}
+
+/// The sentence the site shows for an account error, in English (not the internal message key);
+/// the full cause for an internal error.
+fn explain(err: AppError) -> String {
+    match (err, Catalogs::load()) {
+        (AppError::Internal(cause), _) => format!("{cause:#}"),
+        (other, Ok(catalogs)) => catalogs.format(Lang::En, &other.message()),
+        (other, Err(_)) => other.to_string(),
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM, so in-flight requests finish before exit.

@@ -141,7 +141,9 @@ impl ProfilePage {
     }
 }
 
-async fn profile(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> AppResult<ProfilePage> {
+async fn profile(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> AppResult<ProfilePage> {
+    // An address that names no member is "not found", like /t/abc, not a malformed request.
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let user = state.store().user_by_id(id).await?;
     let topics = state.store().topics_by_author(id, 20).await?;
     let province = user.province_code.as_deref().and_then(provinces::by_code);

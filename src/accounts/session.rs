@@ -91,6 +91,8 @@ pub async fn start(state: &AppState, user_id: i64) -> AppResult<Cookie<'static>>
     let days = state.config().session_days;
     let expires = Utc::now() + Duration::days(days);
     state.store().create_session(&token_hash(&token), user_id, expires).await?;
+    // Sign-ins are rare enough to carry the housekeeping.
+    state.store().prune_expired(Utc::now() - Duration::days(1)).await?;
     Ok(Cookie::build((COOKIE, token))
         .path("/")
         .http_only(true)

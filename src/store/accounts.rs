@@ -19,8 +19,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str =
-    "id, email, display_name, job_title, hospital, department, province_code, role, created_at";
+const USER_SELECT: &str = "SELECT u.id, u.email, u.display_name, u.job_title, u.hospital, u.department, \
+    u.province_code, u.role, u.created_at FROM users u";
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -55,7 +55,7 @@ impl Store {
     }
 
     pub async fn user_by_id(&self, id: i64) -> StoreResult<User> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let sql = format!("{USER_SELECT} WHERE u.id = $1");
         let user = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_one(pool)
@@ -65,7 +65,7 @@ impl Store {
 
     /// The user with this email (any letter case) and their password hash, if they have one.
     pub async fn user_for_login(&self, email: &str) -> StoreResult<(User, Option<String>)> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_lower = $1");
+        let sql = format!("{USER_SELECT} WHERE u.email_lower = $1");
         let lower = email.to_lowercase();
         let user: User = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&lower)
@@ -113,16 +113,24 @@ impl Store {
 
     /// The user of an unexpired session.
     pub async fn session_user(&self, token_hash: &str) -> StoreResult<User> {
-        let sql = "SELECT u.id, u.email, u.display_name, u.job_title, u.hospital, u.department, \
-                   u.province_code, u.role, u.created_at \
-                   FROM sessions s JOIN users u ON u.id = s.user_id \
-                   WHERE s.token_hash = $1 AND s.expires_at > $2";
-        let user = on_pool!(self, pool => sqlx::query_as(sql)
+        let sql = format!("{USER_SELECT} JOIN sessions s ON s.user_id = u.id \
+                           WHERE s.token_hash = $1 AND s.expires_at > $2");
+        let user = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(token_hash)
             .bind(Utc::now())
             .fetch_one(pool)
             .await?);
         Ok(user)
+    }
+
+    /// Forgets sessions that have ended and failed sign-ins older than `failures_before`.
+    pub async fn prune_expired(&self, failures_before: DateTime<Utc>) -> StoreResult<()> {
+        let now = Utc::now();
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(pool).await?;
+            sqlx::query("DELETE FROM login_failures WHERE failed_at < $1").bind(failures_before).execute(pool).await?;
+        });
+        Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -144,10 +152,8 @@ impl Store {
     }
 
     pub async fn api_token_user(&self, token_hash: &str) -> StoreResult<User> {
-        let sql = "SELECT u.id, u.email, u.display_name, u.job_title, u.hospital, u.department, \
-                   u.province_code, u.role, u.created_at \
-                   FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
-        let user = on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_one(pool).await?);
+        let sql = format!("{USER_SELECT} JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1");
+        let user = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_one(pool).await?);
         Ok(user)
     }
 

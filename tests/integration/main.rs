@@ -4,3 +4,9 @@
 mod common;
 
 mod smoke;
+mod browser;
+mod listing;
+mod api;
+mod cli;
+mod pages;
+mod xss;

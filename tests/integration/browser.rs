@@ -1,0 +1,500 @@
+//! A real browser (headless Chromium through chromedriver) on the real app: the journey a nurse
+//! makes on her phone, screenshots of the main pages at phone and desktop width, and no
+//! horizontal scrolling on a phone.
+//!
+//! Needs chromedriver (env `CHROMEDRIVER`, default /usr/bin/chromedriver) and Chromium (env
+//! `CHROMIUM`, default /usr/bin/chromium). Without them the tests are skipped, unless
+//! `GP_REQUIRE_BROWSER=1`, which makes a missing browser a failure.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use goodpractice::accounts::Role;
+use serde_json::{Value, json};
+
+use crate::common::{PASSWORD, TestApp};
+
+/// A screen to render on, emulated exactly: the phone is a 390×844 CSS-pixel viewport that honours
+/// `<meta name="viewport">`, with touch; the desktop a 1280×900 viewport.
+#[derive(Clone, Copy, Debug)]
+struct Device {
+    name: &'static str,
+    width: u32,
+    height: u32,
+    phone: bool,
+}
+
+const PHONE: Device = Device { name: "phone", width: 390, height: 844, phone: true };
+const DESKTOP: Device = Device { name: "desktop", width: 1280, height: 900, phone: false };
+const WAIT: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------------------------------------
+// The browser
+// ---------------------------------------------------------------------------------------------
+
+/// A headless Chromium session. Dropping it kills chromedriver and the Chromium it started (they
+/// share a process group), so a failing test leaves no browser behind; a passing test calls
+/// [`Browser::finish`] to end the session cleanly first.
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+/// The chromedriver process, leader of its own process group; Chromium and its helpers join it.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            // Not reaped yet, so the group id cannot have been reused.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.0.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn require_browser() -> bool {
+    std::env::var("GP_REQUIRE_BROWSER").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+fn executable(var: &str, default: &str) -> Result<PathBuf, String> {
+    let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default));
+    if path.is_file() { Ok(path) } else { Err(format!("{} not found (set {var})", path.display())) }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().unwrap().port()
+}
+
+impl Browser {
+    /// A fresh headless Chromium showing pages as on `device`; `None` (test skipped) when
+    /// chromedriver or Chromium is missing, unless `GP_REQUIRE_BROWSER=1`.
+    async fn start(device: Device) -> Option<Browser> {
+        let found = executable("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .and_then(|driver| executable("CHROMIUM", "/usr/bin/chromium").map(|chromium| (driver, chromium)));
+        let (driver_path, chromium) = match found {
+            Ok(found) => found,
+            Err(missing) => {
+                assert!(!require_browser(), "GP_REQUIRE_BROWSER=1 but {missing}");
+                eprintln!("skipping: {missing}");
+                return None;
+            }
+        };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+
+        let profile = tempfile::tempdir().expect("temp dir for the browser profile");
+        let log = profile.path().join("chromedriver.log");
+        let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+        let port = free_port();
+        let mut command = Command::new(&driver_path);
+        command
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut driver = Driver(command.spawn().unwrap_or_else(|e| panic!("start {}: {e}", driver_path.display())));
+
+        let http = reqwest::Client::new();
+        let status = format!("http://127.0.0.1:{port}/status");
+        let mut ready = false;
+        for _ in 0..100 {
+            if let Some(exit) = driver.0.try_wait().expect("poll chromedriver") {
+                panic!("chromedriver exited early ({exit}):\n{}", read_log());
+            }
+            if http.get(&status).send().await.is_ok_and(|r| r.status().is_success()) {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "chromedriver did not answer {status} within 10 s:\n{}", read_log());
+
+        let args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            format!("--user-data-dir={}", profile.path().join("chromium").display()),
+            format!("--window-size={},{}", device.width, device.height),
+        ];
+        // The window is only a hint (headless Chromium keeps it at least 500 px wide and takes its
+        // own toolbar off the height); the emulated screen gives the exact viewport.
+        let metrics = json!({ "width": device.width, "height": device.height, "pixelRatio": 1.0,
+                              "mobile": device.phone, "touch": device.phone });
+        let options = json!({ "binary": chromium, "args": args, "mobileEmulation": { "deviceMetrics": metrics } });
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::rustls()
+            .expect("TLS setup for the WebDriver client")
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("start a Chromium session: {e}\n{}", read_log()));
+        let browser = Browser { client, _driver: driver, _profile: profile };
+        // Pages (which all carry `<meta name="viewport" content="width=device-width">`) must
+        // really be laid out at the device's width.
+        browser.goto("data:text/html,<meta%20name=viewport%20content=width=device-width>").await;
+        let viewport = browser.js("return [window.innerWidth, window.innerHeight];").await;
+        assert_eq!(viewport, json!([device.width, device.height]), "{device:?}: the viewport is {viewport}");
+        Some(browser)
+    }
+
+    /// Ends the WebDriver session (Chromium quits), then chromedriver is killed on drop.
+    async fn finish(self) {
+        self.client.clone().close().await.expect("close the browser session");
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// Waits (bounded) for an element to be on the page.
+    async fn find(&self, css: &str) -> Element {
+        match self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => panic!("no element {css:?} on {}: {e}", self.url().await),
+        }
+    }
+
+    /// Waits for an element found by XPath (for "the link that says …").
+    async fn find_xpath(&self, xpath: &str) -> Element {
+        match self.client.wait().at_most(WAIT).for_element(Locator::XPath(xpath)).await {
+            Ok(element) => element,
+            Err(e) => panic!("no element {xpath:?} on {}: {e}", self.url().await),
+        }
+    }
+
+    async fn all(&self, css: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(css)).await.expect("find_all")
+    }
+
+    /// The visible text of the first element matching `css`, whitespace collapsed.
+    async fn text(&self, css: &str) -> String {
+        squash(&self.find(css).await.text().await.expect("element text"))
+    }
+
+    /// Clicks the link with exactly this text inside `within` (an XPath such as `//header`).
+    async fn click_link(&self, within: &str, label: &str) {
+        let link = self.find_xpath(&format!("{within}//a[normalize-space()='{label}']")).await;
+        link.click().await.unwrap_or_else(|e| panic!("click {label:?}: {e}"));
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear field");
+        field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        let value = field.prop("value").await.expect("field value").unwrap_or_default();
+        assert_eq!(value, text, "the browser did not type into {css} exactly what was sent");
+    }
+
+    async fn url(&self) -> String {
+        self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default()
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("run {script:?}: {e}"))
+    }
+
+    /// A Chrome DevTools Protocol command, through chromedriver.
+    async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client.issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
+    /// `(scrollWidth, innerWidth)` of the current page.
+    async fn widths(&self) -> (i64, i64) {
+        let v = self.js("return [document.documentElement.scrollWidth, window.innerWidth];").await;
+        (v[0].as_i64().unwrap(), v[1].as_i64().unwrap())
+    }
+
+    async fn assert_no_horizontal_scroll(&self, what: &str) {
+        let (scroll, inner) = self.widths().await;
+        if scroll > inner {
+            let culprits = self
+                .js("const w = window.innerWidth; return Array.from(document.querySelectorAll('body *'))\
+                     .filter(e => e.getBoundingClientRect().right > w + 0.5)\
+                     .slice(0, 10).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));")
+                .await;
+            panic!("{what}: the page scrolls sideways on a phone (scrollWidth {scroll} > innerWidth {inner}); too wide: {culprits}");
+        }
+    }
+
+    /// Saves a PNG of the viewport under `target/screenshots/` and checks it is a real image.
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        save_png(name, &png)
+    }
+
+    /// The same, for the whole length of the page.
+    async fn full_page_screenshot(&self, name: &str) -> PathBuf {
+        let metrics = self.cdp("Page.getLayoutMetrics", json!({})).await;
+        let size = &metrics["cssContentSize"];
+        let (width, height) = (size["width"].as_f64().unwrap(), size["height"].as_f64().unwrap().min(10_000.0));
+        let shot = self
+            .cdp("Page.captureScreenshot", json!({ "format": "png", "captureBeyondViewport": true,
+                "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } }))
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("screenshot data"))
+            .expect("base64 screenshot");
+        save_png(name, &png)
+    }
+}
+
+/// `POST /session/{id}/goog/cdp/execute`: chromedriver's door to the DevTools protocol.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
+fn save_png(name: &str, png: &[u8]) -> PathBuf {
+    {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+        std::fs::create_dir_all(&dir).expect("create target/screenshots");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        let saved = std::fs::read(&path).expect("read screenshot back");
+        assert!(saved.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is not a PNG", path.display());
+        assert!(saved.len() > 5 * 1024, "{} is only {} bytes: a blank page?", path.display(), saved.len());
+        path
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// A case study, as a nurse would write it
+// ---------------------------------------------------------------------------------------------
+
+const TITLE: &str = "Giảm té ngã ở người bệnh cao tuổi tại khoa Nội tổng hợp";
+
+/// (textarea id, heading on the topic page, Markdown typed, a phrase the page must then show)
+const SECTIONS: [(&str, &str, &str, &str); 6] = [
+    (
+        "context",
+        "Bối cảnh",
+        "Khoa Nội tổng hợp có 60 giường, phần lớn người bệnh trên 70 tuổi.",
+        "Khoa Nội tổng hợp có 60 giường",
+    ),
+    (
+        "problem",
+        "Vấn đề",
+        "Năm 2024 khoa ghi nhận 14 ca té ngã, trong đó 3 ca gãy cổ xương đùi.",
+        "14 ca té ngã",
+    ),
+    (
+        "causes",
+        "Phân tích nguyên nhân",
+        "- Chưa đánh giá nguy cơ té ngã khi nhập viện\n- Sàn nhà vệ sinh trơn\n- Thiếu người nhà ban đêm",
+        "Sàn nhà vệ sinh trơn",
+    ),
+    (
+        "intervention",
+        "Giải pháp can thiệp / kế hoạch hành động",
+        "Đánh giá thang điểm **Morse** cho mọi người bệnh, gắn vòng tay vàng và lắp tay vịn.",
+        "gắn vòng tay vàng",
+    ),
+    (
+        "results",
+        "Kết quả (chỉ số trước và sau)",
+        "Sau 6 tháng:\n\n| Chỉ số | Trước | Sau |\n|---|---|---|\n| Té ngã / 1000 ngày nằm viện | 3,2 | 1,1 |\n| Đánh giá Morse khi nhập viện | 45% | 96% |",
+        "Sau 6 tháng",
+    ),
+    (
+        "lessons",
+        "Bài học kinh nghiệm",
+        "Cần sự tham gia của người nhà và đội vệ sinh, không chỉ điều dưỡng.",
+        "sự tham gia của người nhà",
+    ),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+/// Sign up, write a case study, reply to it and switch to English, all by clicking through the
+/// pages at phone size, without JavaScript of the site's own.
+#[tokio::test]
+async fn a_nurse_signs_up_writes_a_case_study_and_replies_on_her_phone() {
+    let app = TestApp::sqlite().await;
+    let Some(b) = Browser::start(PHONE).await else { return };
+
+    b.goto(&app.url("/")).await;
+    assert_eq!(b.text("h1").await, "Bài mới nhất");
+    assert_eq!(b.js("return document.scripts.length;").await, json!(0), "the forum needs no JavaScript");
+
+    // Sign up from the header.
+    b.click_link("//header", "Đăng ký").await;
+    b.find("main form input#name").await;
+    b.type_into("#name", "Nguyễn Thị Lan").await;
+    b.type_into("#email", "lan@bv-ninhbinh.vn").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    assert_eq!(b.text("header.site a.viewer").await, "Nguyễn Thị Lan");
+
+    // Write a case study.
+    b.click_link("//header", "Viết bài mới").await;
+    b.click_link("//nav[contains(@class,'kinds')]", "Nghiên cứu trường hợp").await;
+    b.find("textarea#lessons").await;
+    assert_eq!(b.text(".kinds a.current").await, "Nghiên cứu trường hợp");
+    b.find("select#category").await.select_by_value("fall-prevention").await.expect("choose the category");
+    b.type_into("#title", TITLE).await;
+    for (id, _, markdown, _) in SECTIONS {
+        b.type_into(&format!("textarea#{id}"), markdown).await;
+    }
+    b.type_into("#tags", "té ngã, điều dưỡng").await;
+    b.click("form.compose button[type=submit]").await;
+
+    // The topic page: title, the six sections in order with their text, the table as a table.
+    assert_eq!(b.text("article.topic h1").await, TITLE, "on {}", b.url().await);
+    assert!(b.url().await.contains("/t/"), "expected the topic page, got {}", b.url().await);
+    assert_eq!(b.text("article.topic .meta .badge").await, "Nghiên cứu trường hợp");
+    let mut headings = Vec::new();
+    for h in b.all("article.topic .case-section h2").await {
+        headings.push(squash(&h.text().await.unwrap()));
+    }
+    let expected: Vec<&str> = SECTIONS.iter().map(|s| s.1).collect();
+    assert_eq!(headings, expected);
+    for (id, heading, _, phrase) in SECTIONS {
+        let body = b.text(&format!("article.topic .section-{id} .body")).await;
+        assert!(body.contains(phrase), "section {heading:?} shows {body:?}, expected it to contain {phrase:?}");
+    }
+    assert!(b.text(".section-causes .body").await.contains("Thiếu người nhà ban đêm"));
+    assert_eq!(b.all(".section-causes .body li").await.len(), 3, "the causes render as a list");
+    assert_eq!(b.text(".section-intervention .body strong").await, "Morse");
+    let mut header_cells = Vec::new();
+    for th in b.all(".section-results .body table th").await {
+        header_cells.push(squash(&th.text().await.unwrap()));
+    }
+    assert_eq!(header_cells, ["Chỉ số", "Trước", "Sau"], "the before/after table renders as a <table>");
+    assert_eq!(b.all(".section-results .body table tbody tr").await.len(), 2);
+    assert_eq!(b.text(".section-results table tbody tr:first-child td:last-child").await, "1,1");
+    b.assert_no_horizontal_scroll("the case study").await;
+
+    // Reply through the form at the bottom.
+    let reply = "Cảm ơn chị Lan! Khoa em sẽ thử vòng tay vàng từ tháng sau.";
+    b.type_into("#reply-body", reply).await;
+    b.click("#reply form button[type=submit]").await;
+    let answer = b.text("article.topic section.post:not(.opening) .body").await;
+    assert_eq!(answer, reply);
+    assert_eq!(b.text("article.topic section.post:not(.opening) .author").await, "Nguyễn Thị Lan");
+    assert_eq!(b.all("article.topic section.post").await.len(), 2);
+    b.assert_no_horizontal_scroll("the case study with a reply").await;
+
+    // English, from the header: the same topic, English labels.
+    b.click_link("//header", "English").await;
+    b.find("html[lang=en]").await;
+    assert_eq!(b.text("article.topic h1").await, TITLE, "switching language stays on the topic");
+    assert_eq!(b.text("nav.crumbs a").await, "Latest topics");
+    assert_eq!(b.text("article.topic .meta .badge").await, "Case study");
+    assert_eq!(b.text(".section-context h2").await, "Context");
+    b.click_link("//nav[contains(@class,'crumbs')]", "Latest topics").await;
+    assert_eq!(b.text("main h1").await, "Latest topics");
+    assert_eq!(b.text(".topics .topic-item .badge").await, "Case study");
+    assert_eq!(b.text(".topics .topic-item .topic-title").await, TITLE);
+
+    b.finish().await;
+}
+
+/// Screenshots of the main pages at phone and desktop width, for people to look at; each must be a
+/// real PNG, and no page may scroll sideways on the phone.
+#[tokio::test]
+async fn screenshots_of_the_main_pages_at_phone_and_desktop_width() {
+    let app = TestApp::sqlite_with(|c| c.demo = true).await;
+    let Some(b) = Browser::start(PHONE).await else { return };
+
+    // A case study with a wide before/after table and a reply, written by someone else.
+    let token = app.token_for("minh@bvdk-hue.vn", "Trần Văn Minh", Role::Member).await;
+    let sections = json!({
+        "context": "Khoa Hồi sức tích cực, 24 giường, trung bình 30 lượt dùng thuốc nguy cơ cao mỗi ngày.",
+        "problem": "Trong quý I có 5 sự cố nhầm nồng độ kali clorid và insulin pha tiêm truyền.",
+        "causes": "- Thuốc nguy cơ cao để chung với thuốc thường\n- Nhãn pha thuốc viết tay, khó đọc\n- Không có bước kiểm tra độc lập thứ hai",
+        "intervention": "1. Tủ riêng có **nhãn đỏ** cho thuốc nguy cơ cao\n2. Nhãn in sẵn cho bơm tiêm điện\n3. Hai điều dưỡng kiểm tra chéo trước khi truyền",
+        "results": "| Chỉ số theo dõi hằng tháng | Trước can thiệp (quý I) | Sau can thiệp (quý III) | Mục tiêu của bệnh viện | Thay đổi |\n|---|---|---|---|---|\n| Sự cố nhầm thuốc nguy cơ cao | 5 | 0 | 0 | −100% |\n| Tỷ lệ bơm tiêm điện có nhãn in đúng chuẩn | 38% | 97% | ≥ 95% | +59 điểm |\n| Tỷ lệ kiểm tra chéo được ghi vào hồ sơ | 12% | 91% | ≥ 90% | +79 điểm |",
+        "lessons": "Thay đổi nhỏ, rẻ và làm ngay được. Điều quan trọng là lãnh đạo khoa cùng kiểm tra mỗi tuần trong ba tháng đầu."
+    });
+    let topic = app
+        .api_topic(
+            &token,
+            json!({"category": "medication-safety", "kind": "case_study",
+                   "title": "Kiểm tra chéo thuốc nguy cơ cao tại khoa Hồi sức tích cực",
+                   "body": "Chia sẻ kinh nghiệm một năm triển khai tại khoa.", "sections": sections,
+                   "tags": ["thuốc nguy cơ cao", "kiểm tra chéo"]}),
+        )
+        .await;
+    let res = app
+        .post_json(&format!("/api/v1/topics/{topic}/posts"), Some(&token),
+            &json!({"body": "Bổ sung: sau quý III chúng tôi mở rộng sang khoa Cấp cứu."}))
+        .await;
+    assert_eq!(res.status(), 201);
+    app.create_user("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
+
+    let mut saved = screenshots_on(b, &app, PHONE, topic).await;
+    let Some(b) = Browser::start(DESKTOP).await else { return };
+    saved.extend(screenshots_on(b, &app, DESKTOP, topic).await);
+    assert_eq!(saved.len(), 2 * 4 + 4);
+    eprintln!("screenshots:\n  {}", saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n  "));
+}
+
+/// Login page (signed out), then home, compose (case study) and the topic page (signed in).
+async fn screenshots_on(b: Browser, app: &TestApp, device: Device, topic: i64) -> Vec<PathBuf> {
+    let mut saved = Vec::new();
+    let pages = [
+        ("login", "/login".to_string(), "main form input#email"),
+        ("home", "/".to_string(), ".topics .topic-item"),
+        ("compose-case-study", "/new?kind=case_study".to_string(), "textarea#lessons"),
+        ("topic", format!("/t/{topic}"), ".section-results table"),
+    ];
+    for (name, path, marker) in &pages {
+        if *name == "home" {
+            // Sign in through the form still on screen.
+            b.type_into("#email", "lan@bv-ninhbinh.vn").await;
+            b.type_into("#password", PASSWORD).await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.text("header.site a.viewer").await, "Nguyễn Thị Lan");
+        }
+        b.goto(&app.url(path)).await;
+        b.find(marker).await;
+        assert_eq!(b.js("return document.scripts.length;").await, json!(0), "{name}: no JavaScript");
+        saved.push(b.screenshot(&format!("{name}-{}", device.name)).await);
+        if device.phone {
+            b.assert_no_horizontal_scroll(name).await;
+            saved.push(b.full_page_screenshot(&format!("{name}-{}-full", device.name)).await);
+        }
+    }
+    b.finish().await;
+    saved
+}
