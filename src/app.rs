@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::search::SearchHandle;
 use crate::store::Store;
 use crate::web::i18n::Catalogs;
 
@@ -13,11 +14,12 @@ struct Inner {
     config: Config,
     store: Store,
     catalogs: Catalogs,
+    search: SearchHandle,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, catalogs: Catalogs) -> Self {
-        Self(Arc::new(Inner { config, store, catalogs }))
+    pub fn new(config: Config, store: Store, catalogs: Catalogs, search: SearchHandle) -> Self {
+        Self(Arc::new(Inner { config, store, catalogs, search }))
     }
 
     pub fn config(&self) -> &Config {
@@ -30,5 +32,10 @@ impl AppState {
 
     pub fn catalogs(&self) -> &Catalogs {
         &self.0.catalogs
+    }
+
+    /// The search index being served (swapped when `goodpractice reindex` publishes a new one).
+    pub fn search(&self) -> &SearchHandle {
+        &self.0.search
     }
 }

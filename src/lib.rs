@@ -8,6 +8,8 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod forum;
+pub mod search;
+pub mod import;
 pub mod store;
 pub mod text;
 pub mod web;
@@ -40,13 +42,17 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let store = Store::open(&config.effective_database_url()).await?;
     prepare(&store, &config).await?;
-    let state = AppState::new(config, store, web::i18n::Catalogs::load()?);
+    let search = search::SearchHandle::default();
+    let indexer = search::Indexer::spawn(store.clone(), search::Generations::new(&config.data_dir), search.clone());
+    let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await?;
-    Ok(())
+        .await;
+    // Closes the index writer cleanly; the last commit records where the indexer got to.
+    indexer.stop().await;
+    Ok(served?)
 }
 
 /// Standard categories always; demo content when configured and the forum is empty.
@@ -63,10 +69,11 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 
 /// Every route of the site and the API, with the layers they share.
 pub fn router(state: AppState) -> Router {
-    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router());
+    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
+        .merge(search::router())
         .merge(accounts::router())
         .merge(web::router())
         .merge(api::router(api))

@@ -1,7 +1,7 @@
 //! The `goodpractice` command: serve the forum, apply migrations, manage users.
 
-use std::io::Read;
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -47,10 +47,30 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Rebuild the search index from the database into a new generation; a running server
+    /// keeps serving the old one until the new one is complete, then switches to it.
+    Reindex,
     /// Manage user accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Bulk-load published topics from another system.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// One JSON object per line: {title, body, category?, kind?, summary?, tags?, author_name?,
+    /// created_at?, source_id?}. Lines already imported (same source_id) are skipped.
+    Jsonl {
+        file: PathBuf,
+        /// Category of lines that name none.
+        #[arg(long, default_value = goodpractice::import::DEFAULT_CATEGORY)]
+        default_category: String,
     },
 }
 
@@ -109,7 +129,9 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied ({})", config.database_kind());
             Ok(())
         }
+        Command::Reindex => goodpractice::search::reindex_command(&config).await,
         Command::User { command: UserCommand::Create { email, name, role, .. } } => create_user(&config, &email, &name, &role).await,
+        Command::Import { command: ImportCommand::Jsonl { file, default_category } } => import_jsonl(&config, &file, default_category).await,
     }
 }
 
@@ -133,6 +155,18 @@ async fn create_user(config: &Config, email: &str, name: &str, role: &str) -> an
     let id = accounts::register(&store, &email, &name, &password, role).await.map_err(|e| anyhow::anyhow!(explain(e)))?;
     println!("created user {id} <{}> with role {}", email.as_str(), role.as_str());
     Ok(())
+}
+
+async fn import_jsonl(config: &Config, file: &Path, default_category: String) -> anyhow::Result<()> {
+    use goodpractice::import::{Options, jsonl};
+    let source = jsonl::Source::open(file)?;
+    let store = Store::open(&config.effective_database_url()).await?;
+    let report = jsonl::import(&store, source, Options { default_category }).await?;
+    // The report may go to a pager or `head` that stops reading: that is not a failure.
+    match write!(std::io::stdout().lock(), "{report}") {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
 }
 
 /// The sentence the site shows for an account error, in English (not the internal message key);

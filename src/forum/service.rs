@@ -6,7 +6,7 @@ use super::case_study::{self, Sections};
 use super::{Body, Status, Summary, Tags, Title, TopicKind, markdown};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
-use crate::store::{Category, NewPost, NewTopic, PostEdit, PostRow, Store, StoreError, TopicRow, User};
+use crate::store::{Category, NewPost, NewTopic, PostEdit, PostRow, Store, TopicRow, User};
 
 /// A new topic as the reader sent it, before validation.
 #[derive(Debug, Default)]
@@ -38,11 +38,14 @@ pub struct Created {
 
 /// Checks every field; the first problem found is reported.
 pub async fn validate_topic(store: &Store, input: &TopicInput) -> AppResult<ValidTopic> {
+    validate_topic_among(&store.categories().await?, input)
+}
+
+/// [`validate_topic`] with the categories already at hand (a bulk import looks them up once).
+pub fn validate_topic_among(categories: &[Category], input: &TopicInput) -> AppResult<ValidTopic> {
     let kind = TopicKind::parse(input.kind.trim()).ok_or_else(|| AppError::bad("error.kind_unknown"))?;
-    let category = match store.category_by_slug(input.category.trim()).await {
-        Err(StoreError::NotFound) => return Err(AppError::bad("error.category_unknown")),
-        other => other?,
-    };
+    let slug = input.category.trim();
+    let category = categories.iter().find(|c| c.slug == slug).cloned().ok_or_else(|| AppError::bad("error.category_unknown"))?;
     let title = Title::parse(&input.title)?;
     let body = Body::parse(&compose_body(kind, &input.body, input.sections.as_ref()))?;
     let summary = match (kind, input.summary.as_deref().map(str::trim)) {
@@ -65,21 +68,26 @@ fn compose_body(kind: TopicKind, body: &str, sections: Option<&Sections>) -> Str
 /// Stores a validated topic as published, at `at` (now, or the original date for demo content).
 pub async fn insert_topic(store: &Store, author_id: i64, topic: &ValidTopic, at: DateTime<Utc>) -> AppResult<Created> {
     let html = markdown::render(topic.body.as_str());
-    let status = Status::Published;
-    let new = NewTopic {
+    let new = new_topic(topic, &html, author_id, at);
+    let (topic_id, post_id) = store.create_topic(&new).await?;
+    Ok(Created { topic_id, post_id, status: new.status })
+}
+
+/// The published topic to store for a validated one; `html` is its rendered body.
+pub fn new_topic<'a>(topic: &'a ValidTopic, html: &'a str, author_id: i64, at: DateTime<Utc>) -> NewTopic<'a> {
+    NewTopic {
         category_id: topic.category.id,
         author_id,
         kind: topic.kind,
         title: topic.title.as_str(),
         summary: topic.summary.as_ref().map(Summary::as_str),
         body: topic.body.as_str(),
-        body_html: &html,
-        status,
+        body_html: html,
+        status: Status::Published,
         tags: topic.tags.as_slice(),
         created_at: at,
-    };
-    let (topic_id, post_id) = store.create_topic(&new).await?;
-    Ok(Created { topic_id, post_id, status })
+        source_id: None,
+    }
 }
 
 pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput) -> AppResult<Created> {

@@ -110,6 +110,8 @@ pub struct NewTopic<'a> {
     pub status: Status,
     pub tags: &'a [String],
     pub created_at: DateTime<Utc>,
+    /// Where an imported topic came from (unique); `None` for topics written here.
+    pub source_id: Option<&'a str>,
 }
 
 pub struct NewPost<'a> {
@@ -143,6 +145,45 @@ macro_rules! log_change {
     };
 }
 
+/// Writes a topic with its opening post, first revision, tags and search change inside the
+/// caller's transaction. Evaluates to `Result<(topic id, post id), sqlx::Error>`.
+macro_rules! insert_topic {
+    ($tx:expr, $t:expr) => {
+        async {
+            let t = $t;
+            let topic_id: i64 = sqlx::query_scalar(
+                "INSERT INTO topics (category_id, author_id, kind, title, summary, status, created_at, last_posted_at, source_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id")
+                .bind(t.category_id).bind(t.author_id).bind(t.kind.as_str()).bind(t.title)
+                .bind(t.summary).bind(t.status.as_str()).bind(t.created_at).bind(t.source_id)
+                .fetch_one(&mut *$tx).await?;
+            let post_id: i64 = sqlx::query_scalar(
+                "INSERT INTO posts (topic_id, author_id, position, body, body_html, status, created_at) \
+                 VALUES ($1, $2, 1, $3, $4, $5, $6) RETURNING id")
+                .bind(topic_id).bind(t.author_id).bind(t.body).bind(t.body_html)
+                .bind(t.status.as_str()).bind(t.created_at)
+                .fetch_one(&mut *$tx).await?;
+            sqlx::query("INSERT INTO post_revisions (post_id, revision, title, body, editor_id, created_at) \
+                         VALUES ($1, 1, $2, $3, $4, $5)")
+                .bind(post_id).bind(t.title).bind(t.body).bind(t.author_id).bind(t.created_at)
+                .execute(&mut *$tx).await?;
+            for tag in t.tags {
+                sqlx::query("INSERT INTO tags (slug) VALUES ($1) ON CONFLICT (slug) DO NOTHING")
+                    .bind(tag).execute(&mut *$tx).await?;
+                sqlx::query("INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 \
+                             ON CONFLICT DO NOTHING")
+                    .bind(topic_id).bind(tag).execute(&mut *$tx).await?;
+            }
+            if t.status == $crate::forum::Status::Published {
+                log_change!($tx, "topic", topic_id)?;
+            }
+            Ok::<_, sqlx::Error>((topic_id, post_id))
+        }
+        .await
+    };
+}
+pub(super) use {insert_topic, log_change};
+
 impl Store {
     pub async fn count_categories(&self) -> StoreResult<i64> {
         let n = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM categories").fetch_one(pool).await?);
@@ -174,38 +215,13 @@ impl Store {
     }
 
     /// Creates a topic with its opening post, first revision and tags in one transaction.
-    /// Returns (topic id, post id).
+    /// Returns (topic id, post id); `Conflict` when a topic with the same `source_id` exists.
     pub async fn create_topic(&self, t: &NewTopic<'_>) -> StoreResult<(i64, i64)> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let topic_id: i64 = sqlx::query_scalar(
-                "INSERT INTO topics (category_id, author_id, kind, title, summary, status, created_at, last_posted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id")
-                .bind(t.category_id).bind(t.author_id).bind(t.kind.as_str()).bind(t.title)
-                .bind(t.summary).bind(t.status.as_str()).bind(t.created_at)
-                .fetch_one(&mut *tx).await?;
-            let post_id: i64 = sqlx::query_scalar(
-                "INSERT INTO posts (topic_id, author_id, position, body, body_html, status, created_at) \
-                 VALUES ($1, $2, 1, $3, $4, $5, $6) RETURNING id")
-                .bind(topic_id).bind(t.author_id).bind(t.body).bind(t.body_html)
-                .bind(t.status.as_str()).bind(t.created_at)
-                .fetch_one(&mut *tx).await?;
-            sqlx::query("INSERT INTO post_revisions (post_id, revision, title, body, editor_id, created_at) \
-                         VALUES ($1, 1, $2, $3, $4, $5)")
-                .bind(post_id).bind(t.title).bind(t.body).bind(t.author_id).bind(t.created_at)
-                .execute(&mut *tx).await?;
-            for tag in t.tags {
-                sqlx::query("INSERT INTO tags (slug) VALUES ($1) ON CONFLICT (slug) DO NOTHING")
-                    .bind(tag).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 \
-                             ON CONFLICT DO NOTHING")
-                    .bind(topic_id).bind(tag).execute(&mut *tx).await?;
-            }
-            if t.status == Status::Published {
-                log_change!(tx, "topic", topic_id)?;
-            }
+            let ids = insert_topic!(tx, t)?;
             tx.commit().await?;
-            Ok((topic_id, post_id))
+            Ok(ids)
         })
     }
 

@@ -2,6 +2,7 @@
 //! CSRF, error pages and static files. It knows no feature.
 
 pub mod csrf;
+mod draft;
 mod error_pages;
 pub mod i18n;
 

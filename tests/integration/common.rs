@@ -184,6 +184,11 @@ impl TestApp {
     pub fn database_url(&self) -> &str {
         &self.database_url
     }
+
+    /// The app's data folder (search index, SQLite file), for commands run beside it.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
 }
 
 pub fn cookie_value(jar: &Jar, base: &str, name: &str) -> Option<String> {

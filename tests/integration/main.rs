@@ -10,3 +10,5 @@ mod api;
 mod cli;
 mod pages;
 mod xss;
+mod search;
+mod import;

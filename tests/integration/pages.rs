@@ -475,6 +475,7 @@ async fn an_expired_session_cannot_reply(app: TestApp) {
 
     let html = answered(res, 401).await;
     assert_eq!(text_of(&html, "p.error-message").as_deref(), Some("Phiên đăng nhập của bạn đã hết hạn. Vui lòng đăng nhập lại."));
+    assert_eq!(text_of(&html, ".draft textarea").as_deref(), Some("Gửi sau khi phiên đã hết hạn"), "the typed reply is given back");
     assert_eq!(post_count(&app, topic).await, 1);
     let res = app.get("/settings/profile").await;
     assert_eq!(location(&res), "/login?next=%2Fsettings%2Fprofile");

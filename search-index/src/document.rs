@@ -1,0 +1,64 @@
+//! A [`Doc`] as tantivy stores it.
+
+use tantivy::TantivyDocument;
+
+use crate::Doc;
+use crate::analysis::{clean, legal_refs, normalize};
+use crate::legal_refs::short_form;
+use crate::schema::{Fields, TextFields};
+use crate::tone::canonicalize_tones;
+
+pub(crate) fn to_document(doc: &Doc, fields: &Fields) -> TantivyDocument {
+    // Stored text is only cleaned (tone marks where the author put them); indexed text is
+    // fully normalised. `normalize` = tones(clean(..)), so the cleaning is done once.
+    let title = clean(&doc.title);
+    let body = clean(&doc.body);
+    let mut document = TantivyDocument::default();
+    document.add_i64(fields.topic_id, doc.topic_id);
+    document.add_i64(fields.post_id, doc.post_id);
+    add_analysed(&mut document, fields.title_text, &canonicalize_tones(&title));
+    add_analysed(&mut document, fields.body_text, &canonicalize_tones(&body));
+    for reference in references(&title, &body) {
+        document.add_text(fields.refs, reference);
+    }
+    add_keywords(&mut document, fields, doc);
+    document.add_text(fields.author, normalize(&doc.author));
+    document.add_i64(fields.created_at, doc.created_at);
+    document.add_text(fields.title, title);
+    document.add_text(fields.body, body);
+    document
+}
+
+fn add_analysed(document: &mut TantivyDocument, text: TextFields, normalized: &str) {
+    for field in [text.exact, text.fold, text.exact_bigram, text.fold_bigram] {
+        document.add_text(field, normalized);
+    }
+}
+
+/// Category, kind, tags and province as whole values (empty ones are left out so that
+/// facets never show a blank entry).
+fn add_keywords(document: &mut TantivyDocument, fields: &Fields, doc: &Doc) {
+    let values = [(fields.category, doc.category.as_str()), (fields.kind, doc.kind.as_str())]
+        .into_iter()
+        .chain(doc.tags.iter().map(|tag| (fields.tags, tag.as_str())))
+        .chain(doc.province.iter().map(|code| (fields.province, code.as_str())));
+    for (field, value) in values {
+        if !value.trim().is_empty() {
+            document.add_text(field, value);
+        }
+    }
+}
+
+/// Legal references cited, each full number also under its short form (`43/2018/TT-BYT` and
+/// `43/2018/TT`), so `guidance:43/2018/TT` finds every topic citing circular 43/2018.
+fn references(title: &str, body: &str) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for reference in legal_refs(title).into_iter().chain(legal_refs(body)) {
+        for form in short_form(&reference).into_iter().chain([reference]) {
+            if !all.contains(&form) {
+                all.push(form);
+            }
+        }
+    }
+    all
+}

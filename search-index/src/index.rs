@@ -1,0 +1,279 @@
+//! The tantivy index: schema, opening (and rebuilding when missing, corrupt or outdated),
+//! writing in batches with the change-log position in the commit payload, and searching.
+
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::document::to_document;
+use crate::facets::FacetCollector;
+use crate::plan::{Plan, plan};
+use crate::query::{self, Filter};
+use crate::schema::{CREATED_AT, Fields, SCHEMA_VERSION, build_schema};
+use crate::snippet::snippet_html;
+use crate::{DEFAULT_LIMIT, Doc, Facets, Hit, MAX_LIMIT, MAX_OFFSET, SearchError, SearchRequest, SearchResults, Sort};
+
+/// Memory for buffering documents before they are written as a segment.
+const WRITER_HEAP_BYTES: usize = 50_000_000;
+/// The machines have two cores; more indexing threads would only compete with searches.
+const MAX_WRITER_THREADS: usize = 2;
+
+/// What `open_or_create` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenOutcome {
+    /// An existing index of the current schema version.
+    Opened,
+    /// There was no index; an empty one was created.
+    Created,
+    /// The index was unreadable or of another schema version; it was replaced by an empty one.
+    /// The reason is for a log line.
+    Rebuilt { reason: String },
+}
+
+/// A handle to one index. Cheap to clone; searches may run while a writer writes.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+/// Applies changes in a batch; nothing is visible to searches until [`IndexWriter::commit`].
+pub struct IndexWriter {
+    writer: tantivy::IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+    /// Kept so that a commit without a new `seq` does not lose the last one.
+    last_seq: Option<i64>,
+}
+
+/// What each commit records next to the data, atomically with it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    seq: Option<i64>,
+    schema: u32,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (and the folder) when missing and replacing it with
+    /// an empty one when it is corrupt or of an older schema version. Never panics on bad files.
+    pub fn open_or_create(dir: &Path) -> Result<(SearchIndex, OpenOutcome), SearchError> {
+        fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        if !dir.join("meta.json").exists() {
+            return Ok((create_in_dir(dir)?, OpenOutcome::Created));
+        }
+        match open_existing(dir) {
+            Ok(index) => Ok((index, OpenOutcome::Opened)),
+            Err(reason) => {
+                wipe(dir)?;
+                Ok((create_in_dir(dir)?, OpenOutcome::Rebuilt { reason }))
+            }
+        }
+    }
+
+    /// An index in memory (tests, evaluation).
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = build_schema();
+        initialise(Index::create_in_ram(schema), fields)
+    }
+
+    /// The change-log sequence number stored with the last commit, if any.
+    pub fn last_applied_seq(&self) -> Result<Option<i64>, SearchError> {
+        let payload = read_payload(&self.inner.index)?.map_err(SearchError::Other)?;
+        Ok(payload.and_then(|p| p.seq))
+    }
+
+    /// The single writer of this index (one per process).
+    pub fn writer(&self) -> Result<IndexWriter, SearchError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_WRITER_THREADS);
+        let writer = self.inner.index.writer_with_num_threads(threads, WRITER_HEAP_BYTES)?;
+        Ok(IndexWriter {
+            writer,
+            reader: self.inner.reader.clone(),
+            fields: self.inner.fields,
+            last_seq: self.last_applied_seq()?,
+        })
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let parsed = query::parse(&request.query)?;
+        let Some(plan) = plan(&parsed, &request_filters(request)?, &self.inner.fields) else {
+            return Ok(SearchResults::default());
+        };
+        let searcher = self.inner.reader.searcher();
+        let (page, total, facets) = self.collect(&searcher, &plan, request)?;
+        let hits = page
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, address, score, &plan))
+            .collect::<Result<_, _>>()?;
+        Ok(SearchResults { total, hits, facets })
+    }
+
+    /// Number of documents searchable now.
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    /// One pass over the matches: the requested page, the total and the facets.
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        plan: &Plan,
+        request: &SearchRequest,
+    ) -> Result<(Vec<(f32, DocAddress)>, usize, Facets), SearchError> {
+        let limit = if request.limit == 0 { DEFAULT_LIMIT } else { request.limit.min(MAX_LIMIT) };
+        let beyond_reach = request.offset > MAX_OFFSET;
+        let top = TopDocs::with_limit(limit).and_offset(request.offset.min(MAX_OFFSET));
+        // Without words there is nothing to rank by: filter-only searches list newest first.
+        let (mut page, total, facets) = if plan.has_text && request.sort == Sort::Relevance {
+            searcher.search(&plan.query, &(top.order_by_score(), Count, FacetCollector))?
+        } else {
+            let newest = top.order_by_fast_field::<i64>(CREATED_AT, Order::Desc);
+            let (page, total, facets) = searcher.search(&plan.query, &(newest, Count, FacetCollector))?;
+            (page.into_iter().map(|(_, address)| (0.0, address)).collect(), total, facets)
+        };
+        if beyond_reach {
+            page.clear();
+        }
+        Ok((page, total, facets))
+    }
+
+    fn hit(&self, searcher: &Searcher, address: DocAddress, score: f32, plan: &Plan) -> Result<Hit, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let fields = &self.inner.fields;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let number = |field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
+        Ok(Hit {
+            topic_id: number(fields.topic_id),
+            post_id: number(fields.post_id),
+            title: text(fields.title),
+            snippet_html: snippet_html(&text(fields.body), &plan.highlight),
+            category: text(fields.category),
+            kind: text(fields.kind),
+            created_at: number(fields.created_at),
+            score,
+        })
+    }
+}
+
+impl IndexWriter {
+    /// Adds the document, replacing any earlier one of the same topic.
+    pub fn upsert(&mut self, doc: &Doc) -> Result<(), SearchError> {
+        self.delete(doc.topic_id)?;
+        self.writer.add_document(to_document(doc, &self.fields))?;
+        Ok(())
+    }
+
+    /// Removes a topic (no error if it is not indexed).
+    pub fn delete(&mut self, topic_id: i64) -> Result<(), SearchError> {
+        self.writer.delete_term(Term::from_field_i64(self.fields.topic_id, topic_id));
+        Ok(())
+    }
+
+    /// Makes the batch searchable and records `seq` (when given) atomically with it.
+    pub fn commit(&mut self, seq: Option<i64>) -> Result<(), SearchError> {
+        let seq = seq.or(self.last_seq);
+        let payload = serde_json::to_string(&Payload { seq, schema: SCHEMA_VERSION })
+            .map_err(|e| SearchError::Other(e.to_string()))?;
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.last_seq = seq;
+        // Searches see the commit as soon as this returns (the reader does not poll).
+        self.reader.reload()?;
+        Ok(())
+    }
+}
+
+/// Filters chosen outside the query text, in the query language's terms.
+fn request_filters(request: &SearchRequest) -> Result<Vec<Filter>, SearchError> {
+    let given = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let mut filters = Vec::new();
+    filters.extend(given(&request.category).map(|c| Filter::Category(c.to_lowercase())));
+    filters.extend(given(&request.tag).map(|t| Filter::Tag(t.to_lowercase())));
+    filters.extend(given(&request.province).map(Filter::Province));
+    if let Some(kind) = given(&request.kind) {
+        filters.push(Filter::Kind(query::parse_kind(&kind)?.to_string()));
+    }
+    Ok(filters)
+}
+
+fn create_in_dir(dir: &Path) -> Result<SearchIndex, SearchError> {
+    let (schema, fields) = build_schema();
+    initialise(Index::create_in_dir(dir, schema)?, fields)
+}
+
+/// A new index gets a first, empty commit, so that its schema version is recorded from the start.
+fn initialise(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
+    let search_index = SearchIndex::from_index(index, fields)?;
+    search_index.writer()?.commit(None)?;
+    Ok(search_index)
+}
+
+impl SearchIndex {
+    fn from_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
+        crate::tokenizer::register(index.tokenizers());
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { inner: Arc::new(Inner { index, reader, fields }) })
+    }
+}
+
+/// Opens an index that exists on disk, or says why it cannot be used. Tantivy reading a
+/// damaged file could panic; that counts as damaged too.
+fn open_existing(dir: &Path) -> Result<SearchIndex, String> {
+    catch_unwind(AssertUnwindSafe(|| try_open(dir))).unwrap_or_else(|_| Err("reading the index panicked".to_string()))
+}
+
+fn try_open(dir: &Path) -> Result<SearchIndex, String> {
+    let index = Index::open_in_dir(dir).map_err(|e| format!("cannot open the index: {e}"))?;
+    match read_payload(&index).map_err(|e| e.to_string())?? {
+        Some(payload) if payload.schema == SCHEMA_VERSION => {}
+        Some(payload) => return Err(format!("schema version {} (this build uses {SCHEMA_VERSION})", payload.schema)),
+        None => return Err("no schema version recorded".to_string()),
+    }
+    let (schema, fields) = build_schema();
+    if index.schema() != schema {
+        return Err(format!("the fields differ from schema version {SCHEMA_VERSION}"));
+    }
+    SearchIndex::from_index(index, fields).map_err(|e| format!("cannot read the index: {e}"))
+}
+
+/// The last commit's payload: tantivy errors outside, an unreadable payload inside.
+fn read_payload(index: &Index) -> Result<Result<Option<Payload>, String>, SearchError> {
+    let Some(text) = index.load_metas()?.payload else {
+        return Ok(Ok(None));
+    };
+    Ok(serde_json::from_str(&text).map(Some).map_err(|e| format!("unreadable commit payload {text:?}: {e}")))
+}
+
+/// Empties an index folder before a rebuild. A folder with sub-folders is not an index (tantivy
+/// keeps its files flat): rather than delete someone's data because of a wrong path, give up.
+fn wipe(dir: &Path) -> Result<(), SearchError> {
+    let entries = fs::read_dir(dir)
+        .and_then(|list| list.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| io_error(dir, e))?;
+    if entries.iter().any(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
+        return Err(SearchError::Other(format!(
+            "{} holds folders, so it does not look like a search index; not deleting it",
+            dir.display()
+        )));
+    }
+    for entry in entries {
+        fs::remove_file(entry.path()).map_err(|e| io_error(&entry.path(), e))?;
+    }
+    Ok(())
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> SearchError {
+    SearchError::Other(format!("{}: {error}", path.display()))
+}

@@ -1,0 +1,208 @@
+//! Snippets: a short passage of the body around the best match, safe to put in a page.
+//!
+//! Matching compares folded syllables, so "duong" marks "đường" and "đường" marks "duong".
+//! Markdown syntax is dropped roughly (a snippet is a preview, not a rendering) and everything
+//! outside `<mark>` is HTML-escaped.
+
+use std::collections::HashSet;
+
+use crate::analysis::{fold, words};
+
+/// About how many characters a snippet shows.
+const WINDOW_CHARS: usize = 200;
+/// How much text comes before the first match in the window.
+const LEAD_CHARS: usize = 40;
+/// Only the start of very long bodies (topics with many replies) is searched for a passage.
+const MAX_SCAN_BYTES: usize = 64 * 1024;
+/// Enough candidate positions to find a good window without quadratic work on long bodies.
+const MAX_CANDIDATES: usize = 256;
+
+/// The snippet for `body` (Markdown), marking syllables whose folded form is in `terms`.
+pub(crate) fn snippet_html(body: &str, terms: &HashSet<String>) -> String {
+    let text = strip_markdown(truncate(body, MAX_SCAN_BYTES));
+    let spans = word_spans(&text, terms);
+    let anchor = best_anchor(&spans).map_or(0, |i| spans[i].start_char.saturating_sub(LEAD_CHARS));
+    let window: Vec<&Span> =
+        spans.iter().filter(|s| s.start_char >= anchor && s.end_char <= anchor + WINDOW_CHARS).collect();
+    let (Some(first), Some(last)) = (window.first(), window.last()) else {
+        return escape(&text.chars().take(WINDOW_CHARS).collect::<String>());
+    };
+    // Punctuation before the first word or after the last belongs to the snippet when the
+    // window reaches that end of the text.
+    let from = if std::ptr::eq(*first, &spans[0]) { 0 } else { first.start };
+    let to = if spans.last().is_some_and(|s| std::ptr::eq(*last, s)) { text.len() } else { last.end };
+    let mut html = String::with_capacity(WINDOW_CHARS * 2);
+    if from > 0 {
+        html.push('…');
+    }
+    let mut pos = from;
+    for span in &window {
+        html.push_str(&escape(&text[pos..span.start]));
+        let word = escape(&text[span.start..span.end]);
+        if span.term.is_some() {
+            html.push_str("<mark>");
+            html.push_str(&word);
+            html.push_str("</mark>");
+        } else {
+            html.push_str(&word);
+        }
+        pos = span.end;
+    }
+    html.push_str(&escape(&text[pos..to]));
+    if to < text.len() {
+        html.push('…');
+    }
+    html
+}
+
+/// One word of the text, with its byte and character ranges.
+struct Span {
+    start: usize,
+    end: usize,
+    start_char: usize,
+    end_char: usize,
+    /// The folded word, when it is one of the terms.
+    term: Option<String>,
+}
+
+fn word_spans(text: &str, terms: &HashSet<String>) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let (mut byte, mut chars) = (0, 0);
+    for word in words(text) {
+        chars += text[byte..word.start].chars().count();
+        let start_char = chars;
+        chars += word.text.chars().count();
+        byte = word.end;
+        let folded = (!terms.is_empty()).then(|| fold(word.text));
+        let term = folded.filter(|f| terms.contains(f));
+        spans.push(Span { start: word.start, end: word.end, start_char, end_char: chars, term });
+    }
+    spans
+}
+
+/// The matching word whose window holds the most distinct matched terms (then the most matches).
+fn best_anchor(spans: &[Span]) -> Option<usize> {
+    let matches: Vec<usize> = (0..spans.len()).filter(|&i| spans[i].term.is_some()).take(MAX_CANDIDATES).collect();
+    let mut best: Option<((usize, usize), usize)> = None;
+    for (k, &i) in matches.iter().enumerate() {
+        let end = spans[i].start_char + WINDOW_CHARS - LEAD_CHARS;
+        let inside: Vec<&str> = matches[k..]
+            .iter()
+            .map(|&j| &spans[j])
+            .take_while(|s| s.end_char <= end)
+            .filter_map(|s| s.term.as_deref())
+            .collect();
+        let distinct = inside.iter().collect::<HashSet<_>>().len();
+        let key = (distinct, inside.len());
+        if best.is_none_or(|(b, _)| key > b) {
+            best = Some((key, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// Drops Markdown syntax that would be noise in a one-line preview: link targets, emphasis
+/// and heading marks, table pipes, rules; folds all whitespace into single spaces.
+fn strip_markdown(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut chars = markdown.chars().peekable();
+    let mut line_start = true;
+    while let Some(c) = chars.next() {
+        let at_line_start = line_start;
+        line_start = c == '\n' || (line_start && c.is_whitespace());
+        match c {
+            ']' if chars.peek() == Some(&'(') => {
+                // "[text](target)": keep the text, skip the target.
+                for skipped in chars.by_ref() {
+                    if skipped == ')' {
+                        break;
+                    }
+                }
+                out.push(' ');
+            }
+            '!' if chars.peek() == Some(&'[') => out.push(' '),
+            '>' if at_line_start => out.push(' '), // a quote, not "a > b"
+            '#' | '*' | '_' | '|' | '`' | '~' | '[' | ']' => out.push(' '),
+            '-' | '=' if chars.peek() == Some(&c) => {
+                while chars.peek() == Some(&c) {
+                    chars.next();
+                }
+                out.push(' ');
+            }
+            c if c.is_whitespace() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Escapes the five characters that matter in HTML text and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn truncate(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(list: &[&str]) -> HashSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn marks_folded_matches() {
+        let html = snippet_html("Đường truyền dịch và dương tính.", &terms(&["duong"]));
+        assert_eq!(html, "<mark>Đường</mark> truyền dịch và <mark>dương</mark> tính.");
+    }
+
+    #[test]
+    fn escapes_everything_else() {
+        let html = snippet_html("<script>alert('x')</script> & \"người bệnh\"", &terms(&["benh"]));
+        assert_eq!(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;người <mark>bệnh</mark>&quot;");
+        assert!(!snippet_html("<b>", &terms(&[])).contains('<'));
+    }
+
+    #[test]
+    fn strips_markdown_syntax() {
+        let html = snippet_html("## Bối cảnh\n\n**An toàn** [người bệnh](https://x.vn/a) | bảng |\n---", &terms(&["toan"]));
+        assert_eq!(html, "Bối cảnh An <mark>toàn</mark> người bệnh bảng");
+    }
+
+    #[test]
+    fn window_around_the_best_match() {
+        let body = format!("{} té ngã ở người bệnh cao tuổi {}", "mở đầu ".repeat(100), "kết ".repeat(100));
+        let html = snippet_html(&body, &terms(&["te", "nga"]));
+        assert!(html.starts_with('…') && html.ends_with('…'), "{html}");
+        assert!(html.contains("<mark>té</mark> <mark>ngã</mark>"));
+        assert!(html.chars().count() < 300);
+    }
+
+    #[test]
+    fn no_match_shows_the_start() {
+        let html = snippet_html("Một hai ba", &terms(&["xyz"]));
+        assert_eq!(html, "Một hai ba");
+        assert_eq!(snippet_html("", &terms(&["a"])), "");
+    }
+}

@@ -1,0 +1,174 @@
+//! What a user typing Vietnamese (with or without diacritics, old or new tone style,
+//! abbreviations) finds, and in which order.
+
+mod common;
+
+use common::{doc, found, index_with, search};
+
+#[test]
+fn exact_diacritics_rank_above_folded_matches() {
+    let index = index_with(&[
+        doc(1, "Chăm sóc người bệnh", "Theo dõi dương tính sau phẫu thuật."),
+        doc(2, "Chăm sóc người bệnh", "Theo dõi đường huyết sau phẫu thuật."),
+    ]);
+    assert_eq!(found(&index, "đường"), [2, 1], "the exact spelling comes first");
+    assert_eq!(found(&index, "dương"), [1, 2]);
+    let mut without_marks = found(&index, "duong");
+    without_marks.sort();
+    assert_eq!(without_marks, [1, 2], "typed without diacritics, both are found");
+}
+
+#[test]
+fn typed_without_diacritics_finds_vietnamese() {
+    let index = index_with(&[
+        doc(1, "Bảo đảm an toàn người bệnh trong phòng mổ", "Bảng kiểm an toàn phẫu thuật."),
+        doc(2, "Lịch trực Tết", "Phân công trực."),
+    ]);
+    assert_eq!(found(&index, "an toan nguoi benh"), [1]);
+    assert_eq!(found(&index, "AN TOÀN NGƯỜI BỆNH"), [1]);
+}
+
+#[test]
+fn one_and_two_letter_syllables_are_searchable() {
+    let index = index_with(&[
+        doc(1, "Nhân viên y tế", "Tập huấn cho nhân viên y tế tuyến xã."),
+        doc(2, "Tài chính", "Báo cáo quý."),
+    ]);
+    assert_eq!(found(&index, "y tế"), [1]);
+    assert_eq!(found(&index, "y te"), [1]);
+    assert_eq!(found(&index, "y"), [1]);
+}
+
+#[test]
+fn old_and_new_tone_styles_find_each_other() {
+    let index = index_with(&[
+        doc(1, "Hòa nhập cộng đồng", "Người bệnh thủy đậu cần cách ly; sức khỏe nhân viên."),
+        doc(2, "Khác", "Không liên quan."),
+    ]);
+    assert_eq!(found(&index, "hoà nhập"), [1]);
+    assert_eq!(found(&index, "hòa nhập"), [1]);
+    assert_eq!(found(&index, "thuỷ đậu"), [1]);
+    assert_eq!(found(&index, "sức khoẻ"), [1]);
+}
+
+#[test]
+fn decomposed_and_legacy_text_is_found() {
+    let nfd = "Ngu\u{31b}\u{300}o\u{31b}\u{300}i be\u{302}\u{323}nh"; // "Người bệnh" typed in NFD
+    let index = index_with(&[doc(1, nfd, "Ƣu tiên ngƣời bệnh cao tuổi, b\u{200B}ệnh nặng.")]);
+    assert_eq!(found(&index, "người bệnh"), [1]);
+    assert_eq!(found(&index, "ưu tiên"), [1]);
+    assert_eq!(found(&index, "bệnh nặng"), [1]);
+    assert_eq!(found(&index, nfd), [1], "an NFD query works too");
+}
+
+#[test]
+fn abbreviations_match_their_expansions_both_ways() {
+    let index = index_with(&[
+        doc(1, "Văn hóa an toàn người bệnh", "Xây dựng văn hóa an toàn."),
+        doc(2, "Tuần lễ ATNB", "Hoạt động hưởng ứng."),
+        doc(3, "Lịch trực", "Không liên quan."),
+    ]);
+    let sorted = |mut v: Vec<i64>| {
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(found(&index, "ATNB")), [1, 2]);
+    assert_eq!(sorted(found(&index, "atnb")), [1, 2]);
+    assert_eq!(sorted(found(&index, "an toàn người bệnh")), [1, 2]);
+    assert_eq!(sorted(found(&index, "an toan nguoi benh")), [1, 2]);
+    assert_eq!(sorted(found(&index, "\"an toàn người bệnh\"")), [1, 2]);
+}
+
+#[test]
+fn abbreviation_with_d_stroke_typed_either_way() {
+    let index = index_with(&[doc(1, "Vai trò điều dưỡng trưởng", "ĐD trưởng khoa."), doc(2, "Khác", "Bác sĩ.")]);
+    assert_eq!(found(&index, "đd"), [1]);
+    assert_eq!(found(&index, "DD"), [1]);
+    assert_eq!(found(&index, "điều dưỡng"), [1]);
+}
+
+#[test]
+fn ambiguous_abbreviation_expands_only_in_capitals() {
+    let index = index_with(&[doc(1, "Ghi chép bệnh án", "Hoàn thiện bệnh án."), doc(2, "Ba bước rửa tay", "Ba bước.")]);
+    assert_eq!(found(&index, "BA").contains(&1), true, "BA = bệnh án");
+    assert_eq!(found(&index, "ba"), [2], "ba = three, not bệnh án");
+    assert_eq!(found(&index, "bệnh án"), [1], "bệnh án never matches the word ba");
+}
+
+#[test]
+fn adjacent_words_rank_above_scattered_ones() {
+    let index = index_with(&[
+        doc(1, "Ghi chép", "Người nhà hỏi về bệnh của cháu, nhân viên trả lời."),
+        doc(2, "Ghi chép", "Người bệnh được nhân viên trả lời."),
+    ]);
+    assert_eq!(found(&index, "người bệnh"), [2, 1]);
+}
+
+#[test]
+fn title_matches_rank_above_body_matches() {
+    let index = index_with(&[
+        doc(1, "Họp giao ban", "Nhắc lại quy trình phòng ngừa té ngã tại khoa."),
+        doc(2, "Phòng ngừa té ngã", "Nhắc lại quy trình tại khoa cho mọi người."),
+    ]);
+    assert_eq!(found(&index, "té ngã"), [2, 1]);
+}
+
+#[test]
+fn phrases_require_adjacency_and_exclusions_remove() {
+    let index = index_with(&[
+        doc(1, "Sự cố", "Người bệnh té ngã trong nhà vệ sinh."),
+        doc(2, "Sự cố", "Ngã ba đường, người té xe."),
+    ]);
+    assert_eq!(found(&index, "\"té ngã\""), [1]);
+    assert_eq!(found(&index, "té -\"nhà vệ sinh\""), [2]);
+    assert_eq!(found(&index, "té -xe"), [1]);
+    assert_eq!(found(&index, "sự cố -đường"), [1]);
+}
+
+#[test]
+fn in_title_searches_titles_only() {
+    let index = index_with(&[doc(1, "Rửa tay", "Vệ sinh tay đúng cách."), doc(2, "Vệ sinh tay", "Năm thời điểm.")]);
+    assert_eq!(found(&index, "vệ sinh in:title"), [2]);
+}
+
+#[test]
+fn legal_reference_typed_in_the_query_finds_other_spellings() {
+    let index = index_with(&[
+        doc(1, "Báo cáo sự cố", "Theo Thông tư 43 / 2018 / TT - BYT về sự cố y khoa."),
+        doc(2, "Chuyển đổi số", "Quyết định 5316/QÐ-BYT."),
+    ]);
+    assert_eq!(found(&index, "43/2018/tt-byt"), [1]);
+    assert_eq!(found(&index, "5316/QĐ-BYT"), [2]);
+}
+
+#[test]
+fn long_questions_tolerate_a_missing_word() {
+    let index = index_with(&[doc(1, "Phòng ngừa té ngã cho người bệnh cao tuổi", "Đánh giá nguy cơ khi nhập viện.")]);
+    let results = search(&index, "làm sao phòng ngừa té ngã người bệnh cao tuổi");
+    assert_eq!(common::ids(&results), [1]);
+}
+
+#[test]
+fn snippets_mark_matches_with_and_without_diacritics() {
+    let index = index_with(&[doc(1, "Đường huyết", "Kiểm tra **đường huyết** trước bữa ăn <b>sáng</b> & tối.")]);
+    for query in ["đường huyết", "duong huyet"] {
+        let hit = &search(&index, query).hits[0];
+        assert_eq!(
+            hit.snippet_html,
+            "Kiểm tra <mark>đường</mark> <mark>huyết</mark> trước bữa ăn &lt;b&gt;sáng&lt;/b&gt; &amp; tối.",
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn hits_carry_what_the_page_shows() {
+    let mut d = doc(7, "Tiêu đề", "Nội dung");
+    d.category = "an-toan".into();
+    d.kind = "good_practice".into();
+    let index = index_with(&[d.clone()]);
+    let hit = &search(&index, "nội dung").hits[0];
+    assert_eq!((hit.topic_id, hit.post_id, hit.title.as_str()), (7, 70, "Tiêu đề"));
+    assert_eq!((hit.category.as_str(), hit.kind.as_str(), hit.created_at), ("an-toan", "good_practice", d.created_at));
+    assert!(hit.score > 0.0);
+}

@@ -1,0 +1,371 @@
+//! Bulk import of published topics from another system (`goodpractice import jsonl FILE`).
+//!
+//! Each record becomes one published topic, written in one transaction, with its original date.
+//! A record is known by its `source_id` (or, without one, by a hash of its content), so importing
+//! the same file again adds nothing. Authors who never signed up get a placeholder account per
+//! distinct name: no password, an undeliverable `imported+…@goodpractice.invalid` email, marked
+//! `placeholder` so that a real member can claim it later. Bad records are skipped with a reason;
+//! only a database failure stops the import.
+
+pub mod jsonl;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::accounts::DisplayName;
+use crate::error::AppError;
+use crate::forum::service::{self, TopicInput, ValidTopic};
+use crate::forum::{markdown, seed};
+use crate::store::{Category, NewTopic, Store};
+use crate::text;
+use crate::web::i18n::{Catalogs, Lang};
+
+/// Where a record without a category goes (`--default-category`).
+pub const DEFAULT_CATEGORY: &str = "quality-management";
+/// The kind of a record without one.
+pub const DEFAULT_KIND: &str = "discussion";
+/// The author of a record without one ("a member of the old group").
+pub const DEFAULT_AUTHOR: &str = "Thành viên nhóm cũ";
+/// The domain of placeholder accounts' emails (`.invalid` can never receive mail, RFC 2606).
+pub const PLACEHOLDER_DOMAIN: &str = "goodpractice.invalid";
+/// Longest `source_id` accepted, in characters.
+pub const SOURCE_ID_MAX: usize = 200;
+/// Topics written per transaction: one commit (one disk sync) for the lot, not one each.
+pub const BATCH: usize = 250;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub default_category: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { default_category: DEFAULT_CATEGORY.to_string() }
+    }
+}
+
+/// One topic as another system exported it. Only `title` and `body` are required.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an object with title and body")]
+pub struct Record {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub category: Option<String>,
+    pub kind: Option<String>,
+    /// Required for a `good_practice`.
+    pub summary: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub author_name: Option<String>,
+    /// RFC 3339, or `YYYY-MM-DD` (taken as midnight UTC, the same day in Vietnam).
+    pub created_at: Option<String>,
+    pub source_id: Option<SourceId>,
+}
+
+/// A source's identifier, which exports write as a string or as a number.
+#[derive(Debug, Deserialize)]
+#[serde(untagged, expecting = "a string or a number")]
+pub enum SourceId {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+/// Why a record was not imported: a reason to report (the import goes on), or a failure that
+/// stops the import.
+#[derive(Debug)]
+pub enum Problem {
+    Skip(String),
+    Fatal(anyhow::Error),
+}
+
+type Step<T> = Result<T, Problem>;
+
+fn skip<T>(reason: impl Into<String>) -> Step<T> {
+    Err(Problem::Skip(reason.into()))
+}
+
+/// Counts, and the skipped lines with their reasons, for the final report.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub imported: u64,
+    pub already_imported: u64,
+    pub skipped: Vec<(u64, String)>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "imported: {}", self.imported)?;
+        writeln!(f, "already imported: {}", self.already_imported)?;
+        writeln!(f, "skipped: {}", self.skipped.len())?;
+        for (line, reason) in &self.skipped {
+            writeln!(f, "  line {line}: {reason}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A record that passed every check, waiting for the next batch.
+struct Pending {
+    line: u64,
+    topic: ValidTopic,
+    html: String,
+    author_id: i64,
+    at: DateTime<Utc>,
+    source_id: String,
+}
+
+impl Pending {
+    fn new_topic(&self) -> NewTopic<'_> {
+        NewTopic { source_id: Some(&self.source_id), ..service::new_topic(&self.topic, &self.html, self.author_id, self.at) }
+    }
+}
+
+/// Imports records in order, with the categories and placeholder authors looked up once and the
+/// topics written in batches of [`BATCH`] (each topic under a savepoint of its own).
+pub struct Importer<'a> {
+    store: &'a Store,
+    options: Options,
+    categories: Vec<Category>,
+    authors: HashMap<String, i64>,
+    /// Sources imported before, and queued in this run.
+    known: HashSet<String>,
+    catalogs: Catalogs,
+    pending: Vec<Pending>,
+    report: Report,
+}
+
+impl<'a> Importer<'a> {
+    /// Creates the standard categories in a new database; refuses an unknown default category.
+    pub async fn new(store: &'a Store, options: Options) -> anyhow::Result<Importer<'a>> {
+        seed::ensure_categories(store).await?;
+        let categories = store.categories().await?;
+        if !categories.iter().any(|c| c.slug == options.default_category) {
+            let slugs: Vec<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
+            anyhow::bail!("--default-category {:?} is not a category ({})", options.default_category, slugs.join(", "));
+        }
+        let known = store.source_ids().await?.into_iter().collect();
+        let (catalogs, authors, pending, report) = (Catalogs::load()?, HashMap::new(), Vec::new(), Report::default());
+        Ok(Importer { store, options, categories, authors, known, catalogs, pending, report })
+    }
+
+    /// Takes what was read on `line`: a record, or why there is none. Fails only when the
+    /// database does.
+    pub async fn add(&mut self, line: u64, read: Result<Record, Problem>) -> anyhow::Result<()> {
+        let checked = match read {
+            Ok(record) => self.check(line, &record).await,
+            Err(problem) => Err(problem),
+        };
+        match checked {
+            Ok(Some(pending)) => self.pending.push(pending),
+            Ok(None) => self.report.already_imported += 1,
+            Err(Problem::Skip(reason)) => self.report.skipped.push((line, reason)),
+            Err(Problem::Fatal(err)) => return Err(self.stopped(line, err)),
+        }
+        if self.pending.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is still waiting; the report of the whole import.
+    pub async fn finish(mut self) -> anyhow::Result<Report> {
+        self.flush().await?;
+        Ok(self.report)
+    }
+
+    /// Topics written so far.
+    pub fn imported(&self) -> u64 {
+        self.report.imported
+    }
+
+    /// A record ready to write, `None` when its source was imported already, or why not.
+    async fn check(&mut self, line: u64, record: &Record) -> Step<Option<Pending>> {
+        let (title, body) = (required(&record.title, "title")?, required(&record.body, "body")?);
+        let source_id = source_id(record, title, body)?;
+        if self.known.contains(&source_id) {
+            return Ok(None);
+        }
+        let at = created_at(record.created_at.as_deref())?;
+        let topic = self.validate(record, title, body)?;
+        let author_id = self.author_id(record.author_name.as_deref()).await?;
+        let html = markdown::render(topic.body.as_str());
+        self.known.insert(source_id.clone());
+        Ok(Some(Pending { line, topic, html, author_id, at, source_id }))
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let topics: Vec<NewTopic> = self.pending.iter().map(Pending::new_topic).collect();
+        let created = match self.store.create_topics(&topics).await {
+            Ok(created) => created,
+            Err(err) => return Err(self.stopped(self.pending[0].line, err.into())),
+        };
+        let imported = created.iter().filter(|ids| ids.is_some()).count() as u64;
+        self.report.imported += imported;
+        self.report.already_imported += created.len() as u64 - imported;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// The error that ends an import: where, why, and what was kept.
+    fn stopped(&self, line: u64, err: anyhow::Error) -> anyhow::Error {
+        let from = self.pending.first().map_or(line, |p| p.line);
+        anyhow::anyhow!(
+            "the import stopped at line {line}: {err:#}\n{} topics were imported, from the lines before line {from}; \
+             importing the same file again carries on from there",
+            self.report.imported
+        )
+    }
+
+    fn validate(&self, record: &Record, title: &str, body: &str) -> Step<ValidTopic> {
+        let category = record.category.as_deref().map(str::trim).unwrap_or(&self.options.default_category);
+        if !self.categories.iter().any(|c| c.slug == category) {
+            return skip(format!("unknown category {category:?}"));
+        }
+        let input = TopicInput {
+            category: category.to_string(),
+            kind: record.kind.clone().unwrap_or_else(|| DEFAULT_KIND.to_string()),
+            title: title.to_string(),
+            summary: record.summary.clone(),
+            body: body.to_string(),
+            sections: None,
+            tags: record.tags.clone().unwrap_or_default(),
+        };
+        service::validate_topic_among(&self.categories, &input).map_err(|e| self.explain(e))
+    }
+
+    /// The placeholder account standing for this author name, created on first use.
+    async fn author_id(&mut self, name: Option<&str>) -> Step<i64> {
+        let name = DisplayName::parse(name.unwrap_or(DEFAULT_AUTHOR)).map_err(|e| self.explain_field("author_name", e))?;
+        if let Some(id) = self.authors.get(name.as_str()) {
+            return Ok(*id);
+        }
+        let email = placeholder_email(name.as_str());
+        let Some(id) = self.store.placeholder_user(&email, name.as_str()).await.map_err(fatal)? else {
+            return skip(format!("author_name: {email} belongs to an account that is not a placeholder"));
+        };
+        self.authors.insert(name.as_str().to_string(), id);
+        Ok(id)
+    }
+
+    /// The sentence the site shows for a validation error, in English.
+    fn explain(&self, err: AppError) -> Problem {
+        match err {
+            AppError::Internal(err) => Problem::Fatal(err),
+            other => Problem::Skip(self.catalogs.format(Lang::En, &other.message())),
+        }
+    }
+
+    fn explain_field(&self, field: &str, err: AppError) -> Problem {
+        match self.explain(err) {
+            Problem::Skip(reason) => Problem::Skip(format!("{field}: {reason}")),
+            fatal => fatal,
+        }
+    }
+}
+
+fn fatal(err: impl Into<anyhow::Error>) -> Problem {
+    Problem::Fatal(err.into())
+}
+
+/// A field that must be present and not blank.
+fn required<'r>(value: &'r Option<String>, field: &str) -> Step<&'r str> {
+    match value.as_deref() {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        Some(_) => skip(format!("{field} is empty")),
+        None => skip(format!("{field} is missing")),
+    }
+}
+
+/// The record's own `source_id`, or one derived from what it says, who said it and when.
+fn source_id(record: &Record, title: &str, body: &str) -> Step<String> {
+    let given = match &record.source_id {
+        None => return Ok(content_source_id(record, title, body)),
+        Some(SourceId::Text(s)) => text::clean_line(s),
+        Some(SourceId::Number(n)) => n.to_string(),
+    };
+    match text::char_len(&given) {
+        0 => skip("source_id is empty"),
+        n if n > SOURCE_ID_MAX => skip(format!("source_id is longer than {SOURCE_ID_MAX} characters")),
+        _ => Ok(given),
+    }
+}
+
+/// `content:` and a hash of the record's title, body, author and date as NFC text, so a record
+/// without a `source_id` is still imported once, however its file is re-encoded.
+fn content_source_id(record: &Record, title: &str, body: &str) -> String {
+    let mut hash = Sha256::new();
+    let parts = [Some(title), Some(body), record.author_name.as_deref(), record.created_at.as_deref()];
+    for part in parts {
+        hash.update(text::clean(part.unwrap_or("")).as_bytes());
+        hash.update([0]);
+    }
+    format!("content:{}", &hex::encode(hash.finalize())[..32])
+}
+
+/// `imported+<first 16 hex digits of SHA-256 of the NFC name>@goodpractice.invalid`.
+pub fn placeholder_email(name: &str) -> String {
+    let digest = Sha256::digest(text::clean_line(name).as_bytes());
+    format!("imported+{}@{PLACEHOLDER_DOMAIN}", &hex::encode(digest)[..16])
+}
+
+/// The record's date: RFC 3339 (any offset), or a plain date at midnight UTC; now when missing.
+/// A date more than a day ahead is refused (it would sit on top of the latest topics).
+fn created_at(value: Option<&str>) -> Step<DateTime<Utc>> {
+    let Some(value) = value.map(str::trim) else { return Ok(Utc::now()) };
+    let Some(at) = parse_date(value) else {
+        return skip(format!("created_at {value:?} is neither RFC 3339 nor YYYY-MM-DD"));
+    };
+    if at > Utc::now() + Duration::days(1) {
+        return skip(format!("created_at {value:?} is in the future"));
+    }
+    Ok(at)
+}
+
+pub fn parse_date(value: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        return Some(at.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+    Some(date.and_time(NaiveTime::MIN).and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    #[test]
+    fn dates_are_rfc3339_or_plain_days() {
+        assert_eq!(parse_date("2019-03-15").unwrap().to_rfc3339(), "2019-03-15T00:00:00+00:00");
+        assert_eq!(parse_date("2019-03-15T08:30:00+07:00").unwrap().to_rfc3339(), "2019-03-15T01:30:00+00:00");
+        assert!(parse_date("15/03/2019").is_none());
+        assert!(parse_date("2019-02-30").is_none());
+        assert!(created_at(Some("2999-01-01")).is_err());
+    }
+
+    #[test]
+    fn one_placeholder_email_per_name_whatever_its_normal_form() {
+        let nfd: String = "Nguyễn Thị Lan".nfd().collect();
+        let email = placeholder_email("Nguyễn Thị Lan");
+        assert_eq!(placeholder_email(&nfd), email);
+        assert_ne!(placeholder_email("Nguyễn Thị Lam"), email);
+        assert!(email.starts_with("imported+") && email.ends_with("@goodpractice.invalid"), "{email}");
+    }
+
+    #[test]
+    fn records_without_source_id_are_known_by_content() {
+        let record = |title: &str| Record { title: Some(title.into()), body: Some("Nội dung".into()), ..Default::default() };
+        let nfd: String = "Bàn giao ca".nfd().collect();
+        let a = source_id(&record("Bàn giao ca"), "Bàn giao ca", "Nội dung").unwrap();
+        assert_eq!(source_id(&record(&nfd), &nfd, "Nội dung").unwrap(), a);
+        assert!(a.starts_with("content:"));
+        let numbered = Record { source_id: Some(SourceId::Number(42.into())), ..record("x") };
+        assert_eq!(source_id(&numbered, "x", "y").unwrap(), "42");
+    }
+}

@@ -1,0 +1,368 @@
+//! The indexer: one task per process that follows `search_changes` and keeps the served index in
+//! step with the database. Each batch is committed with the last applied sequence number, so a
+//! restart resumes exactly there. It also watches `CURRENT` and switches to a generation built
+//! by `goodpractice reindex`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use search_index::{Doc, IndexWriter, SearchIndex};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::SearchHandle;
+use super::generations::Generations;
+use crate::store::{SearchDocData, Store};
+
+/// How often the log is polled: new posts are searchable well within a second.
+const POLL: Duration = Duration::from_millis(200);
+/// Pause after a failure (database down, disk full…), so the log is not flooded.
+const BACKOFF: Duration = Duration::from_secs(5);
+/// Changes read per round trip.
+const BATCH: i64 = 500;
+/// Topics loaded per page of a full rebuild.
+const REBUILD_PAGE: i64 = 200;
+/// How long an old generation is kept after switching, for searches that were already running.
+const RETIRE_AFTER: Duration = Duration::from_secs(2);
+
+pub(super) type SharedWriter = Arc<Mutex<IndexWriter>>;
+
+/// The running indexer task; `stop` ends it and closes the index writer.
+pub struct Indexer {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Indexer {
+    pub fn spawn(store: Store, generations: Generations, handle: SearchHandle) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let follower = Follower { store, generations, handle, served: None, retired_at: None };
+        Self { stop, task: tokio::spawn(follower.run(stopped)) }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(err) = self.task.await {
+            tracing::error!(error = %err, "the search indexer ended abnormally");
+        }
+    }
+}
+
+/// The generation being served, with its single writer and position in the log.
+struct Served {
+    generation: u64,
+    index: SearchIndex,
+    writer: SharedWriter,
+    cursor: Cursor,
+    /// The sequence number recorded by the last commit.
+    committed: i64,
+}
+
+struct Follower {
+    store: Store,
+    generations: Generations,
+    handle: SearchHandle,
+    served: Option<Served>,
+    retired_at: Option<Instant>,
+}
+
+impl Follower {
+    async fn run(mut self, mut stopped: watch::Receiver<bool>) {
+        loop {
+            // Stopping may cut a batch or a rebuild short: nothing is recorded until its commit,
+            // so the next start redoes it.
+            let outcome = tokio::select! {
+                _ = stopped.changed() => break,
+                outcome = self.tick() => outcome,
+            };
+            let pause = match outcome {
+                Ok(()) => POLL,
+                Err(err) => {
+                    tracing::error!(error = %format!("{err:#}"), "search indexer: cannot apply changes; retrying");
+                    BACKOFF
+                }
+            };
+            tokio::select! {
+                _ = stopped.changed() => break,
+                _ = tokio::time::sleep(pause) => {}
+            }
+            if *stopped.borrow() {
+                break;
+            }
+        }
+        // Dropping a writer joins its threads: keep that off the async workers.
+        if let Some(served) = self.served.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(served)).await;
+        }
+    }
+
+    async fn tick(&mut self) -> anyhow::Result<()> {
+        let wanted = self.generations.current();
+        // Also reopen when the served folder is gone (someone cleared `search/`): it is rebuilt.
+        let switch = match &self.served {
+            None => true,
+            Some(s) => wanted.is_some_and(|w| w != s.generation) || !self.generations.dir(s.generation).is_dir(),
+        };
+        if switch {
+            return self.switch().await;
+        }
+        if let Some(served) = self.served.as_mut() {
+            catch_up(&self.store, served).await?;
+        }
+        self.remove_retired().await;
+        Ok(())
+    }
+
+    /// Opens the generation `CURRENT` names, brings it up to date, then serves it. A new
+    /// generation from `reindex` is caught up before the swap, so results never go backwards.
+    async fn switch(&mut self) -> anyhow::Result<()> {
+        let served = open_current(&self.store, &self.generations).await?;
+        self.handle.set(served.index.clone());
+        let generation = served.generation;
+        match self.served.replace(served) {
+            Some(old) => {
+                tracing::info!(from = old.generation, to = generation, "now serving a rebuilt search index");
+                let _ = tokio::task::spawn_blocking(move || drop(old)).await;
+                self.retired_at = Some(Instant::now());
+            }
+            None => {
+                self.retired_at = None;
+                let generations = self.generations.clone();
+                let _ = tokio::task::spawn_blocking(move || generations.remove_older_than(generation)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes replaced generations once searches that started on them have finished.
+    async fn remove_retired(&mut self) {
+        let (Some(at), Some(served)) = (self.retired_at, &self.served) else { return };
+        if at.elapsed() >= RETIRE_AFTER {
+            self.retired_at = None;
+            let (generations, current) = (self.generations.clone(), served.generation);
+            let _ = tokio::task::spawn_blocking(move || generations.remove_older_than(current)).await;
+        }
+    }
+}
+
+async fn open_current(store: &Store, generations: &Generations) -> anyhow::Result<Served> {
+    let generations = generations.clone();
+    let (generation, index, writer, seq) = blocking(move || {
+        let (generation, index) = generations.open_current()?;
+        let writer = index.writer()?;
+        let seq = index.last_applied_seq()?;
+        Ok((generation, index, Arc::new(Mutex::new(writer)), seq))
+    })
+    .await?;
+    // No recorded position: a new or repaired index, built from the database first.
+    let seq = match seq {
+        Some(seq) => seq,
+        None => {
+            let built = rebuild(store, &writer, |_| {}).await?;
+            tracing::info!(generation, topics = built.topics, "search index built from the database");
+            built.seq
+        }
+    };
+    let mut served = Served { generation, index, writer, cursor: Cursor::at(seq), committed: seq };
+    catch_up(store, &mut served).await?;
+    Ok(served)
+}
+
+/// Applies every change after the cursor, committing after each batch.
+async fn catch_up(store: &Store, served: &mut Served) -> anyhow::Result<()> {
+    // Work on a copy: if anything fails, the same changes are read again next time.
+    let mut cursor = served.cursor.clone();
+    let mut from = cursor.start();
+    loop {
+        let changes = store.search_changes_after(from, BATCH).await?;
+        let now = Instant::now();
+        let mut topics = BTreeSet::new();
+        for change in &changes {
+            // Only topics are logged today; other entities are for later features.
+            if cursor.accept(change.seq, now) && change.entity == "topic" {
+                topics.insert(change.entity_id);
+            }
+        }
+        cursor.forget_old_holes(now);
+        let through = cursor.applied_through();
+        if !topics.is_empty() || through != served.committed {
+            let docs = load_docs(store, topics).await?;
+            write(&served.writer, docs, Some(through)).await?;
+            served.committed = through;
+        }
+        served.cursor = cursor.clone();
+        match changes.last() {
+            Some(last) if changes.len() as i64 == BATCH => from = last.seq,
+            _ => return Ok(()),
+        }
+    }
+}
+
+pub(super) struct Rebuilt {
+    pub topics: u64,
+    pub seq: i64,
+}
+
+/// Indexes every visible topic and commits with the log position read before starting: a change
+/// made during the rebuild is then applied again afterwards rather than missed.
+pub(super) async fn rebuild(store: &Store, writer: &SharedWriter, mut progress: impl FnMut(u64)) -> anyhow::Result<Rebuilt> {
+    let seq = store.max_search_change_seq().await?;
+    let (mut after, mut topics) = (0, 0);
+    loop {
+        let ids = store.visible_topic_ids_after(after, REBUILD_PAGE).await?;
+        let Some(&last) = ids.last() else { break };
+        let docs = load_docs(store, ids).await?;
+        topics += docs.iter().filter(|(_, doc)| doc.is_some()).count() as u64;
+        write(writer, docs, None).await?;
+        progress(topics);
+        after = last;
+    }
+    write(writer, Vec::new(), Some(seq)).await?;
+    Ok(Rebuilt { topics, seq })
+}
+
+/// The current public form of each topic; `None` for one the public can no longer see.
+async fn load_docs(store: &Store, ids: impl IntoIterator<Item = i64>) -> anyhow::Result<Vec<(i64, Option<Doc>)>> {
+    let mut docs = Vec::new();
+    for id in ids {
+        docs.push((id, store.search_doc(id).await?.map(to_doc)));
+    }
+    Ok(docs)
+}
+
+fn to_doc(d: SearchDocData) -> Doc {
+    Doc {
+        topic_id: d.topic_id,
+        post_id: d.post_id,
+        title: d.title,
+        body: d.body,
+        category: d.category,
+        kind: d.kind,
+        tags: d.tags,
+        province: d.province,
+        author: d.author,
+        created_at: d.created_at,
+    }
+}
+
+/// Upserts or deletes each topic, then commits with `commit_seq` when given.
+pub(super) async fn write(writer: &SharedWriter, docs: Vec<(i64, Option<Doc>)>, commit_seq: Option<i64>) -> anyhow::Result<()> {
+    let writer = writer.clone();
+    blocking(move || {
+        let mut writer = writer.lock().map_err(|_| anyhow::anyhow!("the search index writer is poisoned"))?;
+        for (id, doc) in &docs {
+            match doc {
+                Some(doc) => writer.upsert(doc)?,
+                None => writer.delete(*id)?,
+            }
+        }
+        if let Some(seq) = commit_seq {
+            writer.commit(Some(seq))?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Runs index work (disk and CPU bound) off the async workers; a panic in the index becomes an
+/// error here rather than taking the forum down.
+pub(super) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(work).await.context("the search index task panicked")?
+}
+
+/// How far the follower has read the change log.
+///
+/// PostgreSQL numbers a change when it is written, not when it commits, so change 11 can become
+/// visible before change 10. A number skipped on the way is remembered as a hole for a while:
+/// when it shows up it is applied, and the position recorded with each commit stays below the
+/// oldest open hole, so a restart reads it again. A number that never shows up belonged to a
+/// rolled-back transaction and is forgotten. (SQLite commits one writer at a time: no holes.)
+#[derive(Debug, Clone)]
+struct Cursor {
+    read_through: i64,
+    holes: BTreeMap<i64, Instant>,
+}
+
+/// How long a skipped number may still appear (a transaction commits within moments of logging).
+const HOLE_PATIENCE: Duration = Duration::from_secs(60);
+/// Larger jumps are not tracked number by number (PostgreSQL skips a few after a crash).
+const MAX_HOLE: i64 = 1000;
+
+impl Cursor {
+    fn at(seq: i64) -> Self {
+        Self { read_through: seq, holes: BTreeMap::new() }
+    }
+
+    /// Where the next read starts.
+    fn start(&self) -> i64 {
+        self.holes.keys().next().map_or(self.read_through, |hole| hole - 1)
+    }
+
+    /// Every change at or below this has been applied: what a commit may record.
+    fn applied_through(&self) -> i64 {
+        self.start()
+    }
+
+    /// Whether a change read from the log is new and must be applied.
+    fn accept(&mut self, seq: i64, now: Instant) -> bool {
+        if self.holes.remove(&seq).is_some() {
+            return true;
+        }
+        if seq <= self.read_through {
+            return false;
+        }
+        if seq - self.read_through <= MAX_HOLE {
+            self.holes.extend((self.read_through + 1..seq).map(|missing| (missing, now)));
+        }
+        self.read_through = seq;
+        true
+    }
+
+    fn forget_old_holes(&mut self, now: Instant) {
+        self.holes.retain(|_, seen| now.duration_since(*seen) < HOLE_PATIENCE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contiguous_changes_advance_the_cursor() {
+        let now = Instant::now();
+        let mut c = Cursor::at(4);
+        assert!(c.accept(5, now) && c.accept(6, now));
+        assert!(!c.accept(6, now), "a change is applied once");
+        assert_eq!((c.start(), c.applied_through()), (6, 6));
+    }
+
+    #[test]
+    fn a_late_commit_fills_its_hole_and_is_applied() {
+        let now = Instant::now();
+        let mut c = Cursor::at(9);
+        assert!(c.accept(11, now));
+        assert_eq!(c.applied_through(), 9, "10 may still commit");
+        assert_eq!(c.start(), 9, "the next read includes 10");
+        assert!(!c.accept(11, now), "11 is not applied twice");
+        assert!(c.accept(10, now));
+        assert_eq!(c.applied_through(), 11);
+    }
+
+    #[test]
+    fn a_hole_that_never_fills_is_forgotten() {
+        let then = Instant::now();
+        let mut c = Cursor::at(1);
+        c.accept(3, then);
+        c.forget_old_holes(then + HOLE_PATIENCE);
+        assert_eq!(c.applied_through(), 3);
+    }
+
+    #[test]
+    fn huge_jumps_are_not_tracked_as_holes() {
+        let mut c = Cursor::at(0);
+        c.accept(MAX_HOLE + 5, Instant::now());
+        assert_eq!(c.applied_through(), MAX_HOLE + 5);
+    }
+}
