@@ -250,3 +250,10 @@ pub fn count(html: &str, selector: &str) -> usize {
     let sel = scraper::Selector::parse(selector).unwrap();
     doc.select(&sel).count()
 }
+
+/// An attribute of the first element matching a CSS selector.
+pub fn attr_of(html: &str, selector: &str, attr: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel).next().and_then(|e| e.value().attr(attr)).map(str::to_string)
+}

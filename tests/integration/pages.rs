@@ -259,6 +259,21 @@ async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
     assert_eq!((res.status().as_u16(), location(&res)), (303, "/login?next=%2Fnew".to_string()));
 }
 
+async fn only_your_own_profile_offers_settings_and_sign_out(app: TestApp) {
+    sign_up(&app, "thu.le@bvtw.vn", "Lê Minh Thư").await;
+    let home = page(&app, "/").await;
+    let own_profile = crate::common::attr_of(&home, "header.site a.viewer", "href").expect("the name links to the profile");
+    let other = app.create_user("khac@bvtw.vn", "Người Khác", Role::Member).await;
+
+    let mine = page(&app, &own_profile).await;
+    let theirs = page(&app, &format!("/u/{other}")).await;
+
+    assert_eq!(count(&mine, "form[action=\"/logout\"] button"), 1);
+    assert_eq!(count(&mine, "a[href=\"/settings/profile\"]"), 1);
+    assert_eq!(count(&theirs, "form[action=\"/logout\"]"), 0);
+    assert_eq!(count(&theirs, "a[href=\"/settings/profile\"]"), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Composing, replying, editing, deleting
 
@@ -674,6 +689,7 @@ on_both_databases!(
     sign_in_is_refused_after_five_failures,
     sign_in_returns_to_the_page_that_asked_for_it,
     signing_out_ends_the_session_on_the_server,
+    only_your_own_profile_offers_settings_and_sign_out,
     discussions_and_questions_are_published_from_the_form,
     a_case_study_shows_its_six_sections_under_their_labels,
     a_good_practice_shows_its_summary,
