@@ -1,8 +1,9 @@
 //! Bulk import of published topics from another system (`goodpractice import jsonl FILE`).
 //!
-//! Each record becomes one published topic, written in one transaction, with its original date.
-//! A record is known by its `source_id` (or, without one, by a hash of its content), so importing
-//! the same file again adds nothing. Authors who never signed up get a placeholder account per
+//! Each record becomes one published topic with its original date. Topics are written
+//! [`BATCH`] to a transaction (one commit, one disk sync, for the lot), each under a savepoint of
+//! its own, so none is ever half-written. A record is known by its `source_id` (or, without one,
+//! by a hash of its content), so importing the same file again adds nothing. Authors who never signed up get a placeholder account per
 //! distinct name: no password, an undeliverable `imported+…@goodpractice.invalid` email, marked
 //! `placeholder` so that a real member can claim it later. Bad records are skipped with a reason;
 //! only a database failure stops the import.

@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use goodpractice::store::TopicFilter;
+use goodpractice::accounts::Role;
+use goodpractice::forum::{Status, TopicKind};
+use goodpractice::store::{NewTopic, TopicFilter};
 use serde_json::{Value, json};
 use unicode_normalization::UnicodeNormalization;
 
@@ -126,7 +128,11 @@ async fn importing_the_same_file_again_adds_nothing(app: TestApp) {
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(stdout(&again), "imported: 0\nalready imported: 3\nskipped: 0\n", "a line without source_id is known by its content");
     assert_eq!(app.store.count_topics(None).await.unwrap(), 3);
-    assert_eq!(app.store.count_users().await.unwrap(), users, "placeholder accounts are reused");
+
+    let later = line(json!({"source_id": "fb-2001", "title": "Một bài mới của chị Lan", "body": "Nội dung.", "author_name": "Nguyễn Thị Lan"}));
+    let out = import(&app, &jsonl_file(&dir, &[later]), &[]).await;
+    assert_eq!(stdout(&out), "imported: 1\nalready imported: 0\nskipped: 0\n", "{}", stderr(&out));
+    assert_eq!(app.store.count_users().await.unwrap(), users, "a later import reuses the author's placeholder account");
 }
 
 async fn bad_lines_are_reported_by_number_and_the_good_ones_imported(app: TestApp) {
@@ -164,10 +170,28 @@ async fn bad_lines_are_reported_by_number_and_the_good_ones_imported(app: TestAp
     assert_eq!(app.store.count_users().await.unwrap(), 1, "a skipped line leaves no account behind");
 }
 
+/// Another import that wrote the same source meanwhile: that topic is left out of the batch
+/// (rolled back to its savepoint) and the others are kept.
+async fn a_batch_keeps_its_other_topics_when_one_source_was_imported_meanwhile(app: TestApp) {
+    let author = app.create_user("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let category = app.store.categories().await.unwrap()[0].id;
+    let topic = |source_id: &'static str| NewTopic {
+        category_id: category, author_id: author, kind: TopicKind::Discussion, title: source_id, summary: None,
+        body: "Nội dung.", body_html: "<p>Nội dung.</p>", status: Status::Published, tags: &[],
+        created_at: chrono::Utc::now(), source_id: Some(source_id),
+    };
+    app.store.create_topic(&topic("fb-1")).await.unwrap();
+    let created = app.store.create_topics(&[topic("fb-0"), topic("fb-1"), topic("fb-2")]).await.unwrap();
+    assert_eq!(created.iter().map(Option::is_some).collect::<Vec<_>>(), [true, false, true]);
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 3);
+    assert_eq!(app.store.source_ids().await.unwrap().len(), 3);
+}
+
 on_both_databases!(
     vietnamese_topics_are_imported_with_their_original_dates,
     importing_the_same_file_again_adds_nothing,
     bad_lines_are_reported_by_number_and_the_good_ones_imported,
+    a_batch_keeps_its_other_topics_when_one_source_was_imported_meanwhile,
 );
 
 #[tokio::test]
