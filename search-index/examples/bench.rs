@@ -6,16 +6,20 @@
 //!     [--queries 2000] [--seed 7] [--commit-every 0] [--dir PATH] [--no-postgres] [--no-fts5]
 //! ```
 //!
-//! * Posts are generated one at a time from a seeded PRNG (the same seed gives the same corpus;
-//!   nothing is held in memory, so `--posts 1000000` works): sentences assembled from a
-//!   Vietnamese healthcare vocabulary with real syllables and diacritics, plus numbers,
-//!   abbreviations, legal-document numbers, categories, kinds, tags, provinces and dates;
-//!   about one post in ten is typed without diacritics, and both tone placements (hoá/hóa) occur.
+//! * Posts are generated one at a time from a seeded PRNG (SplitMix64: the same seed gives the
+//!   same corpus; no post is kept, so `--posts 1000000` works). Most sentences come from an
+//!   order-2 Markov chain over the words of `eval/corpus.jsonl` (real Vietnamese written for this
+//!   project, so real syllables, diacritics and word frequencies); about one in seven is assembled
+//!   from a healthcare vocabulary with abbreviations, legal-document numbers, places and figures.
+//!   Categories, kinds, tags, provinces, authors and dates (2019–2025) are drawn at random; about
+//!   one post in ten is typed without diacritics. `--sample N` prints posts and queries.
 //! * Indexing: `SearchIndex::open_or_create` in a temporary folder, one writer, `upsert` per post,
 //!   one commit at the end (or every `--commit-every` posts). Posts/s counts upsert + commit time.
-//! * Queries: a fixed mix of single-word, multi-word, diacritic-free, "phrase", filtered
-//!   (category or kind) and newest-first searches, 10 results each, through `SearchIndex::search`
-//!   (which also counts all matches, computes facets and builds snippets).
+//! * Queries: a fixed mix of single-word (20%), multi-word (20%), diacritic-free (15%),
+//!   "phrase" (10%), natural-language question (15%), filtered by category or kind (10%) and
+//!   newest-first (10%) searches, drawn from the vocabulary and from `eval/queries.tsv`; 10
+//!   results each, through `SearchIndex::search` (which also counts all matches, computes facets
+//!   and builds snippets).
 //! * Then the same posts go to PostgreSQL (`TEST_DATABASE_URL`; COPY, a stored
 //!   `to_tsvector('simple', unaccent(title || ' ' || body))`, GIN) and to an on-disk SQLite FTS5
 //!   table, and the same queries run on all engines interleaved (query by query), so that the
@@ -23,7 +27,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -41,11 +45,22 @@ struct Options {
     dir: Option<PathBuf>,
     postgres: bool,
     fts5: bool,
+    /// Print this many generated posts and stop.
+    sample: usize,
 }
 
 fn options() -> Result<Options, BoxError> {
     let mut o =
-        Options { posts: 100_000, queries: 2_000, seed: 7, commit_every: 0, dir: None, postgres: true, fts5: true };
+        Options {
+        posts: 100_000,
+        queries: 2_000,
+        seed: 7,
+        commit_every: 0,
+        dir: None,
+        postgres: true,
+        fts5: true,
+        sample: 0,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -57,9 +72,10 @@ fn options() -> Result<Options, BoxError> {
             "--dir" => o.dir = Some(PathBuf::from(value()?)),
             "--no-postgres" => o.postgres = false,
             "--no-fts5" => o.fts5 = false,
+            "--sample" => o.sample = value()?.parse()?,
             "-h" | "--help" => {
                 println!(
-                    "usage: bench [--posts N] [--queries N] [--seed N] [--commit-every N] [--dir PATH] [--no-postgres] [--no-fts5]"
+                    "usage: bench [--posts N] [--queries N] [--seed N] [--commit-every N] [--dir PATH] [--no-postgres] [--no-fts5] [--sample N]"
                 );
                 std::process::exit(0);
             }
@@ -76,12 +92,24 @@ fn main() -> Result<(), BoxError> {
 }
 
 async fn run(o: Options) -> Result<(), BoxError> {
+    if o.sample > 0 {
+        let generator = Generator::new(o.seed)?;
+        for i in 0..o.sample as u64 {
+            let doc = generator.doc(i);
+            println!("# {} [{} / {}] {}\n{}\n", doc.title, doc.category, doc.kind, doc.created_at, doc.body);
+        }
+        for q in make_queries(o.seed, 40, &support::load_queries()?) {
+            println!("{:?}: {}{}{}", q.class, q.text, q.filter.map(|(k, v)| format!(" [{k}={v}]")).unwrap_or_default(), if q.newest { " [newest]" } else { "" });
+        }
+        return Ok(());
+    }
     print_machine(&o);
     let temp = tempfile::tempdir()?;
     let dir = o.dir.clone().unwrap_or_else(|| temp.path().join("index"));
 
     // --- our engine: indexing
-    let (index, indexing) = index_posts(&dir, &o)?;
+    let generator = Generator::new(o.seed)?;
+    let (index, indexing) = index_posts(&dir, &o, &generator)?;
     let index_bytes = dir_size(&dir);
     println!("## search-index: bulk indexing\n");
     println!("| posts | posts/s (upsert + commit) | wall incl. generation | index on disk | MiB per 100k posts |");
@@ -96,9 +124,12 @@ async fn run(o: Options) -> Result<(), BoxError> {
     );
 
     // --- our engine: queries, alone on the machine
-    let queries = make_queries(o.seed, o.queries);
+    let queries = make_queries(o.seed, o.queries, &support::load_queries()?);
     let solo = time_ours(&index, &queries)?;
-    print_solo(&queries, &solo);
+    print_solo(&queries, &solo, o.posts);
+    if let Some(floor) = time_bare_tantivy(&dir, &queries)? {
+        print_floor(&floor);
+    }
     let (hwm, rss) = memory_kib();
     println!("Process memory after indexing and querying (before the other engines are loaded): peak (VmHWM) {:.0} MiB, now (VmRSS) {:.0} MiB\n", hwm as f64 / 1024.0, rss as f64 / 1024.0);
 
@@ -106,12 +137,12 @@ async fn run(o: Options) -> Result<(), BoxError> {
     let mut others: Vec<Other> = Vec::new();
     if o.postgres {
         match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => others.push(Other::Postgres(load_postgres(&url, &o).await?)),
+            Ok(url) if !url.is_empty() => others.push(Other::Postgres(load_postgres(&url, &o, &generator).await?)),
             _ => println!("(PostgreSQL skipped: TEST_DATABASE_URL is not set)\n"),
         }
     }
     if o.fts5 {
-        others.push(Other::Fts5(load_fts5(&temp.path().join("fts5.db"), &o).await?));
+        others.push(Other::Fts5(load_fts5(&temp.path().join("fts5.db"), &o, &generator).await?));
     }
     if !others.is_empty() {
         compare(&index, &others, &queries, o.posts).await?;
@@ -121,6 +152,7 @@ async fn run(o: Options) -> Result<(), BoxError> {
             pg.drop_schema().await?;
         }
     }
+    println!("Load average at the end: {}", load_average());
     Ok(())
 }
 
@@ -131,14 +163,21 @@ fn print_machine(o: &Options) {
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let mem_kib = meminfo.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)).unwrap_or("0");
     println!(
-        "Machine: {} cores, {:.0} GiB, CPU{model}. Posts {}, queries {}, seed {}, commit every {}\n",
+        "Machine: {} cores, {:.0} GiB, CPU{model}; load average at start: {}. Posts {}, queries {}, seed {}, commit every {}\n",
         cores,
         mem_kib.parse::<f64>().unwrap_or(0.0) / 1024.0 / 1024.0,
+        load_average(),
         o.posts,
         o.queries,
         o.seed,
         if o.commit_every == 0 { "(once at the end)".to_string() } else { o.commit_every.to_string() }
     );
+}
+
+/// The 1, 5 and 15 minute load averages (other work on the machine skews latencies).
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,25 +327,99 @@ fn sentence(rng: &mut Rng) -> String {
     format!("{}.", capitalise(&words.join(" ")))
 }
 
-fn make_doc(seed: u64, i: u64) -> Doc {
-    let mut rng = Rng::new(seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    let kind = rng.pick(KINDS);
-    let mut title_words = vec![rng.pick_skewed(NOUNS), rng.pick_skewed(VERBS), rng.pick_skewed(NOUNS)];
-    if rng.chance(0.5) {
-        title_words.push(rng.pick_skewed(MODIFIERS));
+/// An order-2 Markov chain over the words of real text: new sentences with the word statistics
+/// (common and rare words, how they follow each other) of the forum's own writing.
+struct Chain {
+    words: Vec<String>,
+    next: HashMap<(u32, u32), Vec<u32>>,
+    starts: Vec<(u32, u32)>,
+}
+
+impl Chain {
+    fn train<'a>(texts: impl Iterator<Item = &'a str>) -> Chain {
+        let mut chain = Chain { words: Vec::new(), next: HashMap::new(), starts: Vec::new() };
+        let mut ids: HashMap<&'a str, u32> = HashMap::new();
+        for text in texts {
+            let tokens: Vec<u32> = text
+                .split_whitespace()
+                .map(|w| {
+                    *ids.entry(w).or_insert_with(|| {
+                        chain.words.push(w.to_string());
+                        chain.words.len() as u32 - 1
+                    })
+                })
+                .collect();
+            for (i, window) in tokens.windows(3).enumerate() {
+                chain.next.entry((window[0], window[1])).or_default().push(window[2]);
+                if i == 0 || chain.ends_sentence(tokens[i - 1]) {
+                    chain.starts.push((window[0], window[1]));
+                }
+            }
+        }
+        chain
     }
-    let mut title = capitalise(&title_words.join(" "));
-    if kind == "question" {
+
+    fn ends_sentence(&self, word: u32) -> bool {
+        self.words[word as usize].ends_with(['.', '?', '!', ':'])
+    }
+
+    fn sentence(&self, rng: &mut Rng, max_words: usize) -> String {
+        let (mut a, mut b) = self.starts[rng.below(self.starts.len())];
+        let mut out = vec![a, b];
+        while out.len() < max_words && !self.ends_sentence(b) {
+            let Some(followers) = self.next.get(&(a, b)) else { break };
+            let c = followers[rng.below(followers.len())];
+            out.push(c);
+            (a, b) = (b, c);
+        }
+        capitalise(&out.iter().map(|&w| self.words[w as usize].as_str()).collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// Makes post `i` of the synthetic forum, the same for the same seed, one post at a time.
+struct Generator {
+    seed: u64,
+    titles: Chain,
+    bodies: Chain,
+}
+
+impl Generator {
+    /// Trains on the relevance corpus (`eval/corpus.jsonl`, text written for this project).
+    fn new(seed: u64) -> Result<Generator, BoxError> {
+        let corpus = support::load_corpus()?;
+        Ok(Generator {
+            seed,
+            titles: Chain::train(corpus.iter().map(|t| t.title.as_str())),
+            bodies: Chain::train(corpus.iter().map(|t| t.body.as_str())),
+        })
+    }
+
+    fn doc(&self, i: u64) -> Doc {
+        make_doc(self, i)
+    }
+}
+
+fn make_doc(generator: &Generator, i: u64) -> Doc {
+    let mut rng = Rng::new(generator.seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let kind = rng.pick(KINDS);
+    let mut title = generator.titles.sentence(&mut rng, 16);
+    if kind == "question" && !title.ends_with('?') {
         title.push_str(" như thế nào?");
     }
-    // Mostly 4–16 sentences (about 60–250 words), sometimes a long thread.
-    let sentences = if rng.chance(0.05) { 20 + rng.below(40) } else { 4 + rng.below(13) };
+    // Mostly 3–12 sentences (about 50–250 words), sometimes a long thread. Most sentences come
+    // from the chain; some are assembled from the vocabulary below (abbreviations, document
+    // numbers, places, figures).
+    let sentences = if rng.chance(0.05) { 15 + rng.below(30) } else { 3 + rng.below(10) };
     let mut body = String::new();
     for s in 0..sentences {
         if s > 0 {
             body.push_str(if rng.chance(0.2) { "\n\n" } else { " " });
         }
-        body.push_str(&sentence(&mut rng));
+        if rng.chance(0.15) {
+            body.push_str(&sentence(&mut rng));
+        } else {
+            body.push_str(&generator.bodies.sentence(&mut rng, 40));
+        }
     }
     if rng.chance(0.1) {
         title = fold(&title);
@@ -340,13 +453,13 @@ struct Indexing {
     wall: Duration,
 }
 
-fn index_posts(dir: &Path, o: &Options) -> Result<(SearchIndex, Indexing), BoxError> {
+fn index_posts(dir: &Path, o: &Options, generator: &Generator) -> Result<(SearchIndex, Indexing), BoxError> {
     let wall = Instant::now();
     let (index, _) = SearchIndex::open_or_create(dir)?;
     let mut writer = index.writer()?;
     let mut engine = Duration::ZERO;
     for i in 0..o.posts {
-        let doc = make_doc(o.seed, i);
+        let doc = generator.doc(i);
         let started = Instant::now();
         writer.upsert(&doc)?;
         if o.commit_every > 0 && (i + 1) % o.commit_every == 0 {
@@ -409,6 +522,7 @@ enum Class {
     MultiWord,
     NoDiacritics,
     Phrase,
+    Question,
     Filtered,
     Newest,
 }
@@ -420,6 +534,7 @@ impl Class {
             Class::MultiWord => "multi-word",
             Class::NoDiacritics => "without diacritics",
             Class::Phrase => "\"phrase\"",
+            Class::Question => "question (natural language)",
             Class::Filtered => "filtered (category or kind)",
             Class::Newest => "sorted newest first",
         }
@@ -449,42 +564,39 @@ impl BenchQuery {
     }
 }
 
-/// A word or two as people type them: vocabulary words, with the odd modifier or place.
-fn query_words(rng: &mut Rng, n: usize) -> String {
-    let mut words = Vec::new();
-    for _ in 0..n {
-        words.push(if rng.chance(0.75) { rng.pick_skewed(NOUNS) } else { rng.pick_skewed(VERBS) });
-    }
-    words.join(" ")
-}
-
-fn make_queries(seed: u64, n: usize) -> Vec<BenchQuery> {
+/// The query mix. Words and queries are taken from the judged relevance set (`eval/queries.tsv`)
+/// and the vocabulary above, uniformly, so that common and rare words both occur.
+fn make_queries(seed: u64, n: usize, judged: &[support::Query]) -> Vec<BenchQuery> {
     let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(0xABCD));
+    let nfc = |q: &support::Query| q.text.nfc().collect::<String>();
+    let keywords: Vec<String> = judged.iter().filter(|q| !matches!(q.qtype.as_str(), "question" | "phrase")).map(nfc).collect();
+    let questions: Vec<String> = judged.iter().filter(|q| q.qtype == "question").map(nfc).collect();
+    let phrases: Vec<&str> = NOUNS.iter().filter(|w| w.contains(' ')).copied().collect();
     (0..n)
         .map(|i| {
-            // 25% single, 20% multi, 20% without diacritics, 15% phrase, 10% filtered, 10% newest
+            // 20% single word, 20% multi-word, 15% without diacritics, 10% phrase,
+            // 15% questions, 10% filtered, 10% newest first
             let class = match i % 20 {
-                0..=4 => Class::SingleWord,
-                5..=8 => Class::MultiWord,
-                9..=12 => Class::NoDiacritics,
-                13..=15 => Class::Phrase,
+                0..=3 => Class::SingleWord,
+                4..=7 => Class::MultiWord,
+                8..=10 => Class::NoDiacritics,
+                11..=12 => Class::Phrase,
+                13..=15 => Class::Question,
                 16..=17 => Class::Filtered,
                 _ => Class::Newest,
             };
-            let n = 1 + rng.below(3); // words in the query
+            let keyword = keywords[rng.below(keywords.len())].clone();
             let (text, filter, newest) = match class {
-                Class::SingleWord => (rng.pick_skewed(NOUNS).to_string(), None, false),
-                Class::MultiWord => (query_words(&mut rng, n.max(2)), None, false),
-                Class::NoDiacritics => (fold(&query_words(&mut rng, n)), None, false),
-                Class::Phrase => {
-                    let phrase = NOUNS.iter().filter(|w| w.contains(' ')).copied().collect::<Vec<_>>();
-                    (format!("\"{}\"", rng.pick_skewed(&phrase)), None, false)
-                }
+                Class::SingleWord => (rng.pick(NOUNS).to_string(), None, false),
+                Class::MultiWord => (keyword, None, false),
+                Class::NoDiacritics => (fold(&keyword), None, false),
+                Class::Phrase => (format!("\"{}\"", rng.pick(&phrases)), None, false),
+                Class::Question => (questions[rng.below(questions.len())].clone(), None, false),
                 Class::Filtered => {
                     let filter = if rng.chance(0.5) { ("category", rng.pick(CATEGORIES)) } else { ("kind", rng.pick(KINDS)) };
-                    (query_words(&mut rng, n.min(2)), Some(filter), false)
+                    (keyword, Some(filter), false)
                 }
-                Class::Newest => (query_words(&mut rng, n.min(2)), None, true),
+                Class::Newest => (keyword, None, true),
             };
             BenchQuery { class, text, filter, newest }
         })
@@ -492,13 +604,14 @@ fn make_queries(seed: u64, n: usize) -> Vec<BenchQuery> {
 }
 
 struct Solo {
-    times: Vec<(Class, Duration)>,
+    /// Class, time, number of matching posts.
+    times: Vec<(Class, Duration, usize)>,
     empty: usize,
 }
 
 fn time_ours(index: &SearchIndex, queries: &[BenchQuery]) -> Result<Solo, BoxError> {
-    for q in queries.iter().take(200) {
-        index.search(&q.request())?; // warm-up, not counted
+    for q in queries {
+        index.search(&q.request())?; // warm-up pass, not counted
     }
     let mut times = Vec::with_capacity(queries.len());
     let mut empty = 0;
@@ -506,26 +619,116 @@ fn time_ours(index: &SearchIndex, queries: &[BenchQuery]) -> Result<Solo, BoxErr
         let request = q.request();
         let started = Instant::now();
         let results = index.search(&request)?;
-        times.push((q.class, started.elapsed()));
+        times.push((q.class, started.elapsed(), results.total));
         empty += usize::from(results.hits.is_empty());
     }
     Ok(Solo { times, empty })
 }
 
-fn print_solo(queries: &[BenchQuery], solo: &Solo) {
-    println!("## search-index: query latency ({} queries, 10 hits each, after 200 warm-up queries)\n", queries.len());
-    println!("| query class | n | p50 ms | p99 ms |");
-    println!("|---|---:|---:|---:|");
-    let mut by_class: BTreeMap<Class, Vec<Duration>> = BTreeMap::new();
-    for (class, t) in &solo.times {
-        by_class.entry(*class).or_default().push(*t);
+fn print_solo(queries: &[BenchQuery], solo: &Solo, posts: u64) {
+    println!("## search-index: query latency ({} queries, 10 hits each, after one unmeasured pass)\n", queries.len());
+    println!("| query class | n | p50 ms | p99 ms | median matching posts |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut by_class: BTreeMap<Class, (Vec<Duration>, Vec<usize>)> = BTreeMap::new();
+    for (class, t, total) in &solo.times {
+        let entry = by_class.entry(*class).or_default();
+        entry.0.push(*t);
+        entry.1.push(*total);
     }
-    for (class, times) in &by_class {
-        println!("| {} | {} | {:.3} | {:.3} |", class.name(), times.len(), percentile_ms(times, 0.5), percentile_ms(times, 0.99));
+    let median = |v: &mut Vec<usize>| {
+        v.sort_unstable();
+        v.get(v.len() / 2).copied().unwrap_or(0)
+    };
+    for (class, (times, totals)) in &mut by_class {
+        let m = median(totals);
+        let share = 100.0 * m as f64 / posts as f64;
+        let (p50, p99) = (percentile_ms(times, 0.5), percentile_ms(times, 0.99));
+        println!("| {} | {} | {p50:.3} | {p99:.3} | {m} ({share:.1}%) |", class.name(), times.len());
     }
-    let all: Vec<Duration> = solo.times.iter().map(|(_, t)| *t).collect();
-    println!("| **all** | {} | **{:.3}** | **{:.3}** |\n", all.len(), percentile_ms(&all, 0.5), percentile_ms(&all, 0.99));
+    let all: Vec<Duration> = solo.times.iter().map(|(_, t, _)| *t).collect();
+    let mut totals: Vec<usize> = solo.times.iter().map(|(_, _, n)| *n).collect();
+    let m = median(&mut totals);
+    println!(
+        "| **all** | {} | **{:.3}** | **{:.3}** | {m} ({:.1}%) |\n",
+        all.len(),
+        percentile_ms(&all, 0.5),
+        percentile_ms(&all, 0.99),
+        100.0 * m as f64 / posts as f64
+    );
     println!("Queries with no hit: {}\n", solo.empty);
+}
+
+/// Latencies of plain tantivy on the same index, for scale: each query's folded syllables ORed
+/// over the folded title and body fields (BM25), top 10 — without what `SearchIndex::search`
+/// adds (exact/bigram/abbreviation clauses, required words, total count, facets, snippets) —
+/// and the same with a total count. None when the index has no `title_fold`/`body_fold` fields.
+struct Floor {
+    top10: Vec<Duration>,
+    top10_and_count: Vec<Duration>,
+    questions_top10: Vec<Duration>,
+}
+
+fn time_bare_tantivy(dir: &Path, queries: &[BenchQuery]) -> Result<Option<Floor>, BoxError> {
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+    let index = tantivy::Index::open_in_dir(dir)?;
+    let schema = index.schema();
+    let (Ok(title), Ok(body)) = (schema.get_field("title_fold"), schema.get_field("body_fold")) else {
+        return Ok(None);
+    };
+    let searcher = index.reader()?.searcher();
+    let make = |text: &str| -> BooleanQuery {
+        let folded = fold(text).to_lowercase();
+        let mut syllables: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|s| !s.is_empty()).collect();
+        syllables.dedup();
+        let clauses: Vec<(Occur, Box<dyn Query>)> = syllables
+            .iter()
+            .flat_map(|s| [title, body].map(|f| tantivy::Term::from_field_text(f, s)))
+            .map(|t| (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>))
+            .collect();
+        BooleanQuery::new(clauses)
+    };
+    let mut floor = Floor { top10: Vec::new(), top10_and_count: Vec::new(), questions_top10: Vec::new() };
+    // One pass per collector, each after its own warm-up, so that neither runs on the other's caches.
+    for with_count in [false, true] {
+        for (pass, q) in queries.iter().chain(queries).enumerate() {
+            let query = make(&q.text);
+            let started = Instant::now();
+            if with_count {
+                searcher.search(&query, &(TopDocs::with_limit(10).order_by_score(), Count))?;
+            } else {
+                searcher.search(&query, &TopDocs::with_limit(10).order_by_score())?;
+            }
+            let took = started.elapsed();
+            if pass < queries.len() {
+                continue; // warm-up pass
+            }
+            if with_count {
+                floor.top10_and_count.push(took);
+            } else {
+                floor.top10.push(took);
+                if q.class == Class::Question {
+                    floor.questions_top10.push(took);
+                }
+            }
+        }
+    }
+    Ok(Some(floor))
+}
+
+fn print_floor(floor: &Floor) {
+    println!("For scale, plain tantivy on the same index (folded syllables ORed, BM25, no facets or snippets):\n");
+    println!("| plain tantivy | p50 ms | p99 ms |");
+    println!("|---|---:|---:|");
+    for (name, times) in [
+        ("top 10, all queries", &floor.top10),
+        ("top 10 + total count, all queries", &floor.top10_and_count),
+        ("top 10, questions only", &floor.questions_top10),
+    ] {
+        println!("| {name} | {:.3} | {:.3} |", percentile_ms(times, 0.5), percentile_ms(times, 0.99));
+    }
+    println!();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,7 +753,7 @@ fn copy_field(out: &mut String, value: &str) {
     }
 }
 
-async fn load_postgres(url: &str, o: &Options) -> Result<(Postgres, Duration), BoxError> {
+async fn load_postgres(url: &str, o: &Options, generator: &Generator) -> Result<(Postgres, Duration), BoxError> {
     let pg = Postgres::connect(url, "gp_bench").await?;
     let started = Instant::now();
     let staging = format!("{}.staging", pg.schema());
@@ -563,7 +766,7 @@ async fn load_postgres(url: &str, o: &Options) -> Result<(Postgres, Duration), B
     let mut copy = conn.copy_in_raw(&format!("COPY {staging} FROM STDIN")).await?;
     let mut buffer = String::with_capacity(1 << 20);
     for i in 0..o.posts {
-        let doc = make_doc(o.seed, i);
+        let doc = generator.doc(i);
         buffer.push_str(&doc.topic_id.to_string());
         for field in [&doc.title, &doc.body, &doc.category, &doc.kind] {
             buffer.push('\t');
@@ -595,7 +798,7 @@ async fn load_postgres(url: &str, o: &Options) -> Result<(Postgres, Duration), B
     Ok((pg, started.elapsed()))
 }
 
-async fn load_fts5(path: &Path, o: &Options) -> Result<(SqlitePool, Duration, PathBuf), BoxError> {
+async fn load_fts5(path: &Path, o: &Options, generator: &Generator) -> Result<(SqlitePool, Duration, PathBuf), BoxError> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -611,7 +814,7 @@ async fn load_fts5(path: &Path, o: &Options) -> Result<(SqlitePool, Duration, Pa
     .await?;
     let mut tx = pool.begin().await?;
     for i in 0..o.posts {
-        let doc = make_doc(o.seed, i);
+        let doc = generator.doc(i);
         sqlx::query("INSERT INTO topics (rowid, title, body, category, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(doc.topic_id)
             .bind(&doc.title)
@@ -685,11 +888,11 @@ async fn compare(index: &SearchIndex, others: &[Other], queries: &[BenchQuery], 
     }
     println!();
 
-    // Interleaved: every query on every engine in turn, after one warm-up pass over 200 queries.
+    // Interleaved: every query on every engine in turn, after one unmeasured pass.
     let mut times: Vec<Vec<(Class, Duration)>> = vec![Vec::new(); names.len()];
     let mut empty = vec![0usize; names.len()];
-    for (n, q) in queries.iter().take(200).chain(queries.iter()).enumerate() {
-        let counted = n >= queries.len().min(200);
+    for (n, q) in queries.iter().chain(queries.iter()).enumerate() {
+        let counted = n >= queries.len();
         let request = q.request();
         let started = Instant::now();
         let hits = index.search(&request)?.hits.len();
@@ -715,7 +918,15 @@ async fn compare(index: &SearchIndex, others: &[Other], queries: &[BenchQuery], 
     println!("\n### p50 ms by query class (interleaved run)\n");
     println!("| query class | {} |", names.join(" | "));
     println!("|---|{}", "---:|".repeat(names.len()));
-    let classes = [Class::SingleWord, Class::MultiWord, Class::NoDiacritics, Class::Phrase, Class::Filtered, Class::Newest];
+    let classes = [
+        Class::SingleWord,
+        Class::MultiWord,
+        Class::NoDiacritics,
+        Class::Phrase,
+        Class::Question,
+        Class::Filtered,
+        Class::Newest,
+    ];
     for class in classes {
         let cells: Vec<String> = times
             .iter()

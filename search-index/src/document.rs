@@ -4,6 +4,7 @@ use tantivy::TantivyDocument;
 
 use crate::Doc;
 use crate::analysis::{clean, legal_refs, normalize};
+use crate::dates::year_of;
 use crate::legal_refs::short_form;
 use crate::schema::{Fields, TextFields};
 use crate::tone::canonicalize_tones;
@@ -16,14 +17,21 @@ pub(crate) fn to_document(doc: &Doc, fields: &Fields) -> TantivyDocument {
     let mut document = TantivyDocument::default();
     document.add_i64(fields.topic_id, doc.topic_id);
     document.add_i64(fields.post_id, doc.post_id);
-    add_analysed(&mut document, fields.title_text, &canonicalize_tones(&title));
-    add_analysed(&mut document, fields.body_text, &canonicalize_tones(&body));
+    let title_normalized = canonicalize_tones(&title);
+    add_analysed(&mut document, fields.title_text, &title_normalized);
+    // The body fields hold the title too, so that "this word anywhere in the topic" is one term
+    // lookup; the title fields add the title bonus. The line break keeps bigrams apart.
+    add_analysed(&mut document, fields.body_text, &format!("{title_normalized}\n{}", canonicalize_tones(&body)));
     for reference in references(&title, &body) {
         document.add_text(fields.refs, reference);
     }
     add_keywords(&mut document, fields, doc);
     document.add_text(fields.author, normalize(&doc.author));
     document.add_i64(fields.created_at, doc.created_at);
+    // Documents whose date has no year (far outside ±262,000 years) are left out of the facet.
+    if let Some(year) = year_of(doc.created_at) {
+        document.add_i64(fields.year, i64::from(year));
+    }
     document.add_text(fields.title, title);
     document.add_text(fields.body, body);
     document
@@ -35,17 +43,15 @@ fn add_analysed(document: &mut TantivyDocument, text: TextFields, normalized: &s
     }
 }
 
-/// Category, kind, tags and province as whole values (empty ones are left out so that
-/// facets never show a blank entry).
+/// Category, kind, tags and province as whole values. Every document gets exactly one
+/// category, kind and province, empty when unknown: a column with a value for every document
+/// is the cheapest for the facet counter to read (facets leave the empty value out).
 fn add_keywords(document: &mut TantivyDocument, fields: &Fields, doc: &Doc) {
-    let values = [(fields.category, doc.category.as_str()), (fields.kind, doc.kind.as_str())]
-        .into_iter()
-        .chain(doc.tags.iter().map(|tag| (fields.tags, tag.as_str())))
-        .chain(doc.province.iter().map(|code| (fields.province, code.as_str())));
-    for (field, value) in values {
-        if !value.trim().is_empty() {
-            document.add_text(field, value);
-        }
+    document.add_text(fields.category, doc.category.trim());
+    document.add_text(fields.kind, doc.kind.trim());
+    document.add_text(fields.province, doc.province.as_deref().unwrap_or_default().trim());
+    for tag in doc.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        document.add_text(fields.tags, tag);
     }
 }
 

@@ -1,34 +1,101 @@
 //! Exact facet counts over every matching document, read from fast fields.
 //!
-//! Per segment we count term ordinals in plain vectors (no string work per document), then turn
-//! the ordinals that were seen into strings once, when segments are merged.
+//! This runs for every match of every search, so the per-document work is a few array reads,
+//! done a block of documents at a time: term ordinals are counted per segment in plain vectors
+//! and turned into strings once per segment. Category, kind and province have a value in every
+//! document (empty when unknown), which lets their columns be read directly; the year was
+//! computed at indexing time; tags have their own counter ([`crate::tag_counts`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Column, ColumnIndex, ColumnValues, StrColumn};
+use tantivy::schema::Field;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::dates::year_of;
-use crate::schema::{CATEGORY, CREATED_AT, KIND, PROVINCE, TAGS};
+use crate::schema::{CATEGORY, KIND, PROVINCE, YEAR};
+use crate::tag_counts::TagCounter;
 use crate::{FacetCount, Facets};
 
-/// The string facets, in the order their counts are kept.
-const STRING_FACETS: [&str; 4] = [CATEGORY, KIND, PROVINCE, TAGS];
+/// The single-valued string facets, in the order their counts are kept.
+const STRING_FACETS: [&str; 3] = [CATEGORY, KIND, PROVINCE];
 
-pub(crate) struct FacetCollector;
+pub(crate) struct FacetCollector {
+    /// The indexed tags field (see [`TagCounter`]).
+    pub tags: Field,
+}
+
+/// A column's values: read straight from the array when every document has exactly one.
+pub(crate) enum Values<T: Copy + PartialOrd + std::fmt::Debug + Send + Sync + 'static> {
+    Dense(Arc<dyn ColumnValues<T>>),
+    Sparse(Column<T>),
+}
+
+impl<T: Copy + PartialOrd + std::fmt::Debug + Send + Sync + Default + 'static> Values<T> {
+    pub(crate) fn of(column: &Column<T>) -> Values<T> {
+        match column.index {
+            ColumnIndex::Full => Values::Dense(column.values.clone()),
+            _ => Values::Sparse(column.clone()),
+        }
+    }
+
+    /// Calls `f` with every value of the documents in `docs` (one block-wise read per column
+    /// rather than one lookup per document).
+    pub(crate) fn for_each(&self, docs: &[DocId], scratch: &mut Scratch<T>, mut f: impl FnMut(T)) {
+        let rows: &[u32] = match self {
+            Values::Dense(_) => docs,
+            Values::Sparse(column) => {
+                scratch.docs.clear();
+                scratch.rows.clear();
+                column.row_ids_for_docs(docs, &mut scratch.docs, &mut scratch.rows);
+                &scratch.rows
+            }
+        };
+        scratch.values.resize(rows.len(), T::default());
+        let values = match self {
+            Values::Dense(values) => values,
+            Values::Sparse(column) => &column.values,
+        };
+        values.get_vals(rows, &mut scratch.values[..rows.len()]);
+        scratch.values[..rows.len()].iter().for_each(|v| f(*v));
+    }
+}
+
+/// Buffers reused from block to block.
+pub(crate) struct Scratch<T> {
+    docs: Vec<DocId>,
+    rows: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T> Default for Scratch<T> {
+    fn default() -> Self {
+        Scratch { docs: Vec::new(), rows: Vec::new(), values: Vec::new() }
+    }
+}
+
+/// Matching documents are counted in blocks of this many.
+const BLOCK: usize = 64;
 
 pub(crate) struct SegmentFacets {
-    columns: Vec<Option<StrColumn>>,
-    created_at: Option<Column<i64>>,
+    columns: Vec<Option<(StrColumn, Values<u64>)>>,
     ord_counts: Vec<Vec<u64>>,
-    years: HashMap<i32, u64>,
+    /// The year column and its smallest value (`year_counts[0]` counts that year).
+    years: Option<(Values<i64>, i64)>,
+    year_counts: Vec<u64>,
+    tags: TagCounter,
+    /// Matching documents not counted yet.
+    pending: Vec<DocId>,
+    ord_scratch: Scratch<u64>,
+    year_scratch: Scratch<i64>,
 }
 
 /// Counts of one segment, with ordinals already turned into strings.
 pub(crate) struct SegmentFruit {
     strings: Vec<HashMap<String, u64>>,
-    years: HashMap<i32, u64>,
+    tags: HashMap<String, u64>,
+    years: HashMap<i64, u64>,
 }
 
 impl Collector for FacetCollector {
@@ -37,10 +104,28 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         let fast = segment.fast_fields();
-        let columns = STRING_FACETS.iter().map(|name| fast.str(name)).collect::<tantivy::Result<Vec<_>>>()?;
-        let ord_counts = columns.iter().map(|c| vec![0; c.as_ref().map_or(0, |c| c.num_terms())]).collect();
-        let created_at = fast.column_opt::<i64>(CREATED_AT)?;
-        Ok(SegmentFacets { columns, created_at, ord_counts, years: HashMap::new() })
+        let mut columns = Vec::new();
+        for name in STRING_FACETS {
+            columns.push(fast.str(name)?.map(|c| {
+                let ordinals = Values::of(c.ords());
+                (c, ordinals)
+            }));
+        }
+        let ord_counts = columns.iter().map(|c| vec![0; c.as_ref().map_or(0, |(c, _)| c.num_terms())]).collect();
+        let year_column = fast.column_opt::<i64>(YEAR)?;
+        // Years span a few decades at most; a vector indexed from the first year is enough.
+        let span = year_column.as_ref().map_or(0, |c| (c.max_value() - c.min_value() + 1).clamp(0, 10_000) as usize);
+        let years = year_column.map(|c| (Values::of(&c), c.min_value()));
+        Ok(SegmentFacets {
+            columns,
+            ord_counts,
+            years,
+            year_counts: vec![0; span],
+            tags: TagCounter::for_segment(segment, self.tags)?,
+            pending: Vec::with_capacity(BLOCK),
+            ord_scratch: Scratch::default(),
+            year_scratch: Scratch::default(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -49,25 +134,44 @@ impl Collector for FacetCollector {
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Facets> {
         let mut strings: Vec<HashMap<String, u64>> = vec![HashMap::new(); STRING_FACETS.len()];
-        let mut years: HashMap<i32, u64> = HashMap::new();
+        let mut tags: HashMap<String, u64> = HashMap::new();
+        let mut years: HashMap<i64, u64> = HashMap::new();
         for fruit in fruits {
             for (total, counts) in strings.iter_mut().zip(fruit.strings) {
-                for (value, count) in counts {
-                    *total.entry(value).or_default() += count;
-                }
+                add_all(total, counts);
             }
-            for (year, count) in fruit.years {
-                *years.entry(year).or_default() += count;
-            }
+            add_all(&mut tags, fruit.tags);
+            add_all(&mut years, fruit.years);
         }
         let mut strings = strings.into_iter().map(sorted);
         Ok(Facets {
             category: strings.next().unwrap_or_default(),
             kind: strings.next().unwrap_or_default(),
             province: strings.next().unwrap_or_default(),
-            tag: strings.next().unwrap_or_default(),
+            tag: sorted(tags),
             year: sorted(years.into_iter().map(|(y, c)| (y.to_string(), c)).collect()),
         })
+    }
+}
+
+impl SegmentFacets {
+    fn count_pending(&mut self) {
+        let docs = &self.pending;
+        for (column, counts) in self.columns.iter().zip(self.ord_counts.iter_mut()) {
+            if let Some((_, ordinals)) = column {
+                ordinals.for_each(docs, &mut self.ord_scratch, |ord| counts[ord as usize] += 1);
+            }
+        }
+        if let Some((years, first)) = &self.years {
+            let counts = &mut self.year_counts;
+            years.for_each(docs, &mut self.year_scratch, |year| {
+                if let Some(count) = counts.get_mut(year.wrapping_sub(*first) as usize) {
+                    *count += 1;
+                }
+            });
+        }
+        self.tags.add(docs);
+        self.pending.clear();
     }
 }
 
@@ -75,40 +179,49 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (column, counts) in self.columns.iter().zip(self.ord_counts.iter_mut()) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts[ord as usize] += 1;
-                }
-            }
-        }
-        let year = self.created_at.as_ref().and_then(|c| c.first(doc)).and_then(year_of);
-        if let Some(year) = year {
-            *self.years.entry(year).or_default() += 1;
+        self.pending.push(doc);
+        if self.pending.len() == BLOCK {
+            self.count_pending();
         }
     }
 
-    fn harvest(self) -> SegmentFruit {
+    fn collect_block(&mut self, docs: &[DocId]) {
+        for chunk in docs.chunks(BLOCK) {
+            self.pending.extend_from_slice(chunk);
+            self.count_pending();
+        }
+    }
+
+    fn harvest(mut self) -> SegmentFruit {
+        self.count_pending();
         let strings = self
             .columns
             .iter()
             .zip(self.ord_counts)
-            .map(|(column, counts)| column.as_ref().map(|c| ordinals_to_strings(c, &counts)).unwrap_or_default())
+            .map(|(column, counts)| column.as_ref().map(|(c, _)| ordinals_to_strings(c, &counts)).unwrap_or_default())
             .collect();
-        SegmentFruit { strings, years: self.years }
+        let first = self.years.as_ref().map_or(0, |(_, first)| *first);
+        let years = self.year_counts.iter().enumerate().filter(|(_, c)| **c > 0);
+        let years = years.map(|(i, c)| (first + i as i64, *c)).collect();
+        // A read error here would mean a corrupt segment; the counts are dropped, not the search.
+        SegmentFruit { strings, tags: self.tags.counts().unwrap_or_default(), years }
     }
 }
 
-fn ordinals_to_strings(column: &StrColumn, counts: &[u64]) -> HashMap<String, u64> {
-    let mut out = HashMap::new();
-    let mut value = String::new();
-    for (ord, &count) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
-        // A read error here would mean a corrupt segment; the count is dropped rather than the search.
-        if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-            out.insert(value.clone(), count);
-        }
+/// The values seen and their counts; the empty value (no province) is not a facet entry.
+/// The dictionary is read once, in ordinal order.
+pub(crate) fn ordinals_to_strings(column: &StrColumn, counts: &[u64]) -> HashMap<String, u64> {
+    let seen: Vec<u64> = (0..counts.len() as u64).filter(|&ord| counts[ord as usize] > 0).collect();
+    let mut values = Vec::with_capacity(seen.len());
+    // A read error here would mean a corrupt segment; the counts are dropped, not the search.
+    let _ = column.dictionary().sorted_ords_to_term_cb(&seen, |bytes| values.push(String::from_utf8_lossy(bytes).into_owned()));
+    seen.iter().zip(values).filter(|(_, v)| !v.is_empty()).map(|(&ord, v)| (v, counts[ord as usize])).collect()
+}
+
+fn add_all<K: std::hash::Hash + Eq>(total: &mut HashMap<K, u64>, counts: HashMap<K, u64>) {
+    for (key, count) in counts {
+        *total.entry(key).or_default() += count;
     }
-    out
 }
 
 /// Largest count first; equal counts in value order, so the output is stable.

@@ -107,10 +107,11 @@ impl SearchIndex {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let parsed = query::parse(&request.query)?;
-        let Some(plan) = plan(&parsed, &request_filters(request)?, &self.inner.fields) else {
+        let searcher = self.inner.reader.searcher();
+        let frequency = |folded: &str| self.frequency(&searcher, folded);
+        let Some(plan) = plan(&parsed, &request_filters(request)?, &self.inner.fields, &frequency) else {
             return Ok(SearchResults::default());
         };
-        let searcher = self.inner.reader.searcher();
         let (page, total, facets) = self.collect(&searcher, &plan, request)?;
         let hits = page
             .into_iter()
@@ -124,6 +125,15 @@ impl SearchIndex {
         self.inner.reader.searcher().num_docs()
     }
 
+    /// The fraction of documents whose title or body has this folded syllable.
+    fn frequency(&self, searcher: &Searcher, folded: &str) -> f64 {
+        let num_docs = searcher.num_docs();
+        let doc_freq = |field| searcher.doc_freq(&Term::from_field_text(field, folded)).unwrap_or(0);
+        let fields = &self.inner.fields;
+        let most = doc_freq(fields.body_text.fold).max(doc_freq(fields.title_text.fold));
+        if num_docs == 0 { 0.0 } else { most as f64 / num_docs as f64 }
+    }
+
     /// One pass over the matches: the requested page, the total and the facets.
     fn collect(
         &self,
@@ -134,12 +144,13 @@ impl SearchIndex {
         let limit = if request.limit == 0 { DEFAULT_LIMIT } else { request.limit.min(MAX_LIMIT) };
         let beyond_reach = request.offset > MAX_OFFSET;
         let top = TopDocs::with_limit(limit).and_offset(request.offset.min(MAX_OFFSET));
+        let facets = FacetCollector { tags: self.inner.fields.tags };
         // Without words there is nothing to rank by: filter-only searches list newest first.
         let (mut page, total, facets) = if plan.has_text && request.sort == Sort::Relevance {
-            searcher.search(&plan.query, &(top.order_by_score(), Count, FacetCollector))?
+            searcher.search(&plan.query, &(top.order_by_score(), Count, facets))?
         } else {
             let newest = top.order_by_fast_field::<i64>(CREATED_AT, Order::Desc);
-            let (page, total, facets) = searcher.search(&plan.query, &(newest, Count, FacetCollector))?;
+            let (page, total, facets) = searcher.search(&plan.query, &(newest, Count, facets))?;
             (page.into_iter().map(|(_, address)| (0.0, address)).collect(), total, facets)
         };
         if beyond_reach {
@@ -190,6 +201,15 @@ impl IndexWriter {
         prepared.commit()?;
         self.last_seq = seq;
         // Searches see the commit as soon as this returns (the reader does not poll).
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Closes the writer after letting background segment merges finish, so that searches
+    /// right after a bulk load (a rebuild, a benchmark) run on few segments. Uncommitted
+    /// changes are dropped.
+    pub fn wait_for_merges(self) -> Result<(), SearchError> {
+        self.writer.wait_merging_threads()?;
         self.reader.reload()?;
         Ok(())
     }
@@ -244,6 +264,14 @@ fn try_open(dir: &Path) -> Result<SearchIndex, String> {
     let (schema, fields) = build_schema();
     if index.schema() != schema {
         return Err(format!("the fields differ from schema version {SCHEMA_VERSION}"));
+    }
+    // A file damaged inside opens without complaint and fails every search that reads it, so
+    // each segment file's checksum is verified now (one read of the index, at start-up only).
+    let damaged = index.validate_checksum().map_err(|e| format!("cannot verify the index files: {e}"))?;
+    if !damaged.is_empty() {
+        let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        names.sort();
+        return Err(format!("damaged files (checksum mismatch): {}", names.join(", ")));
     }
     SearchIndex::from_index(index, fields).map_err(|e| format!("cannot read the index: {e}"))
 }

@@ -10,15 +10,20 @@
 
 pub mod abbreviations;
 pub mod analysis;
+mod bonus_query;
+mod clauses;
 mod dates;
 mod document;
 mod facets;
+mod filters;
 mod index;
 mod legal_refs;
+mod min_match_query;
 mod plan;
 pub mod query;
 mod schema;
 mod snippet;
+mod tag_counts;
 mod tokenizer;
 mod tone;
 

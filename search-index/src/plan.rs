@@ -1,34 +1,33 @@
 //! Turns a [`ParsedQuery`] into one tantivy query, plus the words to mark in snippets.
 //!
-//! Shape of the query (BM25 summed over the clauses that match):
-//! * every word must match (a quarter may be missing in queries of five words or more, so a
-//!   long question still finds the topic that answers it), each word being any of:
-//!   its folded form (always), its exact form (boosted, only when typed with diacritics),
-//!   in the title (boosted) or the body; the expansion of an abbreviation it is; a legal reference;
-//! * consecutive words that spell out an abbreviation's expansion may instead match the
-//!   abbreviation ("an toàn người bệnh" ↔ ATNB);
-//! * quoted phrases must match as phrases;
-//! * optional: bigrams of adjacent words, which reward documents with the words side by side
-//!   (cheap proximity: one term lookup instead of a phrase query);
+//! What matches (each word or phrase is a *unit*):
+//! * a word matches its folded syllable anywhere in the topic (the body fields hold the title
+//!   too), or the expansion of the abbreviation it is ("ATNB"), or the legal reference it spells;
+//!   consecutive words that spell out an expansion may instead match the abbreviation;
+//! * a quoted phrase (or a word of several syllables, "COVID-19") matches as a phrase;
+//! * a short query needs every unit; a longer one (a question) needs half of its informative
+//!   units: words no document has are ignored, and words in more than [`COMMON_SHARE`] of the
+//!   documents only add to the score (see [`combine_words`]);
 //! * filters must hold and do not change scores; exclusions must not match.
+//!
+//! What ranks (BM25 summed): the folded match, plus bonuses only looked up in documents that
+//! already match: the exact spelling when typed with diacritics ("đường" over "dương"), the
+//! title, adjacent words side by side (bigrams: cheap proximity), legal references.
 
 use std::collections::HashSet;
-use std::ops::Bound;
 
-use tantivy::Term;
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query};
 
 use crate::abbreviations;
-use crate::analysis::{exact_tokens, fold, fold_tokens, join_bigram, legal_refs, normalize};
-use crate::dates::day_start;
+use crate::analysis::{exact_tokens, fold, has_diacritics, join_bigram, legal_refs, normalize};
+use crate::clauses::{Adjacency, adjacent, all_of, boost, keyword_query, term_query, union, with_bonuses};
+use crate::filters::{filter_clauses, filter_query};
 use crate::legal_refs::short_form;
+use crate::min_match_query::MinMatchQuery;
 use crate::query::{Filter, ParsedQuery, QueryTerm};
 use crate::schema::{Fields, TextFields};
 
-/// Title matches count double: a topic about X usually says X in its title.
+/// A title match counts on top of the same match in the body fields (which hold the title too).
 const TITLE_BOOST: f32 = 2.0;
 /// A match with the diacritics as typed ("đường") outranks a folded one ("dương").
 const EXACT_BOOST: f32 = 2.5;
@@ -36,8 +35,15 @@ const EXACT_BOOST: f32 = 2.5;
 const BIGRAM_BOOST: f32 = 1.5;
 /// A legal-document number typed in the query, found among a topic's references.
 const REF_BOOST: f32 = 3.0;
-/// Queries with more words than this tolerate some words not matching.
+/// Queries with more units than this need only some of them.
 const ALL_WORDS_UP_TO: usize = 4;
+/// A word in more than this share of the documents is common: it ranks but is not required.
+const COMMON_SHARE: f64 = 0.2;
+/// The share of a long query's informative units a document must match.
+const REQUIRED_SHARE: f64 = 0.5;
+
+/// The share of documents that contain a folded syllable (0 when none does).
+pub(crate) type Frequency<'a> = &'a dyn Fn(&str) -> f64;
 
 pub(crate) struct Plan {
     pub query: Box<dyn Query>,
@@ -48,17 +54,24 @@ pub(crate) struct Plan {
 }
 
 /// The plan for a query, or `None` when it can match nothing (no text and no filters).
-pub(crate) fn plan(parsed: &ParsedQuery, extra_filters: &[Filter], fields: &Fields) -> Option<Plan> {
-    let mut builder = Builder { fields, title_only: parsed.title_only, highlight: HashSet::new() };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let has_text = builder.text_clauses(&parsed.terms, &mut clauses);
+pub(crate) fn plan(
+    parsed: &ParsedQuery,
+    extra_filters: &[Filter],
+    fields: &Fields,
+    frequency: Frequency<'_>,
+) -> Option<Plan> {
+    let mut builder = Builder { fields, title_only: parsed.title_only, highlight: HashSet::new(), frequency };
+    let text = builder.text(&parsed.terms);
     let filters: Vec<&Filter> = parsed.filters.iter().chain(extra_filters).collect();
-    if !has_text && filters.is_empty() && parsed.excluded_filters.is_empty() {
+    if text.is_none() && filters.is_empty() && parsed.excluded_filters.is_empty() {
         return None;
     }
+    let has_text = text.is_some();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    clauses.extend(text.map(|t| (Occur::Must, with_bonuses(t.required, t.bonuses))));
     clauses.extend(filter_clauses(&filters, fields));
     for term in &parsed.excluded {
-        clauses.extend(builder.exclusion(term).into_iter().map(|q| (Occur::MustNot, q)));
+        clauses.extend(builder.exclusion(term).map(|q| (Occur::MustNot, q)));
     }
     for filter in &parsed.excluded_filters {
         clauses.push((Occur::MustNot, filter_query(filter, fields)));
@@ -69,71 +82,159 @@ pub(crate) fn plan(parsed: &ParsedQuery, extra_filters: &[Filter], fields: &Fiel
     Some(Plan { query: Box::new(BooleanQuery::new(clauses)), has_text, highlight: builder.highlight })
 }
 
+/// The words and phrases of a query: what must match, and what adds to the score.
+struct Text {
+    required: Box<dyn Query>,
+    bonuses: Vec<Box<dyn Query>>,
+}
+
+/// What a word or phrase needs a document to have, and what then adds to its score. Kept
+/// apart so that intersections and min-should-match run over plain terms, and bonuses are
+/// looked up once per final match.
+struct Scored {
+    matches: Box<dyn Query>,
+    bonuses: Vec<Box<dyn Query>>,
+}
+
+impl Scored {
+    /// Any of the alternatives, with all their bonuses (a bonus of an alternative that did not
+    /// match rarely matches anyway: it is the same words in the title or spelled exactly).
+    fn any(alternatives: Vec<Scored>) -> Scored {
+        let (matches, bonuses): (Vec<_>, Vec<_>) = alternatives.into_iter().map(|s| (s.matches, s.bonuses)).unzip();
+        Scored { matches: union(matches), bonuses: bonuses.into_iter().flatten().collect() }
+    }
+
+    fn all(parts: Vec<Scored>) -> Scored {
+        let (matches, bonuses): (Vec<_>, Vec<_>) = parts.into_iter().map(|s| (s.matches, s.bonuses)).unzip();
+        Scored { matches: all_of(matches), bonuses: bonuses.into_iter().flatten().collect() }
+    }
+
+    fn into_query(self) -> Box<dyn Query> {
+        with_bonuses(self.matches, self.bonuses)
+    }
+}
+
+/// One word (or group of words) of the query, and how common it is.
+struct Unit {
+    scored: Scored,
+    commonness: Commonness,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Commonness {
+    /// No document has it (a typo, or a word nobody wrote).
+    Absent,
+    Rare,
+    /// In so many documents that it hardly tells them apart (question words, "người bệnh").
+    Common,
+}
+
+impl Commonness {
+    /// Most informative first.
+    fn rank(self) -> u8 {
+        match self {
+            Commonness::Rare => 0,
+            Commonness::Common => 1,
+            Commonness::Absent => 2,
+        }
+    }
+}
+
 struct Builder<'a> {
     fields: &'a Fields,
     title_only: bool,
     highlight: HashSet<String>,
+    frequency: Frequency<'a>,
 }
 
 impl Builder<'_> {
-    /// Adds the clauses for the words and phrases; returns whether there were any.
-    fn text_clauses(&mut self, terms: &[QueryTerm], clauses: &mut Vec<(Occur, Box<dyn Query>)>) -> bool {
-        let mut word_units = Vec::new();
+    /// The clauses for the words and phrases; `None` when there are none.
+    fn text(&mut self, terms: &[QueryTerm]) -> Option<Text> {
+        let (mut units, mut required, mut bonuses) = (Vec::new(), Vec::new(), Vec::new());
         let mut run: Vec<&str> = Vec::new();
         for term in terms {
             match term {
                 QueryTerm::Word(word) => run.push(word),
                 QueryTerm::Phrase(phrase) => {
-                    self.flush_run(&mut run, &mut word_units, clauses);
-                    clauses.extend(self.phrase_unit(phrase).map(|q| (Occur::Must, q)));
+                    self.words(&mut run, &mut units, &mut bonuses);
+                    if let Some(scored) = self.phrase_unit(phrase) {
+                        required.push(scored.matches);
+                        bonuses.extend(scored.bonuses);
+                    }
                 }
             }
         }
-        self.flush_run(&mut run, &mut word_units, clauses);
-        let has_text = !word_units.is_empty() || clauses.iter().any(|(o, _)| *o == Occur::Must);
-        if let Some(words) = require_most(word_units) {
-            clauses.push((Occur::Must, words));
+        self.words(&mut run, &mut units, &mut bonuses);
+        if units.is_empty() && required.is_empty() {
+            return None;
         }
-        has_text
+        if let Some(words) = combine_words(units) {
+            required.push(words.required);
+            bonuses.extend(words.bonuses);
+        }
+        Some(Text { required: all_of(required), bonuses })
     }
 
     /// Units for a run of consecutive words, plus the bigram and reference bonuses of the run.
-    fn flush_run(&mut self, run: &mut Vec<&str>, units: &mut Vec<Box<dyn Query>>, clauses: &mut Vec<(Occur, Box<dyn Query>)>) {
+    fn words(&mut self, run: &mut Vec<&str>, units: &mut Vec<Unit>, bonuses: &mut Vec<Box<dyn Query>>) {
         let words: Vec<(&str, Vec<String>)> =
             run.drain(..).map(|w| (w, exact_tokens(w))).filter(|(_, tokens)| !tokens.is_empty()).collect();
+        let commonness: Vec<Commonness> = words.iter().map(|(_, tokens)| self.commonness(tokens)).collect();
         let mut i = 0;
         while i < words.len() {
-            let (unit, used) = self.expansion_group(&words[i..]).unwrap_or_else(|| (self.word_unit(&words[i]), 1));
-            units.push(unit);
+            let (scored, used) = match self.expansion_group(&words[i..]) {
+                Some(group) => group,
+                None => (self.word_unit(&words[i]), 1),
+            };
+            // A group is as informative as its rarest word.
+            let commonness = commonness[i..i + used].iter().copied().min_by_key(|c| c.rank()).unwrap_or(Commonness::Rare);
+            units.push(Unit { scored, commonness });
             i += used;
         }
-        let tokens: Vec<String> = words.iter().flat_map(|(_, t)| t.iter().cloned()).collect();
-        clauses.extend(self.bigram_bonus(&tokens).into_iter().map(|q| (Occur::Should, q)));
+        for pair in words.windows(2) {
+            if let (Some(last), Some(first)) = (pair[0].1.last(), pair[1].1.first()) {
+                bonuses.extend(self.bigram_bonuses(last, first));
+            }
+        }
         let joined = words.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
         for reference in legal_refs(&joined) {
-            clauses.push((Occur::Should, boost(self.refs_query(&reference), REF_BOOST)));
+            bonuses.push(boost(keyword_query(self.fields.refs, &reference), REF_BOOST));
+        }
+    }
+
+    /// How common a one-syllable word is; longer words and compounds count as rare.
+    fn commonness(&self, tokens: &[String]) -> Commonness {
+        let [token] = tokens else { return Commonness::Rare };
+        match (self.frequency)(&fold(token)) {
+            share if share <= 0.0 => Commonness::Absent,
+            share if share > COMMON_SHARE => Commonness::Common,
+            _ => Commonness::Rare,
         }
     }
 
     /// A word: its syllables (a phrase when it has several, like "COVID-19"), or what it
     /// abbreviates, or the legal reference it spells.
-    fn word_unit(&mut self, (word, tokens): &(&str, Vec<String>)) -> Box<dyn Query> {
-        let mut alternatives = self.text_match(tokens);
+    fn word_unit(&mut self, (word, tokens): &(&str, Vec<String>)) -> Scored {
+        let mut alternatives: Vec<Scored> = self.text_match(tokens, Adjacency::Phrase).into_iter().collect();
         if let ([_], Some(abbreviation)) = (tokens.as_slice(), abbreviations::lookup(word)) {
             for expansion in abbreviation.expansions {
-                alternatives.extend(self.text_match(&exact_tokens(&normalize(expansion))));
+                alternatives.extend(self.text_match(&exact_tokens(&normalize(expansion)), Adjacency::Bigrams));
             }
         }
         for reference in legal_refs(word) {
-            alternatives.extend(short_form(&reference).map(|short| self.refs_query(&short)));
-            alternatives.push(self.refs_query(&reference));
+            alternatives.extend(short_form(&reference).map(|short| self.reference(&short)));
+            alternatives.push(self.reference(&reference));
         }
-        union(alternatives)
+        Scored::any(alternatives)
+    }
+
+    fn reference(&self, reference: &str) -> Scored {
+        Scored { matches: keyword_query(self.fields.refs, reference), bonuses: Vec::new() }
     }
 
     /// When the next words spell out an abbreviation's expansion (longest first): one unit that
     /// matches either all the words or the abbreviation, and how many words it took.
-    fn expansion_group(&mut self, words: &[(&str, Vec<String>)]) -> Option<(Box<dyn Query>, usize)> {
+    fn expansion_group(&mut self, words: &[(&str, Vec<String>)]) -> Option<(Scored, usize)> {
         let longest = abbreviations::longest_expansion().min(words.len());
         for len in (2..=longest).rev() {
             let group = &words[..len];
@@ -145,174 +246,139 @@ impl Builder<'_> {
             if found.is_empty() {
                 continue;
             }
-            let all_words = BooleanQuery::intersection(group.iter().map(|w| self.word_unit(w)).collect());
-            let mut alternatives: Vec<Box<dyn Query>> = vec![Box::new(all_words)];
+            let mut alternatives = vec![Scored::all(group.iter().map(|w| self.word_unit(w)).collect())];
             for abbreviation in found {
-                alternatives.extend(self.text_match(&exact_tokens(abbreviation.short)));
+                alternatives.extend(self.text_match(&exact_tokens(abbreviation.short), Adjacency::Bigrams));
             }
-            return Some((union(alternatives), len));
+            return Some((Scored::any(alternatives), len));
         }
         None
     }
 
     /// A quoted phrase: the syllables in order, or the abbreviation it is the expansion of.
-    fn phrase_unit(&mut self, phrase: &str) -> Option<Box<dyn Query>> {
+    fn phrase_unit(&mut self, phrase: &str) -> Option<Scored> {
         let tokens = exact_tokens(phrase);
         if tokens.len() == 1 {
             return Some(self.word_unit(&(phrase, tokens)));
         }
-        let mut alternatives = self.text_match(&tokens);
-        if alternatives.is_empty() {
-            return None;
-        }
+        let mut alternatives = vec![self.text_match(&tokens, Adjacency::Phrase)?];
         let folded: Vec<String> = tokens.iter().map(|t| fold(t)).collect();
         for abbreviation in abbreviations::for_phrase(&folded) {
-            alternatives.extend(self.text_match(&exact_tokens(abbreviation.short)));
+            alternatives.extend(self.text_match(&exact_tokens(abbreviation.short), Adjacency::Bigrams));
         }
         for reference in legal_refs(phrase) {
-            alternatives.push(self.refs_query(&reference));
+            alternatives.push(self.reference(&reference));
         }
-        Some(union(alternatives))
+        Some(Scored::any(alternatives))
     }
 
-    /// The syllables (in order when several) in each searched field: folded always, exact too
-    /// (boosted) when they carry diacritics. Also records them for highlighting.
-    fn text_match(&mut self, exact: &[String]) -> Vec<Box<dyn Query>> {
+    /// The syllables (side by side when several) in the searched text, with their bonuses:
+    /// the exact spelling when typed with diacritics (the word, or the phrase's exact bigrams)
+    /// and the title. Also records them for highlighting.
+    fn text_match(&mut self, exact: &[String], adjacency: Adjacency) -> Option<Scored> {
         let folded: Vec<String> = exact.iter().map(|t| fold(t)).collect();
         self.highlight.extend(folded.iter().cloned());
-        let mut alternatives = Vec::new();
-        for (text, weight) in self.scopes() {
-            alternatives.extend(sequence(text.fold, &folded).map(|q| boost(q, weight)));
-            if exact != folded.as_slice() {
-                alternatives.extend(sequence(text.exact, exact).map(|q| boost(q, weight * EXACT_BOOST)));
+        let marked = exact != folded.as_slice();
+        let (main, title) = self.texts();
+        let matches = adjacent(main, &folded, adjacency)?;
+        let mut bonuses = Vec::new();
+        if marked {
+            bonuses.extend(exact_bonus(main, exact, EXACT_BOOST));
+        }
+        if let Some(title) = title {
+            bonuses.extend(adjacent(title, &folded, Adjacency::Bigrams).map(|q| boost(q, TITLE_BOOST)));
+            if marked {
+                bonuses.extend(exact_bonus(title, exact, TITLE_BOOST * EXACT_BOOST));
             }
         }
-        alternatives
+        Some(Scored { matches, bonuses })
     }
 
-    /// Optional clauses rewarding each pair of adjacent words found side by side.
-    fn bigram_bonus(&self, exact: &[String]) -> Vec<Box<dyn Query>> {
-        let mut bonus = Vec::new();
-        for pair in exact.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            let folded = join_bigram(&fold(a), &fold(b));
-            let exact = join_bigram(a, b);
-            for (text, weight) in self.scopes() {
-                bonus.push(boost(term_query(text.fold_bigram, &folded), weight * BIGRAM_BOOST));
-                if exact != folded {
-                    bonus.push(boost(term_query(text.exact_bigram, &exact), weight * BIGRAM_BOOST * EXACT_BOOST));
-                }
+    /// Bonuses for two adjacent words found side by side (their syllables `a` and `b` that meet).
+    fn bigram_bonuses(&self, a: &str, b: &str) -> Vec<Box<dyn Query>> {
+        let (main, title) = self.texts();
+        let texts = [(main, BIGRAM_BOOST)].into_iter().chain(title.map(|t| (t, BIGRAM_BOOST * TITLE_BOOST)));
+        let folded = join_bigram(&fold(a), &fold(b));
+        let exact = join_bigram(a, b);
+        let mut bonuses = Vec::new();
+        for (text, weight) in texts {
+            bonuses.push(boost(term_query(text.fold_bigram, &folded), weight));
+            if exact != folded {
+                bonuses.push(boost(term_query(text.exact_bigram, &exact), weight * EXACT_BOOST));
             }
         }
-        bonus
+        bonuses
     }
 
     /// `-word` / `-"phrase"`: as typed when it has diacritics ("-đường" keeps "dương"),
-    /// folded otherwise ("-duong" drops both); in titles and bodies whatever `in:` says.
-    fn exclusion(&self, term: &QueryTerm) -> Vec<Box<dyn Query>> {
+    /// folded otherwise ("-duong" drops both); anywhere in the topic, whatever `in:` says.
+    fn exclusion(&self, term: &QueryTerm) -> Option<Box<dyn Query>> {
         let exact = exact_tokens(term.text());
         let folded: Vec<String> = exact.iter().map(|t| fold(t)).collect();
-        let with_marks = exact != folded;
-        [self.fields.title_text, self.fields.body_text]
-            .iter()
-            .filter_map(|text| if with_marks { sequence(text.exact, &exact) } else { sequence(text.fold, &folded) })
-            .collect()
-    }
-
-    fn refs_query(&self, reference: &str) -> Box<dyn Query> {
-        keyword_query(self.fields.refs, reference)
-    }
-
-    fn scopes(&self) -> Vec<(TextFields, f32)> {
-        let mut scopes = vec![(self.fields.title_text, TITLE_BOOST)];
-        if !self.title_only {
-            scopes.push((self.fields.body_text, 1.0));
-        }
-        scopes
-    }
-}
-
-/// All units when there are few; otherwise all but a quarter of them.
-fn require_most(units: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
-    let n = units.len();
-    match n {
-        0 => None,
-        1 => units.into_iter().next(),
-        _ if n <= ALL_WORDS_UP_TO => Some(Box::new(BooleanQuery::intersection(units))),
-        _ => Some(Box::new(BooleanQuery::union_with_minimum_required_clauses(units, n - (n - 1) / 4))),
-    }
-}
-
-/// Filters as scoreless required clauses. Repeated operators on a field a topic has one value
-/// of (category, kind, province, author) are alternatives; the others must all hold.
-fn filter_clauses(filters: &[&Filter], fields: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
-    let mut alternatives: Vec<(std::mem::Discriminant<Filter>, Vec<Box<dyn Query>>)> = Vec::new();
-    let mut clauses = Vec::new();
-    for filter in filters {
-        let query = filter_query(filter, fields);
-        if !matches!(filter, Filter::Category(_) | Filter::Kind(_) | Filter::Province(_) | Filter::Author(_)) {
-            clauses.push(query);
-            continue;
-        }
-        let key = std::mem::discriminant(*filter);
-        match alternatives.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, list)) => list.push(query),
-            None => alternatives.push((key, vec![query])),
+        let text = self.fields.body_text;
+        match exact.as_slice() {
+            [word] if has_diacritics(word) => Some(term_query(text.exact, word)),
+            _ => {
+                let mut all = vec![adjacent(text, &folded, Adjacency::Phrase)?];
+                all.extend(marked_pairs(&exact).map(|pair| term_query(text.exact_bigram, &pair)));
+                Some(all_of(all))
+            }
         }
     }
-    clauses.extend(alternatives.into_iter().map(|(_, list)| union(list)));
-    clauses.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
-}
 
-fn filter_query(filter: &Filter, fields: &Fields) -> Box<dyn Query> {
-    match filter {
-        Filter::Category(slug) => keyword_query(fields.category, slug),
-        Filter::Tag(slug) => keyword_query(fields.tags, slug),
-        Filter::Kind(kind) => keyword_query(fields.kind, kind),
-        Filter::Province(code) => keyword_query(fields.province, code),
-        Filter::Guidance(reference) => keyword_query(fields.refs, reference),
-        Filter::Author(name) => {
-            sequence(fields.author, &fold_tokens(&normalize(name))).unwrap_or_else(|| Box::new(EmptyQuery))
-        }
-        Filter::Before(day) => created_at_range(fields, Bound::Unbounded, Bound::Excluded(day_start(*day))),
-        Filter::After(day) => created_at_range(fields, Bound::Included(day_start(*day)), Bound::Unbounded),
-    }
-}
-
-fn created_at_range(fields: &Fields, lower: Bound<i64>, upper: Bound<i64>) -> Box<dyn Query> {
-    let term = |t: i64| Term::from_field_i64(fields.created_at, t);
-    Box::new(RangeQuery::new(lower.map(term), upper.map(term)))
-}
-
-/// One token: a term query; several: a phrase query; none: nothing.
-fn sequence(field: Field, tokens: &[String]) -> Option<Box<dyn Query>> {
-    match tokens {
-        [] => None,
-        [token] => Some(term_query(field, token)),
-        _ => {
-            let terms = tokens.iter().map(|t| Term::from_field_text(field, t)).collect();
-            Some(Box::new(PhraseQuery::new(terms)))
+    /// Where words must match, and the title for the title bonus: the body fields (which hold
+    /// the title too), or for `in:title` the title alone.
+    fn texts(&self) -> (TextFields, Option<TextFields>) {
+        if self.title_only {
+            (self.fields.title_text, None)
+        } else {
+            (self.fields.body_text, Some(self.fields.title_text))
         }
     }
 }
 
-fn term_query(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+/// The exact spelling of one word, or the exact bigrams of several.
+fn exact_bonus(text: TextFields, exact: &[String], weight: f32) -> Vec<Box<dyn Query>> {
+    match exact {
+        [word] => vec![boost(term_query(text.exact, word), weight)],
+        _ => marked_pairs(exact).map(|pair| boost(term_query(text.exact_bigram, &pair), weight)).collect(),
+    }
 }
 
-/// A whole-value field (slug, code, reference), indexed without frequencies.
-fn keyword_query(field: Field, value: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+/// The exact bigrams of adjacent syllables where at least one has diacritics ("an toàn" →
+/// "an_toàn"; "an ninh" gives nothing, its folded form says it all).
+fn marked_pairs(exact: &[String]) -> impl Iterator<Item = String> + '_ {
+    exact.windows(2).filter(|p| has_diacritics(&p[0]) || has_diacritics(&p[1])).map(|p| join_bigram(&p[0], &p[1]))
 }
 
-fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
-    if weight == 1.0 { query } else { Box::new(BoostQuery::new(query, weight)) }
-}
-
-fn union(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    match queries.len() {
+/// What the words require, and what they add to the score. A short query needs every unit.
+/// A longer one (a question, a pasted sentence) needs half of its informative units: units no
+/// document has are ignored, and common ones ("làm sao", "có … không") only add to the score
+/// — which also keeps such queries fast, as bonuses are only looked up in documents that match
+/// the required part.
+fn combine_words(units: Vec<Unit>) -> Option<Text> {
+    if units.is_empty() {
+        return None;
+    }
+    if units.len() <= ALL_WORDS_UP_TO {
+        let Scored { matches, bonuses } = Scored::all(units.into_iter().map(|u| u.scored).collect());
+        return Some(Text { required: matches, bonuses });
+    }
+    let (mut rare, mut common): (Vec<Unit>, Vec<Unit>) = units
+        .into_iter()
+        .filter(|u| u.commonness != Commonness::Absent)
+        .partition(|u| u.commonness == Commonness::Rare);
+    if rare.is_empty() {
+        std::mem::swap(&mut rare, &mut common); // only common words: they are all there is
+    }
+    let (matches, bonuses): (Vec<_>, Vec<_>) = rare.into_iter().map(|u| (u.scored.matches, u.scored.bonuses)).unzip();
+    let mut bonuses: Vec<Box<dyn Query>> = bonuses.into_iter().flatten().collect();
+    bonuses.extend(common.into_iter().map(|u| u.scored.into_query()));
+    let needed = ((matches.len() as f64 * REQUIRED_SHARE).ceil() as usize).max(1);
+    let required: Box<dyn Query> = match matches.len() {
         0 => Box::new(EmptyQuery),
-        1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
-        _ => Box::new(BooleanQuery::union(queries)),
-    }
+        n if needed >= n => all_of(matches),
+        _ => Box::new(MinMatchQuery { clauses: matches, needed }),
+    };
+    Some(Text { required, bonuses })
 }

@@ -19,6 +19,7 @@ pub(crate) const KIND: &str = "kind";
 pub(crate) const PROVINCE: &str = "province";
 pub(crate) const TAGS: &str = "tags";
 pub(crate) const CREATED_AT: &str = "created_at";
+pub(crate) const YEAR: &str = "year";
 
 /// The four analysed forms of one text (title or body).
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +37,9 @@ pub(crate) struct Fields {
     /// Stored cleaned text, shown in hits.
     pub title: Field,
     pub body: Field,
+    /// The title alone (`in:title`, and the title bonus).
     pub title_text: TextFields,
+    /// The title and the body: where a word is looked for.
     pub body_text: TextFields,
     pub refs: Field,
     pub category: Field,
@@ -45,6 +48,8 @@ pub(crate) struct Fields {
     pub province: Field,
     pub author: Field,
     pub created_at: Field,
+    /// The Vietnam-time year of `created_at`, computed once at indexing for the year facet.
+    pub year: Field,
 }
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
@@ -63,23 +68,28 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         province: builder.add_text_field(PROVINCE, STRING | FAST),
         author: builder.add_text_field("author", analysed(FOLD_ANALYZER, IndexRecordOption::WithFreqsAndPositions)),
         created_at: builder.add_i64_field(CREATED_AT, INDEXED | FAST | STORED),
+        year: builder.add_i64_field(YEAR, FAST),
     };
     (builder.build(), fields)
 }
 
 fn add_text_fields(builder: &mut tantivy::schema::SchemaBuilder, name: &str) -> TextFields {
-    // Positions for phrase queries on the unigram fields; bigrams are single terms already.
-    let positions = IndexRecordOption::WithFreqsAndPositions;
+    // Phrases are matched on the folded field (positions); the exact spelling of a phrase is
+    // rewarded through exact bigrams, so the exact field needs no positions.
+    let freqs = IndexRecordOption::WithFreqs;
     TextFields {
-        exact: builder.add_text_field(&format!("{name}_exact"), analysed(EXACT_ANALYZER, positions)),
-        fold: builder.add_text_field(&format!("{name}_fold"), analysed(FOLD_ANALYZER, positions)),
+        exact: builder.add_text_field(&format!("{name}_exact"), analysed(EXACT_ANALYZER, freqs)),
+        fold: builder.add_text_field(
+            &format!("{name}_fold"),
+            analysed(FOLD_ANALYZER, IndexRecordOption::WithFreqsAndPositions),
+        ),
         exact_bigram: builder.add_text_field(
             &format!("{name}_exact_bigram"),
-            analysed(EXACT_BIGRAM_ANALYZER, IndexRecordOption::WithFreqs),
+            analysed(EXACT_BIGRAM_ANALYZER, freqs),
         ),
         fold_bigram: builder.add_text_field(
             &format!("{name}_fold_bigram"),
-            analysed(FOLD_BIGRAM_ANALYZER, IndexRecordOption::WithFreqs),
+            analysed(FOLD_BIGRAM_ANALYZER, freqs),
         ),
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::{fold, words};
+use crate::analysis::{push_fold, words};
 
 /// About how many characters a snippet shows.
 const WINDOW_CHARS: usize = 200;
@@ -68,13 +68,15 @@ struct Span {
 fn word_spans(text: &str, terms: &HashSet<String>) -> Vec<Span> {
     let mut spans = Vec::new();
     let (mut byte, mut chars) = (0, 0);
+    let mut folded = String::new();
     for word in words(text) {
         chars += text[byte..word.start].chars().count();
         let start_char = chars;
         chars += word.text.chars().count();
         byte = word.end;
-        let folded = (!terms.is_empty()).then(|| fold(word.text));
-        let term = folded.filter(|f| terms.contains(f));
+        folded.clear();
+        push_fold(word.text, &mut folded);
+        let term = terms.contains(&folded).then(|| folded.clone());
         spans.push(Span { start: word.start, end: word.end, start_char, end_char: chars, term });
     }
     spans
@@ -104,7 +106,7 @@ fn best_anchor(spans: &[Span]) -> Option<usize> {
 /// Drops Markdown syntax that would be noise in a one-line preview: link targets, emphasis
 /// and heading marks, table pipes, rules; folds all whitespace into single spaces.
 fn strip_markdown(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
+    let mut out = Spaced(String::with_capacity(markdown.len()));
     let mut chars = markdown.chars().peekable();
     let mut line_start = true;
     while let Some(c) = chars.next() {
@@ -133,7 +135,20 @@ fn strip_markdown(markdown: &str) -> String {
             c => out.push(c),
         }
     }
-    out.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+    let mut text = out.0;
+    text.truncate(text.trim_end().len());
+    text
+}
+
+/// A string that never starts with a space nor holds two in a row.
+struct Spaced(String);
+
+impl Spaced {
+    fn push(&mut self, c: char) {
+        if c != ' ' || !(self.0.is_empty() || self.0.ends_with(' ')) {
+            self.0.push(c);
+        }
+    }
 }
 
 /// Escapes the five characters that matter in HTML text and attribute values.

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::store::{NewCategory, Store};
+use crate::store::{NewCategory, Store, StoreError};
 
 #[derive(Deserialize)]
 struct File {
@@ -33,7 +33,11 @@ pub async fn ensure_categories(store: &Store) -> anyhow::Result<()> {
             description_en: &c.description_en,
             position: position as i64,
         };
-        store.create_category(&new).await?;
+        match store.create_category(&new).await {
+            // Another process starting on the same database at the same moment made it first.
+            Ok(_) | Err(StoreError::Conflict) => {}
+            Err(err) => return Err(err.into()),
+        }
     }
     Ok(())
 }

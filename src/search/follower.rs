@@ -165,6 +165,7 @@ async fn open_current(store: &Store, generations: &Generations) -> anyhow::Resul
             built.seq
         }
     };
+    tracing::info!(seq, "DIAG resume");
     let mut served = Served { generation, index, writer, cursor: Cursor::at(seq), committed: seq };
     catch_up(store, &mut served).await?;
     Ok(served)
@@ -177,6 +178,7 @@ async fn catch_up(store: &Store, served: &mut Served) -> anyhow::Result<()> {
     let mut from = cursor.start();
     loop {
         let changes = store.search_changes_after(from, BATCH).await?;
+        tracing::info!(from, read = ?changes.iter().map(|c| (c.seq, c.entity_id)).collect::<Vec<_>>(), "DIAG read");
         let now = Instant::now();
         let mut topics = BTreeSet::new();
         for change in &changes {
@@ -189,6 +191,7 @@ async fn catch_up(store: &Store, served: &mut Served) -> anyhow::Result<()> {
         let through = cursor.applied_through();
         if !topics.is_empty() || through != served.committed {
             let docs = load_docs(store, topics).await?;
+            tracing::info!(through, docs = ?docs.iter().map(|(id, d)| (*id, d.is_some())).collect::<Vec<_>>(), holes = ?cursor.holes.keys().collect::<Vec<_>>(), "DIAG write");
             write(&served.writer, docs, Some(through)).await?;
             served.committed = through;
         }
@@ -208,7 +211,7 @@ pub(super) struct Rebuilt {
 /// Indexes every visible topic and commits with the log position read before starting: a change
 /// made during the rebuild is then applied again afterwards rather than missed.
 pub(super) async fn rebuild(store: &Store, writer: &SharedWriter, mut progress: impl FnMut(u64)) -> anyhow::Result<Rebuilt> {
-    let seq = store.max_search_change_seq().await?;
+    let seq = rebuild_position(store).await?;
     let (mut after, mut topics) = (0, 0);
     loop {
         let ids = store.visible_topic_ids_after(after, REBUILD_PAGE).await?;
@@ -221,6 +224,26 @@ pub(super) async fn rebuild(store: &Store, writer: &SharedWriter, mut progress: 
     }
     write(writer, Vec::new(), Some(seq)).await?;
     Ok(Rebuilt { topics, seq })
+}
+
+/// The log position a rebuild may record: the highest number, or just below the lowest number
+/// still missing under it. On PostgreSQL a missing number may belong to a transaction that has not
+/// committed yet, whose change the rebuild cannot see; reading the log again from below it lets
+/// the cursor wait for it as a hole (see [`Cursor`]) instead of skipping it for good.
+async fn rebuild_position(store: &Store) -> anyhow::Result<i64> {
+    let max = store.max_search_change_seq().await?;
+    let from = (max - MAX_HOLE).max(0);
+    let mut expected = from + 1;
+    for change in store.search_changes_after(from, MAX_HOLE).await? {
+        if change.seq > max {
+            break;
+        }
+        if change.seq != expected {
+            return Ok(expected - 1);
+        }
+        expected += 1;
+    }
+    Ok(max)
 }
 
 /// The current public form of each topic; `None` for one the public can no longer see.

@@ -11,4 +11,5 @@ mod cli;
 mod pages;
 mod xss;
 mod search;
+mod search_consistency;
 mod import;

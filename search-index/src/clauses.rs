@@ -1,0 +1,86 @@
+//! Small builders of tantivy queries shared by the query plan and the filters.
+
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use crate::analysis::join_bigram;
+use crate::bonus_query::BonusQuery;
+use crate::schema::TextFields;
+
+/// How strictly several syllables must stand side by side.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Adjacency {
+    /// In this order, checked on positions: what the user typed as a phrase or a compound word.
+    Phrase,
+    /// Each adjacent pair present ("a b" and "b c", maybe apart): enough for an abbreviation's
+    /// expansion or a bonus, where checking positions of common syllables would cost most of
+    /// the search.
+    Bigrams,
+}
+
+/// Folded syllables side by side in one text: a term for one syllable; for several, their
+/// bigrams (for two syllables that is the phrase already), and for three or more in
+/// [`Adjacency::Phrase`] the phrase itself. The bigrams are rarer than the syllables and lead
+/// the intersection, so positions are only read for documents that have all of them.
+pub(crate) fn adjacent(text: TextFields, folded: &[String], adjacency: Adjacency) -> Option<Box<dyn Query>> {
+    if folded.len() < 2 {
+        return folded.first().map(|token| term_query(text.fold, token));
+    }
+    let mut all: Vec<Box<dyn Query>> =
+        folded.windows(2).map(|p| term_query(text.fold_bigram, &join_bigram(&p[0], &p[1]))).collect();
+    if folded.len() > 2 && adjacency == Adjacency::Phrase {
+        all.extend(sequence(text.fold, folded));
+    }
+    Some(all_of(all))
+}
+
+/// One token: a term query; several: a phrase query (fields with positions); none: nothing.
+pub(crate) fn sequence(field: Field, tokens: &[String]) -> Option<Box<dyn Query>> {
+    match tokens {
+        [] => None,
+        [token] => Some(term_query(field, token)),
+        _ => {
+            let terms = tokens.iter().map(|t| Term::from_field_text(field, t)).collect();
+            Some(Box::new(PhraseQuery::new(terms)))
+        }
+    }
+}
+
+/// A scored term of an analysed field.
+pub(crate) fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+/// A whole-value field (slug, code, reference), indexed without frequencies.
+pub(crate) fn keyword_query(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+}
+
+pub(crate) fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    if weight == 1.0 { query } else { Box::new(BoostQuery::new(query, weight)) }
+}
+
+/// `required`, scoring more for each of `bonuses` that also matches (see [`BonusQuery`]).
+pub(crate) fn with_bonuses(required: Box<dyn Query>, bonuses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if bonuses.is_empty() {
+        return required;
+    }
+    Box::new(BonusQuery { required, bonuses })
+}
+
+pub(crate) fn union(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match queries.len() {
+        0 => Box::new(EmptyQuery),
+        1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
+        _ => Box::new(BooleanQuery::union(queries)),
+    }
+}
+
+pub(crate) fn all_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match queries.len() {
+        0 => Box::new(EmptyQuery),
+        1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
+        _ => Box::new(BooleanQuery::intersection(queries)),
+    }
+}
