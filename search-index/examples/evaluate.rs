@@ -29,10 +29,12 @@ struct Options {
     all: bool,
     postgres: bool,
     experiments: bool,
+    /// Only run this query on every engine and show what each returns.
+    query: Option<String>,
 }
 
 fn options() -> Result<Options, BoxError> {
-    let mut o = Options { repeat: 5, worst: 20, all: false, postgres: true, experiments: false };
+    let mut o = Options { repeat: 5, worst: 20, all: false, postgres: true, experiments: false, query: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -41,8 +43,9 @@ fn options() -> Result<Options, BoxError> {
             "--all" => o.all = true,
             "--no-postgres" => o.postgres = false,
             "--experiments" => o.experiments = true,
+            "--query" => o.query = Some(args.next().ok_or("--query needs the text")?),
             "-h" | "--help" => {
-                println!("usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments]");
+                println!("usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments] [--query TEXT]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)").into()),
@@ -93,6 +96,10 @@ async fn run(options: Options) -> Result<(), BoxError> {
     print_set(&corpus, &queries);
 
     let mut runs = build_engines(&corpus, &options).await?;
+    if let Some(text) = &options.query {
+        show_one_query(&runs, &corpus, text).await;
+        return drop_schemas(&runs).await;
+    }
     for run in &mut runs {
         for query in &queries {
             let result = run.engine.search(&query.text).await;
@@ -105,12 +112,34 @@ async fn run(options: Options) -> Result<(), BoxError> {
     print_overall(&runs, &queries, options.repeat);
     print_per_type(&runs, &queries);
     print_worst(&runs, &queries, &corpus, if options.all { queries.len() } else { options.worst });
-    for run in &runs {
+    drop_schemas(&runs).await
+}
+
+async fn drop_schemas(runs: &[Run]) -> Result<(), BoxError> {
+    for run in runs {
         if let Engine::Postgres(pg) = &run.engine {
             pg.drop_schema().await?;
         }
     }
     Ok(())
+}
+
+/// `--query`: the top 10 of every engine for one query, with titles.
+async fn show_one_query(runs: &[Run], corpus: &[Topic], text: &str) {
+    for run in runs {
+        println!("## {}", run.name);
+        match run.engine.search(text).await {
+            Ok(ids) if ids.is_empty() => println!("(nothing)"),
+            Ok(ids) => {
+                for id in ids {
+                    let title = corpus.iter().find(|t| t.id == id).map_or("?", |t| t.title.as_str());
+                    println!("{id:>4}  {title}");
+                }
+            }
+            Err(e) => println!("error: {e}"),
+        }
+        println!();
+    }
 }
 
 fn print_set(corpus: &[Topic], queries: &[Query]) {

@@ -143,7 +143,7 @@ fn push_folded_slow(c: char, out: &mut String) {
 
 /// Whether `text` has letters that folding changes (diacritics or đ).
 pub fn has_diacritics(text: &str) -> bool {
-    !text.is_ascii() && text.chars().any(|c| !c.is_ascii() && fold(&c.to_string()).is_ascii())
+    !text.is_ascii() && text.chars().any(|c| !c.is_ascii() && latin_fold(c).is_some())
 }
 
 /// Lowercase syllables with diacritics kept. Expects [`normalize`]d text.

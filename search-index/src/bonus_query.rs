@@ -54,7 +54,8 @@ impl Weight for BonusWeight {
                 bonuses.push(scorer); // a term missing from this segment costs nothing
             }
         }
-        Ok(Box::new(BonusScorer { required, bonuses }))
+        let next: Vec<DocId> = bonuses.iter().map(|b| b.doc()).collect();
+        Ok(Box::new(BonusScorer { required, bonuses, next }))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -71,6 +72,9 @@ impl Weight for BonusWeight {
 struct BonusScorer {
     required: Box<dyn Scorer>,
     bonuses: Vec<Box<dyn Scorer>>,
+    /// Where each bonus stands, kept here so that a bonus whose next match is further on
+    /// costs a comparison, not a call.
+    next: Vec<DocId>,
 }
 
 impl DocSet for BonusScorer {
@@ -103,9 +107,11 @@ impl Scorer for BonusScorer {
     fn score(&mut self) -> Score {
         let doc = self.required.doc();
         let mut score = self.required.score();
-        for bonus in &mut self.bonuses {
-            let at = bonus.doc();
-            if at == doc || (at < doc && bonus.seek(doc) == doc) {
+        for (bonus, next) in self.bonuses.iter_mut().zip(self.next.iter_mut()) {
+            if *next < doc {
+                *next = bonus.seek(doc);
+            }
+            if *next == doc {
                 score += bonus.score();
             }
         }

@@ -28,7 +28,7 @@ pub(crate) fn to_document(doc: &Doc, fields: &Fields) -> TantivyDocument {
     add_keywords(&mut document, fields, doc);
     document.add_text(fields.author, normalize(&doc.author));
     document.add_i64(fields.created_at, doc.created_at);
-    // Documents whose date has no year (far outside ±262,000 years) are left out of the facet.
+    // Only a timestamp beyond any calendar (±262,000 years) has no year; it stays out of the facet.
     if let Some(year) = year_of(doc.created_at) {
         document.add_i64(fields.year, i64::from(year));
     }

@@ -1,5 +1,6 @@
 //! Operators and request filters as tantivy clauses.
 
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use tantivy::Term;
@@ -14,22 +15,28 @@ use crate::schema::Fields;
 /// Filters as scoreless required clauses. Repeated operators on a field a topic has one value
 /// of (category, kind, province, author) are alternatives; the others must all hold.
 pub(crate) fn filter_clauses(filters: &[&Filter], fields: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
-    let mut alternatives: Vec<(std::mem::Discriminant<Filter>, Vec<Box<dyn Query>>)> = Vec::new();
-    let mut clauses = Vec::new();
+    let mut any_of: BTreeMap<&'static str, Vec<Box<dyn Query>>> = BTreeMap::new();
+    let mut all = Vec::new();
     for filter in filters {
         let query = filter_query(filter, fields);
-        if !matches!(filter, Filter::Category(_) | Filter::Kind(_) | Filter::Province(_) | Filter::Author(_)) {
-            clauses.push(query);
-            continue;
-        }
-        let key = std::mem::discriminant(*filter);
-        match alternatives.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, list)) => list.push(query),
-            None => alternatives.push((key, vec![query])),
+        match single_valued(filter) {
+            Some(field) => any_of.entry(field).or_default().push(query),
+            None => all.push(query),
         }
     }
-    clauses.extend(alternatives.into_iter().map(|(_, list)| union(list)));
-    clauses.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
+    all.extend(any_of.into_values().map(union));
+    all.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
+}
+
+/// The field of a filter on something a topic has one of.
+fn single_valued(filter: &Filter) -> Option<&'static str> {
+    match filter {
+        Filter::Category(_) => Some("category"),
+        Filter::Kind(_) => Some("kind"),
+        Filter::Province(_) => Some("province"),
+        Filter::Author(_) => Some("author"),
+        _ => None,
+    }
 }
 
 /// The documents one filter keeps.

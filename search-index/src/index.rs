@@ -57,6 +57,9 @@ pub struct IndexWriter {
     last_seq: Option<i64>,
 }
 
+/// One page of (score, address), the number of matches, and their facets.
+type Collected = (Vec<(f32, DocAddress)>, usize, Facets);
+
 /// What each commit records next to the data, atomically with it.
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
@@ -125,13 +128,12 @@ impl SearchIndex {
         self.inner.reader.searcher().num_docs()
     }
 
-    /// The fraction of documents whose title or body has this folded syllable.
+    /// The share of documents that have this folded syllable (the body fields hold the title too).
     fn frequency(&self, searcher: &Searcher, folded: &str) -> f64 {
         let num_docs = searcher.num_docs();
-        let doc_freq = |field| searcher.doc_freq(&Term::from_field_text(field, folded)).unwrap_or(0);
-        let fields = &self.inner.fields;
-        let most = doc_freq(fields.body_text.fold).max(doc_freq(fields.title_text.fold));
-        if num_docs == 0 { 0.0 } else { most as f64 / num_docs as f64 }
+        let term = Term::from_field_text(self.inner.fields.body_text.fold, folded);
+        let doc_freq = searcher.doc_freq(&term).unwrap_or(0);
+        if num_docs == 0 { 0.0 } else { doc_freq as f64 / num_docs as f64 }
     }
 
     /// One pass over the matches: the requested page, the total and the facets.
@@ -140,7 +142,7 @@ impl SearchIndex {
         searcher: &Searcher,
         plan: &Plan,
         request: &SearchRequest,
-    ) -> Result<(Vec<(f32, DocAddress)>, usize, Facets), SearchError> {
+    ) -> Result<Collected, SearchError> {
         let limit = if request.limit == 0 { DEFAULT_LIMIT } else { request.limit.min(MAX_LIMIT) };
         let beyond_reach = request.offset > MAX_OFFSET;
         let top = TopDocs::with_limit(limit).and_offset(request.offset.min(MAX_OFFSET));

@@ -7,11 +7,17 @@
 //! * [`query`]: the query language (words, "phrases", -exclusion, field filters, dates, in:title).
 //! * [`SearchIndex`]: the index itself: documents in, ranked hits with snippets and facets out;
 //!   commits carry the last applied change-log sequence number so a follower can resume.
+//!
+//! Inside: `schema` (fields), `tokenizer` (the four analyzers), `document` (a [`Doc`] as
+//! indexed), `plan` (what a query matches and how it ranks; its tantivy pieces in `clauses`,
+//! `filters`, `bonus_query`, `min_match_query`), `facets`/`tag_counts`/`columns` (exact facet
+//! counts from fast fields), `snippet` (highlighted passages), `dates` (Vietnam-time days).
 
 pub mod abbreviations;
 pub mod analysis;
 mod bonus_query;
 mod clauses;
+mod columns;
 mod dates;
 mod document;
 mod facets;

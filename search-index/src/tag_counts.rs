@@ -16,7 +16,7 @@ use tantivy::index::InvertedIndexReader;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, SegmentReader};
 
-use crate::facets::{Scratch, Values, ordinals_to_strings};
+use crate::columns::{Scratch, Values, ordinals_to_strings};
 use crate::schema::TAGS;
 
 /// Share of a segment's documents above which tags are counted from posting lists.

@@ -71,7 +71,7 @@ impl VietTokenStream<'_> {
     /// The next pair of adjacent syllables. Positions count every word, so an over-long word
     /// that is dropped still separates its neighbours.
     fn advance_bigram(&mut self) -> bool {
-        while let Some((position, word)) = self.words.next() {
+        for (position, word) in self.words.by_ref() {
             let mut current = std::mem::take(&mut self.token.text);
             current.clear();
             if !push_token(word.text, self.fold, &mut current) {

@@ -143,3 +143,35 @@ fn empty_or_symbol_queries_match_nothing() {
         assert!(results.hits.is_empty() && results.facets.category.is_empty(), "{query:?}");
     }
 }
+
+/// Tags are counted per document when few match and from posting lists when many do; both
+/// must give the same, exact counts.
+#[test]
+fn tag_counts_are_exact_for_few_and_many_matches() {
+    let docs: Vec<Doc> = (0..200)
+        .map(|i| {
+            let word = if i % 40 == 0 { "hiếm" } else { "thường" };
+            let tags = ["a", "b", "c"].iter().take(1 + (i % 3) as usize).map(|t| t.to_string()).collect();
+            Doc { tags, ..doc(i, word, "Nội dung") }
+        })
+        .collect();
+    let index = index_with(&docs);
+    for (query, selected) in [("hiếm", 5), ("thường", 195), ("tag:b", 133)] {
+        let results = search(&index, query);
+        assert_eq!(results.total, selected, "{query}");
+        let expected = |tag: &str| {
+            docs.iter()
+                .filter(|d| match query {
+                    "hiếm" => d.title == "hiếm",
+                    "thường" => d.title == "thường",
+                    _ => d.tags.iter().any(|t| t == "b"),
+                })
+                .filter(|d| d.tags.iter().any(|t| t == tag))
+                .count() as u64
+        };
+        for facet in &results.facets.tag {
+            assert_eq!(facet.count, expected(&facet.value), "{query}: tag {}", facet.value);
+        }
+        assert_eq!(results.facets.tag.iter().map(|f| f.count).sum::<u64>(), ["a", "b", "c"].map(expected).iter().sum::<u64>());
+    }
+}

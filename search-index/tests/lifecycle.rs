@@ -163,3 +163,21 @@ fn fill(dir: &std::path::Path) {
     writer.upsert(&doc(1, "Sự cố", "Nội dung.")).unwrap();
     writer.commit(Some(3)).unwrap();
 }
+
+#[test]
+fn waiting_for_merges_keeps_everything_searchable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open_or_create(tmp.path()).unwrap();
+    let mut writer = index.writer().unwrap();
+    for batch in 0..5 {
+        for i in 0..20 {
+            writer.upsert(&doc(batch * 20 + i, "Sự cố", "Nội dung.")).unwrap();
+        }
+        writer.commit(Some(batch)).unwrap();
+    }
+    writer.wait_for_merges().unwrap();
+    assert_eq!(index.num_docs(), 100);
+    assert_eq!(search(&index, "sự cố").total, 100);
+    assert_eq!(index.last_applied_seq().unwrap(), Some(4));
+    assert!(index.writer().is_ok(), "the writer was released");
+}

@@ -90,7 +90,7 @@ fn abbreviation_with_d_stroke_typed_either_way() {
 #[test]
 fn ambiguous_abbreviation_expands_only_in_capitals() {
     let index = index_with(&[doc(1, "Ghi chép bệnh án", "Hoàn thiện bệnh án."), doc(2, "Ba bước rửa tay", "Ba bước.")]);
-    assert_eq!(found(&index, "BA").contains(&1), true, "BA = bệnh án");
+    assert!(found(&index, "BA").contains(&1), "BA = bệnh án");
     assert_eq!(found(&index, "ba"), [2], "ba = three, not bệnh án");
     assert_eq!(found(&index, "bệnh án"), [1], "bệnh án never matches the word ba");
 }
@@ -171,4 +171,29 @@ fn hits_carry_what_the_page_shows() {
     assert_eq!((hit.topic_id, hit.post_id, hit.title.as_str()), (7, 70, "Tiêu đề"));
     assert_eq!((hit.category.as_str(), hit.kind.as_str(), hit.created_at), ("an-toan", "good_practice", d.created_at));
     assert!(hit.score > 0.0);
+}
+
+#[test]
+fn questions_rank_by_their_informative_words() {
+    // "người bệnh" is in every topic: common words rank but are not required.
+    let mut docs: Vec<_> = (1..=10)
+        .map(|i| doc(i, &format!("Chăm sóc người bệnh số {i}"), "Người bệnh được theo dõi mỗi ca."))
+        .collect();
+    docs.push(doc(11, "Phòng ngừa té ngã cho người bệnh cao tuổi", "Đánh giá nguy cơ té ngã khi nhập viện."));
+    docs.push(doc(12, "Người bệnh cao tuổi", "Dinh dưỡng cho người bệnh cao tuổi."));
+    let index = index_with(&docs);
+    let results = search(&index, "Làm thế nào để giảm té ngã ở người bệnh cao tuổi?");
+    assert_eq!(common::ids(&results)[..2], [11, 12]);
+    let results = search(&index, "lam the nao de giam te nga o nguoi benh cao tuoi");
+    assert_eq!(common::ids(&results)[0], 11);
+}
+
+#[test]
+fn excluding_a_phrase_with_diacritics_keeps_other_spellings() {
+    let index = index_with(&[
+        doc(1, "Theo dõi", "Kiểm tra đường huyết mỗi sáng."),
+        doc(2, "Theo dõi", "Kiểm tra dương huyết mỗi sáng."), // a misspelling, but a different text
+    ]);
+    assert_eq!(found(&index, "kiểm tra -\"đường huyết\""), [2]);
+    assert_eq!(found(&index, "kiểm tra -\"duong huyet\""), Vec::<i64>::new());
 }

@@ -136,6 +136,7 @@ fn goodpractice(database_url: &str, data_dir: &Path) -> Command {
         .env("DATABASE_URL", database_url)
         .env("GP_POSTS_PER_MINUTE", "1000000")
         .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info,sqlx=warn,tantivy=debug")
         .env("RUST_BACKTRACE", "1");
     cmd
 }
@@ -525,6 +526,7 @@ async fn converges(server: &Server, db: &Database, patience: Duration) {
             }
         }
         if started.elapsed() > patience {
+            let _ = std::process::Command::new("cp").args(["-a", &server.data_dir.join("search").display().to_string(), "/tmp/scdiag/final"]).status();
             let describe = match &found {
                 None => "no answer".to_string(),
                 Some((ids, total)) => {
@@ -605,7 +607,6 @@ async fn killed_mid_writing_then_the_index_converges_to_the_database(postgres: O
         seen_deleted.extend(tally.deleted);
         delete_sent.extend(tally.delete_sent);
 
-        let _ = std::process::Command::new("cp").args(["-a", &data.path().join("search").display().to_string(), &format!("/tmp/scdiag/{}-round{round}", std::process::id())]).status();
         // The same data folder, a new port.
         server = Server::start(&db, data.path()).await;
         let member = Member::sign_in(&server, "kiemthu@bv.vn").await;
