@@ -35,5 +35,5 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
   schema="bench_$(date +%s)"
   psql -X -q "$TEST_DATABASE_URL" -c "create schema $schema"
   bench_backend postgres "$TEST_DATABASE_URL?options[search_path]=$schema"
-  psql -X -q "$TEST_DATABASE_URL" -c "drop schema $schema cascade"
+  PGOPTIONS="--client-min-messages=warning" psql -X -q "$TEST_DATABASE_URL" -c "drop schema $schema cascade"
 fi

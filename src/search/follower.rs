@@ -165,7 +165,6 @@ async fn open_current(store: &Store, generations: &Generations) -> anyhow::Resul
             built.seq
         }
     };
-    tracing::info!(seq, "DIAG resume");
     let mut served = Served { generation, index, writer, cursor: Cursor::at(seq), committed: seq };
     catch_up(store, &mut served).await?;
     Ok(served)
@@ -178,7 +177,6 @@ async fn catch_up(store: &Store, served: &mut Served) -> anyhow::Result<()> {
     let mut from = cursor.start();
     loop {
         let changes = store.search_changes_after(from, BATCH).await?;
-        tracing::info!(from, read = ?changes.iter().map(|c| (c.seq, c.entity_id)).collect::<Vec<_>>(), "DIAG read");
         let now = Instant::now();
         let mut topics = BTreeSet::new();
         for change in &changes {
@@ -191,7 +189,6 @@ async fn catch_up(store: &Store, served: &mut Served) -> anyhow::Result<()> {
         let through = cursor.applied_through();
         if !topics.is_empty() || through != served.committed {
             let docs = load_docs(store, topics).await?;
-            tracing::info!(through, docs = ?docs.iter().map(|(id, d)| (*id, d.is_some())).collect::<Vec<_>>(), holes = ?cursor.holes.keys().collect::<Vec<_>>(), "DIAG write");
             write(&served.writer, docs, Some(through)).await?;
             served.committed = through;
         }
