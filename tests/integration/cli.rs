@@ -1,7 +1,7 @@
 //! The `goodpractice` binary: `user create`, `migrate` and `serve`, run as an administrator would
 //! (a data folder or a database URL, the password piped on standard input).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -40,17 +40,8 @@ fn user_create_in(dir: &Path, email: &str, name: &str, role: &str) -> Command {
     user_create(&["--data-dir", &dir.display().to_string()], email, name, role)
 }
 
-/// Runs a command to the end with `stdin` piped in.
-async fn run(mut cmd: Command, stdin: &str) -> Output {
-    let stdin = stdin.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start goodpractice");
-        // The command may stop before reading (bad arguments); a closed pipe is fine then.
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        child.wait_with_output().expect("goodpractice finished")
-    })
-    .await
-    .unwrap()
+async fn run(cmd: Command, stdin: &str) -> Output {
+    crate::common::run_with_stdin(cmd, stdin).await
 }
 
 fn stdout(out: &Output) -> String {

@@ -54,17 +54,7 @@ impl TestApp {
     }
 
     pub async fn postgres_with(adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
-        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-            assert!(!require("GP_REQUIRE_POSTGRES"), "GP_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
-            eprintln!("skipping: TEST_DATABASE_URL is not set");
-            return None;
-        };
-        let schema = format!("gp_test_{:016x}", rand::rng().random::<u64>());
-        let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.expect("create schema");
-        admin.close().await;
-        let sep = if admin_url.contains('?') { '&' } else { '?' };
-        let url = format!("{admin_url}{sep}options[search_path]={schema}");
+        let url = fresh_postgres_url().await?;
         let dir = tempfile::tempdir().expect("temp dir");
         Some(Self::start(url, dir, "postgres", adjust).await)
     }
@@ -189,6 +179,37 @@ impl TestApp {
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
     }
+}
+
+/// The URL of a new, empty schema in `TEST_DATABASE_URL`; `None` (test skipped) when it is not
+/// set, unless `GP_REQUIRE_POSTGRES=1`, which makes a missing PostgreSQL a failure.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        assert!(!require("GP_REQUIRE_POSTGRES"), "GP_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
+        eprintln!("skipping: TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let schema = format!("gp_test_{:016x}", rand::rng().random::<u64>());
+    let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.expect("create schema");
+    admin.close().await;
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    Some(format!("{admin_url}{sep}options[search_path]={schema}"))
+}
+
+/// Runs a command to the end with `stdin` piped in (a command that stops before reading it,
+/// e.g. on bad arguments, is fine).
+pub async fn run_with_stdin(mut cmd: std::process::Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start the command");
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().expect("the command finished")
+    })
+    .await
+    .unwrap()
 }
 
 pub fn cookie_value(jar: &Jar, base: &str, name: &str) -> Option<String> {

@@ -7,7 +7,7 @@
 //! killed may or may not have committed, so the writer's own bookkeeping cannot say.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -32,10 +32,6 @@ const WRITERS: usize = 4;
 // ---------------------------------------------------------------------------------------------
 // The database the child processes share, and the test's own view of it
 
-fn require(var: &str) -> bool {
-    std::env::var(var).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
-}
-
 /// A database for the children: a SQLite file in a data folder, or a fresh PostgreSQL schema.
 struct Database {
     /// `DATABASE_URL` of every child process.
@@ -55,20 +51,9 @@ impl Database {
         (format!("sqlite://{}", dir.join("goodpractice.db").display()), "sqlite")
     }
 
-    /// A fresh schema in `TEST_DATABASE_URL`; `None` (test skipped) when it is not set, unless
-    /// `GP_REQUIRE_POSTGRES=1`, which makes a missing PostgreSQL a failure.
+    /// A fresh schema in `TEST_DATABASE_URL` (see `common::fresh_postgres_url`).
     async fn postgres_url() -> Option<(String, &'static str)> {
-        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-            assert!(!require("GP_REQUIRE_POSTGRES"), "GP_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
-            eprintln!("skipping: TEST_DATABASE_URL is not set");
-            return None;
-        };
-        let schema = format!("gp_test_{:016x}", rand::rng().random::<u64>());
-        let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.expect("create schema");
-        admin.close().await;
-        let sep = if admin_url.contains('?') { '&' } else { '?' };
-        Some((format!("{admin_url}{sep}options[search_path]={schema}"), "postgres"))
+        Some((crate::common::fresh_postgres_url().await?, "postgres"))
     }
 
     /// Prepares the database with a member account (the way an operator would: `user create`),
@@ -140,15 +125,8 @@ fn goodpractice(database_url: &str, data_dir: &Path) -> Command {
     cmd
 }
 
-async fn run_to_end(mut cmd: Command, stdin: &str) -> std::process::Output {
-    let stdin = stdin.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start goodpractice");
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        child.wait_with_output().expect("goodpractice finished")
-    })
-    .await
-    .unwrap()
+async fn run_to_end(cmd: Command, stdin: &str) -> std::process::Output {
+    crate::common::run_with_stdin(cmd, stdin).await
 }
 
 /// A `goodpractice serve --no-demo` process; SIGKILLed when dropped.
