@@ -29,6 +29,7 @@ const fn abbr(short: &'static str, expansions: &'static [&'static str]) -> Abbre
 /// short form is also a common word once diacritics are folded.
 pub const ABBREVIATIONS: &[Abbreviation] = &[
     abbr("ATNB", &["an toàn người bệnh"]),
+    abbr("ATPT", &["an toàn phẫu thuật"]),
     abbr("SCYK", &["sự cố y khoa"]),
     abbr("KSNK", &["kiểm soát nhiễm khuẩn"]),
     abbr("NKBV", &["nhiễm khuẩn bệnh viện"]),
@@ -128,6 +129,7 @@ mod tests {
     fn lookup_ignores_case_and_missing_diacritics() {
         assert_eq!(short_of("ATNB"), Some("ATNB"));
         assert_eq!(short_of("atnb"), Some("ATNB"));
+        assert_eq!(short_of("atpt"), Some("ATPT"));
         assert_eq!(short_of("đd"), Some("ĐD"));
         assert_eq!(short_of("dd"), Some("ĐD"));
         assert_eq!(short_of("ĐD"), Some("ĐD"));
