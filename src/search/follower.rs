@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::SearchHandle;
 use super::generations::Generations;
-use crate::store::{SearchDocData, Store};
+use crate::store::Store;
 
 /// How often the log is polled: new posts are searchable well within a second.
 const POLL: Duration = Duration::from_millis(200);
@@ -247,24 +247,9 @@ async fn rebuild_position(store: &Store) -> anyhow::Result<i64> {
 async fn load_docs(store: &Store, ids: impl IntoIterator<Item = i64>) -> anyhow::Result<Vec<(i64, Option<Doc>)>> {
     let mut docs = Vec::new();
     for id in ids {
-        docs.push((id, store.search_doc(id).await?.map(to_doc)));
+        docs.push((id, store.search_doc(id).await?));
     }
     Ok(docs)
-}
-
-fn to_doc(d: SearchDocData) -> Doc {
-    Doc {
-        topic_id: d.topic_id,
-        post_id: d.post_id,
-        title: d.title,
-        body: d.body,
-        category: d.category,
-        kind: d.kind,
-        tags: d.tags,
-        province: d.province,
-        author: d.author,
-        created_at: d.created_at,
-    }
 }
 
 /// Upserts or deletes each topic, then commits with `commit_seq` when given.

@@ -17,7 +17,7 @@ mod import;
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};
-pub use search::{SearchChange, SearchDocData};
+pub use search::SearchChange;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! on_pool {

@@ -2,6 +2,7 @@
 //! Only published, undeleted content is ever returned, so nothing hidden can reach the index.
 
 use chrono::{DateTime, Utc};
+use search_index::Doc;
 
 use super::{Store, StoreResult, on_pool};
 
@@ -12,24 +13,6 @@ pub struct SearchChange {
     pub entity: String,
     pub entity_id: i64,
     pub changed_at: DateTime<Utc>,
-}
-
-/// Everything the index needs about one publicly visible topic.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchDocData {
-    pub topic_id: i64,
-    /// The opening post.
-    pub post_id: i64,
-    pub title: String,
-    /// A good practice's summary, the opening post and every visible reply, blank-line separated.
-    pub body: String,
-    pub category: String,
-    pub kind: String,
-    pub tags: Vec<String>,
-    pub author: String,
-    pub province: Option<String>,
-    /// Unix seconds.
-    pub created_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -75,7 +58,7 @@ impl Store {
 
     /// The searchable form of a topic, or `None` when the public cannot see it (pending,
     /// rejected, deleted, missing): the indexer then removes it.
-    pub async fn search_doc(&self, topic_id: i64) -> StoreResult<Option<SearchDocData>> {
+    pub async fn search_doc(&self, topic_id: i64) -> StoreResult<Option<Doc>> {
         let head_sql = "SELECT t.title, t.summary, t.kind, c.slug AS category, u.display_name AS author, \
                         u.province_code AS province, t.created_at \
                         FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id \
@@ -89,7 +72,7 @@ impl Store {
         // Hits link to the opening post; a topic without a visible one has nothing to show.
         let Some(opening) = posts.iter().find(|p| p.position == 1).map(|p| p.id) else { return Ok(None) };
         let body = head.summary.iter().map(String::as_str).chain(posts.iter().map(|p| p.body.as_str())).collect::<Vec<_>>().join("\n\n");
-        Ok(Some(SearchDocData {
+        Ok(Some(Doc {
             topic_id,
             post_id: opening,
             title: head.title,
