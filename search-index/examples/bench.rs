@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p search-index --example bench -- --posts 100000
-//!     [--queries 2000] [--seed 7] [--commit-every 0] [--dir PATH] [--no-postgres] [--no-fts5]
+//!     [--queries 2000] [--seed 7] [--commit-every 0] [--dir PATH [--reuse]] [--no-postgres] [--no-fts5]
 //! ```
 //!
 //! * Posts are generated one at a time from a seeded PRNG (SplitMix64: the same seed gives the
@@ -49,6 +49,9 @@ struct Options {
     fts5: bool,
     /// Print this many generated posts and stop.
     sample: usize,
+    /// With `--dir`: query the index already there (built by an earlier run with the same
+    /// `--posts` and `--seed`) instead of indexing again — for comparing query changes.
+    reuse: bool,
 }
 
 fn options() -> Result<Options, BoxError> {
@@ -61,6 +64,7 @@ fn options() -> Result<Options, BoxError> {
         postgres: true,
         fts5: true,
         sample: 0,
+        reuse: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -74,9 +78,10 @@ fn options() -> Result<Options, BoxError> {
             "--no-postgres" => o.postgres = false,
             "--no-fts5" => o.fts5 = false,
             "--sample" => o.sample = value()?.parse()?,
+            "--reuse" => o.reuse = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: bench [--posts N] [--queries N] [--seed N] [--commit-every N] [--dir PATH] [--no-postgres] [--no-fts5] [--sample N]"
+                    "usage: bench [--posts N] [--queries N] [--seed N] [--commit-every N] [--dir PATH] [--no-postgres] [--no-fts5] [--sample N] [--reuse]"
                 );
                 std::process::exit(0);
             }
@@ -123,17 +128,29 @@ async fn run(o: Options) -> Result<(), BoxError> {
 
     // --- our engine: indexing
     let generator = Generator::new(o.seed)?;
+    if o.reuse && o.dir.is_some() {
+        let (index, _) = SearchIndex::open_or_create(&dir)?;
+        if index.num_docs() == o.posts {
+            println!("(reusing the index in {}: indexing not measured)\n", dir.display());
+            let queries = make_queries(o.seed, o.queries, &support::load_queries()?);
+            print_solo(&queries, &time_ours(&index, &queries)?, o.posts);
+            return Ok(());
+        }
+    }
     let (index, indexing) = index_posts(&dir, &o, &generator)?;
     let index_bytes = dir_size(&dir);
     println!("## search-index: bulk indexing\n");
     println!(
-        "| posts | posts/s (upsert + commit) | wall incl. generation | index on disk | MiB per 100k posts |"
+        "| posts | posts/s (upsert + commit) | then waiting for merges | posts/s incl. merges | segments | wall incl. generation | index on disk | MiB per 100k posts |"
     );
-    println!("|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {} | {:.0} | {:.1} s | {:.1} MiB | {:.1} |\n",
+        "| {} | {:.0} | {:.1} s | {:.0} | {} | {:.1} s | {:.1} MiB | {:.1} |\n",
         o.posts,
         o.posts as f64 / indexing.engine.as_secs_f64(),
+        indexing.merges.as_secs_f64(),
+        o.posts as f64 / (indexing.engine + indexing.merges).as_secs_f64(),
+        segment_count(&dir),
         indexing.wall.as_secs_f64(),
         mib(index_bytes),
         mib(index_bytes) * 100_000.0 / o.posts as f64
@@ -793,6 +810,9 @@ fn make_doc(generator: &Generator, i: u64) -> Doc {
 struct Indexing {
     /// Time spent in upsert and commit.
     engine: Duration,
+    /// Waiting after the commit for background merges to finish (searches are measured on the
+    /// merged index, as a forum would serve it).
+    merges: Duration,
     /// Including generating the posts.
     wall: Duration,
 }
@@ -824,8 +844,10 @@ fn index_posts(
     }
     let started = Instant::now();
     writer.commit(Some(o.posts as i64))?;
-    drop(writer);
     engine += started.elapsed();
+    let merging = Instant::now();
+    writer.wait_for_merges()?;
+    let merges = merging.elapsed();
     if index.num_docs() != o.posts {
         return Err(format!(
             "indexed {} posts but {} are searchable",
@@ -838,9 +860,17 @@ fn index_posts(
         index,
         Indexing {
             engine,
+            merges,
             wall: wall.elapsed(),
         },
     ))
+}
+
+/// Segments of the index in `dir` (tantivy writes one `.idx` file per segment).
+fn segment_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "idx")).count())
+        .unwrap_or(0)
 }
 
 fn dir_size(dir: &Path) -> u64 {
@@ -988,9 +1018,19 @@ fn make_queries(seed: u64, n: usize, judged: &[support::Query]) -> Vec<BenchQuer
 }
 
 struct Solo {
-    /// Class, time, number of matching posts.
-    times: Vec<(Class, Duration, usize)>,
+    /// Class, wall time, CPU time of the searching thread, number of matching posts.
+    times: Vec<(Class, Duration, Duration, usize)>,
     empty: usize,
+}
+
+/// CPU time used by this thread so far. A search runs on the calling thread, so the difference
+/// around a search is the work it did, whatever else the shared machine is running (wall time
+/// also counts the time the thread waited for a core).
+fn thread_cpu_time() -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we own; the clock id is a constant.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 fn time_ours(index: &SearchIndex, queries: &[BenchQuery]) -> Result<Solo, BoxError> {
@@ -1001,9 +1041,9 @@ fn time_ours(index: &SearchIndex, queries: &[BenchQuery]) -> Result<Solo, BoxErr
     let mut empty = 0;
     for q in queries {
         let request = q.request();
-        let started = Instant::now();
+        let (started, cpu_started) = (Instant::now(), thread_cpu_time());
         let results = index.search(&request)?;
-        times.push((q.class, started.elapsed(), results.total));
+        times.push((q.class, started.elapsed(), thread_cpu_time() - cpu_started, results.total));
         empty += usize::from(results.hits.is_empty());
     }
     Ok(Solo { times, empty })
@@ -1014,36 +1054,41 @@ fn print_solo(queries: &[BenchQuery], solo: &Solo, posts: u64) {
         "## search-index: query latency ({} queries, 10 hits each, after one unmeasured pass)\n",
         queries.len()
     );
-    println!("| query class | n | p50 ms | p99 ms | median matching posts |");
-    println!("|---|---:|---:|---:|---:|");
-    let mut by_class: BTreeMap<Class, (Vec<Duration>, Vec<usize>)> = BTreeMap::new();
-    for (class, t, total) in &solo.times {
+    println!("| query class | n | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms | median matching posts |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut by_class: BTreeMap<Class, (Vec<Duration>, Vec<Duration>, Vec<usize>)> = BTreeMap::new();
+    for (class, t, cpu, total) in &solo.times {
         let entry = by_class.entry(*class).or_default();
         entry.0.push(*t);
-        entry.1.push(*total);
+        entry.1.push(*cpu);
+        entry.2.push(*total);
     }
     let median = |v: &mut Vec<usize>| {
         v.sort_unstable();
         v.get(v.len() / 2).copied().unwrap_or(0)
     };
-    for (class, (times, totals)) in &mut by_class {
+    for (class, (times, cpu, totals)) in &mut by_class {
         let m = median(totals);
         let share = 100.0 * m as f64 / posts as f64;
         let (p50, p99) = (percentile_ms(times, 0.5), percentile_ms(times, 0.99));
+        let (c50, c99) = (percentile_ms(cpu, 0.5), percentile_ms(cpu, 0.99));
         println!(
-            "| {} | {} | {p50:.3} | {p99:.3} | {m} ({share:.1}%) |",
+            "| {} | {} | {p50:.3} | {p99:.3} | {c50:.3} | {c99:.3} | {m} ({share:.1}%) |",
             class.name(),
             times.len()
         );
     }
-    let all: Vec<Duration> = solo.times.iter().map(|(_, t, _)| *t).collect();
-    let mut totals: Vec<usize> = solo.times.iter().map(|(_, _, n)| *n).collect();
+    let all: Vec<Duration> = solo.times.iter().map(|(_, t, _, _)| *t).collect();
+    let all_cpu: Vec<Duration> = solo.times.iter().map(|(_, _, c, _)| *c).collect();
+    let mut totals: Vec<usize> = solo.times.iter().map(|(_, _, _, n)| *n).collect();
     let m = median(&mut totals);
     println!(
-        "| **all** | {} | **{:.3}** | **{:.3}** | {m} ({:.1}%) |\n",
+        "| **all** | {} | **{:.3}** | **{:.3}** | **{:.3}** | **{:.3}** | {m} ({:.1}%) |\n",
         all.len(),
         percentile_ms(&all, 0.5),
         percentile_ms(&all, 0.99),
+        percentile_ms(&all_cpu, 0.5),
+        percentile_ms(&all_cpu, 0.99),
         100.0 * m as f64 / posts as f64
     );
     println!("Queries with no hit: {}\n", solo.empty);

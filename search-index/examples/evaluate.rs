@@ -11,6 +11,8 @@
 //! MRR@10 and nDCG@10 overall and per query type, query latency (p50/p99 over `--repeat` passes,
 //! the engines interleaved query by query so that they share the machine's load), and the
 //! queries on which our engine does worst. How each engine is set up: `support/mod.rs`.
+//! `--set DIR` evaluates on a relevance set in the BEIR layout instead (`corpus.jsonl`,
+//! `queries.jsonl`, `qrels/test.tsv`), e.g. the held-out question → passage set in `eval/qa/`.
 //! `--experiments` adds rows that help tune the ranking (our engine with Vietnamese question
 //! words removed from the query before searching).
 
@@ -31,6 +33,8 @@ struct Options {
     experiments: bool,
     /// Only run this query on every engine and show what each returns.
     query: Option<String>,
+    /// A relevance set in BEIR layout instead of `eval/` (see `support::load_beir`).
+    set: Option<std::path::PathBuf>,
 }
 
 fn options() -> Result<Options, BoxError> {
@@ -41,6 +45,7 @@ fn options() -> Result<Options, BoxError> {
         postgres: true,
         experiments: false,
         query: None,
+        set: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -51,9 +56,10 @@ fn options() -> Result<Options, BoxError> {
             "--no-postgres" => o.postgres = false,
             "--experiments" => o.experiments = true,
             "--query" => o.query = Some(args.next().ok_or("--query needs the text")?),
+            "--set" => o.set = Some(args.next().ok_or("--set needs a folder")?.into()),
             "-h" | "--help" => {
                 println!(
-                    "usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments] [--query TEXT]"
+                    "usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments] [--query TEXT] [--set BEIR_DIR]"
                 );
                 std::process::exit(0);
             }
@@ -104,8 +110,10 @@ fn main() -> Result<(), BoxError> {
 }
 
 async fn run(options: Options) -> Result<(), BoxError> {
-    let corpus = load_corpus()?;
-    let queries = load_queries()?;
+    let (corpus, queries) = match &options.set {
+        Some(dir) => load_beir(dir)?,
+        None => (load_corpus()?, load_queries()?),
+    };
     print_set(&corpus, &queries);
 
     let mut runs = build_engines(&corpus, &options).await?;

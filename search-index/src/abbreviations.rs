@@ -38,7 +38,7 @@ pub const ABBREVIATIONS: &[Abbreviation] = &[
     abbr("NB", &["người bệnh"]),
     abbr("BV", &["bệnh viện"]),
     abbr("BVĐK", &["bệnh viện đa khoa"]),
-    abbr("HSBA", &["hồ sơ bệnh án"]),
+    abbr("HSBA", &["hồ sơ bệnh án", "bệnh án"]),
     Abbreviation { short: "BA", expansions: &["bệnh án"], ambiguous: true },
     abbr("BAĐT", &["bệnh án điện tử"]),
     abbr("EMR", &["bệnh án điện tử", "hồ sơ bệnh án điện tử"]),
@@ -58,11 +58,21 @@ pub const ABBREVIATIONS: &[Abbreviation] = &[
     abbr("XN", &["xét nghiệm"]),
     abbr("CĐHA", &["chẩn đoán hình ảnh"]),
     abbr("PHCN", &["phục hồi chức năng"]),
+    abbr("THA", &["tăng huyết áp"]),
+    abbr("ĐTĐ", &["đái tháo đường"]),
+    abbr("NMCT", &["nhồi máu cơ tim"]),
+    abbr("TBMMN", &["tai biến mạch máu não"]),
+    abbr("SXH", &["sốt xuất huyết"]),
+    abbr("TCM", &["tay chân miệng"]),
+    abbr("COPD", &["bệnh phổi tắc nghẽn mạn tính"]),
     abbr("VST", &["vệ sinh tay"]),
     abbr("VAP", &["viêm phổi liên quan thở máy"]),
     abbr("TYT", &["trạm y tế"]),
     abbr("TTYT", &["trung tâm y tế"]),
     abbr("BYT", &["bộ y tế"]),
+    // Before a document number ("TT 43/2018"); in capitals only, "tt" is too short to guess.
+    Abbreviation { short: "TT", expansions: &["thông tư"], ambiguous: true },
+    Abbreviation { short: "NĐ", expansions: &["nghị định"], ambiguous: true },
     abbr("SYT", &["sở y tế"]),
     abbr("CDC", &["trung tâm kiểm soát bệnh tật"]),
     abbr("WHO", &["tổ chức y tế thế giới"]),
@@ -150,7 +160,8 @@ mod tests {
         assert_eq!(shorts("an toàn người bệnh"), ["ATNB"]);
         assert_eq!(shorts("an toan nguoi benh"), ["ATNB"]);
         assert_eq!(shorts("người bệnh"), ["BN", "NB"]);
-        assert_eq!(shorts("bệnh án"), Vec::<&str>::new());
+        assert_eq!(shorts("bệnh án"), ["HSBA"]);
+        assert_eq!(shorts("thông tư"), Vec::<&str>::new(), "TT is only expanded from capitals");
         assert!(longest_expansion() >= 5);
     }
 

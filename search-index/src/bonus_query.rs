@@ -7,30 +7,73 @@
 //! every `doc()` and `score()` walk the whole nest (quadratic in the number of bonuses).
 //! Here each bonus is looked up, with its skip list, only in documents that matched, and
 //! not at all when scores are not needed (sorting by date, counting).
+//!
+//! Looking bonuses up was most of the cost of a search with many matches, and most of it was
+//! spent on documents that never reach the page. So a search shares the score a document must
+//! beat to enter the page so far ([`Threshold`], raised by [`crate::top_scored::TopScored`]),
+//! and a bonus whose highest possible score is known (a term: its BM25 weight) is only looked
+//! up while the document could still beat it. A document given up on gets a score below the
+//! threshold, which is all the collector needs to know; the page is the same as with every
+//! bonus looked up (up to documents tied exactly at the threshold).
 
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
+
+use crate::clauses::Scaled;
+
+/// The score a document must beat to enter the page, shared by a search's scorers and its
+/// collector (searches run on one thread; the atomic only makes it shareable).
+#[derive(Debug, Clone)]
+pub(crate) struct Threshold(Arc<AtomicU32>);
+
+impl Threshold {
+    pub fn new() -> Threshold {
+        Threshold(Arc::new(AtomicU32::new(f32::NEG_INFINITY.to_bits())))
+    }
+
+    pub fn get(&self) -> Score {
+        f32::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Raises the threshold (it never goes down: the page only gets better).
+    pub fn raise(&self, score: Score) {
+        if score > self.get() {
+            self.0.store(score.to_bits(), Ordering::Relaxed);
+        }
+    }
+}
 
 #[derive(Debug)]
 pub(crate) struct BonusQuery {
     pub required: Box<dyn Query>,
     pub bonuses: Vec<Box<dyn Query>>,
+    pub threshold: Threshold,
 }
 
 impl Clone for BonusQuery {
     fn clone(&self) -> Self {
-        BonusQuery { required: self.required.box_clone(), bonuses: self.bonuses.iter().map(|q| q.box_clone()).collect() }
+        BonusQuery {
+            required: self.required.box_clone(),
+            bonuses: self.bonuses.iter().map(|q| q.box_clone()).collect(),
+            threshold: self.threshold.clone(),
+        }
     }
 }
 
 impl Query for BonusQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let required = self.required.weight(enable_scoring)?;
-        if !enable_scoring.is_scoring_enabled() {
+        let EnableScoring::Enabled { statistics_provider, .. } = enable_scoring else {
             return Ok(required);
+        };
+        let mut bonuses = Vec::with_capacity(self.bonuses.len());
+        for query in &self.bonuses {
+            bonuses.push((query.weight(enable_scoring)?, highest_score(query.as_ref(), statistics_provider)?));
         }
-        let bonuses = self.bonuses.iter().map(|q| q.weight(enable_scoring)).collect::<tantivy::Result<_>>()?;
-        Ok(Box::new(BonusWeight { required, bonuses }))
+        Ok(Box::new(BonusWeight { required, bonuses, threshold: self.threshold.clone() }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
@@ -39,28 +82,53 @@ impl Query for BonusQuery {
     }
 }
 
+/// The highest score a bonus can add, when it is a term (BM25 is below its weight whatever
+/// the term's frequency and the text's length), possibly scaled; `None` for anything else.
+fn highest_score(query: &dyn Query, statistics: &dyn Bm25StatisticsProvider) -> tantivy::Result<Option<Score>> {
+    if let Some(term_query) = query.downcast_ref::<TermQuery>() {
+        let weight = Bm25Weight::for_terms(statistics, std::slice::from_ref(term_query.term()))?;
+        // A hair above, so that rounding can never make the bound lower than a real score.
+        return Ok(Some(weight.max_score() * 1.001 + f32::EPSILON));
+    }
+    if let Some(scaled) = query.downcast_ref::<Scaled>() {
+        return Ok(highest_score(scaled.inner.as_ref(), statistics)?.map(|s| s * scaled.factor));
+    }
+    Ok(None)
+}
+
 struct BonusWeight {
     required: Box<dyn Weight>,
-    bonuses: Vec<Box<dyn Weight>>,
+    /// Each bonus with its highest possible score, when known.
+    bonuses: Vec<(Box<dyn Weight>, Option<Score>)>,
+    threshold: Threshold,
 }
 
 impl Weight for BonusWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let required = self.required.scorer(reader, boost)?;
-        let mut bonuses = Vec::with_capacity(self.bonuses.len());
-        for weight in &self.bonuses {
+        let (mut bounded, mut unbounded) = (Vec::new(), Vec::new());
+        for (weight, highest) in &self.bonuses {
             let scorer = weight.scorer(reader, boost)?;
-            if scorer.doc() != TERMINATED {
-                bonuses.push(scorer); // a term missing from this segment costs nothing
+            if scorer.doc() == TERMINATED {
+                continue; // a term missing from this segment costs nothing
+            }
+            match highest {
+                Some(highest) => bounded.push(Bonus::new(scorer, highest * boost)),
+                None => unbounded.push(Bonus::new(scorer, Score::INFINITY)),
             }
         }
-        let next: Vec<DocId> = bonuses.iter().map(|b| b.doc()).collect();
-        Ok(Box::new(BonusScorer { required, bonuses, next }))
+        // The likeliest to be given up on (small bounds) last.
+        bounded.sort_by(|a, b| b.highest.total_cmp(&a.highest));
+        let mut remaining = vec![0.0; bounded.len() + 1];
+        for i in (0..bounded.len()).rev() {
+            remaining[i] = remaining[i + 1] + bounded[i].highest;
+        }
+        Ok(Box::new(BonusScorer { required, unbounded, bounded, remaining, threshold: self.threshold.clone() }))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut explanation = self.required.explain(reader, doc)?;
-        for bonus in &self.bonuses {
+        for (bonus, _) in &self.bonuses {
             if let Ok(bonus_explanation) = bonus.explain(reader, doc) {
                 explanation.add_detail(bonus_explanation);
             }
@@ -69,12 +137,35 @@ impl Weight for BonusWeight {
     }
 }
 
+struct Bonus {
+    scorer: Box<dyn Scorer>,
+    /// Where the scorer stands, kept here so that a bonus whose next match is further on
+    /// costs a comparison, not a call.
+    next: DocId,
+    highest: Score,
+}
+
+impl Bonus {
+    fn new(scorer: Box<dyn Scorer>, highest: Score) -> Bonus {
+        Bonus { next: scorer.doc(), scorer, highest }
+    }
+
+    /// Its score in `doc` (0 when it does not match there).
+    fn score_in(&mut self, doc: DocId) -> Score {
+        if self.next < doc {
+            self.next = self.scorer.seek(doc);
+        }
+        if self.next == doc { self.scorer.score() } else { 0.0 }
+    }
+}
+
 struct BonusScorer {
     required: Box<dyn Scorer>,
-    bonuses: Vec<Box<dyn Scorer>>,
-    /// Where each bonus stands, kept here so that a bonus whose next match is further on
-    /// costs a comparison, not a call.
-    next: Vec<DocId>,
+    unbounded: Vec<Bonus>,
+    bounded: Vec<Bonus>,
+    /// `remaining[i]`: the most that bounded bonuses `i..` can still add.
+    remaining: Vec<Score>,
+    threshold: Threshold,
 }
 
 impl DocSet for BonusScorer {
@@ -107,13 +198,15 @@ impl Scorer for BonusScorer {
     fn score(&mut self) -> Score {
         let doc = self.required.doc();
         let mut score = self.required.score();
-        for (bonus, next) in self.bonuses.iter_mut().zip(self.next.iter_mut()) {
-            if *next < doc {
-                *next = bonus.seek(doc);
+        for bonus in &mut self.unbounded {
+            score += bonus.score_in(doc);
+        }
+        let threshold = self.threshold.get();
+        for (i, bonus) in self.bounded.iter_mut().enumerate() {
+            if score + self.remaining[i] < threshold {
+                return score; // cannot reach the page any more: its exact score does not matter
             }
-            if *next == doc {
-                score += bonus.score();
-            }
+            score += bonus.score_in(doc);
         }
         score
     }

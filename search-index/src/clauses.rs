@@ -1,11 +1,11 @@
 //! Small builders of tantivy queries shared by the query plan and the filters.
 
-use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EmptyQuery, EnableScoring, Explanation, PhraseQuery, Query, Scorer, TermQuery, Weight};
+use tantivy::{DocId, Score, SegmentReader, Term};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::analysis::join_bigram;
-use crate::bonus_query::BonusQuery;
+use crate::bonus_query::{BonusQuery, Threshold};
 use crate::schema::TextFields;
 
 /// How strictly several syllables must stand side by side.
@@ -58,15 +58,58 @@ pub(crate) fn keyword_query(field: Field, value: &str) -> Box<dyn Query> {
 }
 
 pub(crate) fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
-    if weight == 1.0 { query } else { Box::new(BoostQuery::new(query, weight)) }
+    if weight == 1.0 { query } else { Box::new(Scaled { inner: query, factor: weight }) }
 }
 
-/// `required`, scoring more for each of `bonuses` that also matches (see [`BonusQuery`]).
-pub(crate) fn with_bonuses(required: Box<dyn Query>, bonuses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+/// `required`, scoring more for each of `bonuses` that also matches (see [`BonusQuery`]);
+/// `threshold` is the search's page threshold that lets it skip hopeless bonus look-ups.
+pub(crate) fn with_bonuses(required: Box<dyn Query>, bonuses: Vec<Box<dyn Query>>, threshold: &Threshold) -> Box<dyn Query> {
     if bonuses.is_empty() {
         return required;
     }
-    Box::new(BonusQuery { required, bonuses })
+    Box::new(BonusQuery { required, bonuses, threshold: threshold.clone() })
+}
+
+/// A query scoring `factor` times as much: tantivy's `BoostQuery`, with its parts visible so
+/// that [`BonusQuery`] can tell the highest score of a boosted term.
+#[derive(Debug)]
+pub(crate) struct Scaled {
+    pub inner: Box<dyn Query>,
+    pub factor: f32,
+}
+
+impl Clone for Scaled {
+    fn clone(&self) -> Self {
+        Scaled { inner: self.inner.box_clone(), factor: self.factor }
+    }
+}
+
+impl Query for Scaled {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ScaledWeight { inner: self.inner.weight(enable_scoring)?, factor: self.factor }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.inner.query_terms(visitor);
+    }
+}
+
+struct ScaledWeight {
+    inner: Box<dyn Weight>,
+    factor: f32,
+}
+
+impl Weight for ScaledWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.inner.scorer(reader, boost * self.factor)
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let inner = self.inner.explain(reader, doc)?;
+        let mut explanation = Explanation::new_with_string(format!("scaled by {}", self.factor), inner.value() * self.factor);
+        explanation.add_detail(inner);
+        Ok(explanation)
+    }
 }
 
 pub(crate) fn union(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {

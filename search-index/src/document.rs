@@ -21,7 +21,11 @@ pub(crate) fn to_document(doc: &Doc, fields: &Fields) -> TantivyDocument {
     add_analysed(&mut document, fields.title_text, &title_normalized);
     // The body fields hold the title too, so that "this word anywhere in the topic" is one term
     // lookup; the title fields add the title bonus. The line break keeps bigrams apart.
-    add_analysed(&mut document, fields.body_text, &format!("{title_normalized}\n{}", canonicalize_tones(&body)));
+    // Tags too ("thuoc-nguy-co-cao" as words): a topic is about what it is tagged with, even
+    // when its text says it in other words.
+    let tags: Vec<String> = doc.tags.iter().map(|t| t.replace('-', " ")).collect();
+    let searched = format!("{title_normalized}\n{}\n{}", canonicalize_tones(&body), tags.join("\n"));
+    add_analysed(&mut document, fields.body_text, &searched);
     for reference in references(&title, &body) {
         document.add_text(fields.refs, reference);
     }

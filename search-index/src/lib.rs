@@ -22,6 +22,7 @@ mod dates;
 mod document;
 mod facets;
 mod filters;
+mod function_words;
 mod index;
 mod legal_refs;
 mod min_match_query;
@@ -29,9 +30,11 @@ mod plan;
 pub mod query;
 mod schema;
 mod snippet;
+pub mod synonyms;
 mod tag_counts;
 mod tokenizer;
 mod tone;
+mod top_scored;
 
 pub use index::{OpenOutcome, SearchIndex, IndexWriter};
 
@@ -126,6 +129,8 @@ pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// No topic had every word, so these are the topics with most of them.
+    pub relaxed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -5,9 +5,15 @@
 //!   too), or the expansion of the abbreviation it is ("ATNB"), or the legal reference it spells;
 //!   consecutive words that spell out an expansion may instead match the abbreviation;
 //! * a quoted phrase (or a word of several syllables, "COVID-19") matches as a phrase;
-//! * a short query needs every unit; a longer one (a question) needs a third of its informative
-//!   units: words no document has are ignored, and words in more than [`COMMON_SHARE`] of the
-//!   documents only add to the score (see [`combine_words`]);
+//! * words that may be written another way match the other forms too, a little lower
+//!   ("mổ" / "phẫu thuật", see `synonyms.rs`);
+//! * function words ("có … không", "là gì", "thế nào") are left out, unless they are all
+//!   there is;
+//! * a short query needs every other unit; a longer one (a question) needs a third of its
+//!   informative units: words no document has are ignored, and words in more than
+//!   [`COMMON_SHARE`] of the documents only add to the score (see [`combine_words`]);
+//! * when a short query matches nothing, it is planned again *relaxed*: half its units are
+//!   enough (the best matches still have them all);
 //! * filters must hold and do not change scores; exclusions must not match.
 //!
 //! What ranks (BM25 summed): the folded match, plus bonuses only looked up in documents that
@@ -19,6 +25,9 @@ use std::collections::HashSet;
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query};
 
 use crate::abbreviations;
+use crate::bonus_query::Threshold;
+use crate::function_words::is_function_word;
+use crate::synonyms;
 use crate::analysis::{exact_tokens, fold, has_diacritics, join_bigram, legal_refs, normalize};
 use crate::clauses::{Adjacency, adjacent, all_of, boost, keyword_query, term_query, union, with_bonuses};
 use crate::filters::{filter_clauses, filter_query};
@@ -35,6 +44,8 @@ const EXACT_BOOST: f32 = 2.5;
 const BIGRAM_BOOST: f32 = 1.5;
 /// A legal-document number typed in the query, found among a topic's references.
 const REF_BOOST: f32 = 3.0;
+/// Another form of a word ("phẫu thuật" for "mổ") counts a little less than the form typed.
+const SYNONYM_WEIGHT: f32 = 0.7;
 /// Queries with more units than this need only some of them.
 const ALL_WORDS_UP_TO: usize = 4;
 /// A word in more than this share of the documents is common: it ranks but is not required.
@@ -52,6 +63,10 @@ pub(crate) struct Plan {
     pub has_text: bool,
     /// Folded syllables to mark in snippets.
     pub highlight: HashSet<String>,
+    /// Planning again relaxed would match more (some words were all required).
+    pub can_relax: bool,
+    /// Shared with the collector of the page (see `bonus_query.rs`).
+    pub threshold: Threshold,
 }
 
 /// The plan for a query, or `None` when it can match nothing (no text and no filters).
@@ -60,8 +75,10 @@ pub(crate) fn plan(
     extra_filters: &[Filter],
     fields: &Fields,
     frequency: Frequency<'_>,
+    relaxed: bool,
 ) -> Option<Plan> {
-    let mut builder = Builder { fields, title_only: parsed.title_only, highlight: HashSet::new(), frequency };
+    let mut builder =
+        Builder { fields, title_only: parsed.title_only, highlight: HashSet::new(), frequency, relaxed, can_relax: false };
     let text = builder.text(&parsed.terms);
     let filters: Vec<&Filter> = parsed.filters.iter().chain(extra_filters).collect();
     if text.is_none() && filters.is_empty() && parsed.excluded_filters.is_empty() {
@@ -69,7 +86,8 @@ pub(crate) fn plan(
     }
     let has_text = text.is_some();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    clauses.extend(text.map(|t| (Occur::Must, with_bonuses(t.required, t.bonuses))));
+    let threshold = Threshold::new();
+    clauses.extend(text.map(|t| (Occur::Must, with_bonuses(t.required, t.bonuses, &threshold))));
     clauses.extend(filter_clauses(&filters, fields));
     for term in &parsed.excluded {
         clauses.extend(builder.exclusion(term).map(|q| (Occur::MustNot, q)));
@@ -80,7 +98,8 @@ pub(crate) fn plan(
     if !clauses.iter().any(|(occur, _)| *occur == Occur::Must) {
         clauses.push((Occur::Must, Box::new(AllQuery))); // only exclusions: everything else
     }
-    Some(Plan { query: Box::new(BooleanQuery::new(clauses)), has_text, highlight: builder.highlight })
+    let can_relax = builder.can_relax;
+    Some(Plan { query: Box::new(BooleanQuery::new(clauses)), has_text, highlight: builder.highlight, can_relax, threshold })
 }
 
 /// The words and phrases of a query: what must match, and what adds to the score.
@@ -109,12 +128,20 @@ impl Scored {
         let (matches, bonuses): (Vec<_>, Vec<_>) = parts.into_iter().map(|s| (s.matches, s.bonuses)).unzip();
         Scored { matches: all_of(matches), bonuses: bonuses.into_iter().flatten().collect() }
     }
+
+    /// The same match, scoring `weight` times as much.
+    fn scaled(self, weight: f32) -> Scored {
+        Scored { matches: boost(self.matches, weight), bonuses: self.bonuses.into_iter().map(|b| boost(b, weight)).collect() }
+    }
 }
 
 /// One word (or group of words) of the query, and how common it is.
 struct Unit {
     scored: Scored,
     commonness: Commonness,
+    /// For a function word ("có", "không", "gì"; see `function_words.rs`), the syllables it
+    /// would mark in snippets: it only counts when the query has nothing else.
+    function_word: Option<HashSet<String>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -142,6 +169,9 @@ struct Builder<'a> {
     title_only: bool,
     highlight: HashSet<String>,
     frequency: Frequency<'a>,
+    /// Fewer words required: the query matched nothing as it was (see [`combine_words`]).
+    relaxed: bool,
+    can_relax: bool,
 }
 
 impl Builder<'_> {
@@ -165,7 +195,14 @@ impl Builder<'_> {
         if units.is_empty() && required.is_empty() {
             return None;
         }
-        if let Some(words) = combine_words(units) {
+        if required.is_empty() && units.iter().all(|u| u.function_word.is_some()) {
+            // Only function words: they are the query.
+            for unit in &mut units {
+                self.highlight.extend(unit.function_word.take().unwrap_or_default());
+            }
+        }
+        if let Some(words) = combine_words(units, self.relaxed) {
+            self.can_relax = words.can_relax;
             required.push(words.required);
             bonuses.extend(words.bonuses);
         }
@@ -179,16 +216,25 @@ impl Builder<'_> {
         let commonness: Vec<Commonness> = words.iter().map(|(_, tokens)| self.commonness(tokens)).collect();
         let mut i = 0;
         while i < words.len() {
-            let (scored, used) = match self.expansion_group(&words[i..]) {
-                Some(group) => group,
-                None => (self.word_unit(&words[i]), 1),
-            };
+            let group = self.expansion_group(&words[i..]).or_else(|| self.synonym_group(&words[i..]));
+            if group.is_none() && is_function(&words[i].1) {
+                // Marked in snippets only if it is kept (see `combine_words`).
+                let highlight = std::mem::take(&mut self.highlight);
+                let scored = self.word_unit(&words[i]);
+                let marks = std::mem::replace(&mut self.highlight, highlight);
+                units.push(Unit { scored, commonness: commonness[i], function_word: Some(marks) });
+                i += 1;
+                continue;
+            }
+            let (scored, used) = group.unwrap_or_else(|| (self.word_unit(&words[i]), 1));
             // A group is as informative as its rarest word.
             let commonness = commonness[i..i + used].iter().copied().min_by_key(|c| c.rank()).unwrap_or(Commonness::Rare);
-            units.push(Unit { scored, commonness });
+            units.push(Unit { scored, commonness, function_word: None });
             i += used;
         }
-        for pair in words.windows(2) {
+        // Side by side counts unless both are function words: "thế nào", "làm gì" would favour
+        // chatty texts (while "nguy co" may well be "nguy cơ").
+        for pair in words.windows(2).filter(|p| !(is_function(&p[0].1) && is_function(&p[1].1))) {
             if let (Some(last), Some(first)) = (pair[0].1.last(), pair[1].1.first()) {
                 bonuses.extend(self.bigram_bonuses(last, first));
             }
@@ -246,6 +292,29 @@ impl Builder<'_> {
             let mut alternatives = vec![Scored::all(group.iter().map(|w| self.word_unit(w)).collect())];
             for abbreviation in found {
                 alternatives.extend(self.text_match(&exact_tokens(abbreviation.short), Adjacency::Bigrams));
+            }
+            return Some((Scored::any(alternatives), len));
+        }
+        None
+    }
+
+    /// When the next words are a form of a synonym group (longest first): one unit that matches
+    /// them as typed or, a little lower, any other form; and how many words it took.
+    fn synonym_group(&mut self, words: &[(&str, Vec<String>)]) -> Option<(Scored, usize)> {
+        let longest = synonyms::longest_form().min(words.len());
+        for len in (1..=longest).rev() {
+            let group = &words[..len];
+            if group.iter().any(|(_, tokens)| tokens.len() != 1) {
+                continue;
+            }
+            let typed: Vec<String> = group.iter().map(|(_, tokens)| tokens[0].clone()).collect();
+            let others = synonyms::alternatives(&typed);
+            if others.is_empty() {
+                continue;
+            }
+            let mut alternatives = vec![Scored::all(group.iter().map(|w| self.word_unit(w)).collect())];
+            for form in others {
+                alternatives.extend(self.text_match(form, Adjacency::Bigrams).map(|s| s.scaled(SYNONYM_WEIGHT)));
             }
             return Some((Scored::any(alternatives), len));
         }
@@ -344,19 +413,53 @@ fn marked_pairs(exact: &[String]) -> impl Iterator<Item = String> + '_ {
     exact.windows(2).filter(|p| has_diacritics(&p[0]) || has_diacritics(&p[1])).map(|p| join_bigram(&p[0], &p[1]))
 }
 
-/// What the words require, and what they add to the score. A short query needs every unit.
-/// A longer one (a question, a pasted sentence) needs a third of its informative units: units no
-/// document has are ignored, and common ones ("làm sao", "có … không") only add to the score
-/// — which also keeps such queries fast, as bonuses are only looked up in documents that match
-/// the required part.
-fn combine_words(units: Vec<Unit>) -> Option<Text> {
+/// A word that is one function word ("có", "gì").
+fn is_function(tokens: &[String]) -> bool {
+    matches!(tokens, [token] if is_function_word(token))
+}
+
+/// What the words of a query require and add to the score, and whether relaxing would help.
+struct Words {
+    required: Box<dyn Query>,
+    bonuses: Vec<Box<dyn Query>>,
+    can_relax: bool,
+}
+
+/// What the words require, and what they add to the score. Function words do not count,
+/// unless the query has nothing else. A short query needs every other unit (when
+/// `relaxed`, half of them). A longer one (a question, a pasted sentence) needs a third of its
+/// informative units (when `relaxed`, one): units no document has are ignored, and common ones
+/// ("người bệnh" in a forum about patients) only add to the score — which also keeps such
+/// queries fast, as bonuses are only looked up in documents that match the required part.
+fn combine_words(units: Vec<Unit>, relaxed: bool) -> Option<Words> {
     if units.is_empty() {
         return None;
     }
-    if units.len() <= ALL_WORDS_UP_TO {
-        let Scored { matches, bonuses } = Scored::all(units.into_iter().map(|u| u.scored).collect());
-        return Some(Text { required: matches, bonuses });
+    // Function words are left out (the caller has turned them into plain words when there is
+    // nothing else). Scoring them, even lightly, did not change the ranking of the judged
+    // set and cost a lookup per match.
+    let units: Vec<Unit> = units.into_iter().filter(|u| u.function_word.is_none()).collect();
+    if units.is_empty() {
+        return None;
     }
+    Some(if units.len() <= ALL_WORDS_UP_TO { short_query(units, relaxed) } else { long_query(units, relaxed) })
+}
+
+/// Every unit required, or (relaxed) half of them.
+fn short_query(units: Vec<Unit>, relaxed: bool) -> Words {
+    let count = units.len();
+    let Scored { matches, bonuses } = if relaxed {
+        let (matches, bonuses): (Vec<_>, Vec<_>) = units.into_iter().map(|u| (u.scored.matches, u.scored.bonuses)).unzip();
+        let needed = count.div_ceil(2);
+        Scored { matches: Box::new(MinMatchQuery { clauses: matches, needed }), bonuses: bonuses.into_iter().flatten().collect() }
+    } else {
+        Scored::all(units.into_iter().map(|u| u.scored).collect())
+    };
+    Words { required: matches, bonuses, can_relax: !relaxed && count > 1 }
+}
+
+/// A third of the informative units required, or (relaxed) one.
+fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
     let (mut rare, mut common): (Vec<Unit>, Vec<Unit>) = units
         .into_iter()
         .filter(|u| u.commonness != Commonness::Absent)
@@ -369,11 +472,12 @@ fn combine_words(units: Vec<Unit>) -> Option<Text> {
     // A common word ranks by its folded match only: its spelling and title bonuses would be
     // looked up in most documents for little.
     bonuses.extend(common.into_iter().map(|u| u.scored.matches));
-    let needed = ((matches.len() as f64 * REQUIRED_SHARE).ceil() as usize).max(1);
+    let needed = if relaxed { 1 } else { ((matches.len() as f64 * REQUIRED_SHARE).ceil() as usize).max(1) };
+    let can_relax = !relaxed && needed > 1;
     let required: Box<dyn Query> = match matches.len() {
         0 => Box::new(EmptyQuery),
         n if needed >= n => all_of(matches),
         _ => Box::new(MinMatchQuery { clauses: matches, needed }),
     };
-    Some(Text { required, bonuses })
+    Words { required, bonuses, can_relax }
 }

@@ -23,6 +23,8 @@ struct SearchOut {
     total: usize,
     hits: Vec<HitOut>,
     facets: FacetsOut,
+    /// No topic has every word of the query, so these are the topics with most of them.
+    relaxed: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -72,7 +74,12 @@ async fn search(State(state): State<AppState>, Query(params): Query<SearchParams
 
 impl From<SearchResults> for SearchOut {
     fn from(r: SearchResults) -> Self {
-        Self { total: r.total, hits: r.hits.into_iter().map(HitOut::from).collect(), facets: r.facets.into() }
+        Self {
+            total: r.total,
+            hits: r.hits.into_iter().map(HitOut::from).collect(),
+            facets: r.facets.into(),
+            relaxed: r.relaxed,
+        }
     }
 }
 

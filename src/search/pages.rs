@@ -33,6 +33,8 @@ struct SearchPage {
     asked: bool,
     error: Option<String>,
     found: String,
+    /// Said when no topic had every word and the closest ones are shown instead.
+    relaxed: Option<String>,
     no_results: String,
     hits: Vec<HitView>,
     facets: Vec<FacetGroup>,
@@ -214,6 +216,7 @@ impl SearchPage {
             asked: false,
             error: None,
             found: String::new(),
+            relaxed: None,
             no_results: String::new(),
             hits: Vec::new(),
             facets: Vec::new(),
@@ -229,6 +232,7 @@ impl SearchPage {
     fn show(&mut self, params: &SearchParams, results: SearchResults, pages: Pagination, categories: &[Category]) {
         self.asked = true;
         self.found = self.page.msg(&Msg::new("search.found").arg("total", results.total));
+        self.relaxed = results.relaxed.then(|| self.page.msg(&Msg::new("search.relaxed").arg("q", &self.q)));
         self.no_results = if self.q.is_empty() {
             self.page.t("search.no_results_filtered").to_string()
         } else {

@@ -225,6 +225,25 @@ async fn the_search_page_shows_highlighted_results_facets_and_a_friendly_empty_s
     assert_eq!(count(&start, ".search-results"), 0);
 }
 
+async fn when_no_topic_has_every_word_the_closest_are_shown_and_the_page_says_so(app: TestApp) {
+    let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let (id, _) = publish(&app, &token, fall_practice()).await;
+    let exact = search_until(&app, &[("q", "té ngã")], finds(id)).await;
+    assert_eq!(exact["relaxed"], false);
+
+    // The topic says "té ngã" and "phòng ngừa" but nothing of a bathroom ("tắm").
+    let (status, closest) = search(&app, &[("q", "té ngã phòng tắm")]).await;
+    assert_eq!((status, hit_ids(&closest), &closest["relaxed"]), (200, vec![id], &json!(true)), "{closest}");
+    let (_, html) = app.get_text(&format!("/search?{}", encode(&[("q", "té ngã phòng tắm")]))).await;
+    assert_eq!(count(&html, &format!("ol.search-results a[href=\"/t/{id}\"]")), 1, "{html}");
+    let note = text_of(&html, ".relaxed-note").expect("the page says the results are the closest ones");
+    assert!(note.contains("Không có bài nào chứa đủ mọi từ của “té ngã phòng tắm”"), "{note}");
+
+    // A question finds its answer without its question words.
+    let (_, question) = search(&app, &[("q", "Làm thế nào để phòng ngừa té ngã cho người cao tuổi?")]).await;
+    assert_eq!(hit_ids(&question), vec![id], "{question}");
+}
+
 async fn bad_queries_get_a_problem_or_an_empty_result_never_a_500(app: TestApp) {
     let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
     let (id, _) = publish(&app, &token, fall_practice()).await;
@@ -354,6 +373,7 @@ on_both_databases!(
     a_deleted_topic_disappears_from_results_facets_and_total,
     facets_count_every_match_and_each_filters_the_results,
     the_search_page_shows_highlighted_results_facets_and_a_friendly_empty_state,
+    when_no_topic_has_every_word_the_closest_are_shown_and_the_page_says_so,
     bad_queries_get_a_problem_or_an_empty_result_never_a_500,
     reindex_builds_a_new_generation_and_the_running_app_switches_to_it,
 );

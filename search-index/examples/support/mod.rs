@@ -133,6 +133,76 @@ fn parse_query_line(line: &str) -> Result<Query, BoxError> {
     })
 }
 
+/// A relevance set in the BEIR layout that public retrieval benchmarks use: `DIR/corpus.jsonl`
+/// (`{"_id", "title", "text"}`), `DIR/queries.jsonl` (`{"_id", "text"}`) and `DIR/qrels/test.tsv`
+/// (`query-id`, `corpus-id`, `score`; a header line). String ids become numbers in file order;
+/// the query's own id is kept in `note`. Only judged queries are kept, all as type `question`.
+pub fn load_beir(dir: &Path) -> Result<(Vec<Topic>, Vec<Query>), BoxError> {
+    #[derive(Deserialize)]
+    struct Passage {
+        #[serde(rename = "_id")]
+        id: String,
+        #[serde(default)]
+        title: String,
+        text: String,
+    }
+    #[derive(Deserialize)]
+    struct Question {
+        #[serde(rename = "_id")]
+        id: String,
+        text: String,
+    }
+    let passages: Vec<Passage> = read_jsonl(&dir.join("corpus.jsonl"))?;
+    let questions: Vec<Question> = read_jsonl(&dir.join("queries.jsonl"))?;
+    let topic_ids: HashMap<&str, i64> = passages.iter().enumerate().map(|(i, p)| (p.id.as_str(), i as i64 + 1)).collect();
+    let mut qrels: HashMap<String, HashMap<i64, u8>> = HashMap::new();
+    let qrels_path = dir.join("qrels").join("test.tsv");
+    let text = std::fs::read_to_string(&qrels_path).map_err(|e| format!("{}: {e}", qrels_path.display()))?;
+    for (n, line) in text.lines().enumerate().skip(1).filter(|(_, l)| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [query, passage, grade] = cols[..] else {
+            return Err(format!("qrels line {}: expected 3 tab-separated columns", n + 1).into());
+        };
+        let topic = *topic_ids.get(passage).ok_or_else(|| format!("qrels line {}: unknown passage {passage:?}", n + 1))?;
+        let grade: u8 = grade.trim().parse().map_err(|e| format!("qrels line {}: {e}", n + 1))?;
+        if grade > 0 {
+            qrels.entry(query.to_string()).or_default().insert(topic, grade);
+        }
+    }
+    let corpus = passages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Topic {
+            id: i as i64 + 1,
+            title: p.title.clone(),
+            body: p.text.clone(),
+            category: "other".to_string(),
+            kind: "discussion".to_string(),
+            tags: Vec::new(),
+            created_at: "2024-01-01".to_string(),
+        })
+        .collect();
+    let queries = questions
+        .into_iter()
+        .filter_map(|q| {
+            let judgements = qrels.remove(&q.id)?;
+            Some((q, judgements))
+        })
+        .enumerate()
+        .map(|(i, (q, judgements))| Query { id: i as u32 + 1, qtype: "question".to_string(), text: q.text, judgements, note: q.id })
+        .collect();
+    Ok((corpus, queries))
+}
+
+fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, BoxError> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut items = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        items.push(serde_json::from_str(line).map_err(|e| format!("{} line {}: {e}", path.display(), n + 1))?);
+    }
+    Ok(items)
+}
+
 pub fn unix_seconds(date: &str) -> i64 {
     chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .map(|d| d.and_hms_opt(9, 0, 0).unwrap().and_utc().timestamp())
