@@ -11,16 +11,20 @@
 //! Looking bonuses up was most of the cost of a search with many matches, and most of it was
 //! spent on documents that never reach the page. So a search shares the score a document must
 //! beat to enter the page so far ([`Threshold`], raised by [`crate::top_scored::TopScored`]),
-//! and a bonus whose highest possible score is known (a term: its BM25 weight) is only looked
-//! up while the document could still beat it. A document given up on gets a score below the
+//! and a bonus whose highest possible score is known (a term or phrase: its BM25 weight; a
+//! boolean query: the sum of its clauses') is only looked up while the document could still
+//! beat it. A document given up on gets a score below the
 //! threshold, which is all the collector needs to know; the page is the same as with every
 //! bonus looked up (up to documents tied exactly at the threshold).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
+use tantivy::query::{
+    BooleanQuery, Bm25StatisticsProvider, Bm25Weight, EmptyQuery, EnableScoring, Explanation, Occur, PhraseQuery, Query, Scorer,
+    TermQuery, Weight,
+};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use crate::clauses::Scaled;
 
@@ -82,16 +86,35 @@ impl Query for BonusQuery {
     }
 }
 
-/// The highest score a bonus can add, when it is a term (BM25 is below its weight whatever
-/// the term's frequency and the text's length), possibly scaled; `None` for anything else.
+/// The highest score a bonus can add: for a term or a phrase, its BM25 weight (BM25 stays below
+/// it whatever the frequency and the text's length); for a boolean query, the sum over its
+/// scoring clauses; scaled as the query is. `None` for anything else.
 fn highest_score(query: &dyn Query, statistics: &dyn Bm25StatisticsProvider) -> tantivy::Result<Option<Score>> {
-    if let Some(term_query) = query.downcast_ref::<TermQuery>() {
-        let weight = Bm25Weight::for_terms(statistics, std::slice::from_ref(term_query.term()))?;
+    let bm25_bound = |terms: &[Term]| -> tantivy::Result<Option<Score>> {
         // A hair above, so that rounding can never make the bound lower than a real score.
-        return Ok(Some(weight.max_score() * 1.001 + f32::EPSILON));
+        Ok(Some(Bm25Weight::for_terms(statistics, terms)?.max_score() * 1.001 + f32::EPSILON))
+    };
+    if let Some(term_query) = query.downcast_ref::<TermQuery>() {
+        return bm25_bound(std::slice::from_ref(term_query.term()));
+    }
+    if let Some(phrase) = query.downcast_ref::<PhraseQuery>() {
+        return bm25_bound(&phrase.phrase_terms());
     }
     if let Some(scaled) = query.downcast_ref::<Scaled>() {
         return Ok(highest_score(scaled.inner.as_ref(), statistics)?.map(|s| s * scaled.factor));
+    }
+    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
+        let mut total = 0.0;
+        for (_, clause) in boolean.clauses().iter().filter(|(occur, _)| *occur != Occur::MustNot) {
+            match highest_score(clause.as_ref(), statistics)? {
+                Some(highest) => total += highest,
+                None => return Ok(None),
+            }
+        }
+        return Ok(Some(total));
+    }
+    if query.downcast_ref::<EmptyQuery>().is_some() {
+        return Ok(Some(0.0));
     }
     Ok(None)
 }
