@@ -34,6 +34,8 @@ mod tokenizer;
 mod tone;
 
 pub use index::{OpenOutcome, SearchIndex, IndexWriter};
+/// Document-number spans and short forms, for applications that link numbers to their documents.
+pub use legal_refs::{LegalRefSpan, legal_ref_spans, short_form};
 
 /// One searchable unit: a topic with the text of its published posts.
 #[derive(Debug, Clone, PartialEq)]
