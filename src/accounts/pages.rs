@@ -131,6 +131,11 @@ struct ProfilePage {
 }
 
 impl ProfilePage {
+    /// For the ministry badge in the topic list (every topic listed is this member's).
+    fn is_ministry(&self, author_id: &i64) -> bool {
+        *author_id == self.user.id && self.user.role == Role::Ministry
+    }
+
     fn role_key(&self) -> &'static str {
         match self.user.role {
             Role::Member => "role.member",

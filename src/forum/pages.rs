@@ -70,6 +70,14 @@ struct LatestPage {
     topics: Vec<TopicRow>,
     pages: Pagination,
     base_url: String,
+    /// Authors with the ministry role, for their badge.
+    ministry_ids: Vec<i64>,
+}
+
+impl LatestPage {
+    fn is_ministry(&self, author_id: &i64) -> bool {
+        self.ministry_ids.contains(author_id)
+    }
 }
 
 /// What a topic list shows: everything, one category, or one tag.
@@ -118,7 +126,8 @@ async fn list_page(state: &AppState, page: Page, listing: Listing, number: Optio
         Listing::Category(c) => Some(c),
         _ => None,
     };
-    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page })
+    let ministry_ids = store.ministry_staff_ids().await?;
+    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page, ministry_ids })
 }
 
 /// A post as shown on the topic page.
@@ -217,6 +226,11 @@ async fn topic_page(
     let pages = Pagination::new(number, POSTS_PER_PAGE, store.count_topic_posts(id).await?);
     let rows = store.topic_posts(id, pages.per_page, pages.offset()).await?;
     let viewer = page.viewer.as_ref();
+    // Case studies are rendered section by section here, so their numbers are linked here too.
+    let library = match topic.kind {
+        TopicKind::CaseStudy => crate::guidance::linking::Library::load(store).await?,
+        _ => crate::guidance::linking::Library::default(),
+    };
     let posts = rows
         .into_iter()
         .filter(|p| p.status == Status::Published || viewer.is_some_and(|u| u.id == p.author_id || u.role.can_moderate()))
@@ -224,7 +238,7 @@ async fn topic_page(
             let can_edit = row.deleted_at.is_none() && viewer.is_some_and(|u| u.id == row.author_id || u.role.can_moderate());
             let is_case_study = row.position == 1 && topic.kind == TopicKind::CaseStudy;
             let (intro_html, sections) =
-                if is_case_study { service::render_sections(&row.body) } else { (String::new(), Vec::new()) };
+                if is_case_study { service::render_sections(&row.body, &library) } else { (String::new(), Vec::new()) };
             PostView { row, can_edit, is_case_study, intro_html, sections }
         })
         .collect();

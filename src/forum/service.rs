@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::case_study::{self, Sections};
-use super::{Body, Status, Summary, Tags, Title, TopicKind, markdown};
+use super::{Body, Status, Summary, Tags, Title, TopicKind};
 use crate::app::AppState;
 use crate::guidance;
 use crate::error::{AppError, AppResult, Msg};
@@ -202,13 +202,14 @@ pub async fn delete_post(state: &AppState, actor: &User, post_id: i64) -> AppRes
     Ok(post.topic_id)
 }
 
-/// The introduction and sections of a case study's body, rendered for display.
-pub fn render_sections(body: &str) -> (String, Vec<(case_study::Section, String)>) {
+/// The introduction and sections of a case study's body, rendered for display, with guidance
+/// document numbers linked as in any other post.
+pub fn render_sections(body: &str, library: &guidance::linking::Library) -> (String, Vec<(case_study::Section, String)>) {
     let (intro, sections) = case_study::split(body);
     let rendered = case_study::Section::ALL
         .into_iter()
         .filter(|s| !sections.get(*s).is_empty())
-        .map(|s| (s, markdown::render(sections.get(s))))
+        .map(|s| (s, guidance::linking::render(sections.get(s), library)))
         .collect();
-    (markdown::render(&intro), rendered)
+    (guidance::linking::render(&intro, library), rendered)
 }

@@ -11,6 +11,7 @@ use crate::forum::markdown;
 use crate::store::{GuidanceLinks, LibraryNumber, Store};
 
 /// The library's numbers, loaded once per post written.
+#[derive(Default)]
 pub struct Library {
     numbers: Vec<LibraryNumber>,
 }

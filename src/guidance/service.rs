@@ -24,11 +24,26 @@ pub async fn create(store: &Store, user: &User, input: &GuidanceInput) -> AppRes
     let fields = domain::validate_new(input)?;
     let relations = relations_for(store, None, &fields, input).await?;
     let short = search_index::short_form(&fields.number);
+    let waiting = store.posts_citing_unknown(&fields.number, short.as_deref()).await?;
     match store.create_guidance(&fields, &relations, short.as_deref()).await {
         Err(StoreError::Conflict) => return Err(duplicate(&fields.number)),
         other => other?,
     };
+    relink(store, &waiting).await?;
     Ok(store.guidance_by_number(&fields.number).await?)
+}
+
+/// Posts that cited a number before its document was added get their links now. Done after
+/// the document is committed: the HTML is derived from text that does not change.
+async fn relink(store: &Store, posts: &[(i64, String)]) -> AppResult<()> {
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let library = Library::load(store).await?;
+    for (post_id, body) in posts {
+        store.set_post_html(*post_id, &super::linking::render(body, &library)).await?;
+    }
+    Ok(())
 }
 
 fn duplicate(number: &str) -> AppError {

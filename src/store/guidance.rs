@@ -321,6 +321,21 @@ impl Store {
         Ok(rows)
     }
 
+    /// (post id, Markdown) of posts citing `number` or `short` while it was not in the library.
+    pub async fn posts_citing_unknown(&self, number: &str, short: Option<&str>) -> StoreResult<Vec<(i64, String)>> {
+        let sql = "SELECT DISTINCT p.id, p.body FROM guidance_cited_unknown c JOIN posts p ON p.id = c.post_id \
+                   WHERE (c.number = $1 OR c.number = $2) AND p.deleted_at IS NULL ORDER BY p.id";
+        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(number).bind(short).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// Replaces a post's rendered HTML (its text is unchanged, so no revision or search change).
+    pub async fn set_post_html(&self, post_id: i64, html: &str) -> StoreResult<()> {
+        let sql = "UPDATE posts SET body_html = $1 WHERE id = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(html).bind(post_id).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
     /// Numbers of the documents a post's author chose to link (kept across edits).
     pub async fn chosen_guidance_numbers(&self, post_id: i64) -> StoreResult<Vec<String>> {
         let sql = "SELECT d.number FROM post_guidance pg JOIN guidance_documents d ON d.id = pg.guidance_id \

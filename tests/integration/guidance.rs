@@ -208,6 +208,14 @@ async fn numbers_in_posts_become_links_and_rows(app: TestApp) {
     assert_eq!(res.status(), 200);
     assert_eq!(app.store.guidance_numbers_for_topic(id).await.unwrap(), ["5316/QD-BYT"]);
     assert!(app.store.cited_unknown_numbers().await.unwrap().is_empty());
+
+    // Case studies are shown section by section; their numbers are linked too.
+    let case = json!({"category": "medication-safety", "kind": "case_study", "title": "Nhầm người bệnh khi truyền máu",
+        "sections": {"context": "Khoa hồi sức.", "problem": "Nhầm túi máu.", "causes": "Không đối chiếu.",
+        "intervention": "Áp dụng 19/2013/TT-BYT về nhận diện.", "results": "Không tái diễn.", "lessons": "Đối chiếu hai bước."}});
+    let case_id = app.api_topic(&token, case).await;
+    let (_, html) = app.get_text(&format!("/t/{case_id}")).await;
+    assert_eq!(count(&html, ".case-section a[href='/guidance/19-2013-TT-BYT']"), 1, "{html}");
 }
 
 async fn authors_choose_documents_explicitly(app: TestApp) {
@@ -243,6 +251,8 @@ async fn a_document_added_later_collects_earlier_citations(app: TestApp) {
     assert_eq!(res.status(), 201);
     assert_eq!(app.store.guidance_numbers_for_topic(id).await.unwrap(), ["51/2017/TT-BYT"]);
     assert!(app.store.cited_unknown_numbers().await.unwrap().is_empty());
+    let (_, html) = app.get_text(&format!("/t/{id}")).await;
+    assert_eq!(text_of(&html, ".post .body a[href='/guidance/51-2017-TT-BYT']").as_deref(), Some("Thông tư 51/2017"), "{html}");
 }
 
 async fn withdrawn_documents_never_break_posts(app: TestApp) {
@@ -402,6 +412,10 @@ async fn official_answer_and_badge(app: TestApp) {
     assert!(html.find("id=\"official-answer\"").unwrap() < html.find(&format!("id=\"post-{first}\"")).unwrap(), "shown above the replies");
     assert_eq!(text_of(&html, &format!("#post-{answer} .badge.ministry")).as_deref(), Some("Cán bộ Bộ Y tế"));
     assert_eq!(count(&html, &format!("#post-{first} .badge.ministry")), 0);
+    // In topic lists too.
+    app.api_topic(&staff, discussion("Hướng dẫn mới về báo cáo sự cố", "Nội dung hướng dẫn.")).await;
+    let (_, list) = app.get_text("/").await;
+    assert_eq!(count(&list, ".topic-item .badge.ministry"), 1, "{list}");
 
     // The form does the same, with CSRF; not on a discussion.
     browser_as(&app, "bo2@moh.gov.vn", "Phạm Bộ", Role::Ministry).await;
@@ -436,6 +450,21 @@ async fn criteria_catalog_and_tags(app: TestApp) {
     assert_eq!(count(&html, ".criteria-tags a"), 2, "{html}");
 }
 
+async fn hospital_tier_on_the_profile_form(app: TestApp) {
+    let id = browser_as(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let fields = |tier: &'static str| [("display_name", "Nguyễn Thị Lan"), ("job_title", ""), ("hospital", ""), ("department", ""),
+        ("province", ""), ("hospital_tier", tier)];
+    let res = app.post_form("/settings/profile", &fields("basic")).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.store.hospital_tier(id).await.unwrap().as_deref(), Some("basic"));
+    let res = app.post_form("/settings/profile", &fields("tertiary")).await;
+    assert_eq!(res.status(), 422);
+    assert!(text_of(&res.text().await.unwrap(), ".form-error").unwrap().contains("Tuyến bệnh viện không hợp lệ"));
+    assert_eq!(app.store.hospital_tier(id).await.unwrap().as_deref(), Some("basic"), "unchanged");
+    let (_, html) = app.get_text("/settings/profile").await;
+    assert_eq!(crate::common::attr_of(&html, "#hospital_tier option[selected]", "value").as_deref(), Some("basic"));
+}
+
 async fn search_support_functions(app: TestApp) {
     let docs = app.store.list_guidance_for_search().await.unwrap();
     assert_eq!(docs.len(), 10);
@@ -457,5 +486,6 @@ on_both_databases!(
     atom_feed_parses,
     official_answer_and_badge,
     criteria_catalog_and_tags,
+    hospital_tier_on_the_profile_form,
     search_support_functions,
 );
