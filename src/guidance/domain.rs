@@ -190,10 +190,10 @@ pub fn validate_new(input: &GuidanceInput) -> AppResult<GuidanceFields> {
 
 /// `stored` with the fields `input` sends replaced, all checked again.
 pub fn apply(mut g: GuidanceFields, input: &GuidanceInput) -> AppResult<GuidanceFields> {
-    if let Some(number) = &input.number {
-        if DocNumber::parse(number)?.as_str() != g.number {
-            return Err(AppError::bad("guidance.error.number_fixed"));
-        }
+    if let Some(number) = &input.number
+        && DocNumber::parse(number)?.as_str() != g.number
+    {
+        return Err(AppError::bad("guidance.error.number_fixed"));
     }
     let set = |target: &mut String, value: &Option<String>, max: usize, key: &'static str| -> AppResult<()> {
         if let Some(v) = value {
@@ -236,10 +236,13 @@ fn check_whole(g: &GuidanceFields) -> AppResult<()> {
     if g.title_vi.trim().is_empty() {
         return Err(AppError::bad("guidance.error.title_required"));
     }
-    if let (Some(issued), Some(effective)) = (&g.issued_on, &g.effective_on) {
-        if issued.len() == 10 && effective.len() == 10 && effective < issued {
-            return Err(AppError::bad("guidance.error.effective_before_issued"));
-        }
+    // Only full dates compare; a month-only date may well be "before" a full one in the same month.
+    if let (Some(issued), Some(effective)) = (&g.issued_on, &g.effective_on)
+        && issued.len() == 10
+        && effective.len() == 10
+        && effective < issued
+    {
+        return Err(AppError::bad("guidance.error.effective_before_issued"));
     }
     Ok(())
 }
