@@ -105,6 +105,13 @@ struct DocumentPage {
     by_province: Vec<(String, i64)>,
     by_tier: Vec<(String, i64)>,
     can_edit: bool,
+    ministry_ids: Vec<i64>,
+}
+
+impl DocumentPage {
+    fn is_ministry(&self, author_id: &i64) -> bool {
+        self.ministry_ids.contains(author_id)
+    }
 }
 
 async fn document_get(State(state): State<AppState>, page: Page, headers: HeaderMap, Path(rest): Path<String>) -> AppResult<Response> {
@@ -154,6 +161,7 @@ async fn document_page(state: &AppState, page: Page, number: &str) -> AppResult<
         by_province,
         by_tier,
         can_edit: viewer_can_edit(&page),
+        ministry_ids: store.ministry_staff_ids().await?,
         doc,
         page,
     })
@@ -358,12 +366,20 @@ struct CriterionPage {
     page: Page,
     criterion: Criterion,
     topics: Vec<CitingTopic>,
+    ministry_ids: Vec<i64>,
+}
+
+impl CriterionPage {
+    fn is_ministry(&self, author_id: &i64) -> bool {
+        self.ministry_ids.contains(author_id)
+    }
 }
 
 async fn criterion_page(State(state): State<AppState>, page: Page, Path(code): Path<String>) -> AppResult<CriterionPage> {
     let criterion = state.store().criterion(&code.trim().to_uppercase()).await?;
     let topics = state.store().topics_for_criterion(criterion.id, view::CITING_LIMIT).await?;
-    Ok(CriterionPage { page, criterion, topics })
+    let ministry_ids = state.store().ministry_staff_ids().await?;
+    Ok(CriterionPage { page, criterion, topics, ministry_ids })
 }
 
 #[derive(Deserialize)]

@@ -81,11 +81,22 @@ fn seed_rows() -> Vec<GuidanceInput> {
                 issued_on: Some(issued.to_string()),
                 effective_on: Some(effective.to_string()),
                 dates_verified: Some(verified),
-                summary: Some(notes.to_string()),
+                summary: Some(summary_of(notes)),
                 ..GuidanceInput::default()
             })
         })
         .collect()
+}
+
+/// The notes without the remarks on unconfirmed dates (those become the unverified flag, and the
+/// replacement of 46/2018 a relation).
+fn summary_of(notes: &str) -> String {
+    notes
+        .split(['.', ';'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty() && !part.contains("confirmed") && !part.starts_with("Replaced by"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The seed file notes that 13/2025/TT-BYT replaced 46/2018/TT-BYT (on electronic medical records).
@@ -98,6 +109,19 @@ async fn link_seeded_supersessions(store: &Store) -> anyhow::Result<()> {
     old.status = "superseded".into();
     store.update_guidance(older.id, &old, &[]).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remarks_on_confirmation_leave_the_summary() {
+        assert_eq!(summary_of("Incident reporting and learning; effective date unconfirmed."), "Incident reporting and learning");
+        assert_eq!(summary_of("Issue date unconfirmed."), "");
+        assert_eq!(summary_of("Replaced by 13/2025/TT-BYT (unconfirmed)."), "");
+        assert_eq!(seed_rows().len(), 10);
+    }
 }
 
 fn kind_code(vietnamese: &str) -> &'static str {

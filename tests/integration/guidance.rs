@@ -92,6 +92,13 @@ async fn seeded_library_is_listed_and_readable(app: TestApp) {
     let (_, decisions) = get_json(&app, "/api/v1/guidance?kind=decision").await;
     assert!(decisions.as_array().unwrap().iter().all(|d| d["kind"] == "decision"));
     assert_eq!(get_json(&app, "/api/v1/guidance/99-2099-TT-BYT").await.0, 404);
+    let detail = problem(app.get("/api/v1/guidance?status=repealed").await, 422).await;
+    assert!(detail.contains("repealed"), "{detail}");
+
+    let (_, openapi) = get_json(&app, "/api/openapi.json").await;
+    for path in ["/api/v1/guidance", "/api/v1/guidance/{number}", "/api/v1/topics/{id}/official-answer"] {
+        assert!(openapi["paths"].get(path).is_some(), "{path} documented");
+    }
 }
 
 async fn ministry_creates_and_patches(app: TestApp) {
