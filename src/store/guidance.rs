@@ -145,6 +145,11 @@ macro_rules! write_post_guidance {
 }
 pub(super) use write_post_guidance;
 
+/// Appends a search change for every topic with a post citing document `$1` (its `guidance:`
+/// numbers changed), inside the caller's transaction; `$2` is the time.
+const LOG_CITING_TOPICS: &str = "INSERT INTO search_changes (entity, entity_id, changed_at) \
+    SELECT DISTINCT 'topic', p.topic_id, $2 FROM post_guidance pg JOIN posts p ON p.id = pg.post_id WHERE pg.guidance_id = $1";
+
 /// Visible topics only: published, not deleted, and the citing post itself visible.
 const VISIBLE_CITATION: &str = "t.status = 'published' AND t.deleted_at IS NULL \
     AND p.status = 'published' AND p.deleted_at IS NULL";
@@ -219,6 +224,7 @@ impl Store {
                 .bind(id).bind(&g.number).bind(short).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM guidance_cited_unknown WHERE number = $1 OR number = $2")
                 .bind(&g.number).bind(short).execute(&mut *tx).await?;
+            sqlx::query(LOG_CITING_TOPICS).bind(id).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -252,9 +258,18 @@ impl Store {
 
     /// Withdraws a document from the library; posts keep citing it and show it as withdrawn.
     pub async fn delete_guidance(&self, id: i64) -> StoreResult<()> {
-        let sql = "UPDATE guidance_documents SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(Utc::now()).bind(id).execute(pool).await?.rows_affected());
-        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        let now = Utc::now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("UPDATE guidance_documents SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+                .bind(now).bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(LOG_CITING_TOPICS).bind(id).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Visible topics with a visible post citing the document, newest first.

@@ -254,8 +254,11 @@ async fn a_document_added_later_collects_earlier_citations(app: TestApp) {
     let id = app.api_topic(&token, discussion("Phản vệ", "Theo Thông tư 51/2017 về phản vệ.")).await;
     assert_eq!(app.store.cited_unknown_numbers().await.unwrap()[0].0, "51/2017/TT");
     let staff = ministry(&app).await;
+    let changes_before = app.store.max_search_change_seq().await.unwrap();
     let res = app.post_json("/api/v1/guidance", Some(&staff), &document("51/2017/TT-BYT")).await;
     assert_eq!(res.status(), 201);
+    let changes = app.store.search_changes_after(changes_before, 10).await.unwrap();
+    assert!(changes.iter().any(|c| c.entity == "topic" && c.entity_id == id), "the topic's guidance numbers changed: {changes:?}");
     assert_eq!(app.store.guidance_numbers_for_topic(id).await.unwrap(), ["51/2017/TT-BYT"]);
     assert!(app.store.cited_unknown_numbers().await.unwrap().is_empty());
     let (_, html) = app.get_text(&format!("/t/{id}")).await;
