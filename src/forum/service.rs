@@ -191,7 +191,7 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         title: title_text,
         summary: if opening { summary_text } else { None },
     };
-    store.edit_post_linked(&edit, &links).await?;
+    store.edit_post(&edit, &links).await?;
     Ok(())
 }
 

@@ -337,12 +337,8 @@ impl Store {
     }
 
     /// Saves a new version of a post (and of its topic's title for an opening post).
-    pub async fn edit_post(&self, e: &PostEdit<'_>) -> StoreResult<()> {
-        self.edit_post_linked(e, &GuidanceLinks::default()).await
-    }
-
-    /// [`Store::edit_post`] that also replaces the guidance the post cites.
-    pub async fn edit_post_linked(&self, e: &PostEdit<'_>, links: &GuidanceLinks) -> StoreResult<()> {
+    /// The guidance the post cites is replaced by `links` (found again in the new text).
+    pub async fn edit_post(&self, e: &PostEdit<'_>, links: &GuidanceLinks) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
