@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod forum;
+pub mod guidance;
 pub mod search;
 pub mod import;
 pub mod store;
@@ -58,6 +59,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
 /// Standard categories always; demo content when configured and the forum is empty.
 pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
     forum::seed::ensure_categories(store).await?;
+    guidance::seed::ensure_library(store).await?;
     if config.demo {
         let added = demo::load_if_empty(store).await?;
         if added > 0 {
@@ -69,10 +71,12 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 
 /// Every route of the site and the API, with the layers they share.
 pub fn router(state: AppState) -> Router {
-    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router());
+    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router())
+        .merge(guidance::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
+        .merge(guidance::router())
         .merge(search::router())
         .merge(accounts::router())
         .merge(web::router())

@@ -37,6 +37,8 @@ mod tone;
 mod top_scored;
 
 pub use index::{OpenOutcome, SearchIndex, IndexWriter};
+/// Document-number spans and short forms, for applications that link numbers to their documents.
+pub use legal_refs::{LegalRefSpan, legal_ref_spans, short_form};
 
 /// One searchable unit: a topic with the text of its published posts.
 #[derive(Debug, Clone, PartialEq)]

@@ -131,6 +131,11 @@ struct ProfilePage {
 }
 
 impl ProfilePage {
+    /// For the ministry badge in the topic list (every topic listed is this member's).
+    fn is_ministry(&self, author_id: &i64) -> bool {
+        *author_id == self.user.id && self.user.role == Role::Ministry
+    }
+
     fn role_key(&self) -> &'static str {
         match self.user.role {
             Role::Member => "role.member",
@@ -160,6 +165,12 @@ struct SettingsPage {
     provinces: &'static [Province],
 }
 
+impl SettingsPage {
+    fn tiers(&self) -> &'static [&'static str] {
+        crate::guidance::domain::HOSPITAL_TIERS
+    }
+}
+
 #[derive(Deserialize, Default, Clone)]
 struct SettingsForm {
     #[serde(default)]
@@ -172,6 +183,9 @@ struct SettingsForm {
     department: String,
     #[serde(default)]
     province: String,
+    /// initial, basic or specialised (guidance pages count citing authors by tier).
+    #[serde(default)]
+    hospital_tier: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -179,15 +193,17 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn settings_form(page: Page, RequireUser(user): RequireUser, Query(q): Query<SavedQuery>) -> SettingsPage {
+async fn settings_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<SavedQuery>) -> AppResult<SettingsPage> {
+    let hospital_tier = state.store().hospital_tier(user.id).await?.unwrap_or_default();
     let form = SettingsForm {
+        hospital_tier,
         display_name: user.display_name,
         job_title: user.job_title,
         hospital: user.hospital,
         department: user.department,
         province: user.province_code.unwrap_or_default(),
     };
-    SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all() }
+    Ok(SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all() })
 }
 
 const PROFILE_FIELD_MAX: usize = 120;
@@ -221,6 +237,7 @@ async fn update_profile(state: &AppState, user_id: i64, form: &SettingsForm) -> 
         "" => None,
         typed => Some(provinces::resolve(typed).ok_or_else(|| AppError::bad("error.province_unknown"))?.code),
     };
+    let tier = crate::guidance::domain::parse_hospital_tier(&form.hospital_tier)?;
     let update = ProfileUpdate {
         display_name: name.as_str(),
         job_title: &job_title,
@@ -229,5 +246,6 @@ async fn update_profile(state: &AppState, user_id: i64, form: &SettingsForm) -> 
         province_code: province,
     };
     state.store().update_profile(user_id, &update).await?;
+    state.store().set_hospital_tier(user_id, tier).await?;
     Ok(())
 }

@@ -93,6 +93,7 @@ async fn create_topic(store: &Store, users: &HashMap<String, i64>, t: &DemoTopic
         body: t.body.clone(),
         sections: None,
         tags: t.tags.clone(),
+        guidance: Vec::new(),
     };
     let valid = service::validate_topic(store, &input).await.map_err(|e| anyhow::anyhow!("demo topic {:?}: {e}", t.title))?;
     let at = Utc::now() - Duration::days(t.days_ago);

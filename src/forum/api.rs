@@ -62,6 +62,9 @@ struct NewTopicIn {
     sections: Option<Sections>,
     #[serde(default)]
     tags: Vec<String>,
+    /// Numbers of guidance documents in the library to link (any common spelling).
+    #[serde(default)]
+    guidance: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -88,6 +91,7 @@ async fn create_topic(
         body: input.body,
         sections: input.sections,
         tags: input.tags,
+        guidance: input.guidance,
     };
     let created = service::create_topic(&state, &user, &input).await?;
     let out = CreatedTopicOut {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
@@ -18,10 +18,56 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 
 /// Renders Markdown (with tables and strikethrough) to sanitized HTML.
 pub fn render(markdown: &str) -> String {
+    render_linking(markdown, &|_| Vec::new())
+}
+
+/// Byte ranges of a piece of plain text to turn into links, with their (site-relative) targets.
+pub type LinkFinder<'a> = &'a dyn Fn(&str) -> Vec<(std::ops::Range<usize>, String)>;
+
+/// [`render`] with plain text outside links and code passed through `find`: what it returns
+/// becomes ordinary Markdown links before HTML is produced, so the sanitizer sees them like any
+/// other link (used for guidance document numbers).
+pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    let mut depth = 0usize; // inside a link, an image or a code block: leave text alone
+    let events = Parser::new_ext(markdown, options).flat_map(|event| {
+        match &event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => depth += 1,
+            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => depth = depth.saturating_sub(1),
+            Event::Text(text) if depth == 0 => return link_text(text, find),
+            _ => {}
+        }
+        vec![event]
+    });
+    html::push_html(&mut raw, events);
     sanitizer().clean(&raw).to_string()
+}
+
+fn link_text<'a>(text: &CowStr<'a>, find: LinkFinder) -> Vec<Event<'a>> {
+    let spans = find(text);
+    if spans.is_empty() {
+        return vec![Event::Text(text.clone())];
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (range, href) in spans {
+        if range.start < at || range.end > text.len() {
+            continue;
+        }
+        if range.start > at {
+            out.push(Event::Text(text[at..range.start].to_string().into()));
+        }
+        let link = Tag::Link { link_type: LinkType::Inline, dest_url: href.into(), title: "".into(), id: "".into() };
+        out.push(Event::Start(link));
+        out.push(Event::Text(text[range.clone()].to_string().into()));
+        out.push(Event::End(TagEnd::Link));
+        at = range.end;
+    }
+    if at < text.len() {
+        out.push(Event::Text(text[at..].to_string().into()));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -70,6 +70,14 @@ struct LatestPage {
     topics: Vec<TopicRow>,
     pages: Pagination,
     base_url: String,
+    /// Authors with the ministry role, for their badge.
+    ministry_ids: Vec<i64>,
+}
+
+impl LatestPage {
+    fn is_ministry(&self, author_id: &i64) -> bool {
+        self.ministry_ids.contains(author_id)
+    }
 }
 
 /// What a topic list shows: everything, one category, or one tag.
@@ -118,7 +126,8 @@ async fn list_page(state: &AppState, page: Page, listing: Listing, number: Optio
         Listing::Category(c) => Some(c),
         _ => None,
     };
-    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page })
+    let ministry_ids = store.ministry_staff_ids().await?;
+    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page, ministry_ids })
 }
 
 /// A post as shown on the topic page.
@@ -149,6 +158,55 @@ struct TopicPage {
     is_pending: bool,
     reply_body: String,
     reply_error: Option<String>,
+    guidance: TopicGuidance,
+}
+
+impl TopicPage {
+    fn is_ministry(&self, user_id: &i64) -> bool {
+        self.guidance.ministry_ids.contains(user_id)
+    }
+
+    fn citations_of(&self, post_id: &i64) -> Vec<&crate::store::PostCitation> {
+        self.guidance.citations.iter().filter(|c| c.post_id == *post_id).collect()
+    }
+
+    fn is_official(&self, post_id: &i64) -> bool {
+        self.guidance.official.as_ref().is_some_and(|o| o.row.id == *post_id)
+    }
+}
+
+/// What the guidance feature adds to a topic page: official answer, documents cited, criteria,
+/// ministry badges.
+struct TopicGuidance {
+    official: Option<PostView>,
+    can_mark_official: bool,
+    citations: Vec<crate::store::PostCitation>,
+    ministry_ids: Vec<i64>,
+    criteria: Vec<crate::store::Criterion>,
+    can_tag_criteria: bool,
+}
+
+impl TopicGuidance {
+    fn criteria_codes(&self) -> String {
+        self.criteria.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+async fn topic_guidance(store: &crate::store::Store, topic: &TopicRow, viewer: Option<&crate::store::User>) -> AppResult<TopicGuidance> {
+    let editor = viewer.is_some_and(crate::guidance::service::can_edit);
+    let official = match store.official_answer(topic.id).await? {
+        Some(post_id) => store.post(post_id).await.ok().filter(|p| p.deleted_at.is_none() && p.status == Status::Published),
+        None => None,
+    };
+    let official = official.map(|row| PostView { row, can_edit: false, is_case_study: false, intro_html: String::new(), sections: Vec::new() });
+    Ok(TopicGuidance {
+        official,
+        can_mark_official: editor && topic.kind == TopicKind::Question,
+        citations: store.topic_citations(topic.id).await?,
+        ministry_ids: store.ministry_staff_ids().await?,
+        criteria: store.topic_criteria(topic.id).await?,
+        can_tag_criteria: editor || viewer.is_some_and(|u| u.id == topic.author_id || u.role.can_moderate()),
+    })
 }
 
 async fn topic(State(state): State<AppState>, page: Page, Path(id): Path<String>, Query(p): Query<PageParam>) -> AppResult<TopicPage> {
@@ -168,6 +226,11 @@ async fn topic_page(
     let pages = Pagination::new(number, POSTS_PER_PAGE, store.count_topic_posts(id).await?);
     let rows = store.topic_posts(id, pages.per_page, pages.offset()).await?;
     let viewer = page.viewer.as_ref();
+    // Case studies are rendered section by section here, so their numbers are linked here too.
+    let library = match topic.kind {
+        TopicKind::CaseStudy => crate::guidance::linking::Library::load(store).await?,
+        _ => crate::guidance::linking::Library::default(),
+    };
     let posts = rows
         .into_iter()
         .filter(|p| p.status == Status::Published || viewer.is_some_and(|u| u.id == p.author_id || u.role.can_moderate()))
@@ -175,11 +238,12 @@ async fn topic_page(
             let can_edit = row.deleted_at.is_none() && viewer.is_some_and(|u| u.id == row.author_id || u.role.can_moderate());
             let is_case_study = row.position == 1 && topic.kind == TopicKind::CaseStudy;
             let (intro_html, sections) =
-                if is_case_study { service::render_sections(&row.body) } else { (String::new(), Vec::new()) };
+                if is_case_study { service::render_sections(&row.body, &library) } else { (String::new(), Vec::new()) };
             PostView { row, can_edit, is_case_study, intro_html, sections }
         })
         .collect();
     Ok(TopicPage {
+        guidance: topic_guidance(store, &topic, viewer).await?,
         tags: store.topic_tags(id).await?,
         is_pending: topic.status == Status::Pending,
         base_url: format!("/t/{id}"),
@@ -251,6 +315,9 @@ struct ComposeForm {
     body: String,
     #[serde(default)]
     tags: String,
+    /// Guidance document numbers the author links, separated by commas or lines.
+    #[serde(default)]
+    guidance: String,
     #[serde(default)]
     context: String,
     #[serde(default)]
@@ -322,6 +389,7 @@ async fn compose(
         body: form.body.clone(),
         sections: Some(form.sections()),
         tags: form.tags.split(',').map(str::to_string).collect(),
+        guidance: crate::guidance::linking::split_chosen(&form.guidance),
     };
     match service::create_topic(&state, &user, &input).await {
         Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),

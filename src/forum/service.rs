@@ -3,8 +3,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::case_study::{self, Sections};
-use super::{Body, Status, Summary, Tags, Title, TopicKind, markdown};
+use super::{Body, Status, Summary, Tags, Title, TopicKind};
 use crate::app::AppState;
+use crate::guidance;
 use crate::error::{AppError, AppResult, Msg};
 use crate::store::{Category, NewPost, NewTopic, PostEdit, PostRow, Store, TopicRow, User};
 
@@ -18,6 +19,8 @@ pub struct TopicInput {
     pub body: String,
     pub sections: Option<Sections>,
     pub tags: Vec<String>,
+    /// Numbers of library documents the author links explicitly (any common spelling).
+    pub guidance: Vec<String>,
 }
 
 /// A topic that passed validation, ready to store.
@@ -28,6 +31,8 @@ pub struct ValidTopic {
     pub summary: Option<Summary>,
     pub body: Body,
     pub tags: Tags,
+    /// Checked against the library when stored.
+    pub guidance: Vec<String>,
 }
 
 pub struct Created {
@@ -54,7 +59,7 @@ pub fn validate_topic_among(categories: &[Category], input: &TopicInput) -> AppR
         _ => None,
     };
     let tags = Tags::parse(&input.tags)?;
-    Ok(ValidTopic { category, kind, title, summary, body, tags })
+    Ok(ValidTopic { category, kind, title, summary, body, tags, guidance: input.guidance.clone() })
 }
 
 /// A case study sent as sections becomes one body with a heading per section.
@@ -67,9 +72,9 @@ fn compose_body(kind: TopicKind, body: &str, sections: Option<&Sections>) -> Str
 
 /// Stores a validated topic as published, at `at` (now, or the original date for demo content).
 pub async fn insert_topic(store: &Store, author_id: i64, topic: &ValidTopic, at: DateTime<Utc>) -> AppResult<Created> {
-    let html = markdown::render(topic.body.as_str());
+    let (html, links) = guidance::linking::prepare(store, topic.body.as_str(), &topic.guidance).await?;
     let new = new_topic(topic, &html, author_id, at);
-    let (topic_id, post_id) = store.create_topic(&new).await?;
+    let (topic_id, post_id) = store.create_topic_linked(&new, &links).await?;
     Ok(Created { topic_id, post_id, status: new.status })
 }
 
@@ -129,10 +134,10 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str) -
 }
 
 pub async fn insert_reply(store: &Store, author_id: i64, topic_id: i64, body: &Body, at: DateTime<Utc>) -> AppResult<(i64, Status)> {
-    let html = markdown::render(body.as_str());
+    let (html, links) = guidance::linking::prepare(store, body.as_str(), &[]).await?;
     let status = Status::Published;
     let new = NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at };
-    let id = store.create_post(&new).await?;
+    let id = store.create_post_linked(&new, &links).await?;
     Ok((id, status))
 }
 
@@ -175,7 +180,9 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
     };
     let title_text = title.as_ref().map(Title::as_str).or(if opening { Some(topic.title.as_str()) } else { None });
     let summary_text = summary.as_ref().map(Summary::as_str).or(topic.summary.as_deref());
-    let html = markdown::render(body.as_str());
+    // Documents the author chose stay linked; what the text mentions is found again.
+    let chosen = store.chosen_guidance_numbers(post_id).await?;
+    let (html, links) = guidance::linking::prepare(store, body.as_str(), &chosen).await?;
     let edit = PostEdit {
         post_id,
         editor_id: editor.id,
@@ -184,7 +191,7 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         title: title_text,
         summary: if opening { summary_text } else { None },
     };
-    store.edit_post(&edit).await?;
+    store.edit_post(&edit, &links).await?;
     Ok(())
 }
 
@@ -195,13 +202,14 @@ pub async fn delete_post(state: &AppState, actor: &User, post_id: i64) -> AppRes
     Ok(post.topic_id)
 }
 
-/// The introduction and sections of a case study's body, rendered for display.
-pub fn render_sections(body: &str) -> (String, Vec<(case_study::Section, String)>) {
+/// The introduction and sections of a case study's body, rendered for display, with guidance
+/// document numbers linked as in any other post.
+pub fn render_sections(body: &str, library: &guidance::linking::Library) -> (String, Vec<(case_study::Section, String)>) {
     let (intro, sections) = case_study::split(body);
     let rendered = case_study::Section::ALL
         .into_iter()
         .filter(|s| !sections.get(*s).is_empty())
-        .map(|s| (s, markdown::render(sections.get(s))))
+        .map(|s| (s, guidance::linking::render(sections.get(s), library)))
         .collect();
-    (markdown::render(&intro), rendered)
+    (guidance::linking::render(&intro, library), rendered)
 }

@@ -236,6 +236,7 @@ impl<'a> Importer<'a> {
             body: body.to_string(),
             sections: None,
             tags: record.tags.clone().unwrap_or_default(),
+            guidance: Vec::new(),
         };
         service::validate_topic_among(&self.categories, &input).map_err(|e| self.explain(e))
     }

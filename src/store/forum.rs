@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, StoreResult, on_pool};
+use super::guidance::write_post_guidance;
+use super::{GuidanceLinks, Store, StoreError, StoreResult, on_pool};
 use crate::forum::{Status, TopicKind};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -217,9 +218,15 @@ impl Store {
     /// Creates a topic with its opening post, first revision and tags in one transaction.
     /// Returns (topic id, post id); `Conflict` when a topic with the same `source_id` exists.
     pub async fn create_topic(&self, t: &NewTopic<'_>) -> StoreResult<(i64, i64)> {
+        self.create_topic_linked(t, &GuidanceLinks::default()).await
+    }
+
+    /// [`Store::create_topic`] that also records the guidance its opening post cites.
+    pub async fn create_topic_linked(&self, t: &NewTopic<'_>, links: &GuidanceLinks) -> StoreResult<(i64, i64)> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let ids = insert_topic!(tx, t)?;
+            write_post_guidance!(tx, ids.1, links)?;
             tx.commit().await?;
             Ok(ids)
         })
@@ -227,16 +234,21 @@ impl Store {
 
     /// Adds a reply at the end of a topic. Two replies racing for the same position: the loser retries.
     pub async fn create_post(&self, p: &NewPost<'_>) -> StoreResult<i64> {
+        self.create_post_linked(p, &GuidanceLinks::default()).await
+    }
+
+    /// [`Store::create_post`] that also records the guidance the reply cites.
+    pub async fn create_post_linked(&self, p: &NewPost<'_>, links: &GuidanceLinks) -> StoreResult<i64> {
         let mut attempts = 0;
         loop {
-            match self.try_create_post(p).await {
+            match self.try_create_post(p, links).await {
                 Err(StoreError::Conflict) if attempts < 5 => attempts += 1,
                 other => return other,
             }
         }
     }
 
-    async fn try_create_post(&self, p: &NewPost<'_>) -> StoreResult<i64> {
+    async fn try_create_post(&self, p: &NewPost<'_>, links: &GuidanceLinks) -> StoreResult<i64> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let post_id: i64 = sqlx::query_scalar(
@@ -250,6 +262,7 @@ impl Store {
                          VALUES ($1, 1, $2, $3, $4)")
                 .bind(post_id).bind(p.body).bind(p.author_id).bind(p.created_at)
                 .execute(&mut *tx).await?;
+            write_post_guidance!(tx, post_id, links)?;
             if p.status == Status::Published {
                 sqlx::query("UPDATE topics SET reply_count = reply_count + 1, last_posted_at = $1 WHERE id = $2")
                     .bind(p.created_at).bind(p.topic_id).execute(&mut *tx).await?;
@@ -324,7 +337,8 @@ impl Store {
     }
 
     /// Saves a new version of a post (and of its topic's title for an opening post).
-    pub async fn edit_post(&self, e: &PostEdit<'_>) -> StoreResult<()> {
+    /// The guidance the post cites is replaced by `links` (found again in the new text).
+    pub async fn edit_post(&self, e: &PostEdit<'_>, links: &GuidanceLinks) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -337,6 +351,7 @@ impl Store {
                          VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(e.post_id).bind(revision).bind(e.title).bind(e.body).bind(e.editor_id).bind(now)
                 .execute(&mut *tx).await?;
+            write_post_guidance!(tx, e.post_id, links)?;
             if let Some(title) = e.title {
                 sqlx::query("UPDATE topics SET title = $1, summary = $2 WHERE id = $3")
                     .bind(title).bind(e.summary).bind(topic_id).execute(&mut *tx).await?;

@@ -1,0 +1,20 @@
+//! Official answers: ministry staff mark one reply of a question as the answer.
+
+use crate::error::{AppError, AppResult, Msg};
+use crate::forum::{Status, TopicKind, service as forum};
+use crate::store::{Store, User};
+
+/// Marks `post_id` as the official answer of question `topic_id`.
+pub async fn mark(store: &Store, user: &User, topic_id: i64, post_id: i64) -> AppResult<()> {
+    super::service::require_editor(user)?;
+    let topic = forum::visible_topic(store, topic_id, Some(user)).await?;
+    if topic.kind != TopicKind::Question {
+        return Err(AppError::bad("official.error.not_question"));
+    }
+    let post = store.post(post_id).await.map_err(|_| AppError::bad("official.error.not_reply"))?;
+    let is_reply = post.topic_id == topic_id && post.position > 1;
+    if !is_reply || post.deleted_at.is_some() || post.status != Status::Published {
+        return Err(AppError::BadRequest(Msg::new("official.error.not_reply")));
+    }
+    Ok(store.set_official_answer(topic_id, post_id, user.id).await?)
+}
