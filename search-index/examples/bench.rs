@@ -801,6 +801,7 @@ fn make_doc(generator: &Generator, i: u64) -> Doc {
         province: Some(rng.pick(PROVINCES).to_string()),
         author,
         created_at,
+        guidance: Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
+pub use crate::function_words::is_function_word;
 pub use crate::legal_refs::{legal_refs, normalize_legal_ref};
 
 /// Names under which the analyzers are registered with tantivy.

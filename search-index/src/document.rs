@@ -26,7 +26,7 @@ pub(crate) fn to_document(doc: &Doc, fields: &Fields) -> TantivyDocument {
     let tags: Vec<String> = doc.tags.iter().map(|t| t.replace('-', " ")).collect();
     let searched = format!("{title_normalized}\n{}\n{}", canonicalize_tones(&body), tags.join("\n"));
     add_analysed(&mut document, fields.body_text, &searched);
-    for reference in references(&title, &body) {
+    for reference in references(&title, &body, &doc.guidance) {
         document.add_text(fields.refs, reference);
     }
     add_keywords(&mut document, fields, doc);
@@ -59,11 +59,13 @@ fn add_keywords(document: &mut TantivyDocument, fields: &Fields, doc: &Doc) {
     }
 }
 
-/// Legal references cited, each full number also under its short form (`43/2018/TT-BYT` and
-/// `43/2018/TT`), so `guidance:43/2018/TT` finds every topic citing circular 43/2018.
-fn references(title: &str, body: &str) -> Vec<String> {
+/// Legal references cited or linked, each full number also under its short form
+/// (`43/2018/TT-BYT` and `43/2018/TT`), so `guidance:43/2018/TT` finds every topic citing
+/// circular 43/2018.
+fn references(title: &str, body: &str, linked: &[String]) -> Vec<String> {
     let mut all: Vec<String> = Vec::new();
-    for reference in legal_refs(title).into_iter().chain(legal_refs(body)) {
+    let linked = linked.iter().filter_map(|number| crate::legal_refs::normalize_legal_ref(number));
+    for reference in legal_refs(title).into_iter().chain(legal_refs(body)).chain(linked) {
         for form in short_form(&reference).into_iter().chain([reference]) {
             if !all.contains(&form) {
                 all.push(form);

@@ -38,7 +38,7 @@ fn tables() -> &'static (HashSet<&'static str>, HashSet<&'static str>) {
 
 /// Whether a lower-case syllable as typed is a function word: as written when it carries
 /// diacritics, by its folded form when it carries none.
-pub(crate) fn is_function_word(syllable: &str) -> bool {
+pub fn is_function_word(syllable: &str) -> bool {
     let (marked, folded) = tables();
     if marked.contains(syllable) {
         return true;

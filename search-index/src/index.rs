@@ -377,6 +377,7 @@ mod tests {
             province: None,
             author: "A".into(),
             created_at: 0,
+            guidance: Vec::new(),
         }
     }
 

@@ -61,6 +61,10 @@ pub struct Doc {
     pub author: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// Document numbers the application linked the topic to (e.g. "43/2018/TT-BYT", chosen by
+    /// the author or resolved from a short citation like "Thông tư 43/2018"), on top of those
+    /// spelled out in its text: `guidance:` finds them either way.
+    pub guidance: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

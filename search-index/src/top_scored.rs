@@ -111,7 +111,7 @@ mod tests {
                 let title = words(3 + id as usize % 4);
                 let body = words(10 + id as usize % 40);
                 Doc { topic_id: id, post_id: id, title, body, category: "c".into(), kind: "discussion".into(),
-                      tags: Vec::new(), province: None, author: "a".into(), created_at: 0 }
+                      tags: Vec::new(), province: None, author: "a".into(), created_at: 0, guidance: Vec::new() }
             })
             .collect()
     }

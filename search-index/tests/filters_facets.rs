@@ -15,6 +15,7 @@ fn forum() -> SearchIndex {
         province: province.map(str::to_string),
         author: author.into(),
         created_at,
+        guidance: Vec::new(),
         ..doc(id, &format!("Vệ sinh tay số {id}"), "Rửa tay đúng năm thời điểm.")
     };
     let mut cites = topic(5, "kiem-soat-nhiem-khuan", "good_practice", &["rua-tay"], Some("79"), "Lê Thị Lan", MARCH_2024 + 5 * DAY);
@@ -60,6 +61,19 @@ fn guidance_filter_accepts_any_spelling() {
     }
     assert_eq!(found(&index, "guidance:43/2018/TT-BYT"), Vec::<i64>::new());
     assert_eq!(found(&index, "guidance:nonsense"), Vec::<i64>::new());
+}
+
+#[test]
+fn guidance_filter_finds_documents_the_application_linked() {
+    // The text says only "Thông tư 43/2018"; the application resolved it (or the author chose it).
+    let mut linked = doc(1, "Báo cáo sự cố tự nguyện", "Theo Thông tư 43/2018, khoa lập sổ báo cáo.");
+    linked.guidance = vec!["43/2018/TT-BYT".into()];
+    let unlinked = doc(2, "Báo cáo sự cố", "Theo Thông tư 43/2018 của một bộ khác.");
+    let index = common::index_with(&[linked, unlinked]);
+    assert_eq!(found(&index, "guidance:43/2018/TT-BYT"), [1]);
+    let mut short: Vec<i64> = found(&index, "guidance:43/2018/TT");
+    short.sort();
+    assert_eq!(short, [1, 2], "the short form finds every citation of circular 43/2018");
 }
 
 #[test]

@@ -63,6 +63,7 @@ fn synthetic_doc(rng: &mut Lcg, id: i64) -> Doc {
         province: Some(format!("{:02}", rng.next(34) + 1)),
         author: format!("Người dùng {}", rng.next(2000)),
         created_at: 1_600_000_000 + (id * 997) % 150_000_000,
+        guidance: Vec::new(),
     }
 }
 

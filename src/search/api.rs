@@ -4,6 +4,8 @@ use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
 use search_index::{FacetCount, Facets, Hit, SearchResults};
+
+use super::guidance_hits::{GuidanceHit, matching_guidance};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -25,6 +27,8 @@ struct SearchOut {
     facets: FacetsOut,
     /// No topic has every word of the query, so these are the topics with most of them.
     relaxed: bool,
+    /// Documents of the guidance library whose number, title or summary match (first page only).
+    guidance: Vec<GuidanceHit>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -69,7 +73,11 @@ async fn search(State(state): State<AppState>, Query(params): Query<SearchParams
         Some(request) => service::search(&state, request).await?,
         None => SearchResults::default(),
     };
-    Ok(Json(SearchOut::from(results)))
+    let mut out = SearchOut::from(results);
+    if paging.page == 1 {
+        out.guidance = matching_guidance(&state, params.q.as_deref().unwrap_or_default()).await?;
+    }
+    Ok(Json(out))
 }
 
 impl From<SearchResults> for SearchOut {
@@ -79,6 +87,7 @@ impl From<SearchResults> for SearchOut {
             hits: r.hits.into_iter().map(HitOut::from).collect(),
             facets: r.facets.into(),
             relaxed: r.relaxed,
+            guidance: Vec::new(),
         }
     }
 }

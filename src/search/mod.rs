@@ -5,6 +5,7 @@
 mod api;
 mod follower;
 mod generations;
+mod guidance_hits;
 mod pages;
 mod reindex;
 mod service;

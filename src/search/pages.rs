@@ -9,6 +9,8 @@ use axum::routing::get;
 use chrono::DateTime;
 use search_index::{FacetCount, Hit, SearchRequest, SearchResults, Sort};
 
+use super::guidance_hits::{GuidanceHit, matching_guidance};
+
 use super::service::{self, Paging, SearchParams, given};
 use crate::accounts::provinces;
 use crate::app::AppState;
@@ -37,6 +39,8 @@ struct SearchPage {
     relaxed: Option<String>,
     no_results: String,
     hits: Vec<HitView>,
+    /// Official documents of the guidance library matching the words (first page only).
+    guidance: Vec<GuidanceHit>,
     facets: Vec<FacetGroup>,
     active: Vec<Link>,
     sorts: Vec<Link>,
@@ -79,6 +83,9 @@ async fn search(State(state): State<AppState>, page: Page, Query(params): Query<
         Ok(None) => {}
         Ok(Some((results, pages))) => {
             let categories = state.store().categories().await?;
+            if pages.page == 1 {
+                view.guidance = matching_guidance(&state, params.q.as_deref().unwrap_or_default()).await?;
+            }
             view.show(&params, results, pages, &categories);
         }
         Err(err @ AppError::Internal(_)) => return Err(err),
@@ -217,6 +224,7 @@ impl SearchPage {
             error: None,
             found: String::new(),
             relaxed: None,
+            guidance: Vec::new(),
             no_results: String::new(),
             hits: Vec::new(),
             facets: Vec::new(),

@@ -83,6 +83,7 @@ impl Store {
             author: head.author,
             province: head.province,
             created_at: head.created_at.timestamp(),
+            guidance: self.guidance_numbers_for_topic(topic_id).await?,
         }))
     }
 }

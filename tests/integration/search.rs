@@ -244,6 +244,30 @@ async fn when_no_topic_has_every_word_the_closest_are_shown_and_the_page_says_so
     assert_eq!(hit_ids(&question), vec![id], "{question}");
 }
 
+async fn guidance_filter_finds_short_citations_and_documents_are_searchable(app: TestApp) {
+    let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
+    // Cites the circular only as "Thông tư 43/2018": linked to 43/2018/TT-BYT by the library.
+    let (id, _) = publish(&app, &token, json!({"category": "incident-reporting", "kind": "good_practice",
+        "title": "Sổ báo cáo sự cố tự nguyện ở khoa Nội", "summary": "Mỗi ca trực ghi lại sự cố.",
+        "body": "Chúng tôi làm theo Thông tư 43/2018 về phòng ngừa sự cố y khoa."})).await;
+    let filtered = search_until(&app, &[("q", "guidance:43/2018/TT-BYT")], finds(id)).await;
+    assert_eq!(hit_ids(&filtered), vec![id], "{filtered}");
+    let (_, other) = search(&app, &[("q", "guidance:46/2018/TT-BYT")]).await;
+    assert_eq!(hit_ids(&other), Vec::<i64>::new());
+
+    // The library's documents are found by number or by words, with or without diacritics.
+    let numbers = |r: &Value| r["guidance"].as_array().unwrap().iter().map(|g| g["number"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let (_, by_words) = search(&app, &[("q", "phong ngua su co y khoa")]).await;
+    assert_eq!(numbers(&by_words), ["43/2018/TT-BYT"], "{by_words}");
+    assert_eq!(by_words["guidance"][0]["url"], "/guidance/43-2018-TT-BYT");
+    let (_, by_number) = search(&app, &[("q", "tt 46/2018/tt-byt")]).await;
+    assert_eq!(numbers(&by_number), ["46/2018/TT-BYT"], "{by_number}");
+    let (_, html) = app.get_text(&format!("/search?{}", encode(&[("q", "bệnh án điện tử")]))).await;
+    assert!(count(&html, ".guidance-hits a[href=\"/guidance/46-2018-TT-BYT\"]") == 1, "{html}");
+    let (_, unrelated) = search(&app, &[("q", "té ngã")]).await;
+    assert_eq!(numbers(&unrelated), Vec::<String>::new());
+}
+
 async fn bad_queries_get_a_problem_or_an_empty_result_never_a_500(app: TestApp) {
     let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
     let (id, _) = publish(&app, &token, fall_practice()).await;
@@ -374,6 +398,7 @@ on_both_databases!(
     facets_count_every_match_and_each_filters_the_results,
     the_search_page_shows_highlighted_results_facets_and_a_friendly_empty_state,
     when_no_topic_has_every_word_the_closest_are_shown_and_the_page_says_so,
+    guidance_filter_finds_short_citations_and_documents_are_searchable,
     bad_queries_get_a_problem_or_an_empty_result_never_a_500,
     reindex_builds_a_new_generation_and_the_running_app_switches_to_it,
 );

@@ -221,6 +221,7 @@ pub fn to_doc(topic: &Topic) -> Doc {
         province: None,
         author: "eval".to_string(),
         created_at: unix_seconds(&topic.created_at),
+        guidance: Vec::new(),
     }
 }
 

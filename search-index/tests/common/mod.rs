@@ -20,6 +20,7 @@ pub fn doc(topic_id: i64, title: &str, body: &str) -> Doc {
         province: None,
         author: "Người dùng".to_string(),
         created_at: MARCH_2024 + topic_id,
+        guidance: Vec::new(),
     }
 }
 
