@@ -4,26 +4,26 @@
 //! done a block of documents at a time: term ordinals are counted per segment in plain vectors
 //! and turned into strings once per segment. Category, kind and province have a value in every
 //! document (empty when unknown), which lets their columns be read directly; the year was
-//! computed at indexing time; tags have their own counter ([`crate::tag_counts`]).
+//! computed at indexing time; tags are unpacked once per segment and counted from plain arrays ([`crate::tag_counts`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
-use tantivy::schema::Field;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::columns::{Scratch, Values, ordinals_to_strings};
 use crate::schema::{CATEGORY, KIND, PROVINCE, YEAR};
-use crate::tag_counts::TagCounter;
+use crate::tag_counts::{TagCache, TagCounter};
 use crate::{FacetCount, Facets};
 
 /// The single-valued string facets, in the order their counts are kept.
 const STRING_FACETS: [&str; 3] = [CATEGORY, KIND, PROVINCE];
 
 pub(crate) struct FacetCollector {
-    /// The indexed tags field (see [`TagCounter`]).
-    pub tags: Field,
+    /// Each segment's tags, unpacked once (see [`crate::tag_counts`]).
+    pub tags: Arc<TagCache>,
 }
 
 /// Matching documents are counted in blocks of this many.
@@ -45,7 +45,8 @@ pub(crate) struct SegmentFacets {
 /// Counts of one segment, with ordinals already turned into strings.
 pub(crate) struct SegmentFruit {
     strings: Vec<HashMap<String, u64>>,
-    tags: HashMap<String, u64>,
+    /// By tag number (see [`TagCache`]).
+    tags: Vec<u64>,
     years: HashMap<i64, u64>,
 }
 
@@ -72,7 +73,7 @@ impl Collector for FacetCollector {
             ord_counts,
             years,
             year_counts: vec![0; span],
-            tags: TagCounter::for_segment(segment, self.tags)?,
+            tags: TagCounter::new(self.tags.for_segment(segment)?),
             pending: Vec::with_capacity(BLOCK),
             ord_scratch: Scratch::default(),
             year_scratch: Scratch::default(),
@@ -85,13 +86,16 @@ impl Collector for FacetCollector {
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Facets> {
         let mut strings: Vec<HashMap<String, u64>> = vec![HashMap::new(); STRING_FACETS.len()];
-        let mut tags: HashMap<String, u64> = HashMap::new();
+        let mut tags: Vec<u64> = Vec::new();
         let mut years: HashMap<i64, u64> = HashMap::new();
         for fruit in fruits {
             for (total, counts) in strings.iter_mut().zip(fruit.strings) {
                 add_all(total, counts);
             }
-            add_all(&mut tags, fruit.tags);
+            if fruit.tags.len() > tags.len() {
+                tags.resize(fruit.tags.len(), 0);
+            }
+            tags.iter_mut().zip(&fruit.tags).for_each(|(total, count)| *total += count);
             add_all(&mut years, fruit.years);
         }
         let mut strings = strings.into_iter().map(sorted);
@@ -99,7 +103,7 @@ impl Collector for FacetCollector {
             category: strings.next().unwrap_or_default(),
             kind: strings.next().unwrap_or_default(),
             province: strings.next().unwrap_or_default(),
-            tag: sorted(tags),
+            tag: self.tags.top(&tags).into_iter().map(|(value, count)| FacetCount { value, count }).collect(),
             year: sorted(years.into_iter().map(|(y, c)| (y.to_string(), c)).collect()),
         })
     }
@@ -155,7 +159,7 @@ impl SegmentCollector for SegmentFacets {
         let years = self.year_counts.iter().enumerate().filter(|(_, c)| **c > 0);
         let years = years.map(|(i, c)| (first + i as i64, *c)).collect();
         // A read error here would mean a corrupt segment; the counts are dropped, not the search.
-        SegmentFruit { strings, tags: self.tags.counts().unwrap_or_default(), years }
+        SegmentFruit { strings, tags: self.tags.counts(), years }
     }
 }
 

@@ -10,13 +10,14 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::Value;
-use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::document::to_document;
 use crate::facets::FacetCollector;
 use crate::plan::{Plan, plan};
 use crate::query::{self, Filter};
 use crate::schema::{CREATED_AT, Fields, SCHEMA_VERSION, build_schema};
+use crate::tag_counts::TagCache;
 use crate::top_scored::TopScored;
 use crate::snippet::snippet_html;
 use crate::{DEFAULT_LIMIT, Doc, Facets, Hit, MAX_LIMIT, MAX_OFFSET, SearchError, SearchRequest, SearchResults, Sort};
@@ -50,6 +51,7 @@ pub(crate) struct Inner {
     index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    tag_cache: Arc<TagCache>,
 }
 
 /// Applies changes in a batch; nothing is visible to searches until [`IndexWriter::commit`].
@@ -168,7 +170,9 @@ impl SearchIndex {
         let beyond_reach = request.offset > MAX_OFFSET;
         let offset = request.offset.min(MAX_OFFSET);
         let top = TopDocs::with_limit(limit).and_offset(offset);
-        let facets = FacetCollector { tags: self.inner.fields.tags };
+        let live = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
+        self.inner.tag_cache.keep_only(&live);
+        let facets = FacetCollector { tags: self.inner.tag_cache.clone() };
         // Without words there is nothing to rank by: filter-only searches list newest first.
         let (mut page, total, facets) = if plan.has_text && request.sort == Sort::Relevance {
             let best = TopScored { keep: offset + limit, threshold: plan.threshold.clone() };
@@ -281,7 +285,7 @@ impl SearchIndex {
         crate::tokenizer::register(index.tokenizers());
 
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { inner: Arc::new(Inner { index, reader, fields }) })
+        Ok(SearchIndex { inner: Arc::new(Inner { index, reader, fields, tag_cache: Arc::default() }) })
     }
 }
 
