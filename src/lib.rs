@@ -10,6 +10,7 @@ pub mod error;
 pub mod forum;
 pub mod search;
 pub mod import;
+pub mod moderation;
 pub mod store;
 pub mod text;
 pub mod web;

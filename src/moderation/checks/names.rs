@@ -1,0 +1,211 @@
+//! Full names of patients and their family: two to four capitalised syllables right after a
+//! word that introduces a person ("bệnh nhân", "BN", "người bệnh", "NB", "bé", "cháu", "ông",
+//! "bà", "anh", "chị", "cụ", "sản phụ"), or a full name followed by an age ("Nguyễn Thị Hường,
+//! 72 tuổi").
+//!
+//! Not names: role words and generic text ("bệnh nhân Nam giới", "BN nữ", "bệnh nhân A", "bà
+//! mẹ", "anh chị em", "người bệnh Khoa Nội tiết"), initials ("BN N.V.A"), the usual placeholder
+//! ending in one letter ("Nguyễn Văn A") and staff names after a title ("BS. Trần Thị Hoa",
+//! "ThS. Nguyễn Văn Bình": an author's signature is not patient data). An adult is introduced by
+//! a full name, so after most trigger words the first syllable must be a Vietnamese family
+//! name; children are often called by given names ("bé Minh Anh"), so after "bé"/"cháu" two
+//! capitalised syllables that are not place or institution words are enough.
+
+use super::folded::{Word, between, words};
+use super::{Finding, FindingKind};
+
+/// Words (folded) that introduce a person. Two-word triggers are written with one space.
+const TRIGGERS: [&str; 16] = [
+    "benh nhan", "nguoi benh", "san phu", "benh nhi", "bn", "nb", "be", "chau", "ong", "ba", "anh", "chi", "cu", "em",
+    "nguoi nha", "me",
+];
+
+/// After these, given names alone can be a name.
+const CHILD_TRIGGERS: [&str; 3] = ["be", "chau", "benh nhi"];
+
+/// Words that may stand between the trigger and the name ("BN là …", "bệnh nhân tên …").
+const FILLERS: [&str; 3] = ["la", "ten", "ho ten"];
+
+/// Common Vietnamese family names, folded (Nguyễn, Trần, Lê… cover nearly everyone).
+const FAMILY_NAMES: [&str; 69] = [
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong",
+    "ly", "dinh", "truong", "lam", "mai", "cao", "ta", "trinh", "quach", "kieu", "luong", "luu", "la", "thai", "ton",
+    "tang", "lai", "ha", "chu", "dao", "doan", "vuong", "khuc", "khong", "lo", "luc", "giang", "thach", "quan", "chau",
+    "tong", "au", "diep", "mac", "ong", "nghiem", "phung", "to", "trieu", "bach", "kim", "lieu", "nong", "hua", "tieu",
+    "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang",
+];
+
+/// Capitalised words that follow a trigger without being a name: sex, places, institutions,
+/// diseases ("bệnh nhân Nam giới", "Bà Rịa", "bệnh nhân Covid", "người bệnh Khoa Nội").
+const NOT_NAMES: [&str; 22] = [
+    "nam", "nu", "khoa", "benh", "vien", "phong", "trung", "tam", "so", "bo", "tinh", "huyen", "xa", "quan", "thanh",
+    "covid", "ria", "chieu", "den", "hat", "y", "te",
+];
+
+/// Places that begin like a family name ("bệnh nhân Hà Nội chuyển về").
+const PLACES: [&str; 15] = [
+    "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
+    "quang nam", "quang ninh", "quang ngai", "quang tri", "quang binh", "ba ria",
+];
+
+/// Where a found name is, and the words after it (to look for an age).
+struct NameAt {
+    first: usize,
+    last: usize,
+}
+
+pub fn find(text: &str) -> Vec<Finding> {
+    let words = words(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let found = name_after_trigger(text, &words, i).or_else(|| name_before_age(text, &words, i));
+        match found {
+            Some(name) => {
+                out.push(Finding { kind: FindingKind::PatientName, range: words[name.first].range.start..words[name.last].range.end });
+                i = name.last + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// How many words the trigger starting at `i` has (0: none).
+fn trigger_len(words: &[Word], i: usize) -> usize {
+    let one = words[i].folded.as_str();
+    let two = words.get(i + 1).map(|next| format!("{one} {}", next.folded));
+    if two.as_deref().is_some_and(|t| TRIGGERS.contains(&t)) {
+        2
+    } else if TRIGGERS.contains(&one) {
+        1
+    } else {
+        0
+    }
+}
+
+fn name_after_trigger(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
+    let len = trigger_len(words, i);
+    if len == 0 {
+        return None;
+    }
+    let trigger = words[i..i + len].iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+    let mut first = i + len;
+    if !introduces(between(text, &words[first - 1], words.get(first)?)) {
+        return None;
+    }
+    if let Some(skip) = filler_len(words, first) {
+        first += skip;
+        if !introduces(between(text, &words[first - 1], words.get(first)?)) {
+            return None;
+        }
+    }
+    let last = name_end(text, words, first)?;
+    let allow_given_names = CHILD_TRIGGERS.contains(&trigger.as_str());
+    is_full_name(&words[first..=last], allow_given_names).then_some(NameAt { first, last })
+}
+
+/// "Nguyễn Thị Hường, 72 tuổi" / "(72 tuổi)": a full name with a family name, then an age.
+fn name_before_age(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
+    let last = name_end(text, words, i)?;
+    let age = words.get(last + 1)?;
+    let unit = words.get(last + 2)?;
+    let separator = between(text, &words[last], age).trim();
+    let is_age = age.is_number() && unit.folded == "tuoi" && matches!(separator, "," | "(" | "-" | "–");
+    (is_age && is_full_name(&words[i..=last], false)).then_some(NameAt { first: i, last })
+}
+
+fn filler_len(words: &[Word], at: usize) -> Option<usize> {
+    let one = words.get(at)?.folded.as_str();
+    let two = words.get(at + 1).map(|w| format!("{one} {}", w.folded));
+    if two.as_deref().is_some_and(|t| FILLERS.contains(&t)) {
+        Some(2)
+    } else {
+        FILLERS.contains(&one).then_some(1)
+    }
+}
+
+/// Between a trigger and a name: spaces, maybe a colon ("bệnh nhân: Đinh Công Thành").
+fn introduces(gap: &str) -> bool {
+    let trimmed = gap.trim();
+    !gap.is_empty() && (trimmed.is_empty() || trimmed == ":") && !gap.contains('\n')
+}
+
+/// The last word of a run of up to four name-like words starting at `first`, joined by single spaces.
+fn name_end(text: &str, words: &[Word], first: usize) -> Option<usize> {
+    let caps = words.get(first).filter(|w| is_name_word(w))?.is_all_caps();
+    let mut last = first;
+    while last + 1 < words.len() && last - first < 3 {
+        let next = &words[last + 1];
+        if between(text, &words[last], next) != " " || !is_name_word(next) || next.is_all_caps() != caps {
+            break;
+        }
+        last += 1;
+    }
+    Some(last)
+}
+
+fn is_name_word(word: &Word) -> bool {
+    word.text.chars().all(char::is_alphabetic) && (word.is_capitalised() || word.is_all_caps())
+}
+
+/// Two to four syllables, not ending in a one-letter placeholder, not a role or place word;
+/// starting with a family name unless given names are allowed. Names in capitals need one.
+fn is_full_name(name: &[Word], allow_given_names: bool) -> bool {
+    let placeholder = |w: &Word| w.text.len() == 1 && w.text.is_ascii();
+    if name.len() < 2 || name.iter().any(placeholder) {
+        return false;
+    }
+    let family = FAMILY_NAMES.contains(&name[0].folded.as_str());
+    let capitals = name[0].is_all_caps();
+    if family {
+        return name.len() > 2 || !PLACES.contains(&format!("{} {}", name[0].folded, name[1].folded).as_str());
+    }
+    allow_given_names && !capitals && name.len() <= 3 && !name.iter().any(|w| NOT_NAMES.contains(&w.folded.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        find(text).into_iter().map(|f| &text[f.range]).collect()
+    }
+
+    #[test]
+    fn names_after_trigger_words_with_and_without_diacritics() {
+        assert_eq!(names("Bệnh nhân Nguyễn Văn Hùng, 67 tuổi"), ["Nguyễn Văn Hùng"]);
+        assert_eq!(names("BN Tran Van Long, 55 tuoi"), ["Tran Van Long"]);
+        assert_eq!(names("Gia đình bà Cao Thị Tuyết yêu cầu"), ["Cao Thị Tuyết"]);
+        assert_eq!(names("bệnh nhân: Đinh Công Thành, khoa"), ["Đinh Công Thành"]);
+        assert_eq!(names("BN la Kieu Thi My Duyen, 29 tuoi"), ["Kieu Thi My Duyen"]);
+        assert_eq!(names("cháu Minh Khôi được chuyển"), ["Minh Khôi"]);
+        assert_eq!(names("BN NGUYỄN VĂN HÙNG"), ["NGUYỄN VĂN HÙNG"]);
+    }
+
+    #[test]
+    fn a_full_name_followed_by_an_age_is_a_patient() {
+        assert_eq!(names("Nguyễn Thị Hường, 72 tuổi, nhập viện"), ["Nguyễn Thị Hường"]);
+    }
+
+    #[test]
+    fn roles_generic_words_initials_placeholders_and_staff_are_not_names() {
+        for text in [
+            "Bệnh nhân Nam giới, 45 tuổi",
+            "BN nữ 65 tuổi",
+            "Bệnh nhân A được chuyển",
+            "Các bà mẹ được hướng dẫn",
+            "Anh chị em điều dưỡng",
+            "BN N.V.A, 72 tuổi",
+            "bệnh nhân Nguyễn Văn A",
+            "ThS. Nguyễn Văn Bình, Phòng Quản lý chất lượng",
+            "Người bệnh Khoa Nội tiết được hướng dẫn",
+            "Bà Rịa Vũng Tàu",
+            "Bé Na được mẹ đưa đến",
+            "Bệnh nhân Covid nặng",
+            "BN COPD NẶNG",
+        ] {
+            assert_eq!(names(text), Vec::<&str>::new(), "{text}");
+        }
+    }
+}
