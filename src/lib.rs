@@ -70,10 +70,12 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 
 /// Every route of the site and the API, with the layers they share.
 pub fn router(state: AppState) -> Router {
-    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router());
+    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router())
+        .merge(moderation::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
+        .merge(moderation::router())
         .merge(search::router())
         .merge(accounts::router())
         .merge(web::router())

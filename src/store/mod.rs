@@ -14,10 +14,12 @@ mod accounts;
 mod forum;
 mod search;
 mod import;
+mod moderation;
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};
 pub use search::SearchChange;
+pub use moderation::{Arg, AuditEntry, Decision, FlagRow, NewFlag, NewSanction, Notification, QueueFilter, QueueItem, Sanction, TopicAction, WatchedWordRow};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! on_pool {

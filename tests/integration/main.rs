@@ -13,3 +13,5 @@ mod xss;
 mod search;
 mod search_consistency;
 mod import;
+mod moderation;
+mod moderation_matrix;
