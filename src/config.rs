@@ -27,6 +27,8 @@ pub struct Config {
     pub session_days: i64,
     /// Posts (topics and replies) one member may publish per minute.
     pub posts_per_minute: i64,
+    /// Posts (topics and replies) allowed from one client address per minute (a hospital may share one).
+    pub posts_per_minute_per_address: i64,
     /// Failed sign-ins allowed per email, and per client address, within 15 minutes.
     pub login_failures_allowed: i64,
     /// Moderation: how many first posts of a trust-level-0 member wait for review.
@@ -53,6 +55,7 @@ impl Default for Config {
             session_days: 30,
             posts_per_minute: 5,
             login_failures_allowed: 5,
+            posts_per_minute_per_address: 30,
             new_user_held_posts: 2,
             new_user_max_links: 2,
             new_user_max_images: 0,
@@ -107,6 +110,7 @@ impl Config {
         set_int(&mut self.session_days, "GP_SESSION_DAYS", &var)?;
         set_int(&mut self.posts_per_minute, "GP_POSTS_PER_MINUTE", &var)?;
         set_int(&mut self.login_failures_allowed, "GP_LOGIN_FAILURES_ALLOWED", &var)?;
+        set_int(&mut self.posts_per_minute_per_address, "GP_POSTS_PER_MINUTE_PER_ADDRESS", &var)?;
         set_int(&mut self.new_user_held_posts, "GP_NEW_USER_HELD_POSTS", &var)?;
         set_int(&mut self.new_user_max_links, "GP_NEW_USER_MAX_LINKS", &var)?;
         set_int(&mut self.new_user_max_images, "GP_NEW_USER_MAX_IMAGES", &var)?;

@@ -65,6 +65,15 @@ CREATE TABLE watched_words (
     created_at  TEXT NOT NULL
 );
 
+-- Posts per client address (a hash, never the address), for the per-address posting rate limit.
+CREATE TABLE post_addresses (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    key_hash TEXT NOT NULL,
+    at       TEXT NOT NULL
+);
+CREATE INDEX post_addresses_key ON post_addresses(key_hash, at);
+CREATE INDEX post_addresses_at ON post_addresses(at);
+
 -- What a member is told about decisions on their posts.
 CREATE TABLE notifications (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,7 +1,9 @@
 //! JSON API v1 for categories, topics and posts. The contract in the README is fixed; fields may be added.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -87,6 +89,7 @@ struct CreatedTopicOut {
     responses((status = 201, body = CreatedTopicOut), (status = 401), (status = 422), (status = 429)))]
 async fn create_topic(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     RequireUser(user): RequireUser,
     ApiJson(input): ApiJson<NewTopicIn>,
 ) -> AppResult<(StatusCode, Json<CreatedTopicOut>)> {
@@ -100,7 +103,7 @@ async fn create_topic(
         sections: input.sections,
         tags: input.tags,
     };
-    let created = service::create_topic_as(&state, &user, &input, anonymity.as_ref()).await?;
+    let created = service::create_topic_as(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await?;
     let out = CreatedTopicOut {
         id: created.topic_id,
         post_id: created.post_id,
@@ -213,12 +216,13 @@ struct CreatedPostOut {
     security(("bearer" = [])), responses((status = 201, body = CreatedPostOut), (status = 401), (status = 404), (status = 422)))]
 async fn create_post(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NewPostIn>,
 ) -> AppResult<(StatusCode, Json<CreatedPostOut>)> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (post_id, status) = service::reply(&state, &user, id, &input.body).await?;
+    let (post_id, status) = service::reply(&state, &user, id, &input.body, Some(addr.ip())).await?;
     Ok((StatusCode::CREATED, Json(CreatedPostOut { id: post_id, status })))
 }
 

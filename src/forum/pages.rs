@@ -3,7 +3,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -276,13 +278,14 @@ struct ReplyForm {
 
 async fn reply(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     page: Page,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<ReplyForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    match service::reply(&state, &user, id, &form.body).await {
+    match service::reply(&state, &user, id, &form.body, Some(addr.ip())).await {
         Ok((post_id, _)) => {
             let last = state.store().count_topic_posts(id).await?;
             let page_no = (last + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE;
@@ -397,6 +400,7 @@ async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(_):
 
 async fn compose(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     page: Page,
     RequireUser(user): RequireUser,
     CsrfForm(form): CsrfForm<ComposeForm>,
@@ -412,7 +416,7 @@ async fn compose(
     };
     let anonymity = (form.anonymous == "on" && form.kind == "case_study")
         .then(|| service::Anonymity { hospital_tier: form.hospital_tier.clone(), province: form.anon_province.clone() });
-    match service::create_topic_as(&state, &user, &input, anonymity.as_ref()).await {
+    match service::create_topic_as(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await {
         Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),
         Err(err) => {
             let error = Some(page.msg(&err.message()));

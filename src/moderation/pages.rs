@@ -252,6 +252,8 @@ async fn flag(
 struct NotificationsPage {
     page: Page,
     notifications: Vec<Notification>,
+    /// The sanction in force on the reader, told with its reason and end.
+    sanction: Option<String>,
 }
 
 impl NotificationsPage {
@@ -266,7 +268,8 @@ impl NotificationsPage {
 
 async fn notifications(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser) -> AppResult<NotificationsPage> {
     let notifications = state.store().notifications(user.id, 100).await?;
-    Ok(NotificationsPage { page, notifications })
+    let sanction = state.store().active_sanction(user.id).await?.map(|s| page.msg(&service::sanction_message(&s)));
+    Ok(NotificationsPage { page, notifications, sanction })
 }
 
 async fn appeal(

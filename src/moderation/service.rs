@@ -22,10 +22,15 @@ pub fn require_moderator(user: &User) -> AppResult<()> {
     if user.role.can_moderate() { Ok(()) } else { Err(AppError::Forbidden(Msg::new("error.moderation.moderators_only"))) }
 }
 
-fn sanction_error(s: &Sanction) -> AppError {
+/// "You may not post until …. Reason: …" for a sanction in force.
+pub fn sanction_message(s: &Sanction) -> Msg {
     let key = if s.kind == "suspend" { "error.moderation.suspended" } else { "error.moderation.silenced" };
     let until = s.until.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset"));
-    AppError::Forbidden(Msg::new(key).arg("until", until.format("%d/%m/%Y %H:%M")).arg("reason", &s.reason))
+    Msg::new(key).arg("until", until.format("%d/%m/%Y %H:%M")).arg("reason", &s.reason)
+}
+
+fn sanction_error(s: &Sanction) -> AppError {
+    AppError::Forbidden(sanction_message(s))
 }
 
 /// Refuses a suspended member (they may not act at all), saying why and until when.
@@ -108,10 +113,10 @@ pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueA
         // Account approval items have no post to publish; nothing creates them yet.
         return Err(wrong_type());
     }
-    if let Some(original) = item.appeal_of {
-        if store.queue_item(original).await?.handled_by == Some(actor.id) {
-            return Err(AppError::Forbidden(Msg::new("error.moderation.own_decision")));
-        }
+    if let Some(original) = item.appeal_of
+        && store.queue_item(original).await?.handled_by == Some(actor.id)
+    {
+        return Err(AppError::Forbidden(Msg::new("error.moderation.own_decision")));
     }
     let new_body = match (action, body) {
         (QueueAction::EditApprove, Some(b)) => {
@@ -202,7 +207,7 @@ pub async fn sanction(state: &AppState, actor: &User, user_id: i64, kind: &str, 
     let reason = parse_reason(reason, true)?;
     let until = Utc::now() + Duration::days(days);
     store.add_sanction(&NewSanction { user_id, kind, until, reason: &reason, by_id: actor.id }).await?;
-    Ok(store.active_sanction(user_id).await?.ok_or(AppError::NotFound)?)
+    store.active_sanction(user_id).await?.ok_or(AppError::NotFound)
 }
 
 /// Moderator actions on a topic outside the queue.

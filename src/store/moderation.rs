@@ -371,6 +371,8 @@ impl Store {
                 .fetch_one(&mut *tx).await?;
             let after = format!("{} until {}", s.kind, s.until.to_rfc3339());
             audit!(tx, s.by_id, s.kind, "user", s.user_id, s.reason, None::<&str>, Some(after.as_str()))?;
+            sqlx::query("INSERT INTO notifications (user_id, kind, reason, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(s.user_id).bind(s.kind).bind(s.reason).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -433,6 +435,21 @@ impl Store {
                    FROM users u WHERE u.id = $1";
         let row = on_pool!(self, pool => sqlx::query_as(sql).bind(user_id).fetch_one(pool).await?);
         Ok(row)
+    }
+
+    /// Remembers that a post came from this (hashed) address, forgetting entries older than `forget_before`.
+    pub async fn record_post_address(&self, key_hash: &str, forget_before: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM post_addresses WHERE at < $1").bind(forget_before).execute(pool).await?;
+            sqlx::query("INSERT INTO post_addresses (key_hash, at) VALUES ($1, $2)").bind(key_hash).bind(Utc::now()).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn posts_from_address_since(&self, key_hash: &str, since: DateTime<Utc>) -> StoreResult<i64> {
+        let sql = "SELECT COUNT(*) FROM post_addresses WHERE key_hash = $1 AND at > $2";
+        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(key_hash).bind(since).fetch_one(pool).await?);
+        Ok(n)
     }
 
     /// The highest post position in a topic (0 when it has none).

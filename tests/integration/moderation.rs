@@ -176,6 +176,7 @@ on_both_databases!(
     a_rejection_can_be_appealed_once_to_another_moderator,
     topic_actions_lock_pin_move_and_hide_are_audited,
     duplicate_topics_are_merged_and_posts_deleted_with_a_reason,
+    an_edit_that_adds_patient_data_is_held_again,
     the_audit_log_refuses_update_and_delete,
     the_audit_log_page_and_csv_are_for_moderators,
     the_queue_page_works_without_javascript,
@@ -184,6 +185,11 @@ on_both_databases!(
 
 on_both_with!(new_member_rules: new_members_first_posts_links_and_images_are_held);
 on_both_with!(duplicate_rule: a_duplicate_post_is_held);
+on_both_with!(address_rule: one_address_may_post_only_so_often);
+
+fn address_rule(config: &mut Config) {
+    config.posts_per_minute_per_address = 2;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Auto-checks and the queue
@@ -334,6 +340,32 @@ async fn a_duplicate_post_is_held(app: TestApp) {
     assert_eq!(queue(&app, &c.mod1, "").await[0]["reasons"][0]["code"], "duplicate");
 }
 
+async fn an_edit_that_adds_patient_data_is_held_again(app: TestApp) {
+    let c = cast(&app).await;
+    let (_, created) = post_topic(&app, &c.member, &clean_topic("Kiểm tra chéo thuốc")).await;
+    let (topic, post_id) = (created["id"].as_i64().unwrap(), created["post_id"].as_i64().unwrap());
+    assert_eq!(public_status(&app, topic).await, 200);
+
+    let edit = json!({"body": format!("Bổ sung: người bệnh có CCCD {CITIZEN_ID}.")});
+    let res = app.patch_json(&format!("/api/v1/posts/{post_id}"), Some(&c.member), &edit).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(public_status(&app, topic).await, 404, "the edited post waits for review again");
+    let items = queue(&app, &c.mod1, "").await;
+    assert_eq!((items.len(), items[0]["post_id"].as_i64()), (1, Some(post_id)));
+    decide(&app, &c.mod1, items[0]["id"].as_i64().unwrap(), "approve", "").await;
+    assert_eq!(public_status(&app, topic).await, 200);
+}
+
+async fn one_address_may_post_only_so_often(app: TestApp) {
+    let c = cast(&app).await;
+    let other = app.token_for("tu@bv.vn", "Đỗ Văn Tú", Role::Member).await;
+    assert_eq!(post_topic(&app, &c.member, &clean_topic("Bài thứ nhất")).await.0, 201);
+    assert_eq!(post_topic(&app, &other, &discussion("Bài thứ hai", "Một nội dung khác hẳn.")).await.0, 201);
+    let (status, refused) = post_topic(&app, &c.mod1, &discussion("Bài thứ ba", "Cùng địa chỉ mạng.")).await;
+    assert_eq!(status, 429, "a third post from the same address within a minute: {refused}");
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 2);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Flags
 
@@ -413,6 +445,10 @@ async fn sanctions_silence_and_suspend_with_reason_and_date(app: TestApp) {
     assert_eq!(status, 403);
     let detail = refused["detail"].as_str().unwrap();
     assert!(detail.contains("Đăng quảng cáo nhiều lần") && detail.contains('/'), "why and until when: {detail}");
+    let lan_browser = browser(&app, "lan@bv.vn").await;
+    let (_, html) = page(&app, &lan_browser, "/notifications").await;
+    let notice = text_of(&html, ".notice.sanction").expect("the member sees the sanction");
+    assert!(notice.contains("Đăng quảng cáo nhiều lần") && notice.contains("đến"), "{notice}");
 
     assert_eq!(sanction(binh, c.mod1.clone(), "suspend", 30, "Xúc phạm đồng nghiệp").await.0, 201);
     let res = app.post_json("/api/v1/tokens", None, &json!({"email": "binh@bv.vn", "password": PASSWORD})).await;
