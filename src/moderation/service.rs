@@ -41,12 +41,25 @@ pub async fn ensure_not_suspended(store: &Store, user: &User) -> AppResult<()> {
     }
 }
 
-/// Refuses a silenced or suspended member's post, reply or edit, saying why and until when.
+/// Refuses a silenced or suspended member's post, reply or edit, saying why and until when, and
+/// the post of an account still waiting for (or refused) approval.
 pub async fn ensure_can_post(store: &Store, user: &User) -> AppResult<()> {
-    match store.active_sanction(user.id).await? {
-        Some(s) => Err(sanction_error(&s)),
-        None => Ok(()),
+    if let Some(s) = store.active_sanction(user.id).await? {
+        return Err(sanction_error(&s));
     }
+    match store.account_review(user.id).await?.as_deref() {
+        Some("open") => Err(AppError::Forbidden(Msg::new("error.moderation.account_pending"))),
+        Some("rejected") => Err(AppError::Forbidden(Msg::new("error.moderation.account_rejected"))),
+        _ => Ok(()),
+    }
+}
+
+/// When new accounts need approval, queues this one.
+pub async fn queue_new_account(state: &AppState, user_id: i64) -> AppResult<()> {
+    if state.config().approve_new_accounts {
+        state.store().queue_account(user_id).await?;
+    }
+    Ok(())
 }
 
 /// A moderator who may act now (not suspended).
@@ -109,8 +122,7 @@ pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueA
     if action == QueueAction::EditApprove && (is_appeal || item.post_id.is_none()) {
         return Err(wrong_type());
     }
-    if item.post_id.is_none() {
-        // Account approval items have no post to publish; nothing creates them yet.
+    if item.post_id.is_none() && item.kind != "account" {
         return Err(wrong_type());
     }
     if let Some(original) = item.appeal_of
@@ -139,6 +151,8 @@ fn decision_for<'a>(item: &QueueItem, action: QueueAction, actor_id: i64, reason
     let approve = action != QueueAction::Reject;
     let (state, status) = if approve { ("approved", Some("published")) } else { ("rejected", Some("rejected")) };
     let (action_name, notify, post_status) = match (item.kind.as_str(), action) {
+        ("account", QueueAction::Reject) => ("reject_account", "account_rejected", None),
+        ("account", _) => ("approve_account", "account_approved", None),
         ("appeal", QueueAction::Reject) => ("appeal_deny", "appeal_denied", None),
         ("appeal", _) => ("appeal_grant", "appeal_granted", status),
         (_, QueueAction::Approve) => ("approve", "post_approved", status),
@@ -157,7 +171,8 @@ pub async fn appeal(state: &AppState, author: &User, item_id: i64, reason: &str)
         return Err(AppError::NotFound);
     }
     let reason = parse_reason(reason, true)?;
-    if item.kind == "appeal" || item.state != "rejected" {
+    // Account decisions are not appealed here: a refused account contacts the operators.
+    if item.kind == "appeal" || item.kind == "account" || item.state != "rejected" {
         return Err(AppError::bad("error.moderation.not_appealable"));
     }
     store.create_appeal(&item, &reason).await.map_err(|e| match e {

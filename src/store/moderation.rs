@@ -281,6 +281,20 @@ impl Store {
         })
     }
 
+    /// Puts a new account in the queue for approval.
+    pub async fn queue_account(&self, user_id: i64) -> StoreResult<i64> {
+        let sql = "INSERT INTO moderation_items (kind, user_id, created_at) VALUES ('account', $1, $2) RETURNING id";
+        let id = on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).bind(Utc::now()).fetch_one(pool).await?);
+        Ok(id)
+    }
+
+    /// The state of the latest approval item of an account ("open", "approved", "rejected"), if any.
+    pub async fn account_review(&self, user_id: i64) -> StoreResult<Option<String>> {
+        let sql = "SELECT state FROM moderation_items WHERE kind = 'account' AND user_id = $1 ORDER BY id DESC LIMIT 1";
+        let state = on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).fetch_optional(pool).await?);
+        Ok(state)
+    }
+
     /// Opens an appeal against a decided item; `Conflict` when it was already appealed.
     pub async fn create_appeal(&self, item: &QueueItem, note: &str) -> StoreResult<i64> {
         let sql = "INSERT INTO moderation_items (kind, post_id, user_id, appeal_of, note, created_at) \

@@ -186,6 +186,41 @@ on_both_databases!(
 on_both_with!(new_member_rules: new_members_first_posts_links_and_images_are_held);
 on_both_with!(duplicate_rule: a_duplicate_post_is_held);
 on_both_with!(address_rule: one_address_may_post_only_so_often);
+on_both_with!(account_rule: new_accounts_wait_for_approval_when_configured);
+
+fn account_rule(config: &mut Config) {
+    config.approve_new_accounts = true;
+}
+
+async fn new_accounts_wait_for_approval_when_configured(app: TestApp) {
+    let moderator = app.token_for("minh@bv.vn", "Trần Văn Minh", Role::Moderator).await;
+    for (email, name) in [("moi@bv.vn", "Thành Viên Mới"), ("la@bv.vn", "Người Lạ")] {
+        let (client, jar) = app.second_browser();
+        client.get(app.url("/")).send().await.unwrap();
+        let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
+        let res = client.post(app.url("/signup")).form(&[("email", email), ("name", name), ("password", PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    let newcomer = browser(&app, "moi@bv.vn").await;
+    let res = form(&app, &newcomer, "/new", &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Xin chào diễn đàn"), ("body", "Tôi là điều dưỡng mới.")]).await;
+    assert_eq!(res.status(), 403, "not before approval");
+    assert!(res.text().await.unwrap().contains("chờ điều phối viên duyệt"));
+
+    let items = queue(&app, &moderator, "?kind=account").await;
+    let names: Vec<&str> = items.iter().map(|i| i["author"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Thành Viên Mới", "Người Lạ"]);
+    assert_eq!(decide(&app, &moderator, items[0]["id"].as_i64().unwrap(), "approve", "").await.0, 200);
+    assert_eq!(decide(&app, &moderator, items[1]["id"].as_i64().unwrap(), "reject", "Không phải nhân viên y tế").await.0, 200);
+    assert_eq!(decide(&app, &moderator, items[1]["id"].as_i64().unwrap(), "edit_approve", "").await.0, 409);
+
+    let res = form(&app, &newcomer, "/new", &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Xin chào diễn đàn"), ("body", "Tôi là điều dưỡng mới.")]).await;
+    assert_eq!(res.status(), 303, "approved: may post");
+    let stranger = browser(&app, "la@bv.vn").await;
+    let res = form(&app, &stranger, "/new", &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Quảng cáo"), ("body", "Mua thuốc giá rẻ.")]).await;
+    assert_eq!(res.status(), 403, "refused: may not post");
+    let (_, html) = page(&app, &stranger, "/notifications").await;
+    assert!(html.contains("Không phải nhân viên y tế"), "the reason reaches the refused member");
+}
 
 fn address_rule(config: &mut Config) {
     config.posts_per_minute_per_address = 2;
@@ -382,6 +417,8 @@ async fn flags_hide_a_post_once_they_weigh_enough(app: TestApp) {
         async move { post(app, &format!("/api/v1/posts/{post_id}/flags"), Some(&token), json!({"reason": reason, "note": "Có tên người bệnh"})).await }
     };
 
+    let hits = |r: &Value| r["hits"].as_array().unwrap().iter().filter(|h| h["topic_id"].as_i64() == Some(topic)).count();
+    search_until(&app, "truyền máu", |r| hits(r) == 1).await;
     let (status, first) = flag(flaggers[0].clone(), "patient_privacy").await;
     assert_eq!((status, first["hidden"].as_bool()), (201, Some(false)));
     assert_eq!(flag(flaggers[0].clone(), "spam").await.0, 409, "one flag per member per post");
@@ -395,12 +432,14 @@ async fn flags_hide_a_post_once_they_weigh_enough(app: TestApp) {
     let res = form(&app, &html_flagger, &format!("/posts/{post_id}/flag"), &[("reason", "inappropriate"), ("note", "")]).await;
     assert_eq!(res.status(), 303, "the no-JS form flags too");
     assert_eq!(public_status(&app, topic).await, 404, "three flags hide the post until reviewed");
+    search_until(&app, "truyền máu", |r| hits(r) == 0).await;
 
     let items = queue(&app, &c.mod1, "?kind=flagged_post").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["flags"].as_array().unwrap().len(), 3);
     decide(&app, &c.mod1, items[0]["id"].as_i64().unwrap(), "approve", "Không có thông tin người bệnh").await;
     assert_eq!(public_status(&app, topic).await, 200, "approved: visible again");
+    search_until(&app, "truyền máu", |r| hits(r) == 1).await;
 }
 
 async fn flag_bad_input_is_refused(app: TestApp) {
