@@ -31,8 +31,14 @@ static INSURANCE_CARD: LazyLock<Regex> = LazyLock::new(|| {
 static NUMBER_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\+?[0-9]+(?:[ .\-][0-9]+)*").expect("number run pattern"));
 
+/// The most digits an identifier here has (a landline with 84: 12; a CCCD: 12), with room to spare.
+const MAX_DIGITS: usize = 13;
+
 /// Words (folded) that, shortly before a number, say it is an identity document number.
 const ID_WORDS: [&str; 6] = ["cccd", "cmnd", "can cuoc", "chung minh", "dinh danh", "cmt"];
+
+/// Words (folded) for numbers that are not about a person.
+const OTHER_NUMBER_WORDS: [&str; 9] = ["lo", "hoa don", "ma vach", "so seri", "serial", "ma so thue", "mst", "ma hang", "so lo"];
 
 /// Words right after a number that make it an amount or a dose.
 const UNIT_WORDS: [&str; 16] =
@@ -42,9 +48,13 @@ pub fn find(text: &str) -> Vec<Finding> {
     let mut findings: Vec<Finding> = EMAIL.find_iter(text).map(|m| finding(FindingKind::Email, m.range())).collect();
     let cards: Vec<Range<usize>> = INSURANCE_CARD.find_iter(text).map(|m| m.range()).collect();
     findings.extend(cards.iter().cloned().map(|r| finding(FindingKind::InsuranceCard, r)));
-    let taken: Vec<Range<usize>> = findings.iter().map(|f| f.range.clone()).collect();
+    // Digits inside an email or a card are not numbers of their own.
+    let mut taken = vec![false; if findings.is_empty() { 0 } else { text.len() }];
+    for f in &findings {
+        taken[f.range.clone()].fill(true);
+    }
     for run in NUMBER_RUN.find_iter(text) {
-        if taken.iter().any(|t| overlaps(t, &run.range())) || glued_to_letters(text, run.range()) {
+        if taken.get(run.range()).is_some_and(|bytes| bytes.contains(&true)) || glued_to_letters(text, run.range()) {
             continue;
         }
         findings.extend(numbers_in_run(text, run.range()));
@@ -54,10 +64,6 @@ pub fn find(text: &str) -> Vec<Finding> {
 
 fn finding(kind: FindingKind, range: Range<usize>) -> Finding {
     Finding { kind, range }
-}
-
-fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
-    a.start < b.end && b.start < a.end
 }
 
 /// "I21", "mm3", "C6.1": digits that are part of a code, not a number of their own.
@@ -96,7 +102,9 @@ fn numbers_in_run(text: &str, run: Range<usize>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < groups.len() {
-        match (i..groups.len()).rev().find_map(|j| classify(text, &groups[i..=j], plus && i == 0).map(|k| (j, k))) {
+        // Every group has a digit, so no stretch longer than the longest identifier needs trying.
+        let longest = (i + MAX_DIGITS).min(groups.len());
+        match (i..longest).rev().find_map(|j| classify(text, &groups[i..=j], plus && i == 0).map(|k| (j, k))) {
             Some((j, kind)) => {
                 out.push(finding(kind, groups[i].range.start..groups[j].range.end));
                 i = j + 1;
@@ -108,17 +116,18 @@ fn numbers_in_run(text: &str, run: Range<usize>) -> Vec<Finding> {
 }
 
 fn classify(text: &str, stretch: &[Group], plus: bool) -> Option<FindingKind> {
-    let digits: String = stretch.iter().map(|g| g.digits).collect();
-    let range = stretch[0].range.start..stretch[stretch.len() - 1].range.end;
-    if digits.len() > 13 {
+    if stretch.iter().map(|g| g.digits.len()).sum::<usize>() > MAX_DIGITS {
         return None;
     }
-    let after_id_word = after_id_word(text, range.start);
+    let digits: String = stretch.iter().map(|g| g.digits).collect();
+    let range = stretch[0].range.start..stretch[stretch.len() - 1].range.end;
     if is_phone(&digits, plus) {
         Some(FindingKind::Phone)
-    } else if digits.len() == 12 && (is_citizen_id(&digits) || after_id_word) {
+    } else if digits.len() == 12 && ((is_citizen_id(&digits) && whole_groups(stretch)) || after_id_word(text, range.start)) {
         Some(FindingKind::CitizenId)
-    } else if digits.len() == 9 && (after_id_word || looks_like_old_id(text, stretch, range.end)) {
+    } else if digits.len() == 9
+        && (after_id_word(text, range.start) || (looks_like_old_id(text, stretch, range.end) && !after_other_number_word(text, range.start)))
+    {
         Some(FindingKind::OldIdNumber)
     } else {
         None
@@ -141,6 +150,12 @@ fn is_phone(digits: &str, plus: bool) -> bool {
     }
 }
 
+/// Groups of three or more digits: how ID numbers are spaced ("079 190 123 456", "0011 8500
+/// 2345"), unlike dates and date ranges ("01.01.2023-31.12.2023"), which have 1–2 digit groups.
+fn whole_groups(stretch: &[Group]) -> bool {
+    stretch.iter().all(|g| g.digits.len() >= 3)
+}
+
 /// A CCCD begins with the code of the province of birth registration: 001 to 096.
 fn is_citizen_id(digits: &str) -> bool {
     digits.starts_with('0') && digits[1..3].parse::<u8>().is_ok_and(|code| (1..=96).contains(&code))
@@ -149,7 +164,7 @@ fn is_citizen_id(digits: &str) -> bool {
 /// Nine digits written together or as 3-3-3 with spaces, not followed by a unit. Dots between
 /// groups of three are how amounts are written ("450.000.000"), so those are not IDs.
 fn looks_like_old_id(text: &str, stretch: &[Group], end: usize) -> bool {
-    let plain = stretch.len() == 1 || stretch[1..].iter().all(|g| g.separator == Some(' '));
+    let plain = stretch.len() == 1 || (whole_groups(stretch) && stretch[1..].iter().all(|g| g.separator == Some(' ')));
     plain && !followed_by_unit(text, end)
 }
 
@@ -160,10 +175,24 @@ fn followed_by_unit(text: &str, end: usize) -> bool {
     })
 }
 
+/// Whether a word that names some other kind of number (a lot, an invoice, a tax code) comes
+/// just before: "lô 230415001", "hóa đơn số 000123456".
+fn after_other_number_word(text: &str, start: usize) -> bool {
+    let before = Folded::new(window_before(text, start, 20)).text;
+    let words: Vec<&str> = before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let last_words = format!(" {} ", words[words.len().saturating_sub(3)..].join(" "));
+    OTHER_NUMBER_WORDS.iter().any(|w| last_words.contains(&format!(" {w} ")))
+}
+
+/// Up to `chars` characters of `text` before byte `start`.
+fn window_before(text: &str, start: usize, chars: usize) -> &str {
+    let from = text[..start].char_indices().rev().nth(chars.saturating_sub(1)).map_or(0, |(i, _)| i);
+    &text[from..start]
+}
+
 /// Whether an identity-document word ("CCCD", "số CMND", "căn cước") comes within a few words before.
 fn after_id_word(text: &str, start: usize) -> bool {
-    let window_start = text[..start].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
-    let before = Folded::new(&text[window_start..start]).text;
+    let before = Folded::new(window_before(text, start, 40)).text;
     ID_WORDS.iter().any(|w| before.contains(w))
 }
 
@@ -191,7 +220,7 @@ mod tests {
 
     #[test]
     fn hotlines_amounts_and_dates_are_not_phones() {
-        for text in ["Tổng đài 1900 9095", "450.000.000 đồng", "ngày 12.03.2023", "1.000.000 đơn vị", "mã 2023-0456"] {
+        for text in ["Tổng đài 1900 9095", "450.000.000 đồng", "từ 01.01.2023-31.12.2023", "lô 12 3 456 789", "ngày 12.03.2023", "1.000.000 đơn vị", "mã 2023-0456"] {
             assert_eq!(kinds(text), [], "{text}");
         }
     }
@@ -210,6 +239,8 @@ mod tests {
         assert_eq!(kinds("CMND: 145 678 912."), [(FindingKind::OldIdNumber, "145 678 912")]);
         assert_eq!(kinds("100000000 đơn vị"), []);
         assert_eq!(kinds("123.456.789 đồng"), []);
+        assert_eq!(kinds("Lô thuốc số 230415001 bị thu hồi"), []);
+        assert_eq!(kinds("hóa đơn 000123456"), []);
     }
 
     #[test]

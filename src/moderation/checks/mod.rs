@@ -108,22 +108,22 @@ pub fn patient_data(text: &str) -> Vec<Finding> {
     findings.extend(birth_dates::find(text));
     findings.extend(names::find(text));
     findings.extend(rooms::find(text));
-    findings.sort_by_key(|f| (f.range.start, f.range.end, f.kind));
     drop_contained_duplicates(findings)
 }
 
-/// One finding per kind and place: a finding inside another of the same kind adds nothing.
-fn drop_contained_duplicates(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
-    for finding in findings {
-        let covered = kept.iter().any(|k| {
-            k.kind == finding.kind && k.range.start <= finding.range.start && finding.range.end <= k.range.end
-        });
-        if !covered {
-            kept.push(finding);
-        }
-    }
-    kept
+/// In text order, one finding per kind and place: a finding inside another of the same kind
+/// adds nothing. (Sorted by start, longest first, a finding is inside an earlier one of its kind
+/// exactly when that kind has already reached its end.)
+fn drop_contained_duplicates(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end), f.kind));
+    let mut reached: std::collections::HashMap<FindingKind, usize> = std::collections::HashMap::new();
+    findings.retain(|f| {
+        let end = reached.entry(f.kind).or_insert(0);
+        let inside = *end >= f.range.end && f.range.start < *end;
+        *end = (*end).max(f.range.end);
+        !inside
+    });
+    findings
 }
 
 #[cfg(test)]

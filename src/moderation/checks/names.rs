@@ -35,6 +35,10 @@ const FAMILY_NAMES: [&str; 69] = [
     "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang",
 ];
 
+/// Family names that a lower-case name may start with (see [`lower_case_name`]).
+const LOWER_CASE_FAMILY_NAMES: [&str; 11] =
+    ["nguyen", "tran", "pham", "hoang", "huynh", "bui", "ngo", "dinh", "truong", "trinh", "vu"];
+
 /// Capitalised words that follow a trigger without being a name: sex, places, institutions,
 /// diseases ("bệnh nhân Nam giới", "Bà Rịa", "bệnh nhân Covid", "người bệnh Khoa Nội").
 const NOT_NAMES: [&str; 22] = [
@@ -43,8 +47,8 @@ const NOT_NAMES: [&str; 22] = [
 ];
 
 /// Places that begin like a family name ("bệnh nhân Hà Nội chuyển về").
-const PLACES: [&str; 15] = [
-    "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
+const PLACES: [&str; 18] = [
+    "bach mai", "tu du", "hoang mai", "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
     "quang nam", "quang ninh", "quang ngai", "quang tri", "quang binh", "ba ria",
 ];
 
@@ -100,9 +104,22 @@ fn name_after_trigger(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
             return None;
         }
     }
-    let last = name_end(text, words, first)?;
     let allow_given_names = CHILD_TRIGGERS.contains(&trigger.as_str());
-    is_full_name(&words[first..=last], allow_given_names).then_some(NameAt { first, last })
+    name_end(text, words, first)
+        .filter(|&last| is_full_name(&words[first..=last], allow_given_names))
+        .or_else(|| lower_case_name(text, words, first))
+        .map(|last| NameAt { first, last })
+}
+
+/// "benh nhan nguyen van hung": typed on a phone without capitals. Only the surest shape is
+/// taken (a common family name, then "văn" or "thị", then a given name), and only family names
+/// that are not also everyday words once folded ("đó thì", "ta vẫn", "vợ vẫn", "đang thì").
+fn lower_case_name(text: &str, words: &[Word], first: usize) -> Option<usize> {
+    let name = words.get(first..first + 3)?;
+    let spaced = name.windows(2).all(|pair| between(text, &pair[0], &pair[1]) == " ");
+    let lower = name.iter().all(|w| w.text.chars().all(char::is_lowercase));
+    let shape = LOWER_CASE_FAMILY_NAMES.contains(&name[0].folded.as_str()) && matches!(name[1].folded.as_str(), "van" | "thi");
+    (spaced && lower && shape && name[2].text.chars().count() > 1).then_some(first + 2)
 }
 
 /// "Nguyễn Thị Hường, 72 tuổi" / "(72 tuổi)": a full name with a family name, then an age.
@@ -137,7 +154,8 @@ fn name_end(text: &str, words: &[Word], first: usize) -> Option<usize> {
     let mut last = first;
     while last + 1 < words.len() && last - first < 3 {
         let next = &words[last + 1];
-        if between(text, &words[last], next) != " " || !is_name_word(next) || next.is_all_caps() != caps {
+        let one_letter = next.text.chars().nth(1).is_none();
+        if between(text, &words[last], next) != " " || !is_name_word(next) || (!one_letter && next.is_all_caps() != caps) {
             break;
         }
         last += 1;
@@ -181,6 +199,8 @@ mod tests {
         assert_eq!(names("BN la Kieu Thi My Duyen, 29 tuoi"), ["Kieu Thi My Duyen"]);
         assert_eq!(names("cháu Minh Khôi được chuyển"), ["Minh Khôi"]);
         assert_eq!(names("BN NGUYỄN VĂN HÙNG"), ["NGUYỄN VĂN HÙNG"]);
+        assert_eq!(names("benh nhan nguyen van hung bi nga"), ["nguyen van hung"]);
+        assert_eq!(names("bà trần thị lan té ngã"), ["trần thị lan"]);
     }
 
     #[test]
@@ -204,6 +224,9 @@ mod tests {
             "Bé Na được mẹ đưa đến",
             "Bệnh nhân Covid nặng",
             "BN COPD NẶNG",
+            "Bệnh nhân NGUYỄN VĂN A",
+            "bệnh nhân Bạch Mai chuyển đến",
+            "anh ta van di lam, benh nhan do thi khong",
         ] {
             assert_eq!(names(text), Vec::<&str>::new(), "{text}");
         }

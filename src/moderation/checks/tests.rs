@@ -137,3 +137,21 @@ proptest! {
         prop_assert!(!html.contains("<script"));
     }
 }
+
+/// Posts are up to 256 KiB; no input of that size may make a check slow (a quadratic loop would
+/// take minutes here).
+#[test]
+fn hostile_long_inputs_are_checked_quickly() {
+    let started = std::time::Instant::now();
+    for unit in ["1 ", "0912 345 678 ", "a1@b.vn 1 ", "Bệnh nhân Nguyễn Văn Hùng ", "giường 1 khoa Nội ", "sinh ngày 1/1/1990 "] {
+        let text = unit.repeat(200_000 / unit.len());
+        let findings = patient_data(&text);
+        assert!(findings.iter().all(|f| on_char_boundaries(&text, &f.range)));
+        let words = [WatchedWord { pattern: unit.trim().to_string(), action: WatchedAction::Replace, replacement: None }];
+        let outcome = apply_watched_words(&text, &words);
+        assert!(outcome.text.len() <= text.len() + 200_000);
+        let _ = highlight_html(&text, &findings.iter().map(|f| f.range.clone()).collect::<Vec<_>>());
+        let _ = (link_count(&text), image_count(&text), near_duplicate(&text, &text[1..]));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+}

@@ -66,22 +66,22 @@ pub fn apply_watched_words(text: &str, words: &[WatchedWord]) -> WatchedOutcome 
     outcome
 }
 
-/// The text with every match of the replace words replaced (the first word wins where two overlap).
+/// The text with every match of the replace words replaced. Where matches overlap, the one that
+/// starts first wins (at the same start, the word earlier in the list).
 fn replace_all<'a>(text: &str, words: impl Iterator<Item = &'a WatchedWord>) -> String {
     let folded = Folded::new(text);
-    let mut edits: Vec<(Range<usize>, &str)> = Vec::new();
-    for word in words {
+    let mut edits: Vec<(Range<usize>, usize, &str)> = Vec::new();
+    for (order, word) in words.enumerate() {
         let replacement = word.replacement.as_deref().unwrap_or(DEFAULT_REPLACEMENT);
-        for range in matches(&folded, &word.pattern) {
-            if !edits.iter().any(|(taken, _)| taken.start < range.end && range.start < taken.end) {
-                edits.push((range, replacement));
-            }
-        }
+        edits.extend(matches(&folded, &word.pattern).into_iter().map(|range| (range, order, replacement)));
     }
-    edits.sort_by_key(|(range, _)| range.start);
+    edits.sort_by_key(|(range, order, _)| (range.start, *order));
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (range, replacement) in edits {
+    for (range, _, replacement) in edits {
+        if range.start < at {
+            continue;
+        }
         out.push_str(&text[at..range.start]);
         out.push_str(replacement);
         at = range.end;
