@@ -13,6 +13,16 @@ use super::{FindingKind, patient_data};
 pub const DEVELOPMENT_SET: &str = include_str!("patient_data_set.tsv");
 /// The part written with it and kept out of tuning.
 pub const HELD_OUT_SET: &str = include_str!("patient_data_heldout.tsv");
+/// Sentences written after the detectors, in the style of real posts; scored once before any
+/// change (the first result is in docs/BENCHMARKS.md), then used like the development part.
+pub const FRESH_SET: &str = include_str!("patient_data_fresh.tsv");
+
+/// The built-in labelled sets with their names, in the order the command reports them.
+pub const BUILT_IN_SETS: [(&str, &str); 3] = [
+    ("development part (tuned on)", DEVELOPMENT_SET),
+    ("held-out part (never tuned on)", HELD_OUT_SET),
+    ("fresh part (written after the detectors)", FRESH_SET),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labelled {

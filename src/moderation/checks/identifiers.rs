@@ -27,9 +27,11 @@ static INSURANCE_CARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:[A-Z]{2}|[a-z]{2})[ .\-]?[1-5](?:[ .\-]?[0-9]){12}\b").expect("insurance card pattern")
 });
 
-/// Digit groups joined by one separator; a leading `+` for "+84".
-static NUMBER_RUN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\+?[0-9]+(?:[ .\-][0-9]+)*").expect("number run pattern"));
+/// Digit groups joined by one separator; a leading `+` for "+84"; an area code in brackets
+/// ("(0251) 3822 456", "(+84) 912 345 678").
+static NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\(\+?[0-9]{2,4}\)[ .\-]?)?\+?[0-9]+(?:[ .\-][0-9]+)*").expect("number run pattern")
+});
 
 /// The most digits an identifier here has (a landline with 84: 12; a CCCD: 12), with room to spare.
 const MAX_DIGITS: usize = 13;
@@ -74,19 +76,19 @@ fn glued_to_letters(text: &str, run: Range<usize>) -> bool {
 }
 
 /// One digit group of a run: its digits and where it is.
-struct Group<'a> {
-    digits: &'a str,
+struct Group {
+    digits: String,
     range: Range<usize>,
     /// The separator before this group (none for the first).
     separator: Option<char>,
 }
 
-fn groups(text: &str, run: Range<usize>) -> Vec<Group<'_>> {
+fn groups(text: &str, run: Range<usize>) -> Vec<Group> {
     let mut out = Vec::new();
     let mut at = run.start;
     let mut separator = None;
     for part in text[run.clone()].split([' ', '.', '-']) {
-        let digits = part.trim_start_matches('+');
+        let digits = part.chars().filter(char::is_ascii_digit).collect();
         out.push(Group { digits, range: at..at + part.len(), separator });
         at += part.len();
         separator = text[at..].chars().next();
@@ -98,7 +100,7 @@ fn groups(text: &str, run: Range<usize>) -> Vec<Group<'_>> {
 /// Identifiers in one run, trying the longest stretch of groups first at each position.
 fn numbers_in_run(text: &str, run: Range<usize>) -> Vec<Finding> {
     let groups = groups(text, run.clone());
-    let plus = text[run.clone()].starts_with('+');
+    let plus = text[run.clone()].trim_start_matches('(').starts_with('+');
     let mut out = Vec::new();
     let mut i = 0;
     while i < groups.len() {
@@ -119,7 +121,7 @@ fn classify(text: &str, stretch: &[Group], plus: bool) -> Option<FindingKind> {
     if stretch.iter().map(|g| g.digits.len()).sum::<usize>() > MAX_DIGITS {
         return None;
     }
-    let digits: String = stretch.iter().map(|g| g.digits).collect();
+    let digits: String = stretch.iter().map(|g| g.digits.as_str()).collect();
     let range = stretch[0].range.start..stretch[stretch.len() - 1].range.end;
     if is_phone(&digits, plus) {
         Some(FindingKind::Phone)
@@ -213,6 +215,8 @@ mod tests {
             ("máy bàn 028.3855.4269 của", "028.3855.4269"),
             ("goi 84912345678", "84912345678"),
             ("(0934 567 890)", "0934 567 890"),
+            ("máy bàn (0251) 3822 456 nhưng", "(0251) 3822 456"),
+            ("số (+84) 912 345 678", "(+84) 912 345 678"),
         ] {
             assert_eq!(kinds(text), [(FindingKind::Phone, number)], "{text}");
         }

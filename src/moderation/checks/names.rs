@@ -1,6 +1,6 @@
 //! Full names of patients and their family: two to four capitalised syllables right after a
 //! word that introduces a person ("bệnh nhân", "BN", "người bệnh", "NB", "bé", "cháu", "ông",
-//! "bà", "anh", "chị", "cụ", "sản phụ"), or a full name followed by an age ("Nguyễn Thị Hường,
+//! "bà", "anh", "chị", "cụ", "sản phụ", "mang tên"), or a full name followed by an age ("Nguyễn Thị Hường,
 //! 72 tuổi").
 //!
 //! Not names: role words and generic text ("bệnh nhân Nam giới", "BN nữ", "bệnh nhân A", "bà
@@ -15,9 +15,9 @@ use super::folded::{Word, between, words};
 use super::{Finding, FindingKind};
 
 /// Words (folded) that introduce a person. Two-word triggers are written with one space.
-const TRIGGERS: [&str; 16] = [
+const TRIGGERS: [&str; 17] = [
     "benh nhan", "nguoi benh", "san phu", "benh nhi", "bn", "nb", "be", "chau", "ong", "ba", "anh", "chi", "cu", "em",
-    "nguoi nha", "me",
+    "nguoi nha", "me", "ten",
 ];
 
 /// After these, given names alone can be a name.
@@ -198,6 +198,7 @@ mod tests {
         assert_eq!(names("bệnh nhân: Đinh Công Thành, khoa"), ["Đinh Công Thành"]);
         assert_eq!(names("BN la Kieu Thi My Duyen, 29 tuoi"), ["Kieu Thi My Duyen"]);
         assert_eq!(names("cháu Minh Khôi được chuyển"), ["Minh Khôi"]);
+        assert_eq!(names("Thẻ BHYT mang tên Huỳnh Thị Thu Trang."), ["Huỳnh Thị Thu Trang"]);
         assert_eq!(names("BN NGUYỄN VĂN HÙNG"), ["NGUYỄN VĂN HÙNG"]);
         assert_eq!(names("benh nhan nguyen van hung bi nga"), ["nguyen van hung"]);
         assert_eq!(names("bà trần thị lan té ngã"), ["trần thị lan"]);
