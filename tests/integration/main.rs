@@ -13,3 +13,4 @@ mod xss;
 mod search;
 mod search_consistency;
 mod import;
+mod eval_cli;

@@ -160,3 +160,19 @@ fn hostile_long_inputs_are_checked_quickly() {
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
 }
+
+#[test]
+fn evaluation_counts_each_sentence_and_kind_once() {
+    let set = eval::parse(
+        "phone,email\tGọi 0912 345 678 hoặc a.b@c.vn\nnone\tCCCD 001085012345\nbirth_date\tsinh hoạt bình thường\n",
+    )
+    .unwrap();
+    let report = eval::evaluate(&set);
+    let counts = |kind| report.per_kind[&kind];
+    assert_eq!(counts(FindingKind::Phone).true_positives, 1);
+    assert_eq!(counts(FindingKind::CitizenId).false_positives, 1);
+    assert_eq!(counts(FindingKind::BirthDate).false_negatives, 1);
+    let overall = report.overall();
+    assert_eq!((overall.true_positives, overall.false_positives, overall.false_negatives), (2, 1, 1));
+    assert_eq!(report.misses.len(), 2);
+}
