@@ -26,7 +26,10 @@ use std::ops::Range;
 pub use duplicates::near_duplicate;
 pub use highlight::highlight_html;
 pub use markdown_counts::{image_count, link_count};
-pub use watched::{WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words};
+pub use watched::{
+    DEFAULT_REPLACEMENT, MAX_PATTERN_CHARS, PatternError, WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words,
+    parse_pattern,
+};
 
 /// What kind of patient identifier a finding looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -92,8 +95,8 @@ impl std::str::FromStr for FindingKind {
 }
 
 /// One suspected identifier: its kind and where it is (a byte range of the checked text, on
-/// character boundaries).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// character boundaries). Serialised as `{"kind": "phone", "range": {"start": 4, "end": 16}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub range: Range<usize>,

@@ -47,12 +47,12 @@ const NOT_NAMES: [&str; 22] = [
 ];
 
 /// Places that begin like a family name ("bệnh nhân Hà Nội chuyển về").
-const PLACES: [&str; 18] = [
-    "bach mai", "tu du", "hoang mai", "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
+const PLACES: [&str; 19] = [
+    "ho chi minh", "bach mai", "tu du", "hoang mai", "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
     "quang nam", "quang ninh", "quang ngai", "quang tri", "quang binh", "ba ria",
 ];
 
-/// Where a found name is, and the words after it (to look for an age).
+/// The first and last word of a name found.
 struct NameAt {
     first: usize,
     last: usize,
@@ -177,7 +177,8 @@ fn is_full_name(name: &[Word], allow_given_names: bool) -> bool {
     let family = FAMILY_NAMES.contains(&name[0].folded.as_str());
     let capitals = name[0].is_all_caps();
     if family {
-        return name.len() > 2 || !PLACES.contains(&format!("{} {}", name[0].folded, name[1].folded).as_str());
+        let whole = name.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+        return !PLACES.contains(&whole.as_str());
     }
     allow_given_names && !capitals && name.len() <= 3 && !name.iter().any(|w| NOT_NAMES.contains(&w.folded.as_str()))
 }
@@ -227,6 +228,7 @@ mod tests {
             "BN COPD NẶNG",
             "Bệnh nhân NGUYỄN VĂN A",
             "bệnh nhân Bạch Mai chuyển đến",
+            "Bệnh nhân Hồ Chí Minh, 5 tuổi",
             "anh ta van di lam, benh nhan do thi khong",
         ] {
             assert_eq!(names(text), Vec::<&str>::new(), "{text}");

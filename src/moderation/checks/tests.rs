@@ -62,6 +62,8 @@ fn findings_come_in_text_order_with_ranges_on_the_identifiers() {
 fn finding_kinds_serialise_in_snake_case_and_name_their_message() {
     assert_eq!(serde_json::to_string(&FindingKind::OldIdNumber).unwrap(), "\"old_id_number\"");
     assert_eq!(FindingKind::BedRoom.i18n_key(), "moderation.finding.bed_room");
+    let finding = Finding { kind: FindingKind::Phone, range: 4..16 };
+    assert_eq!(serde_json::to_string(&finding).unwrap(), r#"{"kind":"phone","range":{"start":4,"end":16}}"#);
     for kind in FindingKind::ALL {
         assert_eq!(kind.as_str().parse::<FindingKind>(), Ok(kind));
         assert!(kind.i18n_key().ends_with(kind.as_str()));

@@ -45,6 +45,45 @@ pub struct WatchedOutcome {
     pub ranges: Vec<Range<usize>>,
 }
 
+/// The longest pattern an admin may enter, in characters.
+pub const MAX_PATTERN_CHARS: usize = 100;
+
+/// Why an admin's pattern is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternError {
+    /// Nothing but spaces and `*`.
+    Empty,
+    /// Over [`MAX_PATTERN_CHARS`].
+    TooLong,
+    /// `*` somewhere other than at the end of a word ("th*c"): it would be taken literally.
+    WildcardInside,
+}
+
+impl PatternError {
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            PatternError::Empty => "moderation.watched.pattern_empty",
+            PatternError::TooLong => "moderation.watched.pattern_too_long",
+            PatternError::WildcardInside => "moderation.watched.wildcard_inside",
+        }
+    }
+}
+
+/// An admin's pattern as it should be stored (trimmed, single spaces), or why it cannot be.
+pub fn parse_pattern(pattern: &str) -> Result<String, PatternError> {
+    let words: Vec<&str> = pattern.split_whitespace().collect();
+    let normalised = words.join(" ");
+    if words.iter().all(|w| w.trim_matches('*').is_empty()) {
+        Err(PatternError::Empty)
+    } else if normalised.chars().count() > MAX_PATTERN_CHARS {
+        Err(PatternError::TooLong)
+    } else if words.iter().any(|w| w.trim_end_matches('*').contains('*')) {
+        Err(PatternError::WildcardInside)
+    } else {
+        Ok(normalised)
+    }
+}
+
 pub fn apply_watched_words(text: &str, words: &[WatchedWord]) -> WatchedOutcome {
     let text = replace_all(text, words.iter().filter(|w| w.action == WatchedAction::Replace));
     let folded = Folded::new(&text);
@@ -159,6 +198,16 @@ mod tests {
         let outcome = apply_watched_words("no SPAM here", &words);
         assert_eq!(outcome.text, "no *** here");
         assert!(outcome.blocked.is_empty());
+    }
+
+    #[test]
+    fn admin_patterns_are_normalised_or_refused_with_a_reason() {
+        assert_eq!(parse_pattern("  thuốc   giả* "), Ok("thuốc giả*".to_string()));
+        assert_eq!(parse_pattern(" * ** "), Err(PatternError::Empty));
+        assert_eq!(parse_pattern(""), Err(PatternError::Empty));
+        assert_eq!(parse_pattern("th*c"), Err(PatternError::WildcardInside));
+        assert_eq!(parse_pattern(&"ệ".repeat(MAX_PATTERN_CHARS + 1)), Err(PatternError::TooLong));
+        assert_eq!(parse_pattern(&"ệ".repeat(MAX_PATTERN_CHARS)).map(|p| p.chars().count()), Ok(MAX_PATTERN_CHARS));
     }
 
     #[test]
