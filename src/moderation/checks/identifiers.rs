@@ -123,7 +123,7 @@ fn classify(text: &str, stretch: &[Group], plus: bool) -> Option<FindingKind> {
     }
     let digits: String = stretch.iter().map(|g| g.digits.as_str()).collect();
     let range = stretch[0].range.start..stretch[stretch.len() - 1].range.end;
-    if is_phone(&digits, plus) {
+    if is_phone(&digits, plus) && phone_grouping(stretch) {
         Some(FindingKind::Phone)
     } else if digits.len() == 12 && ((is_citizen_id(&digits) && whole_groups(stretch)) || after_id_word(text, range.start)) {
         Some(FindingKind::CitizenId)
@@ -150,6 +150,14 @@ fn is_phone(digits: &str, plus: bool) -> bool {
         Some(b'2') => national.len() == 10,
         _ => false,
     }
+}
+
+/// People group phone digits in twos to fours ("0977 12 34 56"); single digits in a row are
+/// decimals in a table ("0.5 0.8 0.9 1.2 3.4"), not a number. One digit is allowed right after
+/// the country code ("+84 9 1234 5678").
+fn phone_grouping(stretch: &[Group]) -> bool {
+    let after_country_code = |i: usize| i == 1 && stretch[0].digits == "84";
+    stretch.len() == 1 || stretch.iter().enumerate().all(|(i, g)| g.digits.len() >= 2 || after_country_code(i))
 }
 
 /// Groups of three or more digits: how ID numbers are spaced ("079 190 123 456", "0011 8500
@@ -217,6 +225,8 @@ mod tests {
             ("(0934 567 890)", "0934 567 890"),
             ("máy bàn (0251) 3822 456 nhưng", "(0251) 3822 456"),
             ("số (+84) 912 345 678", "(+84) 912 345 678"),
+            ("gọi +84 9 1234 5678", "+84 9 1234 5678"),
+            ("số 0977 12 34 56", "0977 12 34 56"),
         ] {
             assert_eq!(kinds(text), [(FindingKind::Phone, number)], "{text}");
         }
@@ -224,7 +234,7 @@ mod tests {
 
     #[test]
     fn hotlines_amounts_and_dates_are_not_phones() {
-        for text in ["Tổng đài 1900 9095", "450.000.000 đồng", "từ 01.01.2023-31.12.2023", "lô 12 3 456 789", "ngày 12.03.2023", "1.000.000 đơn vị", "mã 2023-0456"] {
+        for text in ["Creatinin 0.5 0.8 0.9 1.2 3.4 mg/dL", "Tổng đài 1900 9095", "450.000.000 đồng", "từ 01.01.2023-31.12.2023", "lô 12 3 456 789", "ngày 12.03.2023", "1.000.000 đơn vị", "mã 2023-0456"] {
             assert_eq!(kinds(text), [], "{text}");
         }
     }

@@ -142,10 +142,11 @@ fn filler_len(words: &[Word], at: usize) -> Option<usize> {
     }
 }
 
-/// Between a trigger and a name: spaces, maybe a colon ("bệnh nhân: Đinh Công Thành").
+/// Between a trigger and a name: spaces, maybe a colon ("bệnh nhân: Đinh Công Thành"),
+/// Markdown emphasis or a quotation mark ("BN **Trần Văn Hùng**").
 fn introduces(gap: &str) -> bool {
-    let trimmed = gap.trim();
-    !gap.is_empty() && (trimmed.is_empty() || trimmed == ":") && !gap.contains('\n')
+    let marks = gap.trim().trim_start_matches(':').trim();
+    !gap.is_empty() && !gap.contains('\n') && marks.chars().all(|c| matches!(c, '*' | '_' | '"' | '“' | '\''))
 }
 
 /// The last word of a run of up to four name-like words starting at `first`, joined by single spaces.
@@ -197,6 +198,7 @@ mod tests {
         assert_eq!(names("BN Tran Van Long, 55 tuoi"), ["Tran Van Long"]);
         assert_eq!(names("Gia đình bà Cao Thị Tuyết yêu cầu"), ["Cao Thị Tuyết"]);
         assert_eq!(names("bệnh nhân: Đinh Công Thành, khoa"), ["Đinh Công Thành"]);
+        assert_eq!(names("BN **Trần Văn Hùng** vào viện"), ["Trần Văn Hùng"]);
         assert_eq!(names("BN la Kieu Thi My Duyen, 29 tuoi"), ["Kieu Thi My Duyen"]);
         assert_eq!(names("cháu Minh Khôi được chuyển"), ["Minh Khôi"]);
         assert_eq!(names("Thẻ BHYT mang tên Huỳnh Thị Thu Trang."), ["Huỳnh Thị Thu Trang"]);
