@@ -178,3 +178,21 @@ fn evaluation_counts_each_sentence_and_kind_once() {
     assert_eq!((overall.true_positives, overall.false_positives, overall.false_negatives), (2, 1, 1));
     assert_eq!(report.misses.len(), 2);
 }
+
+/// Characters whose folded or lower-case form is longer than they are, combining marks on
+/// digits, emoji and right-to-left text: ranges must still land on the original's boundaries.
+#[test]
+fn unusual_characters_keep_ranges_on_boundaries() {
+    let text = "İİ BN Nguyễn Văn Hùng ﬁ ß 0912\u{301} 345 678 👩‍⚕️ سلام sinh ngày 1/1/1990 giường 2 khoa Nội İ";
+    for finding in patient_data(text) {
+        assert!(on_char_boundaries(text, &finding.range), "{finding:?}");
+    }
+    let words = [WatchedWord { pattern: "i*".to_string(), action: WatchedAction::Hold, replacement: None }];
+    let outcome = apply_watched_words(text, &words);
+    assert!(!outcome.ranges.is_empty());
+    for range in &outcome.ranges {
+        assert!(on_char_boundaries(&outcome.text, range), "{range:?}");
+    }
+    let replaced = apply_watched_words(text, &[WatchedWord { pattern: "ﬁ".into(), action: WatchedAction::Replace, replacement: None }]);
+    assert!(replaced.text.contains(" *** "), "{}", replaced.text);
+}
