@@ -1,5 +1,5 @@
 //! The admin's watched words: each a word or phrase, matched as whole words regardless of case
-//! and diacritics ("thuốc giả" matches "THUOC GIA"), with `*` at the end of a word for any
+//! and diacritics ("thuốc giả" matches "THUOC GIA" and "thuốc-giả"), with `*` at the end of a word for any
 //! ending ("quảng cáo*" matches "quảng cáo", "quang caos"). Replacements are made first; what
 //! blocks or holds the post is then looked for in the replaced text, so the ranges returned
 //! point into the text that will be stored.
@@ -137,9 +137,9 @@ fn matches(folded: &Folded, pattern: &str) -> Vec<Range<usize>> {
     regex.find_iter(&folded.text).filter(|m| !m.is_empty()).map(|m| folded.original_range(m.range())).collect()
 }
 
-/// `thuốc  giả*` → `\bthuoc\s+gia\w*`: folded words, any white space between them, word
-/// boundaries where the pattern begins or ends with a letter or digit. `None` for a pattern
-/// with no word in it.
+/// `thuốc  giả*` → `\bthuoc(?:\s+|[-_.*/])gia\w*`: folded words, white space or one joining
+/// mark between them, word boundaries where the pattern begins or ends with a letter or digit.
+/// `None` for a pattern with no word in it.
 fn pattern_regex(pattern: &str) -> Option<Regex> {
     let folded = search_index::analysis::fold(pattern);
     let words: Vec<&str> = folded.split_whitespace().filter(|w| !w.trim_end_matches('*').is_empty()).collect();
@@ -154,7 +154,9 @@ fn pattern_regex(pattern: &str) -> Option<Regex> {
     let is_word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     let open = if is_word_char(first.chars().next()) { r"\b" } else { "" };
     let close = if is_word_char(last.chars().next_back()) { r"\b" } else { "" };
-    Regex::new(&format!(r"{open}{}{close}", body.join(r"\s+"))).ok()
+    // Between the words of a phrase: white space, or one joining mark ("thuốc-giả", "thuốc.giả")
+    // as people write to slip past a filter; not ". " (two sentences).
+    Regex::new(&format!(r"{open}{}{close}", body.join(r"(?:\s+|[\-_.*/])"))).ok()
 }
 
 #[cfg(test)]
@@ -172,6 +174,13 @@ mod tests {
         assert_eq!(outcome.held, ["thuốc giả"]);
         assert_eq!(outcome.ranges.len(), 1);
         assert_eq!(&outcome.text[outcome.ranges[0].clone()], "THUOC  GIA");
+    }
+
+    #[test]
+    fn phrases_match_across_a_joining_mark_but_not_across_sentences() {
+        let words = [word("thuốc giả", WatchedAction::Hold, None)];
+        assert_eq!(apply_watched_words("bán thuoc-gia, thuốc.giả", &words).ranges.len(), 2);
+        assert!(apply_watched_words("Uống thuốc. Giả sử quên liều", &words).held.is_empty());
     }
 
     #[test]
