@@ -42,7 +42,7 @@ fn a_file_is_scored_and_verbose_lists_the_misses() {
     let report = text(&out.stdout);
     let overall = report.lines().find(|l| l.starts_with("overall")).unwrap();
     assert_eq!(overall.split_whitespace().collect::<Vec<_>>(), ["overall", "1", "0", "1", "1.000", "0.500"]);
-    assert!(report.contains("3 sentences, 1 with a wrong set of kinds"), "{report}");
+    assert!(report.contains("3 sentences (0 without diacritics), 1 with a wrong set of kinds"), "{report}");
     assert!(report.contains("line 4: expected email, found none\n    Không có email ở đây."), "{report}");
 }
 

@@ -79,6 +79,15 @@ impl Counts {
     }
 }
 
+/// The counts one (sentence, kind) pair adds.
+fn score(expected: bool, found: bool) -> Counts {
+    Counts {
+        true_positives: usize::from(expected && found),
+        false_positives: usize::from(!expected && found),
+        false_negatives: usize::from(expected && !found),
+    }
+}
+
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
 }
@@ -96,6 +105,9 @@ pub struct Miss {
 pub struct Report {
     pub sentences: usize,
     pub per_kind: BTreeMap<FindingKind, Counts>,
+    /// All kinds together, on the sentences typed without diacritics only.
+    pub without_diacritics: Counts,
+    pub sentences_without_diacritics: usize,
     pub misses: Vec<Miss>,
 }
 
@@ -115,13 +127,13 @@ pub fn evaluate(set: &[Labelled]) -> Report {
     for labelled in set {
         let findings = patient_data(&labelled.sentence);
         let found: BTreeSet<FindingKind> = findings.iter().map(|f| f.kind).collect();
+        let plain = !search_index::analysis::has_diacritics(&labelled.sentence);
+        report.sentences_without_diacritics += usize::from(plain);
         for kind in FindingKind::ALL {
-            let counts = report.per_kind.entry(kind).or_default();
-            match (labelled.expected.contains(&kind), found.contains(&kind)) {
-                (true, true) => counts.true_positives += 1,
-                (false, true) => counts.false_positives += 1,
-                (true, false) => counts.false_negatives += 1,
-                (false, false) => {}
+            let outcome = score(labelled.expected.contains(&kind), found.contains(&kind));
+            report.per_kind.entry(kind).or_default().add(outcome);
+            if plain {
+                report.without_diacritics.add(outcome);
             }
         }
         if found != labelled.expected {
@@ -135,7 +147,11 @@ pub fn evaluate(set: &[Labelled]) -> Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{:<16} {:>4} {:>4} {:>4} {:>9} {:>7}", "kind", "tp", "fp", "fn", "precision", "recall")?;
-        let rows = self.per_kind.iter().map(|(k, c)| (k.as_str(), *c)).chain([("overall", self.overall())]);
+        let rows = self
+            .per_kind
+            .iter()
+            .map(|(k, c)| (k.as_str(), *c))
+            .chain([("overall", self.overall()), ("no diacritics", self.without_diacritics)]);
         for (name, c) in rows {
             writeln!(
                 f,
@@ -148,7 +164,13 @@ impl fmt::Display for Report {
                 c.recall()
             )?;
         }
-        write!(f, "{} sentences, {} with a wrong set of kinds", self.sentences, self.misses.len())
+        write!(
+            f,
+            "{} sentences ({} without diacritics), {} with a wrong set of kinds",
+            self.sentences,
+            self.sentences_without_diacritics,
+            self.misses.len()
+        )
     }
 }
 

@@ -177,6 +177,8 @@ fn evaluation_counts_each_sentence_and_kind_once() {
     let overall = report.overall();
     assert_eq!((overall.true_positives, overall.false_positives, overall.false_negatives), (2, 1, 1));
     assert_eq!(report.misses.len(), 2);
+    assert_eq!(report.sentences_without_diacritics, 1);
+    assert_eq!(report.without_diacritics.false_positives, 1);
 }
 
 /// Characters whose folded or lower-case form is longer than they are, combining marks on
