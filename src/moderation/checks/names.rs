@@ -122,14 +122,22 @@ fn lower_case_name(text: &str, words: &[Word], first: usize) -> Option<usize> {
     (spaced && lower && shape && name[2].text.chars().count() > 1).then_some(first + 2)
 }
 
-/// "Nguyễn Thị Hường, 72 tuổi" / "(72 tuổi)": a full name with a family name, then an age.
+/// "Nguyễn Thị Hường, 72 tuổi", "Trần Văn Hùng (45 tuổi)", "Lê Văn Tám, nam, 61 tuổi": a full
+/// name with a family name, then an age (maybe after the sex).
 fn name_before_age(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
     let last = name_end(text, words, i)?;
-    let age = words.get(last + 1)?;
-    let unit = words.get(last + 2)?;
-    let separator = between(text, &words[last], age).trim();
-    let is_age = age.is_number() && unit.folded == "tuoi" && matches!(separator, "," | "(" | "-" | "–");
+    let mut age = last + 1;
+    if words.get(age).is_some_and(|w| matches!(w.folded.as_str(), "nam" | "nu")) && is_age_separator(text, words, last, age) {
+        age += 1;
+    }
+    let unit = words.get(age + 1)?;
+    let is_age = words[age].is_number() && unit.folded == "tuoi" && is_age_separator(text, words, age - 1, age);
     (is_age && is_full_name(&words[i..=last], false)).then_some(NameAt { first: i, last })
+}
+
+/// What may stand between a name, the sex and the age: a comma, a bracket, a dash or a space.
+fn is_age_separator(text: &str, words: &[Word], left: usize, right: usize) -> bool {
+    matches!(between(text, &words[left], &words[right]).trim(), "" | "," | "(" | "-" | "–")
 }
 
 fn filler_len(words: &[Word], at: usize) -> Option<usize> {
@@ -210,6 +218,10 @@ mod tests {
     #[test]
     fn a_full_name_followed_by_an_age_is_a_patient() {
         assert_eq!(names("Nguyễn Thị Hường, 72 tuổi, nhập viện"), ["Nguyễn Thị Hường"]);
+        assert_eq!(names("Hồ sơ Trần Văn Hùng (45 tuổi) bị thất lạc"), ["Trần Văn Hùng"]);
+        assert_eq!(names("Lê Văn Tám, nam, 61 tuổi, vào viện"), ["Lê Văn Tám"]);
+        assert_eq!(names("tran van phuc 45 tuoi"), Vec::<&str>::new());
+        assert_eq!(names("Khoa Nhi, 45 tuổi"), Vec::<&str>::new());
     }
 
     #[test]
