@@ -198,11 +198,12 @@ fn eval_patient_data(file: Option<&Path>, verbose: bool) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
             vec![(path.display().to_string(), text, true)]
         }
-        None => vec![
-            ("built-in set, development part".to_string(), eval::DEVELOPMENT_SET.to_string(), true),
-            ("built-in set, held-out part".to_string(), eval::HELD_OUT_SET.to_string(), true),
-            ("built-in set, both parts".to_string(), format!("{}\n{}", eval::DEVELOPMENT_SET, eval::HELD_OUT_SET), false),
-        ],
+        None => {
+            let mut sets: Vec<_> = eval::BUILT_IN_SETS.iter().map(|(name, tsv)| (format!("built-in set, {name}"), tsv.to_string(), true)).collect();
+            let all = eval::BUILT_IN_SETS.map(|(_, tsv)| tsv).join("\n");
+            sets.push(("built-in set, all parts".to_string(), all, false));
+            sets
+        }
     };
     let mut out = String::new();
     for (name, text, list_misses) in &sets {

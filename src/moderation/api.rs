@@ -402,10 +402,8 @@ async fn add_watched_word(
     if user.role != Role::Admin {
         return Err(AppError::Forbidden(Msg::new("error.moderation.admins_only")));
     }
-    let pattern = crate::text::clean_line(&input.pattern);
-    if pattern.is_empty() || crate::text::char_len(&pattern) > 100 {
-        return Err(AppError::bad("error.moderation.watched_pattern"));
-    }
+    let pattern = super::checks::parse_pattern(&crate::text::clean_line(&input.pattern))
+        .map_err(|e| AppError::BadRequest(Msg::new(e.i18n_key()).arg("max", super::checks::MAX_PATTERN_CHARS)))?;
     let action = ["block", "hold", "replace"].into_iter().find(|a| *a == input.action).ok_or_else(|| AppError::bad("error.moderation.watched_action"))?;
     let replacement = input.replacement.as_deref().map(crate::text::clean_line).filter(|r| !r.is_empty());
     if action == "replace" && replacement.is_none() {

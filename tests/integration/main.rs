@@ -15,3 +15,4 @@ mod search_consistency;
 mod import;
 mod moderation;
 mod moderation_matrix;
+mod eval_cli;

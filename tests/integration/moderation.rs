@@ -318,6 +318,10 @@ async fn watched_words_block_hold_and_replace(app: TestApp) {
     assert_eq!(add("khuyến mãi", "hold", None).await, 201);
     assert_eq!(add("ngu dốt", "replace", Some("chưa hiểu")).await, 201);
     assert_eq!(add("khuyến mãi", "hold", None).await, 409, "a pattern is watched once");
+    assert_eq!(add("   ", "block", None).await, 422, "an empty pattern");
+    assert_eq!(add("th*c", "block", None).await, 422, "a wildcard inside a word");
+    assert_eq!(add("thuốc giả", "ban", None).await, 422, "an unknown action");
+    assert_eq!(add("thuốc giả", "replace", None).await, 422, "replace needs a replacement");
     let (status, _) = post(&app, "/api/v1/moderation/watched-words", Some(&c.member), json!({"pattern": "x", "action": "block"})).await;
     assert_eq!(status, 403, "only admins manage the list");
 

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use regex::Regex;
 
-/// A bare URL in text; rendered pages turn these into links, so they count as links.
+/// A bare URL in text. Pages show it as plain text, but it counts as a link: readers copy it,
+/// so it advertises just as well as a clickable one.
 static BARE_URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>]+").expect("bare URL pattern"));
 

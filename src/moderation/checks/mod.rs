@@ -26,7 +26,10 @@ use std::ops::Range;
 pub use duplicates::near_duplicate;
 pub use highlight::highlight_html;
 pub use markdown_counts::{image_count, link_count};
-pub use watched::{WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words};
+pub use watched::{
+    DEFAULT_REPLACEMENT, MAX_PATTERN_CHARS, PatternError, WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words,
+    parse_pattern,
+};
 
 /// What kind of patient identifier a finding looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -92,8 +95,8 @@ impl std::str::FromStr for FindingKind {
 }
 
 /// One suspected identifier: its kind and where it is (a byte range of the checked text, on
-/// character boundaries).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// character boundaries). Serialised as `{"kind": "phone", "range": {"start": 4, "end": 16}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub range: Range<usize>,
@@ -108,22 +111,22 @@ pub fn patient_data(text: &str) -> Vec<Finding> {
     findings.extend(birth_dates::find(text));
     findings.extend(names::find(text));
     findings.extend(rooms::find(text));
-    findings.sort_by_key(|f| (f.range.start, f.range.end, f.kind));
     drop_contained_duplicates(findings)
 }
 
-/// One finding per kind and place: a finding inside another of the same kind adds nothing.
-fn drop_contained_duplicates(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
-    for finding in findings {
-        let covered = kept.iter().any(|k| {
-            k.kind == finding.kind && k.range.start <= finding.range.start && finding.range.end <= k.range.end
-        });
-        if !covered {
-            kept.push(finding);
-        }
-    }
-    kept
+/// In text order, one finding per kind and place: a finding inside another of the same kind
+/// adds nothing. (Sorted by start, longest first, a finding is inside an earlier one of its kind
+/// exactly when that kind has already reached its end.)
+fn drop_contained_duplicates(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end), f.kind));
+    let mut reached: std::collections::HashMap<FindingKind, usize> = std::collections::HashMap::new();
+    findings.retain(|f| {
+        let end = reached.entry(f.kind).or_insert(0);
+        let inside = *end >= f.range.end && f.range.start < *end;
+        *end = (*end).max(f.range.end);
+        !inside
+    });
+    findings
 }
 
 #[cfg(test)]

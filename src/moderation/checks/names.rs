@@ -1,6 +1,6 @@
 //! Full names of patients and their family: two to four capitalised syllables right after a
 //! word that introduces a person ("bệnh nhân", "BN", "người bệnh", "NB", "bé", "cháu", "ông",
-//! "bà", "anh", "chị", "cụ", "sản phụ"), or a full name followed by an age ("Nguyễn Thị Hường,
+//! "bà", "anh", "chị", "cụ", "sản phụ", "mang tên"), or a full name followed by an age ("Nguyễn Thị Hường,
 //! 72 tuổi").
 //!
 //! Not names: role words and generic text ("bệnh nhân Nam giới", "BN nữ", "bệnh nhân A", "bà
@@ -15,9 +15,9 @@ use super::folded::{Word, between, words};
 use super::{Finding, FindingKind};
 
 /// Words (folded) that introduce a person. Two-word triggers are written with one space.
-const TRIGGERS: [&str; 16] = [
+const TRIGGERS: [&str; 17] = [
     "benh nhan", "nguoi benh", "san phu", "benh nhi", "bn", "nb", "be", "chau", "ong", "ba", "anh", "chi", "cu", "em",
-    "nguoi nha", "me",
+    "nguoi nha", "me", "ten",
 ];
 
 /// After these, given names alone can be a name.
@@ -35,6 +35,10 @@ const FAMILY_NAMES: [&str; 69] = [
     "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang",
 ];
 
+/// Family names that a lower-case name may start with (see [`lower_case_name`]).
+const LOWER_CASE_FAMILY_NAMES: [&str; 11] =
+    ["nguyen", "tran", "pham", "hoang", "huynh", "bui", "ngo", "dinh", "truong", "trinh", "vu"];
+
 /// Capitalised words that follow a trigger without being a name: sex, places, institutions,
 /// diseases ("bệnh nhân Nam giới", "Bà Rịa", "bệnh nhân Covid", "người bệnh Khoa Nội").
 const NOT_NAMES: [&str; 22] = [
@@ -43,12 +47,12 @@ const NOT_NAMES: [&str; 22] = [
 ];
 
 /// Places that begin like a family name ("bệnh nhân Hà Nội chuyển về").
-const PLACES: [&str; 15] = [
-    "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
+const PLACES: [&str; 19] = [
+    "ho chi minh", "bach mai", "tu du", "hoang mai", "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
     "quang nam", "quang ninh", "quang ngai", "quang tri", "quang binh", "ba ria",
 ];
 
-/// Where a found name is, and the words after it (to look for an age).
+/// The first and last word of a name found.
 struct NameAt {
     first: usize,
     last: usize,
@@ -100,19 +104,40 @@ fn name_after_trigger(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
             return None;
         }
     }
-    let last = name_end(text, words, first)?;
     let allow_given_names = CHILD_TRIGGERS.contains(&trigger.as_str());
-    is_full_name(&words[first..=last], allow_given_names).then_some(NameAt { first, last })
+    name_end(text, words, first)
+        .filter(|&last| is_full_name(&words[first..=last], allow_given_names))
+        .or_else(|| lower_case_name(text, words, first))
+        .map(|last| NameAt { first, last })
 }
 
-/// "Nguyễn Thị Hường, 72 tuổi" / "(72 tuổi)": a full name with a family name, then an age.
+/// "benh nhan nguyen van hung": typed on a phone without capitals. Only the surest shape is
+/// taken (a common family name, then "văn" or "thị", then a given name), and only family names
+/// that are not also everyday words once folded ("đó thì", "ta vẫn", "vợ vẫn", "đang thì").
+fn lower_case_name(text: &str, words: &[Word], first: usize) -> Option<usize> {
+    let name = words.get(first..first + 3)?;
+    let spaced = name.windows(2).all(|pair| between(text, &pair[0], &pair[1]) == " ");
+    let lower = name.iter().all(|w| w.text.chars().all(char::is_lowercase));
+    let shape = LOWER_CASE_FAMILY_NAMES.contains(&name[0].folded.as_str()) && matches!(name[1].folded.as_str(), "van" | "thi");
+    (spaced && lower && shape && name[2].text.chars().count() > 1).then_some(first + 2)
+}
+
+/// "Nguyễn Thị Hường, 72 tuổi", "Trần Văn Hùng (45 tuổi)", "Lê Văn Tám, nam, 61 tuổi": a full
+/// name with a family name, then an age (maybe after the sex).
 fn name_before_age(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
     let last = name_end(text, words, i)?;
-    let age = words.get(last + 1)?;
-    let unit = words.get(last + 2)?;
-    let separator = between(text, &words[last], age).trim();
-    let is_age = age.is_number() && unit.folded == "tuoi" && matches!(separator, "," | "(" | "-" | "–");
+    let mut age = last + 1;
+    if words.get(age).is_some_and(|w| matches!(w.folded.as_str(), "nam" | "nu")) && is_age_separator(text, words, last, age) {
+        age += 1;
+    }
+    let unit = words.get(age + 1)?;
+    let is_age = words[age].is_number() && unit.folded == "tuoi" && is_age_separator(text, words, age - 1, age);
     (is_age && is_full_name(&words[i..=last], false)).then_some(NameAt { first: i, last })
+}
+
+/// What may stand between a name, the sex and the age: a comma, a bracket, a dash or a space.
+fn is_age_separator(text: &str, words: &[Word], left: usize, right: usize) -> bool {
+    matches!(between(text, &words[left], &words[right]).trim(), "" | "," | "(" | "-" | "–")
 }
 
 fn filler_len(words: &[Word], at: usize) -> Option<usize> {
@@ -125,10 +150,11 @@ fn filler_len(words: &[Word], at: usize) -> Option<usize> {
     }
 }
 
-/// Between a trigger and a name: spaces, maybe a colon ("bệnh nhân: Đinh Công Thành").
+/// Between a trigger and a name: spaces, maybe a colon ("bệnh nhân: Đinh Công Thành"),
+/// Markdown emphasis or a quotation mark ("BN **Trần Văn Hùng**").
 fn introduces(gap: &str) -> bool {
-    let trimmed = gap.trim();
-    !gap.is_empty() && (trimmed.is_empty() || trimmed == ":") && !gap.contains('\n')
+    let marks = gap.trim().trim_start_matches(':').trim();
+    !gap.is_empty() && !gap.contains('\n') && marks.chars().all(|c| matches!(c, '*' | '_' | '"' | '“' | '\''))
 }
 
 /// The last word of a run of up to four name-like words starting at `first`, joined by single spaces.
@@ -137,7 +163,8 @@ fn name_end(text: &str, words: &[Word], first: usize) -> Option<usize> {
     let mut last = first;
     while last + 1 < words.len() && last - first < 3 {
         let next = &words[last + 1];
-        if between(text, &words[last], next) != " " || !is_name_word(next) || next.is_all_caps() != caps {
+        let one_letter = next.text.chars().nth(1).is_none();
+        if between(text, &words[last], next) != " " || !is_name_word(next) || (!one_letter && next.is_all_caps() != caps) {
             break;
         }
         last += 1;
@@ -159,7 +186,8 @@ fn is_full_name(name: &[Word], allow_given_names: bool) -> bool {
     let family = FAMILY_NAMES.contains(&name[0].folded.as_str());
     let capitals = name[0].is_all_caps();
     if family {
-        return name.len() > 2 || !PLACES.contains(&format!("{} {}", name[0].folded, name[1].folded).as_str());
+        let whole = name.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+        return !PLACES.contains(&whole.as_str());
     }
     allow_given_names && !capitals && name.len() <= 3 && !name.iter().any(|w| NOT_NAMES.contains(&w.folded.as_str()))
 }
@@ -178,14 +206,22 @@ mod tests {
         assert_eq!(names("BN Tran Van Long, 55 tuoi"), ["Tran Van Long"]);
         assert_eq!(names("Gia đình bà Cao Thị Tuyết yêu cầu"), ["Cao Thị Tuyết"]);
         assert_eq!(names("bệnh nhân: Đinh Công Thành, khoa"), ["Đinh Công Thành"]);
+        assert_eq!(names("BN **Trần Văn Hùng** vào viện"), ["Trần Văn Hùng"]);
         assert_eq!(names("BN la Kieu Thi My Duyen, 29 tuoi"), ["Kieu Thi My Duyen"]);
         assert_eq!(names("cháu Minh Khôi được chuyển"), ["Minh Khôi"]);
+        assert_eq!(names("Thẻ BHYT mang tên Huỳnh Thị Thu Trang."), ["Huỳnh Thị Thu Trang"]);
         assert_eq!(names("BN NGUYỄN VĂN HÙNG"), ["NGUYỄN VĂN HÙNG"]);
+        assert_eq!(names("benh nhan nguyen van hung bi nga"), ["nguyen van hung"]);
+        assert_eq!(names("bà trần thị lan té ngã"), ["trần thị lan"]);
     }
 
     #[test]
     fn a_full_name_followed_by_an_age_is_a_patient() {
         assert_eq!(names("Nguyễn Thị Hường, 72 tuổi, nhập viện"), ["Nguyễn Thị Hường"]);
+        assert_eq!(names("Hồ sơ Trần Văn Hùng (45 tuổi) bị thất lạc"), ["Trần Văn Hùng"]);
+        assert_eq!(names("Lê Văn Tám, nam, 61 tuổi, vào viện"), ["Lê Văn Tám"]);
+        assert_eq!(names("tran van phuc 45 tuoi"), Vec::<&str>::new());
+        assert_eq!(names("Khoa Nhi, 45 tuổi"), Vec::<&str>::new());
     }
 
     #[test]
@@ -204,6 +240,10 @@ mod tests {
             "Bé Na được mẹ đưa đến",
             "Bệnh nhân Covid nặng",
             "BN COPD NẶNG",
+            "Bệnh nhân NGUYỄN VĂN A",
+            "bệnh nhân Bạch Mai chuyển đến",
+            "Bệnh nhân Hồ Chí Minh, 5 tuổi",
+            "anh ta van di lam, benh nhan do thi khong",
         ] {
             assert_eq!(names(text), Vec::<&str>::new(), "{text}");
         }

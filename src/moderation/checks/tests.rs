@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use super::eval::{self, DEVELOPMENT_SET};
+use super::eval;
 use super::*;
 
 fn kinds(text: &str) -> Vec<FindingKind> {
@@ -62,22 +62,29 @@ fn findings_come_in_text_order_with_ranges_on_the_identifiers() {
 fn finding_kinds_serialise_in_snake_case_and_name_their_message() {
     assert_eq!(serde_json::to_string(&FindingKind::OldIdNumber).unwrap(), "\"old_id_number\"");
     assert_eq!(FindingKind::BedRoom.i18n_key(), "moderation.finding.bed_room");
+    let finding = Finding { kind: FindingKind::Phone, range: 4..16 };
+    assert_eq!(serde_json::to_string(&finding).unwrap(), r#"{"kind":"phone","range":{"start":4,"end":16}}"#);
     for kind in FindingKind::ALL {
         assert_eq!(kind.as_str().parse::<FindingKind>(), Ok(kind));
         assert!(kind.i18n_key().ends_with(kind.as_str()));
     }
 }
 
-/// The targets of the issue, on the part of the labelled set the detectors were tuned on.
+/// The targets of the issue (recall ≥ 0.95, precision ≥ 0.9), on each part of the labelled set.
 #[test]
-fn development_set_meets_the_precision_and_recall_targets() {
-    let set = eval::parse(DEVELOPMENT_SET).expect("the development set parses");
-    assert!(set.len() >= 150, "{} sentences", set.len());
-    let report = eval::evaluate(&set);
-    let overall = report.overall();
-    let misses: Vec<String> = report.misses.iter().map(ToString::to_string).collect();
-    assert!(overall.recall() >= 0.95, "recall {:.3}\n{report}\n{}", overall.recall(), misses.join("\n"));
-    assert!(overall.precision() >= 0.9, "precision {:.3}\n{report}\n{}", overall.precision(), misses.join("\n"));
+fn each_labelled_set_meets_the_precision_and_recall_targets() {
+    let mut sentences = 0;
+    for (name, tsv) in eval::BUILT_IN_SETS {
+        let set = eval::parse(tsv).unwrap_or_else(|e| panic!("{name}: {e}"));
+        sentences += set.len();
+        let report = eval::evaluate(&set);
+        let overall = report.overall();
+        let misses: Vec<String> = report.misses.iter().map(ToString::to_string).collect();
+        let detail = format!("{name}\n{report}\n{}", misses.join("\n"));
+        assert!(overall.recall() >= 0.95, "recall {:.3} on {detail}", overall.recall());
+        assert!(overall.precision() >= 0.9, "precision {:.3} on {detail}", overall.precision());
+    }
+    assert!(sentences >= 200, "{sentences} sentences");
 }
 
 #[test]
@@ -136,4 +143,96 @@ proptest! {
         let html = highlight_html(&outcome.text, &outcome.ranges);
         prop_assert!(!html.contains("<script"));
     }
+}
+
+/// Posts are up to 256 KiB; no input of that size may make a check slow (a quadratic loop would
+/// take minutes here).
+#[test]
+fn hostile_long_inputs_are_checked_quickly() {
+    let started = std::time::Instant::now();
+    for unit in ["1 ", "0912 345 678 ", "a1@b.vn 1 ", "Bệnh nhân Nguyễn Văn Hùng ", "giường 1 khoa Nội ", "sinh ngày 1/1/1990 "] {
+        let text = unit.repeat(200_000 / unit.len());
+        let findings = patient_data(&text);
+        assert!(findings.iter().all(|f| on_char_boundaries(&text, &f.range)));
+        let words = [WatchedWord { pattern: unit.trim().to_string(), action: WatchedAction::Replace, replacement: None }];
+        let outcome = apply_watched_words(&text, &words);
+        assert!(outcome.text.len() <= text.len() + 200_000);
+        let _ = highlight_html(&text, &findings.iter().map(|f| f.range.clone()).collect::<Vec<_>>());
+        let _ = (link_count(&text), image_count(&text), near_duplicate(&text, &text[1..]));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+}
+
+#[test]
+fn evaluation_counts_each_sentence_and_kind_once() {
+    let set = eval::parse(
+        "phone,email\tGọi 0912 345 678 hoặc a.b@c.vn\nnone\tCCCD 001085012345\nbirth_date\tsinh hoạt bình thường\n",
+    )
+    .unwrap();
+    let report = eval::evaluate(&set);
+    let counts = |kind| report.per_kind[&kind];
+    assert_eq!(counts(FindingKind::Phone).true_positives, 1);
+    assert_eq!(counts(FindingKind::CitizenId).false_positives, 1);
+    assert_eq!(counts(FindingKind::BirthDate).false_negatives, 1);
+    let overall = report.overall();
+    assert_eq!((overall.true_positives, overall.false_positives, overall.false_negatives), (2, 1, 1));
+    assert_eq!(report.misses.len(), 2);
+    assert_eq!(report.sentences_without_diacritics, 1);
+    assert_eq!(report.without_diacritics.false_positives, 1);
+}
+
+/// Characters whose folded or lower-case form is longer than they are, combining marks on
+/// digits, emoji and right-to-left text: ranges must still land on the original's boundaries.
+#[test]
+fn unusual_characters_keep_ranges_on_boundaries() {
+    let text = "İİ BN Nguyễn Văn Hùng ﬁ ß 0912\u{301} 345 678 👩‍⚕️ سلام sinh ngày 1/1/1990 giường 2 khoa Nội İ";
+    for finding in patient_data(text) {
+        assert!(on_char_boundaries(text, &finding.range), "{finding:?}");
+    }
+    let words = [WatchedWord { pattern: "i*".to_string(), action: WatchedAction::Hold, replacement: None }];
+    let outcome = apply_watched_words(text, &words);
+    assert!(!outcome.ranges.is_empty());
+    for range in &outcome.ranges {
+        assert!(on_char_boundaries(&outcome.text, range), "{range:?}");
+    }
+    let replaced = apply_watched_words(text, &[WatchedWord { pattern: "ﬁ".into(), action: WatchedAction::Replace, replacement: None }]);
+    assert!(replaced.text.contains(" *** "), "{}", replaced.text);
+}
+
+/// Every string in a TOML value (a demo topic with its replies).
+fn strings_in(value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(items) => items.iter().for_each(|v| strings_in(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| strings_in(v, out)),
+        _ => {}
+    }
+}
+
+/// Long clinical posts written by others for this project, before these checks existed: the
+/// search relevance corpus (search-index/eval/corpus.jsonl) and the demo topics. They contain no
+/// real patient data; the one finding at the time of writing is one the policy asks for
+/// ("Buồng 6 khoa Tim mạch", a room with its ward). A detector change that starts raising
+/// alarms on ordinary prose fails here.
+#[test]
+fn long_clinical_posts_written_by_others_raise_almost_no_findings() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts = Vec::new();
+    let corpus = std::fs::read_to_string(root.join("search-index/eval/corpus.jsonl")).expect("relevance corpus");
+    for line in corpus.lines().filter(|l| !l.trim().is_empty()) {
+        let topic: serde_json::Value = serde_json::from_str(line).expect("corpus line");
+        texts.push(format!("{}\n\n{}", topic["title"].as_str().unwrap_or(""), topic["body"].as_str().unwrap_or("")));
+    }
+    let demo: toml::Table = toml::from_str(&std::fs::read_to_string(root.join("src/demo/content.toml")).unwrap()).unwrap();
+    for topic in demo["topics"].as_array().expect("demo topics") {
+        let mut strings = Vec::new();
+        strings_in(topic, &mut strings);
+        texts.push(strings.join("\n\n"));
+    }
+    assert!(texts.len() >= 200, "{} texts", texts.len());
+    let found: Vec<String> = texts
+        .iter()
+        .flat_map(|text| patient_data(text).into_iter().map(move |f| format!("{:?} {:?}", f.kind, &text[f.range])))
+        .collect();
+    assert!(found.len() * 50 <= texts.len(), "{} findings in {} texts:\n{}", found.len(), texts.len(), found.join("\n"));
 }

@@ -1,5 +1,5 @@
 //! The admin's watched words: each a word or phrase, matched as whole words regardless of case
-//! and diacritics ("thuốc giả" matches "THUOC GIA"), with `*` at the end of a word for any
+//! and diacritics ("thuốc giả" matches "THUOC GIA" and "thuốc-giả"), with `*` at the end of a word for any
 //! ending ("quảng cáo*" matches "quảng cáo", "quang caos"). Replacements are made first; what
 //! blocks or holds the post is then looked for in the replaced text, so the ranges returned
 //! point into the text that will be stored.
@@ -45,6 +45,45 @@ pub struct WatchedOutcome {
     pub ranges: Vec<Range<usize>>,
 }
 
+/// The longest pattern an admin may enter, in characters.
+pub const MAX_PATTERN_CHARS: usize = 100;
+
+/// Why an admin's pattern is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternError {
+    /// Nothing but spaces and `*`.
+    Empty,
+    /// Over [`MAX_PATTERN_CHARS`].
+    TooLong,
+    /// `*` somewhere other than at the end of a word ("th*c"): it would be taken literally.
+    WildcardInside,
+}
+
+impl PatternError {
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            PatternError::Empty => "moderation.watched.pattern_empty",
+            PatternError::TooLong => "moderation.watched.pattern_too_long",
+            PatternError::WildcardInside => "moderation.watched.wildcard_inside",
+        }
+    }
+}
+
+/// An admin's pattern as it should be stored (trimmed, single spaces), or why it cannot be.
+pub fn parse_pattern(pattern: &str) -> Result<String, PatternError> {
+    let words: Vec<&str> = pattern.split_whitespace().collect();
+    let normalised = words.join(" ");
+    if words.iter().all(|w| w.trim_matches('*').is_empty()) {
+        Err(PatternError::Empty)
+    } else if normalised.chars().count() > MAX_PATTERN_CHARS {
+        Err(PatternError::TooLong)
+    } else if words.iter().any(|w| w.trim_end_matches('*').contains('*')) {
+        Err(PatternError::WildcardInside)
+    } else {
+        Ok(normalised)
+    }
+}
+
 pub fn apply_watched_words(text: &str, words: &[WatchedWord]) -> WatchedOutcome {
     let text = replace_all(text, words.iter().filter(|w| w.action == WatchedAction::Replace));
     let folded = Folded::new(&text);
@@ -66,22 +105,22 @@ pub fn apply_watched_words(text: &str, words: &[WatchedWord]) -> WatchedOutcome 
     outcome
 }
 
-/// The text with every match of the replace words replaced (the first word wins where two overlap).
+/// The text with every match of the replace words replaced. Where matches overlap, the one that
+/// starts first wins (at the same start, the word earlier in the list).
 fn replace_all<'a>(text: &str, words: impl Iterator<Item = &'a WatchedWord>) -> String {
     let folded = Folded::new(text);
-    let mut edits: Vec<(Range<usize>, &str)> = Vec::new();
-    for word in words {
+    let mut edits: Vec<(Range<usize>, usize, &str)> = Vec::new();
+    for (order, word) in words.enumerate() {
         let replacement = word.replacement.as_deref().unwrap_or(DEFAULT_REPLACEMENT);
-        for range in matches(&folded, &word.pattern) {
-            if !edits.iter().any(|(taken, _)| taken.start < range.end && range.start < taken.end) {
-                edits.push((range, replacement));
-            }
-        }
+        edits.extend(matches(&folded, &word.pattern).into_iter().map(|range| (range, order, replacement)));
     }
-    edits.sort_by_key(|(range, _)| range.start);
+    edits.sort_by_key(|(range, order, _)| (range.start, *order));
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (range, replacement) in edits {
+    for (range, _, replacement) in edits {
+        if range.start < at {
+            continue;
+        }
         out.push_str(&text[at..range.start]);
         out.push_str(replacement);
         at = range.end;
@@ -98,9 +137,9 @@ fn matches(folded: &Folded, pattern: &str) -> Vec<Range<usize>> {
     regex.find_iter(&folded.text).filter(|m| !m.is_empty()).map(|m| folded.original_range(m.range())).collect()
 }
 
-/// `thuốc  giả*` → `\bthuoc\s+gia\w*`: folded words, any white space between them, word
-/// boundaries where the pattern begins or ends with a letter or digit. `None` for a pattern
-/// with no word in it.
+/// `thuốc  giả*` → `\bthuoc(?:\s+|[-_.*/])gia\w*`: folded words, white space or one joining
+/// mark between them, word boundaries where the pattern begins or ends with a letter or digit.
+/// `None` for a pattern with no word in it.
 fn pattern_regex(pattern: &str) -> Option<Regex> {
     let folded = search_index::analysis::fold(pattern);
     let words: Vec<&str> = folded.split_whitespace().filter(|w| !w.trim_end_matches('*').is_empty()).collect();
@@ -115,7 +154,9 @@ fn pattern_regex(pattern: &str) -> Option<Regex> {
     let is_word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     let open = if is_word_char(first.chars().next()) { r"\b" } else { "" };
     let close = if is_word_char(last.chars().next_back()) { r"\b" } else { "" };
-    Regex::new(&format!(r"{open}{}{close}", body.join(r"\s+"))).ok()
+    // Between the words of a phrase: white space, or one joining mark ("thuốc-giả", "thuốc.giả")
+    // as people write to slip past a filter; not ". " (two sentences).
+    Regex::new(&format!(r"{open}{}{close}", body.join(r"(?:\s+|[\-_.*/])"))).ok()
 }
 
 #[cfg(test)]
@@ -133,6 +174,13 @@ mod tests {
         assert_eq!(outcome.held, ["thuốc giả"]);
         assert_eq!(outcome.ranges.len(), 1);
         assert_eq!(&outcome.text[outcome.ranges[0].clone()], "THUOC  GIA");
+    }
+
+    #[test]
+    fn phrases_match_across_a_joining_mark_but_not_across_sentences() {
+        let words = [word("thuốc giả", WatchedAction::Hold, None)];
+        assert_eq!(apply_watched_words("bán thuoc-gia, thuốc.giả", &words).ranges.len(), 2);
+        assert!(apply_watched_words("Uống thuốc. Giả sử quên liều", &words).held.is_empty());
     }
 
     #[test]
@@ -159,6 +207,16 @@ mod tests {
         let outcome = apply_watched_words("no SPAM here", &words);
         assert_eq!(outcome.text, "no *** here");
         assert!(outcome.blocked.is_empty());
+    }
+
+    #[test]
+    fn admin_patterns_are_normalised_or_refused_with_a_reason() {
+        assert_eq!(parse_pattern("  thuốc   giả* "), Ok("thuốc giả*".to_string()));
+        assert_eq!(parse_pattern(" * ** "), Err(PatternError::Empty));
+        assert_eq!(parse_pattern(""), Err(PatternError::Empty));
+        assert_eq!(parse_pattern("th*c"), Err(PatternError::WildcardInside));
+        assert_eq!(parse_pattern(&"ệ".repeat(MAX_PATTERN_CHARS + 1)), Err(PatternError::TooLong));
+        assert_eq!(parse_pattern(&"ệ".repeat(MAX_PATTERN_CHARS)).map(|p| p.chars().count()), Ok(MAX_PATTERN_CHARS));
     }
 
     #[test]
