@@ -265,6 +265,16 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
     let title_text = title.as_ref().map(Title::as_str).or(if opening { Some(topic.title.as_str()) } else { None });
     let summary_text = summary.as_ref().map(Summary::as_str).or(topic.summary.as_deref());
     let html = markdown::render(body.as_str());
+    // A moderator changing someone else's words is accountable for it.
+    let audit = (post.author_id != editor.id).then(|| crate::store::TopicAction {
+        actor_id: editor.id,
+        action: "edit",
+        item_type: "post",
+        item_id: post_id,
+        reason: "",
+        before: Some(post.body.as_str()),
+        after: Some(body.as_str()),
+    });
     let edit = PostEdit {
         post_id,
         editor_id: editor.id,
@@ -273,6 +283,7 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         title: title_text,
         summary: if opening { summary_text } else { None },
         hold: review.hold.as_deref(),
+        audit: audit.as_ref(),
     };
     store.edit_post(&edit).await?;
     Ok(())

@@ -305,7 +305,7 @@ pub async fn hide_post(state: &AppState, actor: &User, post_id: i64, reason: &st
         return Err(AppError::NotFound);
     }
     let action = TopicAction { actor_id: actor.id, action: "hide", item_type: "post", item_id: post_id, reason: &reason, before: Some(&post.body), after: None };
-    store.set_post_status_audited(post_id, Status::Rejected.as_str(), &action).await?;
+    store.set_post_status_audited(post_id, Status::Rejected.as_str(), &action, "post_hidden").await?;
     Ok(())
 }
 

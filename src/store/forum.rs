@@ -146,6 +146,8 @@ pub struct PostEdit<'a> {
     pub summary: Option<&'a str>,
     /// The new text must be reviewed: the post goes back to pending with these reasons (JSON).
     pub hold: Option<&'a str>,
+    /// A moderator changing someone else's post: the audit row written with the edit.
+    pub audit: Option<&'a super::TopicAction<'a>>,
 }
 
 /// Appends a row to the search change log inside the caller's transaction.
@@ -369,6 +371,9 @@ impl Store {
             if let Some(reasons) = e.hold {
                 super::moderation::set_post_status!(tx, e.post_id, "pending")?;
                 super::moderation::hold_post!(tx, e.post_id, e.editor_id, reasons)?;
+            }
+            if let Some(a) = e.audit {
+                super::moderation::audit!(tx, a.actor_id, a.action, a.item_type, a.item_id, a.reason, a.before, a.after)?;
             }
             tx.commit().await?;
             Ok(())

@@ -364,12 +364,16 @@ impl Store {
         })
     }
 
-    /// Hides (`rejected`) or restores a post, with its audit row, in one transaction.
-    pub async fn set_post_status_audited(&self, post_id: i64, status: &str, a: &TopicAction<'_>) -> StoreResult<()> {
+    /// Hides (`rejected`) or restores a post, with its audit row and the author's notification
+    /// (`notify` kind), in one transaction.
+    pub async fn set_post_status_audited(&self, post_id: i64, status: &str, a: &TopicAction<'_>, notify: &str) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             set_post_status!(tx, post_id, status)?;
             audit!(tx, a.actor_id, a.action, a.item_type, a.item_id, a.reason, a.before, a.after)?;
+            sqlx::query("INSERT INTO notifications (user_id, kind, topic_id, reason, created_at) \
+                         SELECT author_id, $1, topic_id, $2, $3 FROM posts WHERE id = $4")
+                .bind(notify).bind(a.reason).bind(Utc::now()).bind(post_id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })

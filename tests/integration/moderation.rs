@@ -570,8 +570,20 @@ async fn topic_actions_lock_pin_move_and_hide_are_audited(app: TestApp) {
     let (_, topic) = get_json(&app, &format!("/api/v1/topics/{older}"), None).await;
     assert_eq!(topic["posts"].as_array().unwrap().len(), 1, "the hidden reply is gone for the public");
 
-    let actions: Vec<String> = audit(&app, &c.mod1).await.iter().map(|e| e["action"].as_str().unwrap().to_string()).collect();
-    assert_eq!(actions, ["hide", "move", "pin", "unlock", "lock"]);
+    let (_, notes) = get_json(&app, "/api/v1/notifications", Some(&c.member)).await;
+    assert_eq!((notes[0]["kind"].as_str(), notes[0]["reason"].as_str()), (Some("post_hidden"), Some("Lạc đề")));
+
+    let opening = topic["posts"][0]["id"].as_i64().unwrap();
+    let res = app.patch_json(&format!("/api/v1/posts/{opening}"), Some(&c.mod1), &json!({"body": "Nội dung đã được điều phối viên rút gọn."})).await;
+    assert_eq!(res.status(), 200);
+    let (_, own_edit) = post_topic(&app, &c.mod1, &clean_topic("Chủ đề của điều phối viên")).await;
+    let own = own_edit["post_id"].as_i64().unwrap();
+    app.patch_json(&format!("/api/v1/posts/{own}"), Some(&c.mod1), &json!({"body": "Sửa bài của chính mình."})).await;
+
+    let log = audit(&app, &c.mod1).await;
+    let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["edit", "hide", "move", "pin", "unlock", "lock"], "editing one's own post is not a moderator action");
+    assert_eq!(log[0]["after_text"], "Nội dung đã được điều phối viên rút gọn.");
     assert_eq!(act(older, "lock", json!({})).await, 200);
     let (status, _) = post(&app, &format!("/api/v1/moderation/topics/{older}/unlock"), Some(&c.member), json!({})).await;
     assert_eq!(status, 403);
