@@ -103,7 +103,7 @@ async fn create_topic(
         sections: input.sections,
         tags: input.tags,
     };
-    let created = service::create_topic_as(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await?;
+    let created = service::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await?;
     let out = CreatedTopicOut {
         id: created.topic_id,
         post_id: created.post_id,

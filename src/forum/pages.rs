@@ -416,7 +416,7 @@ async fn compose(
     };
     let anonymity = (form.anonymous == "on" && form.kind == "case_study")
         .then(|| service::Anonymity { hospital_tier: form.hospital_tier.clone(), province: form.anon_province.clone() });
-    match service::create_topic_as(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await {
+    match service::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await {
         Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),
         Err(err) => {
             let error = Some(page.msg(&err.message()));

@@ -115,19 +115,15 @@ fn validate_anonymity(kind: TopicKind, a: &Anonymity) -> AppResult<(&'static str
     Ok((tier, province.code))
 }
 
-pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput) -> AppResult<Created> {
-    create_topic_as(state, author, input, None, None).await
-}
-
 /// Validates, checks (sanctions, rate, moderation auto-checks) and stores a member's topic:
 /// published, or pending with the reasons when the checks hold it for review.
 /// `from`: the client's address, for the per-address posting rate limit.
-pub async fn create_topic_as(state: &AppState, author: &User, input: &TopicInput, anonymity: Option<&Anonymity>, from: Option<IpAddr>) -> AppResult<Created> {
+pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, anonymity: Option<&Anonymity>, from: Option<IpAddr>) -> AppResult<Created> {
     let mut topic = validate_topic(state.store(), input).await?;
     let anonymous = anonymity.map(|a| validate_anonymity(topic.kind, a)).transpose()?;
     crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
-    check_address_rate(state, from).await?;
+    crate::moderation::service::check_address_rate(state, from).await?;
     let review = autocheck::review(state, author, Some(topic.title.as_str()), topic.body.as_str(), Occasion::New).await?;
     if let Some(title) = &review.title {
         topic.title = Title::parse(title)?;
@@ -141,7 +137,7 @@ pub async fn create_topic_as(state: &AppState, author: &User, input: &TopicInput
         new.hold = Some(reasons);
     }
     let (topic_id, post_id) = state.store().create_topic(&new).await?;
-    record_address(state, from).await?;
+    crate::moderation::service::record_post_address(state, from).await?;
     Ok(Created { topic_id, post_id, status: new.status })
 }
 
@@ -151,28 +147,6 @@ async fn check_post_rate(state: &AppState, author: &User) -> AppResult<()> {
     let recent = state.store().posts_by_author_since(author.id, since).await?;
     if recent >= state.config().posts_per_minute {
         return Err(AppError::TooManyRequests(Msg::new("error.post_rate")));
-    }
-    Ok(())
-}
-
-fn address_key(ip: IpAddr) -> String {
-    crate::accounts::session::token_hash(&format!("post-ip:{ip}"))
-}
-
-/// Refuses a post when its address already posted `posts_per_minute_per_address` times in the last minute.
-async fn check_address_rate(state: &AppState, from: Option<IpAddr>) -> AppResult<()> {
-    let Some(ip) = from else { return Ok(()) };
-    let since = Utc::now() - Duration::minutes(1);
-    let recent = state.store().posts_from_address_since(&address_key(ip), since).await?;
-    if recent >= state.config().posts_per_minute_per_address {
-        return Err(AppError::TooManyRequests(Msg::new("error.post_rate")));
-    }
-    Ok(())
-}
-
-async fn record_address(state: &AppState, from: Option<IpAddr>) -> AppResult<()> {
-    if let Some(ip) = from {
-        state.store().record_post_address(&address_key(ip), Utc::now() - Duration::minutes(10)).await?;
     }
     Ok(())
 }
@@ -200,11 +174,11 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     let body = Body::parse(body)?;
     crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
-    check_address_rate(state, from).await?;
+    crate::moderation::service::check_address_rate(state, from).await?;
     let review = autocheck::review(state, author, None, body.as_str(), Occasion::New).await?;
     let body = Body::parse(&review.body)?;
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
-    record_address(state, from).await?;
+    crate::moderation::service::record_post_address(state, from).await?;
     Ok(created)
 }
 

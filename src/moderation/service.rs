@@ -2,6 +2,8 @@
 //! the hostile-input checks (missing, already handled or wrong-type items, long reasons, own
 //! posts, second flags, sanctions against admins), each a clear 4xx with nothing written.
 
+use std::net::IpAddr;
+
 use chrono::{Duration, Utc};
 
 use super::{checks, trust};
@@ -58,6 +60,30 @@ pub async fn ensure_can_post(store: &Store, user: &User) -> AppResult<()> {
 pub async fn queue_new_account(state: &AppState, user_id: i64) -> AppResult<()> {
     if state.config().approve_new_accounts {
         state.store().queue_account(user_id).await?;
+    }
+    Ok(())
+}
+
+fn address_key(ip: IpAddr) -> String {
+    crate::accounts::session::token_hash(&format!("post-ip:{ip}"))
+}
+
+/// Refuses a post when its client address already posted `posts_per_minute_per_address` times
+/// in the last minute (only a hash of the address is stored).
+pub async fn check_address_rate(state: &AppState, from: Option<IpAddr>) -> AppResult<()> {
+    let Some(ip) = from else { return Ok(()) };
+    let since = Utc::now() - Duration::minutes(1);
+    let recent = state.store().posts_from_address_since(&address_key(ip), since).await?;
+    if recent >= state.config().posts_per_minute_per_address {
+        return Err(AppError::TooManyRequests(Msg::new("error.post_rate")));
+    }
+    Ok(())
+}
+
+/// Counts a stored post against its address (entries older than ten minutes are forgotten).
+pub async fn record_post_address(state: &AppState, from: Option<IpAddr>) -> AppResult<()> {
+    if let Some(ip) = from {
+        state.store().record_post_address(&address_key(ip), Utc::now() - Duration::minutes(10)).await?;
     }
     Ok(())
 }
