@@ -15,7 +15,8 @@ use super::folded::Folded;
 use super::{Finding, FindingKind};
 
 static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    let trigger = r"(?P<trigger>\b(?:ngay\s+sinh|nam\s+sinh|sinh\s+ngay|sinh\s+nam|sinh|ns|sn|dob)\b)";
+    // The abbreviations may carry a dot ("NS. 1947").
+    let trigger = r"(?P<trigger>\b(?:(?:ngay\s+sinh|nam\s+sinh|sinh\s+ngay|sinh\s+nam|sinh)\b|(?:ns|sn|dob)\b\.?))";
     let date = r"(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})(?:\s*[/\-.]\s*(?P<year>\d{4}|\d{2}))?";
     let words = r"(?P<wday>\d{1,2})\s+thang\s+(?P<wmonth>\d{1,2})(?:\s*(?:,\s*)?nam\s+(?P<wyear>\d{4}))?";
     let year = r"(?P<ayear>(?:19|20)\d{2})";
@@ -71,6 +72,7 @@ mod tests {
     fn dates_and_years_after_birth_words() {
         assert_eq!(dates("Bệnh nhân nữ, sinh ngày 12/03/1958, nhập viện"), ["sinh ngày 12/03/1958"]);
         assert_eq!(dates("BN nam, NS 1947, COPD"), ["NS 1947"]);
+        assert_eq!(dates("BN nam, NS. 1947; SN.1950; DOB: 1/2/1960"), ["NS. 1947", "SN.1950", "DOB: 1/2/1960"]);
         assert_eq!(dates("benh nhan sinh nam 1975, nong dan"), ["sinh nam 1975"]);
         assert_eq!(dates("Ngày sinh: 05-11-1990, nhóm máu O"), ["Ngày sinh: 05-11-1990"]);
         assert_eq!(dates("Trẻ sinh ngày 3 tháng 5 năm 2024 tại khoa"), ["sinh ngày 3 tháng 5 năm 2024"]);
