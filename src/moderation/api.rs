@@ -12,10 +12,10 @@ use utoipa_axum::routes;
 
 use super::service::{self, QueueAction, TopicOp};
 use super::{Reason, parse_reasons};
-use crate::accounts::{RequireUser, Role};
+use crate::accounts::RequireUser;
 use crate::api::ApiJson;
 use crate::app::AppState;
-use crate::error::{AppError, AppResult, Msg};
+use crate::error::{AppError, AppResult};
 use crate::store::{AuditEntry, QueueFilter, QueueItem};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -399,19 +399,6 @@ async fn add_watched_word(
     RequireUser(user): RequireUser,
     ApiJson(input): ApiJson<WatchedWordIn>,
 ) -> AppResult<(StatusCode, Json<WatchedWordOut>)> {
-    if user.role != Role::Admin {
-        return Err(AppError::Forbidden(Msg::new("error.moderation.admins_only")));
-    }
-    let pattern = super::checks::parse_pattern(&crate::text::clean_line(&input.pattern))
-        .map_err(|e| AppError::BadRequest(Msg::new(e.i18n_key()).arg("max", super::checks::MAX_PATTERN_CHARS)))?;
-    let action = ["block", "hold", "replace"].into_iter().find(|a| *a == input.action).ok_or_else(|| AppError::bad("error.moderation.watched_action"))?;
-    let replacement = input.replacement.as_deref().map(crate::text::clean_line).filter(|r| !r.is_empty());
-    if action == "replace" && replacement.is_none() {
-        return Err(AppError::bad("error.moderation.watched_replacement"));
-    }
-    let id = state.store().add_watched_word(user.id, &pattern, action, replacement.as_deref()).await.map_err(|e| match e {
-        crate::store::StoreError::Conflict => AppError::Conflict(Msg::new("error.moderation.watched_exists")),
-        other => other.into(),
-    })?;
+    let id = service::add_watched_word(&state, &user, &input.pattern, &input.action, input.replacement.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(WatchedWordOut { id })))
 }

@@ -16,7 +16,7 @@ use super::{Reason, parse_reasons};
 use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::store::{AuditEntry, FlagRow, Notification, QueueItem};
+use crate::store::{AuditEntry, FlagRow, Notification, QueueItem, WatchedWordRow};
 use crate::web::{CsrfForm, Page, PageParam, Pagination};
 
 pub fn router() -> Router<AppState> {
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/mod/topics/{id}/{action}", post(topic_action))
         .route("/mod/posts/{id}/hide", post(hide_post))
         .route("/posts/{id}/flag", post(flag))
+        .route("/mod/watched-words", get(watched_words).post(add_watched_word))
         .route("/notifications", get(notifications))
         .route("/notifications/{item}/appeal", post(appeal))
 }
@@ -245,6 +246,49 @@ async fn flag(
     let topic_id = state.store().post(id).await?.topic_id;
     service::flag_post(&state, &user, id, &form.reason, &form.note).await?;
     Ok(Redirect::to(&format!("/t/{topic_id}?flagged={id}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "moderation_watched.html")]
+struct WatchedPage {
+    page: Page,
+    words: Vec<WatchedWordRow>,
+    error: Option<String>,
+    form: WatchedForm,
+}
+
+#[derive(Deserialize, Default)]
+struct WatchedForm {
+    #[serde(default)]
+    pattern: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    replacement: String,
+}
+
+async fn watched_words(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser) -> AppResult<WatchedPage> {
+    service::require_admin(&user)?;
+    let words = state.store().watched_words().await?;
+    Ok(WatchedPage { page, words, error: None, form: WatchedForm { action: "hold".into(), ..Default::default() } })
+}
+
+async fn add_watched_word(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<WatchedForm>,
+) -> AppResult<Response> {
+    let replacement = Some(form.replacement.as_str()).filter(|r| !r.trim().is_empty());
+    match service::add_watched_word(&state, &user, &form.pattern, &form.action, replacement).await {
+        Ok(_) => Ok(Redirect::to("/mod/watched-words").into_response()),
+        Err(err @ (AppError::Forbidden(_) | AppError::Internal(_))) => Err(err),
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            let words = state.store().watched_words().await?;
+            crate::web::refill(err, WatchedPage { page, words, error, form })
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]

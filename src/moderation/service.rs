@@ -378,6 +378,27 @@ pub async fn delete_post(state: &AppState, actor: &User, post_id: i64, reason: &
     Ok(())
 }
 
+/// Refuses anyone but an admin.
+pub fn require_admin(user: &User) -> AppResult<()> {
+    if user.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden(Msg::new("error.moderation.admins_only"))) }
+}
+
+/// An admin adds a watched word (block, hold or replace), with its audit row.
+pub async fn add_watched_word(state: &AppState, admin: &User, pattern: &str, action: &str, replacement: Option<&str>) -> AppResult<i64> {
+    require_admin(admin)?;
+    let pattern = checks::parse_pattern(&text::clean_line(pattern))
+        .map_err(|e| AppError::BadRequest(Msg::new(e.i18n_key()).arg("max", checks::MAX_PATTERN_CHARS)))?;
+    let action = ["block", "hold", "replace"].into_iter().find(|a| *a == action.trim()).ok_or_else(|| AppError::bad("error.moderation.watched_action"))?;
+    let replacement = replacement.map(text::clean_line).filter(|r| !r.is_empty());
+    if action == "replace" && replacement.is_none() {
+        return Err(AppError::bad("error.moderation.watched_replacement"));
+    }
+    state.store().add_watched_word(admin.id, &pattern, action, replacement.as_deref()).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::Conflict(Msg::new("error.moderation.watched_exists")),
+        other => other.into(),
+    })
+}
+
 /// The text of a post and the highlighted HTML of what the checks match in it, for moderators.
 pub async fn highlighted(state: &AppState, title: Option<&str>, body: &str) -> AppResult<String> {
     let text = match title {

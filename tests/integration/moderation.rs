@@ -177,6 +177,7 @@ on_both_databases!(
     topic_actions_lock_pin_move_and_hide_are_audited,
     duplicate_topics_are_merged_and_posts_deleted_with_a_reason,
     an_edit_that_adds_patient_data_is_held_again,
+    admins_keep_the_watched_words_on_a_page,
     the_audit_log_refuses_update_and_delete,
     the_audit_log_page_and_csv_are_for_moderators,
     the_queue_page_works_without_javascript,
@@ -339,6 +340,28 @@ async fn watched_words_block_hold_and_replace(app: TestApp) {
     assert_eq!((status, replaced["status"].as_str()), (201, Some("published")));
     let (_, topic) = get_json(&app, &format!("/api/v1/topics/{}", replaced["id"]), None).await;
     assert_eq!(topic["posts"][0]["body"], "Đừng gọi đồng nghiệp là chưa hiểu.");
+}
+
+async fn admins_keep_the_watched_words_on_a_page(app: TestApp) {
+    let c = cast(&app).await;
+    let admin = browser(&app, "quan@bv.vn").await;
+    let res = form(&app, &admin, "/mod/watched-words", &[("pattern", "thuốc  giả"), ("action", "block"), ("replacement", "")]).await;
+    assert_eq!(res.status(), 303);
+    let (status, html) = page(&app, &admin, "/mod/watched-words").await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&html, ".watched-word").as_deref(), Some("thuốc giả Chặn"), "stored with single spaces");
+
+    let res = form(&app, &admin, "/mod/watched-words", &[("pattern", "th*c"), ("action", "hold"), ("replacement", "")]).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(text_of(&html, ".form-error").unwrap().contains('*'));
+    assert_eq!(count(&html, "input[name=pattern][value='th*c']"), 1, "the typed pattern is kept");
+
+    let (status, body) = post_topic(&app, &c.member, &discussion("Cảnh báo", "Bán thuốc giả qua mạng.")).await;
+    assert_eq!(status, 422, "{body}");
+    let moderator = browser(&app, "minh@bv.vn").await;
+    assert_eq!(page(&app, &moderator, "/mod/watched-words").await.0, 403, "admins only");
+    assert_eq!(form(&app, &moderator, "/mod/watched-words", &[("pattern", "x"), ("action", "block")]).await.status(), 403);
 }
 
 async fn new_members_first_posts_links_and_images_are_held(app: TestApp) {
