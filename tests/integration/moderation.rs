@@ -412,8 +412,12 @@ async fn an_edit_that_adds_patient_data_is_held_again(app: TestApp) {
     let res = app.patch_json(&format!("/api/v1/posts/{post_id}"), Some(&c.member), &edit).await;
     assert_eq!(res.status(), 200);
     assert_eq!(public_status(&app, topic).await, 404, "the edited post waits for review again");
+    let again = json!({"body": format!("Người bệnh có CCCD {CITIZEN_ID}, gọi 0912 345 678.")});
+    assert_eq!(app.patch_json(&format!("/api/v1/posts/{post_id}"), Some(&c.member), &again).await.status(), 200);
     let items = queue(&app, &c.mod1, "").await;
-    assert_eq!((items.len(), items[0]["post_id"].as_i64()), (1, Some(post_id)));
+    assert_eq!((items.len(), items[0]["post_id"].as_i64()), (1, Some(post_id)), "a post waits in the queue once");
+    let codes = items[0]["reasons"][0]["details"].as_array().unwrap();
+    assert!(codes.iter().any(|d| d == "phone"), "the reasons follow the latest text: {codes:?}");
     decide(&app, &c.mod1, items[0]["id"].as_i64().unwrap(), "approve", "").await;
     assert_eq!(public_status(&app, topic).await, 200);
 }
