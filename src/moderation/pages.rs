@@ -38,6 +38,8 @@ fn parse_id(raw: &str) -> AppResult<i64> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
+const QUEUE_PER_PAGE: i64 = 30;
+
 /// A queue item as the queue page shows it.
 struct ItemView {
     item: QueueItem,
@@ -53,6 +55,14 @@ struct QueuePage {
     items: Vec<ItemView>,
     state: String,
     kind: String,
+    pages: Pagination,
+}
+
+impl QueuePage {
+    /// The queue address of page `n` with the current filters.
+    fn page_url(&self, n: i64) -> String {
+        format!("/mod/queue?state={}&kind={}&page={n}", self.state, self.kind)
+    }
 }
 
 impl QueuePage {
@@ -68,7 +78,8 @@ impl QueuePage {
 async fn queue(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<QueueQuery>) -> AppResult<QueuePage> {
     service::require_moderator(&user)?;
     let filter = queue_filter(&q)?;
-    let rows = state.store().queue(&filter, 50, 0).await?;
+    let pages = Pagination::new(q.page, QUEUE_PER_PAGE, state.store().count_queue(&filter).await?);
+    let rows = state.store().queue(&filter, pages.per_page, pages.offset()).await?;
     let mut items = Vec::with_capacity(rows.len());
     for item in rows {
         let title = if item.post_position == Some(1) { item.topic_title.as_deref() } else { None };
@@ -82,7 +93,7 @@ async fn queue(State(state): State<AppState>, page: Page, RequireUser(user): Req
         };
         items.push(ItemView { reasons: parse_reasons(&item.reasons), highlighted_html, flags, item });
     }
-    Ok(QueuePage { page, items, state: filter.state, kind: filter.kind.unwrap_or_default() })
+    Ok(QueuePage { page, items, state: filter.state, kind: filter.kind.unwrap_or_default(), pages })
 }
 
 #[derive(Deserialize, Default)]

@@ -217,6 +217,12 @@ impl Store {
         Ok(rows)
     }
 
+    pub async fn count_queue(&self, filter: &QueueFilter) -> StoreResult<i64> {
+        let sql = "SELECT COUNT(*) FROM moderation_items i WHERE i.state = $1 AND ($2 IS NULL OR i.kind = $2)";
+        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(&filter.state).bind(filter.kind.as_deref()).fetch_one(pool).await?);
+        Ok(n)
+    }
+
     pub async fn queue_item(&self, id: i64) -> StoreResult<QueueItem> {
         let sql = format!("{ITEM_SELECT} WHERE i.id = $1");
         let row = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(pool).await?);

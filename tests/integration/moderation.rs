@@ -178,6 +178,7 @@ on_both_databases!(
     duplicate_topics_are_merged_and_posts_deleted_with_a_reason,
     an_edit_that_adds_patient_data_is_held_again,
     admins_keep_the_watched_words_on_a_page,
+    the_queue_page_is_paged_oldest_first,
     the_audit_log_refuses_update_and_delete,
     the_audit_log_page_and_csv_are_for_moderators,
     the_queue_page_works_without_javascript,
@@ -340,6 +341,23 @@ async fn watched_words_block_hold_and_replace(app: TestApp) {
     assert_eq!((status, replaced["status"].as_str()), (201, Some("published")));
     let (_, topic) = get_json(&app, &format!("/api/v1/topics/{}", replaced["id"]), None).await;
     assert_eq!(topic["posts"][0]["body"], "Đừng gọi đồng nghiệp là chưa hiểu.");
+}
+
+async fn the_queue_page_is_paged_oldest_first(app: TestApp) {
+    let c = cast(&app).await;
+    for n in 1..=31 {
+        let topic = discussion(&format!("Sự cố số {n} ở khoa Nội"), &format!("Số CCCD {CITIZEN_ID} trong sự cố {n}."));
+        assert_eq!(post_topic(&app, &c.member, &topic).await.1["status"], "pending");
+    }
+    let moderator = browser(&app, "minh@bv.vn").await;
+    let (_, first) = page(&app, &moderator, "/mod/queue?kind=held_post").await;
+    assert_eq!(count(&first, ".queue-item"), 30);
+    assert_eq!(text_of(&first, ".queue-item header a").as_deref(), Some("Sự cố số 1 ở khoa Nội"), "oldest first");
+    let next = crate::common::attr_of(&first, "a[rel=next]", "href").unwrap();
+    assert_eq!(next, "/mod/queue?state=open&kind=held_post&page=2", "filters kept");
+    let (_, second) = page(&app, &moderator, &next).await;
+    assert_eq!(count(&second, ".queue-item"), 1);
+    assert_eq!(queue(&app, &c.mod1, "?page=2").await.len(), 0, "the API pages by 50");
 }
 
 async fn admins_keep_the_watched_words_on_a_page(app: TestApp) {
