@@ -27,8 +27,22 @@ pub struct Config {
     pub session_days: i64,
     /// Posts (topics and replies) one member may publish per minute.
     pub posts_per_minute: i64,
+    /// Posts (topics and replies) allowed from one client address per minute (a hospital may share one).
+    pub posts_per_minute_per_address: i64,
     /// Failed sign-ins allowed per email, and per client address, within 15 minutes.
     pub login_failures_allowed: i64,
+    /// Moderation: new sign-ups wait in the review queue and cannot post until a moderator approves them.
+    pub approve_new_accounts: bool,
+    /// Moderation: how many first posts of a trust-level-0 member wait for review.
+    pub new_user_held_posts: i64,
+    /// Moderation: links a trust-level-0 member may include before the post waits for review.
+    pub new_user_max_links: i64,
+    /// Moderation: images a trust-level-0 member may include before the post waits for review.
+    pub new_user_max_images: i64,
+    /// Moderation: total flag weight that hides a post until a moderator reviews it.
+    pub flag_hide_threshold: i64,
+    /// Moderation: a post nearly identical to one the author wrote this many minutes before waits for review.
+    pub duplicate_window_minutes: i64,
 }
 
 impl Default for Config {
@@ -43,6 +57,13 @@ impl Default for Config {
             session_days: 30,
             posts_per_minute: 5,
             login_failures_allowed: 5,
+            posts_per_minute_per_address: 30,
+            approve_new_accounts: false,
+            new_user_held_posts: 2,
+            new_user_max_links: 2,
+            new_user_max_images: 0,
+            flag_hide_threshold: 3,
+            duplicate_window_minutes: 60,
         }
     }
 }
@@ -92,6 +113,13 @@ impl Config {
         set_int(&mut self.session_days, "GP_SESSION_DAYS", &var)?;
         set_int(&mut self.posts_per_minute, "GP_POSTS_PER_MINUTE", &var)?;
         set_int(&mut self.login_failures_allowed, "GP_LOGIN_FAILURES_ALLOWED", &var)?;
+        set_int(&mut self.posts_per_minute_per_address, "GP_POSTS_PER_MINUTE_PER_ADDRESS", &var)?;
+        set_bool(&mut self.approve_new_accounts, "GP_APPROVE_NEW_ACCOUNTS", &var)?;
+        set_int(&mut self.new_user_held_posts, "GP_NEW_USER_HELD_POSTS", &var)?;
+        set_int(&mut self.new_user_max_links, "GP_NEW_USER_MAX_LINKS", &var)?;
+        set_int(&mut self.new_user_max_images, "GP_NEW_USER_MAX_IMAGES", &var)?;
+        set_int(&mut self.flag_hide_threshold, "GP_FLAG_HIDE_THRESHOLD", &var)?;
+        set_int(&mut self.duplicate_window_minutes, "GP_DUPLICATE_WINDOW_MINUTES", &var)?;
         Ok(())
     }
 

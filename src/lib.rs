@@ -11,6 +11,7 @@ pub mod forum;
 pub mod guidance;
 pub mod search;
 pub mod import;
+pub mod moderation;
 pub mod store;
 pub mod text;
 pub mod web;
@@ -72,11 +73,13 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 /// Every route of the site and the API, with the layers they share.
 pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router())
-        .merge(guidance::api_router());
+        .merge(guidance::api_router())
+        .merge(moderation::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
         .merge(guidance::router())
+        .merge(moderation::router())
         .merge(search::router())
         .merge(accounts::router())
         .merge(web::router())

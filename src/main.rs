@@ -60,6 +60,24 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Measure the moderation auto-checks on a labelled set.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Precision and recall of the patient-data check, per kind and overall. Without FILE: the
+    /// built-in labelled set, its development and held-out parts separately and together.
+    PatientData {
+        /// A labelled set: `kinds<TAB>sentence` per line, kinds a comma list or `none`.
+        file: Option<PathBuf>,
+        /// Also list every sentence that got a wrong set of kinds.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Reindex => goodpractice::search::reindex_command(&config).await,
         Command::User { command: UserCommand::Create { email, name, role, .. } } => create_user(&config, &email, &name, &role).await,
         Command::Import { command: ImportCommand::Jsonl { file, default_category } } => import_jsonl(&config, &file, default_category).await,
+        Command::Eval { command: EvalCommand::PatientData { file, verbose } } => eval_patient_data(file.as_deref(), verbose),
     }
 }
 
@@ -166,6 +185,39 @@ async fn import_jsonl(config: &Config, file: &Path, default_category: String) ->
     let report = jsonl::import(&store, source, Options { default_category }).await?;
     // The report may go to a pager or `head` that stops reading: that is not a failure.
     match write!(std::io::stdout().lock(), "{report}") {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+fn eval_patient_data(file: Option<&Path>, verbose: bool) -> anyhow::Result<()> {
+    use goodpractice::moderation::checks::eval;
+    // (name, labelled text, whether --verbose lists its misses: not for the union of two parts).
+    let sets: Vec<(String, String, bool)> = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            vec![(path.display().to_string(), text, true)]
+        }
+        None => {
+            let mut sets: Vec<_> = eval::BUILT_IN_SETS.iter().map(|(name, tsv)| (format!("built-in set, {name}"), tsv.to_string(), true)).collect();
+            let all = eval::BUILT_IN_SETS.map(|(_, tsv)| tsv).join("\n");
+            sets.push(("built-in set, all parts".to_string(), all, false));
+            sets
+        }
+    };
+    let mut out = String::new();
+    for (name, text, list_misses) in &sets {
+        let set = eval::parse(text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let report = eval::evaluate(&set);
+        out.push_str(&format!("## {name}\n{report}\n"));
+        if verbose && *list_misses {
+            for miss in &report.misses {
+                out.push_str(&format!("{miss}\n"));
+            }
+        }
+        out.push('\n');
+    }
+    match write!(std::io::stdout().lock(), "{out}") {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
     }

@@ -101,6 +101,8 @@ pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: std
     let password_ok = password::verify(password, hash) && stored_hash.is_some();
     match found {
         Some((user, _)) if password_ok => {
+            // A suspended member is told why and until when instead of being signed in.
+            crate::moderation::ensure_not_suspended(state.store(), &user).await?;
             rate_limit::clear(state, &email).await?;
             Ok(user)
         }

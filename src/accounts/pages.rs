@@ -76,7 +76,9 @@ async fn create_account(state: &AppState, form: &SignupForm) -> AppResult<i64> {
     let email = Email::parse(&form.email)?;
     let name = DisplayName::parse(&form.name)?;
     let password = Password::parse(&form.password)?;
-    super::register(state.store(), &email, &name, &password, Role::Member).await
+    let user_id = super::register(state.store(), &email, &name, &password, Role::Member).await?;
+    crate::moderation::service::queue_new_account(state, user_id).await?;
+    Ok(user_id)
 }
 
 #[derive(Template, WebTemplate)]

@@ -101,7 +101,7 @@ async fn create_topic(store: &Store, users: &HashMap<String, i64>, t: &DemoTopic
     for r in &t.replies {
         let body = Body::parse(&r.body).map_err(|e| anyhow::anyhow!("demo reply: {e}"))?;
         let at = Utc::now() - Duration::days(r.days_ago) + Duration::minutes(1);
-        service::insert_reply(store, author(&r.author)?, created.topic_id, &body, at).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        service::insert_reply(store, author(&r.author)?, created.topic_id, &body, at, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
 }

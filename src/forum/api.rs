@@ -1,7 +1,9 @@
 //! JSON API v1 for categories, topics and posts. The contract in the README is fixed; fields may be added.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,16 @@ struct NewTopicIn {
     /// Numbers of guidance documents in the library to link (any common spelling).
     #[serde(default)]
     guidance: Vec<String>,
+    /// Case studies only: publish without the author's name, showing only the hospital tier and province.
+    anonymous: Option<AnonymousIn>,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct AnonymousIn {
+    /// central, provincial, district or private.
+    hospital_tier: String,
+    /// Province code or name.
+    province: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,9 +92,11 @@ struct CreatedTopicOut {
     responses((status = 201, body = CreatedTopicOut), (status = 401), (status = 422), (status = 429)))]
 async fn create_topic(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     RequireUser(user): RequireUser,
     ApiJson(input): ApiJson<NewTopicIn>,
 ) -> AppResult<(StatusCode, Json<CreatedTopicOut>)> {
+    let anonymity = input.anonymous.map(|a| service::Anonymity { hospital_tier: a.hospital_tier, province: a.province });
     let input = TopicInput {
         category: input.category,
         kind: input.kind,
@@ -93,7 +107,7 @@ async fn create_topic(
         tags: input.tags,
         guidance: input.guidance,
     };
-    let created = service::create_topic(&state, &user, &input).await?;
+    let created = service::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await?;
     let out = CreatedTopicOut {
         id: created.topic_id,
         post_id: created.post_id,
@@ -128,7 +142,14 @@ struct TopicOut {
     sections: Option<Sections>,
     created_at: DateTime<Utc>,
     posts: Vec<PostOut>,
+    /// An anonymous case study: posts by its author show "Ẩn danh" and author_id 0 (except to moderators).
+    anonymous: bool,
+    hospital_tier: Option<String>,
+    province: Option<String>,
 }
+
+/// The author shown for an anonymous case study's author (the API answers in Vietnamese).
+const ANONYMOUS: &str = "Ẩn danh";
 
 /// Maximum posts returned with a topic.
 const TOPIC_POSTS_LIMIT: i64 = 500;
@@ -150,13 +171,15 @@ async fn get_topic(
         TopicKind::CaseStudy => posts.first().map(|p| super::case_study::split(&p.body).1),
         _ => None,
     };
+    let hide_author = topic.anonymous && !viewer.user().is_some_and(|u| u.role.can_moderate());
+    let masked = |p: &crate::store::PostRow| hide_author && p.author_id == topic.author_id;
     let posts = posts
         .into_iter()
         .filter(|p| p.deleted_at.is_none() && p.status == Status::Published)
         .map(|p| PostOut {
             id: p.id,
-            author: p.author_name,
-            author_id: p.author_id,
+            author: if masked(&p) { ANONYMOUS.to_string() } else { p.author_name.clone() },
+            author_id: if masked(&p) { 0 } else { p.author_id },
             body: p.body,
             body_html: p.body_html,
             created_at: p.created_at,
@@ -175,6 +198,9 @@ async fn get_topic(
         sections,
         created_at: topic.created_at,
         posts,
+        anonymous: topic.anonymous,
+        hospital_tier: topic.hospital_tier,
+        province: topic.anon_province,
     }))
 }
 
@@ -194,12 +220,13 @@ struct CreatedPostOut {
     security(("bearer" = [])), responses((status = 201, body = CreatedPostOut), (status = 401), (status = 404), (status = 422)))]
 async fn create_post(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NewPostIn>,
 ) -> AppResult<(StatusCode, Json<CreatedPostOut>)> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (post_id, status) = service::reply(&state, &user, id, &input.body).await?;
+    let (post_id, status) = service::reply(&state, &user, id, &input.body, Some(addr.ip())).await?;
     Ok((StatusCode::CREATED, Json(CreatedPostOut { id: post_id, status })))
 }
 

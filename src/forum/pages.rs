@@ -3,7 +3,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -138,6 +140,12 @@ struct PostView {
     is_case_study: bool,
     intro_html: String,
     sections: Vec<(Section, String)>,
+    /// Why a pending post waits for review (shown to its author and moderators).
+    pending_reasons: Vec<crate::moderation::Reason>,
+    /// Signed in, not the author, and the post is public: the flag form is shown.
+    can_flag: bool,
+    /// Written by the author of an anonymous case study: shown as "Ẩn danh".
+    anonymous: bool,
 }
 
 impl PostView {
@@ -159,6 +167,11 @@ struct TopicPage {
     reply_body: String,
     reply_error: Option<String>,
     guidance: TopicGuidance,
+    is_moderator: bool,
+    flag_reasons: Vec<(&'static str, String)>,
+    /// The post just flagged by this reader, for a confirmation.
+    flagged: Option<i64>,
+    categories: Vec<Category>,
 }
 
 impl TopicPage {
@@ -198,7 +211,7 @@ async fn topic_guidance(store: &crate::store::Store, topic: &TopicRow, viewer: O
         Some(post_id) => store.post(post_id).await.ok().filter(|p| p.deleted_at.is_none() && p.status == Status::Published),
         None => None,
     };
-    let official = official.map(|row| PostView { row, can_edit: false, is_case_study: false, intro_html: String::new(), sections: Vec::new() });
+    let official = official.map(|row| PostView { row, can_edit: false, is_case_study: false, intro_html: String::new(), sections: Vec::new(), pending_reasons: Vec::new(), can_flag: false, anonymous: false });
     Ok(TopicGuidance {
         official,
         can_mark_official: editor && topic.kind == TopicKind::Question,
@@ -209,8 +222,57 @@ async fn topic_guidance(store: &crate::store::Store, topic: &TopicRow, viewer: O
     })
 }
 
-async fn topic(State(state): State<AppState>, page: Page, Path(id): Path<String>, Query(p): Query<PageParam>) -> AppResult<TopicPage> {
-    topic_page(&state, page, parse_id(&id)?, p.number(), String::new(), None).await
+impl TopicPage {
+    fn just_flagged(&self, post_id: &i64) -> bool {
+        self.flagged == Some(*post_id)
+    }
+
+    /// "Ẩn danh · Tuyến tỉnh · Hà Nội": all the public learns of an anonymous author.
+    fn anonymous_line(&self) -> String {
+        anonymous_line(&self.page, &self.topic)
+    }
+
+    fn reason_text(&self, reason: &crate::moderation::Reason) -> String {
+        let label = self.page.t(&reason.label_key()).to_string();
+        if reason.details.is_empty() {
+            return label;
+        }
+        let details: Vec<String> = reason
+            .details
+            .iter()
+            .map(|d| if reason.code == "patient_data" { self.page.t(&format!("moderation.finding.{d}")).to_string() } else { d.clone() })
+            .collect();
+        format!("{label}: {}", details.join(", "))
+    }
+}
+
+/// The public author line of an anonymous topic.
+pub fn anonymous_line(page: &Page, topic: &TopicRow) -> String {
+    let mut parts = vec![page.t("moderation.anonymous.author").to_string()];
+    if let Some(tier) = &topic.hospital_tier {
+        parts.push(page.t(&format!("moderation.tier.{tier}")).to_string());
+    }
+    if let Some(p) = topic.anon_province.as_deref().and_then(crate::accounts::provinces::by_code) {
+        parts.push(p.name.to_string());
+    }
+    parts.join(" · ")
+}
+
+#[derive(Deserialize, Default)]
+struct FlaggedParam {
+    flagged: Option<i64>,
+}
+
+async fn topic(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(p): Query<PageParam>,
+    Query(f): Query<FlaggedParam>,
+) -> AppResult<TopicPage> {
+    let mut view = topic_page(&state, page, parse_id(&id)?, p.number(), String::new(), None).await?;
+    view.flagged = f.flagged;
+    Ok(view)
 }
 
 async fn topic_page(
@@ -231,19 +293,42 @@ async fn topic_page(
         TopicKind::CaseStudy => crate::guidance::linking::Library::load(store).await?,
         _ => crate::guidance::linking::Library::default(),
     };
-    let posts = rows
-        .into_iter()
-        .filter(|p| p.status == Status::Published || viewer.is_some_and(|u| u.id == p.author_id || u.role.can_moderate()))
-        .map(|row| {
-            let can_edit = row.deleted_at.is_none() && viewer.is_some_and(|u| u.id == row.author_id || u.role.can_moderate());
-            let is_case_study = row.position == 1 && topic.kind == TopicKind::CaseStudy;
-            let (intro_html, sections) =
-                if is_case_study { service::render_sections(&row.body, &library) } else { (String::new(), Vec::new()) };
-            PostView { row, can_edit, is_case_study, intro_html, sections }
-        })
-        .collect();
+    let mut posts = Vec::new();
+    let is_moderator = viewer.is_some_and(|u| u.role.can_moderate());
+    for mut row in rows {
+        if !(row.status == Status::Published || viewer.is_some_and(|u| u.id == row.author_id || u.role.can_moderate())) {
+            continue;
+        }
+        let can_edit = row.deleted_at.is_none() && viewer.is_some_and(|u| u.id == row.author_id || u.role.can_moderate());
+        let can_flag = row.deleted_at.is_none() && row.status == Status::Published && viewer.is_some_and(|u| u.id != row.author_id);
+        let is_case_study = row.position == 1 && topic.kind == TopicKind::CaseStudy;
+        let (intro_html, sections) =
+            if is_case_study { service::render_sections(&row.body, &library) } else { (String::new(), Vec::new()) };
+        let pending_reasons = match row.status {
+            Status::Pending => store.open_item_for_post(row.id).await?.map(|i| crate::moderation::parse_reasons(&i.reasons)).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        // The author of an anonymous case study is hidden from everyone but moderators.
+        let anonymous = topic.anonymous && row.author_id == topic.author_id;
+        if anonymous && !is_moderator {
+            (row.author_id, row.author_name, row.author_job_title, row.author_hospital) = (0, String::new(), String::new(), String::new());
+        }
+        posts.push(PostView { row, can_edit, is_case_study, intro_html, sections, pending_reasons, can_flag, anonymous });
+    }
+    let categories = if is_moderator { store.categories().await? } else { Vec::new() };
+    let mut guidance = topic_guidance(store, &topic, viewer).await?;
+    if let Some(official) = guidance.official.as_mut().filter(|o| topic.anonymous && o.row.author_id == topic.author_id && !is_moderator) {
+        // An official answer by the anonymous author must not name them either.
+        official.anonymous = true;
+        (official.row.author_id, official.row.author_name, official.row.author_job_title, official.row.author_hospital) =
+            (0, String::new(), String::new(), String::new());
+    }
     Ok(TopicPage {
-        guidance: topic_guidance(store, &topic, viewer).await?,
+        guidance,
+        is_moderator,
+        flag_reasons: crate::moderation::flag_reasons(),
+        flagged: None,
+        categories,
         tags: store.topic_tags(id).await?,
         is_pending: topic.status == Status::Pending,
         base_url: format!("/t/{id}"),
@@ -264,13 +349,14 @@ struct ReplyForm {
 
 async fn reply(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     page: Page,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<ReplyForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    match service::reply(&state, &user, id, &form.body).await {
+    match service::reply(&state, &user, id, &form.body, Some(addr.ip())).await {
         Ok((post_id, _)) => {
             let last = state.store().count_topic_posts(id).await?;
             let page_no = (last + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE;
@@ -296,6 +382,10 @@ struct ComposePage {
 }
 
 impl ComposePage {
+    fn provinces(&self) -> &'static [crate::accounts::provinces::Province] {
+        crate::accounts::provinces::all()
+    }
+
     fn section_fields(&self) -> Vec<(Section, &str)> {
         Section::ALL.into_iter().map(|s| (s, self.form.section(s))).collect()
     }
@@ -330,6 +420,13 @@ struct ComposeForm {
     results: String,
     #[serde(default)]
     lessons: String,
+    /// "on" when a case study's author asks to stay anonymous.
+    #[serde(default)]
+    anonymous: String,
+    #[serde(default)]
+    hospital_tier: String,
+    #[serde(default)]
+    anon_province: String,
 }
 
 impl ComposeForm {
@@ -377,6 +474,7 @@ async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(_):
 
 async fn compose(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     page: Page,
     RequireUser(user): RequireUser,
     CsrfForm(form): CsrfForm<ComposeForm>,
@@ -391,7 +489,9 @@ async fn compose(
         tags: form.tags.split(',').map(str::to_string).collect(),
         guidance: crate::guidance::linking::split_chosen(&form.guidance),
     };
-    match service::create_topic(&state, &user, &input).await {
+    let anonymity = (form.anonymous == "on" && form.kind == "case_study")
+        .then(|| service::Anonymity { hospital_tier: form.hospital_tier.clone(), province: form.anon_province.clone() });
+    match service::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await {
         Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),
         Err(err) => {
             let error = Some(page.msg(&err.message()));
@@ -498,11 +598,16 @@ async fn revisions(State(state): State<AppState>, page: Page, Path(id): Path<Str
     if post.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
+    let hide_names = topic.anonymous && !page.viewer.as_ref().is_some_and(|u| u.role.can_moderate());
+    let anonymous = page.t("moderation.anonymous.author").to_string();
     let revisions = store
         .revisions(id)
         .await?
         .into_iter()
-        .map(|r| {
+        .map(|mut r| {
+            if hide_names {
+                r.editor_name = anonymous.clone();
+            }
             let html = super::markdown::render(&r.body);
             (r, html)
         })

@@ -1,5 +1,7 @@
 //! Forum logic shared by the pages and the API: validation, permissions, rate limits, rendering.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::case_study::{self, Sections};
@@ -7,6 +9,7 @@ use super::{Body, Status, Summary, Tags, Title, TopicKind};
 use crate::app::AppState;
 use crate::guidance;
 use crate::error::{AppError, AppResult, Msg};
+use crate::moderation::autocheck::{self, Occasion};
 use crate::store::{Category, NewPost, NewTopic, PostEdit, PostRow, Store, TopicRow, User};
 
 /// A new topic as the reader sent it, before validation.
@@ -92,13 +95,55 @@ pub fn new_topic<'a>(topic: &'a ValidTopic, html: &'a str, author_id: i64, at: D
         tags: topic.tags.as_slice(),
         created_at: at,
         source_id: None,
+        hold: None,
+        anonymous: None,
     }
 }
 
-pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput) -> AppResult<Created> {
-    let topic = validate_topic(state.store(), input).await?;
+/// An anonymous case study as the author asked for it: the public author line shows "Ẩn danh"
+/// with this hospital tier (central, provincial, district, private) and province.
+#[derive(Debug, Default, Clone)]
+pub struct Anonymity {
+    pub hospital_tier: String,
+    pub province: String,
+}
+
+pub const HOSPITAL_TIERS: [&str; 4] = ["central", "provincial", "district", "private"];
+
+/// (tier, province code) of a valid anonymity request; only case studies may be anonymous.
+fn validate_anonymity(kind: TopicKind, a: &Anonymity) -> AppResult<(&'static str, &'static str)> {
+    if kind != TopicKind::CaseStudy {
+        return Err(AppError::bad("error.moderation.anonymous_case_study_only"));
+    }
+    let tier = HOSPITAL_TIERS.into_iter().find(|t| *t == a.hospital_tier.trim()).ok_or_else(|| AppError::bad("error.moderation.hospital_tier"))?;
+    let province = crate::accounts::provinces::resolve(&a.province).ok_or_else(|| AppError::bad("error.province_unknown"))?;
+    Ok((tier, province.code))
+}
+
+/// Validates, checks (sanctions, rate, moderation auto-checks) and stores a member's topic:
+/// published, or pending with the reasons when the checks hold it for review.
+/// `from`: the client's address, for the per-address posting rate limit.
+pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, anonymity: Option<&Anonymity>, from: Option<IpAddr>) -> AppResult<Created> {
+    let mut topic = validate_topic(state.store(), input).await?;
+    let anonymous = anonymity.map(|a| validate_anonymity(topic.kind, a)).transpose()?;
+    crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
-    insert_topic(state.store(), author.id, &topic, Utc::now()).await
+    crate::moderation::service::check_address_rate(state, from).await?;
+    let review = autocheck::review(state, author, Some(topic.title.as_str()), topic.body.as_str(), Occasion::New).await?;
+    if let Some(title) = &review.title {
+        topic.title = Title::parse(title)?;
+    }
+    topic.body = Body::parse(&review.body)?;
+    let (html, links) = guidance::linking::prepare(state.store(), topic.body.as_str(), &topic.guidance).await?;
+    let mut new = new_topic(&topic, &html, author.id, Utc::now());
+    new.anonymous = anonymous;
+    if let Some(reasons) = review.hold.as_deref() {
+        new.status = Status::Pending;
+        new.hold = Some(reasons);
+    }
+    let (topic_id, post_id) = state.store().create_topic_linked(&new, &links).await?;
+    crate::moderation::service::record_post_address(state, from).await?;
+    Ok(Created { topic_id, post_id, status: new.status })
 }
 
 /// Refuses a member's post when they already posted `posts_per_minute` times in the last minute.
@@ -123,20 +168,31 @@ pub async fn visible_topic(store: &Store, id: i64, viewer: Option<&User>) -> App
     if can_view(&topic, viewer) { Ok(topic) } else { Err(AppError::NotFound) }
 }
 
-pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str) -> AppResult<(i64, Status)> {
+pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, from: Option<IpAddr>) -> AppResult<(i64, Status)> {
     let topic = visible_topic(state.store(), topic_id, Some(author)).await?;
     if topic.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
+    if topic.locked && !author.role.can_moderate() {
+        return Err(AppError::Forbidden(Msg::new("error.moderation.topic_locked")));
+    }
     let body = Body::parse(body)?;
+    crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
-    insert_reply(state.store(), author.id, topic_id, &body, Utc::now()).await
+    crate::moderation::service::check_address_rate(state, from).await?;
+    let review = autocheck::review(state, author, None, body.as_str(), Occasion::New).await?;
+    let body = Body::parse(&review.body)?;
+    let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
+    crate::moderation::service::record_post_address(state, from).await?;
+    Ok(created)
 }
 
-pub async fn insert_reply(store: &Store, author_id: i64, topic_id: i64, body: &Body, at: DateTime<Utc>) -> AppResult<(i64, Status)> {
+/// Stores a reply: published, or pending with the reasons (JSON) in `hold`; the documents it
+/// cites are linked in the same transaction.
+pub async fn insert_reply(store: &Store, author_id: i64, topic_id: i64, body: &Body, at: DateTime<Utc>, hold: Option<&str>) -> AppResult<(i64, Status)> {
     let (html, links) = guidance::linking::prepare(store, body.as_str(), &[]).await?;
-    let status = Status::Published;
-    let new = NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at };
+    let status = if hold.is_some() { Status::Pending } else { Status::Published };
+    let new = NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at, hold };
     let id = store.create_post_linked(&new, &links).await?;
     Ok((id, status))
 }
@@ -166,6 +222,7 @@ pub struct EditInput {
 pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &EditInput) -> AppResult<()> {
     let store = state.store();
     let post = editable_post(store, editor, post_id).await?;
+    crate::moderation::ensure_can_post(store, editor).await?;
     let topic = store.topic(post.topic_id).await?;
     let opening = post.position == 1;
     let body_text = if opening { compose_body(topic.kind, &input.body, input.sections.as_ref()) } else { input.body.clone() };
@@ -173,6 +230,13 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
     let title = match (&input.title, opening) {
         (Some(t), true) => Some(Title::parse(t)?),
         _ => None,
+    };
+    // A moderator editing someone else's post is not held; an author's edit is checked again.
+    let review = autocheck::review(state, editor, title.as_ref().map(Title::as_str), body.as_str(), Occasion::Edit).await?;
+    let body = Body::parse(&review.body)?;
+    let title = match review.title {
+        Some(t) => Some(Title::parse(&t)?),
+        None => title,
     };
     let summary = match (topic.kind, opening, input.summary.as_deref()) {
         (TopicKind::GoodPractice, true, Some(s)) => Some(Summary::parse(s)?),
@@ -183,6 +247,16 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
     // Documents the author chose stay linked; what the text mentions is found again.
     let chosen = store.chosen_guidance_numbers(post_id).await?;
     let (html, links) = guidance::linking::prepare(store, body.as_str(), &chosen).await?;
+    // A moderator changing someone else's words is accountable for it.
+    let audit = (post.author_id != editor.id).then(|| crate::store::TopicAction {
+        actor_id: editor.id,
+        action: "edit",
+        item_type: "post",
+        item_id: post_id,
+        reason: "",
+        before: Some(post.body.as_str()),
+        after: Some(body.as_str()),
+    });
     let edit = PostEdit {
         post_id,
         editor_id: editor.id,
@@ -190,6 +264,8 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         body_html: &html,
         title: title_text,
         summary: if opening { summary_text } else { None },
+        hold: review.hold.as_deref(),
+        audit: audit.as_ref(),
     };
     store.edit_post(&edit, &links).await?;
     Ok(())
@@ -198,7 +274,22 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
 /// Soft-deletes a post (and its topic, for an opening post). Returns the topic id.
 pub async fn delete_post(state: &AppState, actor: &User, post_id: i64) -> AppResult<i64> {
     let post = editable_post(state.store(), actor, post_id).await?;
-    state.store().delete_post(post_id).await?;
+    crate::moderation::ensure_not_suspended(state.store(), actor).await?;
+    if post.author_id == actor.id {
+        state.store().delete_post(post_id).await?;
+    } else {
+        // A moderator deleting someone else's post is accountable for it.
+        let audit = crate::store::TopicAction {
+            actor_id: actor.id,
+            action: "delete",
+            item_type: "post",
+            item_id: post_id,
+            reason: "",
+            before: Some(&post.body),
+            after: None,
+        };
+        state.store().delete_post_audited(post_id, Some(&audit)).await?;
+    }
     Ok(post.topic_id)
 }
 

@@ -35,14 +35,21 @@ pub struct TopicRow {
     pub created_at: DateTime<Utc>,
     pub last_posted_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub locked: bool,
+    pub pinned: bool,
+    pub anonymous: bool,
+    pub hospital_tier: Option<String>,
+    pub anon_province: Option<String>,
 }
 
 /// A topic as listed on the home and category pages.
 pub type TopicSummary = TopicRow;
 
 const TOPIC_SELECT: &str = "SELECT t.id, c.slug AS category_slug, c.name_vi AS category_name_vi, \
-    c.name_en AS category_name_en, t.author_id, u.display_name AS author_name, t.kind, t.title, \
-    t.summary, t.status, t.reply_count, t.created_at, t.last_posted_at, t.deleted_at \
+    c.name_en AS category_name_en, t.author_id, \
+    CASE WHEN t.anonymous THEN '' ELSE u.display_name END AS author_name, t.kind, t.title, \
+    t.summary, t.status, t.reply_count, t.created_at, t.last_posted_at, t.deleted_at, \
+    t.locked, t.pinned, t.anonymous, t.hospital_tier, t.anon_province \
     FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id";
 
 const VISIBLE_TOPIC: &str = "t.status = 'published' AND t.deleted_at IS NULL";
@@ -113,6 +120,10 @@ pub struct NewTopic<'a> {
     pub created_at: DateTime<Utc>,
     /// Where an imported topic came from (unique); `None` for topics written here.
     pub source_id: Option<&'a str>,
+    /// Held for review: the reasons (JSON) recorded with the queue item; `status` is then pending.
+    pub hold: Option<&'a str>,
+    /// Anonymous case study: the public author line shows this hospital tier and province.
+    pub anonymous: Option<(&'a str, &'a str)>,
 }
 
 pub struct NewPost<'a> {
@@ -122,6 +133,8 @@ pub struct NewPost<'a> {
     pub body_html: &'a str,
     pub status: Status,
     pub created_at: DateTime<Utc>,
+    /// Held for review: the reasons (JSON) recorded with the queue item; `status` is then pending.
+    pub hold: Option<&'a str>,
 }
 
 /// A new version of a post; `title`/`summary` only change for a topic's opening post.
@@ -132,6 +145,10 @@ pub struct PostEdit<'a> {
     pub body_html: &'a str,
     pub title: Option<&'a str>,
     pub summary: Option<&'a str>,
+    /// The new text must be reviewed: the post goes back to pending with these reasons (JSON).
+    pub hold: Option<&'a str>,
+    /// A moderator changing someone else's post: the audit row written with the edit.
+    pub audit: Option<&'a super::TopicAction<'a>>,
 }
 
 /// Appends a row to the search change log inside the caller's transaction.
@@ -153,10 +170,12 @@ macro_rules! insert_topic {
         async {
             let t = $t;
             let topic_id: i64 = sqlx::query_scalar(
-                "INSERT INTO topics (category_id, author_id, kind, title, summary, status, created_at, last_posted_at, source_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id")
+                "INSERT INTO topics (category_id, author_id, kind, title, summary, status, created_at, last_posted_at, source_id, \
+                 anonymous, hospital_tier, anon_province) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) RETURNING id")
                 .bind(t.category_id).bind(t.author_id).bind(t.kind.as_str()).bind(t.title)
                 .bind(t.summary).bind(t.status.as_str()).bind(t.created_at).bind(t.source_id)
+                .bind(t.anonymous.is_some()).bind(t.anonymous.map(|a| a.0)).bind(t.anonymous.map(|a| a.1))
                 .fetch_one(&mut *$tx).await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (topic_id, author_id, position, body, body_html, status, created_at) \
@@ -177,6 +196,9 @@ macro_rules! insert_topic {
             }
             if t.status == $crate::forum::Status::Published {
                 log_change!($tx, "topic", topic_id)?;
+            }
+            if let Some(reasons) = t.hold {
+                $crate::store::moderation::hold_post!($tx, post_id, t.author_id, reasons)?;
             }
             Ok::<_, sqlx::Error>((topic_id, post_id))
         }
@@ -268,6 +290,9 @@ impl Store {
                     .bind(p.created_at).bind(p.topic_id).execute(&mut *tx).await?;
                 log_change!(tx, "topic", p.topic_id)?;
             }
+            if let Some(reasons) = p.hold {
+                super::moderation::hold_post!(tx, post_id, p.author_id, reasons)?;
+            }
             tx.commit().await?;
             Ok(post_id)
         })
@@ -276,7 +301,7 @@ impl Store {
     /// Visible topics matching `filter`, newest activity first.
     pub async fn latest_topics(&self, filter: &TopicFilter<'_>, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
         let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND {FILTERED} \
-                           ORDER BY t.last_posted_at DESC, t.id DESC LIMIT $3 OFFSET $4");
+                           ORDER BY t.pinned DESC, t.last_posted_at DESC, t.id DESC LIMIT $3 OFFSET $4");
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(filter.category_id).bind(filter.tag).bind(limit).bind(offset).fetch_all(pool).await?);
         Ok(rows)
@@ -297,7 +322,8 @@ impl Store {
 
     /// Visible topics started by one member, newest first.
     pub async fn topics_by_author(&self, author_id: i64, limit: i64) -> StoreResult<Vec<TopicRow>> {
-        let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND t.author_id = $1 ORDER BY t.created_at DESC LIMIT $2");
+        // Anonymous case studies never appear under their author's name.
+        let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND t.author_id = $1 AND t.anonymous = FALSE ORDER BY t.created_at DESC LIMIT $2");
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(author_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)
@@ -357,6 +383,13 @@ impl Store {
                     .bind(title).bind(e.summary).bind(topic_id).execute(&mut *tx).await?;
             }
             log_change!(tx, "topic", topic_id)?;
+            if let Some(reasons) = e.hold {
+                super::moderation::set_post_status!(tx, e.post_id, "pending")?;
+                super::moderation::hold_post!(tx, e.post_id, e.editor_id, reasons)?;
+            }
+            if let Some(a) = e.audit {
+                super::moderation::audit!(tx, a.actor_id, a.action, a.item_type, a.item_id, a.reason, a.before, a.after)?;
+            }
             tx.commit().await?;
             Ok(())
         })
@@ -364,19 +397,27 @@ impl Store {
 
     /// Soft-deletes a post; deleting a topic's opening post deletes the topic.
     pub async fn delete_post(&self, post_id: i64) -> StoreResult<()> {
+        self.delete_post_audited(post_id, None).await
+    }
+
+    /// [`Store::delete_post`], with an audit row in the same transaction when a moderator deletes.
+    pub async fn delete_post_audited(&self, post_id: i64, audit: Option<&super::TopicAction<'_>>) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let (topic_id, position): (i64, i64) = sqlx::query_as(
-                "UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING topic_id, position")
+            let (topic_id, position, status): (i64, i64, String) = sqlx::query_as(
+                "UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING topic_id, position, status")
                 .bind(now).bind(post_id).fetch_one(&mut *tx).await?;
-            let sql = if position == 1 {
-                "UPDATE topics SET deleted_at = $1 WHERE id = $2"
-            } else {
-                "UPDATE topics SET reply_count = reply_count - 1 WHERE id = $2 AND $1 IS NOT NULL"
-            };
-            sqlx::query(sql).bind(now).bind(topic_id).execute(&mut *tx).await?;
+            if position == 1 {
+                sqlx::query("UPDATE topics SET deleted_at = $1 WHERE id = $2").bind(now).bind(topic_id).execute(&mut *tx).await?;
+            } else if status == Status::Published.as_str() {
+                // Only published replies were counted.
+                sqlx::query("UPDATE topics SET reply_count = reply_count - 1 WHERE id = $1").bind(topic_id).execute(&mut *tx).await?;
+            }
             log_change!(tx, "topic", topic_id)?;
+            if let Some(a) = audit {
+                super::moderation::audit!(tx, a.actor_id, a.action, a.item_type, a.item_id, a.reason, a.before, a.after)?;
+            }
             tx.commit().await?;
             Ok(())
         })

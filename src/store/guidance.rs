@@ -154,6 +154,11 @@ const LOG_CITING_TOPICS: &str = "INSERT INTO search_changes (entity, entity_id, 
 const VISIBLE_CITATION: &str = "t.status = 'published' AND t.deleted_at IS NULL \
     AND p.status = 'published' AND p.deleted_at IS NULL";
 
+/// The author columns of a topic as the public may see them: nobody (id 0, no name) for an
+/// anonymous case study.
+const PUBLIC_AUTHOR: &str = "CASE WHEN t.anonymous THEN 0 ELSE t.author_id END AS author_id, \
+                             CASE WHEN t.anonymous THEN '' ELSE u.display_name END AS author_name";
+
 impl Store {
     pub async fn count_guidance(&self) -> StoreResult<i64> {
         let n = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM guidance_documents").fetch_one(pool).await?);
@@ -274,7 +279,7 @@ impl Store {
 
     /// Visible topics with a visible post citing the document, newest first.
     pub async fn topics_citing_guidance(&self, guidance_id: i64, limit: i64) -> StoreResult<Vec<CitingTopic>> {
-        let sql = format!("SELECT t.id AS topic_id, t.title, t.kind, t.author_id, u.display_name AS author_name, t.created_at \
+        let sql = format!("SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
                    FROM topics t JOIN users u ON u.id = t.author_id WHERE t.id IN (SELECT p.topic_id FROM post_guidance pg \
                    JOIN posts p ON p.id = pg.post_id JOIN topics t ON t.id = p.topic_id WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION}) \
                    ORDER BY t.created_at DESC, t.id DESC LIMIT $2");
@@ -285,20 +290,23 @@ impl Store {
 
     /// How many distinct authors of visible citing posts there are per province code / hospital
     /// tier (`None` when the profile does not say). `column` is a fixed column name, never input.
-    async fn citing_author_counts(&self, guidance_id: i64, column: &'static str) -> StoreResult<Vec<(Option<String>, i64)>> {
-        let sql = format!("SELECT u.{column}, COUNT(DISTINCT u.id) FROM post_guidance pg JOIN posts p ON p.id = pg.post_id \
+    /// The author of an anonymous case study counts under the province the topic shows and no
+    /// tier (topics and profiles name tiers differently), never under their profile's.
+    async fn citing_author_counts(&self, guidance_id: i64, column: &'static str, anonymous_value: &'static str) -> StoreResult<Vec<(Option<String>, i64)>> {
+        let sql = format!("SELECT CASE WHEN t.anonymous AND p.author_id = t.author_id THEN {anonymous_value} ELSE u.{column} END AS place, \
+                   COUNT(DISTINCT u.id) FROM post_guidance pg JOIN posts p ON p.id = pg.post_id \
                    JOIN topics t ON t.id = p.topic_id JOIN users u ON u.id = p.author_id \
-                   WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION} GROUP BY u.{column} ORDER BY 2 DESC, 1");
+                   WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION} GROUP BY place ORDER BY 2 DESC, 1");
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(guidance_id).fetch_all(pool).await?);
         Ok(rows)
     }
 
     pub async fn citing_authors_by_province(&self, guidance_id: i64) -> StoreResult<Vec<(Option<String>, i64)>> {
-        self.citing_author_counts(guidance_id, "province_code").await
+        self.citing_author_counts(guidance_id, "province_code", "t.anon_province").await
     }
 
     pub async fn citing_authors_by_tier(&self, guidance_id: i64) -> StoreResult<Vec<(Option<String>, i64)>> {
-        self.citing_author_counts(guidance_id, "hospital_tier").await
+        self.citing_author_counts(guidance_id, "hospital_tier", "NULL").await
     }
 
     /// Numbers cited in visible posts that the library does not hold, most cited first.
@@ -445,11 +453,11 @@ impl Store {
 
     /// Visible topics tagged with a criterion, newest first.
     pub async fn topics_for_criterion(&self, criterion_id: i64, limit: i64) -> StoreResult<Vec<CitingTopic>> {
-        let sql = "SELECT t.id AS topic_id, t.title, t.kind, t.author_id, u.display_name AS author_name, t.created_at \
+        let sql = format!("SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
                    FROM topic_criteria tc JOIN topics t ON t.id = tc.topic_id JOIN users u ON u.id = t.author_id \
                    WHERE tc.criterion_id = $1 AND t.status = 'published' AND t.deleted_at IS NULL \
-                   ORDER BY t.created_at DESC, t.id DESC LIMIT $2";
-        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(criterion_id).bind(limit).fetch_all(pool).await?);
+                   ORDER BY t.created_at DESC, t.id DESC LIMIT $2");
+        let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(criterion_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)
     }
 }

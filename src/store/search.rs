@@ -59,8 +59,9 @@ impl Store {
     /// The searchable form of a topic, or `None` when the public cannot see it (pending,
     /// rejected, deleted, missing): the indexer then removes it.
     pub async fn search_doc(&self, topic_id: i64) -> StoreResult<Option<Doc>> {
-        let head_sql = "SELECT t.title, t.summary, t.kind, c.slug AS category, u.display_name AS author, \
-                        u.province_code AS province, t.created_at \
+        let head_sql = "SELECT t.title, t.summary, t.kind, c.slug AS category, \
+                        CASE WHEN t.anonymous THEN '' ELSE u.display_name END AS author, \
+                        CASE WHEN t.anonymous THEN t.anon_province ELSE u.province_code END AS province, t.created_at \
                         FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id \
                         WHERE t.id = $1 AND t.status = 'published' AND t.deleted_at IS NULL";
         let head: Option<TopicHead> =

@@ -66,6 +66,12 @@ impl TestApp {
         config.database_url = database_url.clone();
         config.demo = false;
         config.posts_per_minute = 1000;
+        config.posts_per_minute_per_address = 100_000;
+        // Most tests post as new members; moderation tests turn these rules back on.
+        config.new_user_held_posts = 0;
+        config.new_user_max_links = 1000;
+        config.new_user_max_images = 1000;
+        config.duplicate_window_minutes = 0;
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -14,3 +14,6 @@ mod search;
 mod search_consistency;
 mod import;
 mod guidance;
+mod moderation;
+mod moderation_matrix;
+mod eval_cli;

@@ -1,0 +1,95 @@
+//! Dates of birth: a date or a year right after "sinh", "ngày sinh", "năm sinh", "sinh năm",
+//! "NS", "SN" or "DOB" ("sinh ngày 12/03/1958", "NS 1947", "sinh nam 1975"). Dates anywhere
+//! else (the day of an incident, of admission, of a circular) are not personal.
+//!
+//! Matching runs on the folded text, so "ngày sinh" and "ngay sinh" are one pattern.
+//! "sinh" inside a compound is not a birth ("kháng sinh", "vệ sinh", "sơ sinh ngày thứ 3",
+//! "sau sinh 2 ngày"): the word before "sinh" must not make it one, and what follows must be a
+//! real date or a plausible year of birth.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::folded::Folded;
+use super::{Finding, FindingKind};
+
+static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    // The abbreviations may carry a dot ("NS. 1947").
+    let trigger = r"(?P<trigger>\b(?:(?:ngay\s+sinh|nam\s+sinh|sinh\s+ngay|sinh\s+nam|sinh)\b|(?:ns|sn|dob)\b\.?))";
+    let date = r"(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})(?:\s*[/\-.]\s*(?P<year>\d{4}|\d{2}))?";
+    let words = r"(?P<wday>\d{1,2})\s+thang\s+(?P<wmonth>\d{1,2})(?:\s*(?:,\s*)?nam\s+(?P<wyear>\d{4}))?";
+    let year = r"(?P<ayear>(?:19|20)\d{2})";
+    Regex::new(&format!(r"{trigger}\s*(?:[:(]\s*)?(?:(?:ngay|nam|vao\s+ngay|luc)\s+)?(?:{date}|{words}|{year})\b"))
+        .expect("birth date pattern")
+});
+
+/// Words that, before "sinh", make it part of another word or a time after birth.
+const NOT_BIRTH_BEFORE: [&str; 9] = ["khang", "ve", "phat", "hoi", "sau", "truoc", "ky", "tai", "nguyen"];
+
+pub fn find(text: &str) -> Vec<Finding> {
+    let folded = Folded::new(text);
+    BIRTH_DATE
+        .captures_iter(&folded.text)
+        .filter(|caps| is_birth(&folded.text, caps))
+        .map(|caps| {
+            let whole = caps.get(0).expect("whole match");
+            Finding { kind: FindingKind::BirthDate, range: folded.original_range(whole.range()) }
+        })
+        .collect()
+}
+
+fn is_birth(folded: &str, caps: &regex::Captures) -> bool {
+    let trigger = caps.name("trigger").expect("trigger group");
+    let before = folded[..trigger.start()].split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
+    if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) {
+        return false;
+    }
+    let number = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+    if let Some(year) = number("ayear") {
+        return plausible_year(year);
+    }
+    let (day, month, year) = match number("day") {
+        Some(day) => (day, number("month"), number("year")),
+        None => (number("wday").unwrap_or(0), number("wmonth"), number("wyear")),
+    };
+    (1..=31).contains(&day) && month.is_some_and(|m| (1..=12).contains(&m)) && year.is_none_or(|y| y < 100 || plausible_year(y))
+}
+
+fn plausible_year(year: u32) -> bool {
+    (1900..=2100).contains(&year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dates(text: &str) -> Vec<&str> {
+        find(text).into_iter().map(|f| &text[f.range]).collect()
+    }
+
+    #[test]
+    fn dates_and_years_after_birth_words() {
+        assert_eq!(dates("Bệnh nhân nữ, sinh ngày 12/03/1958, nhập viện"), ["sinh ngày 12/03/1958"]);
+        assert_eq!(dates("BN nam, NS 1947, COPD"), ["NS 1947"]);
+        assert_eq!(dates("BN nam, NS. 1947; SN.1950; DOB: 1/2/1960"), ["NS. 1947", "SN.1950", "DOB: 1/2/1960"]);
+        assert_eq!(dates("benh nhan sinh nam 1975, nong dan"), ["sinh nam 1975"]);
+        assert_eq!(dates("Ngày sinh: 05-11-1990, nhóm máu O"), ["Ngày sinh: 05-11-1990"]);
+        assert_eq!(dates("Trẻ sinh ngày 3 tháng 5 năm 2024 tại khoa"), ["sinh ngày 3 tháng 5 năm 2024"]);
+        assert_eq!(dates("(sinh năm 1969)"), ["sinh năm 1969"]);
+    }
+
+    #[test]
+    fn other_dates_and_sinh_compounds_are_not_births() {
+        for text in [
+            "nhập viện ngày 12/03/2023 vì đau ngực",
+            "Trẻ sơ sinh ngày thứ 3 xuất hiện vàng da",
+            "Sau sinh 2 ngay san phu sot 39 do",
+            "kháng sinh 30 phút trước rạch da",
+            "Vệ sinh tay đạt 82% trong quý 3 năm 2023",
+            "sinh non ở tuần thứ 32",
+        ] {
+            assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The checked text as HTML for the moderator, with what the checks found marked.
+
+use std::ops::Range;
+
+/// `text` HTML-escaped, with `<mark>` around each range. Overlapping and touching ranges are
+/// merged into one mark; ranges past the end are cut, and a range edge inside a character is
+/// moved out to the whole character, so no input makes broken HTML or panics.
+pub fn highlight_html(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len() + 16 * ranges.len());
+    let mut at = 0;
+    for range in merged(text, ranges) {
+        escape_into(&text[at..range.start], &mut out);
+        out.push_str("<mark>");
+        escape_into(&text[range.clone()], &mut out);
+        out.push_str("</mark>");
+        at = range.end;
+    }
+    escape_into(&text[at..], &mut out);
+    out
+}
+
+/// Ranges on character boundaries, sorted, non-empty, overlaps merged.
+fn merged(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut sorted: Vec<Range<usize>> = ranges
+        .iter()
+        .map(|r| floor_boundary(text, r.start)..ceil_boundary(text, r.end))
+        .filter(|r| r.start < r.end)
+        .collect();
+    sorted.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(sorted.len());
+    for range in sorted {
+        match out.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => out.push(range),
+        }
+    }
+    out
+}
+
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // one range to mark is the point of these tests
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_inside_and_outside_marks() {
+        let text = "<script>alert('x')</script> gọi 0912 345 678 & \"ok\"";
+        let at = text.find("0912").unwrap();
+        let html = highlight_html(text, &[at..at + 12]);
+        assert_eq!(
+            html,
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; gọi <mark>0912 345 678</mark> &amp; &quot;ok&quot;"
+        );
+        let html = highlight_html(text, &[0..8]);
+        assert!(html.starts_with("<mark>&lt;script&gt;</mark>"), "{html}");
+    }
+
+    #[test]
+    fn overlapping_and_touching_ranges_become_one_mark() {
+        assert_eq!(highlight_html("abcdefgh", &[4..6, 1..3, 2..4]), "a<mark>bcdef</mark>gh");
+    }
+
+    #[test]
+    fn ranges_inside_characters_or_past_the_end_are_made_safe() {
+        // "ệ" is three bytes (1..4); 2..3 lies inside it.
+        assert_eq!(highlight_html("bệnh", &[2..3]), "b<mark>ệ</mark>nh");
+        assert_eq!(highlight_html("ab", &[1..99, 50..60]), "a<mark>b</mark>");
+    }
+}

@@ -1,0 +1,133 @@
+//! Auto-checks run on every new post and edit: pure functions over text, no database, no HTTP.
+//! The moderation service decides what a finding means (hold, block, flag for review); these
+//! functions only say what they found and where, as byte ranges in the text they were given.
+//!
+//! - [`patient_data`]: suspected patient identifiers (citizen ID, old ID, health-insurance card,
+//!   phone, email, date of birth, patient name, bed/room with a ward), with or without diacritics.
+//!   Its labelling policy and measured precision/recall are in `README.md` beside this file.
+//! - [`apply_watched_words`]: the admin's watched words (block, hold, replace).
+//! - [`link_count`], [`image_count`]: for new-user limits.
+//! - [`near_duplicate`]: for flood and duplicate detection.
+//! - [`highlight_html`]: the text with the matched parts marked, for the moderator.
+
+mod birth_dates;
+mod duplicates;
+pub mod eval;
+mod folded;
+mod highlight;
+mod identifiers;
+mod markdown_counts;
+mod names;
+mod rooms;
+mod watched;
+
+use std::ops::Range;
+
+pub use duplicates::near_duplicate;
+pub use highlight::highlight_html;
+pub use markdown_counts::{image_count, link_count};
+pub use watched::{
+    DEFAULT_REPLACEMENT, MAX_PATTERN_CHARS, PatternError, WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words,
+    parse_pattern,
+};
+
+/// What kind of patient identifier a finding looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    CitizenId,
+    OldIdNumber,
+    InsuranceCard,
+    Phone,
+    Email,
+    BirthDate,
+    PatientName,
+    BedRoom,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 8] = [
+        FindingKind::CitizenId,
+        FindingKind::OldIdNumber,
+        FindingKind::InsuranceCard,
+        FindingKind::Phone,
+        FindingKind::Email,
+        FindingKind::BirthDate,
+        FindingKind::PatientName,
+        FindingKind::BedRoom,
+    ];
+
+    /// The snake_case name, as serialised and as written in the labelled set.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::CitizenId => "citizen_id",
+            FindingKind::OldIdNumber => "old_id_number",
+            FindingKind::InsuranceCard => "insurance_card",
+            FindingKind::Phone => "phone",
+            FindingKind::Email => "email",
+            FindingKind::BirthDate => "birth_date",
+            FindingKind::PatientName => "patient_name",
+            FindingKind::BedRoom => "bed_room",
+        }
+    }
+
+    /// The message key of the reason shown to the moderator.
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            FindingKind::CitizenId => "moderation.finding.citizen_id",
+            FindingKind::OldIdNumber => "moderation.finding.old_id_number",
+            FindingKind::InsuranceCard => "moderation.finding.insurance_card",
+            FindingKind::Phone => "moderation.finding.phone",
+            FindingKind::Email => "moderation.finding.email",
+            FindingKind::BirthDate => "moderation.finding.birth_date",
+            FindingKind::PatientName => "moderation.finding.patient_name",
+            FindingKind::BedRoom => "moderation.finding.bed_room",
+        }
+    }
+}
+
+impl std::str::FromStr for FindingKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FindingKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown finding kind: {s}"))
+    }
+}
+
+/// One suspected identifier: its kind and where it is (a byte range of the checked text, on
+/// character boundaries). Serialised as `{"kind": "phone", "range": {"start": 4, "end": 16}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub range: Range<usize>,
+}
+
+/// Suspected patient data in `text` (NFC, with or without diacritics), in text order. A finding
+/// is a reason to hold the post for a moderator, not proof: the detectors are tuned for recall
+/// on identifiers and few false alarms on clinical prose (doses, dates of incidents, document
+/// numbers, lab values, bed counts).
+pub fn patient_data(text: &str) -> Vec<Finding> {
+    let mut findings = identifiers::find(text);
+    findings.extend(birth_dates::find(text));
+    findings.extend(names::find(text));
+    findings.extend(rooms::find(text));
+    drop_contained_duplicates(findings)
+}
+
+/// In text order, one finding per kind and place: a finding inside another of the same kind
+/// adds nothing. (Sorted by start, longest first, a finding is inside an earlier one of its kind
+/// exactly when that kind has already reached its end.)
+fn drop_contained_duplicates(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end), f.kind));
+    let mut reached: std::collections::HashMap<FindingKind, usize> = std::collections::HashMap::new();
+    findings.retain(|f| {
+        let end = reached.entry(f.kind).or_insert(0);
+        let inside = *end >= f.range.end && f.range.start < *end;
+        *end = (*end).max(f.range.end);
+        !inside
+    });
+    findings
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,251 @@
+//! Full names of patients and their family: two to four capitalised syllables right after a
+//! word that introduces a person ("bệnh nhân", "BN", "người bệnh", "NB", "bé", "cháu", "ông",
+//! "bà", "anh", "chị", "cụ", "sản phụ", "mang tên"), or a full name followed by an age ("Nguyễn Thị Hường,
+//! 72 tuổi").
+//!
+//! Not names: role words and generic text ("bệnh nhân Nam giới", "BN nữ", "bệnh nhân A", "bà
+//! mẹ", "anh chị em", "người bệnh Khoa Nội tiết"), initials ("BN N.V.A"), the usual placeholder
+//! ending in one letter ("Nguyễn Văn A") and staff names after a title ("BS. Trần Thị Hoa",
+//! "ThS. Nguyễn Văn Bình": an author's signature is not patient data). An adult is introduced by
+//! a full name, so after most trigger words the first syllable must be a Vietnamese family
+//! name; children are often called by given names ("bé Minh Anh"), so after "bé"/"cháu" two
+//! capitalised syllables that are not place or institution words are enough.
+
+use super::folded::{Word, between, words};
+use super::{Finding, FindingKind};
+
+/// Words (folded) that introduce a person. Two-word triggers are written with one space.
+const TRIGGERS: [&str; 17] = [
+    "benh nhan", "nguoi benh", "san phu", "benh nhi", "bn", "nb", "be", "chau", "ong", "ba", "anh", "chi", "cu", "em",
+    "nguoi nha", "me", "ten",
+];
+
+/// After these, given names alone can be a name.
+const CHILD_TRIGGERS: [&str; 3] = ["be", "chau", "benh nhi"];
+
+/// Words that may stand between the trigger and the name ("BN là …", "bệnh nhân tên …").
+const FILLERS: [&str; 3] = ["la", "ten", "ho ten"];
+
+/// Common Vietnamese family names, folded (Nguyễn, Trần, Lê… cover nearly everyone).
+const FAMILY_NAMES: [&str; 69] = [
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong",
+    "ly", "dinh", "truong", "lam", "mai", "cao", "ta", "trinh", "quach", "kieu", "luong", "luu", "la", "thai", "ton",
+    "tang", "lai", "ha", "chu", "dao", "doan", "vuong", "khuc", "khong", "lo", "luc", "giang", "thach", "quan", "chau",
+    "tong", "au", "diep", "mac", "ong", "nghiem", "phung", "to", "trieu", "bach", "kim", "lieu", "nong", "hua", "tieu",
+    "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang",
+];
+
+/// Family names that a lower-case name may start with (see [`lower_case_name`]).
+const LOWER_CASE_FAMILY_NAMES: [&str; 11] =
+    ["nguyen", "tran", "pham", "hoang", "huynh", "bui", "ngo", "dinh", "truong", "trinh", "vu"];
+
+/// Capitalised words that follow a trigger without being a name: sex, places, institutions,
+/// diseases ("bệnh nhân Nam giới", "Bà Rịa", "bệnh nhân Covid", "người bệnh Khoa Nội").
+const NOT_NAMES: [&str; 22] = [
+    "nam", "nu", "khoa", "benh", "vien", "phong", "trung", "tam", "so", "bo", "tinh", "huyen", "xa", "quan", "thanh",
+    "covid", "ria", "chieu", "den", "hat", "y", "te",
+];
+
+/// Places that begin like a family name ("bệnh nhân Hà Nội chuyển về").
+const PLACES: [&str; 19] = [
+    "ho chi minh", "bach mai", "tu du", "hoang mai", "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
+    "quang nam", "quang ninh", "quang ngai", "quang tri", "quang binh", "ba ria",
+];
+
+/// The first and last word of a name found.
+struct NameAt {
+    first: usize,
+    last: usize,
+}
+
+pub fn find(text: &str) -> Vec<Finding> {
+    let words = words(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let found = name_after_trigger(text, &words, i).or_else(|| name_before_age(text, &words, i));
+        match found {
+            Some(name) => {
+                out.push(Finding { kind: FindingKind::PatientName, range: words[name.first].range.start..words[name.last].range.end });
+                i = name.last + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// How many words the trigger starting at `i` has (0: none).
+fn trigger_len(words: &[Word], i: usize) -> usize {
+    let one = words[i].folded.as_str();
+    let two = words.get(i + 1).map(|next| format!("{one} {}", next.folded));
+    if two.as_deref().is_some_and(|t| TRIGGERS.contains(&t)) {
+        2
+    } else if TRIGGERS.contains(&one) {
+        1
+    } else {
+        0
+    }
+}
+
+fn name_after_trigger(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
+    let len = trigger_len(words, i);
+    if len == 0 {
+        return None;
+    }
+    let trigger = words[i..i + len].iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+    let mut first = i + len;
+    if !introduces(between(text, &words[first - 1], words.get(first)?)) {
+        return None;
+    }
+    if let Some(skip) = filler_len(words, first) {
+        first += skip;
+        if !introduces(between(text, &words[first - 1], words.get(first)?)) {
+            return None;
+        }
+    }
+    let allow_given_names = CHILD_TRIGGERS.contains(&trigger.as_str());
+    name_end(text, words, first)
+        .filter(|&last| is_full_name(&words[first..=last], allow_given_names))
+        .or_else(|| lower_case_name(text, words, first))
+        .map(|last| NameAt { first, last })
+}
+
+/// "benh nhan nguyen van hung": typed on a phone without capitals. Only the surest shape is
+/// taken (a common family name, then "văn" or "thị", then a given name), and only family names
+/// that are not also everyday words once folded ("đó thì", "ta vẫn", "vợ vẫn", "đang thì").
+fn lower_case_name(text: &str, words: &[Word], first: usize) -> Option<usize> {
+    let name = words.get(first..first + 3)?;
+    let spaced = name.windows(2).all(|pair| between(text, &pair[0], &pair[1]) == " ");
+    let lower = name.iter().all(|w| w.text.chars().all(char::is_lowercase));
+    let shape = LOWER_CASE_FAMILY_NAMES.contains(&name[0].folded.as_str()) && matches!(name[1].folded.as_str(), "van" | "thi");
+    (spaced && lower && shape && name[2].text.chars().count() > 1).then_some(first + 2)
+}
+
+/// "Nguyễn Thị Hường, 72 tuổi", "Trần Văn Hùng (45 tuổi)", "Lê Văn Tám, nam, 61 tuổi": a full
+/// name with a family name, then an age (maybe after the sex).
+fn name_before_age(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
+    let last = name_end(text, words, i)?;
+    let mut age = last + 1;
+    if words.get(age).is_some_and(|w| matches!(w.folded.as_str(), "nam" | "nu")) && is_age_separator(text, words, last, age) {
+        age += 1;
+    }
+    let unit = words.get(age + 1)?;
+    let is_age = words[age].is_number() && unit.folded == "tuoi" && is_age_separator(text, words, age - 1, age);
+    (is_age && is_full_name(&words[i..=last], false)).then_some(NameAt { first: i, last })
+}
+
+/// What may stand between a name, the sex and the age: a comma, a bracket, a dash or a space.
+fn is_age_separator(text: &str, words: &[Word], left: usize, right: usize) -> bool {
+    matches!(between(text, &words[left], &words[right]).trim(), "" | "," | "(" | "-" | "–")
+}
+
+fn filler_len(words: &[Word], at: usize) -> Option<usize> {
+    let one = words.get(at)?.folded.as_str();
+    let two = words.get(at + 1).map(|w| format!("{one} {}", w.folded));
+    if two.as_deref().is_some_and(|t| FILLERS.contains(&t)) {
+        Some(2)
+    } else {
+        FILLERS.contains(&one).then_some(1)
+    }
+}
+
+/// Between a trigger and a name: spaces, maybe a colon ("bệnh nhân: Đinh Công Thành"),
+/// Markdown emphasis or a quotation mark ("BN **Trần Văn Hùng**").
+fn introduces(gap: &str) -> bool {
+    let marks = gap.trim().trim_start_matches(':').trim();
+    !gap.is_empty() && !gap.contains('\n') && marks.chars().all(|c| matches!(c, '*' | '_' | '"' | '“' | '\''))
+}
+
+/// The last word of a run of up to four name-like words starting at `first`, joined by single spaces.
+fn name_end(text: &str, words: &[Word], first: usize) -> Option<usize> {
+    let caps = words.get(first).filter(|w| is_name_word(w))?.is_all_caps();
+    let mut last = first;
+    while last + 1 < words.len() && last - first < 3 {
+        let next = &words[last + 1];
+        let one_letter = next.text.chars().nth(1).is_none();
+        if between(text, &words[last], next) != " " || !is_name_word(next) || (!one_letter && next.is_all_caps() != caps) {
+            break;
+        }
+        last += 1;
+    }
+    Some(last)
+}
+
+fn is_name_word(word: &Word) -> bool {
+    word.text.chars().all(char::is_alphabetic) && (word.is_capitalised() || word.is_all_caps())
+}
+
+/// Two to four syllables, not ending in a one-letter placeholder, not a role or place word;
+/// starting with a family name unless given names are allowed. Names in capitals need one.
+fn is_full_name(name: &[Word], allow_given_names: bool) -> bool {
+    let placeholder = |w: &Word| w.text.len() == 1 && w.text.is_ascii();
+    if name.len() < 2 || name.iter().any(placeholder) {
+        return false;
+    }
+    let family = FAMILY_NAMES.contains(&name[0].folded.as_str());
+    let capitals = name[0].is_all_caps();
+    if family {
+        let whole = name.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+        return !PLACES.contains(&whole.as_str());
+    }
+    allow_given_names && !capitals && name.len() <= 3 && !name.iter().any(|w| NOT_NAMES.contains(&w.folded.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        find(text).into_iter().map(|f| &text[f.range]).collect()
+    }
+
+    #[test]
+    fn names_after_trigger_words_with_and_without_diacritics() {
+        assert_eq!(names("Bệnh nhân Nguyễn Văn Hùng, 67 tuổi"), ["Nguyễn Văn Hùng"]);
+        assert_eq!(names("BN Tran Van Long, 55 tuoi"), ["Tran Van Long"]);
+        assert_eq!(names("Gia đình bà Cao Thị Tuyết yêu cầu"), ["Cao Thị Tuyết"]);
+        assert_eq!(names("bệnh nhân: Đinh Công Thành, khoa"), ["Đinh Công Thành"]);
+        assert_eq!(names("BN **Trần Văn Hùng** vào viện"), ["Trần Văn Hùng"]);
+        assert_eq!(names("BN la Kieu Thi My Duyen, 29 tuoi"), ["Kieu Thi My Duyen"]);
+        assert_eq!(names("cháu Minh Khôi được chuyển"), ["Minh Khôi"]);
+        assert_eq!(names("Thẻ BHYT mang tên Huỳnh Thị Thu Trang."), ["Huỳnh Thị Thu Trang"]);
+        assert_eq!(names("BN NGUYỄN VĂN HÙNG"), ["NGUYỄN VĂN HÙNG"]);
+        assert_eq!(names("benh nhan nguyen van hung bi nga"), ["nguyen van hung"]);
+        assert_eq!(names("bà trần thị lan té ngã"), ["trần thị lan"]);
+    }
+
+    #[test]
+    fn a_full_name_followed_by_an_age_is_a_patient() {
+        assert_eq!(names("Nguyễn Thị Hường, 72 tuổi, nhập viện"), ["Nguyễn Thị Hường"]);
+        assert_eq!(names("Hồ sơ Trần Văn Hùng (45 tuổi) bị thất lạc"), ["Trần Văn Hùng"]);
+        assert_eq!(names("Lê Văn Tám, nam, 61 tuổi, vào viện"), ["Lê Văn Tám"]);
+        assert_eq!(names("tran van phuc 45 tuoi"), Vec::<&str>::new());
+        assert_eq!(names("Khoa Nhi, 45 tuổi"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn roles_generic_words_initials_placeholders_and_staff_are_not_names() {
+        for text in [
+            "Bệnh nhân Nam giới, 45 tuổi",
+            "BN nữ 65 tuổi",
+            "Bệnh nhân A được chuyển",
+            "Các bà mẹ được hướng dẫn",
+            "Anh chị em điều dưỡng",
+            "BN N.V.A, 72 tuổi",
+            "bệnh nhân Nguyễn Văn A",
+            "ThS. Nguyễn Văn Bình, Phòng Quản lý chất lượng",
+            "Người bệnh Khoa Nội tiết được hướng dẫn",
+            "Bà Rịa Vũng Tàu",
+            "Bé Na được mẹ đưa đến",
+            "Bệnh nhân Covid nặng",
+            "BN COPD NẶNG",
+            "Bệnh nhân NGUYỄN VĂN A",
+            "bệnh nhân Bạch Mai chuyển đến",
+            "Bệnh nhân Hồ Chí Minh, 5 tuổi",
+            "anh ta van di lam, benh nhan do thi khong",
+        ] {
+            assert_eq!(names(text), Vec::<&str>::new(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Moderation pages (all usable without JavaScript): the review queue, the audit log and its CSV
+//! export, flag/sanction/topic-action forms, and members' notifications with the appeal form.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::api::{QueueQuery, queue_filter};
+use super::service::{self, FLAG_REASONS, QueueAction, TopicOp};
+use super::{Reason, parse_reasons};
+use crate::accounts::RequireUser;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::store::{AuditEntry, FlagRow, Notification, QueueItem, WatchedWordRow};
+use crate::web::{CsrfForm, Page, PageParam, Pagination};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/mod/queue", get(queue))
+        .route("/mod/queue/{id}/{action}", post(decide))
+        .route("/mod/audit", get(audit))
+        .route("/mod/audit.csv", get(audit_csv))
+        .route("/mod/users/{id}/sanction", post(sanction))
+        .route("/mod/topics/{id}/{action}", post(topic_action))
+        .route("/mod/posts/{id}/hide", post(hide_post))
+        .route("/posts/{id}/flag", post(flag))
+        .route("/mod/watched-words", get(watched_words).post(add_watched_word))
+        .route("/notifications", get(notifications))
+        .route("/notifications/{item}/appeal", post(appeal))
+}
+
+fn parse_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+const QUEUE_PER_PAGE: i64 = 30;
+
+/// A queue item as the queue page shows it.
+struct ItemView {
+    item: QueueItem,
+    reasons: Vec<Reason>,
+    highlighted_html: String,
+    flags: Vec<FlagRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "moderation_queue.html")]
+struct QueuePage {
+    page: Page,
+    items: Vec<ItemView>,
+    state: String,
+    kind: String,
+    pages: Pagination,
+}
+
+impl QueuePage {
+    /// The queue address of page `n` with the current filters.
+    fn page_url(&self, n: i64) -> String {
+        format!("/mod/queue?state={}&kind={}&page={n}", self.state, self.kind)
+    }
+}
+
+impl QueuePage {
+    fn finding_label(&self, reason: &Reason, detail: &str) -> String {
+        if reason.code == "patient_data" {
+            self.page.t(&format!("moderation.finding.{detail}")).to_string()
+        } else {
+            detail.to_string()
+        }
+    }
+}
+
+async fn queue(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<QueueQuery>) -> AppResult<QueuePage> {
+    service::require_moderator(&user)?;
+    let filter = queue_filter(&q)?;
+    let pages = Pagination::new(q.page, QUEUE_PER_PAGE, state.store().count_queue(&filter).await?);
+    let rows = state.store().queue(&filter, pages.per_page, pages.offset()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for item in rows {
+        let title = if item.post_position == Some(1) { item.topic_title.as_deref() } else { None };
+        let highlighted_html = match &item.post_body {
+            Some(body) => service::highlighted(&state, title, body).await?,
+            None => String::new(),
+        };
+        let flags = match item.post_id {
+            Some(id) if item.kind == "flagged_post" => state.store().flags_for_post(id).await?,
+            _ => Vec::new(),
+        };
+        items.push(ItemView { reasons: parse_reasons(&item.reasons), highlighted_html, flags, item });
+    }
+    Ok(QueuePage { page, items, state: filter.state, kind: filter.kind.unwrap_or_default(), pages })
+}
+
+#[derive(Deserialize, Default)]
+struct DecideForm {
+    #[serde(default)]
+    reason: String,
+    body: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<DecideForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let action = QueueAction::parse(&action).ok_or(AppError::NotFound)?;
+    let body = form.body.as_deref().filter(|_| action == QueueAction::EditApprove);
+    service::act_on_item(&state, &user, id, action, &form.reason, body).await?;
+    Ok(Redirect::to("/mod/queue").into_response())
+}
+
+const AUDIT_PER_PAGE: i64 = 50;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "moderation_audit.html")]
+struct AuditPage {
+    page: Page,
+    entries: Vec<AuditEntry>,
+    pages: Pagination,
+    base_url: String,
+}
+
+async fn audit(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(p): Query<PageParam>) -> AppResult<AuditPage> {
+    service::require_moderator(&user)?;
+    let pages = Pagination::new(p.number(), AUDIT_PER_PAGE, state.store().count_audit_log().await?);
+    let entries = state.store().audit_log(pages.per_page, pages.offset()).await?;
+    Ok(AuditPage { page, entries, pages, base_url: "/mod/audit".into() })
+}
+
+/// One CSV field: quoted, quotes doubled, and a leading formula character neutralised so a
+/// spreadsheet never runs text a member wrote.
+fn csv_field(value: &str) -> String {
+    let safe = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
+    format!("\"{}\"", safe.replace('"', "\"\""))
+}
+
+async fn audit_csv(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Response> {
+    service::require_moderator(&user)?;
+    let mut csv = String::from("id,at,actor_id,actor,action,item_type,item_id,reason,before_text,after_text\r\n");
+    let mut offset = 0;
+    loop {
+        let rows = state.store().audit_log(1000, offset).await?;
+        for a in &rows {
+            let fields = [
+                a.id.to_string(),
+                a.at.to_rfc3339(),
+                a.actor_id.to_string(),
+                a.actor_name.clone(),
+                a.action.clone(),
+                a.item_type.clone(),
+                a.item_id.to_string(),
+                a.reason.clone(),
+                a.before_text.clone().unwrap_or_default(),
+                a.after_text.clone().unwrap_or_default(),
+            ];
+            csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            csv.push_str("\r\n");
+        }
+        if rows.len() < 1000 {
+            break;
+        }
+        offset += 1000;
+    }
+    let headers = [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.csv\""),
+    ];
+    Ok((headers, csv).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct SanctionForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn sanction(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<SanctionForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let days: i64 = form.days.trim().parse().map_err(|_| AppError::BadRequest(crate::error::Msg::new("error.moderation.sanction_days").arg("max", 365)))?;
+    service::sanction(&state, &user, id, &form.kind, days, &form.reason).await?;
+    Ok(Redirect::to(&format!("/u/{id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct TopicActionForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    category: String,
+}
+
+async fn topic_action(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<TopicActionForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    if action == "move" {
+        service::move_topic(&state, &user, id, &form.category, &form.reason).await?;
+    } else {
+        let op = TopicOp::parse(&action).ok_or(AppError::NotFound)?;
+        service::topic_op(&state, &user, id, op, &form.reason).await?;
+    }
+    Ok(Redirect::to(&format!("/t/{id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn hide_post(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    service::hide_post(&state, &user, id, &form.reason).await?;
+    let topic_id = state.store().post(id).await?.topic_id;
+    Ok(Redirect::to(&format!("/t/{topic_id}#post-{id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct FlagForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn flag(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<FlagForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let topic_id = state.store().post(id).await?.topic_id;
+    service::flag_post(&state, &user, id, &form.reason, &form.note).await?;
+    Ok(Redirect::to(&format!("/t/{topic_id}?flagged={id}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "moderation_watched.html")]
+struct WatchedPage {
+    page: Page,
+    words: Vec<WatchedWordRow>,
+    error: Option<String>,
+    form: WatchedForm,
+}
+
+#[derive(Deserialize, Default)]
+struct WatchedForm {
+    #[serde(default)]
+    pattern: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    replacement: String,
+}
+
+async fn watched_words(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser) -> AppResult<WatchedPage> {
+    service::require_admin(&user)?;
+    let words = state.store().watched_words().await?;
+    Ok(WatchedPage { page, words, error: None, form: WatchedForm { action: "hold".into(), ..Default::default() } })
+}
+
+async fn add_watched_word(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<WatchedForm>,
+) -> AppResult<Response> {
+    let replacement = Some(form.replacement.as_str()).filter(|r| !r.trim().is_empty());
+    match service::add_watched_word(&state, &user, &form.pattern, &form.action, replacement).await {
+        Ok(_) => Ok(Redirect::to("/mod/watched-words").into_response()),
+        Err(err @ (AppError::Forbidden(_) | AppError::Internal(_))) => Err(err),
+        Err(err) => {
+            let error = Some(page.msg(&err.message()));
+            let words = state.store().watched_words().await?;
+            crate::web::refill(err, WatchedPage { page, words, error, form })
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "moderation_notifications.html")]
+struct NotificationsPage {
+    page: Page,
+    notifications: Vec<Notification>,
+    /// The sanction in force on the reader, told with its reason and end.
+    sanction: Option<String>,
+}
+
+impl NotificationsPage {
+    fn kind_key(&self, n: &Notification) -> String {
+        format!("moderation.notification.{}", n.kind)
+    }
+
+    fn can_appeal(&self, n: &Notification) -> bool {
+        n.kind == "post_rejected" && !n.appealed && n.item_id.is_some()
+    }
+}
+
+async fn notifications(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser) -> AppResult<NotificationsPage> {
+    let notifications = state.store().notifications(user.id, 100).await?;
+    let sanction = state.store().active_sanction(user.id).await?.map(|s| page.msg(&service::sanction_message(&s)));
+    Ok(NotificationsPage { page, notifications, sanction })
+}
+
+async fn appeal(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(item): Path<String>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
+) -> AppResult<Response> {
+    service::appeal(&state, &user, parse_id(&item)?, &form.reason).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+/// The flag reasons for the form on each post, with their i18n keys.
+pub fn flag_reasons() -> Vec<(&'static str, String)> {
+    FLAG_REASONS.iter().map(|r| (*r, format!("moderation.flag_reason.{r}"))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("Nguyễn, Lan"), "\"Nguyễn, Lan\"");
+    }
+}
