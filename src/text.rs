@@ -23,6 +23,27 @@ pub fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Escapes the five characters that matter in HTML and XML text and attribute values (for the
+/// few places that build markup by hand: feeds, moderators' highlighted excerpts).
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_markup_into(text, &mut out);
+    out
+}
+
+pub fn escape_markup_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

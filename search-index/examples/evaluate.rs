@@ -351,7 +351,8 @@ fn print_per_type(runs: &[Run], queries: &[Query]) {
             .collect(),
     ));
     groups.push(("all".into(), (0..queries.len()).collect()));
-    for (name, members) in groups {
+    // A set of one type (a BEIR set is all questions) has nothing to show for the others.
+    for (name, members) in groups.into_iter().filter(|(_, members)| !members.is_empty()) {
         let cells: Vec<String> = runs
             .iter()
             .map(|run| {

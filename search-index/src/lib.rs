@@ -3,15 +3,18 @@
 //! * [`analysis`]: NFC, zero-width characters, legacy Ƣ/ƣ, tone-mark placement (hoà/hòa),
 //!   syllable tokens, lowercase; an `exact` form (diacritics kept) and a `fold` form (ASCII, đ→d),
 //!   adjacent-syllable bigrams of each, and normalised legal-document numbers (43/2018/TT-BYT).
-//! * [`abbreviations`]: healthcare abbreviations expanded both ways (ATNB ↔ an toàn người bệnh).
+//! * [`abbreviations`]: healthcare abbreviations expanded both ways (ATNB ↔ an toàn người bệnh);
+//!   [`synonyms`]: words the field writes two ways (mổ ↔ phẫu thuật), also both ways.
 //! * [`query`]: the query language (words, "phrases", -exclusion, field filters, dates, in:title).
 //! * [`SearchIndex`]: the index itself: documents in, ranked hits with snippets and facets out;
 //!   commits carry the last applied change-log sequence number so a follower can resume.
 //!
 //! Inside: `schema` (fields), `tokenizer` (the four analyzers), `document` (a [`Doc`] as
 //! indexed), `plan` (what a query matches and how it ranks; its tantivy pieces in `clauses`,
-//! `filters`, `bonus_query`, `min_match_query`), `facets`/`tag_counts`/`columns` (exact facet
-//! counts from fast fields), `snippet` (highlighted passages), `dates` (Vietnam-time days).
+//! `filters`, `bonus_query`, `min_match_query`; `function_words`, the question words left out),
+//! `top_scored` (the page, sharing the score to beat so hopeless bonus look-ups are skipped),
+//! `facets`/`tag_counts`/`columns` (exact facet counts from fast fields), `snippet`
+//! (highlighted passages), `dates` (Vietnam-time days).
 
 pub mod abbreviations;
 pub mod analysis;

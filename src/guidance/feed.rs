@@ -6,23 +6,9 @@ use axum::response::{IntoResponse, Response};
 use super::domain::slug_of;
 use super::{service, view};
 use crate::error::AppResult;
+use crate::text::escape_markup;
 use crate::store::Store;
 
-/// Escapes text for XML content and attribute values.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// The site's origin as the reader reached it (no configured public URL exists yet).
 fn origin(headers: &HeaderMap) -> String {
@@ -41,21 +27,21 @@ pub async fn document_feed(store: &Store, headers: &HeaderMap, number: &str) -> 
     let page_url = format!("{base}/guidance/{}", slug_of(&doc.number));
     let updated = topics.iter().map(|t| t.created_at).max().unwrap_or(doc.updated_at).max(doc.updated_at);
     let mut body = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    body.push_str(&format!("<id>{}</id>\n", xml(&page_url)));
-    body.push_str(&format!("<title>{} — {}</title>\n", xml(&doc.display_number), xml(&doc.title_vi)));
+    body.push_str(&format!("<id>{}</id>\n", escape_markup(&page_url)));
+    body.push_str(&format!("<title>{} — {}</title>\n", escape_markup(&doc.display_number), escape_markup(&doc.title_vi)));
     body.push_str(&format!("<updated>{}</updated>\n", updated.to_rfc3339()));
-    body.push_str(&format!("<link rel=\"self\" type=\"application/atom+xml\" href=\"{}/feed.atom\"/>\n", xml(&page_url)));
-    body.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", xml(&page_url)));
-    body.push_str(&format!("<author><name>{}</name></author>\n", xml(if doc.issuer.is_empty() { "goodpractice" } else { &doc.issuer })));
+    body.push_str(&format!("<link rel=\"self\" type=\"application/atom+xml\" href=\"{}/feed.atom\"/>\n", escape_markup(&page_url)));
+    body.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape_markup(&page_url)));
+    body.push_str(&format!("<author><name>{}</name></author>\n", escape_markup(if doc.issuer.is_empty() { "goodpractice" } else { &doc.issuer })));
     for topic in &topics {
         let url = format!("{base}/t/{}", topic.topic_id);
         body.push_str("<entry>\n");
-        body.push_str(&format!("<id>{}</id>\n", xml(&url)));
-        body.push_str(&format!("<title>{}</title>\n", xml(&topic.title)));
+        body.push_str(&format!("<id>{}</id>\n", escape_markup(&url)));
+        body.push_str(&format!("<title>{}</title>\n", escape_markup(&topic.title)));
         body.push_str(&format!("<updated>{}</updated>\n", topic.created_at.to_rfc3339()));
         body.push_str(&format!("<published>{}</published>\n", topic.created_at.to_rfc3339()));
-        body.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", xml(&url)));
-        body.push_str(&format!("<author><name>{}</name><uri>{base}/u/{}</uri></author>\n", xml(&topic.author_name), topic.author_id));
+        body.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape_markup(&url)));
+        body.push_str(&format!("<author><name>{}</name><uri>{base}/u/{}</uri></author>\n", escape_markup(&topic.author_name), topic.author_id));
         body.push_str("</entry>\n");
     }
     body.push_str("</feed>\n");

@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use crate::text::escape_markup_into;
+
 /// `text` HTML-escaped, with `<mark>` around each range. Overlapping and touching ranges are
 /// merged into one mark; ranges past the end are cut, and a range edge inside a character is
 /// moved out to the whole character, so no input makes broken HTML or panics.
@@ -9,13 +11,13 @@ pub fn highlight_html(text: &str, ranges: &[Range<usize>]) -> String {
     let mut out = String::with_capacity(text.len() + 16 * ranges.len());
     let mut at = 0;
     for range in merged(text, ranges) {
-        escape_into(&text[at..range.start], &mut out);
+        escape_markup_into(&text[at..range.start], &mut out);
         out.push_str("<mark>");
-        escape_into(&text[range.clone()], &mut out);
+        escape_markup_into(&text[range.clone()], &mut out);
         out.push_str("</mark>");
         at = range.end;
     }
-    escape_into(&text[at..], &mut out);
+    escape_markup_into(&text[at..], &mut out);
     out
 }
 
@@ -53,18 +55,6 @@ fn ceil_boundary(text: &str, at: usize) -> usize {
     at
 }
 
-fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-}
 
 #[cfg(test)]
 #[allow(clippy::single_range_in_vec_init)] // one range to mark is the point of these tests
