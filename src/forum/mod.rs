@@ -3,6 +3,7 @@
 mod api;
 pub mod case_study;
 mod domain;
+mod feeds;
 pub mod markdown;
 mod pages;
 pub mod seed;
@@ -94,7 +95,7 @@ impl TryFrom<String> for Status {
 }
 
 pub fn router() -> Router<AppState> {
-    pages::router()
+    pages::router().merge(feeds::router())
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {

@@ -80,6 +80,11 @@ impl LatestPage {
     fn is_ministry(&self, author_id: &i64) -> bool {
         self.ministry_ids.contains(author_id)
     }
+
+    /// The Atom feed of this listing (see `feeds.rs`).
+    fn feed_url(&self) -> String {
+        format!("{}/feed.atom", self.base_url.trim_end_matches('/'))
+    }
 }
 
 /// What a topic list shows: everything, one category, or one tag.

@@ -118,7 +118,7 @@ async fn document_get(State(state): State<AppState>, page: Page, headers: Header
     if let Some(segment) = rest.strip_suffix("/feed.atom") {
         let number = canonical_or_redirect(&state, segment, "/feed.atom").await?;
         return match number {
-            Ok(number) => feed::document_feed(state.store(), &headers, &number).await,
+            Ok(number) => feed::document_feed(state.store(), &headers, &number, page.t("moderation.anonymous.author")).await,
             Err(redirect) => Ok(redirect),
         };
     }

@@ -1,6 +1,7 @@
 //! The page shell shared by features: the `Page` context every template gets, language choice,
 //! CSRF, error pages and static files. It knows no feature.
 
+pub mod atom;
 pub mod csrf;
 mod draft;
 mod error_pages;

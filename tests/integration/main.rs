@@ -13,6 +13,7 @@ mod xss;
 mod search;
 mod search_consistency;
 mod import;
+mod feeds;
 mod guidance;
 mod moderation;
 mod moderation_matrix;
