@@ -137,6 +137,9 @@ async fn list_page(state: &AppState, page: Page, listing: Listing, number: Optio
     Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page, ministry_ids })
 }
 
+/// Characters of a topic's text in link previews.
+const PREVIEW_CHARS: usize = 200;
+
 /// A post as shown on the topic page.
 struct PostView {
     row: PostRow,
@@ -228,6 +231,22 @@ async fn topic_guidance(store: &crate::store::Store, topic: &TopicRow, viewer: O
 }
 
 impl TopicPage {
+    /// What a link preview (Zalo, Facebook) shows under the title: the good practice's summary,
+    /// or the start of the opening post as plain text. Never the author: anonymous case studies
+    /// are shared too.
+    fn preview_text(&self) -> String {
+        let source = match (&self.topic.summary, self.posts.iter().find(|p| p.row.position == 1)) {
+            (Some(summary), _) => summary.clone(),
+            (None, Some(opening)) => opening.row.body.replace(['#', '*', '_', '>', '`', '[', ']'], " "),
+            (None, None) => String::new(),
+        };
+        let line = crate::text::clean_line(&source);
+        match line.char_indices().nth(PREVIEW_CHARS) {
+            Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+            None => line,
+        }
+    }
+
     fn just_flagged(&self, post_id: &i64) -> bool {
         self.flagged == Some(*post_id)
     }

@@ -682,7 +682,40 @@ async fn a_decomposed_title_is_stored_composed(app: TestApp) {
     assert_eq!(text_of(&page(&app, &format!("/t/{id}")).await, "h1").as_deref(), Some(title));
 }
 
+/// What Zalo or Facebook show when a topic's link is shared: title and a plain-text preview,
+/// never the author of an anonymous case study.
+async fn a_shared_topic_link_previews_its_title_and_summary(app: TestApp) {
+    let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let practice = app.api_topic(&token, json!({"category": "fall-prevention", "kind": "good_practice",
+        "title": "Biển cảnh báo té ngã", "summary": "Dán biển cho người bệnh <nguy cơ cao> & theo dõi.", "body": "Chi tiết."})).await;
+    let (_, html) = app.get_text(&format!("/t/{practice}")).await;
+    let doc = Html::parse_document(&html);
+    let meta = |property: &str| {
+        let selector = Selector::parse(&format!("meta[property=\"{property}\"]")).unwrap();
+        doc.select(&selector).next().and_then(|m| m.value().attr("content")).map(str::to_string)
+    };
+    assert_eq!(meta("og:title").as_deref(), Some("Biển cảnh báo té ngã"));
+    assert_eq!(meta("og:description").as_deref(), Some("Dán biển cho người bệnh <nguy cơ cao> & theo dõi."));
+    assert_eq!(meta("og:type").as_deref(), Some("article"));
+    assert_eq!(count(&html, &format!("link[rel=canonical][href=\"/t/{practice}\"]")), 1);
+
+    let secret = app.token_for("an@bv.vn", "Phạm Bí Mật", Role::Member).await;
+    let long_case = "Người bệnh được chuyển khoa lúc nửa đêm. ".repeat(20);
+    let study = app.api_topic(&secret, json!({"category": "medication-safety", "kind": "case_study", "title": "Chuyển khoa ban đêm",
+        "sections": {"context": long_case, "problem": "Thiếu bàn giao.", "causes": "Vội.", "intervention": "SBAR.",
+                     "results": "Tốt hơn.", "lessons": "Bàn giao đủ."},
+        "anonymous": {"hospital_tier": "central", "province": "01"}})).await;
+    let (_, html) = app.get_text(&format!("/t/{study}")).await;
+    let doc = Html::parse_document(&html);
+    let head = doc.select(&Selector::parse("head").unwrap()).next().unwrap().html();
+    assert!(!head.contains("Phạm Bí Mật"), "{head}");
+    let description = doc.select(&Selector::parse("meta[property=\"og:description\"]").unwrap()).next().unwrap().value().attr("content").unwrap().to_string();
+    assert!(description.ends_with('…') && description.chars().count() <= 201, "{description}");
+    assert!(!description.contains('#'), "Markdown headings are not shown: {description}");
+}
+
 on_both_databases!(
+    a_shared_topic_link_previews_its_title_and_summary,
     signing_up_shows_the_name_in_the_header,
     an_email_taken_in_another_letter_case_is_refused,
     wrong_password_and_unknown_email_get_the_same_answer,
