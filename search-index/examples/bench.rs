@@ -1057,7 +1057,9 @@ fn print_solo(queries: &[BenchQuery], solo: &Solo, posts: u64) {
     );
     println!("| query class | n | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms | median matching posts |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let mut by_class: BTreeMap<Class, (Vec<Duration>, Vec<Duration>, Vec<usize>)> = BTreeMap::new();
+    // Per class: wall times, CPU times, matching posts.
+    type Times = (Vec<Duration>, Vec<Duration>, Vec<usize>);
+    let mut by_class: BTreeMap<Class, Times> = BTreeMap::new();
     for (class, t, cpu, total) in &solo.times {
         let entry = by_class.entry(*class).or_default();
         entry.0.push(*t);

@@ -111,19 +111,6 @@ async fn link_seeded_supersessions(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remarks_on_confirmation_leave_the_summary() {
-        assert_eq!(summary_of("Incident reporting and learning; effective date unconfirmed."), "Incident reporting and learning");
-        assert_eq!(summary_of("Issue date unconfirmed."), "");
-        assert_eq!(summary_of("Replaced by 13/2025/TT-BYT (unconfirmed)."), "");
-        assert_eq!(seed_rows().len(), 10);
-    }
-}
-
 fn kind_code(vietnamese: &str) -> &'static str {
     match vietnamese {
         "Luật" => "law",
@@ -146,5 +133,18 @@ fn issuer_of(number: &str) -> &'static str {
         Some("TTg") => "Thủ tướng Chính phủ",
         Some("CP") => "Chính phủ",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remarks_on_confirmation_leave_the_summary() {
+        assert_eq!(summary_of("Incident reporting and learning; effective date unconfirmed."), "Incident reporting and learning");
+        assert_eq!(summary_of("Issue date unconfirmed."), "");
+        assert_eq!(summary_of("Replaced by 13/2025/TT-BYT (unconfirmed)."), "");
+        assert_eq!(seed_rows().len(), 10);
     }
 }

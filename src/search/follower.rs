@@ -230,15 +230,13 @@ pub(super) async fn rebuild(store: &Store, writer: &SharedWriter, mut progress: 
 async fn rebuild_position(store: &Store) -> anyhow::Result<i64> {
     let max = store.max_search_change_seq().await?;
     let from = (max - MAX_HOLE).max(0);
-    let mut expected = from + 1;
-    for change in store.search_changes_after(from, MAX_HOLE).await? {
+    for (change, expected) in store.search_changes_after(from, MAX_HOLE).await?.into_iter().zip(from + 1..) {
         if change.seq > max {
             break;
         }
         if change.seq != expected {
             return Ok(expected - 1);
         }
-        expected += 1;
     }
     Ok(max)
 }

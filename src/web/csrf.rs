@@ -31,7 +31,7 @@ pub async fn ensure_token(
         return next.run(req).await;
     }
     let existing = jar.get(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32);
-    let token = existing.clone().unwrap_or_else(|| crate::accounts::session::random_token());
+    let token = existing.clone().unwrap_or_else(crate::accounts::session::random_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let response = next.run(req).await;
     if existing.is_some() {
