@@ -11,7 +11,7 @@ use crate::accounts::Role;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
 use crate::forum::{Body, Status, markdown};
-use crate::store::{Arg, Decision, NewFlag, NewSanction, QueueItem, Sanction, Store, StoreError, TopicAction, User};
+use crate::store::{Decision, NewFlag, NewSanction, QueueItem, Sanction, Store, StoreError, TopicAction, TopicFlag, User};
 use crate::text;
 
 /// Longest reason or note a moderator, flagger or appellant may write.
@@ -280,12 +280,13 @@ impl TopicOp {
         }
     }
 
-    fn sql(self) -> &'static str {
+    /// The topic flag it sets, and to what.
+    fn flag(self) -> (TopicFlag, bool) {
         match self {
-            Self::Lock => "UPDATE topics SET locked = TRUE WHERE id = $1 AND deleted_at IS NULL",
-            Self::Unlock => "UPDATE topics SET locked = FALSE WHERE id = $1 AND deleted_at IS NULL",
-            Self::Pin => "UPDATE topics SET pinned = TRUE WHERE id = $1 AND deleted_at IS NULL",
-            Self::Unpin => "UPDATE topics SET pinned = FALSE WHERE id = $1 AND deleted_at IS NULL",
+            Self::Lock => (TopicFlag::Locked, true),
+            Self::Unlock => (TopicFlag::Locked, false),
+            Self::Pin => (TopicFlag::Pinned, true),
+            Self::Unpin => (TopicFlag::Pinned, false),
         }
     }
 }
@@ -295,8 +296,8 @@ pub async fn topic_op(state: &AppState, actor: &User, topic_id: i64, op: TopicOp
     acting_moderator(state, actor).await?;
     let reason = parse_reason(reason, false)?;
     let action = TopicAction { actor_id: actor.id, action: op.name(), item_type: "topic", item_id: topic_id, reason: &reason, before: None, after: None };
-    let changed = if matches!(op, TopicOp::Pin | TopicOp::Unpin) { vec![topic_id] } else { Vec::new() };
-    state.store().moderate(&action, &[(op.sql(), vec![Arg::Int(topic_id)])], &changed).await?;
+    let (flag, on) = op.flag();
+    state.store().set_topic_flag_audited(topic_id, flag, on, &action).await?;
     Ok(())
 }
 
@@ -316,8 +317,7 @@ pub async fn move_topic(state: &AppState, actor: &User, topic_id: i64, category:
         before: Some(&topic.category_slug),
         after: Some(&target.slug),
     };
-    let sql = "UPDATE topics SET category_id = $1 WHERE id = $2 AND deleted_at IS NULL";
-    store.moderate(&action, &[(sql, vec![Arg::Int(target.id), Arg::Int(topic_id)])], &[topic_id]).await?;
+    store.move_topic_audited(topic_id, target.id, &action).await?;
     Ok(())
 }
 
@@ -352,15 +352,7 @@ pub async fn merge_topics(state: &AppState, actor: &User, topic_id: i64, into: i
     let offset = store.max_position(into).await?;
     let after = format!("merged into topic {into}");
     let action = TopicAction { actor_id: actor.id, action: "merge", item_type: "topic", item_id: topic_id, reason: &reason, before: None, after: Some(&after) };
-    let statements = [
-        ("UPDATE posts SET topic_id = $1, position = position + $2 WHERE topic_id = $3", vec![Arg::Int(into), Arg::Int(offset), Arg::Int(topic_id)]),
-        ("UPDATE topics SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL", vec![Arg::Time(Utc::now()), Arg::Int(topic_id)]),
-        (
-            "UPDATE topics SET reply_count = (SELECT COUNT(*) FROM posts WHERE topic_id = $1 AND status = 'published' AND deleted_at IS NULL) - 1 WHERE id = $1",
-            vec![Arg::Int(into)],
-        ),
-    ];
-    store.moderate(&action, &statements, &[topic_id, into]).await?;
+    store.merge_topics_audited(topic_id, into, offset, Utc::now(), &action).await?;
     Ok(())
 }
 

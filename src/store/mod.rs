@@ -21,7 +21,7 @@ pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};
 pub use search::SearchChange;
 pub use guidance::{CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations};
-pub use moderation::{Arg, AuditEntry, Decision, FlagRow, NewFlag, NewSanction, Notification, QueueFilter, QueueItem, Sanction, TopicAction, WatchedWordRow};
+pub use moderation::{AuditEntry, Decision, FlagRow, NewFlag, NewSanction, Notification, QueueFilter, QueueItem, Sanction, TopicAction, TopicFlag, WatchedWordRow};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! on_pool {

@@ -132,9 +132,18 @@ pub struct TopicAction<'a> {
 
 /// A parameter of a moderation statement.
 #[derive(Debug, Clone, Copy)]
-pub enum Arg {
+/// A parameter of the statements of [`Store::audited`].
+enum Arg {
     Int(i64),
+    Bool(bool),
     Time(DateTime<Utc>),
+}
+
+/// A yes/no property of a topic that moderators set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicFlag {
+    Locked,
+    Pinned,
 }
 
 pub struct NewFlag<'a> {
@@ -342,10 +351,41 @@ impl Store {
         })
     }
 
+    /// Locks/unlocks or pins/unpins a topic, audited. Pinning changes the order of listings,
+    /// which the search index does not hold, but the change is logged like any visible change.
+    pub async fn set_topic_flag_audited(&self, topic_id: i64, flag: TopicFlag, on: bool, a: &TopicAction<'_>) -> StoreResult<()> {
+        let sql = match flag {
+            TopicFlag::Locked => "UPDATE topics SET locked = $1 WHERE id = $2 AND deleted_at IS NULL",
+            TopicFlag::Pinned => "UPDATE topics SET pinned = $1 WHERE id = $2 AND deleted_at IS NULL",
+        };
+        let changed: &[i64] = if flag == TopicFlag::Pinned { &[topic_id] } else { &[] };
+        self.audited(a, &[(sql, vec![Arg::Bool(on), Arg::Int(topic_id)])], changed).await
+    }
+
+    /// Moves a topic to another category, audited.
+    pub async fn move_topic_audited(&self, topic_id: i64, category_id: i64, a: &TopicAction<'_>) -> StoreResult<()> {
+        let sql = "UPDATE topics SET category_id = $1 WHERE id = $2 AND deleted_at IS NULL";
+        self.audited(a, &[(sql, vec![Arg::Int(category_id), Arg::Int(topic_id)])], &[topic_id]).await
+    }
+
+    /// Appends a duplicate topic's posts to `into` (after its last position, `offset`) and
+    /// deletes the duplicate, audited.
+    pub async fn merge_topics_audited(&self, topic_id: i64, into: i64, offset: i64, at: DateTime<Utc>, a: &TopicAction<'_>) -> StoreResult<()> {
+        let statements = [
+            ("UPDATE posts SET topic_id = $1, position = position + $2 WHERE topic_id = $3", vec![Arg::Int(into), Arg::Int(offset), Arg::Int(topic_id)]),
+            ("UPDATE topics SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL", vec![Arg::Time(at), Arg::Int(topic_id)]),
+            (
+                "UPDATE topics SET reply_count = (SELECT COUNT(*) FROM posts WHERE topic_id = $1 AND status = 'published' AND deleted_at IS NULL) - 1 WHERE id = $1",
+                vec![Arg::Int(into)],
+            ),
+        ];
+        self.audited(a, &statements, &[topic_id, into]).await
+    }
+
     /// A moderator action on a topic or post with its audit row, in one transaction.
     /// `statements` (SQL and its parameters) run first, each must change a row (else
     /// `NotFound` and nothing is written); each of `changed_topics` gets a search change.
-    pub async fn moderate(&self, a: &TopicAction<'_>, statements: &[(&str, Vec<Arg>)], changed_topics: &[i64]) -> StoreResult<()> {
+    async fn audited(&self, a: &TopicAction<'_>, statements: &[(&str, Vec<Arg>)], changed_topics: &[i64]) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for (sql, params) in statements {
@@ -353,6 +393,7 @@ impl Store {
                 for param in params {
                     query = match param {
                         Arg::Int(v) => query.bind(*v),
+                        Arg::Bool(v) => query.bind(*v),
                         Arg::Time(v) => query.bind(*v),
                     };
                 }
