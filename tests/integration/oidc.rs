@@ -47,6 +47,7 @@ fn provider_config(id: &str, issuer: &str, timeout_seconds: u64) -> ProviderConf
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
         button_label: "Đăng nhập bằng tài khoản thử".into(),
         timeout_seconds,
+        ministry_email_domains: vec!["boyte.example".into()],
     }
 }
 
@@ -141,6 +142,7 @@ with_provider_on_both_databases!(
     refusing_at_the_provider_or_a_provider_error_leaves_no_account,
     a_provider_that_is_down_or_slow_gets_a_clear_page,
     after_sign_in_only_local_addresses_are_followed,
+    a_verified_ministry_email_makes_ministry_staff,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -239,6 +241,18 @@ async fn first_sign_in_creates_an_account_and_the_next_signs_into_the_same_one(a
     assert_eq!(other.get(url).send().await.unwrap().status(), 303);
     let minh = users_with_email(&app, "minh@boyte.example").await.unwrap();
     assert!(!app.store.email_verified(minh).await.unwrap());
+    // minh's address is in the ministry's domain but not verified: no ministry role.
+    assert_eq!(app.store.user_by_id(minh).await.unwrap().role, Role::Member);
+    assert_eq!(app.store.user_by_id(lan).await.unwrap().role, Role::Member);
+}
+
+/// A verified email in a domain the provider's config trusts makes ministry staff at sign-in.
+async fn a_verified_ministry_email_makes_ministry_staff(app: TestApp) {
+    assert_eq!(sign_in_with_provider(&app, "ha").await.status(), 303);
+    let ha = users_with_email(&app, "ha@boyte.example").await.unwrap();
+    assert_eq!(app.store.user_by_id(ha).await.unwrap().role, Role::Ministry);
+    let (_, profile) = app.get_text(&format!("/u/{ha}")).await;
+    assert_eq!(text_of(&profile, ".badge.role").as_deref(), Some("Cán bộ Bộ Y tế"));
 }
 
 async fn an_email_of_a_local_account_is_not_merged_until_the_owner_links_it(app: TestApp) {

@@ -16,6 +16,7 @@ const issuer = `http://127.0.0.1:${port}`;
 const users = {
   'lan': { email: 'lan@benhvien.example', email_verified: true, name: 'Nguyễn Thị Lan' },
   'minh': { email: 'minh@boyte.example', email_verified: false, name: 'Trần Văn Minh' },
+  'ha': { email: 'ha@boyte.example', email_verified: true, name: 'Phạm Thu Hà' },
   'taken': { email: 'local@benhvien.example', email_verified: true, name: 'Lê Văn Taken' },
 };
 

@@ -39,6 +39,10 @@ pub struct ProviderConfig {
     /// Longest wait for the provider (discovery, keys, code exchange), in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    /// Ministry staff: a member who signs in here with a provider-verified email in one of these
+    /// domains (e.g. "moh.gov.vn") is made ministry staff at once.
+    #[serde(default)]
+    pub ministry_email_domains: Vec<String>,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -90,6 +94,14 @@ impl ProviderConfig {
             }),
             ProviderKind::Oidc | ProviderKind::Google => None,
         }
+    }
+
+    /// True when this provider vouches that `email` (verified by it) belongs to ministry staff.
+    pub fn vouches_for_ministry(&self, email: Option<&str>, email_verified: bool) -> bool {
+        let Some(domain) = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_lowercase()) else {
+            return false;
+        };
+        email_verified && self.ministry_email_domains.iter().any(|d| d.trim().eq_ignore_ascii_case(&domain))
     }
 
     pub fn label(&self) -> &str {
@@ -151,6 +163,16 @@ mod tests {
         assert!(endpoints.pkce && !zalo.is_openid_connect() && zalo.check().is_ok());
         let facebook = parse("id = \"fb\"\nkind = \"facebook\"\nclient_id = \"app\"");
         assert!(facebook.oauth_endpoints().unwrap().token.starts_with("https://graph.facebook.com/"));
+    }
+
+    #[test]
+    fn only_a_verified_email_in_a_trusted_domain_makes_ministry_staff() {
+        let gov = parse("id = \"gov\"\nissuer = \"https://id.example\"\nclient_id = \"c\"\nministry_email_domains = [\"moh.gov.vn\"]");
+        assert!(gov.vouches_for_ministry(Some("lan@MOH.gov.vn"), true));
+        assert!(!gov.vouches_for_ministry(Some("lan@moh.gov.vn"), false), "unverified");
+        assert!(!gov.vouches_for_ministry(Some("lan@evil-moh.gov.vn"), true));
+        assert!(!gov.vouches_for_ministry(Some("moh.gov.vn@evil.example"), true));
+        assert!(!gov.vouches_for_ministry(None, true));
     }
 
     #[test]

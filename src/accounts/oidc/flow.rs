@@ -286,8 +286,13 @@ async fn finish_sign_in(state: &AppState, provider: &ProviderConfig, claims: &Id
         Some(user_id) => user_id,
         None => create_account(state, provider, claims).await?,
     };
-    let user = state.store().user_by_id(user_id).await?;
+    let mut user = state.store().user_by_id(user_id).await?;
     crate::moderation::ensure_not_suspended(state.store(), &user).await?;
+    // Ministry staff by the provider's word; moderators and admins keep their role.
+    if user.role == Role::Member && provider.vouches_for_ministry(claims.email.as_deref(), claims.email_verified) {
+        state.store().set_role(user.id, Role::Ministry).await?;
+        user.role = Role::Ministry;
+    }
     let cookie = session::start(state, user.id).await?;
     Ok((jar.add(cookie), Redirect::to(&safe_next(Some(next)))).into_response())
 }
