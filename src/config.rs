@@ -43,6 +43,17 @@ pub struct Config {
     pub flag_hide_threshold: i64,
     /// Moderation: a post nearly identical to one the author wrote this many minutes before waits for review.
     pub duplicate_window_minutes: i64,
+    /// The site's address as browsers see it (`https://forum.example`), for sign-in redirect URIs.
+    /// Empty: taken from the request's Host header (fine on 127.0.0.1; set it in production).
+    pub public_url: String,
+    /// External sign-in providers (`[[auth.oidc]]` tables).
+    pub auth: AuthConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub oidc: Vec<crate::accounts::oidc::ProviderConfig>,
 }
 
 impl Default for Config {
@@ -64,6 +75,8 @@ impl Default for Config {
             new_user_max_images: 0,
             flag_hide_threshold: 3,
             duplicate_window_minutes: 60,
+            public_url: String::new(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -75,6 +88,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &self.database_kind())
             .field("demo", &self.demo)
+            .field("auth", &self.auth)
             .finish_non_exhaustive()
     }
 }
@@ -93,7 +107,20 @@ impl Config {
     fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+        let config: Config =
+            toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
+        config.check_providers()?;
+        Ok(config)
+    }
+
+    /// Provider ids appear in URLs and must be unique; presets and generic providers need their endpoints.
+    pub fn check_providers(&self) -> anyhow::Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.auth.oidc {
+            p.check()?;
+            anyhow::ensure!(seen.insert(p.id.as_str()), "[[auth.oidc]] id {:?} appears twice", p.id);
+        }
+        Ok(())
     }
 
     /// Applies `GP_*` variables (and `DATABASE_URL`) read through `var`.
@@ -120,6 +147,9 @@ impl Config {
         set_int(&mut self.new_user_max_images, "GP_NEW_USER_MAX_IMAGES", &var)?;
         set_int(&mut self.flag_hide_threshold, "GP_FLAG_HIDE_THRESHOLD", &var)?;
         set_int(&mut self.duplicate_window_minutes, "GP_DUPLICATE_WINDOW_MINUTES", &var)?;
+        if let Some(v) = var("GP_PUBLIC_URL") {
+            self.public_url = v;
+        }
         Ok(())
     }
 
@@ -179,6 +209,9 @@ mod tests {
     fn the_example_file_in_the_repository_is_valid() {
         let config: Config = toml::from_str(include_str!("../goodpractice.example.toml")).unwrap();
         assert_eq!(config.bind, Config::default().bind);
+        config.check_providers().unwrap();
+        let ids: Vec<&str> = config.auth.oidc.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["google", "zalo"]);
     }
 
     #[test]
@@ -193,5 +226,16 @@ mod tests {
         let mut config = Config::default();
         config.database_url = "postgres://gp:secret@127.0.0.1/gp".into();
         assert!(!format!("{config:?}").contains("secret"));
+    }
+
+    #[test]
+    fn provider_secrets_stay_out_of_debug_output_and_ids_are_unique() {
+        let text = "[[auth.oidc]]\nid = \"gov\"\nname = \"Gov\"\nissuer = \"https://id.gov.example\"\n\
+                    client_id = \"c\"\nclient_secret = \"hunter2\"\n";
+        let config: Config = toml::from_str(text).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        config.check_providers().unwrap();
+        let twice: Config = toml::from_str(&format!("{text}{text}")).unwrap();
+        assert!(twice.check_providers().unwrap_err().to_string().contains("twice"));
     }
 }

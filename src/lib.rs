@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(moderation::router())
         .merge(search::router())
         .merge(accounts::router())
+        .merge(accounts::oidc::router())
         .merge(web::router())
         .merge(api::router(api))
         .fallback(|| async { AppError::NotFound })

@@ -3,6 +3,7 @@
 mod api;
 mod domain;
 mod pages;
+pub mod oidc;
 pub mod password;
 pub mod provinces;
 mod rate_limit;

@@ -88,10 +88,20 @@ struct LoginPage {
     error: Option<String>,
     email: String,
     next: String,
+    /// `next`, URL-encoded, for the provider buttons' links.
+    next_encoded: String,
+    providers: Vec<super::oidc::ProviderButton>,
 }
 
-async fn login_form(page: Page, Query(q): Query<NextQuery>) -> LoginPage {
-    LoginPage { page, error: None, email: String::new(), next: safe_next(q.next.as_deref()) }
+impl LoginPage {
+    fn new(state: &AppState, page: Page, error: Option<String>, email: String, next: String) -> Self {
+        let next_encoded = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]) }
+    }
+}
+
+async fn login_form(State(state): State<AppState>, page: Page, Query(q): Query<NextQuery>) -> LoginPage {
+    LoginPage::new(&state, page, None, String::new(), safe_next(q.next.as_deref()))
 }
 
 #[derive(Deserialize)]
@@ -118,7 +128,7 @@ async fn login(
         }
         Err(err) => {
             let error = Some(page.msg(&err.message()));
-            refill(err, LoginPage { page, error, email: form.email, next })
+            refill(err, LoginPage::new(&state, page, error, form.email, next))
         }
     }
 }
@@ -165,6 +175,15 @@ struct SettingsPage {
     saved: bool,
     form: SettingsForm,
     provinces: &'static [Province],
+    /// Sign-in providers, with those linked to this member marked.
+    providers: Vec<super::oidc::ProviderButton>,
+    linked: bool,
+    unlinked: bool,
+}
+
+async fn provider_buttons(state: &AppState, user_id: i64) -> AppResult<Vec<super::oidc::ProviderButton>> {
+    let linked: Vec<String> = state.store().identities_of(user_id).await?.into_iter().map(|i| i.provider_id).collect();
+    Ok(super::oidc::buttons(state, &linked))
 }
 
 impl SettingsPage {
@@ -193,6 +212,8 @@ struct SettingsForm {
 #[derive(Deserialize, Default)]
 struct SavedQuery {
     saved: Option<String>,
+    linked: Option<String>,
+    unlinked: Option<String>,
 }
 
 async fn settings_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<SavedQuery>) -> AppResult<SettingsPage> {
@@ -205,7 +226,9 @@ async fn settings_form(State(state): State<AppState>, page: Page, RequireUser(us
         department: user.department,
         province: user.province_code.unwrap_or_default(),
     };
-    Ok(SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all() })
+    let providers = provider_buttons(&state, user.id).await?;
+    let (linked, unlinked) = (q.linked.is_some(), q.unlinked.is_some());
+    Ok(SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all(), providers, linked, unlinked })
 }
 
 const PROFILE_FIELD_MAX: usize = 120;
@@ -220,7 +243,9 @@ async fn save_settings(
         Ok(()) => Ok(Redirect::to("/settings/profile?saved=1").into_response()),
         Err(err) => {
             let error = Some(page.msg(&err.message()));
-            refill(err, SettingsPage { page, error, saved: false, form, provinces: provinces::all() })
+            let providers = provider_buttons(&state, user.id).await?;
+            let page = SettingsPage { page, error, saved: false, form, provinces: provinces::all(), providers, linked: false, unlinked: false };
+            refill(err, page)
         }
     }
 }

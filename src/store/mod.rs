@@ -16,9 +16,11 @@ mod guidance;
 mod search;
 mod import;
 mod moderation;
+mod identities;
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};
+pub use identities::{Identity, OidcLogin};
 pub use search::SearchChange;
 pub use guidance::{CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations};
 pub use moderation::{AuditEntry, Decision, FlagRow, NewFlag, NewSanction, Notification, QueueFilter, QueueItem, Sanction, TopicAction, TopicFlag, WatchedWordRow};

@@ -18,3 +18,4 @@ mod guidance;
 mod moderation;
 mod moderation_matrix;
 mod eval_cli;
+mod oidc;

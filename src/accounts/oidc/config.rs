@@ -1,0 +1,186 @@
+//! `[[auth.oidc]]` tables: one external sign-in provider each, generic or a preset.
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Any OpenID Connect provider, found through `{issuer}/.well-known/openid-configuration`.
+    #[default]
+    Oidc,
+    Google,
+    /// Facebook Login (plain OAuth 2.0 for the code flow).
+    Facebook,
+    /// Zalo OAuth v4 (PKCE, non-standard endpoints and parameters).
+    Zalo,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Appears in URLs: /auth/oidc/{id}/login. Lowercase letters, digits, '-' and '_'.
+    pub id: String,
+    #[serde(default)]
+    pub kind: ProviderKind,
+    /// Shown on the profile's list of linked providers.
+    #[serde(default)]
+    pub name: String,
+    /// Required for `kind = "oidc"`; presets know theirs.
+    #[serde(default)]
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: String,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// The sign-in button's text; empty: the name.
+    #[serde(default)]
+    pub button_label: String,
+    /// Longest wait for the provider (discovery, keys, code exchange), in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// Ministry staff: a member who signs in here with a provider-verified email in one of these
+    /// domains (e.g. "moh.gov.vn") is made ministry staff at once.
+    #[serde(default)]
+    pub ministry_email_domains: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["openid".into(), "email".into(), "profile".into()]
+}
+
+fn default_timeout() -> u64 {
+    10
+}
+
+/// Where a plain-OAuth preset sends people and asks for tokens and the profile.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OAuthEndpoints {
+    pub authorize: &'static str,
+    pub token: &'static str,
+    pub userinfo: &'static str,
+    pub pkce: bool,
+}
+
+impl ProviderConfig {
+    /// The issuer actually used: the configured one, or the preset's.
+    pub fn issuer(&self) -> &str {
+        match (self.kind, self.issuer.as_str()) {
+            (ProviderKind::Google, "") => "https://accounts.google.com",
+            (_, issuer) => issuer.trim_end_matches('/'),
+        }
+    }
+
+    /// True for providers that answer with a signed ID token (checked against their JWKS).
+    pub fn is_openid_connect(&self) -> bool {
+        matches!(self.kind, ProviderKind::Oidc | ProviderKind::Google)
+    }
+
+    /// Endpoints of the plain-OAuth presets (Facebook Graph API v21, Zalo OAuth v4).
+    pub fn oauth_endpoints(&self) -> Option<OAuthEndpoints> {
+        match self.kind {
+            ProviderKind::Facebook => Some(OAuthEndpoints {
+                authorize: "https://www.facebook.com/v21.0/dialog/oauth",
+                token: "https://graph.facebook.com/v21.0/oauth/access_token",
+                userinfo: "https://graph.facebook.com/me?fields=id,name,email",
+                pkce: true,
+            }),
+            // Zalo names the client `app_id`, sends the secret in a `secret_key` header and requires PKCE.
+            ProviderKind::Zalo => Some(OAuthEndpoints {
+                authorize: "https://oauth.zaloapp.com/v4/permission",
+                token: "https://oauth.zaloapp.com/v4/access_token",
+                userinfo: "https://graph.zalo.me/v2.0/me?fields=id,name",
+                pkce: true,
+            }),
+            ProviderKind::Oidc | ProviderKind::Google => None,
+        }
+    }
+
+    /// True when this provider vouches that `email` (verified by it) belongs to ministry staff.
+    pub fn vouches_for_ministry(&self, email: Option<&str>, email_verified: bool) -> bool {
+        let Some(domain) = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_lowercase()) else {
+            return false;
+        };
+        email_verified && self.ministry_email_domains.iter().any(|d| d.trim().eq_ignore_ascii_case(&domain))
+    }
+
+    pub fn label(&self) -> &str {
+        if !self.button_label.is_empty() { &self.button_label } else { self.display_name() }
+    }
+
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() { &self.id } else { &self.name }
+    }
+
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout_seconds.clamp(1, 60))
+    }
+
+    /// Refuses a table that could not work, naming the provider.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 32
+            && self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        anyhow::ensure!(id_ok, "[[auth.oidc]] id {:?}: use 1-32 lowercase letters, digits, '-' or '_'", self.id);
+        anyhow::ensure!(!self.client_id.is_empty(), "[[auth.oidc]] {}: client_id is empty", self.id);
+        if self.is_openid_connect() {
+            let issuer = url::Url::parse(self.issuer())
+                .map_err(|_| anyhow::anyhow!("[[auth.oidc]] {}: issuer {:?} is not a URL", self.id, self.issuer()))?;
+            anyhow::ensure!(matches!(issuer.scheme(), "https" | "http"), "[[auth.oidc]] {}: issuer must be https", self.id);
+            anyhow::ensure!(self.scopes.iter().any(|s| s == "openid"), "[[auth.oidc]] {}: scopes must include openid", self.id);
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("issuer", &self.issuer())
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ProviderConfig {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn presets_fill_in_their_endpoints() {
+        let google = parse("id = \"google\"\nkind = \"google\"\nclient_id = \"c\"");
+        assert_eq!(google.issuer(), "https://accounts.google.com");
+        assert!(google.is_openid_connect() && google.check().is_ok());
+        let zalo = parse("id = \"zalo\"\nkind = \"zalo\"\nclient_id = \"app\"");
+        let endpoints = zalo.oauth_endpoints().unwrap();
+        assert_eq!(endpoints.authorize, "https://oauth.zaloapp.com/v4/permission");
+        assert!(endpoints.pkce && !zalo.is_openid_connect() && zalo.check().is_ok());
+        let facebook = parse("id = \"fb\"\nkind = \"facebook\"\nclient_id = \"app\"");
+        assert!(facebook.oauth_endpoints().unwrap().token.starts_with("https://graph.facebook.com/"));
+    }
+
+    #[test]
+    fn only_a_verified_email_in_a_trusted_domain_makes_ministry_staff() {
+        let gov = parse("id = \"gov\"\nissuer = \"https://id.example\"\nclient_id = \"c\"\nministry_email_domains = [\"moh.gov.vn\"]");
+        assert!(gov.vouches_for_ministry(Some("lan@MOH.gov.vn"), true));
+        assert!(!gov.vouches_for_ministry(Some("lan@moh.gov.vn"), false), "unverified");
+        assert!(!gov.vouches_for_ministry(Some("lan@evil-moh.gov.vn"), true));
+        assert!(!gov.vouches_for_ministry(Some("moh.gov.vn@evil.example"), true));
+        assert!(!gov.vouches_for_ministry(None, true));
+    }
+
+    #[test]
+    fn unusable_tables_are_refused_by_name() {
+        let no_issuer = parse("id = \"gov\"\nclient_id = \"c\"");
+        assert!(no_issuer.check().unwrap_err().to_string().contains("gov"));
+        let bad_id = parse("id = \"Gov/../x\"\nissuer = \"https://id.example\"\nclient_id = \"c\"");
+        assert!(bad_id.check().is_err());
+        assert!(toml::from_str::<ProviderConfig>("id = \"x\"\nclient_id = \"c\"\nkind = \"myspace\"").is_err());
+    }
+}

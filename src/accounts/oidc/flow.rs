@@ -1,0 +1,348 @@
+//! The redirect flow: `/auth/oidc/{id}/login` sends the browser to the provider, `/callback`
+//! brings it back; `/link` and `/unlink` (forms on the profile settings) manage linked providers.
+//!
+//! The browser carries a random secret in the HttpOnly `gp_oidc` cookie; each sign-in in progress
+//! is a database row found by a hash of its `state` and holding a hash of that secret, so a state
+//! works once and only in the browser that started it. Every refusal is an `AppError` with a
+//! message, raised before anything is written.
+
+use std::str::FromStr;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use super::discovery::{self, FetchError, Metadata};
+use super::id_token::{self, Expected, IdClaims, TokenError};
+use super::ProviderConfig;
+use crate::accounts::session::{self, random_token, token_hash};
+use crate::accounts::{DisplayName, Email, RequireUser, Role};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, Msg};
+use crate::store::{NewUser, OidcLogin, StoreError};
+use crate::web::{CsrfForm, Page, safe_next};
+
+const BROWSER_COOKIE: &str = "gp_oidc";
+/// Longest time between leaving for the provider and coming back.
+const LOGIN_VALID_MINUTES: i64 = 10;
+const SETTINGS: &str = "/settings/profile";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/oidc/{id}/login", get(login))
+        .route("/auth/oidc/{id}/callback", get(callback))
+        .route("/auth/oidc/{id}/link", post(link))
+        .route("/auth/oidc/{id}/unlink", post(unlink))
+}
+
+fn refused(key: &'static str) -> AppError {
+    AppError::Rejected(StatusCode::BAD_REQUEST, Msg::new(key))
+}
+
+fn provider<'a>(state: &'a AppState, id: &str) -> AppResult<&'a ProviderConfig> {
+    super::providers(state).iter().find(|p| p.id == id).ok_or(AppError::NotFound)
+}
+
+fn unavailable(provider: &ProviderConfig, err: FetchError) -> AppError {
+    tracing::warn!(provider = %provider.id, error = %err, "sign-in provider unavailable");
+    let status = match err {
+        FetchError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        FetchError::Failed(_) => StatusCode::BAD_GATEWAY,
+    };
+    AppError::Rejected(status, Msg::new("error.oidc.provider_unavailable"))
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<NextQuery>, headers: HeaderMap, jar: CookieJar) -> AppResult<Response> {
+    let provider = provider(&state, &id)?;
+    begin(&state, provider, &headers, jar, safe_next(q.next.as_deref()), None).await
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RequireUser(user): RequireUser,
+    headers: HeaderMap,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    let provider = provider(&state, &id)?;
+    begin(&state, provider, &headers, jar, SETTINGS.into(), Some(user.id)).await
+}
+
+/// Records the sign-in in progress and sends the browser to the provider.
+async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap, jar: CookieJar, next: String, link_user_id: Option<i64>) -> AppResult<Response> {
+    if !provider.is_openid_connect() {
+        return Err(refused("error.oidc.unsupported"));
+    }
+    let meta = discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?;
+    let redirect_uri = format!("{}/auth/oidc/{}/callback", base_url(state, headers)?, provider.id);
+    let (jar, browser_secret) = browser_cookie(state, jar);
+    let (state_token, nonce, verifier) = (random_token(), random_token(), random_token());
+    state.store().save_oidc_login(&OidcLogin {
+        state_hash: token_hash(&state_token),
+        provider_id: provider.id.clone(),
+        browser_hash: token_hash(&browser_secret),
+        nonce: nonce.clone(),
+        pkce_verifier: verifier.clone(),
+        redirect_uri: redirect_uri.clone(),
+        next_path: next,
+        link_user_id,
+        created_at: Utc::now(),
+    }).await?;
+    let mut url = url::Url::parse(&meta.discovery.authorization_endpoint).map_err(|_| unavailable(provider, FetchError::Failed("bad authorization endpoint".into())))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &provider.client_id)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("scope", &provider.scopes.join(" "))
+        .append_pair("state", &state_token)
+        .append_pair("nonce", &nonce)
+        .append_pair("code_challenge", &pkce_challenge(&verifier))
+        .append_pair("code_challenge_method", "S256");
+    Ok((jar, Redirect::to(url.as_str())).into_response())
+}
+
+/// RFC 7636 S256: base64url(SHA-256(verifier)).
+fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// `public_url` when configured, otherwise the address the browser used (only sound when the
+/// site is reached directly, as in development; the provider still checks the exact URI).
+fn base_url(state: &AppState, headers: &HeaderMap) -> AppResult<String> {
+    let configured = state.config().public_url.trim_end_matches('/');
+    if !configured.is_empty() {
+        return Ok(configured.to_string());
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let authority = axum::http::uri::Authority::from_str(host).map_err(|_| refused("error.oidc.state_invalid"))?;
+    if authority.as_str().contains('@') {
+        return Err(refused("error.oidc.state_invalid"));
+    }
+    let scheme = if state.config().secure_cookies { "https" } else { "http" };
+    Ok(format!("{scheme}://{authority}"))
+}
+
+/// The browser's sign-in secret (kept if it has one), refreshed for another hour.
+fn browser_cookie(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
+    let secret = match jar.get(BROWSER_COOKIE).map(|c| c.value().to_string()) {
+        Some(v) if v.len() == 43 => v,
+        _ => random_token(),
+    };
+    let cookie = Cookie::build((BROWSER_COOKIE, secret.clone()))
+        .path("/auth/oidc")
+        .http_only(true)
+        .secure(state.config().secure_cookies)
+        // Lax: the provider sends the browser back with a top-level GET, which carries it.
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::hours(1))
+        .build();
+    (jar.add(cookie), secret)
+}
+
+#[derive(Deserialize, Default)]
+struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<CallbackQuery>, page: Page, jar: CookieJar) -> AppResult<Response> {
+    let provider = provider(&state, &id)?;
+    // The state is spent whatever happens next.
+    let login = match q.state.as_deref() {
+        Some(s) if !s.is_empty() => state.store().take_oidc_login(&token_hash(s)).await?,
+        _ => None,
+    };
+    if let Some(error) = q.error.as_deref() {
+        return Err(if error == "access_denied" {
+            AppError::Forbidden(Msg::new("error.oidc.denied"))
+        } else {
+            refused("error.oidc.provider_error")
+        });
+    }
+    let login = login.ok_or_else(|| refused("error.oidc.state_invalid"))?;
+    check_login(&login, provider, &jar)?;
+    let code = q.code.filter(|c| !c.is_empty()).ok_or_else(|| refused("error.oidc.state_invalid"))?;
+    let claims = verified_claims(provider, &code, &login).await?;
+    match login.link_user_id {
+        Some(user_id) => finish_link(&state, provider, &claims, user_id, page.viewer_id()).await,
+        None => finish_sign_in(&state, provider, &claims, jar, &login.next_path).await,
+    }
+}
+
+/// The state came back to the provider and browser that started it, in time.
+fn check_login(login: &OidcLogin, provider: &ProviderConfig, jar: &CookieJar) -> AppResult<()> {
+    let browser_hash = jar.get(BROWSER_COOKIE).map(|c| token_hash(c.value()));
+    let same_browser = browser_hash.as_deref().is_some_and(|h| bool::from(h.as_bytes().ct_eq(login.browser_hash.as_bytes())));
+    let in_time = login.created_at > Utc::now() - Duration::minutes(LOGIN_VALID_MINUTES);
+    if login.provider_id != provider.id || !same_browser || !in_time {
+        return Err(refused("error.oidc.state_invalid"));
+    }
+    Ok(())
+}
+
+/// Exchanges the code (with the PKCE verifier) and checks the ID token that comes back.
+async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogin) -> AppResult<IdClaims> {
+    let meta = discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?;
+    let tokens = exchange_code(provider, &meta, code, login).await?;
+    let id_token = tokens.id_token.clone().ok_or_else(|| refused("error.oidc.token_invalid"))?;
+    let expected = Expected { issuer: provider.issuer(), client_id: &provider.client_id, nonce: &login.nonce };
+    let checked = match id_token::validate(&id_token, &meta.keys, &expected) {
+        Err(TokenError::UnknownKey) => {
+            let fresh = discovery::metadata(provider, true).await.map_err(|e| unavailable(provider, e))?;
+            id_token::validate(&id_token, &fresh.keys, &expected)
+        }
+        other => other,
+    };
+    let claims = checked.map_err(|reason| {
+        tracing::warn!(provider = %provider.id, %reason, "ID token refused");
+        refused("error.oidc.token_invalid")
+    })?;
+    with_userinfo(provider, &meta, tokens.access_token.as_deref(), claims).await
+}
+
+/// Adds the profile claims from the userinfo endpoint when the ID token has no email or name
+/// (providers may keep them there); its `sub` must be the ID token's (OIDC Core 5.3.2).
+async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token: Option<&str>, claims: IdClaims) -> AppResult<IdClaims> {
+    let (Some(endpoint), Some(access_token)) = (meta.discovery.userinfo_endpoint.as_deref(), access_token) else {
+        return Ok(claims);
+    };
+    if claims.email.is_some() && claims.name.is_some() {
+        return Ok(claims);
+    }
+    let response = discovery::http()
+        .get(endpoint)
+        .bearer_auth(access_token)
+        .timeout(provider.timeout())
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| unavailable(provider, e.into()))?;
+    let info: id_token::RawClaims = response.json().await.map_err(|e| unavailable(provider, e.into()))?;
+    let info = info.into_id_claims();
+    if info.subject != claims.subject {
+        tracing::warn!(provider = %provider.id, "userinfo names another subject");
+        return Err(refused("error.oidc.token_invalid"));
+    }
+    Ok(IdClaims {
+        email_verified: if claims.email.is_some() { claims.email_verified } else { info.email_verified },
+        email: claims.email.or(info.email),
+        name: claims.name.or(info.name),
+        subject: claims.subject,
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    id_token: Option<String>,
+    access_token: Option<String>,
+}
+
+async fn exchange_code(provider: &ProviderConfig, meta: &Metadata, code: &str, login: &OidcLogin) -> AppResult<TokenResponse> {
+    // client_secret_basic: id and secret form-encoded, then Basic (RFC 6749 2.3.1).
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let response = discovery::http()
+        .post(&meta.discovery.token_endpoint)
+        .basic_auth(encode(&provider.client_id), Some(encode(&provider.client_secret)))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &login.redirect_uri),
+            ("code_verifier", &login.pkce_verifier),
+            ("client_id", &provider.client_id),
+        ])
+        .timeout(provider.timeout())
+        .send()
+        .await
+        .map_err(|e| unavailable(provider, e.into()))?;
+    if !response.status().is_success() {
+        // A replayed or expired code lands here (invalid_grant).
+        tracing::warn!(provider = %provider.id, status = %response.status(), "code exchange refused");
+        return Err(refused("error.oidc.exchange_failed"));
+    }
+    response.json().await.map_err(|e| unavailable(provider, e.into()))
+}
+
+async fn finish_sign_in(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, jar: CookieJar, next: &str) -> AppResult<Response> {
+    let user_id = match state.store().identity_user(&provider.id, &claims.subject).await? {
+        Some(user_id) => user_id,
+        None => create_account(state, provider, claims).await?,
+    };
+    let mut user = state.store().user_by_id(user_id).await?;
+    crate::moderation::ensure_not_suspended(state.store(), &user).await?;
+    // Ministry staff by the provider's word; moderators and admins keep their role.
+    if user.role == Role::Member && provider.vouches_for_ministry(claims.email.as_deref(), claims.email_verified) {
+        state.store().set_role(user.id, Role::Ministry).await?;
+        user.role = Role::Ministry;
+    }
+    let cookie = session::start(state, user.id).await?;
+    Ok((jar.add(cookie), Redirect::to(&safe_next(Some(next)))).into_response())
+}
+
+/// A first sign-in makes an account, unless its email belongs to someone already: that person
+/// must sign in with their password first and link the provider (no silent takeover).
+async fn create_account(state: &AppState, provider: &ProviderConfig, claims: &IdClaims) -> AppResult<i64> {
+    let email = claims.email.as_deref().and_then(|e| Email::parse(e).ok());
+    if let Some(email) = &email
+        && state.store().user_id_by_email(email.as_str()).await?.is_some()
+    {
+        return Err(AppError::Conflict(Msg::new("error.oidc.email_belongs_to_local")));
+    }
+    // Without an email the account gets a unique address that can never receive mail (.invalid).
+    let placeholder = format!("{}@{}.oidc.invalid", &token_hash(&claims.subject)[..20], provider.id);
+    let email_text = email.as_ref().map(|e| e.as_str().to_string()).unwrap_or(placeholder);
+    let name = claims.name.as_deref().and_then(|n| DisplayName::parse(n).ok());
+    let fallback = || crate::text::clean_line(&format!("{} {}", provider.display_name(), claims.subject.chars().take(8).collect::<String>()));
+    let name = name.map(|n| n.as_str().to_string()).unwrap_or_else(fallback);
+    let verified = email.is_some() && claims.email_verified;
+    let new_user = NewUser { email: &email_text, password_hash: None, display_name: &name, role: Role::Member };
+    let user_id = state.store().create_user_with_identity(&new_user, verified, &provider.id, &claims.subject).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::Conflict(Msg::new("error.oidc.email_belongs_to_local")),
+        other => other.into(),
+    })?;
+    crate::moderation::service::queue_new_account(state, user_id).await?;
+    Ok(user_id)
+}
+
+async fn finish_link(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, user_id: i64, viewer_id: i64) -> AppResult<Response> {
+    // Linking started from this member's session must end in it.
+    if viewer_id != user_id {
+        return Err(refused("error.oidc.state_invalid"));
+    }
+    match state.store().identity_user(&provider.id, &claims.subject).await? {
+        Some(owner) if owner == user_id => {}
+        Some(_) => return Err(AppError::Conflict(Msg::new("error.oidc.identity_taken"))),
+        None => state.store().link_identity(user_id, &provider.id, &claims.subject).await.map_err(|e| match e {
+            StoreError::Conflict => AppError::Conflict(Msg::new("error.oidc.identity_taken")),
+            other => other.into(),
+        })?,
+    }
+    Ok(Redirect::to(&format!("{SETTINGS}?linked=1")).into_response())
+}
+
+async fn unlink(State(state): State<AppState>, Path(id): Path<String>, RequireUser(user): RequireUser, CsrfForm(_): CsrfForm<Empty>) -> AppResult<Response> {
+    let provider = provider(&state, &id)?;
+    state.store().unlink_identity(user.id, &provider.id).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::Conflict(Msg::new("error.oidc.last_sign_in")),
+        other => other.into(),
+    })?;
+    Ok(Redirect::to(&format!("{SETTINGS}?unlinked=1")).into_response())
+}

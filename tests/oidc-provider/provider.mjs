@@ -1,0 +1,44 @@
+// A real OpenID Connect provider for the integration tests (npm package oidc-provider, its
+// built-in development login and consent pages). Started by tests/integration/oidc.rs:
+//   PORT=… REDIRECT_URI=… node provider.mjs
+// One confidential client (PKCE required) and a few test users; prints "ready <issuer>" when listening.
+import Provider from 'oidc-provider';
+
+const port = Number(process.env.PORT);
+const redirectUri = process.env.REDIRECT_URI;
+if (!port || !redirectUri) {
+  console.error('PORT and REDIRECT_URI must be set');
+  process.exit(2);
+}
+const issuer = `http://127.0.0.1:${port}`;
+
+// accountId (typed into the provider's login form) → claims.
+const users = {
+  'lan': { email: 'lan@benhvien.example', email_verified: true, name: 'Nguyễn Thị Lan' },
+  'minh': { email: 'minh@boyte.example', email_verified: false, name: 'Trần Văn Minh' },
+  'ha': { email: 'ha@boyte.example', email_verified: true, name: 'Phạm Thu Hà' },
+  'taken': { email: 'local@benhvien.example', email_verified: true, name: 'Lê Văn Taken' },
+};
+
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: 'goodpractice',
+    client_secret: 'test-secret-not-for-production',
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  }],
+  pkce: { required: () => true },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  features: { devInteractions: { enabled: true } },
+  async findAccount(ctx, id) {
+    const user = users[id];
+    if (!user) return undefined;
+    return { accountId: id, async claims() { return { sub: id, ...user }; } };
+  },
+});
+
+provider.listen(port, '127.0.0.1', () => {
+  console.log(`ready ${issuer}`);
+});
