@@ -17,3 +17,4 @@ mod guidance;
 mod moderation;
 mod moderation_matrix;
 mod eval_cli;
+mod facebook_import;
