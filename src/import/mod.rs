@@ -212,6 +212,11 @@ impl<'a> Importer<'a> {
         self.report.skipped.push((number, reason));
     }
 
+    /// Whether `slug` is one of this forum's categories.
+    pub fn has_category(&self, slug: &str) -> bool {
+        self.categories.iter().any(|c| c.slug == slug)
+    }
+
     /// Topics written so far.
     pub fn imported(&self) -> u64 {
         self.report.imported

@@ -67,13 +67,15 @@ async fn a_download_your_information_export_is_imported_with_its_vietnamese_repa
         assert!(report.contains(expected), "{expected:?} in\n{report}");
     }
     let falls = topic(&app, FALLS).await;
-    assert_eq!((&falls["created_at"], &falls["category"]), (&json!("2019-03-15T02:30:00Z"), &json!("quality-management")));
+    assert_eq!((&falls["created_at"], &falls["category"]), (&json!("2019-03-15T02:30:00Z"), &json!("fall-prevention")), "the category is suggested from the text");
     let post = &falls["posts"][0];
     assert_eq!(post["author"], "Nguyễn Thị Lan");
     assert_eq!(post["body"], format!("{FALLS}\nKhoa em hay có ca té lúc 2–4 giờ sáng."));
 
     let sbar = topic(&app, "Bàn giao ca bằng SBAR tại giường: chia sẻ mẫu của khoa Nội 💉👩‍⚕️").await;
     assert_eq!(sbar["posts"][0]["author_id"], post["author_id"], "one placeholder per author");
+    assert_eq!(sbar["category"], "communication");
+    assert!(report.contains("categories suggested from the text: 2"), "{report}");
     assert!(sbar["posts"][0]["body"].as_str().unwrap().ends_with("<https://example.org/sbar-mau.pdf>"), "{}", sbar["posts"][0]["body"]);
 }
 
@@ -126,6 +128,7 @@ async fn a_dry_run_reports_without_writing(app: TestApp) {
     for expected in [
         "dry run: nothing was written\nposts to import: 2 (with 0 comments)\n  2019: 1\n  2020: 1\n",
         "authors: 1\n  Nguyễn Thị Lan: 2\n",
+        "categories suggested from the text:\n  communication: 1\n  fall-prevention: 1\n",
         "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
         "skipped: 2\n  item 3: groups/your_posts_in_groups.json #3: the post has no timestamp",
     ] {
@@ -203,4 +206,20 @@ async fn a_not_json_file_is_reported_not_half_imported() {
     std::fs::write(dir.path().join("notes.json"), "Đây không phải JSON").unwrap();
     let report = import_ok(&app, dir.path()).await;
     assert!(report.starts_with("imported: 0\n") && report.contains("notes.json: invalid JSON"), "{report}");
+}
+
+#[tokio::test]
+async fn posts_without_a_clear_category_go_to_the_default_category() {
+    let app = TestApp::sqlite().await;
+    let out = import(&app, &fixture("dyi-2024"), &["--default-category", "training"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("categories suggested from the text: 1"), "{}", stdout(&out));
+    let new_year = topic(&app, "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.").await;
+    assert_eq!(new_year["category"], "training", "no keyword: --default-category");
+    let surgery = topic(&app, "Đảm bảo an toàn phẫu thuật: bảng kiểm 3 bước của bệnh viện tỉnh 🏥").await;
+    assert_eq!(surgery["category"], "safe-surgery");
+
+    let out = import(&app, &fixture("dyi-2022"), &["--default-category", "khong-co"]).await;
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--default-category \"khong-co\" is not a category"), "{}", stderr(&out));
 }

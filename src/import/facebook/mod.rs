@@ -8,6 +8,7 @@
 //! of its author, time and text, so re-runs and overlapping exports add nothing. A post and its
 //! comments are written together under one savepoint, or not at all.
 
+pub mod category;
 pub mod layouts;
 pub mod mojibake;
 pub mod reader;
@@ -65,11 +66,14 @@ pub struct ImportReport {
     pub notes: Notes,
     pub media: u64,
     pub media_missing: Vec<String>,
+    /// Posts whose category was suggested from their text (the others: `--default-category`).
+    pub suggested: u64,
 }
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.import)?;
+        writeln!(f, "categories suggested from the text: {} (moderators can move a topic from its page)", self.suggested)?;
         write_media(f, self.media, &self.media_missing)?;
         write!(f, "{}", self.notes)
     }
@@ -106,6 +110,8 @@ pub struct DryRun {
     pub comments: u64,
     pub per_year: BTreeMap<i32, u64>,
     pub authors: BTreeMap<String, u64>,
+    /// Suggested category (or "--default-category") → posts.
+    pub categories: BTreeMap<String, u64>,
     pub duplicates: u64,
     pub media: u64,
     pub media_missing: Vec<String>,
@@ -124,6 +130,10 @@ impl fmt::Display for DryRun {
         writeln!(f, "authors: {}", self.authors.len())?;
         for (name, n) in &self.authors {
             writeln!(f, "  {name}: {n}")?;
+        }
+        writeln!(f, "categories suggested from the text:")?;
+        for (slug, n) in &self.categories {
+            writeln!(f, "  {slug}: {n}")?;
         }
         writeln!(f, "duplicates within the export: {}", self.duplicates)?;
         write_media(f, self.media, &self.media_missing)?;
@@ -149,6 +159,8 @@ impl DryRun {
         }
         self.posts += 1;
         self.comments += record.replies.len() as u64;
+        let slug = category::suggest(&post.text).unwrap_or("--default-category");
+        *self.categories.entry(slug.to_string()).or_default() += 1;
         if let Some(at) = post.at {
             *self.per_year.entry(at.year()).or_default() += 1;
         }
@@ -183,7 +195,7 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
     let export = Arc::new(Export::open(path)?);
     let mut importer = Importer::new(store, options).await?;
     importer.count_in("item");
-    let (mut notes, mut media, mut media_missing) = (Notes::default(), 0, Vec::new());
+    let (mut notes, mut media, mut media_missing, mut suggested) = (Notes::default(), 0, Vec::new(), 0);
     let progress = progress_bar(export.total_len());
     let (mut rx, read_bytes, reading) = start_reading(export.clone());
     while let Some(message) = rx.recv().await {
@@ -191,10 +203,13 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
             Message::Note(note) => notes.0.push(note),
             Message::Element { number, place, kind, value } => {
                 let read = convert(&export, kind, value).map_err(|reason| format!("{place}: {reason}"));
-                if let Ok((_, post)) = &read {
-                    count_media(post, &mut media, &mut media_missing);
-                }
-                importer.add(number, read.map(|(record, _)| record).map_err(Problem::Skip)).await?;
+                let read = read.map(|(mut record, post)| {
+                    count_media(&post, &mut media, &mut media_missing);
+                    record.category = category::suggest(&post.text).filter(|slug| importer.has_category(slug)).map(str::to_string);
+                    suggested += u64::from(record.category.is_some());
+                    record
+                });
+                importer.add(number, read.map_err(Problem::Skip)).await?;
             }
         }
         progress.set_position(read_bytes.load(Ordering::Relaxed));
@@ -203,7 +218,7 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
     reading.await??;
     let import = importer.finish().await?;
     progress.finish_and_clear();
-    Ok(ImportReport { import, notes, media, media_missing })
+    Ok(ImportReport { import, notes, media, media_missing, suggested })
 }
 
 /// Reads `path` as [`import`] would, and says what it would do. Needs no database.
