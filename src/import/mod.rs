@@ -68,6 +68,9 @@ pub struct Record {
     /// Replies imported with the topic (a Facebook post's comments); never read from JSON Lines.
     #[serde(skip)]
     pub replies: Vec<ReplyRecord>,
+    /// The category is a guess: queue the topic for moderators ("imported, check category").
+    #[serde(skip)]
+    pub check_category: bool,
 }
 
 /// A reply that comes with an imported topic.
@@ -132,6 +135,7 @@ struct Pending {
     at: DateTime<Utc>,
     source_id: String,
     replies: Vec<PendingReply>,
+    check_category: bool,
 }
 
 struct PendingReply {
@@ -145,7 +149,7 @@ impl Pending {
     fn imported_topic(&self) -> ImportedTopic<'_> {
         let topic = NewTopic { source_id: Some(&self.source_id), ..service::new_topic(&self.topic, &self.html, self.author_id, self.at) };
         let replies = self.replies.iter().map(|r| ImportedReply { author_id: r.author_id, body: &r.body, body_html: &r.html, created_at: r.at }).collect();
-        ImportedTopic { topic, replies }
+        ImportedTopic { topic, replies, check_category: self.check_category }
     }
 }
 
@@ -235,7 +239,7 @@ impl<'a> Importer<'a> {
         let html = markdown::render(topic.body.as_str());
         let replies = self.replies(line, &record.replies).await?;
         self.known.insert(source_id.clone());
-        Ok(Some(Pending { line, topic, html, author_id, at, source_id, replies }))
+        Ok(Some(Pending { line, topic, html, author_id, at, source_id, replies, check_category: record.check_category }))
     }
 
     /// The replies that can be imported; the others are reported and left out.

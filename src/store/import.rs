@@ -17,6 +17,8 @@ pub struct ImportedReply<'a> {
 pub struct ImportedTopic<'a> {
     pub topic: NewTopic<'a>,
     pub replies: Vec<ImportedReply<'a>>,
+    /// Its category was guessed: an open 'imported_category' queue item on its opening post.
+    pub check_category: bool,
 }
 
 impl Store {
@@ -24,18 +26,18 @@ impl Store {
     /// the lot), each under a savepoint of its own: `None` for one whose `source_id` exists,
     /// which is left out whole. Any other failure rolls the whole batch back.
     pub async fn create_topics(&self, topics: &[NewTopic<'_>]) -> StoreResult<Vec<Option<(i64, i64)>>> {
-        let items: Vec<(&NewTopic, &[ImportedReply])> = topics.iter().map(|t| (t, &[][..])).collect();
+        let items: Vec<(&NewTopic, &[ImportedReply], bool)> = topics.iter().map(|t| (t, &[][..], false)).collect();
         self.write_topics(&items).await
     }
 
     /// [`Store::create_topics`] with replies: each topic's replies follow its opening post under
     /// the same savepoint, so a topic is never written without them.
     pub async fn create_imported_topics(&self, topics: &[ImportedTopic<'_>]) -> StoreResult<Vec<Option<(i64, i64)>>> {
-        let items: Vec<(&NewTopic, &[ImportedReply])> = topics.iter().map(|t| (&t.topic, t.replies.as_slice())).collect();
+        let items: Vec<(&NewTopic, &[ImportedReply], bool)> = topics.iter().map(|t| (&t.topic, t.replies.as_slice(), t.check_category)).collect();
         self.write_topics(&items).await
     }
 
-    async fn write_topics(&self, topics: &[(&NewTopic<'_>, &[ImportedReply<'_>])]) -> StoreResult<Vec<Option<(i64, i64)>>> {
+    async fn write_topics(&self, topics: &[(&NewTopic<'_>, &[ImportedReply<'_>], bool)]) -> StoreResult<Vec<Option<(i64, i64)>>> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut created = Vec::with_capacity(topics.len());
@@ -44,6 +46,11 @@ impl Store {
                 let written = async {
                     let (topic_id, post_id) = insert_topic!(savepoint, t.0)?;
                     insert_replies!(savepoint, topic_id, t.1)?;
+                    if t.2 {
+                        sqlx::query("INSERT INTO moderation_items (kind, post_id, user_id, created_at) VALUES ('imported_category', $1, $2, $3)")
+                            .bind(post_id).bind(t.0.author_id).bind(Utc::now())
+                            .execute(&mut *savepoint).await?;
+                    }
                     Ok::<_, sqlx::Error>((topic_id, post_id))
                 }
                 .await;

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use goodpractice::accounts::Role;
 use goodpractice::store::TopicFilter;
 use serde_json::{Value, json};
 
@@ -143,6 +144,7 @@ on_both_databases!(
     a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone,
     importing_twice_and_overlapping_exports_add_nothing,
     a_dry_run_reports_without_writing,
+    unclear_categories_wait_in_the_moderation_queue,
 );
 
 /// A zip of these (name, bytes) entries, names written as given.
@@ -222,4 +224,29 @@ async fn posts_without_a_clear_category_go_to_the_default_category() {
     let out = import(&app, &fixture("dyi-2022"), &["--default-category", "khong-co"]).await;
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--default-category \"khong-co\" is not a category"), "{}", stderr(&out));
+}
+
+/// A topic whose category is only a guess waits in the moderation queue; a moderator moves it
+/// (the existing move action) and closes the item; the topic stays published throughout.
+async fn unclear_categories_wait_in_the_moderation_queue(app: TestApp) {
+    let report = import_ok(&app, &fixture("dyi-2024")).await;
+    assert!(report.contains("categories to check (no clear keyword; queued for moderators when imported): 1"), "{report}");
+    let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
+    let queue = |query: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let res = app.client.get(app.url(&format!("/api/v1/moderation/queue{query}"))).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<Vec<Value>>().await.unwrap()
+        }
+    };
+    let items = queue("?kind=imported_category").await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["topic_title"], "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.");
+    let res = app.client.post(app.url(&format!("/api/v1/moderation/queue/{}/approve", items[0]["id"])))
+        .bearer_auth(&token).json(&json!({"reason": "Danh mục đúng"})).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert!(queue("?kind=imported_category").await.is_empty());
+    let new_year = topic(&app, "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.").await;
+    assert_eq!(new_year["posts"].as_array().unwrap().len(), 1, "still published and visible");
 }

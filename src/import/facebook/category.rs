@@ -12,7 +12,7 @@ const KEYWORDS: [(&str, &[&str]); 11] = [
     ("medication-safety", &["thuoc", "nham thuoc", "duoc lam sang", "phan ung co hai", "adr", "y lenh thuoc", "truyen dich"]),
     ("infection-control", &["ve sinh tay", "nhiem khuan", "khu khuan", "tiet khuan", "chat thai y te", "sat khuan", "ksnk"]),
     ("communication", &["ban giao", "sbar", "giao tiep", "truyen dat", "ban giao ca", "trao doi thong tin"]),
-    ("fall-prevention", &["te nga", "nga", "phong nga", "song giuong", "thanh chan giuong"]),
+    ("fall-prevention", &["te nga", "bi nga", "phong nga", "song giuong", "thanh chan giuong"]),
     ("equipment-safety", &["trang thiet bi", "may tho", "monitor", "bom tiem dien", "thiet bi y te", "bao tri"]),
     ("incident-reporting", &["su co", "bao cao su co", "khong do loi", "sai sot", "can nguyen", "rca"]),
     ("quality-management", &["chat luong", "tieu chi", "83 tieu chi", "danh gia chat luong", "kiem tra benh vien", "pdca"]),
@@ -23,15 +23,27 @@ const KEYWORDS: [(&str, &[&str]); 11] = [
 /// The slug whose keywords occur most often in `text` (the first listed on a tie); `None` when
 /// none occurs.
 pub fn suggest(text: &str) -> Option<&'static str> {
-    let words = format!(" {} ", words_of(&fold(text)));
-    let mut best: Option<(&str, usize)> = None;
-    for (slug, keywords) in KEYWORDS {
-        let hits: usize = keywords.iter().map(|k| words.matches(&format!(" {k} ")).count()).sum();
+    let scores = scores(text);
+    let mut best: Option<(&'static str, usize)> = None;
+    for (slug, hits) in scores {
         if hits > 0 && best.is_none_or(|(_, most)| hits > most) {
             best = Some((slug, hits));
         }
     }
     best.map(|(slug, _)| slug)
+}
+
+/// Whether one category's keywords clearly lead (no keyword at all, or a tie, is not clear:
+/// such a topic goes to the moderators' "imported, check category" queue).
+pub fn is_clear(text: &str) -> bool {
+    let mut hits: Vec<usize> = scores(text).into_iter().map(|(_, h)| h).collect();
+    hits.sort_unstable_by(|a, b| b.cmp(a));
+    hits[0] > 0 && hits[0] > hits[1]
+}
+
+fn scores(text: &str) -> Vec<(&'static str, usize)> {
+    let words = format!(" {} ", words_of(&fold(text)));
+    KEYWORDS.iter().map(|(slug, keywords)| (*slug, keywords.iter().map(|k| words.matches(&format!(" {k} ")).count()).sum())).collect()
 }
 
 /// Letters and digits, everything else a single space.
@@ -58,5 +70,12 @@ mod tests {
         assert_eq!(suggest("Chúc mừng năm mới cả nhà! 🎉"), None);
         assert_eq!(suggest("ngay mai"), None, "\"nga\" is not inside \"ngay\"");
         assert_eq!(suggest("thuốc"), Some("medication-safety"));
+    }
+
+    #[test]
+    fn a_tie_or_no_keyword_is_not_clear() {
+        assert!(is_clear("Phòng ngừa té ngã"));
+        assert!(!is_clear("Chúc mừng năm mới"));
+        assert!(!is_clear("Vệ sinh tay và té ngã"), "one keyword each");
     }
 }

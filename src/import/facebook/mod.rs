@@ -68,12 +68,16 @@ pub struct ImportReport {
     pub media_missing: Vec<String>,
     /// Posts whose category was suggested from their text (the others: `--default-category`).
     pub suggested: u64,
+    /// Posts read whose category was not clear: each imported one is an "imported, check
+    /// category" item in the moderation queue.
+    pub to_check: u64,
 }
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.import)?;
-        writeln!(f, "categories suggested from the text: {} (moderators can move a topic from its page)", self.suggested)?;
+        writeln!(f, "categories suggested from the text: {}", self.suggested)?;
+        writeln!(f, "categories to check (no clear keyword; queued for moderators when imported): {}", self.to_check)?;
         write_media(f, self.media, &self.media_missing)?;
         write!(f, "{}", self.notes)
     }
@@ -196,6 +200,7 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
     let mut importer = Importer::new(store, options).await?;
     importer.count_in("item");
     let (mut notes, mut media, mut media_missing, mut suggested) = (Notes::default(), 0, Vec::new(), 0);
+    let mut to_check = 0;
     let progress = progress_bar(export.total_len());
     let (mut rx, read_bytes, reading) = start_reading(export.clone());
     while let Some(message) = rx.recv().await {
@@ -207,6 +212,8 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
                     count_media(&post, &mut media, &mut media_missing);
                     record.category = category::suggest(&post.text).filter(|slug| importer.has_category(slug)).map(str::to_string);
                     suggested += u64::from(record.category.is_some());
+                    record.check_category = !(record.category.is_some() && category::is_clear(&post.text));
+                    to_check += u64::from(record.check_category);
                     record
                 });
                 importer.add(number, read.map_err(Problem::Skip)).await?;
@@ -218,7 +225,7 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
     reading.await??;
     let import = importer.finish().await?;
     progress.finish_and_clear();
-    Ok(ImportReport { import, notes, media, media_missing, suggested })
+    Ok(ImportReport { import, notes, media, media_missing, suggested, to_check })
 }
 
 /// Reads `path` as [`import`] would, and says what it would do. Needs no database.
