@@ -136,4 +136,52 @@ mod tests {
         assert_eq!(els.len(), 1);
         assert!(err.unwrap().contains("EOF"));
     }
+
+    /// A file of posts made on the fly while it is read, never whole in memory.
+    struct Generated {
+        posts: u64,
+        next: u64,
+        pending: Vec<u8>,
+        done: bool,
+    }
+
+    impl Read for Generated {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            while self.pending.is_empty() && !self.done {
+                self.pending = match self.next {
+                    0 => b"{\"group_posts_v2\": [".to_vec(),
+                    n if n <= self.posts => {
+                        let comma = if n > 1 { "," } else { "" };
+                        format!("{comma}{{\"timestamp\": {}, \"data\": [{{\"post\": \"{}\"}}]}}", 1_500_000_000 + n, "Th\\u00e1\\u00ba\\u00a7y ".repeat(40)).into_bytes()
+                    }
+                    _ => {
+                        self.done = true;
+                        b"]}".to_vec()
+                    }
+                };
+                self.next += 1;
+            }
+            let n = buf.len().min(self.pending.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_file_larger_than_memory_should_hold_is_read_one_post_at_a_time() {
+        let posts = 64_000; // about 64 MB of JSON
+        let (mut seen, mut largest) = (0u64, 0usize);
+        let source = Generated { posts, next: 0, pending: Vec::new(), done: false };
+        read(source, &mut |e| {
+            if let Event::Element { value, .. } = e {
+                seen += 1;
+                largest = largest.max(value.to_string().len());
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, posts);
+        assert!(largest < 2_000, "one post at a time ({largest} bytes)");
+    }
 }
