@@ -107,7 +107,10 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
 mod tests {
     use super::*;
 
-    fn events(json: &str) -> (Vec<(Kind, u64, Value)>, Vec<String>, Option<String>) {
+    /// The elements read (kind, index, value), the unknown keys, and the error if any.
+    type Seen = (Vec<(Kind, u64, Value)>, Vec<String>, Option<String>);
+
+    fn events(json: &str) -> Seen {
         let (mut elements, mut unknown) = (Vec::new(), Vec::new());
         let result = read(json.as_bytes(), &mut |e| {
             match e {
