@@ -90,6 +90,18 @@ enum ImportCommand {
         #[arg(long, default_value = goodpractice::import::DEFAULT_CATEGORY)]
         default_category: String,
     },
+    /// A Facebook group's history: a member's "Download Your Information" export (folder or
+    /// .zip, JSON format) or a Graph API group-feed dump. Posts already imported are skipped.
+    Facebook {
+        path: PathBuf,
+        /// Report what would be imported (counts per year, authors, missing media, skipped
+        /// items) without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Category of the imported topics.
+        #[arg(long, default_value = goodpractice::import::DEFAULT_CATEGORY)]
+        default_category: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +164,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Reindex => goodpractice::search::reindex_command(&config).await,
         Command::User { command: UserCommand::Create { email, name, role, .. } } => create_user(&config, &email, &name, &role).await,
         Command::Import { command: ImportCommand::Jsonl { file, default_category } } => import_jsonl(&config, &file, default_category).await,
+        Command::Import { command: ImportCommand::Facebook { path, dry_run, default_category } } => {
+            import_facebook(&config, &path, dry_run, default_category).await
+        }
         Command::Eval { command: EvalCommand::PatientData { file, verbose } } => eval_patient_data(file.as_deref(), verbose),
     }
 }
@@ -184,6 +199,20 @@ async fn import_jsonl(config: &Config, file: &Path, default_category: String) ->
     let store = Store::open(&config.effective_database_url()).await?;
     let report = jsonl::import(&store, source, Options { default_category }).await?;
     // The report may go to a pager or `head` that stops reading: that is not a failure.
+    match write!(std::io::stdout().lock(), "{report}") {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+async fn import_facebook(config: &Config, path: &Path, dry_run: bool, default_category: String) -> anyhow::Result<()> {
+    use goodpractice::import::{Options, facebook};
+    let report = if dry_run {
+        facebook::dry_run(path).await?.to_string()
+    } else {
+        let store = Store::open(&config.effective_database_url()).await?;
+        facebook::import(&store, path, Options { default_category }).await?.to_string()
+    };
     match write!(std::io::stdout().lock(), "{report}") {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),

@@ -180,6 +180,8 @@ struct TopicPage {
     /// The post just flagged by this reader, for a confirmation.
     flagged: Option<i64>,
     categories: Vec<Category>,
+    /// Brought over from the old Facebook group (`goodpractice import facebook`).
+    imported_from_facebook: bool,
 }
 
 impl TopicPage {
@@ -347,7 +349,9 @@ async fn topic_page(
         (official.row.author_id, official.row.author_name, official.row.author_job_title, official.row.author_hospital) =
             (0, String::new(), String::new(), String::new());
     }
+    let imported_from_facebook = store.topic_source_id(id).await?.is_some_and(|s| s.starts_with(crate::import::facebook::SOURCE_PREFIX));
     Ok(TopicPage {
+        imported_from_facebook,
         guidance,
         is_moderator,
         flag_reasons: crate::moderation::flag_reasons(),

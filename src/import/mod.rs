@@ -8,6 +8,7 @@
 //! `placeholder` so that a real member can claim it later. Bad records are skipped with a reason;
 //! only a database failure stops the import.
 
+pub mod facebook;
 pub mod jsonl;
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +22,7 @@ use crate::accounts::DisplayName;
 use crate::error::AppError;
 use crate::forum::service::{self, TopicInput, ValidTopic};
 use crate::forum::{markdown, seed};
-use crate::store::{Category, NewTopic, Store};
+use crate::store::{Category, ImportedReply, ImportedTopic, NewTopic, Store};
 use crate::text;
 use crate::web::i18n::{Catalogs, Lang};
 
@@ -64,6 +65,20 @@ pub struct Record {
     /// RFC 3339, or `YYYY-MM-DD` (taken as midnight UTC, the same day in Vietnam).
     pub created_at: Option<String>,
     pub source_id: Option<SourceId>,
+    /// Replies imported with the topic (a Facebook post's comments); never read from JSON Lines.
+    #[serde(skip)]
+    pub replies: Vec<ReplyRecord>,
+    /// The category is a guess: queue the topic for moderators ("imported, check category").
+    #[serde(skip)]
+    pub check_category: bool,
+}
+
+/// A reply that comes with an imported topic.
+#[derive(Debug, Clone)]
+pub struct ReplyRecord {
+    pub author_name: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A source's identifier, which exports write as a string or as a number.
@@ -91,6 +106,8 @@ fn skip<T>(reason: impl Into<String>) -> Step<T> {
 /// Counts, and the skipped lines with their reasons, for the final report.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// What the numbers in `skipped` count: "line" unless set.
+    pub unit: &'static str,
     pub imported: u64,
     pub already_imported: u64,
     pub skipped: Vec<(u64, String)>,
@@ -101,8 +118,9 @@ impl fmt::Display for Report {
         writeln!(f, "imported: {}", self.imported)?;
         writeln!(f, "already imported: {}", self.already_imported)?;
         writeln!(f, "skipped: {}", self.skipped.len())?;
+        let unit = if self.unit.is_empty() { "line" } else { self.unit };
         for (line, reason) in &self.skipped {
-            writeln!(f, "  line {line}: {reason}")?;
+            writeln!(f, "  {unit} {line}: {reason}")?;
         }
         Ok(())
     }
@@ -116,11 +134,22 @@ struct Pending {
     author_id: i64,
     at: DateTime<Utc>,
     source_id: String,
+    replies: Vec<PendingReply>,
+    check_category: bool,
+}
+
+struct PendingReply {
+    author_id: i64,
+    body: String,
+    html: String,
+    at: DateTime<Utc>,
 }
 
 impl Pending {
-    fn new_topic(&self) -> NewTopic<'_> {
-        NewTopic { source_id: Some(&self.source_id), ..service::new_topic(&self.topic, &self.html, self.author_id, self.at) }
+    fn imported_topic(&self) -> ImportedTopic<'_> {
+        let topic = NewTopic { source_id: Some(&self.source_id), ..service::new_topic(&self.topic, &self.html, self.author_id, self.at) };
+        let replies = self.replies.iter().map(|r| ImportedReply { author_id: r.author_id, body: &r.body, body_html: &r.html, created_at: r.at }).collect();
+        ImportedTopic { topic, replies, check_category: self.check_category }
     }
 }
 
@@ -177,6 +206,21 @@ impl<'a> Importer<'a> {
         Ok(self.report)
     }
 
+    /// Numbers the skipped items as `unit`s in the report (e.g. "item" rather than "line").
+    pub fn count_in(&mut self, unit: &'static str) {
+        self.report.unit = unit;
+    }
+
+    /// Records an item passed over, with why.
+    pub fn skipped(&mut self, number: u64, reason: String) {
+        self.report.skipped.push((number, reason));
+    }
+
+    /// Whether `slug` is one of this forum's categories.
+    pub fn has_category(&self, slug: &str) -> bool {
+        self.categories.iter().any(|c| c.slug == slug)
+    }
+
     /// Topics written so far.
     pub fn imported(&self) -> u64 {
         self.report.imported
@@ -193,16 +237,37 @@ impl<'a> Importer<'a> {
         let topic = self.validate(record, title, body)?;
         let author_id = self.author_id(record.author_name.as_deref()).await?;
         let html = markdown::render(topic.body.as_str());
+        let replies = self.replies(line, &record.replies).await?;
         self.known.insert(source_id.clone());
-        Ok(Some(Pending { line, topic, html, author_id, at, source_id }))
+        Ok(Some(Pending { line, topic, html, author_id, at, source_id, replies, check_category: record.check_category }))
+    }
+
+    /// The replies that can be imported; the others are reported and left out.
+    async fn replies(&mut self, line: u64, replies: &[ReplyRecord]) -> Step<Vec<PendingReply>> {
+        let mut kept = Vec::with_capacity(replies.len());
+        for (i, reply) in replies.iter().enumerate() {
+            let checked = match crate::forum::Body::parse(&reply.body) {
+                Ok(body) => self.author_id(reply.author_name.as_deref()).await.map(|id| (id, body)),
+                Err(e) => Err(self.explain(e)),
+            };
+            match checked {
+                Ok((author_id, body)) => {
+                    let html = markdown::render(body.as_str());
+                    kept.push(PendingReply { author_id, body: body.as_str().to_string(), html, at: reply.created_at });
+                }
+                Err(Problem::Skip(reason)) => self.report.skipped.push((line, format!("comment {} left out: {reason}", i + 1))),
+                Err(fatal) => return Err(fatal),
+            }
+        }
+        Ok(kept)
     }
 
     async fn flush(&mut self) -> anyhow::Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let topics: Vec<NewTopic> = self.pending.iter().map(Pending::new_topic).collect();
-        let created = match self.store.create_topics(&topics).await {
+        let topics: Vec<ImportedTopic> = self.pending.iter().map(Pending::imported_topic).collect();
+        let created = match self.store.create_imported_topics(&topics).await {
             Ok(created) => created,
             Err(err) => return Err(self.stopped(self.pending[0].line, err.into())),
         };

@@ -181,6 +181,8 @@ fn decision_for<'a>(item: &QueueItem, action: QueueAction, actor_id: i64, reason
         ("account", _) => ("approve_account", "account_approved", None),
         ("appeal", QueueAction::Reject) => ("appeal_deny", "appeal_denied", None),
         ("appeal", _) => ("appeal_grant", "appeal_granted", status),
+        // The topic is published already; the moderator moved it (or not) from its page.
+        ("imported_category", _) => ("category_checked", "category_checked", None),
         (_, QueueAction::Approve) => ("approve", "post_approved", status),
         (_, QueueAction::EditApprove) => ("edit_approve", "post_approved", status),
         (_, QueueAction::Reject) => ("reject", "post_rejected", status),

@@ -15,6 +15,7 @@ mod forum;
 mod guidance;
 mod search;
 mod import;
+pub use import::{ImportedReply, ImportedTopic};
 mod moderation;
 mod identities;
 

@@ -19,3 +19,4 @@ mod moderation;
 mod moderation_matrix;
 mod eval_cli;
 mod oidc;
+mod facebook_import;

@@ -1,0 +1,252 @@
+//! `goodpractice import facebook PATH`, run as an operator would against the app's database, on
+//! the fixtures in tests/fixtures/facebook (written by tests/fixtures/facebook/generate.py with
+//! Facebook's encoding fault): the Vietnamese comes out exactly, comments become replies, re-runs
+//! and overlapping exports add nothing, bad input is reported and never half-imported.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use goodpractice::accounts::Role;
+use goodpractice::store::TopicFilter;
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, text_of};
+use crate::on_both_databases;
+
+const BIN: &str = env!("CARGO_BIN_EXE_goodpractice");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/facebook").join(name)
+}
+
+/// `goodpractice import facebook PATH` on the app's database, none of the developer's settings.
+async fn import(app: &TestApp, path: &Path, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--database-url", app.database_url(), "import", "facebook"]).arg(path).args(extra);
+    for var in ["DATABASE_URL", "GP_DATABASE_URL", "GP_CONFIG", "GP_DATA_DIR"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "0");
+    tokio::task::spawn_blocking(move || cmd.output().expect("run goodpractice import facebook")).await.unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Imports and checks the command succeeded; its report.
+async fn import_ok(app: &TestApp, path: &Path) -> String {
+    let out = import(app, path, &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+async fn topic(app: &TestApp, title: &str) -> Value {
+    let topics = app.store.latest_topics(&TopicFilter::default(), 100, 0).await.unwrap();
+    let id = topics.iter().find(|t| t.title == title).unwrap_or_else(|| panic!("no topic {title:?} among {:?}", topics.iter().map(|t| &t.title).collect::<Vec<_>>())).id;
+    let res = app.get(&format!("/api/v1/topics/{id}")).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+const FALLS: &str = "Thầy cô ơi, phòng ngừa té ngã ban đêm cho người bệnh cao tuổi thế nào ạ? 🙏";
+
+async fn a_download_your_information_export_is_imported_with_its_vietnamese_repaired(app: TestApp) {
+    let report = import_ok(&app, &fixture("dyi-2019")).await;
+    assert!(report.starts_with("imported: 2\nalready imported: 0\nskipped: 2\n"), "{report}");
+    for expected in [
+        "groups/your_posts_in_groups.json #3: the post has no timestamp",
+        "groups/your_comments_in_groups.json #1: a comment in your_comments_in_groups.json does not say which post it answers",
+        "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
+        "groups/your_posts_in_groups.json: unknown key \"extra_2019_key\" passed over",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    let falls = topic(&app, FALLS).await;
+    assert_eq!((&falls["created_at"], &falls["category"]), (&json!("2019-03-15T02:30:00Z"), &json!("fall-prevention")), "the category is suggested from the text");
+    let post = &falls["posts"][0];
+    assert_eq!(post["author"], "Nguyễn Thị Lan");
+    assert_eq!(post["body"], format!("{FALLS}\nKhoa em hay có ca té lúc 2–4 giờ sáng."));
+
+    let sbar = topic(&app, "Bàn giao ca bằng SBAR tại giường: chia sẻ mẫu của khoa Nội 💉👩‍⚕️").await;
+    assert_eq!(sbar["posts"][0]["author_id"], post["author_id"], "one placeholder per author");
+    assert_eq!(sbar["category"], "communication");
+    assert!(report.contains("categories suggested from the text: 2"), "{report}");
+    assert!(sbar["posts"][0]["body"].as_str().unwrap().ends_with("<https://example.org/sbar-mau.pdf>"), "{}", sbar["posts"][0]["body"]);
+}
+
+async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(app: TestApp) {
+    let report = import_ok(&app, &fixture("graph")).await;
+    assert!(report.starts_with("imported: 2\nalready imported: 0\nskipped: 1\n"), "{report}");
+    assert!(report.contains("item 2: feed.json #2: the post has no timestamp"), "{report}");
+    assert!(report.contains("feed.json: unknown key \"summary\" passed over"), "{report}");
+    assert!(!report.contains("\"paging\""), "paging is a known key: {report}");
+    assert!(report.contains("media missing from the export: 1\n  https://scontent.example/quy-trinh.jpg"), "{report}");
+
+    let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;
+    assert_eq!(blood["created_at"], "2016-05-01T03:00:00Z");
+    let posts = blood["posts"].as_array().unwrap();
+    let seen: Vec<(&str, &str, &str)> = posts.iter().map(|p| (p["author"].as_str().unwrap(), p["body"].as_str().unwrap(), p["created_at"].as_str().unwrap())).collect();
+    assert_eq!(seen[1..], [
+        ("Nguyễn Thị Lan", "Rất hữu ích, cảm ơn anh! 👍", "2016-05-01T11:00:00Z"),
+        ("Đỗ Quang Huy", "Khoa em áp dụng từ 2015.", "2016-05-01T10:53:20Z"),
+    ]);
+    assert_eq!(seen[0].0, "Phạm Minh Tuấn");
+
+    let cafe = topic(&app, "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi").await;
+    assert_eq!(cafe["posts"][0]["body"], "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi");
+    assert_eq!(cafe["posts"][0]["author"], "René Dupont", "real Latin-1 is not mojibake");
+
+    let (status, page) = app.get_text(&format!("/t/{}", blood["id"])).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Rất hữu ích, cảm ơn anh! 👍"), "the replies show on the topic page");
+    assert_eq!(text_of(&page, ".imported-facebook").as_deref(), Some("Bài viết được chuyển từ nhóm Facebook cũ."));
+}
+
+async fn importing_twice_and_overlapping_exports_add_nothing(app: TestApp) {
+    let first = import_ok(&app, &fixture("dyi-2022")).await;
+    assert!(first.starts_with("imported: 2\nalready imported: 0\nskipped: 0\n"), "{first}");
+    let overlapping = import_ok(&app, &fixture("dyi-2024")).await;
+    assert!(overlapping.starts_with("imported: 1\nalready imported: 1\nskipped: 0\n"), "another member's export shares one post: {overlapping}");
+    let again = import_ok(&app, &fixture("dyi-2024")).await;
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n"), "{again}");
+    let graph_twice = (import_ok(&app, &fixture("graph")).await, import_ok(&app, &fixture("graph")).await);
+    assert!(graph_twice.1.starts_with("imported: 0\nalready imported: 2\n"), "{}", graph_twice.1);
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 5);
+    let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;
+    assert_eq!(blood["posts"].as_array().unwrap().len(), 3, "comments are not imported twice either");
+}
+
+async fn a_dry_run_reports_without_writing(app: TestApp) {
+    let out = import(&app, &fixture("dyi-2019"), &["--dry-run"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    for expected in [
+        "dry run: nothing was written\nposts to import: 2 (with 0 comments)\n  2019: 1\n  2020: 1\n",
+        "authors: 1\n  Nguyễn Thị Lan: 2\n",
+        "categories suggested from the text:\n  communication: 1\n  fall-prevention: 1\n",
+        "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
+        "skipped: 2\n  item 3: groups/your_posts_in_groups.json #3: the post has no timestamp",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
+    assert_eq!(app.store.count_users().await.unwrap(), 0);
+}
+
+on_both_databases!(
+    a_download_your_information_export_is_imported_with_its_vietnamese_repaired,
+    a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone,
+    importing_twice_and_overlapping_exports_add_nothing,
+    a_dry_run_reports_without_writing,
+    unclear_categories_wait_in_the_moderation_queue,
+);
+
+/// A zip of these (name, bytes) entries, names written as given.
+fn zip_file(dir: &tempfile::TempDir, entries: &[(&str, &[u8])]) -> PathBuf {
+    let path = dir.path().join("facebook-export.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, bytes) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_zip_is_read_in_place_and_entries_that_climb_out_are_refused() {
+    let app = TestApp::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let posts = std::fs::read(fixture("dyi-2022/your_activity_across_facebook/groups/group_posts_and_comments.json")).unwrap();
+    let evil = br#"{"group_posts_v2": [{"timestamp": 1600000000, "title": "X posted in Y.", "data": [{"post": "Evil post from outside"}]}]}"#;
+    let zip = zip_file(&dir, &[
+        ("facebook-binh/your_activity_across_facebook/groups/group_posts_and_comments.json", &posts),
+        ("../groups/your_posts_in_groups.json", evil),
+        ("/tmp/groups/your_posts_in_groups.json", evil),
+    ]);
+    let report = import_ok(&app, &zip).await;
+    assert!(report.starts_with("imported: 2\n"), "{report}");
+    assert!(report.contains("../groups/your_posts_in_groups.json: the entry's path leads outside the export"), "{report}");
+    assert!(report.contains("/tmp/groups/your_posts_in_groups.json: the entry's path leads outside the export"), "{report}");
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 2);
+    assert!(!dir.path().parent().unwrap().join("groups").exists(), "nothing is extracted");
+}
+
+#[tokio::test]
+async fn a_truncated_file_keeps_the_whole_posts_before_the_break() {
+    let app = TestApp::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read_to_string(fixture("graph/feed.json")).unwrap();
+    let cut = full.find("1234567890_1003").unwrap();
+    std::fs::write(dir.path().join("feed.json"), &full[..cut]).unwrap();
+    let report = import_ok(&app, dir.path()).await;
+    assert!(report.starts_with("imported: 1\nalready imported: 0\nskipped: 1\n"), "{report}");
+    assert!(report.contains("feed.json: invalid JSON (EOF while parsing"), "{report}");
+    assert!(report.contains("the posts before this point were read, nothing after it"), "{report}");
+    let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;
+    assert_eq!(blood["posts"].as_array().unwrap().len(), 3, "a post comes with all its comments");
+}
+
+#[tokio::test]
+async fn a_path_that_does_not_exist_is_refused_with_a_clear_message() {
+    let app = TestApp::sqlite().await;
+    let out = import(&app, Path::new("/nonexistent/facebook-export.zip"), &[]).await;
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cannot open /nonexistent/facebook-export.zip"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn a_not_json_file_is_reported_not_half_imported() {
+    let app = TestApp::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.json"), "Đây không phải JSON").unwrap();
+    let report = import_ok(&app, dir.path()).await;
+    assert!(report.starts_with("imported: 0\n") && report.contains("notes.json: invalid JSON"), "{report}");
+}
+
+#[tokio::test]
+async fn posts_without_a_clear_category_go_to_the_default_category() {
+    let app = TestApp::sqlite().await;
+    let out = import(&app, &fixture("dyi-2024"), &["--default-category", "training"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("categories suggested from the text: 1"), "{}", stdout(&out));
+    let new_year = topic(&app, "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.").await;
+    assert_eq!(new_year["category"], "training", "no keyword: --default-category");
+    let surgery = topic(&app, "Đảm bảo an toàn phẫu thuật: bảng kiểm 3 bước của bệnh viện tỉnh 🏥").await;
+    assert_eq!(surgery["category"], "safe-surgery");
+
+    let out = import(&app, &fixture("dyi-2022"), &["--default-category", "khong-co"]).await;
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--default-category \"khong-co\" is not a category"), "{}", stderr(&out));
+}
+
+/// A topic whose category is only a guess waits in the moderation queue; a moderator moves it
+/// (the existing move action) and closes the item; the topic stays published throughout.
+async fn unclear_categories_wait_in_the_moderation_queue(app: TestApp) {
+    let report = import_ok(&app, &fixture("dyi-2024")).await;
+    assert!(report.contains("categories to check (no clear keyword; queued for moderators when imported): 1"), "{report}");
+    let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
+    let queue = |query: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let res = app.client.get(app.url(&format!("/api/v1/moderation/queue{query}"))).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<Vec<Value>>().await.unwrap()
+        }
+    };
+    let items = queue("?kind=imported_category").await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["topic_title"], "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.");
+    let res = app.client.post(app.url(&format!("/api/v1/moderation/queue/{}/approve", items[0]["id"])))
+        .bearer_auth(&token).json(&json!({"reason": "Danh mục đúng"})).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert!(queue("?kind=imported_category").await.is_empty());
+    let new_year = topic(&app, "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.").await;
+    assert_eq!(new_year["posts"].as_array().unwrap().len(), 1, "still published and visible");
+}
