@@ -325,16 +325,22 @@ pub async fn move_topic(state: &AppState, actor: &User, topic_id: i64, category:
 
 /// Hides a post from everyone but its author and moderators (status rejected), with its audit row.
 pub async fn hide_post(state: &AppState, actor: &User, post_id: i64, reason: &str) -> AppResult<()> {
+    let (post, reason) = post_to_act_on(state, actor, post_id, reason).await?;
+    let action = TopicAction { actor_id: actor.id, action: "hide", item_type: "post", item_id: post_id, reason: &reason, before: Some(&post.body), after: None };
+    state.store().set_post_status_audited(post_id, Status::Rejected.as_str(), &action, "post_hidden").await?;
+    Ok(())
+}
+
+/// The post a moderator acts on with a required reason: refused for non-moderators, a
+/// reason missing or too long, a missing or deleted post.
+async fn post_to_act_on(state: &AppState, actor: &User, post_id: i64, reason: &str) -> AppResult<(crate::store::PostRow, String)> {
     acting_moderator(state, actor).await?;
     let reason = parse_reason(reason, true)?;
-    let store = state.store();
-    let post = store.post(post_id).await?;
+    let post = state.store().post(post_id).await?;
     if post.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
-    let action = TopicAction { actor_id: actor.id, action: "hide", item_type: "post", item_id: post_id, reason: &reason, before: Some(&post.body), after: None };
-    store.set_post_status_audited(post_id, Status::Rejected.as_str(), &action, "post_hidden").await?;
-    Ok(())
+    Ok((post, reason))
 }
 
 /// Merges a duplicate topic into another: its posts are appended to `into` in order and the
@@ -360,15 +366,9 @@ pub async fn merge_topics(state: &AppState, actor: &User, topic_id: i64, into: i
 
 /// Deletes a post (its topic, for an opening post) with the moderator's reason in the audit log.
 pub async fn delete_post(state: &AppState, actor: &User, post_id: i64, reason: &str) -> AppResult<()> {
-    acting_moderator(state, actor).await?;
-    let reason = parse_reason(reason, true)?;
-    let store = state.store();
-    let post = store.post(post_id).await?;
-    if post.deleted_at.is_some() {
-        return Err(AppError::NotFound);
-    }
+    let (post, reason) = post_to_act_on(state, actor, post_id, reason).await?;
     let action = TopicAction { actor_id: actor.id, action: "delete", item_type: "post", item_id: post_id, reason: &reason, before: Some(&post.body), after: None };
-    store.delete_post_audited(post_id, Some(&action)).await?;
+    state.store().delete_post_audited(post_id, Some(&action)).await?;
     Ok(())
 }
 
