@@ -174,7 +174,43 @@ on_both_databases!(
     a_dry_run_reports_without_writing,
     unclear_categories_wait_in_the_moderation_queue,
     photos_in_the_export_become_attachments_shown_in_the_topic,
+    photos_in_a_zip_are_checked_like_uploads,
 );
+
+/// In a .zip, photos are read in place: a real one is attached, a disguised SVG is refused and
+/// listed, a media path that climbs out of the export is never opened (listed as missing).
+async fn photos_in_a_zip_are_checked_like_uploads(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let post = json!({"group_posts_v2": [{
+        "timestamp": 1_600_000_000, "title": "Lan posted in Nhom.",
+        "data": [{"post": "Poster huong dan rua tay tai khoa Noi"}],
+        "attachments": [{"data": [
+            {"media": {"uri": "photos_and_videos/nhom/bang-kiem-te-nga.jpg"}},
+            {"media": {"uri": "photos_and_videos/nhom/poster.jpg"}},
+            {"media": {"uri": "../../etc/passwd"}}
+        ]}]
+    }]});
+    let photo = std::fs::read(fixture("dyi-2019/photos_and_videos/nhom/bang-kiem-te-nga.jpg")).unwrap();
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+    let zip = zip_file(&dir, &[
+        ("facebook-lan/groups/your_posts_in_groups.json", post.to_string().as_bytes()),
+        ("facebook-lan/photos_and_videos/nhom/bang-kiem-te-nga.jpg", &photo),
+        ("facebook-lan/photos_and_videos/nhom/poster.jpg", svg),
+    ]);
+    let report = import_ok(&app, &zip).await;
+    for expected in [
+        "imported: 1\n",
+        "media missing from the export: 1\n  ../../etc/passwd\n",
+        "photos imported as attachments: 1\n",
+        "photos in the export but refused: 1\n  photos_and_videos/nhom/poster.jpg: Only JPEG, PNG, WebP or GIF images and PDF files are accepted.",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    assert_eq!(app.store.count_attachments().await.unwrap(), 1);
+    let topic = topic(&app, "Poster huong dan rua tay tai khoa Noi").await;
+    let body = topic["posts"][0]["body"].as_str().unwrap();
+    assert_eq!(body.matches("](/attachments/").count(), 1, "{body}");
+}
 
 /// A zip of these (name, bytes) entries, names written as given.
 fn zip_file(dir: &tempfile::TempDir, entries: &[(&str, &[u8])]) -> PathBuf {
