@@ -61,6 +61,9 @@ pub struct Config {
     pub mail_from: String,
     /// Send the weekly digest from `serve` (Mondays, 08:00 Vietnam time).
     pub weekly_digest: bool,
+    /// How long a notification's mail waits before it is sent, so a post deleted or hidden
+    /// soon after it was written is never mailed about.
+    pub mail_delay_seconds: i64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -97,6 +100,7 @@ impl Default for Config {
             smtp_password: String::new(),
             mail_from: "Good Practice <no-reply@goodpractice.invalid>".into(),
             weekly_digest: true,
+            mail_delay_seconds: 60,
         }
     }
 }
@@ -190,6 +194,7 @@ impl Config {
             self.smtp_port = v.parse().with_context(|| format!("GP_SMTP_PORT must be a port number, not {v:?}"))?;
         }
         set_bool(&mut self.weekly_digest, "GP_WEEKLY_DIGEST", var)?;
+        set_int(&mut self.mail_delay_seconds, "GP_MAIL_DELAY_SECONDS", var)?;
         anyhow::ensure!(
             ["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()),
             "smtp_tls must be starttls, tls or none, not {:?}",

@@ -24,7 +24,7 @@ ALTER TABLE notifications ADD COLUMN actor_id BIGINT REFERENCES users(id);
 ALTER TABLE notifications ADD COLUMN read_at TIMESTAMPTZ;
 ALTER TABLE notifications ADD COLUMN mail_state TEXT NOT NULL DEFAULT 'queued'
     CHECK (mail_state IN ('queued', 'sent', 'off', 'dropped', 'failed', 'old'));
-ALTER TABLE notifications ADD COLUMN mail_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notifications ADD COLUMN mail_attempts BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE notifications ADD COLUMN mail_next_at TIMESTAMPTZ;
 -- Decisions told before mail existed are not mailed now.
 UPDATE notifications SET mail_state = 'old';
@@ -48,7 +48,7 @@ CREATE TABLE digest_outbox (
     user_id       BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     week          TEXT NOT NULL,
     state         TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'off', 'failed')),
-    attempts      INTEGER NOT NULL DEFAULT 0,
+    attempts      BIGINT NOT NULL DEFAULT 0,
     next_at       TIMESTAMPTZ NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL,
     UNIQUE (user_id, week)

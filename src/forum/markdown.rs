@@ -31,7 +31,7 @@ pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     let mut depth = 0usize; // inside a link, an image or a code block: leave text alone
-    let events = Parser::new_ext(markdown, options).flat_map(|event| {
+    let events = merge_text(Parser::new_ext(markdown, options)).into_iter().flat_map(|event| {
         match &event {
             Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => depth += 1,
             Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => depth = depth.saturating_sub(1),
@@ -42,6 +42,19 @@ pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     });
     html::push_html(&mut raw, events);
     sanitizer().clean(&raw).to_string()
+}
+
+/// Joins adjacent text events: the parser splits text at characters that might start emphasis
+/// (`_` in `@nguyen_thi_lan`, `*`), and a finder must see the whole run to match across them.
+fn merge_text<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut out: Vec<Event<'a>> = Vec::new();
+    for event in events {
+        match (out.last_mut(), event) {
+            (Some(Event::Text(previous)), Event::Text(next)) => *previous = format!("{previous}{next}").into(),
+            (_, event) => out.push(event),
+        }
+    }
+    out
 }
 
 fn link_text<'a>(text: &CowStr<'a>, find: LinkFinder) -> Vec<Event<'a>> {

@@ -143,7 +143,7 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
     }
     let (topic_id, post_id) = state.store().create_topic_linked(&new, &links).await?;
     crate::moderation::service::record_post_address(state, from).await?;
-    crate::notify::fanout::post_published_logged(state.store(), post_id).await;
+    crate::notify::fanout::post_published_logged(state, post_id).await;
     Ok(Created { topic_id, post_id, status: new.status })
 }
 
@@ -185,7 +185,7 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     let body = Body::parse(&review.body)?;
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
-    crate::notify::fanout::post_published_logged(state.store(), created.0).await;
+    crate::notify::fanout::post_published_logged(state, created.0).await;
     Ok(created)
 }
 

@@ -170,7 +170,7 @@ pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueA
         Ok(()) => {
             // A held post approved now reaches its watchers, as if it had been published at once.
             if let (Some("published"), Some(post_id)) = (decision.post_status, item.post_id) {
-                crate::notify::fanout::post_published_logged(store, post_id).await;
+                crate::notify::fanout::post_published_logged(state, post_id).await;
             }
             Ok(store.queue_item(id).await?)
         }

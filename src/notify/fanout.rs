@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::app::AppState;
 use crate::error::AppResult;
 use crate::store::{NewNotification, PostRow, Store, TopicRow};
 
@@ -39,7 +40,7 @@ impl Plan {
 
 /// Tells everyone concerned about a post that just became public (published at once, or
 /// approved by a moderator). Does nothing for a post the public cannot see.
-pub async fn post_published(store: &Store, post_id: i64) -> AppResult<()> {
+pub async fn post_published(store: &Store, post_id: i64, mail_delay_seconds: i64) -> AppResult<()> {
     if !store.post_is_public(post_id).await? {
         return Ok(());
     }
@@ -63,7 +64,7 @@ pub async fn post_published(store: &Store, post_id: i64) -> AppResult<()> {
         .iter()
         .map(|(user_id, kind)| NewNotification { user_id: *user_id, kind: *kind, topic_id: topic.id, post_id, actor_id })
         .collect();
-    store.insert_notifications(&list).await?;
+    store.insert_notifications(&list, chrono::Utc::now() + chrono::Duration::seconds(mail_delay_seconds)).await?;
     Ok(())
 }
 
@@ -95,8 +96,8 @@ async fn reply(store: &Store, topic: &TopicRow, post: &PostRow, plan: &mut Plan)
 
 /// [`post_published`] for callers that must not fail because of it: the post is stored either
 /// way, so a problem here is logged (without personal data) rather than shown to the author.
-pub async fn post_published_logged(store: &Store, post_id: i64) {
-    if let Err(err) = post_published(store, post_id).await {
+pub async fn post_published_logged(state: &AppState, post_id: i64) {
+    if let Err(err) = post_published(state.store(), post_id, state.config().mail_delay_seconds).await {
         tracing::warn!(post_id, error = %err, "could not write the notifications for a post");
     }
 }

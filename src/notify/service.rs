@@ -1,5 +1,7 @@
 //! Logic shared by the notification pages and API: handles, unsubscribe tokens.
 
+use axum::http::StatusCode;
+
 use crate::error::{AppError, AppResult, Msg};
 use crate::store::{Store, StoreError};
 use crate::text::HANDLE_MAX;
@@ -26,13 +28,17 @@ pub async fn change_handle(store: &Store, user_id: i64, raw: &str) -> AppResult<
     }
 }
 
+fn bad_token() -> AppError {
+    AppError::Rejected(StatusCode::BAD_REQUEST, Msg::new("notify.error.unsubscribe_token"))
+}
+
 /// The member an unsubscribe token was made for; a clear 400 for anything else.
 pub async fn unsubscribe_target(store: &Store, token: &str) -> AppResult<i64> {
     let key = super::token::key(store).await?;
-    let user_id = super::token::verify(&key, token).ok_or_else(|| AppError::bad("notify.error.unsubscribe_token"))?;
+    let user_id = super::token::verify(&key, token).ok_or_else(bad_token)?;
     match store.user_by_id(user_id).await {
         Ok(_) => Ok(user_id),
-        Err(StoreError::NotFound) => Err(AppError::bad("notify.error.unsubscribe_token")),
+        Err(StoreError::NotFound) => Err(bad_token()),
         Err(other) => Err(other.into()),
     }
 }

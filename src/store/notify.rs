@@ -197,8 +197,8 @@ impl Store {
 
     // --- notifications ---------------------------------------------------------------------
 
-    /// Stores notifications (and so queues their mail) in one transaction.
-    pub async fn insert_notifications(&self, list: &[NewNotification<'_>]) -> StoreResult<()> {
+    /// Stores notifications (and so queues their mail, due at `mail_at`) in one transaction.
+    pub async fn insert_notifications(&self, list: &[NewNotification<'_>], mail_at: DateTime<Utc>) -> StoreResult<()> {
         if list.is_empty() {
             return Ok(());
         }
@@ -207,8 +207,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             for n in list {
                 sqlx::query("INSERT INTO notifications (user_id, kind, topic_id, post_id, actor_id, created_at, mail_next_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $6)")
-                    .bind(n.user_id).bind(n.kind).bind(n.topic_id).bind(n.post_id).bind(n.actor_id).bind(now)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(n.user_id).bind(n.kind).bind(n.topic_id).bind(n.post_id).bind(n.actor_id).bind(now).bind(mail_at)
                     .execute(&mut *tx).await?;
             }
             tx.commit().await?;
