@@ -90,7 +90,7 @@ fn lang_of(settings: &NotifySettings) -> Lang {
     Lang::parse(&settings.language).unwrap_or_default()
 }
 
-async fn letterhead<'a>(state: &'a AppState, base: &'a str, key: &[u8], user_id: i64, lang: Lang) -> Letterhead<'a> {
+fn letterhead<'a>(state: &'a AppState, base: &'a str, key: &[u8], user_id: i64, lang: Lang) -> Letterhead<'a> {
     Letterhead { catalogs: state.catalogs(), lang, base, unsubscribe_token: super::token::sign(key, user_id) }
 }
 
@@ -120,7 +120,7 @@ pub async fn deliver_due(state: &AppState, transport: &Transport, base: &str) ->
         }
         let (since, until) = digest_window(&job.week)?;
         let topics = store.digest_topics(since, until, 10).await?;
-        let head = letterhead(state, base, &key, job.user_id, lang_of(&settings)).await;
+        let head = letterhead(state, base, &key, job.user_id, lang_of(&settings));
         let outcome = send(state, transport, &compose::digest(&head, &job, &topics)).await;
         record(store, Row::Digest(job.id), job.attempts, outcome, &mut pass).await?;
     }
@@ -143,7 +143,7 @@ async fn deliver_notification(state: &AppState, transport: &Transport, base: &st
         pass.dropped += 1;
         return Ok(());
     }
-    let head = letterhead(state, base, key, job.user_id, lang_of(&settings)).await;
+    let head = letterhead(state, base, key, job.user_id, lang_of(&settings));
     let outcome = send(state, transport, &compose::notification(&head, job)).await;
     record(store, Row::Notification(job.id), job.attempts, outcome, pass).await
 }

@@ -537,6 +537,70 @@ async fn the_digest_command_mails_the_weeks_best_practices_to_members_who_want_i
     assert_eq!(digests(&app).len(), 2);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Settings page and held posts
+
+async fn the_settings_page_saves_choices_and_refuses_a_bad_handle_with_a_sentence(app: TestApp) {
+    app.signup("lan@bv.vn", "Nguyễn Thị Lan").await;
+    let (_, page) = app.get_text("/settings/notifications").await;
+    assert_eq!(attr_of(&page, "input[name=handle]", "value").as_deref(), Some("nguyen_thi_lan"));
+    assert_eq!(count(&page, "input[type=checkbox][checked]"), 6, "everything on by default");
+
+    let res = app.post_form("/settings/notifications", &[("handle", "@Lan_HSCC"), ("digest", "on"), ("language", "en")]).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert_eq!(text_of(&page, "p.notice").as_deref(), Some("Đã lưu cài đặt thông báo."));
+    assert_eq!(attr_of(&page, "input[name=handle]", "value").as_deref(), Some("lan_hscc"));
+    assert_eq!(count(&page, "input[type=checkbox][checked]"), 1);
+    assert_eq!(attr_of(&page, "option[selected]", "value").as_deref(), Some("en"));
+
+    let res = app.post_form("/settings/notifications", &[("handle", "lan anh!"), ("language", "vi")]).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(text_of(&page, "p.form-error").unwrap().contains("Tên gọi cần 3–30 ký tự"));
+    assert_eq!(attr_of(&page, "input[name=handle]", "value").as_deref(), Some("lan anh!"), "what was typed is kept");
+
+    // Without the CSRF field nothing is saved.
+    let res = app.client.post(app.url("/settings/notifications")).form(&[("handle", "ke_gian"), ("language", "vi")]).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let (_, page) = app.get_text("/settings/notifications").await;
+    assert_eq!(attr_of(&page, "input[name=handle]", "value").as_deref(), Some("lan_hscc"));
+}
+
+/// A reply held for review reaches watchers only when a moderator approves it.
+async fn a_held_reply_is_told_when_approved(app: TestApp) {
+    let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan").await;
+    let moderator = member_with_role(&app, "mod@bv.vn", "Điều phối viên", Role::Moderator).await;
+    let id = app.api_topic(&moderator.token, discussion("Báo cáo sự cố tự nguyện")).await;
+    watch(&app, &author, "topic", &id.to_string()).await;
+    let newcomer = member(&app, "moi@bv.vn", "Thành Viên Mới").await;
+    reply(&app, &newcomer, id, "Bài đầu tiên của tôi, chờ duyệt.").await;
+    assert!(told(&app, &author).await.is_empty(), "held: nobody is told yet");
+
+    let queue: Value = send(&app, reqwest::Method::GET, "/api/v1/moderation/queue", &moderator).await.json().await.unwrap();
+    let item = queue[0]["id"].as_i64().unwrap_or_else(|| panic!("{queue}"));
+    let res = app.post_json(&format!("/api/v1/moderation/queue/{item}/approve"), Some(&moderator.token), &json!({"reason": ""})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(told(&app, &author).await, [pair("watched_reply", "Báo cáo sự cố tự nguyện")]);
+    assert_eq!(told(&app, &moderator).await, [pair("reply", "Báo cáo sự cố tự nguyện")]);
+}
+
+fn hold_first_posts(config: &mut Config) {
+    config.new_user_held_posts = 1;
+}
+
+#[tokio::test]
+async fn held_reply_sqlite() {
+    a_held_reply_is_told_when_approved(TestApp::sqlite_with(hold_first_posts).await).await;
+}
+
+#[tokio::test]
+async fn held_reply_postgres() {
+    if let Some(app) = TestApp::postgres_with(hold_first_posts).await {
+        a_held_reply_is_told_when_approved(app).await;
+    }
+}
+
 crate::on_both_databases!(
     watching_a_category_from_its_page_tells_of_new_topics_until_stopped,
     watching_a_tag_and_a_guidance_document_through_the_api,
@@ -544,6 +608,7 @@ crate::on_both_databases!(
     a_mention_links_the_profile_and_tells_the_member,
     a_notification_for_a_removed_post_says_so_and_is_not_mailed,
     a_tampered_or_foreign_unsubscribe_link_is_a_clear_400_and_changes_nothing,
+    the_settings_page_saves_choices_and_refuses_a_bad_handle_with_a_sentence,
 );
 
 /// Runs each test on both databases with mail sent at once and no digest scheduler.
