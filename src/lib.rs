@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod engagement;
 pub mod error;
 pub mod forum;
 pub mod guidance;
@@ -74,12 +75,14 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router())
         .merge(guidance::api_router())
-        .merge(moderation::api_router());
+        .merge(moderation::api_router())
+        .merge(engagement::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
         .merge(guidance::router())
         .merge(moderation::router())
+        .merge(engagement::router())
         .merge(search::router())
         .merge(accounts::router())
         .merge(accounts::oidc::router())

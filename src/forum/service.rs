@@ -143,6 +143,8 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
     }
     let (topic_id, post_id) = state.store().create_topic_linked(&new, &links).await?;
     crate::moderation::service::record_post_address(state, from).await?;
+    // Published or held, the text is safe now: the draft it was written in is no longer needed.
+    crate::engagement::drafts::forget(state.store(), author.id, &crate::engagement::drafts::Scope::NewTopic(topic.kind)).await?;
     Ok(Created { topic_id, post_id, status: new.status })
 }
 
@@ -184,6 +186,7 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     let body = Body::parse(&review.body)?;
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
+    crate::engagement::drafts::forget(state.store(), author.id, &crate::engagement::drafts::Scope::Reply(topic_id)).await?;
     Ok(created)
 }
 

@@ -260,6 +260,8 @@ pub enum TopicOp {
     Unlock,
     Pin,
     Unpin,
+    Feature,
+    Unfeature,
 }
 
 impl TopicOp {
@@ -269,6 +271,8 @@ impl TopicOp {
             "unlock" => Some(Self::Unlock),
             "pin" => Some(Self::Pin),
             "unpin" => Some(Self::Unpin),
+            "feature" => Some(Self::Feature),
+            "unfeature" => Some(Self::Unfeature),
             _ => None,
         }
     }
@@ -279,6 +283,8 @@ impl TopicOp {
             Self::Unlock => "unlock",
             Self::Pin => "pin",
             Self::Unpin => "unpin",
+            Self::Feature => "feature",
+            Self::Unfeature => "unfeature",
         }
     }
 
@@ -289,6 +295,8 @@ impl TopicOp {
             Self::Unlock => (TopicFlag::Locked, false),
             Self::Pin => (TopicFlag::Pinned, true),
             Self::Unpin => (TopicFlag::Pinned, false),
+            Self::Feature => (TopicFlag::Featured, true),
+            Self::Unfeature => (TopicFlag::Featured, false),
         }
     }
 }

@@ -18,6 +18,8 @@ mod import;
 pub use import::{ImportedReply, ImportedTopic};
 mod moderation;
 mod identities;
+mod engagement;
+pub use engagement::{BookmarkRow, DraftRow, HelpfulCount};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Page;
-use super::draft::{self, Draft};
+use super::refused_form::{self, RefusedFormText};
 use crate::accounts::Viewer;
 use crate::app::AppState;
 use crate::error::{ErrorReport, Msg};
@@ -21,7 +21,7 @@ struct ErrorPage {
     page: Page,
     status: u16,
     message: String,
-    draft: Draft,
+    draft: RefusedFormText,
 }
 
 pub async fn render_error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -32,10 +32,10 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     let Ok(page) = Page::from_request_parts(&mut parts, &state).await;
     let is_get = parts.method == Method::GET;
     let expired = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::Expired));
-    let Ok((body, form_bytes)) = draft::buffer(&parts, body, crate::BODY_LIMIT_BYTES).await else {
+    let Ok((body, form_bytes)) = refused_form::buffer(&parts, body, crate::BODY_LIMIT_BYTES).await else {
         let message = page.msg(&Msg::new("error.body_too_large"));
         let status = StatusCode::PAYLOAD_TOO_LARGE;
-        return (status, ErrorPage { page, status: status.as_u16(), message, draft: Draft::default() }).into_response();
+        return (status, ErrorPage { page, status: status.as_u16(), message, draft: RefusedFormText::default() }).into_response();
     };
     let response = next.run(Request::from_parts(parts, body)).await;
 
@@ -54,7 +54,7 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     let message = page.msg(&msg);
     // Refused for who is asking (sign-in over, form expired): give back what they typed.
     let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
-    let draft = form_bytes.filter(|_| refused).map(|b| Draft::from_form(&b)).unwrap_or_default();
+    let draft = form_bytes.filter(|_| refused).map(|b| RefusedFormText::from_form(&b)).unwrap_or_default();
     (status, ErrorPage { page, status: status.as_u16(), message, draft }).into_response()
 }
 

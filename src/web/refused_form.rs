@@ -1,5 +1,6 @@
 //! When a form post is refused because the sign-in ended or the form expired, the text someone
 //! typed (a long case study written between shifts) is shown back to them to copy, not lost.
+//! This is the "refused form text"; drafts saved while composing live in `engagement::drafts`.
 
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
@@ -20,7 +21,7 @@ const KEPT_FIELDS: [(&str, &str); 9] = [
 
 /// What was typed into a refused form: (label key, text), non-empty fields only.
 #[derive(Debug, Default)]
-pub struct Draft(pub Vec<(&'static str, String)>);
+pub struct RefusedFormText(pub Vec<(&'static str, String)>);
 
 fn is_form_post(parts: &Parts) -> bool {
     parts.method == Method::POST
@@ -41,8 +42,8 @@ pub async fn buffer(parts: &Parts, body: Body, limit: usize) -> Result<(Body, Op
     Ok((Body::from(bytes.clone()), Some(bytes)))
 }
 
-impl Draft {
-    pub fn from_form(bytes: &[u8]) -> Draft {
+impl RefusedFormText {
+    pub fn from_form(bytes: &[u8]) -> RefusedFormText {
         let pairs: Vec<(String, String)> = url::form_urlencoded::parse(bytes).into_owned().collect();
         let kept = KEPT_FIELDS
             .iter()
@@ -51,17 +52,17 @@ impl Draft {
                 (!value.is_empty()).then_some((*label, value))
             })
             .collect();
-        Draft(kept)
+        RefusedFormText(kept)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Draft;
+    use super::RefusedFormText;
 
     #[test]
     fn typed_text_is_kept_and_tokens_are_not() {
-        let draft = Draft::from_form(b"csrf=abc&title=T%C3%A9+ng%C3%A3&body=&results=62%25+%E2%86%92+88%25");
+        let draft = RefusedFormText::from_form(b"csrf=abc&title=T%C3%A9+ng%C3%A3&body=&results=62%25+%E2%86%92+88%25");
         assert_eq!(draft.0, vec![("compose.topic_title", "Té ngã".to_string()), ("section.results", "62% → 88%".to_string())]);
     }
 }
