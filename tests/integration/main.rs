@@ -20,3 +20,4 @@ mod moderation_matrix;
 mod eval_cli;
 mod oidc;
 mod facebook_import;
+mod engagement;
