@@ -321,6 +321,26 @@ async fn most_helpful_sort_on_category_pages(app: TestApp) {
     let _ = newer;
 }
 
+/// A guidance document lists the practices citing it most helpful first, then newest.
+async fn guidance_pages_list_citing_practices_most_helpful_first(app: TestApp) {
+    let (_, author_token) = member(&app, "an@benhvien.vn", "An", Role::Member).await;
+    let (_, reader_token) = member(&app, "binh@benhvien.vn", "Bình", Role::Member).await;
+    let older = app.api_topic(&author_token, topic("Báo cáo sự cố tự nguyện", "Theo 43/2018/TT-BYT, khoa tôi báo cáo trong 24 giờ.")).await;
+    let _newer = app.api_topic(&author_token, topic("Học từ sự cố", "Theo 43/2018/TT-BYT.")).await;
+    let citing = |html: &str| -> Vec<String> {
+        let doc = scraper::Html::parse_document(html);
+        doc.select(&scraper::Selector::parse(".citing .topic-title").unwrap()).map(|e| e.text().collect()).collect()
+    };
+    let (_, before) = app.get_text("/guidance/43-2018-TT-BYT").await;
+    assert_eq!(citing(&before), vec!["Học từ sự cố", "Báo cáo sự cố tự nguyện"], "no marks yet: newest first");
+    let post = opening_post(&app, older).await;
+    let (status, _) = api(&app, reqwest::Method::PUT, &format!("/api/v1/posts/{post}/helpful"), &reader_token, None).await;
+    assert_eq!(status, 200);
+    let (_, after) = app.get_text("/guidance/43-2018-TT-BYT").await;
+    assert_eq!(citing(&after), vec!["Báo cáo sự cố tự nguyện", "Học từ sự cố"]);
+    assert_eq!(text_of(&after, ".citing .hint").unwrap(), "Bài được đánh dấu hữu ích nhiều nhất trước, rồi đến bài mới nhất.");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bookmarks
 
@@ -442,6 +462,7 @@ on_both_databases!(
     hostile_drafts_are_refused,
     helpful_marks_count_once_and_only_on_public_posts,
     most_helpful_sort_on_category_pages,
+    guidance_pages_list_citing_practices_most_helpful_first,
     bookmarks_list_what_is_still_public,
     the_share_box_links_out_without_third_party_scripts,
     the_home_page_leads_with_featured_practices_and_case_studies,
