@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod engagement;
 pub mod error;
 pub mod forum;
 pub mod guidance;
@@ -81,13 +82,15 @@ pub fn router(state: AppState) -> Router {
         .merge(guidance::api_router())
         .merge(moderation::api_router())
         .merge(attachments::api_router())
-        .merge(notify::api_router());
+        .merge(notify::api_router())
+        .merge(engagement::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
         .merge(guidance::router())
         .merge(moderation::router())
         .merge(notify::router())
+        .merge(engagement::router())
         .merge(search::router())
         .merge(accounts::router())
         .merge(accounts::oidc::router())

@@ -127,6 +127,8 @@ struct PostOut {
     created_at: DateTime<Utc>,
     updated_at: Option<DateTime<Utc>>,
     revision: i64,
+    /// Members who marked this post helpful.
+    helpful_count: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -173,6 +175,8 @@ async fn get_topic(
     };
     let hide_author = topic.anonymous && !viewer.user().is_some_and(|u| u.role.can_moderate());
     let masked = |p: &crate::store::PostRow| hide_author && p.author_id == topic.author_id;
+    let helpful = store.topic_helpful_counts(id, 0).await?;
+    let helpful_count = |post_id: i64| helpful.iter().find(|h| h.post_id == post_id).map(|h| h.count).unwrap_or(0);
     let posts = posts
         .into_iter()
         .filter(|p| p.deleted_at.is_none() && p.status == Status::Published)
@@ -185,6 +189,7 @@ async fn get_topic(
             created_at: p.created_at,
             updated_at: p.updated_at,
             revision: p.revision,
+            helpful_count: helpful_count(p.id),
         })
         .collect();
     Ok(Json(TopicOut {

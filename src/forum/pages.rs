@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(latest))
         .route("/c/{slug}", get(category))
+        .route("/c/{slug}/helpful", get(category_by_helpful))
         .route("/tag/{slug}", get(tag))
         .route("/t/{id}", get(topic))
         .route("/t/{id}/reply", post(reply))
@@ -77,6 +78,10 @@ struct LatestPage {
     ministry_ids: Vec<i64>,
     /// Watch this category or tag (signed-in readers).
     watch: Option<crate::notify::watch::WatchButton>,
+    /// The home page's featured good practices and recent case studies (first page of `/` only).
+    home: Option<crate::engagement::Home>,
+    /// A category listed by helpful marks (`/c/{slug}/helpful`).
+    sort_helpful: bool,
 }
 
 impl LatestPage {
@@ -86,7 +91,8 @@ impl LatestPage {
 
     /// The Atom feed of this listing (see `feeds.rs`).
     fn feed_url(&self) -> String {
-        format!("{}/feed.atom", self.base_url.trim_end_matches('/'))
+        let listing = if self.sort_helpful { self.base_url.trim_end_matches("/helpful") } else { &self.base_url };
+        format!("{}/feed.atom", listing.trim_end_matches('/'))
     }
 }
 
@@ -94,6 +100,7 @@ impl LatestPage {
 enum Listing {
     Latest,
     Category(Category),
+    CategoryByHelpful(Category),
     Tag(String),
 }
 
@@ -115,36 +122,58 @@ async fn category(
     list_page(&state, page, Listing::Category(category), p.number()).await
 }
 
+/// A category's topics with the most helpful marks first.
+async fn category_by_helpful(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+    Query(p): Query<PageParam>,
+) -> AppResult<LatestPage> {
+    let category = state.store().category_by_slug(&slug).await?;
+    list_page(&state, page, Listing::CategoryByHelpful(category), p.number()).await
+}
+
 async fn list_page(state: &AppState, page: Page, listing: Listing, number: Option<i64>) -> AppResult<LatestPage> {
     let store = state.store();
     let filter = match &listing {
         Listing::Latest => TopicFilter::default(),
-        Listing::Category(c) => TopicFilter { category_id: Some(c.id), tag: None },
+        Listing::Category(c) | Listing::CategoryByHelpful(c) => TopicFilter { category_id: Some(c.id), tag: None },
         Listing::Tag(slug) => TopicFilter { category_id: None, tag: Some(slug.as_str()) },
     };
     let pages = Pagination::new(number, TOPICS_PER_PAGE, store.count_filtered_topics(&filter).await?);
-    let topics = store.latest_topics(&filter, pages.per_page, pages.offset()).await?;
+    let sort_helpful = matches!(listing, Listing::CategoryByHelpful(_));
+    let topics = if sort_helpful {
+        store.helpful_topics(&filter, pages.per_page, pages.offset()).await?
+    } else {
+        store.latest_topics(&filter, pages.per_page, pages.offset()).await?
+    };
     if topics.is_empty() && matches!(listing, Listing::Tag(_)) {
         return Err(AppError::NotFound);
     }
     let (heading, base_url) = match &listing {
         Listing::Latest => (page.t("latest.heading").to_string(), "/".to_string()),
         Listing::Category(c) => (c.name(&page.lang).to_string(), format!("/c/{}", c.slug)),
+        Listing::CategoryByHelpful(c) => (c.name(&page.lang).to_string(), format!("/c/{}/helpful", c.slug)),
         Listing::Tag(slug) => (format!("#{slug}"), format!("/tag/{slug}")),
     };
     use crate::notify::watch::{Target, button};
     let viewer = page.viewer.as_ref();
     let watch = match &listing {
         Listing::Latest => None,
-        Listing::Category(c) => button(store, viewer, Target::Category, c.id).await?,
+        Listing::Category(c) | Listing::CategoryByHelpful(c) => button(store, viewer, Target::Category, c.id).await?,
         Listing::Tag(slug) => button(store, viewer, Target::Tag, store.tag_id(slug).await?).await?,
     };
+    let home = match listing {
+        Listing::Latest if pages.page == 1 => Some(crate::engagement::home(store).await?),
+        _ => None,
+    };
     let category = match listing {
-        Listing::Category(c) => Some(c),
+        Listing::Category(c) | Listing::CategoryByHelpful(c) => Some(c),
         _ => None,
     };
     let ministry_ids = store.ministry_staff_ids().await?;
-    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page, ministry_ids, watch })
+    let categories = store.categories().await?;
+    Ok(LatestPage { heading, category, categories, topics, pages, base_url, page, ministry_ids, watch, home, sort_helpful })
 }
 
 /// Characters of a topic's text in link previews.
@@ -194,6 +223,10 @@ struct TopicPage {
     categories: Vec<Category>,
     /// Brought over from the old Facebook group (`goodpractice import facebook`).
     imported_from_facebook: bool,
+    /// Helpful marks, bookmarks, the share box, featured (see `engagement`).
+    engagement: crate::engagement::TopicEngagement,
+    /// The reply box holds a draft saved earlier.
+    reply_draft: bool,
 }
 
 impl TopicPage {
@@ -261,6 +294,11 @@ impl TopicPage {
         }
     }
 
+    /// Where the reply form's draft is kept.
+    fn draft_scope(&self) -> String {
+        crate::engagement::drafts::Scope::Reply(self.topic.id).key()
+    }
+
     fn just_flagged(&self, post_id: &i64) -> bool {
         self.flagged == Some(*post_id)
     }
@@ -304,12 +342,23 @@ struct FlaggedParam {
 async fn topic(
     State(state): State<AppState>,
     page: Page,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Query(p): Query<PageParam>,
     Query(f): Query<FlaggedParam>,
 ) -> AppResult<TopicPage> {
-    let mut view = topic_page(&state, page, parse_id(&id)?, p.number(), String::new(), None).await?;
+    let id = parse_id(&id)?;
+    // A reply saved as a draft (on this or another device) is back in the reply box.
+    let draft = match &page.viewer {
+        Some(user) => crate::engagement::drafts::load(state.store(), user.id, &crate::engagement::drafts::Scope::Reply(id)).await?,
+        None => None,
+    };
+    let reply_body = draft.as_ref().map(|d| d.fields.get("body").to_string()).unwrap_or_default();
+    let mut view = topic_page(&state, page, id, p.number(), reply_body, None).await?;
     view.flagged = f.flagged;
+    view.reply_draft = draft.is_some();
+    let site = crate::engagement::share::site_base(&state, &headers);
+    view.engagement.share = crate::engagement::ShareLinks::for_url(format!("{site}/t/{id}"));
     Ok(view)
 }
 
@@ -366,8 +415,11 @@ async fn topic_page(
     }
     let imported_from_facebook = store.topic_source_id(id).await?.is_some_and(|s| s.starts_with(crate::import::facebook::SOURCE_PREFIX));
     let watch = crate::notify::watch::button(store, viewer, crate::notify::watch::Target::Topic, topic.id).await?;
+    let engagement = crate::engagement::for_topic(store, &topic, viewer, "").await?;
     Ok(TopicPage {
         watch,
+        engagement,
+        reply_draft: false,
         imported_from_facebook,
         guidance,
         is_moderator,
@@ -429,6 +481,8 @@ struct ComposePage {
     categories: Vec<Category>,
     kinds: [TopicKind; 4],
     form: ComposeForm,
+    /// When the form was filled from a saved draft: the time it was saved.
+    draft_saved_at: Option<String>,
 }
 
 impl ComposePage {
@@ -438,6 +492,11 @@ impl ComposePage {
 
     fn section_fields(&self) -> Vec<(Section, &str)> {
         Section::ALL.into_iter().map(|s| (s, self.form.section(s))).collect()
+    }
+
+    /// Where this form's draft is kept: one per kind of topic.
+    fn draft_scope(&self) -> String {
+        format!("new:{}", self.form.kind)
     }
 }
 
@@ -516,10 +575,18 @@ struct ComposeQuery {
     kind: Option<String>,
 }
 
-async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(_): RequireUser, Query(q): Query<ComposeQuery>) -> AppResult<ComposePage> {
-    let kind = q.kind.filter(|k| TopicKind::parse(k).is_some()).unwrap_or_else(|| "discussion".into());
-    let form = ComposeForm { category: q.category.unwrap_or_default(), kind, ..Default::default() };
-    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form })
+async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<ComposeQuery>) -> AppResult<ComposePage> {
+    let kind = q.kind.and_then(|k| TopicKind::parse(&k)).unwrap_or(TopicKind::Discussion);
+    let scope = crate::engagement::drafts::Scope::NewTopic(kind);
+    let draft = crate::engagement::drafts::load(state.store(), user.id, &scope).await?;
+    // A saved draft fills the form field by field (the same names the form posts).
+    let mut form: ComposeForm = draft.as_ref().and_then(|d| serde_urlencoded::from_str(&d.fields.to_form()).ok()).unwrap_or_default();
+    form.kind = kind.as_str().to_string();
+    if let Some(category) = q.category.filter(|c| !c.is_empty()) {
+        form.category = category;
+    }
+    let draft_saved_at = draft.map(|d| page.datetime(&d.row.updated_at));
+    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form, draft_saved_at })
 }
 
 async fn compose(
@@ -555,7 +622,7 @@ async fn compose(
 async fn compose_again(state: &AppState, page: Page, form: ComposeForm, err: AppError) -> AppResult<Response> {
     let error = Some(page.msg(&err.message()));
     let categories = state.store().categories().await?;
-    refill(err, ComposePage { page, error, categories, kinds: TopicKind::ALL, form })
+    refill(err, ComposePage { page, error, categories, kinds: TopicKind::ALL, form, draft_saved_at: None })
 }
 
 /// Stores the file chosen in a form (if any) and adds its Markdown line to the body, so the post

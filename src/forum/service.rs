@@ -144,6 +144,8 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
     let (topic_id, post_id) = state.store().create_topic_linked(&new, &links).await?;
     crate::attachments::service::link_from_body(state.store(), post_id, author.id, topic.body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
+    // Published or held, the text is safe now: the draft it was written in is no longer needed.
+    crate::engagement::drafts::forget(state.store(), author.id, &crate::engagement::drafts::Scope::NewTopic(topic.kind)).await?;
     crate::notify::fanout::post_published_logged(state, post_id).await;
     Ok(Created { topic_id, post_id, status: new.status })
 }
@@ -187,6 +189,7 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
     crate::attachments::service::link_from_body(state.store(), created.0, author.id, body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
+    crate::engagement::drafts::forget(state.store(), author.id, &crate::engagement::drafts::Scope::Reply(topic_id)).await?;
     crate::notify::fanout::post_published_logged(state, created.0).await;
     Ok(created)
 }

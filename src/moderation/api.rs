@@ -236,8 +236,8 @@ struct DoneOut {
     done: bool,
 }
 
-/// Lock, unlock, pin, unpin, move or merge a topic (moderators).
-#[utoipa::path(post, path = "/api/v1/moderation/topics/{id}/{action}", params(("id" = i64, Path), ("action" = String, Path, description = "lock, unlock, pin, unpin, move or merge")),
+/// Lock, unlock, pin, unpin, feature (home page), unfeature, move or merge a topic (moderators).
+#[utoipa::path(post, path = "/api/v1/moderation/topics/{id}/{action}", params(("id" = i64, Path), ("action" = String, Path, description = "lock, unlock, pin, unpin, feature, unfeature, move or merge")),
     request_body = TopicActionIn, security(("bearer" = [])),
     responses((status = 200, body = DoneOut), (status = 401), (status = 403), (status = 404), (status = 422)))]
 async fn topic_action(

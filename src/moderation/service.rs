@@ -266,6 +266,8 @@ pub enum TopicOp {
     Unlock,
     Pin,
     Unpin,
+    Feature,
+    Unfeature,
 }
 
 impl TopicOp {
@@ -275,6 +277,8 @@ impl TopicOp {
             "unlock" => Some(Self::Unlock),
             "pin" => Some(Self::Pin),
             "unpin" => Some(Self::Unpin),
+            "feature" => Some(Self::Feature),
+            "unfeature" => Some(Self::Unfeature),
             _ => None,
         }
     }
@@ -285,6 +289,8 @@ impl TopicOp {
             Self::Unlock => "unlock",
             Self::Pin => "pin",
             Self::Unpin => "unpin",
+            Self::Feature => "feature",
+            Self::Unfeature => "unfeature",
         }
     }
 
@@ -295,6 +301,8 @@ impl TopicOp {
             Self::Unlock => (TopicFlag::Locked, false),
             Self::Pin => (TopicFlag::Pinned, true),
             Self::Unpin => (TopicFlag::Pinned, false),
+            Self::Feature => (TopicFlag::Featured, true),
+            Self::Unfeature => (TopicFlag::Featured, false),
         }
     }
 }

@@ -40,22 +40,25 @@ pub struct TopicRow {
     pub anonymous: bool,
     pub hospital_tier: Option<String>,
     pub anon_province: Option<String>,
+    /// Helpful marks on the topic's visible posts; only the "most helpful" listing selects it.
+    #[sqlx(default)]
+    pub helpful_count: i64,
 }
 
 /// A topic as listed on the home and category pages.
 pub type TopicSummary = TopicRow;
 
-const TOPIC_SELECT: &str = "SELECT t.id, c.slug AS category_slug, c.name_vi AS category_name_vi, \
+pub(super) const TOPIC_SELECT: &str = "SELECT t.id, c.slug AS category_slug, c.name_vi AS category_name_vi, \
     c.name_en AS category_name_en, t.author_id, \
     CASE WHEN t.anonymous THEN '' ELSE u.display_name END AS author_name, t.kind, t.title, \
     t.summary, t.status, t.reply_count, t.created_at, t.last_posted_at, t.deleted_at, \
     t.locked, t.pinned, t.anonymous, t.hospital_tier, t.anon_province \
     FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id";
 
-const VISIBLE_TOPIC: &str = "t.status = 'published' AND t.deleted_at IS NULL";
+pub(super) const VISIBLE_TOPIC: &str = "t.status = 'published' AND t.deleted_at IS NULL";
 
 /// `$1`: category id or NULL; `$2`: tag slug or NULL.
-const FILTERED: &str = "($1 IS NULL OR t.category_id = $1) AND ($2 IS NULL OR EXISTS \
+pub(super) const FILTERED: &str = "($1 IS NULL OR t.category_id = $1) AND ($2 IS NULL OR EXISTS \
     (SELECT 1 FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id = t.id AND g.slug = $2))";
 
 /// Which topics a list shows.

@@ -277,12 +277,12 @@ impl Store {
         })
     }
 
-    /// Visible topics with a visible post citing the document, newest first.
+    /// Visible topics with a visible post citing the document, most helpful marks first, then newest.
     pub async fn topics_citing_guidance(&self, guidance_id: i64, limit: i64) -> StoreResult<Vec<CitingTopic>> {
         let sql = format!("SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
                    FROM topics t JOIN users u ON u.id = t.author_id WHERE t.id IN (SELECT p.topic_id FROM post_guidance pg \
                    JOIN posts p ON p.id = pg.post_id JOIN topics t ON t.id = p.topic_id WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION}) \
-                   ORDER BY t.created_at DESC, t.id DESC LIMIT $2");
+                   ORDER BY {} DESC, t.created_at DESC, t.id DESC LIMIT $2", super::engagement::TOPIC_HELPFUL);
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(guidance_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)

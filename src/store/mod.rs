@@ -22,6 +22,8 @@ mod attachments;
 pub use attachments::{AttachmentRow, NewAttachment};
 mod notify;
 pub use notify::{DigestJob, DigestTopic, MailJob, NewNotification, NotifySettings, WatchRow};
+mod engagement;
+pub use engagement::{BookmarkRow, DraftRow, HelpfulCount};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};

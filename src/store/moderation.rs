@@ -152,6 +152,8 @@ enum Arg {
 pub enum TopicFlag {
     Locked,
     Pinned,
+    /// Shown first on the home page.
+    Featured,
 }
 
 pub struct NewFlag<'a> {
@@ -365,6 +367,7 @@ impl Store {
         let sql = match flag {
             TopicFlag::Locked => "UPDATE topics SET locked = $1 WHERE id = $2 AND deleted_at IS NULL",
             TopicFlag::Pinned => "UPDATE topics SET pinned = $1 WHERE id = $2 AND deleted_at IS NULL",
+            TopicFlag::Featured => "UPDATE topics SET featured = $1 WHERE id = $2 AND deleted_at IS NULL",
         };
         let changed: &[i64] = if flag == TopicFlag::Pinned { &[topic_id] } else { &[] };
         self.audited(a, &[(sql, vec![Arg::Bool(on), Arg::Int(topic_id)])], changed).await

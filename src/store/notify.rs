@@ -245,14 +245,6 @@ impl Store {
         Ok(row)
     }
 
-    /// Whether the public can see a post: published, not deleted, in a published, undeleted topic.
-    pub async fn post_is_public(&self, post_id: i64) -> StoreResult<bool> {
-        let sql = "SELECT COUNT(*) FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = $1 \
-                   AND p.status = 'published' AND p.deleted_at IS NULL AND t.status = 'published' AND t.deleted_at IS NULL";
-        let n: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).bind(post_id).fetch_one(pool).await?);
-        Ok(n > 0)
-    }
-
     // --- settings --------------------------------------------------------------------------
 
     pub async fn notify_settings(&self, user_id: i64) -> StoreResult<NotifySettings> {

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Page;
-use super::draft::{self, Draft};
+use super::refused_form::{self, RefusedFormText};
 use crate::accounts::Viewer;
 use crate::app::AppState;
 use crate::error::{ErrorReport, Msg};
@@ -21,7 +21,7 @@ struct ErrorPage {
     page: Page,
     status: u16,
     message: String,
-    draft: Draft,
+    draft: RefusedFormText,
 }
 
 pub async fn render_error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -34,15 +34,15 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     let expired = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::Expired));
     // A form that may carry a file may be as large as an upload (checked again by its extractor).
     let max_upload = crate::attachments::service::max_bytes(state.config()) as usize;
-    let (limit, too_large) = if draft::is_multipart(&parts) {
+    let (limit, too_large) = if refused_form::is_multipart(&parts) {
         (crate::BODY_LIMIT_BYTES + max_upload, crate::attachments::service::too_large(max_upload as u64).message())
     } else {
         (crate::BODY_LIMIT_BYTES, Msg::new("error.body_too_large"))
     };
-    let Ok((body, form_bytes)) = draft::buffer(&parts, body, limit).await else {
+    let Ok((body, form_bytes)) = refused_form::buffer(&parts, body, limit).await else {
         let message = page.msg(&too_large);
         let status = StatusCode::PAYLOAD_TOO_LARGE;
-        return (status, ErrorPage { page, status: status.as_u16(), message, draft: Draft::default() }).into_response();
+        return (status, ErrorPage { page, status: status.as_u16(), message, draft: RefusedFormText::default() }).into_response();
     };
     let content_type = parts.headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let response = next.run(Request::from_parts(parts, body)).await;
@@ -63,8 +63,8 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     // Refused for who is asking (sign-in over, form expired): give back what they typed.
     let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
     let draft = match form_bytes.filter(|_| refused) {
-        Some(bytes) => Draft::from_body(&content_type, bytes).await,
-        None => Draft::default(),
+        Some(bytes) => RefusedFormText::from_body(&content_type, bytes).await,
+        None => RefusedFormText::default(),
     };
     (status, ErrorPage { page, status: status.as_u16(), message, draft }).into_response()
 }

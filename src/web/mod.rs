@@ -3,7 +3,7 @@
 
 pub mod atom;
 pub mod csrf;
-mod draft;
+mod refused_form;
 mod error_pages;
 pub mod i18n;
 

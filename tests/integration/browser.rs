@@ -488,7 +488,11 @@ async fn screenshots_on(b: Browser, app: &TestApp, device: Device, topic: i64) -
         }
         b.goto(&app.url(path)).await;
         b.find(marker).await;
-        assert_eq!(b.js("return document.scripts.length;").await, json!(0), "{name}: no JavaScript");
+        // At most the site's own progressive-enhancement script (draft autosave, copy link): no
+        // inline or third-party script; the pages work without it (tests/integration/pages.rs).
+        let scripts = b.js("return Array.from(document.scripts).map(s => s.getAttribute('src'));").await;
+        let own = json!(["/static/engagement.js"]);
+        assert!(scripts == json!([]) || scripts == own, "{name}: unexpected scripts {scripts}");
         saved.push(b.screenshot(&format!("{name}-{}", device.name)).await);
         if device.phone {
             b.assert_no_horizontal_scroll(name).await;
@@ -497,4 +501,43 @@ async fn screenshots_on(b: Browser, app: &TestApp, device: Device, topic: i64) -
     }
     b.finish().await;
     saved
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drafts save themselves (engagement)
+// ---------------------------------------------------------------------------------------------
+
+/// With the site's own script allowed by the CSP, a reply being typed is saved as a draft on the
+/// server (CSRF-protected fetch) and comes back after the page is reloaded; the share box's copy
+/// button appears only with JavaScript.
+#[tokio::test]
+async fn a_reply_being_typed_is_saved_as_a_draft() {
+    let app = TestApp::sqlite().await;
+    let token = app.token_for("an@bv.vn", "Bác sĩ An", Role::Member).await;
+    let topic = app
+        .api_topic(&token, json!({"category": "fall-prevention", "kind": "discussion", "title": "Vòng tay vàng cho người bệnh nguy cơ ngã", "body": "Khoa tôi gắn vòng tay vàng."}))
+        .await;
+    let lan = app.create_user("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let Some(b) = Browser::start(PHONE).await else { return };
+
+    b.goto(&app.url("/login")).await;
+    b.type_into("#email", "lan@bv-ninhbinh.vn").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    assert_eq!(b.text("header.site a.viewer").await, "Nguyễn Thị Lan");
+
+    b.goto(&app.url(&format!("/t/{topic}"))).await;
+    assert_eq!(b.js("return document.querySelector('.share button').hidden;").await, json!(false), "the copy button shows with JavaScript");
+    let typed = "Khoa em đang thử vòng tay vàng, người bệnh và người nhà đều hiểu ý nghĩa.";
+    b.type_into("#reply-body", typed).await;
+    let status = b.find_xpath("//*[@data-draft-status][starts-with(normalize-space(), 'Đã lưu nháp lúc')]").await;
+    assert!(status.text().await.unwrap().starts_with("Đã lưu nháp lúc"));
+    let scope = format!("reply:{topic}");
+    let saved = app.store.draft_for(lan, &scope).await.unwrap().expect("the draft is on the server");
+    assert!(saved.fields.contains("vòng tay vàng, người bệnh và người nhà"), "{}", saved.fields);
+
+    b.goto(&app.url(&format!("/t/{topic}"))).await;
+    let value = b.find("#reply-body").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(value, typed, "the reply box holds the draft after a reload");
+    b.finish().await;
 }

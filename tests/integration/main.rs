@@ -22,3 +22,4 @@ mod oidc;
 mod facebook_import;
 mod attachments;
 mod notify;
+mod engagement;

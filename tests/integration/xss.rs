@@ -100,13 +100,19 @@ fn problems_of(el: ElementRef) -> Vec<String> {
 }
 
 /// Asserts that the page holds nothing that could run: checked on every element of the document
-/// (the page itself uses none of it but the header's search box, a plain GET form found by its
-/// place, which no payload can take), and that no payload swallowed or broke out of the layout.
+/// (the page itself uses none of it but the header's search box, the share box and its own
+/// script, found by their places, which no payload can take), and that no payload swallowed or
+/// broke out of the layout.
 fn assert_inert(html: &str, what: &str) {
     let doc = Html::parse_document(html);
-    let site_search = Selector::parse("body > header.site > form.site-search[action=\"/search\"], body > header.site > form.site-search *").unwrap();
-    let own: Vec<_> = doc.select(&site_search).map(|el| el.id()).collect();
+    // The page's own controls, found by their place outside the article no payload can reach:
+    // the header's search box, the share box (link field, copy button) and our own script.
+    let own_places = "body > header.site > form.site-search[action=\"/search\"], body > header.site > form.site-search *, \
+        main > section.share input#share-url[readonly], main > section.share button[data-copy-target], \
+        main > script[src=\"/static/engagement.js\"]";
+    let own: Vec<_> = doc.select(&Selector::parse(own_places).unwrap()).map(|el| el.id()).collect();
     assert_eq!(count(html, "form.site-search"), 1, "{what}: one search box, in the header");
+    assert_eq!((count(html, "section.share"), count(html, "script")), (1, 1), "{what}: one share box and one script, our own");
     let problems: Vec<String> =
         doc.root_element().descendants().filter_map(ElementRef::wrap).filter(|el| !own.contains(&el.id())).flat_map(problems_of).collect();
     assert!(problems.is_empty(), "{what}: {problems:?}");
@@ -199,7 +205,9 @@ async fn a_title_with_a_script_tag_shows_as_text(app: TestApp) {
     assert_inert(&html, title);
     assert_eq!(text_of(&html, "article.topic h1").as_deref(), Some(title));
     assert_eq!(count(&html, "h1 *"), 0);
-    assert!(!html.contains("<script") && !html.contains("<img src=x"), "the title is escaped in the markup");
+    // The one script element is the page's own (share box, draft autosave); the title made none.
+    assert_eq!(html.matches("<script").count(), 1, "the title is escaped in the markup");
+    assert!(html.contains("<script src=\"/static/engagement.js\" defer></script>") && !html.contains("<img src=x"), "the title is escaped in the markup");
     assert!(text_of(&html, "head > title").unwrap().starts_with(title));
     assert_eq!(text_of(&latest, "li.topic-item a.topic-title").as_deref(), Some(title));
     assert_eq!(count(&latest, "li.topic-item script, li.topic-item img"), 0);

@@ -1,5 +1,6 @@
 //! When a form post is refused because the sign-in ended or the form expired, the text someone
 //! typed (a long case study written between shifts) is shown back to them to copy, not lost.
+//! This is the "refused form text"; drafts saved while composing live in `engagement::drafts`.
 
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
@@ -20,7 +21,7 @@ const KEPT_FIELDS: [(&str, &str); 9] = [
 
 /// What was typed into a refused form: (label key, text), non-empty fields only.
 #[derive(Debug, Default)]
-pub struct Draft(pub Vec<(&'static str, String)>);
+pub struct RefusedFormText(pub Vec<(&'static str, String)>);
 
 fn content_type(parts: &Parts) -> &str {
     parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default()
@@ -67,22 +68,22 @@ pub async fn read_limited(body: Body, limit: usize) -> Option<Bytes> {
     (seen <= limit).then(|| Bytes::from(kept))
 }
 
-impl Draft {
-    /// The draft of a URL-encoded or multipart form body (files are left out).
-    pub async fn from_body(content_type: &str, bytes: Bytes) -> Draft {
+impl RefusedFormText {
+    /// The typed text of a URL-encoded or multipart form body (files are left out).
+    pub async fn from_body(content_type: &str, bytes: Bytes) -> RefusedFormText {
         if !content_type.starts_with("multipart/form-data") {
-            return Draft::from_form(&bytes);
+            return RefusedFormText::from_form(&bytes);
         }
         let fields = multipart_text_fields(content_type, bytes).await;
-        Draft::from_pairs(&fields)
+        RefusedFormText::from_pairs(&fields)
     }
 
-    pub fn from_form(bytes: &[u8]) -> Draft {
+    pub fn from_form(bytes: &[u8]) -> RefusedFormText {
         let pairs: Vec<(String, String)> = url::form_urlencoded::parse(bytes).into_owned().collect();
-        Draft::from_pairs(&pairs)
+        RefusedFormText::from_pairs(&pairs)
     }
 
-    fn from_pairs(pairs: &[(String, String)]) -> Draft {
+    fn from_pairs(pairs: &[(String, String)]) -> RefusedFormText {
         let kept = KEPT_FIELDS
             .iter()
             .filter_map(|(field, label)| {
@@ -90,7 +91,7 @@ impl Draft {
                 (!value.is_empty()).then_some((*label, value))
             })
             .collect();
-        Draft(kept)
+        RefusedFormText(kept)
     }
 }
 
@@ -114,11 +115,11 @@ async fn multipart_text_fields(content_type: &str, body: Bytes) -> Vec<(String, 
 
 #[cfg(test)]
 mod tests {
-    use super::Draft;
+    use super::RefusedFormText;
 
     #[test]
     fn typed_text_is_kept_and_tokens_are_not() {
-        let draft = Draft::from_form(b"csrf=abc&title=T%C3%A9+ng%C3%A3&body=&results=62%25+%E2%86%92+88%25");
+        let draft = RefusedFormText::from_form(b"csrf=abc&title=T%C3%A9+ng%C3%A3&body=&results=62%25+%E2%86%92+88%25");
         assert_eq!(draft.0, vec![("compose.topic_title", "Té ngã".to_string()), ("section.results", "62% → 88%".to_string())]);
     }
 }

@@ -1,0 +1,57 @@
+// Progressive enhancement only: every form and link works without this script.
+// 1. Forms with data-draft-url save what is typed as a draft, 1.5 s after the last keystroke.
+// 2. Buttons with data-copy-target copy the share link.
+(function () {
+  "use strict";
+  var DELAY_MS = 1500;
+
+  // The form's text fields as a URL-encoded body (file inputs are left out).
+  function encodedFields(form) {
+    var body = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") body.append(name, value);
+    });
+    return body.toString();
+  }
+
+  function autosave(form) {
+    var status = form.querySelector("[data-draft-status]");
+    var timer = null;
+    var lastSaved = encodedFields(form);
+    function say(text) { if (status) status.textContent = text; }
+    function save() {
+      timer = null;
+      var body = encodedFields(form);
+      if (body === lastSaved) return;
+      fetch(form.getAttribute("data-draft-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Draft-Autosave": "1" },
+        body: body
+      }).then(function (res) {
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        lastSaved = body;
+        return res.text();
+      }).then(say, function () { say(form.getAttribute("data-draft-failed") || ""); });
+    }
+    form.addEventListener("input", function () {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(save, DELAY_MS);
+    });
+  }
+
+  function copyButton(button) {
+    var input = document.getElementById(button.getAttribute("data-copy-target"));
+    var status = button.parentNode.querySelector("[role=status]");
+    if (!input || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        if (status) status.textContent = button.getAttribute("data-copied");
+      });
+    });
+  }
+
+  document.querySelectorAll("form[data-draft-url]").forEach(autosave);
+  document.querySelectorAll("button[data-copy-target]").forEach(copyButton);
+})();
