@@ -34,7 +34,10 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     let expired = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::Expired));
     // A form that may carry a file may be as large as an upload (checked again by its extractor).
     let max_upload = crate::attachments::service::max_bytes(state.config()) as usize;
-    let (limit, too_large) = if refused_form::is_multipart(&parts) {
+    // Only members send files (a visitor's multipart form keeps the ordinary limit); an expired
+    // session still gets its text back.
+    let member = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::SignedIn(_) | Viewer::Expired));
+    let (limit, too_large) = if refused_form::is_multipart(&parts) && member {
         (crate::BODY_LIMIT_BYTES + max_upload, crate::attachments::service::too_large(max_upload as u64).message())
     } else {
         (crate::BODY_LIMIT_BYTES, Msg::new("error.body_too_large"))
