@@ -357,9 +357,14 @@ async fn topic(
     let mut view = topic_page(&state, page, id, p.number(), reply_body, None).await?;
     view.flagged = f.flagged;
     view.reply_draft = draft.is_some();
-    let site = crate::engagement::share::site_base(&state, &headers);
-    view.engagement.share = crate::engagement::ShareLinks::for_url(format!("{site}/t/{id}"));
+    set_share_links(&state, &headers, &mut view);
     Ok(view)
+}
+
+/// The share box's links, absolute (`public_url` or the reader's Host).
+fn set_share_links(state: &AppState, headers: &axum::http::HeaderMap, view: &mut TopicPage) {
+    let site = crate::engagement::share::site_base(state, headers);
+    view.engagement.share = crate::engagement::ShareLinks::for_url(format!("{site}/t/{}", view.topic.id));
 }
 
 async fn topic_page(
@@ -447,6 +452,7 @@ struct ReplyForm {
 async fn reply(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     page: Page,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
@@ -467,7 +473,8 @@ async fn reply(
         Err(err @ (AppError::NotFound | AppError::Internal(_))) => Err(err),
         Err(err) => {
             let error = Some(page.msg(&err.message()));
-            let view = topic_page(&state, page, id, Some(i64::MAX), form.body, error).await?;
+            let mut view = topic_page(&state, page, id, Some(i64::MAX), form.body, error).await?;
+            set_share_links(&state, &headers, &mut view);
             refill(err, view)
         }
     }

@@ -318,6 +318,10 @@ async fn most_helpful_sort_on_category_pages(app: TestApp) {
     assert_eq!(titles(&helpful), vec!["Nhãn thuốc nguy cơ cao", "Giờ giao ban dược"]);
     assert_eq!(text_of(&helpful, ".topic-item .helpful-count").unwrap(), "Hữu ích: 2");
     assert_eq!(text_of(&helpful, "nav.sort [aria-current]").unwrap(), "Hữu ích nhất");
+    app.get("/lang/en?next=/").await;
+    let (_, english) = app.get_text(&format!("/c/{CATEGORY}/helpful")).await;
+    assert_eq!(text_of(&english, "nav.sort [aria-current]").unwrap(), "Most helpful");
+    assert_eq!(text_of(&english, ".topic-item .helpful-count").unwrap(), "Helpful: 2");
     let _ = newer;
 }
 
@@ -423,7 +427,7 @@ async fn the_share_box_links_out_without_third_party_scripts(app: TestApp) {
 
 async fn the_home_page_leads_with_featured_practices_and_case_studies(app: TestApp) {
     let member_token = app.token_for("an@benhvien.vn", "An", Role::Member).await;
-    let (moderator, _) = member(&app, "mod@benhvien.vn", "Điều phối viên", Role::Moderator).await;
+    let (moderator, moderator_token) = member(&app, "mod@benhvien.vn", "Điều phối viên", Role::Moderator).await;
     let (plain, _) = member(&app, "binh@benhvien.vn", "Bình", Role::Member).await;
     let practice = app
         .api_topic(&member_token, json!({"category": CATEGORY, "kind": "good_practice", "title": "Nhãn đỏ cho kali clorid", "summary": "Dán nhãn đỏ và kiểm tra chéo.", "body": "Chi tiết cách làm ở khoa Hồi sức.", "tags": []}))
@@ -453,7 +457,11 @@ async fn the_home_page_leads_with_featured_practices_and_case_studies(app: TestA
     assert_eq!(res.status(), 303);
     let (_, home) = app.get_text("/").await;
     assert_eq!(count(&home, ".home-featured"), 0);
-    let _ = case;
+
+    let (status, json) = api(&app, reqwest::Method::POST, &format!("/api/v1/moderation/topics/{case}/feature"), &moderator_token, Some(json!({"reason": ""}))).await;
+    assert!(status < 300, "{status} {json}");
+    let (_, home) = app.get_text("/").await;
+    assert_eq!(text_of(&home, ".home-featured .topic-title").unwrap(), "Ngã khi đi vệ sinh ban đêm", "featured through the API too");
 }
 
 on_both_databases!(
