@@ -62,7 +62,7 @@ pub async fn post_published(store: &Store, post_id: i64, mail_delay_seconds: i64
     let list: Vec<NewNotification> = plan
         .chosen
         .iter()
-        .map(|(user_id, kind)| NewNotification { user_id: *user_id, kind: *kind, topic_id: topic.id, post_id, actor_id })
+        .map(|(user_id, kind)| NewNotification { user_id: *user_id, kind, topic_id: topic.id, post_id, actor_id })
         .collect();
     store.insert_notifications(&list, chrono::Utc::now() + chrono::Duration::seconds(mail_delay_seconds)).await?;
     Ok(())

@@ -47,10 +47,10 @@ impl MailTask {
         let stopped = stop.clone();
         let handle = tokio::spawn(async move {
             loop {
-                if state.config().weekly_digest {
-                    if let Err(err) = queue_digest_if_due(state.store(), Utc::now()).await {
-                        tracing::warn!(error = %err, "could not queue the weekly digest");
-                    }
+                if state.config().weekly_digest
+                    && let Err(err) = queue_digest_if_due(state.store(), Utc::now()).await
+                {
+                    tracing::warn!(error = %err, "could not queue the weekly digest");
                 }
                 if let Err(err) = deliver_due(&state, &transport, &base).await {
                     tracing::warn!(error = %err, "mail outbox pass failed");
@@ -210,7 +210,7 @@ pub fn digest_window(week: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
 /// On Mondays from 08:00 in Vietnam, queues that day's digest once.
 async fn queue_digest_if_due(store: &Store, now: DateTime<Utc>) -> AppResult<()> {
     let local = now.with_timezone(&vietnam());
-    if local.weekday() != Weekday::Mon || local.format("%H").to_string() < "08".to_string() {
+    if local.weekday() != Weekday::Mon || local.format("%H").to_string().as_str() < "08" {
         return Ok(());
     }
     let week = digest_week(now);

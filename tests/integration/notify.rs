@@ -160,13 +160,15 @@ impl SmtpSink {
             .stderr(Stdio::null())
             .spawn()
             .expect("start aiosmtpd");
+        // Owned by the sink at once, so it is stopped (Drop) on every path, the panic below included.
+        let sink = SmtpSink { child, port, maildir, python };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Some(SmtpSink { child, port, maildir, python });
+                return Some(sink);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("aiosmtpd did not start on port {port}");
+        panic!("aiosmtpd did not start on port {}", sink.port);
     }
 
     fn configure(&self, config: &mut Config) {
