@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 struct NextQuery {
     next: Option<String>,
+    /// Set when a two-factor sign-in took too long or too many tries and must start again.
+    two_factor_expired: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -91,17 +93,20 @@ struct LoginPage {
     /// `next`, URL-encoded, for the provider buttons' links.
     next_encoded: String,
     providers: Vec<super::oidc::ProviderButton>,
+    two_factor_expired: bool,
 }
 
 impl LoginPage {
     fn new(state: &AppState, page: Page, error: Option<String>, email: String, next: String) -> Self {
         let next_encoded = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]) }
+        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]), two_factor_expired: false }
     }
 }
 
 async fn login_form(State(state): State<AppState>, page: Page, Query(q): Query<NextQuery>) -> LoginPage {
-    LoginPage::new(&state, page, None, String::new(), safe_next(q.next.as_deref()))
+    let mut login_page = LoginPage::new(&state, page, None, String::new(), safe_next(q.next.as_deref()));
+    login_page.two_factor_expired = q.two_factor_expired.is_some();
+    login_page
 }
 
 #[derive(Deserialize)]
@@ -122,10 +127,7 @@ async fn login(
 ) -> AppResult<Response> {
     let next = safe_next(form.next.as_deref());
     match super::authenticate(&state, &form.email, &form.password, addr.ip()).await {
-        Ok(user) => {
-            let cookie = session::start(&state, user.id).await?;
-            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
-        }
+        Ok(user) => super::two_factor::complete_sign_in(&state, jar, user.id, &next).await,
         Err(err) => {
             let error = Some(page.msg(&err.message()));
             refill(err, LoginPage::new(&state, page, error, form.email, next))

@@ -20,3 +20,5 @@ mod moderation_matrix;
 mod eval_cli;
 mod oidc;
 mod facebook_import;
+mod two_factor;
+mod two_factor_steps;

@@ -22,7 +22,7 @@ use subtle::ConstantTimeEq;
 use super::discovery::{self, FetchError, Metadata};
 use super::id_token::{self, Expected, IdClaims, TokenError};
 use super::ProviderConfig;
-use crate::accounts::session::{self, random_token, token_hash};
+use crate::accounts::session::{random_token, token_hash};
 use crate::accounts::{DisplayName, Email, RequireUser, Role};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
@@ -293,8 +293,8 @@ async fn finish_sign_in(state: &AppState, provider: &ProviderConfig, claims: &Id
         state.store().set_role(user.id, Role::Ministry).await?;
         user.role = Role::Ministry;
     }
-    let cookie = session::start(state, user.id).await?;
-    Ok((jar.add(cookie), Redirect::to(&safe_next(Some(next)))).into_response())
+    // A member with two-factor on gives the code here too: a provider account is one factor.
+    crate::accounts::two_factor::complete_sign_in(state, jar, user.id, next).await
 }
 
 /// A first sign-in makes an account, unless its email belongs to someone already: that person
