@@ -22,3 +22,4 @@ mod oidc;
 mod facebook_import;
 mod two_factor;
 mod two_factor_steps;
+mod ministry;

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use goodpractice::accounts::Role;
-use goodpractice::accounts::oidc::{ProviderConfig, ProviderKind};
+use goodpractice::accounts::oidc::{MinistryAction, MinistryRule, ProviderConfig, ProviderKind};
 use goodpractice::config::Config;
 
 use crate::common::{PASSWORD, TestApp, attr_of, text_of};
@@ -48,6 +48,7 @@ fn provider_config(id: &str, issuer: &str, timeout_seconds: u64) -> ProviderConf
         button_label: "Đăng nhập bằng tài khoản thử".into(),
         timeout_seconds,
         ministry_email_domains: vec!["boyte.example".into()],
+        ministry_rules: vec![MinistryRule { claim: "organization".into(), equals: "Bộ Y tế".into(), action: MinistryAction::Request }],
     }
 }
 
@@ -143,6 +144,7 @@ with_provider_on_both_databases!(
     a_provider_that_is_down_or_slow_gets_a_clear_page,
     after_sign_in_only_local_addresses_are_followed,
     a_verified_ministry_email_makes_ministry_staff,
+    an_organization_claim_queues_a_ministry_request_a_moderator_approves,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -421,4 +423,41 @@ async fn presets_without_openid_connect_are_refused_clearly() {
     let (status, message) = error_message(app.get("/auth/oidc/zalo/login").await).await;
     assert_eq!(status, 400);
     assert!(message.contains("chưa được hỗ trợ"), "{message}");
+}
+
+async fn an_organization_claim_queues_a_ministry_request_a_moderator_approves(app: TestApp) {
+    // Arrange: Vy's provider account says organization = "Bộ Y tế"; the rule asks for review.
+    assert_eq!(sign_in_with_provider(&app, "vy").await.status(), 303);
+    let vy = users_with_email(&app, "vy@cucqlkcb.example").await.expect("an account was made");
+    assert_eq!(app.store.user_by_id(vy).await.unwrap().role, Role::Member, "not ministry staff before review");
+    let settings = app.get_text("/settings/profile").await.1;
+    assert!(text_of(&settings, "#ministry-request-state").unwrap().contains("đang chờ"));
+    // A second sign-in does not ask twice.
+    logout(&app).await;
+    assert_eq!(sign_in_with_provider(&app, "vy").await.status(), 303);
+    logout(&app).await;
+
+    // Act: a moderator opens the queue and approves.
+    app.create_user("dieu.phoi@benhvien.example", "Điều Phối Viên", Role::Moderator).await;
+    assert_eq!(app.login("dieu.phoi@benhvien.example", PASSWORD).await.status(), 303);
+    let (status, queue) = app.get_text("/mod/queue?kind=ministry_request").await;
+    assert_eq!(status, 200);
+    assert_eq!(crate::common::count(&queue, "article.kind-ministry_request"), 1);
+    assert_eq!(text_of(&queue, "article.kind-ministry_request .ministry-note").unwrap(), "Thông tin kèm theo: Bộ Y tế (thử): organization = Bộ Y tế");
+    let action = attr_of(&queue, "article.kind-ministry_request form[action$='/approve']", "action").unwrap();
+    let res = app.post_form(&action, &[("reason", "Đã xác minh với Cục Quản lý Khám, chữa bệnh")]).await;
+    assert_eq!(res.status(), 303);
+
+    // Assert: ministry staff now, the change is in the audit log, and Vy is told.
+    assert_eq!(app.store.user_by_id(vy).await.unwrap().role, Role::Ministry);
+    let audit = app.get_text("/mod/audit").await.1;
+    let doc = scraper::Html::parse_document(&audit);
+    let actions: Vec<String> = doc.select(&scraper::Selector::parse("td.audit-action").unwrap()).map(|e| e.text().collect()).collect();
+    assert_eq!(actions, ["grant_role", "approve_ministry"]);
+    assert!(audit.contains(&format!("user #{vy}")));
+    logout(&app).await;
+    assert_eq!(sign_in_with_provider(&app, "vy").await.status(), 303);
+    let notes = app.get_text("/notifications").await.1;
+    assert!(text_of(&notes, "li.kind-ministry_approved").unwrap().contains("Bạn đã được xác nhận là cán bộ Bộ Y tế"));
+    assert!(app.store.ministry_request_state(vy).await.unwrap().as_deref() == Some("approved"));
 }

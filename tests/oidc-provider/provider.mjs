@@ -18,6 +18,8 @@ const users = {
   'minh': { email: 'minh@boyte.example', email_verified: false, name: 'Trần Văn Minh' },
   'ha': { email: 'ha@boyte.example', email_verified: true, name: 'Phạm Thu Hà' },
   'taken': { email: 'local@benhvien.example', email_verified: true, name: 'Lê Văn Taken' },
+  // Says where she works: the tests' ministry rule reads `organization`.
+  'vy': { email: 'vy@cucqlkcb.example', email_verified: true, name: 'Đỗ Thị Vy', organization: 'Bộ Y tế' },
 };
 
 const provider = new Provider(issuer, {
@@ -30,7 +32,7 @@ const provider = new Provider(issuer, {
     token_endpoint_auth_method: 'client_secret_basic',
   }],
   pkce: { required: () => true },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'organization'] },
   features: { devInteractions: { enabled: true } },
   async findAccount(ctx, id) {
     const user = users[id];

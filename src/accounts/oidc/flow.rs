@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 use super::discovery::{self, FetchError, Metadata};
 use super::id_token::{self, Expected, IdClaims, TokenError};
 use super::ProviderConfig;
+use super::config::MinistryAction;
 use crate::accounts::session::{random_token, token_hash};
 use crate::accounts::{DisplayName, Email, RequireUser, Role};
 use crate::app::AppState;
@@ -219,13 +220,15 @@ async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogi
     with_userinfo(provider, &meta, tokens.access_token.as_deref(), claims).await
 }
 
-/// Adds the profile claims from the userinfo endpoint when the ID token has no email or name
-/// (providers may keep them there); its `sub` must be the ID token's (OIDC Core 5.3.2).
+/// Adds the profile claims from the userinfo endpoint when the ID token has no email or name,
+/// or not a claim a ministry rule reads (providers may keep them there); its `sub` must be the
+/// ID token's (OIDC Core 5.3.2).
 async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token: Option<&str>, claims: IdClaims) -> AppResult<IdClaims> {
     let (Some(endpoint), Some(access_token)) = (meta.discovery.userinfo_endpoint.as_deref(), access_token) else {
         return Ok(claims);
     };
-    if claims.email.is_some() && claims.name.is_some() {
+    let rule_claim_missing = provider.ministry_rule_claims().any(|c| !claims.other.contains_key(c));
+    if claims.email.is_some() && claims.name.is_some() && !rule_claim_missing {
         return Ok(claims);
     }
     let response = discovery::http()
@@ -246,6 +249,8 @@ async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token:
         email_verified: if claims.email.is_some() { claims.email_verified } else { info.email_verified },
         email: claims.email.or(info.email),
         name: claims.name.or(info.name),
+        // The ID token's word wins where both say something.
+        other: info.other.into_iter().chain(claims.other).collect(),
         subject: claims.subject,
     })
 }
@@ -288,13 +293,30 @@ async fn finish_sign_in(state: &AppState, provider: &ProviderConfig, claims: &Id
     };
     let mut user = state.store().user_by_id(user_id).await?;
     crate::moderation::ensure_not_suspended(state.store(), &user).await?;
-    // Ministry staff by the provider's word; moderators and admins keep their role.
-    if user.role == Role::Member && provider.vouches_for_ministry(claims.email.as_deref(), claims.email_verified) {
-        state.store().set_role(user.id, Role::Ministry).await?;
-        user.role = Role::Ministry;
-    }
+    apply_ministry_rules(state, provider, claims, &mut user).await?;
     // A member with two-factor on gives the code here too: a provider account is one factor.
     crate::accounts::two_factor::complete_sign_in(state, jar, user.id, next).await
+}
+
+/// Ministry staff by the provider's word: a `grant` rule (or a trusted email domain) makes a
+/// member ministry staff at once, a `request` rule puts a request in the moderation queue.
+/// Moderators and admins keep their role.
+async fn apply_ministry_rules(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, user: &mut crate::store::User) -> AppResult<()> {
+    if user.role != Role::Member {
+        return Ok(());
+    }
+    match provider.ministry_decision(claims) {
+        Some((MinistryAction::Grant, _)) => {
+            state.store().set_role(user.id, Role::Ministry).await?;
+            user.role = Role::Ministry;
+        }
+        Some((MinistryAction::Request, why)) => {
+            // A request already waiting is not repeated at each sign-in.
+            state.store().request_ministry(user.id, &why).await?;
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 /// A first sign-in makes an account, unless its email belongs to someone already: that person

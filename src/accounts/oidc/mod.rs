@@ -8,7 +8,7 @@ mod flow;
 pub mod id_token;
 
 use crate::app::AppState;
-pub use config::{OAuthEndpoints, ProviderConfig, ProviderKind};
+pub use config::{MinistryAction, MinistryRule, OAuthEndpoints, ProviderConfig, ProviderKind};
 pub use flow::router;
 
 /// The configured providers, in config order (the order of the sign-in buttons).

@@ -1,4 +1,5 @@
--- Two-factor sign-in (TOTP, RFC 6238) with single-use recovery codes.
+-- Two-factor sign-in (TOTP, RFC 6238) with single-use recovery codes, and ministry staff
+-- requests in the moderation queue.
 
 -- One authenticator per member. `secret` is the base32 shared secret (the code function needs it,
 -- so it cannot be hashed); `enabled_at` stays NULL until the member confirmed a code from it.
@@ -29,3 +30,11 @@ CREATE TABLE two_factor_pending (
     attempts   INTEGER NOT NULL DEFAULT 0,
     expires_at TIMESTAMPTZ NOT NULL
 );
+
+-- Ministry staff requests ('ministry_request') join the queue; a moderator's approval makes the
+-- member ministry staff.
+ALTER TABLE moderation_items DROP CONSTRAINT moderation_items_kind_check;
+ALTER TABLE moderation_items ADD CONSTRAINT moderation_items_kind_check
+    CHECK (kind IN ('held_post', 'flagged_post', 'account', 'appeal', 'imported_category', 'ministry_request'));
+-- One open ministry request per member: a second sign-in or click joins the open one.
+CREATE UNIQUE INDEX moderation_items_one_ministry_request ON moderation_items(user_id) WHERE kind = 'ministry_request' AND state = 'open';
