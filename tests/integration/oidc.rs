@@ -99,7 +99,10 @@ async fn with_provider(backend: &str, adjust: impl FnOnce(&mut Config)) -> Optio
     let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
     let configure = |c: &mut Config| {
-        c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2)];
+        let mut hs256 = provider_config("hs256", &issuer, 10);
+        hs256.client_id = "goodpractice-hs256".into();
+        hs256.client_secret = "hs256-test-secret-that-is-long-enough-0123456789".into();
+        c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2), hs256];
         adjust(c);
     };
     let app = if backend == "sqlite" { TestApp::sqlite_with(configure).await } else { TestApp::postgres_with(configure).await? };
@@ -145,6 +148,9 @@ with_provider_on_both_databases!(
     after_sign_in_only_local_addresses_are_followed,
     a_verified_ministry_email_makes_ministry_staff,
     an_organization_claim_queues_a_ministry_request_a_moderator_approves,
+    an_hs256_id_token_from_the_provider_is_refused_and_makes_no_account,
+    a_link_finished_in_another_signed_in_session_is_refused,
+    a_provider_sign_in_with_two_factor_on_still_asks_for_the_code,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -157,8 +163,13 @@ fn absolute(base: &str, href: &str) -> String {
 
 /// Follows redirects from `res` through the provider's pages (typing `login` into its login form
 /// and accepting consent) until the provider sends the browser to our callback; returns that URL.
-async fn walk_to_callback(client: &reqwest::Client, app: &TestApp, mut res: reqwest::Response, login: &str) -> String {
-    let callback = app.url(CALLBACK);
+async fn walk_to_callback(client: &reqwest::Client, app: &TestApp, res: reqwest::Response, login: &str) -> String {
+    walk_to(client, app, res, login, CALLBACK).await
+}
+
+/// `walk_to_callback` for the provider whose callback is `callback_path`.
+async fn walk_to(client: &reqwest::Client, app: &TestApp, mut res: reqwest::Response, login: &str, callback_path: &str) -> String {
+    let callback = app.url(callback_path);
     for _ in 0..20 {
         let here = res.url().to_string();
         if res.status().is_redirection() {
@@ -460,4 +471,53 @@ async fn an_organization_claim_queues_a_ministry_request_a_moderator_approves(ap
     let notes = app.get_text("/notifications").await.1;
     assert!(text_of(&notes, "li.kind-ministry_approved").unwrap().contains("Bạn đã được xác nhận là cán bộ Bộ Y tế"));
     assert!(app.store.ministry_request_state(vy).await.unwrap().as_deref() == Some("approved"));
+}
+
+async fn an_hs256_id_token_from_the_provider_is_refused_and_makes_no_account(app: TestApp) {
+    let start = app.get("/auth/oidc/hs256/login?next=/").await;
+    assert_eq!(start.status(), 303);
+    let callback = walk_to(&app.client, &app, start, "lan", "/auth/oidc/hs256/callback").await;
+    let (status, message) = error_message(app.client.get(&callback).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("Không xác minh được thông tin đăng nhập"), "{message}");
+    assert_eq!(users_with_email(&app, "lan@benhvien.example").await, None, "no half-made account");
+    assert!(signed_in_name(&app).await.is_none());
+    // The same person through the properly signing client gets in: the refusal was the token's.
+    assert_eq!(sign_in_with_provider(&app, "lan").await.status(), 303);
+}
+
+async fn a_link_finished_in_another_signed_in_session_is_refused(app: TestApp) {
+    // Minh starts linking the provider account "lan" to his forum account…
+    let minh = app.create_user("minh.local@benhvien.example", "Trần Văn Minh", Role::Member).await;
+    assert_eq!(app.login("minh.local@benhvien.example", PASSWORD).await.status(), 303);
+    let start = app.post_form("/auth/oidc/test/link", &[]).await;
+    let callback = walk_to_callback(&app.client, &app, start, "lan").await;
+    // …but the provider's answer is opened in another browser, signed in as someone else.
+    let (other, other_jar) = app.second_browser();
+    let lan_local = app.create_user("khac@benhvien.example", "Người Khác", Role::Member).await;
+    other.get(app.url("/")).send().await.unwrap();
+    let csrf = crate::common::cookie_value(&other_jar, &app.base, "gp_csrf").unwrap();
+    let fields = [("email", "khac@benhvien.example"), ("password", PASSWORD), ("csrf", csrf.as_str())];
+    assert_eq!(other.post(app.url("/login")).form(&fields).send().await.unwrap().status(), 303);
+    let (status, message) = error_message(other.get(&callback).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("không hợp lệ hoặc đã hết hạn"), "{message}");
+    assert!(app.store.identities_of(lan_local).await.unwrap().is_empty());
+    // The state is spent: Minh's own browser cannot finish it either, and nothing was linked.
+    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), 400);
+    assert!(app.store.identities_of(minh).await.unwrap().is_empty());
+    assert_eq!(users_with_email(&app, "lan@benhvien.example").await, None);
+}
+
+async fn a_provider_sign_in_with_two_factor_on_still_asks_for_the_code(app: TestApp) {
+    use crate::two_factor_steps::{code, enrol};
+    assert_eq!(sign_in_with_provider(&app, "lan").await.status(), 303);
+    let enrolled = enrol(&app).await;
+    logout(&app).await;
+    let res = sign_in_with_provider(&app, "lan").await;
+    assert_eq!(location(&res), "/login/two-factor");
+    assert!(signed_in_name(&app).await.is_none(), "half signed in only");
+    let res = app.post_form("/login/two-factor", &[("code", &code(&enrolled.secret, 1))]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(signed_in_name(&app).await.as_deref(), Some("Nguyễn Thị Lan"));
 }

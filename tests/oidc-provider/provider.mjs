@@ -30,7 +30,18 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
+  }, {
+    // Signs its ID tokens with HS256 (the client secret as the key): goodpractice accepts only
+    // asymmetric signatures, so sign-in through this client must be refused end to end.
+    client_id: 'goodpractice-hs256',
+    client_secret: 'hs256-test-secret-that-is-long-enough-0123456789',
+    redirect_uris: [redirectUri.replace('/auth/oidc/test/', '/auth/oidc/hs256/')],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'HS256',
   }],
+  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'HS256'] },
   pkce: { required: () => true },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'organization'] },
   features: { devInteractions: { enabled: true } },
