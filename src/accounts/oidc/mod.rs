@@ -6,6 +6,7 @@ mod config;
 pub mod discovery;
 mod flow;
 pub mod id_token;
+pub mod oauth;
 
 use crate::app::AppState;
 pub use config::{MinistryAction, MinistryRule, OAuthEndpoints, ProviderConfig, ProviderKind};
