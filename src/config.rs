@@ -50,6 +50,8 @@ pub struct Config {
     /// The site's address as browsers see it (`https://forum.example`), for sign-in redirect URIs.
     /// Empty: taken from the request's Host header (fine on 127.0.0.1; set it in production).
     pub public_url: String,
+    /// Roles that must sign in with a second factor (TOTP); such a member is led to enrolment first.
+    pub require_two_factor: Vec<crate::accounts::Role>,
     /// External sign-in providers (`[[auth.oidc]]` tables).
     pub auth: AuthConfig,
     /// Mail server for notifications and the digest; empty: each mail is written as an .eml file
@@ -98,6 +100,7 @@ impl Default for Config {
             max_upload_bytes: 10 * 1024 * 1024,
             uploads_per_hour: 30,
             public_url: String::new(),
+            require_two_factor: Vec::new(),
             auth: AuthConfig::default(),
             smtp_host: String::new(),
             smtp_port: 587,
@@ -118,6 +121,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &self.database_kind())
             .field("demo", &self.demo)
+            .field("require_two_factor", &self.require_two_factor)
             .field("auth", &self.auth)
             .field("smtp_host", &self.smtp_host)
             .finish_non_exhaustive()
@@ -183,6 +187,9 @@ impl Config {
         if let Some(v) = var("GP_PUBLIC_URL") {
             self.public_url = v;
         }
+        if let Some(v) = var("GP_REQUIRE_TWO_FACTOR") {
+            self.require_two_factor = parse_roles(&v).context("GP_REQUIRE_TWO_FACTOR")?;
+        }
         self.apply_mail_env(&var)
     }
 
@@ -224,6 +231,11 @@ impl Config {
     pub fn database_kind(&self) -> &'static str {
         if self.effective_database_url().starts_with("postgres") { "postgres" } else { "sqlite" }
     }
+}
+
+/// A comma-separated list of roles ("admin, moderator"); empty means none.
+fn parse_roles(text: &str) -> anyhow::Result<Vec<crate::accounts::Role>> {
+    text.split(',').map(str::trim).filter(|r| !r.is_empty()).map(|r| r.parse().map_err(anyhow::Error::msg)).collect()
 }
 
 fn set_bool(field: &mut bool, key: &str, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
@@ -270,6 +282,18 @@ mod tests {
         config.check_providers().unwrap();
         let ids: Vec<&str> = config.auth.oidc.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["google", "zalo"]);
+    }
+
+    #[test]
+    fn roles_that_require_two_factor_come_from_the_file_or_the_environment() {
+        use crate::accounts::Role;
+        let mut config: Config = toml::from_str("require_two_factor = [\"admin\", \"ministry\"]").unwrap();
+        assert_eq!(config.require_two_factor, [Role::Admin, Role::Ministry]);
+        config.apply_env(env(&[("GP_REQUIRE_TWO_FACTOR", "moderator, admin")])).unwrap();
+        assert_eq!(config.require_two_factor, [Role::Moderator, Role::Admin]);
+        let err = config.apply_env(env(&[("GP_REQUIRE_TWO_FACTOR", "boss")])).unwrap_err();
+        assert!(format!("{err:#}").contains("GP_REQUIRE_TWO_FACTOR") && format!("{err:#}").contains("boss"));
+        assert!(toml::from_str::<Config>("require_two_factor = [\"boss\"]").is_err());
     }
 
     #[test]

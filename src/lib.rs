@@ -100,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         // Inner to outer: error rendering sees the handler's response first; the session is
         // loaded before anything else runs.
+        // Members whose role requires two-factor are sent to enrolment before any handler runs.
+        .layer(from_fn_with_state(state.clone(), accounts::two_factor::require_enrolment))
         .layer(from_fn_with_state(state.clone(), web::render_error_pages))
         .layer(from_fn_with_state(state.clone(), api::render_problems))
         .layer(from_fn_with_state(state.clone(), web::csrf::ensure_token))

@@ -23,6 +23,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct TokenRequest {
     email: String,
     password: String,
+    /// The authenticator's current code (or a recovery code), for accounts with two-factor sign-in on.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -36,7 +39,7 @@ pub struct TokenResponse {
 
 /// Sign in and get an API token.
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password"),
+    responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password, or a two-factor code missing or wrong"),
               (status = 429, description = "too many failed attempts")))]
 async fn create_token(
     State(state): State<AppState>,
@@ -44,6 +47,7 @@ async fn create_token(
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
     let user = super::authenticate(&state, &req.email, &req.password, addr.ip()).await?;
+    super::two_factor::check_api_code(&state, &user, req.code.as_deref(), addr.ip()).await?;
     let token = random_token();
     state.store().create_api_token(&token_hash(&token), user.id).await?;
     let body = TokenResponse { token, user_id: user.id, display_name: user.display_name, role: user.role.as_str().into() };

@@ -8,6 +8,7 @@ pub mod password;
 pub mod provinces;
 mod rate_limit;
 pub mod session;
+pub mod two_factor;
 
 use axum::Router;
 
@@ -17,7 +18,8 @@ use crate::store::{NewUser, Store, StoreError};
 pub use domain::{DisplayName, Email, Password};
 pub use session::{Viewer, RequireUser};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Role {
     Member,
     Moderator,
@@ -64,7 +66,7 @@ impl TryFrom<String> for Role {
 }
 
 pub fn router() -> Router<AppState> {
-    pages::router().merge(session::router())
+    pages::router().merge(session::router()).merge(two_factor::router())
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {

@@ -26,11 +26,14 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/u/{id}", get(profile))
         .route("/settings/profile", get(settings_form).post(save_settings))
+        .route("/settings/ministry-request", axum::routing::post(request_ministry))
 }
 
 #[derive(Deserialize, Default)]
 struct NextQuery {
     next: Option<String>,
+    /// Set when a two-factor sign-in took too long or too many tries and must start again.
+    two_factor_expired: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -91,17 +94,20 @@ struct LoginPage {
     /// `next`, URL-encoded, for the provider buttons' links.
     next_encoded: String,
     providers: Vec<super::oidc::ProviderButton>,
+    two_factor_expired: bool,
 }
 
 impl LoginPage {
     fn new(state: &AppState, page: Page, error: Option<String>, email: String, next: String) -> Self {
         let next_encoded = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]) }
+        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]), two_factor_expired: false }
     }
 }
 
 async fn login_form(State(state): State<AppState>, page: Page, Query(q): Query<NextQuery>) -> LoginPage {
-    LoginPage::new(&state, page, None, String::new(), safe_next(q.next.as_deref()))
+    let mut login_page = LoginPage::new(&state, page, None, String::new(), safe_next(q.next.as_deref()));
+    login_page.two_factor_expired = q.two_factor_expired.is_some();
+    login_page
 }
 
 #[derive(Deserialize)]
@@ -122,10 +128,7 @@ async fn login(
 ) -> AppResult<Response> {
     let next = safe_next(form.next.as_deref());
     match super::authenticate(&state, &form.email, &form.password, addr.ip()).await {
-        Ok(user) => {
-            let cookie = session::start(&state, user.id).await?;
-            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
-        }
+        Ok(user) => super::two_factor::complete_sign_in(&state, jar, user.id, &next).await,
         Err(err) => {
             let error = Some(page.msg(&err.message()));
             refill(err, LoginPage::new(&state, page, error, form.email, next))
@@ -179,6 +182,24 @@ struct SettingsPage {
     providers: Vec<super::oidc::ProviderButton>,
     linked: bool,
     unlinked: bool,
+    ministry: MinistryStatus,
+}
+
+/// Where the member stands on ministry staff status, for the request form on the settings page.
+struct MinistryStatus {
+    /// Only a plain member can ask.
+    can_request: bool,
+    /// The latest request's state: "open", "approved" or "rejected".
+    request_state: Option<String>,
+    just_requested: bool,
+    error: Option<String>,
+    note: String,
+}
+
+async fn ministry_status(state: &AppState, user: &User) -> AppResult<MinistryStatus> {
+    let request_state = state.store().ministry_request_state(user.id).await?;
+    let can_request = user.role == Role::Member && request_state.as_deref() != Some("open");
+    Ok(MinistryStatus { can_request, request_state, just_requested: false, error: None, note: String::new() })
 }
 
 async fn provider_buttons(state: &AppState, user_id: i64) -> AppResult<Vec<super::oidc::ProviderButton>> {
@@ -214,21 +235,29 @@ struct SavedQuery {
     saved: Option<String>,
     linked: Option<String>,
     unlinked: Option<String>,
+    ministry_requested: Option<String>,
+}
+
+/// The profile form filled in with what the member has saved.
+async fn saved_form(state: &AppState, user: &User) -> AppResult<SettingsForm> {
+    let hospital_tier = state.store().hospital_tier(user.id).await?.unwrap_or_default();
+    Ok(SettingsForm {
+        hospital_tier,
+        display_name: user.display_name.clone(),
+        job_title: user.job_title.clone(),
+        hospital: user.hospital.clone(),
+        department: user.department.clone(),
+        province: user.province_code.clone().unwrap_or_default(),
+    })
 }
 
 async fn settings_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<SavedQuery>) -> AppResult<SettingsPage> {
-    let hospital_tier = state.store().hospital_tier(user.id).await?.unwrap_or_default();
-    let form = SettingsForm {
-        hospital_tier,
-        display_name: user.display_name,
-        job_title: user.job_title,
-        hospital: user.hospital,
-        department: user.department,
-        province: user.province_code.unwrap_or_default(),
-    };
+    let form = saved_form(&state, &user).await?;
     let providers = provider_buttons(&state, user.id).await?;
     let (linked, unlinked) = (q.linked.is_some(), q.unlinked.is_some());
-    Ok(SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all(), providers, linked, unlinked })
+    let mut ministry = ministry_status(&state, &user).await?;
+    ministry.just_requested = q.ministry_requested.is_some();
+    Ok(SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all(), providers, linked, unlinked, ministry })
 }
 
 const PROFILE_FIELD_MAX: usize = 120;
@@ -244,7 +273,8 @@ async fn save_settings(
         Err(err) => {
             let error = Some(page.msg(&err.message()));
             let providers = provider_buttons(&state, user.id).await?;
-            let page = SettingsPage { page, error, saved: false, form, provinces: provinces::all(), providers, linked: false, unlinked: false };
+            let ministry = ministry_status(&state, &user).await?;
+            let page = SettingsPage { page, error, saved: false, form, provinces: provinces::all(), providers, linked: false, unlinked: false, ministry };
             refill(err, page)
         }
     }
@@ -275,4 +305,32 @@ async fn update_profile(state: &AppState, user_id: i64, form: &SettingsForm) -> 
     state.store().update_profile(user_id, &update).await?;
     state.store().set_hospital_tier(user_id, tier).await?;
     Ok(())
+}
+
+#[derive(Deserialize)]
+struct MinistryRequestForm {
+    /// Position and unit, for the moderator who checks it.
+    #[serde(default)]
+    note: String,
+}
+
+/// "Request ministry staff status": a moderator approves (the role changes, audited) or rejects it.
+async fn request_ministry(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<MinistryRequestForm>,
+) -> AppResult<Response> {
+    match crate::moderation::service::request_ministry(&state, &user, &form.note).await {
+        Ok(()) => Ok(Redirect::to("/settings/profile?ministry_requested=1").into_response()),
+        Err(err) => {
+            let mut ministry = ministry_status(&state, &user).await?;
+            ministry.error = Some(page.msg(&err.message()));
+            ministry.note = form.note;
+            let providers = provider_buttons(&state, user.id).await?;
+            let form = saved_form(&state, &user).await?;
+            let page = SettingsPage { page, error: None, saved: false, form, provinces: provinces::all(), providers, linked: false, unlinked: false, ministry };
+            refill(err, page)
+        }
+    }
 }

@@ -56,6 +56,28 @@ pub async fn ensure_can_post(store: &Store, user: &User) -> AppResult<()> {
     }
 }
 
+/// Longest supporting note of a ministry staff request.
+pub const MINISTRY_NOTE_MAX: usize = 500;
+
+/// Queues a member's request to be made ministry staff (from the settings page, or a sign-in
+/// provider rule). Refused for anyone who is not a plain member; `Conflict` when one is waiting.
+pub async fn request_ministry(state: &AppState, user: &User, note: &str) -> AppResult<()> {
+    if user.role != Role::Member {
+        return Err(AppError::bad("error.ministry.not_member"));
+    }
+    let note = crate::text::clean_line(note);
+    if note.is_empty() {
+        return Err(AppError::bad("error.ministry.note_empty"));
+    }
+    if crate::text::char_len(&note) > MINISTRY_NOTE_MAX {
+        return Err(AppError::BadRequest(Msg::new("error.field_too_long").arg("max", MINISTRY_NOTE_MAX)));
+    }
+    if !state.store().request_ministry(user.id, &note).await? {
+        return Err(AppError::Conflict(Msg::new("error.ministry.already_waiting")));
+    }
+    Ok(())
+}
+
 /// When new accounts need approval, queues this one.
 pub async fn queue_new_account(state: &AppState, user_id: i64) -> AppResult<()> {
     if state.config().approve_new_accounts {
@@ -148,7 +170,7 @@ pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueA
     if action == QueueAction::EditApprove && (is_appeal || item.post_id.is_none()) {
         return Err(wrong_type());
     }
-    if item.post_id.is_none() && item.kind != "account" {
+    if item.post_id.is_none() && item.kind != "account" && item.kind != "ministry_request" {
         return Err(wrong_type());
     }
     if let Some(original) = item.appeal_of
@@ -185,6 +207,8 @@ fn decision_for<'a>(item: &QueueItem, action: QueueAction, actor_id: i64, reason
     let (action_name, notify, post_status) = match (item.kind.as_str(), action) {
         ("account", QueueAction::Reject) => ("reject_account", "account_rejected", None),
         ("account", _) => ("approve_account", "account_approved", None),
+        ("ministry_request", QueueAction::Reject) => ("reject_ministry", "ministry_rejected", None),
+        ("ministry_request", _) => ("approve_ministry", "ministry_approved", None),
         ("appeal", QueueAction::Reject) => ("appeal_deny", "appeal_denied", None),
         ("appeal", _) => ("appeal_grant", "appeal_granted", status),
         // The topic is published already; the moderator moved it (or not) from its page.
@@ -193,7 +217,8 @@ fn decision_for<'a>(item: &QueueItem, action: QueueAction, actor_id: i64, reason
         (_, QueueAction::EditApprove) => ("edit_approve", "post_approved", status),
         (_, QueueAction::Reject) => ("reject", "post_rejected", status),
     };
-    Decision { item_id: item.id, actor_id, state, action: action_name, post_status, reason, new_body, notify }
+    let grant_role = (item.kind == "ministry_request" && approve).then_some(Role::Ministry);
+    Decision { item_id: item.id, actor_id, state, action: action_name, post_status, reason, new_body, notify, grant_role }
 }
 
 /// The author appeals a rejection, once; the appeal joins the queue for another moderator.
@@ -206,7 +231,7 @@ pub async fn appeal(state: &AppState, author: &User, item_id: i64, reason: &str)
     }
     let reason = parse_reason(reason, true)?;
     // Account decisions are not appealed here: a refused account contacts the operators.
-    if item.kind == "appeal" || item.kind == "account" || item.state != "rejected" {
+    if item.kind == "appeal" || item.kind == "account" || item.kind == "ministry_request" || item.state != "rejected" {
         return Err(AppError::bad("error.moderation.not_appealable"));
     }
     store.create_appeal(&item, &reason).await.map_err(|e| match e {

@@ -24,6 +24,8 @@ mod notify;
 pub use notify::{DigestJob, DigestTopic, MailJob, NewNotification, NotifySettings, WatchRow};
 mod engagement;
 pub use engagement::{BookmarkRow, DraftRow, HelpfulCount};
+mod two_factor;
+pub use two_factor::{PendingSignIn, TwoFactor};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};

@@ -125,6 +125,8 @@ pub struct Decision<'a> {
     pub new_body: Option<(&'a str, &'a str)>,
     /// The notification kind sent to the author.
     pub notify: &'a str,
+    /// A role the member is given with the approval (a ministry staff request), if still a member.
+    pub grant_role: Option<crate::accounts::Role>,
 }
 
 /// A moderator action on a topic or post outside the queue (lock, pin, move, hide, delete, merge).
@@ -297,6 +299,14 @@ impl Store {
             }
             let after = d.new_body.map(|(body, _)| body);
             audit!(tx, d.actor_id, d.action, "queue_item", d.item_id, d.reason, before.as_deref(), after)?;
+            if let Some(role) = d.grant_role {
+                // Only a member is raised: a moderator or admin keeps the role they have.
+                let changed = sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND role = 'member'")
+                    .bind(role.as_str()).bind(author_id).execute(&mut *tx).await?.rows_affected();
+                if changed == 1 {
+                    audit!(tx, d.actor_id, "grant_role", "user", author_id, d.reason, Some("member"), Some(role.as_str()))?;
+                }
+            }
             sqlx::query("INSERT INTO notifications (user_id, kind, item_id, topic_id, reason, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(author_id).bind(d.notify).bind(d.item_id).bind(topic_id).bind(d.reason).bind(now)
@@ -311,6 +321,22 @@ impl Store {
         let sql = "INSERT INTO moderation_items (kind, user_id, created_at) VALUES ('account', $1, $2) RETURNING id";
         let id = on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).bind(Utc::now()).fetch_one(pool).await?);
         Ok(id)
+    }
+
+    /// Asks moderators to make a member ministry staff, with what supports it (`note`). Returns
+    /// false when a request of theirs is already waiting (it is not repeated).
+    pub async fn request_ministry(&self, user_id: i64, note: &str) -> StoreResult<bool> {
+        let sql = "INSERT INTO moderation_items (kind, user_id, note, created_at) VALUES ('ministry_request', $1, $2, $3) \
+                   ON CONFLICT (user_id) WHERE kind = 'ministry_request' AND state = 'open' DO NOTHING";
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(user_id).bind(note).bind(Utc::now()).execute(pool).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// The state of the member's latest ministry staff request ("open", "approved", "rejected"), if any.
+    pub async fn ministry_request_state(&self, user_id: i64) -> StoreResult<Option<String>> {
+        let sql = "SELECT state FROM moderation_items WHERE kind = 'ministry_request' AND user_id = $1 ORDER BY id DESC LIMIT 1";
+        let state = on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).fetch_optional(pool).await?);
+        Ok(state)
     }
 
     /// The state of the latest approval item of an account ("open", "approved", "rejected"), if any.

@@ -23,3 +23,6 @@ mod facebook_import;
 mod attachments;
 mod notify;
 mod engagement;
+mod two_factor;
+mod two_factor_steps;
+mod ministry;

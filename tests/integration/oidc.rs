@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use goodpractice::accounts::Role;
-use goodpractice::accounts::oidc::{ProviderConfig, ProviderKind};
+use goodpractice::accounts::oidc::{MinistryAction, MinistryRule, ProviderConfig, ProviderKind};
 use goodpractice::config::Config;
 
 use crate::common::{PASSWORD, TestApp, attr_of, text_of};
@@ -48,6 +48,7 @@ fn provider_config(id: &str, issuer: &str, timeout_seconds: u64) -> ProviderConf
         button_label: "Đăng nhập bằng tài khoản thử".into(),
         timeout_seconds,
         ministry_email_domains: vec!["boyte.example".into()],
+        ministry_rules: vec![MinistryRule { claim: "organization".into(), equals: "Bộ Y tế".into(), action: MinistryAction::Request }],
     }
 }
 
@@ -98,7 +99,10 @@ async fn with_provider(backend: &str, adjust: impl FnOnce(&mut Config)) -> Optio
     let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
     let configure = |c: &mut Config| {
-        c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2)];
+        let mut hs256 = provider_config("hs256", &issuer, 10);
+        hs256.client_id = "goodpractice-hs256".into();
+        hs256.client_secret = "hs256-test-secret-that-is-long-enough-0123456789".into();
+        c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2), hs256];
         adjust(c);
     };
     let app = if backend == "sqlite" { TestApp::sqlite_with(configure).await } else { TestApp::postgres_with(configure).await? };
@@ -143,6 +147,10 @@ with_provider_on_both_databases!(
     a_provider_that_is_down_or_slow_gets_a_clear_page,
     after_sign_in_only_local_addresses_are_followed,
     a_verified_ministry_email_makes_ministry_staff,
+    an_organization_claim_queues_a_ministry_request_a_moderator_approves,
+    an_hs256_id_token_from_the_provider_is_refused_and_makes_no_account,
+    a_link_finished_in_another_signed_in_session_is_refused,
+    a_provider_sign_in_with_two_factor_on_still_asks_for_the_code,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -155,8 +163,13 @@ fn absolute(base: &str, href: &str) -> String {
 
 /// Follows redirects from `res` through the provider's pages (typing `login` into its login form
 /// and accepting consent) until the provider sends the browser to our callback; returns that URL.
-async fn walk_to_callback(client: &reqwest::Client, app: &TestApp, mut res: reqwest::Response, login: &str) -> String {
-    let callback = app.url(CALLBACK);
+async fn walk_to_callback(client: &reqwest::Client, app: &TestApp, res: reqwest::Response, login: &str) -> String {
+    walk_to(client, app, res, login, CALLBACK).await
+}
+
+/// `walk_to_callback` for the provider whose callback is `callback_path`.
+async fn walk_to(client: &reqwest::Client, app: &TestApp, mut res: reqwest::Response, login: &str, callback_path: &str) -> String {
+    let callback = app.url(callback_path);
     for _ in 0..20 {
         let here = res.url().to_string();
         if res.status().is_redirection() {
@@ -421,4 +434,90 @@ async fn presets_without_openid_connect_are_refused_clearly() {
     let (status, message) = error_message(app.get("/auth/oidc/zalo/login").await).await;
     assert_eq!(status, 400);
     assert!(message.contains("chưa được hỗ trợ"), "{message}");
+}
+
+async fn an_organization_claim_queues_a_ministry_request_a_moderator_approves(app: TestApp) {
+    // Arrange: Vy's provider account says organization = "Bộ Y tế"; the rule asks for review.
+    assert_eq!(sign_in_with_provider(&app, "vy").await.status(), 303);
+    let vy = users_with_email(&app, "vy@cucqlkcb.example").await.expect("an account was made");
+    assert_eq!(app.store.user_by_id(vy).await.unwrap().role, Role::Member, "not ministry staff before review");
+    let settings = app.get_text("/settings/profile").await.1;
+    assert!(text_of(&settings, "#ministry-request-state").unwrap().contains("đang chờ"));
+    // A second sign-in does not ask twice.
+    logout(&app).await;
+    assert_eq!(sign_in_with_provider(&app, "vy").await.status(), 303);
+    logout(&app).await;
+
+    // Act: a moderator opens the queue and approves.
+    app.create_user("dieu.phoi@benhvien.example", "Điều Phối Viên", Role::Moderator).await;
+    assert_eq!(app.login("dieu.phoi@benhvien.example", PASSWORD).await.status(), 303);
+    let (status, queue) = app.get_text("/mod/queue?kind=ministry_request").await;
+    assert_eq!(status, 200);
+    assert_eq!(crate::common::count(&queue, "article.kind-ministry_request"), 1);
+    assert_eq!(text_of(&queue, "article.kind-ministry_request .ministry-note").unwrap(), "Thông tin kèm theo: Bộ Y tế (thử): organization = Bộ Y tế");
+    let action = attr_of(&queue, "article.kind-ministry_request form[action$='/approve']", "action").unwrap();
+    let res = app.post_form(&action, &[("reason", "Đã xác minh với Cục Quản lý Khám, chữa bệnh")]).await;
+    assert_eq!(res.status(), 303);
+
+    // Assert: ministry staff now, the change is in the audit log, and Vy is told.
+    assert_eq!(app.store.user_by_id(vy).await.unwrap().role, Role::Ministry);
+    let audit = app.get_text("/mod/audit").await.1;
+    let doc = scraper::Html::parse_document(&audit);
+    let actions: Vec<String> = doc.select(&scraper::Selector::parse("td.audit-action").unwrap()).map(|e| e.text().collect()).collect();
+    assert_eq!(actions, ["grant_role", "approve_ministry"]);
+    assert!(audit.contains(&format!("user #{vy}")));
+    logout(&app).await;
+    assert_eq!(sign_in_with_provider(&app, "vy").await.status(), 303);
+    let notes = app.get_text("/notifications").await.1;
+    assert!(text_of(&notes, "li.kind-ministry_approved").unwrap().contains("Bạn đã được xác nhận là cán bộ Bộ Y tế"));
+    assert!(app.store.ministry_request_state(vy).await.unwrap().as_deref() == Some("approved"));
+}
+
+async fn an_hs256_id_token_from_the_provider_is_refused_and_makes_no_account(app: TestApp) {
+    let start = app.get("/auth/oidc/hs256/login?next=/").await;
+    assert_eq!(start.status(), 303);
+    let callback = walk_to(&app.client, &app, start, "lan", "/auth/oidc/hs256/callback").await;
+    let (status, message) = error_message(app.client.get(&callback).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("Không xác minh được thông tin đăng nhập"), "{message}");
+    assert_eq!(users_with_email(&app, "lan@benhvien.example").await, None, "no half-made account");
+    assert!(signed_in_name(&app).await.is_none());
+    // The same person through the properly signing client gets in: the refusal was the token's.
+    assert_eq!(sign_in_with_provider(&app, "lan").await.status(), 303);
+}
+
+async fn a_link_finished_in_another_signed_in_session_is_refused(app: TestApp) {
+    // Minh starts linking the provider account "lan" to his forum account…
+    let minh = app.create_user("minh.local@benhvien.example", "Trần Văn Minh", Role::Member).await;
+    assert_eq!(app.login("minh.local@benhvien.example", PASSWORD).await.status(), 303);
+    let start = app.post_form("/auth/oidc/test/link", &[]).await;
+    let callback = walk_to_callback(&app.client, &app, start, "lan").await;
+    // …but the provider's answer is opened in another browser, signed in as someone else.
+    let (other, other_jar) = app.second_browser();
+    let lan_local = app.create_user("khac@benhvien.example", "Người Khác", Role::Member).await;
+    other.get(app.url("/")).send().await.unwrap();
+    let csrf = crate::common::cookie_value(&other_jar, &app.base, "gp_csrf").unwrap();
+    let fields = [("email", "khac@benhvien.example"), ("password", PASSWORD), ("csrf", csrf.as_str())];
+    assert_eq!(other.post(app.url("/login")).form(&fields).send().await.unwrap().status(), 303);
+    let (status, message) = error_message(other.get(&callback).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("không hợp lệ hoặc đã hết hạn"), "{message}");
+    assert!(app.store.identities_of(lan_local).await.unwrap().is_empty());
+    // The state is spent: Minh's own browser cannot finish it either, and nothing was linked.
+    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), 400);
+    assert!(app.store.identities_of(minh).await.unwrap().is_empty());
+    assert_eq!(users_with_email(&app, "lan@benhvien.example").await, None);
+}
+
+async fn a_provider_sign_in_with_two_factor_on_still_asks_for_the_code(app: TestApp) {
+    use crate::two_factor_steps::{code, enrol};
+    assert_eq!(sign_in_with_provider(&app, "lan").await.status(), 303);
+    let enrolled = enrol(&app).await;
+    logout(&app).await;
+    let res = sign_in_with_provider(&app, "lan").await;
+    assert_eq!(location(&res), "/login/two-factor");
+    assert!(signed_in_name(&app).await.is_none(), "half signed in only");
+    let res = app.post_form("/login/two-factor", &[("code", &code(&enrolled.secret, 1))]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(signed_in_name(&app).await.as_deref(), Some("Nguyễn Thị Lan"));
 }

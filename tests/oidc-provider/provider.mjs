@@ -18,6 +18,8 @@ const users = {
   'minh': { email: 'minh@boyte.example', email_verified: false, name: 'Trần Văn Minh' },
   'ha': { email: 'ha@boyte.example', email_verified: true, name: 'Phạm Thu Hà' },
   'taken': { email: 'local@benhvien.example', email_verified: true, name: 'Lê Văn Taken' },
+  // Says where she works: the tests' ministry rule reads `organization`.
+  'vy': { email: 'vy@cucqlkcb.example', email_verified: true, name: 'Đỗ Thị Vy', organization: 'Bộ Y tế' },
 };
 
 const provider = new Provider(issuer, {
@@ -28,9 +30,20 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
+  }, {
+    // Signs its ID tokens with HS256 (the client secret as the key): goodpractice accepts only
+    // asymmetric signatures, so sign-in through this client must be refused end to end.
+    client_id: 'goodpractice-hs256',
+    client_secret: 'hs256-test-secret-that-is-long-enough-0123456789',
+    redirect_uris: [redirectUri.replace('/auth/oidc/test/', '/auth/oidc/hs256/')],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'HS256',
   }],
+  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'HS256'] },
   pkce: { required: () => true },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'organization'] },
   features: { devInteractions: { enabled: true } },
   async findAccount(ctx, id) {
     const user = users[id];

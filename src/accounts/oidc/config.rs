@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use super::id_token::IdClaims;
+
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
@@ -43,6 +45,37 @@ pub struct ProviderConfig {
     /// domains (e.g. "moh.gov.vn") is made ministry staff at once.
     #[serde(default)]
     pub ministry_email_domains: Vec<String>,
+    /// Ministry staff by a claim: `[[auth.oidc.ministry_rules]]` tables, e.g.
+    /// `claim = "organization"`, `equals = "Bộ Y tế"`, `action = "request"` (or `"grant"`).
+    #[serde(default)]
+    pub ministry_rules: Vec<MinistryRule>,
+}
+
+/// What a matching ministry rule does.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MinistryAction {
+    /// The member becomes ministry staff at once.
+    Grant,
+    /// A "ministry staff request" waits in the moderation queue.
+    #[default]
+    Request,
+}
+
+/// A claim the provider sends and the value that marks ministry staff. The claim
+/// `email_domain` means the domain of the provider-verified email.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinistryRule {
+    pub claim: String,
+    pub equals: String,
+    #[serde(default)]
+    pub action: MinistryAction,
+}
+
+/// Claim values compare as people read them: NFC, trimmed, in any letter case.
+fn same_text(a: &str, b: &str) -> bool {
+    crate::text::clean_line(a).to_lowercase() == crate::text::clean_line(b).to_lowercase()
 }
 
 fn default_scopes() -> Vec<String> {
@@ -102,6 +135,27 @@ impl ProviderConfig {
             return false;
         };
         email_verified && self.ministry_email_domains.iter().any(|d| d.trim().eq_ignore_ascii_case(&domain))
+    }
+
+    /// The claims the ministry rules read (other than the email's domain).
+    pub fn ministry_rule_claims(&self) -> impl Iterator<Item = &str> {
+        self.ministry_rules.iter().map(|r| r.claim.as_str()).filter(|c| *c != "email_domain")
+    }
+
+    /// What the provider's claims do for ministry staff status, and a line saying which rule
+    /// matched (kept with a queued request for the moderator). A grant wins over a request.
+    pub fn ministry_decision(&self, claims: &IdClaims) -> Option<(MinistryAction, String)> {
+        let verified_domain = claims.email.as_deref().filter(|_| claims.email_verified).and_then(|e| e.rsplit_once('@')).map(|(_, d)| d);
+        if self.vouches_for_ministry(claims.email.as_deref(), claims.email_verified) {
+            return Some((MinistryAction::Grant, format!("{}: email_domain = {}", self.display_name(), verified_domain.unwrap_or_default())));
+        }
+        let matches = |rule: &&MinistryRule| {
+            let value = if rule.claim == "email_domain" { verified_domain } else { claims.other.get(&rule.claim).map(String::as_str) };
+            value.is_some_and(|v| same_text(v, &rule.equals))
+        };
+        let matched: Vec<&MinistryRule> = self.ministry_rules.iter().filter(matches).collect();
+        let rule = matched.iter().find(|r| r.action == MinistryAction::Grant).or(matched.first())?;
+        Some((rule.action, format!("{}: {} = {}", self.display_name(), rule.claim, crate::text::clean_line(&rule.equals))))
     }
 
     pub fn label(&self) -> &str {
@@ -173,6 +227,37 @@ mod tests {
         assert!(!gov.vouches_for_ministry(Some("lan@evil-moh.gov.vn"), true));
         assert!(!gov.vouches_for_ministry(Some("moh.gov.vn@evil.example"), true));
         assert!(!gov.vouches_for_ministry(None, true));
+    }
+
+    fn claims(email: Option<&str>, verified: bool, other: &[(&str, &str)]) -> IdClaims {
+        IdClaims {
+            subject: "s".into(),
+            email: email.map(str::to_string),
+            email_verified: verified,
+            name: None,
+            other: other.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn ministry_rules_match_a_claim_as_people_read_it_and_a_grant_wins() {
+        let gov = parse(
+            "id = \"gov\"\nname = \"VNeID\"\nissuer = \"https://id.example\"\nclient_id = \"c\"\n\
+             [[ministry_rules]]\nclaim = \"organization\"\nequals = \"Bộ Y tế\"\n\
+             [[ministry_rules]]\nclaim = \"email_domain\"\nequals = \"moh.gov.vn\"\naction = \"grant\"\n",
+        );
+        assert_eq!(gov.ministry_rules[0].action, MinistryAction::Request, "request is the default");
+        let decomposed = "Bo\u{323}\u{302} Y te\u{302}\u{301}";
+        let request = gov.ministry_decision(&claims(None, false, &[("organization", decomposed)]));
+        assert_eq!(request, Some((MinistryAction::Request, "VNeID: organization = Bộ Y tế".to_string())));
+        assert_eq!(gov.ministry_decision(&claims(None, false, &[("organization", " BỘ Y TẾ ")])).unwrap().0, MinistryAction::Request);
+        assert_eq!(gov.ministry_decision(&claims(None, false, &[("organization", "Bo Y te")])), None, "diacritics matter");
+        assert_eq!(gov.ministry_decision(&claims(None, false, &[("org", "Bộ Y tế")])), None);
+        let both = claims(Some("ha@moh.gov.vn"), true, &[("organization", "Bộ Y tế")]);
+        assert_eq!(gov.ministry_decision(&both).unwrap().0, MinistryAction::Grant);
+        let unverified = claims(Some("ha@moh.gov.vn"), false, &[]);
+        assert_eq!(gov.ministry_decision(&unverified), None);
+        assert_eq!(gov.ministry_rule_claims().collect::<Vec<_>>(), ["organization"]);
     }
 
     #[test]

@@ -22,7 +22,9 @@ use subtle::ConstantTimeEq;
 use super::discovery::{self, FetchError, Metadata};
 use super::id_token::{self, Expected, IdClaims, TokenError};
 use super::ProviderConfig;
-use crate::accounts::session::{self, random_token, token_hash};
+use super::config::MinistryAction;
+use super::oauth;
+use crate::accounts::session::{random_token, token_hash};
 use crate::accounts::{DisplayName, Email, RequireUser, Role};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
@@ -104,24 +106,21 @@ async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap,
         link_user_id,
         created_at: Utc::now(),
     }).await?;
-    let mut url = url::Url::parse(&meta.discovery.authorization_endpoint).map_err(|_| unavailable(provider, FetchError::Failed("bad authorization endpoint".into())))?;
-    url.query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &provider.client_id)
-        .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("scope", &provider.scopes.join(" "))
-        .append_pair("state", &state_token)
-        .append_pair("nonce", &nonce)
-        .append_pair("code_challenge", &pkce_challenge(&verifier))
-        .append_pair("code_challenge_method", "S256");
+    let client = oauth_client(provider, &meta, &redirect_uri)?;
+    let url = oauth::authorization_url(&client, &state_token, &verifier, &provider.scopes, &[("nonce", &nonce)]);
     Ok((jar, Redirect::to(url.as_str())).into_response())
 }
 
-/// RFC 7636 S256: base64url(SHA-256(verifier)).
-fn pkce_challenge(verifier: &str) -> String {
-    use base64::Engine;
-    use sha2::{Digest, Sha256};
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+/// The provider's endpoints (from discovery) as an `oauth2` client.
+fn oauth_client(provider: &ProviderConfig, meta: &Metadata, redirect_uri: &str) -> AppResult<oauth::SignInClient> {
+    oauth::client(&oauth::ClientSettings {
+        client_id: &provider.client_id,
+        client_secret: &provider.client_secret,
+        authorize_url: &meta.discovery.authorization_endpoint,
+        token_url: &meta.discovery.token_endpoint,
+        redirect_uri,
+    })
+    .map_err(|why| unavailable(provider, FetchError::Failed(why)))
 }
 
 /// `public_url` when configured, otherwise the address the browser used (only sound when the
@@ -216,16 +215,18 @@ async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogi
         tracing::warn!(provider = %provider.id, %reason, "ID token refused");
         refused("error.oidc.token_invalid")
     })?;
-    with_userinfo(provider, &meta, tokens.access_token.as_deref(), claims).await
+    with_userinfo(provider, &meta, Some(&tokens.access_token), claims).await
 }
 
-/// Adds the profile claims from the userinfo endpoint when the ID token has no email or name
-/// (providers may keep them there); its `sub` must be the ID token's (OIDC Core 5.3.2).
+/// Adds the profile claims from the userinfo endpoint when the ID token has no email or name,
+/// or not a claim a ministry rule reads (providers may keep them there); its `sub` must be the
+/// ID token's (OIDC Core 5.3.2).
 async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token: Option<&str>, claims: IdClaims) -> AppResult<IdClaims> {
     let (Some(endpoint), Some(access_token)) = (meta.discovery.userinfo_endpoint.as_deref(), access_token) else {
         return Ok(claims);
     };
-    if claims.email.is_some() && claims.name.is_some() {
+    let rule_claim_missing = provider.ministry_rule_claims().any(|c| !claims.other.contains_key(c));
+    if claims.email.is_some() && claims.name.is_some() && !rule_claim_missing {
         return Ok(claims);
     }
     let response = discovery::http()
@@ -246,39 +247,25 @@ async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token:
         email_verified: if claims.email.is_some() { claims.email_verified } else { info.email_verified },
         email: claims.email.or(info.email),
         name: claims.name.or(info.name),
+        // The ID token's word wins where both say something.
+        other: info.other.into_iter().chain(claims.other).collect(),
         subject: claims.subject,
     })
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    id_token: Option<String>,
-    access_token: Option<String>,
-}
-
-async fn exchange_code(provider: &ProviderConfig, meta: &Metadata, code: &str, login: &OidcLogin) -> AppResult<TokenResponse> {
-    // client_secret_basic: id and secret form-encoded, then Basic (RFC 6749 2.3.1).
-    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let response = discovery::http()
-        .post(&meta.discovery.token_endpoint)
-        .basic_auth(encode(&provider.client_id), Some(encode(&provider.client_secret)))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &login.redirect_uri),
-            ("code_verifier", &login.pkce_verifier),
-            ("client_id", &provider.client_id),
-        ])
-        .timeout(provider.timeout())
-        .send()
-        .await
-        .map_err(|e| unavailable(provider, e.into()))?;
-    if !response.status().is_success() {
+/// Exchanges the code (with the PKCE verifier) through `oauth2`, client_secret_basic.
+async fn exchange_code(provider: &ProviderConfig, meta: &Metadata, code: &str, login: &OidcLogin) -> AppResult<oauth::Tokens> {
+    let client = oauth_client(provider, meta, &login.redirect_uri)?;
+    let http = oauth::HttpClient { client: discovery::http().clone(), timeout: provider.timeout(), extra_headers: Vec::new() };
+    oauth::exchange_code(&client, &http, code, &login.pkce_verifier).await.map_err(|err| match err {
         // A replayed or expired code lands here (invalid_grant).
-        tracing::warn!(provider = %provider.id, status = %response.status(), "code exchange refused");
-        return Err(refused("error.oidc.exchange_failed"));
-    }
-    response.json().await.map_err(|e| unavailable(provider, e.into()))
+        oauth::ExchangeError::Refused(reason) => {
+            tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
+            refused("error.oidc.exchange_failed")
+        }
+        oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
+        oauth::ExchangeError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
+    })
 }
 
 async fn finish_sign_in(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, jar: CookieJar, next: &str) -> AppResult<Response> {
@@ -288,13 +275,30 @@ async fn finish_sign_in(state: &AppState, provider: &ProviderConfig, claims: &Id
     };
     let mut user = state.store().user_by_id(user_id).await?;
     crate::moderation::ensure_not_suspended(state.store(), &user).await?;
-    // Ministry staff by the provider's word; moderators and admins keep their role.
-    if user.role == Role::Member && provider.vouches_for_ministry(claims.email.as_deref(), claims.email_verified) {
-        state.store().set_role(user.id, Role::Ministry).await?;
-        user.role = Role::Ministry;
+    apply_ministry_rules(state, provider, claims, &mut user).await?;
+    // A member with two-factor on gives the code here too: a provider account is one factor.
+    crate::accounts::two_factor::complete_sign_in(state, jar, user.id, next).await
+}
+
+/// Ministry staff by the provider's word: a `grant` rule (or a trusted email domain) makes a
+/// member ministry staff at once, a `request` rule puts a request in the moderation queue.
+/// Moderators and admins keep their role.
+async fn apply_ministry_rules(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, user: &mut crate::store::User) -> AppResult<()> {
+    if user.role != Role::Member {
+        return Ok(());
     }
-    let cookie = session::start(state, user.id).await?;
-    Ok((jar.add(cookie), Redirect::to(&safe_next(Some(next)))).into_response())
+    match provider.ministry_decision(claims) {
+        Some((MinistryAction::Grant, _)) => {
+            state.store().set_role(user.id, Role::Ministry).await?;
+            user.role = Role::Ministry;
+        }
+        Some((MinistryAction::Request, why)) => {
+            // A request already waiting is not repeated at each sign-in.
+            state.store().request_ministry(user.id, &why).await?;
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 /// A first sign-in makes an account, unless its email belongs to someone already: that person

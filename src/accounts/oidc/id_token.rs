@@ -19,6 +19,8 @@ pub struct IdClaims {
     pub email: Option<String>,
     pub email_verified: bool,
     pub name: Option<String>,
+    /// Other claims with a text value (e.g. `organization`), for the ministry staff rules.
+    pub other: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +53,8 @@ pub(super) struct RawClaims {
     email_verified: Option<serde_json::Value>,
     #[serde(default)]
     name: Option<String>,
+    #[serde(flatten)]
+    other: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Asymmetric algorithms only: a token "signed" with the client secret or unsigned is refused.
@@ -95,7 +99,8 @@ impl RawClaims {
         let claims = self;
         let email_verified = matches!(&claims.email_verified, Some(serde_json::Value::Bool(true)))
         || matches!(&claims.email_verified, Some(serde_json::Value::String(s)) if s == "true");
-        IdClaims { subject: claims.sub, email: claims.email, email_verified, name: claims.name }
+        let other = claims.other.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect();
+        IdClaims { subject: claims.sub, email: claims.email, email_verified, name: claims.name, other }
     }
 }
 

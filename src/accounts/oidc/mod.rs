@@ -6,9 +6,10 @@ mod config;
 pub mod discovery;
 mod flow;
 pub mod id_token;
+pub mod oauth;
 
 use crate::app::AppState;
-pub use config::{OAuthEndpoints, ProviderConfig, ProviderKind};
+pub use config::{MinistryAction, MinistryRule, OAuthEndpoints, ProviderConfig, ProviderKind};
 pub use flow::router;
 
 /// The configured providers, in config order (the order of the sign-in buttons).
