@@ -249,7 +249,9 @@ fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
 
 /// What the reading thread sends: an element with its number in the run and where it was.
 enum Message {
-    Element { number: u64, place: String, kind: Kind, value: Value },
+    /// The element as a record and its post (read and repaired on the reading thread, beside
+    /// the database work), or why it is skipped.
+    Element { number: u64, read: Result<(Record, Post), String> },
     Note(String),
 }
 
@@ -266,8 +268,7 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
     while let Some(message) = rx.recv().await {
         match message {
             Message::Note(note) => notes.0.push(note),
-            Message::Element { number, place, kind, value } => {
-                let read = convert(&export, kind, value).map_err(|reason| format!("{place}: {reason}"));
+            Message::Element { number, read } => {
                 let read = read.map(|(mut record, post)| {
                     count_media(&post, &mut media, &mut media_missing);
                     record.category = category::suggest(&post.text).filter(|slug| importer.has_category(slug)).map(str::to_string);
@@ -298,9 +299,7 @@ pub async fn dry_run(path: &Path, known: Known) -> anyhow::Result<DryRun> {
     while let Some(message) = rx.recv().await {
         match message {
             Message::Note(note) => report.notes.0.push(note),
-            Message::Element { number, place, kind, value } => {
-                report.add(number, convert(&export, kind, value).map_err(|reason| format!("{place}: {reason}")));
-            }
+            Message::Element { number, read } => report.add(number, read),
         }
         progress.set_position(read_bytes.load(Ordering::Relaxed));
         progress.set_message(format!("{} posts read", report.posts + report.already_imported + report.duplicates));
@@ -330,7 +329,8 @@ fn start_reading(export: Arc<Export>) -> Reading {
                     Event::UnknownKey(key) => Message::Note(format!("{}: unknown key {key:?} passed over", entry.name)),
                     Event::Element { kind, index, value } => {
                         number += 1;
-                        Message::Element { number, place: format!("{} #{}", entry.name, index + 1), kind, value }
+                        let read = convert(&export, kind, value).map_err(|reason| format!("{} #{}: {reason}", entry.name, index + 1));
+                        Message::Element { number, read }
                     }
                 };
                 tx.blocking_send(message).map_err(|_| "the import stopped".to_string())
