@@ -558,6 +558,17 @@ mod tests {
     }
 
     #[test]
+    fn replies_are_known_by_their_post_time_and_text() {
+        let at = "2016-05-01T11:00:00Z".parse().unwrap();
+        let key = reply_content_key("facebook:1_2", at, "Rất hữu ích 👍");
+        assert_eq!(reply_content_key("facebook:1_2", at, "Rất hữu ích 👍"), key);
+        assert_ne!(reply_content_key("facebook:1_3", at, "Rất hữu ích 👍"), key, "the same words under another post");
+        assert_ne!(reply_content_key("facebook:1_2", at + Duration::seconds(1), "Rất hữu ích 👍"), key);
+        assert_ne!(reply_content_key("facebook:1_2", at, "Rat huu ich 👍"), key);
+        assert!(key.starts_with("reply:") && key.len() == "reply:".len() + 32, "{key}");
+    }
+
+    #[test]
     fn records_without_source_id_are_known_by_content() {
         let record = |title: &str| Record { title: Some(title.into()), body: Some("Nội dung".into()), ..Default::default() };
         let nfd: String = "Bàn giao ca".nfd().collect();
