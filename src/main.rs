@@ -135,8 +135,8 @@ fn load_config(global: &GlobalArgs) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-/// Logs go to standard output, except for commands whose standard output is a report (an
-/// import's), where a warning line would end up inside the report.
+/// A server logs to standard output; the other commands print their result there (an import's
+/// report, "migrations applied"), so their log lines (a slow-statement warning) go to standard error.
 fn init_logging(json: bool, to_stderr: bool) {
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -156,7 +156,7 @@ fn init_logging(json: bool, to_stderr: bool) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = load_config(&cli.global)?;
-    init_logging(config.log_json, matches!(cli.command, Command::Import { .. }));
+    init_logging(config.log_json, !matches!(cli.command, Command::Serve { .. }));
     match cli.command {
         Command::Serve { no_demo } => {
             if no_demo {
