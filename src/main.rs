@@ -151,14 +151,20 @@ fn load_config(global: &GlobalArgs) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-fn init_logging(json: bool) {
+/// A server logs to standard output; the other commands print their result there (an import's
+/// report, "migrations applied"), so their log lines (a slow-statement warning) go to standard error.
+fn init_logging(json: bool, to_stderr: bool) {
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    // Logs go to standard error: a command's report on standard output (import, eval, digest)
-    // stays clean for people and scripts even when a slow-statement warning is logged.
+    let (writer, terminal) = if to_stderr {
+        (BoxMakeWriter::new(std::io::stderr), std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    } else {
+        (BoxMakeWriter::new(std::io::stdout), std::io::IsTerminal::is_terminal(&std::io::stdout()))
+    };
     // Colour codes only for a person at a terminal, not in files or log collectors.
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr);
+    let colour = terminal && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(writer);
     if json { builder.json().init() } else { builder.init() }
 }
 
@@ -166,7 +172,7 @@ fn init_logging(json: bool) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = load_config(&cli.global)?;
-    init_logging(config.log_json);
+    init_logging(config.log_json, !matches!(cli.command, Command::Serve { .. }));
     match cli.command {
         Command::Serve { no_demo } => {
             if no_demo {
@@ -238,7 +244,8 @@ async fn import_jsonl(config: &Config, file: &Path, default_category: String) ->
 async fn import_facebook(config: &Config, path: &Path, dry_run: bool, default_category: String) -> anyhow::Result<()> {
     use goodpractice::import::{Options, facebook};
     let report = if dry_run {
-        facebook::dry_run(path).await?.to_string()
+        let store = Store::open_read_only(&config.effective_database_url()).await?;
+        facebook::dry_run(path, facebook::Known::read(store.as_ref()).await?).await?.to_string()
     } else {
         let store = Store::open(&config.effective_database_url()).await?;
         let photos = facebook::media::Photos::new(config.data_dir.clone(), goodpractice::attachments::service::max_bytes(config))?;

@@ -1,9 +1,10 @@
 //! Bulk import of published topics from another system (`goodpractice import jsonl FILE`).
 //!
 //! Each record becomes one published topic with its original date. Topics are written
-//! [`BATCH`] to a transaction (one commit, one disk sync, for the lot), each under a savepoint of
-//! its own, so none is ever half-written. A record is known by its `source_id` (or, without one,
-//! by a hash of its content), so importing the same file again adds nothing. Authors who never signed up get a placeholder account per
+//! [`BATCH`] to a transaction (one commit, one disk sync, a few multi-row statements, for the
+//! lot), so none is ever half-written. A record is known by its `source_id` (or, without one, by
+//! a hash of its content), so importing the same file again adds nothing; its replies (a Facebook
+//! post's comments) are known the same way, so a later export adds only the comments that are new. Authors who never signed up get a placeholder account per
 //! distinct name: no password, an undeliverable `imported+…@goodpractice.invalid` email, marked
 //! `placeholder` so that a real member can claim it later. Bad records are skipped with a reason;
 //! only a database failure stops the import.
@@ -22,7 +23,7 @@ use crate::accounts::DisplayName;
 use crate::error::AppError;
 use crate::forum::service::{self, TopicInput, ValidTopic};
 use crate::forum::{markdown, seed};
-use crate::store::{Category, ImportedReply, ImportedTopic, NewTopic, Store};
+use crate::store::{Category, ImportItem, ImportedReply, ImportedTopic, LaterReplies, NewTopic, Store};
 use crate::text;
 use crate::web::i18n::{Catalogs, Lang};
 
@@ -79,6 +80,9 @@ pub struct ReplyRecord {
     pub author_name: Option<String>,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// The source's identifier of the comment; without one it is known by a hash of its topic,
+    /// date and text ([`reply_content_key`]).
+    pub source_id: Option<String>,
 }
 
 /// A source's identifier, which exports write as a string or as a number.
@@ -110,6 +114,10 @@ pub struct Report {
     pub unit: &'static str,
     pub imported: u64,
     pub already_imported: u64,
+    /// Replies added to topics imported by an earlier run (a later export's new comments).
+    pub replies_added: u64,
+    /// Whether the source has replies at all (the report then counts them).
+    pub with_replies: bool,
     pub skipped: Vec<(u64, String)>,
 }
 
@@ -117,6 +125,9 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "imported: {}", self.imported)?;
         writeln!(f, "already imported: {}", self.already_imported)?;
+        if self.with_replies {
+            writeln!(f, "new comments on posts imported before: {}", self.replies_added)?;
+        }
         writeln!(f, "skipped: {}", self.skipped.len())?;
         let unit = if self.unit.is_empty() { "line" } else { self.unit };
         for (line, reason) in &self.skipped {
@@ -126,8 +137,14 @@ impl fmt::Display for Report {
     }
 }
 
-/// A record that passed every check, waiting for the next batch.
-struct Pending {
+/// What waits for the next batch: a new topic, or new replies to one imported before.
+enum Pending {
+    Topic(PendingTopic),
+    Replies { line: u64, source_id: String, replies: Vec<PendingReply> },
+}
+
+/// A record that passed every check.
+struct PendingTopic {
     line: u64,
     topic: ValidTopic,
     html: String,
@@ -136,6 +153,8 @@ struct Pending {
     source_id: String,
     replies: Vec<PendingReply>,
     check_category: bool,
+    /// Of `replies`, how many came later in this run (another export of the same post).
+    later_replies: u64,
 }
 
 struct PendingReply {
@@ -143,13 +162,48 @@ struct PendingReply {
     body: String,
     html: String,
     at: DateTime<Utc>,
+    source_id: String,
+}
+
+impl PendingReply {
+    fn imported(&self) -> ImportedReply<'_> {
+        ImportedReply { author_id: self.author_id, body: &self.body, body_html: &self.html, created_at: self.at, source_id: Some(&self.source_id) }
+    }
 }
 
 impl Pending {
-    fn imported_topic(&self) -> ImportedTopic<'_> {
-        let topic = NewTopic { source_id: Some(&self.source_id), ..service::new_topic(&self.topic, &self.html, self.author_id, self.at) };
-        let replies = self.replies.iter().map(|r| ImportedReply { author_id: r.author_id, body: &r.body, body_html: &r.html, created_at: r.at }).collect();
-        ImportedTopic { topic, replies, check_category: self.check_category }
+    fn item(&self) -> ImportItem<'_> {
+        match self {
+            Pending::Topic(p) => {
+                let topic = NewTopic { source_id: Some(&p.source_id), ..service::new_topic(&p.topic, &p.html, p.author_id, p.at) };
+                let replies = p.replies.iter().map(PendingReply::imported).collect();
+                ImportItem::Topic(ImportedTopic { topic, replies, check_category: p.check_category })
+            }
+            Pending::Replies { source_id, replies, .. } => {
+                ImportItem::Replies(LaterReplies { topic_source_id: source_id, replies: replies.iter().map(PendingReply::imported).collect() })
+            }
+        }
+    }
+
+    fn line(&self) -> u64 {
+        match self {
+            Pending::Topic(p) => p.line,
+            Pending::Replies { line, .. } => *line,
+        }
+    }
+
+    fn source_id(&self) -> &str {
+        match self {
+            Pending::Topic(p) => &p.source_id,
+            Pending::Replies { source_id, .. } => source_id,
+        }
+    }
+
+    fn replies_mut(&mut self) -> &mut Vec<PendingReply> {
+        match self {
+            Pending::Topic(p) => &mut p.replies,
+            Pending::Replies { replies, .. } => replies,
+        }
     }
 }
 
@@ -162,8 +216,12 @@ pub struct Importer<'a> {
     authors: HashMap<String, i64>,
     /// Sources imported before, and queued in this run.
     known: HashSet<String>,
+    /// Replies' sources (and content keys) imported before, and queued in this run.
+    known_replies: HashSet<String>,
     catalogs: Catalogs,
     pending: Vec<Pending>,
+    /// Where each topic source of `pending` is, so later replies to it join its item.
+    pending_at: HashMap<String, usize>,
     report: Report,
 }
 
@@ -177,8 +235,9 @@ impl<'a> Importer<'a> {
             anyhow::bail!("--default-category {:?} is not a category ({})", options.default_category, slugs.join(", "));
         }
         let known = store.source_ids().await?.into_iter().collect();
+        let known_replies = known_replies(store).await?;
         let (catalogs, authors, pending, report) = (Catalogs::load()?, HashMap::new(), Vec::new(), Report::default());
-        Ok(Importer { store, options, categories, authors, known, catalogs, pending, report })
+        Ok(Importer { store, options, categories, authors, known, known_replies, catalogs, pending, pending_at: HashMap::new(), report })
     }
 
     /// Takes what was read on `line`: a record, or why there is none. Fails only when the
@@ -189,7 +248,7 @@ impl<'a> Importer<'a> {
             Err(problem) => Err(problem),
         };
         match checked {
-            Ok(Some(pending)) => self.pending.push(pending),
+            Ok(Some(pending)) => self.queue(pending),
             Ok(None) => self.report.already_imported += 1,
             Err(Problem::Skip(reason)) => self.report.skipped.push((line, reason)),
             Err(Problem::Fatal(err)) => return Err(self.stopped(line, err)),
@@ -211,6 +270,29 @@ impl<'a> Importer<'a> {
         self.report.unit = unit;
     }
 
+    /// Counts, in the report, the replies added to topics imported before.
+    pub fn count_replies(&mut self) {
+        self.report.with_replies = true;
+    }
+
+    /// Puts `pending` in the batch: later replies to a topic already in it join that topic's
+    /// item (a batch writes one item per topic, in order).
+    fn queue(&mut self, mut pending: Pending) {
+        if let Pending::Replies { .. } = pending {
+            self.report.already_imported += 1;
+        }
+        if let Some(&at) = self.pending_at.get(pending.source_id()) {
+            let replies = std::mem::take(pending.replies_mut());
+            if let Pending::Topic(topic) = &mut self.pending[at] {
+                topic.later_replies += replies.len() as u64;
+            }
+            self.pending[at].replies_mut().extend(replies);
+            return;
+        }
+        self.pending_at.insert(pending.source_id().to_string(), self.pending.len());
+        self.pending.push(pending);
+    }
+
     /// Records an item passed over, with why.
     pub fn skipped(&mut self, number: u64, reason: String) {
         self.report.skipped.push((number, reason));
@@ -226,34 +308,44 @@ impl<'a> Importer<'a> {
         self.report.imported
     }
 
-    /// A record ready to write, `None` when its source was imported already, or why not.
+    /// A record ready to write, or the new replies to its topic imported before; `None` when its
+    /// source was imported already with all these replies; or why not.
     async fn check(&mut self, line: u64, record: &Record) -> Step<Option<Pending>> {
         let (title, body) = (required(&record.title, "title")?, required(&record.body, "body")?);
         let source_id = source_id(record, title, body)?;
         if self.known.contains(&source_id) {
-            return Ok(None);
+            let replies = self.replies(line, &source_id, &record.replies).await?;
+            return Ok((!replies.is_empty()).then_some(Pending::Replies { line, source_id, replies }));
         }
         let at = created_at(record.created_at.as_deref())?;
         let topic = self.validate(record, title, body)?;
         let author_id = self.author_id(record.author_name.as_deref()).await?;
         let html = markdown::render(topic.body.as_str());
-        let replies = self.replies(line, &record.replies).await?;
+        let replies = self.replies(line, &source_id, &record.replies).await?;
         self.known.insert(source_id.clone());
-        Ok(Some(Pending { line, topic, html, author_id, at, source_id, replies, check_category: record.check_category }))
+        let check_category = record.check_category;
+        Ok(Some(Pending::Topic(PendingTopic { line, topic, html, author_id, at, source_id, replies, check_category, later_replies: 0 })))
     }
 
-    /// The replies that can be imported; the others are reported and left out.
-    async fn replies(&mut self, line: u64, replies: &[ReplyRecord]) -> Step<Vec<PendingReply>> {
-        let mut kept = Vec::with_capacity(replies.len());
+    /// The replies to the topic from `topic_source` that can be imported and were not before;
+    /// the others are reported and left out.
+    async fn replies(&mut self, line: u64, topic_source: &str, replies: &[ReplyRecord]) -> Step<Vec<PendingReply>> {
+        let mut kept = Vec::new();
         for (i, reply) in replies.iter().enumerate() {
             let checked = match crate::forum::Body::parse(&reply.body) {
-                Ok(body) => self.author_id(reply.author_name.as_deref()).await.map(|id| (id, body)),
+                Ok(body) => match self.new_reply_keys(topic_source, reply, body.as_str()) {
+                    Some(keys) => self.author_id(reply.author_name.as_deref()).await.map(|id| Some((id, body, keys))),
+                    None => Ok(None),
+                },
                 Err(e) => Err(self.explain(e)),
             };
             match checked {
-                Ok((author_id, body)) => {
+                Ok(None) => {}
+                Ok(Some((author_id, body, (source_id, content_key)))) => {
                     let html = markdown::render(body.as_str());
-                    kept.push(PendingReply { author_id, body: body.as_str().to_string(), html, at: reply.created_at });
+                    self.known_replies.insert(content_key);
+                    self.known_replies.insert(source_id.clone());
+                    kept.push(PendingReply { author_id, body: body.as_str().to_string(), html, at: reply.created_at, source_id });
                 }
                 Err(Problem::Skip(reason)) => self.report.skipped.push((line, format!("comment {} left out: {reason}", i + 1))),
                 Err(fatal) => return Err(fatal),
@@ -262,25 +354,44 @@ impl<'a> Importer<'a> {
         Ok(kept)
     }
 
+    /// The reply's source id and content key, or `None` when either was imported before.
+    fn new_reply_keys(&self, topic_source: &str, reply: &ReplyRecord, body: &str) -> Option<(String, String)> {
+        let content_key = reply_content_key(topic_source, reply.created_at, body);
+        let source_id = reply.source_id.clone().unwrap_or_else(|| content_key.clone());
+        let known = self.known_replies.contains(&source_id) || self.known_replies.contains(&content_key);
+        (!known).then_some((source_id, content_key))
+    }
+
     async fn flush(&mut self) -> anyhow::Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let topics: Vec<ImportedTopic> = self.pending.iter().map(Pending::imported_topic).collect();
-        let created = match self.store.create_imported_topics(&topics).await {
-            Ok(created) => created,
-            Err(err) => return Err(self.stopped(self.pending[0].line, err.into())),
+        let items: Vec<ImportItem> = self.pending.iter().map(Pending::item).collect();
+        let written = match self.store.write_import_batch(&items).await {
+            Ok(written) => written,
+            Err(err) => return Err(self.stopped(self.pending[0].line(), err.into())),
         };
-        let imported = created.iter().filter(|ids| ids.is_some()).count() as u64;
-        self.report.imported += imported;
-        self.report.already_imported += created.len() as u64 - imported;
+        for (pending, topic) in self.pending.iter().zip(written) {
+            match (pending, topic) {
+                (Pending::Topic(topic), Some(_)) => {
+                    self.report.imported += 1;
+                    self.report.replies_added += topic.later_replies;
+                }
+                (Pending::Topic(_), None) => self.report.already_imported += 1,
+                (Pending::Replies { replies, .. }, Some(_)) => self.report.replies_added += replies.len() as u64,
+                (Pending::Replies { line, .. }, None) => {
+                    self.report.skipped.push((*line, "new comments left out: the post they answer is no longer in the database".to_string()));
+                }
+            }
+        }
         self.pending.clear();
+        self.pending_at.clear();
         Ok(())
     }
 
     /// The error that ends an import: where, why, and what was kept.
     fn stopped(&self, line: u64, err: anyhow::Error) -> anyhow::Error {
-        let from = self.pending.first().map_or(line, |p| p.line);
+        let from = self.pending.first().map_or(line, Pending::line);
         anyhow::anyhow!(
             "the import stopped at line {line}: {err:#}\n{} topics were imported, from the lines before line {from}; \
              importing the same file again carries on from there",
@@ -375,6 +486,27 @@ fn content_source_id(record: &Record, title: &str, body: &str) -> String {
     format!("content:{}", &hex::encode(hash.finalize())[..32])
 }
 
+/// `reply:` and a hash of the reply's topic source, date and (NFC, checked) text: how a reply
+/// without a source id, or imported before replies remembered theirs, is recognised.
+pub fn reply_content_key(topic_source: &str, at: DateTime<Utc>, body: &str) -> String {
+    let mut hash = Sha256::new();
+    for part in [topic_source, &at.timestamp().to_string(), body] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    format!("reply:{}", &hex::encode(hash.finalize())[..32])
+}
+
+/// Every imported reply's source id, and the content key of those imported before replies
+/// remembered their source (so upgrading and importing again adds no duplicates).
+pub(crate) async fn known_replies(store: &Store) -> anyhow::Result<HashSet<String>> {
+    let mut known: HashSet<String> = store.reply_source_ids().await?.into_iter().collect();
+    for (topic_source, at, body) in store.unmarked_imported_replies().await? {
+        known.insert(reply_content_key(&topic_source, at, &body));
+    }
+    Ok(known)
+}
+
 /// `imported+<first 16 hex digits of SHA-256 of the NFC name>@goodpractice.invalid`.
 pub fn placeholder_email(name: &str) -> String {
     let digest = Sha256::digest(text::clean_line(name).as_bytes());
@@ -423,6 +555,17 @@ mod tests {
         assert_eq!(placeholder_email(&nfd), email);
         assert_ne!(placeholder_email("Nguyễn Thị Lam"), email);
         assert!(email.starts_with("imported+") && email.ends_with("@goodpractice.invalid"), "{email}");
+    }
+
+    #[test]
+    fn replies_are_known_by_their_post_time_and_text() {
+        let at = "2016-05-01T11:00:00Z".parse().unwrap();
+        let key = reply_content_key("facebook:1_2", at, "Rất hữu ích 👍");
+        assert_eq!(reply_content_key("facebook:1_2", at, "Rất hữu ích 👍"), key);
+        assert_ne!(reply_content_key("facebook:1_3", at, "Rất hữu ích 👍"), key, "the same words under another post");
+        assert_ne!(reply_content_key("facebook:1_2", at + Duration::seconds(1), "Rất hữu ích 👍"), key);
+        assert_ne!(reply_content_key("facebook:1_2", at, "Rat huu ich 👍"), key);
+        assert!(key.starts_with("reply:") && key.len() == "reply:".len() + 32, "{key}");
     }
 
     #[test]

@@ -208,7 +208,7 @@ macro_rules! insert_topic {
         .await
     };
 }
-pub(super) use {insert_topic, log_change};
+pub(super) use log_change;
 
 impl Store {
     pub async fn count_categories(&self) -> StoreResult<i64> {

@@ -15,7 +15,7 @@ mod forum;
 mod guidance;
 mod search;
 mod import;
-pub use import::{ImportedReply, ImportedTopic};
+pub use import::{ImportItem, ImportedReply, ImportedTopic, LaterReplies};
 mod moderation;
 mod identities;
 mod attachments;
@@ -118,6 +118,45 @@ impl Store {
             .await
             .context("cannot open the SQLite database")?;
         Ok(Self { pool: Pool::Sqlite(pool) })
+    }
+
+    /// Connects to `url` for reading only (a dry run): no migration, nothing created, every
+    /// transaction read only. `None` when the SQLite file does not exist yet. Fails when the
+    /// database is not migrated to this version (its tables would not be the ones read here).
+    pub async fn open_read_only(url: &str) -> anyhow::Result<Option<Self>> {
+        let store = if url.starts_with("postgres") {
+            let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                .context("invalid PostgreSQL database URL")?
+                .options([("default_transaction_read_only", "on")]);
+            let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10))
+                .connect_with(options).await.context("cannot connect to PostgreSQL")?;
+            Self { pool: Pool::Postgres(pool) }
+        } else {
+            let options = SqliteConnectOptions::from_str(url).context("invalid SQLite database URL")?;
+            if !options.get_filename().exists() {
+                return Ok(None);
+            }
+            let pool = SqlitePoolOptions::new().max_connections(2)
+                .connect_with(options.read_only(true).busy_timeout(Duration::from_secs(5))).await
+                .context("cannot open the SQLite database")?;
+            Self { pool: Pool::Sqlite(pool) }
+        };
+        store.check_up_to_date().await?;
+        Ok(Some(store))
+    }
+
+    /// Fails unless every migration of this version has been applied.
+    async fn check_up_to_date(&self) -> anyhow::Result<()> {
+        let (migrator, sql) = match &self.pool {
+            Pool::Sqlite(_) => (sqlx::migrate!("migrations/sqlite"), "SELECT MAX(version) FROM _sqlx_migrations WHERE success"),
+            Pool::Postgres(_) => (sqlx::migrate!("migrations/postgres"), "SELECT MAX(version) FROM _sqlx_migrations WHERE success"),
+        };
+        let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await.ok().flatten());
+        if applied.unwrap_or(0) < latest {
+            anyhow::bail!("the database is not up to date with this version of goodpractice: run `goodpractice migrate` first");
+        }
+        Ok(())
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

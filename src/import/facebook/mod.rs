@@ -14,7 +14,7 @@ pub mod media;
 pub mod mojibake;
 pub mod reader;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
@@ -52,6 +52,8 @@ pub struct Post {
 
 #[derive(Debug, Default)]
 pub struct Comment {
+    /// The Graph API's comment id (Download Your Information comments have none).
+    pub id: Option<String>,
     pub author: Option<String>,
     pub at: Option<DateTime<Utc>>,
     pub text: String,
@@ -118,11 +120,37 @@ fn write_media(f: &mut fmt::Formatter<'_>, media: u64, missing: &[String]) -> fm
     Ok(())
 }
 
+/// What the database holds already, as a dry run compares against it (read only).
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Where the sources were read from, for the report ("no database yet" when there is none).
+    pub database: String,
+    pub posts: HashSet<String>,
+    /// Imported comments' source ids and content keys ([`super::reply_content_key`]).
+    pub comments: HashSet<String>,
+}
+
+impl Known {
+    /// What `store` holds; nothing when there is no database yet.
+    pub async fn read(store: Option<&Store>) -> anyhow::Result<Known> {
+        let Some(store) = store else {
+            return Ok(Known { database: "none yet: everything counts as new".to_string(), ..Known::default() });
+        };
+        let posts: HashSet<String> = store.source_ids().await?.into_iter().collect();
+        let comments = super::known_replies(store).await?;
+        let database = format!("{} posts and {} comments imported before", posts.len(), store.reply_source_ids().await?.len());
+        Ok(Known { database, posts, comments })
+    }
+}
+
 /// What `--dry-run` found: what a real run would import, without writing anything.
 #[derive(Debug, Default)]
 pub struct DryRun {
     pub posts: u64,
     pub comments: u64,
+    /// Posts of the export that the database has already, and the comments they would gain.
+    pub already_imported: u64,
+    pub new_comments_on_imported: u64,
     pub per_year: BTreeMap<i32, u64>,
     pub authors: BTreeMap<String, u64>,
     /// Suggested category (or "--default-category") → posts.
@@ -132,16 +160,20 @@ pub struct DryRun {
     pub media_missing: Vec<String>,
     pub skipped: Vec<(u64, String)>,
     pub notes: Notes,
-    seen: HashSet<String>,
+    known: Known,
+    /// Posts met so far in this export: whether each is new (not imported before).
+    seen_in_export: HashMap<String, bool>,
 }
 
 impl fmt::Display for DryRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "dry run: nothing was written")?;
+        writeln!(f, "database: {}", self.known.database)?;
         writeln!(f, "posts to import: {} (with {} comments)", self.posts, self.comments)?;
         for (year, n) in &self.per_year {
             writeln!(f, "  {year}: {n}")?;
         }
+        writeln!(f, "posts imported before: {} (new comments to add to them: {})", self.already_imported, self.new_comments_on_imported)?;
         writeln!(f, "authors: {}", self.authors.len())?;
         for (name, n) in &self.authors {
             writeln!(f, "  {name}: {n}")?;
@@ -168,12 +200,23 @@ impl DryRun {
         };
         self.count_media(&post);
         let id = source_id_of(&post);
-        if !self.seen.insert(id) {
-            self.duplicates += 1;
-            return;
-        }
+        let new_comments = self.new_comments(&id, &record.replies);
+        match self.seen_in_export.get(&id) {
+            Some(&new_post) => {
+                self.duplicates += 1;
+                *(if new_post { &mut self.comments } else { &mut self.new_comments_on_imported }) += new_comments;
+                return;
+            }
+            None if self.known.posts.contains(&id) => {
+                self.seen_in_export.insert(id, false);
+                self.already_imported += 1;
+                self.new_comments_on_imported += new_comments;
+                return;
+            }
+            None => self.seen_in_export.insert(id, true),
+        };
         self.posts += 1;
-        self.comments += record.replies.len() as u64;
+        self.comments += new_comments;
         let slug = category::suggest(&post.text).unwrap_or("--default-category");
         *self.categories.entry(slug.to_string()).or_default() += 1;
         if let Some(at) = post.at {
@@ -188,6 +231,22 @@ impl DryRun {
     fn count_media(&mut self, post: &Post) {
         count_media(post, &mut self.media, &mut self.media_missing);
     }
+
+    /// How many of a post's comments a real run would add (as the importer tells them apart).
+    fn new_comments(&mut self, post_source: &str, replies: &[ReplyRecord]) -> u64 {
+        let mut new = 0;
+        for reply in replies {
+            let Ok(body) = crate::forum::Body::parse(&reply.body) else { continue };
+            let content_key = super::reply_content_key(post_source, reply.created_at, body.as_str());
+            let source_id = reply.source_id.clone().unwrap_or_else(|| content_key.clone());
+            if !self.known.comments.contains(&source_id) && !self.known.comments.contains(&content_key) {
+                new += 1;
+                self.known.comments.insert(source_id);
+                self.known.comments.insert(content_key);
+            }
+        }
+        new
+    }
 }
 
 fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
@@ -201,7 +260,9 @@ fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
 
 /// What the reading thread sends: an element with its number in the run and where it was.
 enum Message {
-    Element { number: u64, place: String, kind: Kind, value: Value },
+    /// The element as a record and its post (read and repaired on the reading thread, beside
+    /// the database work), or why it is skipped.
+    Element { number: u64, read: Result<(Record, Post), String> },
     Note(String),
 }
 
@@ -210,6 +271,7 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
     let export = Arc::new(Export::open(path)?);
     let mut importer = Importer::new(store, options).await?;
     importer.count_in("item");
+    importer.count_replies();
     let (mut notes, mut media, mut media_missing, mut suggested) = (Notes::default(), 0, Vec::new(), 0);
     let mut to_check = 0;
     let progress = progress_bar(export.total_len());
@@ -217,8 +279,7 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
     while let Some(message) = rx.recv().await {
         match message {
             Message::Note(note) => notes.0.push(note),
-            Message::Element { number, place, kind, value } => {
-                let read = convert(&export, kind, value).map_err(|reason| format!("{place}: {reason}"));
+            Message::Element { number, read } => {
                 let read = match read {
                     Ok((mut record, post)) => {
                         count_media(&post, &mut media, &mut media_missing);
@@ -245,20 +306,23 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
     Ok(ImportReport { import, notes, media, media_missing, photos_imported, photos_refused, suggested, to_check })
 }
 
-/// Reads `path` as [`import`] would, and says what it would do. Needs no database.
-pub async fn dry_run(path: &Path) -> anyhow::Result<DryRun> {
+/// Reads `path` as [`import`] would, and says what it would do against what the database
+/// holds already (`known`, read beforehand). Writes nothing.
+pub async fn dry_run(path: &Path, known: Known) -> anyhow::Result<DryRun> {
     let export = Arc::new(Export::open(path)?);
-    let mut report = DryRun::default();
-    let (mut rx, _, reading) = start_reading(export.clone());
+    let mut report = DryRun { known, ..DryRun::default() };
+    let progress = progress_bar(export.total_len());
+    let (mut rx, read_bytes, reading) = start_reading(export.clone());
     while let Some(message) = rx.recv().await {
         match message {
             Message::Note(note) => report.notes.0.push(note),
-            Message::Element { number, place, kind, value } => {
-                report.add(number, convert(&export, kind, value).map_err(|reason| format!("{place}: {reason}")));
-            }
+            Message::Element { number, read } => report.add(number, read),
         }
+        progress.set_position(read_bytes.load(Ordering::Relaxed));
+        progress.set_message(format!("{} posts read", report.posts + report.already_imported + report.duplicates));
     }
     reading.await??;
+    progress.finish_and_clear();
     Ok(report)
 }
 
@@ -282,7 +346,8 @@ fn start_reading(export: Arc<Export>) -> Reading {
                     Event::UnknownKey(key) => Message::Note(format!("{}: unknown key {key:?} passed over", entry.name)),
                     Event::Element { kind, index, value } => {
                         number += 1;
-                        Message::Element { number, place: format!("{} #{}", entry.name, index + 1), kind, value }
+                        let read = convert(&export, kind, value).map_err(|reason| format!("{} #{}: {reason}", entry.name, index + 1));
+                        Message::Element { number, read }
                     }
                 };
                 tx.blocking_send(message).map_err(|_| "the import stopped".to_string())
@@ -320,11 +385,7 @@ fn convert(export: &Export, kind: Kind, mut value: Value) -> Result<(Record, Pos
     let post = match kind {
         Kind::DyiPost => dyi_post(export, &value)?,
         Kind::GraphPost => graph_post(&value)?,
-        Kind::DyiComment => {
-            return Err("a comment in your_comments_in_groups.json does not say which post it answers; not imported \
-                        (comments are imported with their posts from Graph API dumps)"
-                .to_string());
-        }
+        Kind::DyiComment => return Err(dyi_comment_skipped(&value)),
     };
     Ok((record(&post)?, post))
 }
@@ -345,7 +406,10 @@ fn record(post: &Post) -> Result<Record, String> {
         .iter()
         .enumerate()
         .map(|(i, c)| match c.at {
-            Some(at) => Ok(ReplyRecord { author_name: c.author.clone(), body: text::clean(&c.text), created_at: at }),
+            Some(at) => {
+                let source_id = c.id.as_ref().map(|id| format!("{SOURCE_PREFIX}comment:{id}"));
+                Ok(ReplyRecord { author_name: c.author.clone(), body: text::clean(&c.text), created_at: at, source_id })
+            }
             None => Err(format!("comment {} has no timestamp", i + 1)),
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -388,6 +452,21 @@ pub fn source_id_of(post: &Post) -> String {
     format!("{SOURCE_PREFIX}content:{}", &hex::encode(hash.finalize())[..32])
 }
 
+/// Why a `your_comments_in_groups.json` comment is not imported. The entry carries its text,
+/// time, group and a title such as "Lan commented on Bình's post." — the post's author, never the
+/// post. Attaching it by author and date would be a guess: that author may have several posts
+/// around then, or the post may not be in the archive at all (only its author's own export holds
+/// it), and a comment under the wrong post misleads readers. So it is reported, not imported;
+/// comments come with their posts from Graph API dumps.
+fn dyi_comment_skipped(value: &Value) -> String {
+    let title = value["title"].as_str().map(text::clean_line).filter(|t| !t.is_empty());
+    let said = title.map(|t| format!(" (only “{t}”)")).unwrap_or_default();
+    format!(
+        "a comment in your_comments_in_groups.json does not say which post it answers{said}; not imported, as a guess \
+         could put it under the wrong post (comments are imported with their posts from Graph API dumps)"
+    )
+}
+
 /// A Download Your Information post: `timestamp`, `title` ("Name posted in Group."), `data[].post`,
 /// `attachments[].data[]` with `media.uri` or `external_context.url`.
 fn dyi_post(export: &Export, v: &Value) -> Result<Post, String> {
@@ -413,13 +492,8 @@ fn graph_post(v: &Value) -> Result<Post, String> {
     if !v.is_object() {
         return Err("not an object".to_string());
     }
-    let id = match &v["id"] {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
     let mut post = Post {
-        id,
+        id: graph_id(&v["id"]),
         author: v["from"]["name"].as_str().map(str::to_string),
         at: graph_time(&v["created_time"]),
         text: v["message"].as_str().unwrap_or("").to_string(),
@@ -435,12 +509,22 @@ fn graph_post(v: &Value) -> Result<Post, String> {
     }
     post.comments = items(&v["comments"]["data"])
         .map(|c| Comment {
+            id: graph_id(&c["id"]),
             author: c["from"]["name"].as_str().map(str::to_string),
             at: graph_time(&c["created_time"]),
             text: c["message"].as_str().unwrap_or("").to_string(),
         })
         .collect();
     Ok(post)
+}
+
+/// A Graph API object's `id`: a string or a number.
+fn graph_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 fn items(v: &Value) -> impl Iterator<Item = &Value> {
