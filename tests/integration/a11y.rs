@@ -163,6 +163,41 @@ async fn every_main_page_is_at_most_60_kb_compressed_and_asks_nothing_of_other_s
     assert!(problems.is_empty(), "page weight and third parties:\n  {}", problems.join("\n  "));
 }
 
+/// With JavaScript switched off in Chromium a member still signs up, writes a case study through
+/// the compose form, reads it section by section and replies (tests/a11y/nojs.mjs acts, this
+/// test judges what the pages showed).
+#[tokio::test]
+async fn with_javascript_off_a_member_signs_up_writes_a_case_study_and_replies() {
+    let Some(tools) = Tools::find() else { return };
+    let app = TestApp::sqlite().await;
+    let sections = [
+        ("context", "Bối cảnh", "Khoa Nhi có 40 giường, nhiều trẻ dùng thuốc theo cân nặng."),
+        ("problem", "Vấn đề", "Quý II có 3 lần tính nhầm liều paracetamol."),
+        ("causes", "Phân tích nguyên nhân", "Bảng liều in từ năm 2015, chữ nhỏ."),
+        ("intervention", "Giải pháp can thiệp / kế hoạch hành động", "Bảng liều mới theo cân nặng dán ở xe thuốc."),
+        ("results", "Kết quả (chỉ số trước và sau)", "Không còn lần tính nhầm nào trong quý III."),
+        ("lessons", "Bài học kinh nghiệm", "Công cụ đơn giản, đặt đúng chỗ, hiệu quả hơn nhắc nhở."),
+    ];
+    let title = "Bảng liều thuốc theo cân nặng ở khoa Nhi";
+    let reply = "Không cần JavaScript, trả lời vẫn gửi được.";
+    let config = json!({
+        "member": {"name": "Phạm Thu Trang", "email": "trang@bvnhi.vn", "password": PASSWORD},
+        "topic": {"category": "medication-safety", "title": title, "tags": "liều thuốc, nhi khoa",
+                  "sections": sections.iter().map(|(id, _, md)| json!([id, md])).collect::<Vec<_>>()},
+        "reply": reply,
+    });
+
+    let seen = tools.run("nojs.mjs", &app, config).await;
+
+    assert_eq!(seen["scriptTitle"], "off", "JavaScript was really off");
+    assert_eq!(seen["viewer"], "Phạm Thu Trang", "signed up and signed in");
+    assert!(seen["topicPath"].as_str().unwrap().starts_with("/t/"), "the form led to the topic: {seen}");
+    assert_eq!(seen["title"], title);
+    let expected: Vec<Value> = sections.iter().map(|(_, heading, text)| json!([heading, text])).collect();
+    assert_eq!(seen["sections"], json!(expected), "every section under its heading");
+    assert_eq!(seen["replies"], json!([reply]));
+}
+
 /// Every page answered 200 where it was asked for (a signed-out redirect to /login would make the
 /// check look at the wrong page).
 fn assert_all_pages_shown(report: &Report, pages: &[PageSpec]) {
@@ -277,7 +312,7 @@ async fn wait_for_search(app: &TestApp, query: &str, title: &str) {
 struct Tools {
     node: PathBuf,
     chromium: PathBuf,
-    script: PathBuf,
+    dir: PathBuf,
 }
 
 impl Tools {
@@ -302,13 +337,11 @@ impl Tools {
             eprintln!("skipping: {missing}");
             return None;
         }
-        Some(Tools { node: node?, chromium, script: dir.join("check.mjs") })
+        Some(Tools { node: node?, chromium, dir })
     }
 
     /// Runs check.mjs over `pages` (with axe or only the traffic) and reads its report.
     async fn check(&self, app: &TestApp, pages: &[PageSpec], axe: bool) -> Report {
-        let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-        std::fs::create_dir_all(&screenshots).expect("create target/screenshots");
         let pages: Vec<Value> = pages
             .iter()
             .map(|p| {
@@ -316,19 +349,29 @@ impl Tools {
                 json!({"name": p.name, "path": p.path, "cookies": cookies})
             })
             .collect();
-        let config = json!({"base": app.base, "chromium": self.chromium, "screenshots": screenshots,
-                            "axe": axe, "pages": pages});
+        let report = self.run("check.mjs", app, json!({"axe": axe, "pages": pages})).await;
+        serde_json::from_value(report).expect("check.mjs report in the expected shape")
+    }
+
+    /// Runs one of the scripts with `config` plus the server, browser and screenshot folder, and
+    /// parses the JSON it prints.
+    async fn run(&self, script: &str, app: &TestApp, mut config: Value) -> Value {
+        let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&screenshots).expect("create target/screenshots");
+        config["base"] = json!(app.base);
+        config["chromium"] = json!(self.chromium);
+        config["screenshots"] = json!(screenshots);
         let mut command = Command::new(&self.node);
-        command.arg(&self.script).arg(config.to_string());
+        command.arg(self.dir.join(script)).arg(config.to_string());
         // On a blocking thread: the app under test shares this test's runtime and must keep serving.
         let output = tokio::task::spawn_blocking(move || command.output())
             .await
-            .expect("the checker thread")
-            .expect("run node tests/a11y/check.mjs");
+            .expect("the script's thread")
+            .unwrap_or_else(|e| panic!("run node tests/a11y/{script}: {e}"));
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "check.mjs failed ({}):\n{stderr}", output.status);
+        assert!(output.status.success(), "{script} failed ({}):\n{stderr}", output.status);
         serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|e| panic!("check.mjs printed no report ({e}):\n{}\n{stderr}", String::from_utf8_lossy(&output.stdout)))
+            .unwrap_or_else(|e| panic!("{script} printed no JSON ({e}):\n{}\n{stderr}", String::from_utf8_lossy(&output.stdout)))
     }
 }
 
