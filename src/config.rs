@@ -43,6 +43,10 @@ pub struct Config {
     pub flag_hide_threshold: i64,
     /// Moderation: a post nearly identical to one the author wrote this many minutes before waits for review.
     pub duplicate_window_minutes: i64,
+    /// Attachments: largest file accepted, in bytes (images and PDFs; checked by content).
+    pub max_upload_bytes: i64,
+    /// Attachments: files one member may upload per hour.
+    pub uploads_per_hour: i64,
     /// The site's address as browsers see it (`https://forum.example`), for sign-in redirect URIs.
     /// Empty: taken from the request's Host header (fine on 127.0.0.1; set it in production).
     pub public_url: String,
@@ -75,6 +79,8 @@ impl Default for Config {
             new_user_max_images: 0,
             flag_hide_threshold: 3,
             duplicate_window_minutes: 60,
+            max_upload_bytes: 10 * 1024 * 1024,
+            uploads_per_hour: 30,
             public_url: String::new(),
             auth: AuthConfig::default(),
         }
@@ -147,6 +153,8 @@ impl Config {
         set_int(&mut self.new_user_max_images, "GP_NEW_USER_MAX_IMAGES", &var)?;
         set_int(&mut self.flag_hide_threshold, "GP_FLAG_HIDE_THRESHOLD", &var)?;
         set_int(&mut self.duplicate_window_minutes, "GP_DUPLICATE_WINDOW_MINUTES", &var)?;
+        set_int(&mut self.max_upload_bytes, "GP_MAX_UPLOAD_BYTES", &var)?;
+        set_int(&mut self.uploads_per_hour, "GP_UPLOADS_PER_HOUR", &var)?;
         if let Some(v) = var("GP_PUBLIC_URL") {
             self.public_url = v;
         }

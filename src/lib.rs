@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod attachments;
 pub mod app;
 pub mod config;
 pub mod demo;
@@ -75,7 +76,8 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router())
         .merge(guidance::api_router())
-        .merge(moderation::api_router());
+        .merge(moderation::api_router())
+        .merge(attachments::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(accounts::oidc::router())
         .merge(web::router())
+        .merge(attachments::router())
         .merge(api::router(api))
         .fallback(|| async { AppError::NotFound })
         // Inner to outer: error rendering sees the handler's response first; the session is

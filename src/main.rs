@@ -211,7 +211,8 @@ async fn import_facebook(config: &Config, path: &Path, dry_run: bool, default_ca
         facebook::dry_run(path).await?.to_string()
     } else {
         let store = Store::open(&config.effective_database_url()).await?;
-        facebook::import(&store, path, Options { default_category }).await?.to_string()
+        let photos = facebook::media::Photos::new(config.data_dir.clone(), goodpractice::attachments::service::max_bytes(config))?;
+        facebook::import(&store, path, Options { default_category }, photos).await?.to_string()
     };
     match write!(std::io::stdout().lock(), "{report}") {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),

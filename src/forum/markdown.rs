@@ -11,9 +11,18 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     BUILDER.get_or_init(|| {
         let mut b = ammonia::Builder::default();
         b.url_schemes(HashSet::from(["http", "https", "mailto"]))
-            .link_rel(Some("nofollow ugc noopener"));
+            .link_rel(Some("nofollow ugc noopener"))
+            .set_tag_attribute_value("img", "loading", "lazy")
+            .attribute_filter(only_our_images);
         b
     })
+}
+
+/// Images are shown only from our own attachment URLs: an image from elsewhere would tell another
+/// site who reads the post (and could change after moderation). Other images keep their alt text.
+fn only_our_images<'u>(element: &str, attribute: &str, value: &'u str) -> Option<std::borrow::Cow<'u, str>> {
+    let refused = element == "img" && attribute == "src" && crate::attachments::attachment_id(value).is_none();
+    (!refused).then_some(value.into())
 }
 
 /// Renders Markdown (with tables and strikethrough) to sanitized HTML.
@@ -31,10 +40,28 @@ pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     let mut depth = 0usize; // inside a link, an image or a code block: leave text alone
+    let mut links = 0usize; // inside a link: an attachment image is not wrapped in another
+    let mut wrapped = Vec::new(); // per open image: whether it was wrapped in a link to the full file
     let events = Parser::new_ext(markdown, options).flat_map(|event| {
         match &event {
-            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => depth += 1,
-            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => depth = depth.saturating_sub(1),
+            Event::Start(Tag::Image { dest_url, title, id, .. }) => {
+                depth += 1;
+                let attachment = crate::attachments::attachment_id(dest_url).filter(|_| links == 0);
+                wrapped.push(attachment.is_some());
+                if let Some(aid) = attachment {
+                    return thumbnail_start(aid, title.clone(), id.clone());
+                }
+            }
+            Event::End(TagEnd::Image) => {
+                depth = depth.saturating_sub(1);
+                if wrapped.pop() == Some(true) {
+                    return vec![event, Event::End(TagEnd::Link)];
+                }
+            }
+            Event::Start(Tag::Link { .. }) => (depth, links) = (depth + 1, links + 1),
+            Event::End(TagEnd::Link) => (depth, links) = (depth.saturating_sub(1), links.saturating_sub(1)),
+            Event::Start(Tag::CodeBlock(_)) => depth += 1,
+            Event::End(TagEnd::CodeBlock) => depth = depth.saturating_sub(1),
             Event::Text(text) if depth == 0 => return link_text(text, find),
             _ => {}
         }
@@ -42,6 +69,15 @@ pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     });
     html::push_html(&mut raw, events);
     sanitizer().clean(&raw).to_string()
+}
+
+/// An attachment image is shown as its phone thumbnail, linked to the full image.
+fn thumbnail_start<'a>(id: i64, title: CowStr<'a>, ref_id: CowStr<'a>) -> Vec<Event<'a>> {
+    let full = crate::attachments::url(id);
+    let link = Tag::Link { link_type: LinkType::Inline, dest_url: full.into(), title: "".into(), id: "".into() };
+    let thumb = crate::attachments::thumb_url(id);
+    let image = Tag::Image { link_type: LinkType::Inline, dest_url: thumb.into(), title, id: ref_id };
+    vec![Event::Start(link), Event::Start(image)]
 }
 
 fn link_text<'a>(text: &CowStr<'a>, find: LinkFinder) -> Vec<Event<'a>> {
@@ -86,6 +122,20 @@ mod tests {
         let html = render("[Bộ Y tế](https://moh.gov.vn)");
         assert!(html.contains(r#"href="https://moh.gov.vn""#), "{html}");
         assert!(html.contains(r#"rel="nofollow ugc noopener""#), "{html}");
+    }
+
+    #[test]
+    fn attachment_images_show_a_thumbnail_linked_to_the_full_image() {
+        let html = render("![Áp phích](/attachments/7)");
+        assert!(html.contains(r#"<a href="/attachments/7" rel="nofollow ugc noopener"><img src="/attachments/7/thumb" alt="Áp phích" loading="lazy"></a>"#), "{html}");
+    }
+
+    #[test]
+    fn images_from_elsewhere_lose_their_source() {
+        for case in ["![x](https://evil.example/track.png)", "<img src=\"https://evil.example/t.png\">", "![x](/attachments/7/../../x)"] {
+            let html = render(case);
+            assert!(!html.contains("src="), "{case:?} rendered as {html:?}");
+        }
     }
 
     #[test]

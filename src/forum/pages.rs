@@ -15,6 +15,7 @@ use super::service::{self, EditInput, TopicInput};
 use super::{Status, TopicKind};
 use crate::accounts::RequireUser;
 use crate::app::AppState;
+use crate::attachments::{FilePart, UploadForm};
 use crate::error::{AppError, AppResult};
 use crate::store::{Category, PostRow, Revision, TopicFilter, TopicRow};
 use crate::web::{CsrfForm, Lang, Page, PageParam, Pagination, refill};
@@ -381,10 +382,15 @@ async fn reply(
     page: Page,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<ReplyForm>,
+    upload: UploadForm<ReplyForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    match service::reply(&state, &user, id, &form.body, Some(addr.ip())).await {
+    let mut form = upload.form;
+    let replied = match attach(&state, &user, upload.file, &mut form.body).await {
+        Ok(()) => service::reply(&state, &user, id, &form.body, Some(addr.ip())).await,
+        Err(err) => Err(err),
+    };
+    match replied {
         Ok((post_id, _)) => {
             let last = state.store().count_topic_posts(id).await?;
             let page_no = (last + POSTS_PER_PAGE - 1) / POSTS_PER_PAGE;
@@ -505,8 +511,12 @@ async fn compose(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     page: Page,
     RequireUser(user): RequireUser,
-    CsrfForm(form): CsrfForm<ComposeForm>,
+    upload: UploadForm<ComposeForm>,
 ) -> AppResult<Response> {
+    let mut form = upload.form;
+    if let Err(err) = attach(&state, &user, upload.file, &mut form.body).await {
+        return compose_again(&state, page, form, err).await;
+    }
     let input = TopicInput {
         category: form.category.clone(),
         kind: form.kind.clone(),
@@ -521,12 +531,27 @@ async fn compose(
         .then(|| service::Anonymity { hospital_tier: form.hospital_tier.clone(), province: form.anon_province.clone() });
     match service::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await {
         Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),
-        Err(err) => {
-            let error = Some(page.msg(&err.message()));
-            let categories = state.store().categories().await?;
-            refill(err, ComposePage { page, error, categories, kinds: TopicKind::ALL, form })
-        }
+        Err(err) => compose_again(&state, page, form, err).await,
     }
+}
+
+/// The compose form again with the reader's input and the problem stated.
+async fn compose_again(state: &AppState, page: Page, form: ComposeForm, err: AppError) -> AppResult<Response> {
+    let error = Some(page.msg(&err.message()));
+    let categories = state.store().categories().await?;
+    refill(err, ComposePage { page, error, categories, kinds: TopicKind::ALL, form })
+}
+
+/// Stores the file chosen in a form (if any) and adds its Markdown line to the body, so the post
+/// shows it. Refused files leave the body as it was; an upload that succeeded stays in the body
+/// even if the post itself is refused, so sending the form again does not upload it twice.
+async fn attach(state: &AppState, user: &crate::store::User, file: Option<FilePart>, body: &mut String) -> AppResult<()> {
+    let Some(file) = file else { return Ok(()) };
+    let stored = crate::attachments::service::upload_for_member(state, user, &file.name, file.bytes).await?;
+    let separator = if body.trim().is_empty() { "" } else { "\n\n" };
+    body.push_str(separator);
+    body.push_str(&stored.markdown);
+    Ok(())
 }
 
 #[derive(Template, WebTemplate)]

@@ -142,6 +142,7 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
         new.hold = Some(reasons);
     }
     let (topic_id, post_id) = state.store().create_topic_linked(&new, &links).await?;
+    crate::attachments::service::link_from_body(state.store(), post_id, author.id, topic.body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
     Ok(Created { topic_id, post_id, status: new.status })
 }
@@ -183,6 +184,7 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     let review = autocheck::review(state, author, None, body.as_str(), Occasion::New).await?;
     let body = Body::parse(&review.body)?;
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
+    crate::attachments::service::link_from_body(state.store(), created.0, author.id, body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
     Ok(created)
 }
@@ -268,6 +270,7 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         audit: audit.as_ref(),
     };
     store.edit_post(&edit, &links).await?;
+    crate::attachments::service::link_from_body(store, post_id, post.author_id, body.as_str()).await?;
     Ok(())
 }
 

@@ -18,6 +18,8 @@ mod import;
 pub use import::{ImportedReply, ImportedTopic};
 mod moderation;
 mod identities;
+mod attachments;
+pub use attachments::{AttachmentRow, NewAttachment};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};

@@ -27,6 +27,8 @@ async fn import(app: &TestApp, path: &Path, extra: &[&str]) -> Output {
     for var in ["DATABASE_URL", "GP_DATABASE_URL", "GP_CONFIG", "GP_DATA_DIR"] {
         cmd.env_remove(var);
     }
+    // Photos become attachments under the app's data folder, never the developer's.
+    cmd.env("GP_DATA_DIR", app.data_dir());
     cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "0");
     tokio::task::spawn_blocking(move || cmd.output().expect("run goodpractice import facebook")).await.unwrap()
 }
@@ -71,13 +73,39 @@ async fn a_download_your_information_export_is_imported_with_its_vietnamese_repa
     assert_eq!((&falls["created_at"], &falls["category"]), (&json!("2019-03-15T02:30:00Z"), &json!("fall-prevention")), "the category is suggested from the text");
     let post = &falls["posts"][0];
     assert_eq!(post["author"], "Nguyễn Thị Lan");
-    assert_eq!(post["body"], format!("{FALLS}\nKhoa em hay có ca té lúc 2–4 giờ sáng."));
+    let body = post["body"].as_str().unwrap();
+    let (text, photo) = body.split_once("\n\n![").unwrap_or_else(|| panic!("the photo in the export is attached: {body}"));
+    assert_eq!(text, format!("{FALLS}\nKhoa em hay có ca té lúc 2–4 giờ sáng."));
+    assert!(photo.starts_with("bang\\-kiem\\-te\\-nga\\.jpg](/attachments/") && photo.ends_with(')'), "{body}");
 
     let sbar = topic(&app, "Bàn giao ca bằng SBAR tại giường: chia sẻ mẫu của khoa Nội 💉👩‍⚕️").await;
     assert_eq!(sbar["posts"][0]["author_id"], post["author_id"], "one placeholder per author");
     assert_eq!(sbar["category"], "communication");
     assert!(report.contains("categories suggested from the text: 2"), "{report}");
     assert!(sbar["posts"][0]["body"].as_str().unwrap().ends_with("<https://example.org/sbar-mau.pdf>"), "{}", sbar["posts"][0]["body"]);
+}
+
+async fn photos_in_the_export_become_attachments_shown_in_the_topic(app: TestApp) {
+    let report = import_ok(&app, &fixture("dyi-2019")).await;
+    assert!(report.contains("photos imported as attachments: 1\nphotos in the export but refused: 0\n"), "{report}");
+    let falls = topic(&app, FALLS).await;
+    let (status, page) = app.get_text(&format!("/t/{}", falls["id"])).await;
+    assert_eq!(status, 200);
+    let doc = scraper::Html::parse_document(&page);
+    let link = scraper::Selector::parse("section.post a[href^='/attachments/'] img").unwrap();
+    let thumb = doc.select(&link).next().expect("the photo shows in the topic").value().attr("src").unwrap().to_string();
+    let (visitor, _) = app.second_browser();
+    let res = visitor.get(app.url(&thumb)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "a visitor sees the imported photo");
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let full = visitor.get(app.url(thumb.trim_end_matches("/thumb"))).send().await.unwrap().bytes().await.unwrap();
+    let original = std::fs::read(fixture("dyi-2019/photos_and_videos/nhom/bang-kiem-te-nga.jpg")).unwrap();
+    let (a, b) = (image::load_from_memory(&full).unwrap(), image::load_from_memory(&original).unwrap());
+    assert_eq!((a.width(), a.height()), (b.width(), b.height()), "re-encoded, same picture size");
+
+    let again = import_ok(&app, &fixture("dyi-2019")).await;
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n"), "{again}");
+    assert_eq!(app.store.count_attachments().await.unwrap(), 1, "a second run stores no photo twice");
 }
 
 async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(app: TestApp) {
@@ -145,7 +173,44 @@ on_both_databases!(
     importing_twice_and_overlapping_exports_add_nothing,
     a_dry_run_reports_without_writing,
     unclear_categories_wait_in_the_moderation_queue,
+    photos_in_the_export_become_attachments_shown_in_the_topic,
+    photos_in_a_zip_are_checked_like_uploads,
 );
+
+/// In a .zip, photos are read in place: a real one is attached, a disguised SVG is refused and
+/// listed, a media path that climbs out of the export is never opened (listed as missing).
+async fn photos_in_a_zip_are_checked_like_uploads(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let post = json!({"group_posts_v2": [{
+        "timestamp": 1_600_000_000, "title": "Lan posted in Nhom.",
+        "data": [{"post": "Poster huong dan rua tay tai khoa Noi"}],
+        "attachments": [{"data": [
+            {"media": {"uri": "photos_and_videos/nhom/bang-kiem-te-nga.jpg"}},
+            {"media": {"uri": "photos_and_videos/nhom/poster.jpg"}},
+            {"media": {"uri": "../../etc/passwd"}}
+        ]}]
+    }]});
+    let photo = std::fs::read(fixture("dyi-2019/photos_and_videos/nhom/bang-kiem-te-nga.jpg")).unwrap();
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+    let zip = zip_file(&dir, &[
+        ("facebook-lan/groups/your_posts_in_groups.json", post.to_string().as_bytes()),
+        ("facebook-lan/photos_and_videos/nhom/bang-kiem-te-nga.jpg", &photo),
+        ("facebook-lan/photos_and_videos/nhom/poster.jpg", svg),
+    ]);
+    let report = import_ok(&app, &zip).await;
+    for expected in [
+        "imported: 1\n",
+        "media missing from the export: 1\n  ../../etc/passwd\n",
+        "photos imported as attachments: 1\n",
+        "photos in the export but refused: 1\n  photos_and_videos/nhom/poster.jpg: Only JPEG, PNG, WebP or GIF images and PDF files are accepted.",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    assert_eq!(app.store.count_attachments().await.unwrap(), 1);
+    let topic = topic(&app, "Poster huong dan rua tay tai khoa Noi").await;
+    let body = topic["posts"][0]["body"].as_str().unwrap();
+    assert_eq!(body.matches("](/attachments/").count(), 1, "{body}");
+}
 
 /// A zip of these (name, bytes) entries, names written as given.
 fn zip_file(dir: &tempfile::TempDir, entries: &[(&str, &[u8])]) -> PathBuf {

@@ -21,3 +21,4 @@ mod moderation_matrix;
 mod eval_cli;
 mod oidc;
 mod facebook_import;
+mod attachments;

@@ -129,6 +129,32 @@ impl Export {
         self.names.insert(name);
     }
 
+    /// The export's own name for a media `uri` (see [`Export::has_media`]).
+    pub fn media_name(&self, uri: &str) -> Option<&str> {
+        if !safe_name(uri) {
+            return None;
+        }
+        let suffix = format!("/{uri}");
+        self.names.get(uri).or_else(|| self.names.iter().find(|n| n.ends_with(&suffix))).map(String::as_str)
+    }
+
+    /// The bytes of a media file named by a post, at most `max` (a larger one is an error, read
+    /// no further). Only names listed from the export itself are opened.
+    pub fn read_media(&self, uri: &str, max: u64) -> anyhow::Result<Vec<u8>> {
+        let name = self.media_name(uri).context("not in the export")?;
+        let mut bytes = Vec::new();
+        match &self.location {
+            Location::Folder(root) => File::open(root.join(name))?.take(max + 1).read_to_end(&mut bytes)?,
+            Location::Zip(path) => {
+                let mut archive = zip::ZipArchive::new(BufReader::new(File::open(path)?))?;
+                archive.by_name(name)?.take(max + 1).read_to_end(&mut bytes)?
+            }
+            Location::File(_) => anyhow::bail!("a single JSON file holds no media"),
+        };
+        anyhow::ensure!(bytes.len() as u64 <= max, "larger than the upload limit of {max} bytes");
+        Ok(bytes)
+    }
+
     /// Whether a media `uri` from the export names a file present in it (the export's own top
     /// folder may or may not be part of the uri).
     pub fn has_media(&self, uri: &str) -> bool {

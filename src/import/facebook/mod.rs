@@ -10,6 +10,7 @@
 
 pub mod category;
 pub mod layouts;
+pub mod media;
 pub mod mojibake;
 pub mod reader;
 
@@ -66,6 +67,10 @@ pub struct ImportReport {
     pub notes: Notes,
     pub media: u64,
     pub media_missing: Vec<String>,
+    /// Photos stored as attachments of their topics.
+    pub photos_imported: u64,
+    /// (uri, why) for photos present in the export but refused (type, size, unreadable…).
+    pub photos_refused: Vec<(String, String)>,
     /// Posts whose category was suggested from their text (the others: `--default-category`).
     pub suggested: u64,
     /// Posts read whose category was not clear: each imported one is an "imported, check
@@ -79,6 +84,11 @@ impl fmt::Display for ImportReport {
         writeln!(f, "categories suggested from the text: {}", self.suggested)?;
         writeln!(f, "categories to check (no clear keyword; queued for moderators when imported): {}", self.to_check)?;
         write_media(f, self.media, &self.media_missing)?;
+        writeln!(f, "photos imported as attachments: {}", self.photos_imported)?;
+        writeln!(f, "photos in the export but refused: {}", self.photos_refused.len())?;
+        for (uri, why) in self.photos_refused.iter().take(50) {
+            writeln!(f, "  {uri}: {why}")?;
+        }
         write!(f, "{}", self.notes)
     }
 }
@@ -96,7 +106,8 @@ impl fmt::Display for Notes {
 }
 
 fn write_media(f: &mut fmt::Formatter<'_>, media: u64, missing: &[String]) -> fmt::Result {
-    writeln!(f, "photos and media named by posts: {media} (not imported yet: attachments are issue #8)")?;
+    let present = media - missing.len() as u64;
+    writeln!(f, "photos and media named by posts: {media} (in the export: {present}; images and PDFs among them become attachments)")?;
     writeln!(f, "media missing from the export: {}", missing.len())?;
     for uri in missing.iter().take(50) {
         writeln!(f, "  {uri}")?;
@@ -195,7 +206,7 @@ enum Message {
 }
 
 /// Imports `path` into `store`; the report lists what was skipped and why.
-pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Result<ImportReport> {
+pub async fn import(store: &Store, path: &Path, options: Options, mut photos: media::Photos) -> anyhow::Result<ImportReport> {
     let export = Arc::new(Export::open(path)?);
     let mut importer = Importer::new(store, options).await?;
     importer.count_in("item");
@@ -208,14 +219,18 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
             Message::Note(note) => notes.0.push(note),
             Message::Element { number, place, kind, value } => {
                 let read = convert(&export, kind, value).map_err(|reason| format!("{place}: {reason}"));
-                let read = read.map(|(mut record, post)| {
-                    count_media(&post, &mut media, &mut media_missing);
-                    record.category = category::suggest(&post.text).filter(|slug| importer.has_category(slug)).map(str::to_string);
-                    suggested += u64::from(record.category.is_some());
-                    record.check_category = !(record.category.is_some() && category::is_clear(&post.text));
-                    to_check += u64::from(record.check_category);
-                    record
-                });
+                let read = match read {
+                    Ok((mut record, post)) => {
+                        count_media(&post, &mut media, &mut media_missing);
+                        record.category = category::suggest(&post.text).filter(|slug| importer.has_category(slug)).map(str::to_string);
+                        suggested += u64::from(record.category.is_some());
+                        record.check_category = !(record.category.is_some() && category::is_clear(&post.text));
+                        to_check += u64::from(record.check_category);
+                        photos.attach(store, &export, &post, &mut record).await?;
+                        Ok(record)
+                    }
+                    Err(reason) => Err(reason),
+                };
                 importer.add(number, read.map_err(Problem::Skip)).await?;
             }
         }
@@ -224,8 +239,10 @@ pub async fn import(store: &Store, path: &Path, options: Options) -> anyhow::Res
     }
     reading.await??;
     let import = importer.finish().await?;
+    photos.link(store).await?;
     progress.finish_and_clear();
-    Ok(ImportReport { import, notes, media, media_missing, suggested, to_check })
+    let (photos_imported, photos_refused) = (photos.imported, photos.refused);
+    Ok(ImportReport { import, notes, media, media_missing, photos_imported, photos_refused, suggested, to_check })
 }
 
 /// Reads `path` as [`import`] would, and says what it would do. Needs no database.
@@ -315,8 +332,9 @@ fn convert(export: &Export, kind: Kind, mut value: Value) -> Result<(Record, Pos
 fn record(post: &Post) -> Result<Record, String> {
     let Some(at) = post.at else { return Err("the post has no timestamp".to_string()) };
     let text = text::clean(&post.text);
-    if text.is_empty() {
-        return Err(if post.media.is_empty() { "the post has no text".to_string() } else { "the post has only photos or media (attachments are issue #8)".to_string() });
+    // A post of photos only is imported when its photos are in the export: they become its body.
+    if text.is_empty() && !post.media.iter().any(|(_, present)| *present) {
+        return Err(if post.media.is_empty() { "the post has no text".to_string() } else { "the post has only photos or media, none of them in the export".to_string() });
     }
     let mut body = text.clone();
     for link in &post.links {

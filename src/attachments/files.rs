@@ -1,0 +1,82 @@
+//! Attachment bytes on disk: `<data_dir>/attachments/<2 hex>/<sha256 hex>`. The path is made only
+//! from the content hash, so nothing a user sends can name a place on disk. Files are written to
+//! a temporary name in the same folder tree and renamed, so a crash never leaves half a file
+//! under a real name.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Clone)]
+pub struct Files {
+    root: PathBuf,
+}
+
+/// A file as put: its hash, and whether this call created it (so a failed upload removes only
+/// what it added, never a file another attachment shares).
+pub struct Put {
+    pub sha256: String,
+    pub created: bool,
+}
+
+impl Files {
+    pub fn new(data_dir: &Path) -> Self {
+        Self { root: data_dir.join("attachments") }
+    }
+
+    /// The file of a hash; `None` for anything that is not 64 lowercase hex digits.
+    pub fn path(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        valid.then(|| self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Stores `bytes` under their hash (blocking I/O: call on the blocking pool).
+    pub fn put(&self, bytes: &[u8]) -> std::io::Result<Put> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let path = self.path(&sha256).expect("a SHA-256 in hex is a valid name");
+        if path.exists() {
+            return Ok(Put { sha256, created: false });
+        }
+        let dir = path.parent().expect("hash files sit in a folder");
+        std::fs::create_dir_all(dir)?;
+        let temp = dir.join(format!(".{sha256}.{}.part", crate::accounts::session::random_token()));
+        let written = write_synced(&temp, bytes).and_then(|()| std::fs::rename(&temp, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        written.map(|()| Put { sha256, created: true })
+    }
+
+    /// Removes a file this upload created (best effort: a leftover file is harmless, it is
+    /// never served without a row).
+    pub fn remove(&self, sha256: &str) {
+        if let Some(path) = self.path(sha256) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create_new(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Files;
+
+    #[test]
+    fn files_are_named_by_content_and_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Files::new(dir.path());
+        let first = files.put(b"poster").unwrap();
+        let again = files.put(b"poster").unwrap();
+        assert!(first.created && !again.created);
+        let path = files.path(&first.sha256).unwrap();
+        assert!(path.starts_with(dir.path().join("attachments")));
+        assert_eq!(std::fs::read(path).unwrap(), b"poster");
+        assert!(files.path("../../etc/passwd").is_none());
+    }
+}
