@@ -510,10 +510,10 @@ const COLLEAGUE: Person = ("minh@bvdk-hue.vn", "Trần Văn Minh");
 const MODERATOR: Person = ("hoa@so-y-te.vn", "Lê Thị Hoà");
 
 /// One story across three people, all on their phones and all through the pages: a nurse signs up
-/// and posts a case study; a colleague finds it by typing without diacritics and flags it; a
+/// and posts a case study with a photo; a colleague finds it by typing without diacritics and flags it; a
 /// moderator works the flag from the queue and keeps the post with a reason; the nurse reads that
-/// decision in her notifications. Each step is a function, so a new one (an image on the case
-/// study, a watcher told of the reply) is a few lines here.
+/// decision in her notifications. The case study carries a photo from the phone. Each step is a
+/// function, so a new one (a watcher told of the reply) is a few lines here.
 #[tokio::test]
 async fn journey_sign_up_post_search_flag_moderate_and_be_told() {
     let app = TestApp::sqlite_with(|c| c.demo = true).await;
@@ -522,7 +522,11 @@ async fn journey_sign_up_post_search_flag_moderate_and_be_told() {
     let Some(b) = Browser::start(PHONE).await else { return };
 
     sign_up(&b, &app, AUTHOR).await;
-    let topic_url = post_case_study(&b).await;
+    fill_case_study(&b).await;
+    let (_photo_dir, photo) = ward_photo();
+    attach_photo(&b, &photo).await;
+    let topic_url = publish(&b).await;
+    see_photo(&b, "tay-vin-nha-ve-sinh.png").await;
     b.screenshot("journey-1-case-study-phone").await;
 
     switch_to(&b, &app, COLLEAGUE).await;
@@ -553,8 +557,8 @@ async fn sign_up(b: &Browser, app: &TestApp, (email, name): Person) {
     assert_eq!(b.text("header.site a.viewer").await, name);
 }
 
-/// Writes the case study of [`SECTIONS`] from the header's "new topic" link; returns its URL.
-async fn post_case_study(b: &Browser) -> String {
+/// Fills in the case study of [`SECTIONS`] from the header's "new topic" link.
+async fn fill_case_study(b: &Browser) {
     b.click_link("//header", "Viết bài mới").await;
     b.click_link("//nav[contains(@class,'kinds')]", "Nghiên cứu trường hợp").await;
     b.find("textarea#lessons").await;
@@ -564,10 +568,40 @@ async fn post_case_study(b: &Browser) -> String {
         b.type_into(&format!("textarea#{id}"), markdown).await;
     }
     b.type_into("#tags", "té ngã, điều dưỡng").await;
+}
+
+/// Sends the compose form; returns the new topic's URL.
+async fn publish(b: &Browser) -> String {
     b.click("form.compose button[type=submit]").await;
     assert_eq!(b.text("article.topic h1").await, TITLE, "on {}", b.url().await);
     assert_eq!(b.text("article.topic .meta .badge").await, "Nghiên cứu trường hợp");
     b.url().await
+}
+
+/// A photo of the new grab rails, as a PNG file on disk named as the phone would name it.
+/// (The folder is removed when the returned `TempDir` is dropped.)
+fn ward_photo() -> (tempfile::TempDir, PathBuf) {
+    let picture = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 120]));
+    let dir = tempfile::tempdir().expect("temp dir for the photo");
+    let path = dir.path().join("tay-vin-nha-ve-sinh.png");
+    picture.save(&path).expect("write the photo");
+    (dir, path)
+}
+
+/// Chooses a file in the compose form's file field (the browser reads it from disk).
+async fn attach_photo(b: &Browser, path: &std::path::Path) {
+    let field = b.find("form.compose input[type=file][name=file]").await;
+    field.send_keys(&path.display().to_string()).await.expect("choose the photo");
+}
+
+/// The opening post shows the photo: a thumbnail the browser really loaded, named by its alt
+/// text, linking to the full image.
+async fn see_photo(b: &Browser, name: &str) {
+    let img = "article.topic section.post.opening a[href^='/attachments/'] img";
+    let thumb = b.find(img).await;
+    assert_eq!(thumb.attr("alt").await.expect("alt").as_deref(), Some(name));
+    let loaded = b.js(&format!("const i = document.querySelector(\"{img}\"); return i.complete && i.naturalWidth;")).await;
+    assert!(loaded.as_i64().is_some_and(|w| w > 0), "the thumbnail did not load: {loaded}");
 }
 
 /// Signs out (a fresh set of cookies) and signs in as `person` through the form.
