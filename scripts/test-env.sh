@@ -3,4 +3,5 @@
 export TEST_DATABASE_URL=postgres://gp:gp@127.0.0.1:5432/gp_test
 export GP_REQUIRE_POSTGRES=1
 export GP_REQUIRE_BROWSER=1
+export GP_REQUIRE_SMTP=1
 export CHROMEDRIVER=/usr/bin/chromedriver

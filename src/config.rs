@@ -52,6 +52,22 @@ pub struct Config {
     pub public_url: String,
     /// External sign-in providers (`[[auth.oidc]]` tables).
     pub auth: AuthConfig,
+    /// Mail server for notifications and the digest; empty: each mail is written as an .eml file
+    /// under `<data_dir>/mail/`.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls` (default), `tls` (implicit, port 465) or `none` (plain, for a local relay).
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    /// Never printed (not in `Debug`, not in logs).
+    pub smtp_password: String,
+    /// The From address of every mail.
+    pub mail_from: String,
+    /// Send the weekly digest from `serve` (Mondays, 08:00 Vietnam time).
+    pub weekly_digest: bool,
+    /// How long a notification's mail waits before it is sent, so a post deleted or hidden
+    /// soon after it was written is never mailed about.
+    pub mail_delay_seconds: i64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -83,6 +99,14 @@ impl Default for Config {
             uploads_per_hour: 30,
             public_url: String::new(),
             auth: AuthConfig::default(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            mail_from: "Good Practice <no-reply@goodpractice.invalid>".into(),
+            weekly_digest: true,
+            mail_delay_seconds: 60,
         }
     }
 }
@@ -95,6 +119,7 @@ impl std::fmt::Debug for Config {
             .field("database", &self.database_kind())
             .field("demo", &self.demo)
             .field("auth", &self.auth)
+            .field("smtp_host", &self.smtp_host)
             .finish_non_exhaustive()
     }
 }
@@ -158,6 +183,31 @@ impl Config {
         if let Some(v) = var("GP_PUBLIC_URL") {
             self.public_url = v;
         }
+        self.apply_mail_env(&var)
+    }
+
+    fn apply_mail_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        for (key, field) in [
+            ("GP_SMTP_HOST", &mut self.smtp_host),
+            ("GP_SMTP_TLS", &mut self.smtp_tls),
+            ("GP_SMTP_USERNAME", &mut self.smtp_username),
+            ("GP_SMTP_PASSWORD", &mut self.smtp_password),
+            ("GP_MAIL_FROM", &mut self.mail_from),
+        ] {
+            if let Some(v) = var(key) {
+                *field = v;
+            }
+        }
+        if let Some(v) = var("GP_SMTP_PORT") {
+            self.smtp_port = v.parse().with_context(|| format!("GP_SMTP_PORT must be a port number, not {v:?}"))?;
+        }
+        set_bool(&mut self.weekly_digest, "GP_WEEKLY_DIGEST", var)?;
+        set_int(&mut self.mail_delay_seconds, "GP_MAIL_DELAY_SECONDS", var)?;
+        anyhow::ensure!(
+            ["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()),
+            "smtp_tls must be starttls, tls or none, not {:?}",
+            self.smtp_tls
+        );
         Ok(())
     }
 

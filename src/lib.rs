@@ -13,6 +13,7 @@ pub mod guidance;
 pub mod search;
 pub mod import;
 pub mod moderation;
+pub mod notify;
 pub mod store;
 pub mod text;
 pub mod web;
@@ -50,12 +51,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let indexer = search::Indexer::spawn(store.clone(), search::Generations::new(&config.data_dir), search.clone());
     let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
     let addr = listener.local_addr()?;
+    let mail = notify::outbox::MailTask::spawn(state.clone(), notify::outbox::site_base(&state.config().public_url, &addr.to_string()))?;
     tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");
     let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     // Closes the index writer cleanly; the last commit records where the indexer got to.
     indexer.stop().await;
+    mail.stop().await;
     Ok(served?)
 }
 
@@ -63,6 +66,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
 pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
     forum::seed::ensure_categories(store).await?;
     guidance::seed::ensure_library(store).await?;
+    notify::service::backfill_handles(store).await?;
     if config.demo {
         let added = demo::load_if_empty(store).await?;
         if added > 0 {
@@ -77,12 +81,14 @@ pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router())
         .merge(guidance::api_router())
         .merge(moderation::api_router())
-        .merge(attachments::api_router());
+        .merge(attachments::api_router())
+        .merge(notify::api_router());
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .merge(forum::router())
         .merge(guidance::router())
         .merge(moderation::router())
+        .merge(notify::router())
         .merge(search::router())
         .merge(accounts::router())
         .merge(accounts::oidc::router())

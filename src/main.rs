@@ -60,10 +60,26 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// The weekly digest of the best new practices.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
     /// Measure the moderation auto-checks on a labelled set.
     Eval {
         #[command(subcommand)]
         command: EvalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Queue today's digest for every member who wants it (once a day) and send it now, with
+    /// any other mail that is due.
+    Send {
+        /// Print the practices the digest would list; queue and send nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -168,6 +184,18 @@ async fn main() -> anyhow::Result<()> {
             import_facebook(&config, &path, dry_run, default_category).await
         }
         Command::Eval { command: EvalCommand::PatientData { file, verbose } } => eval_patient_data(file.as_deref(), verbose),
+        Command::Digest { command: DigestCommand::Send { dry_run } } => send_digest(config, dry_run).await,
+    }
+}
+
+async fn send_digest(config: Config, dry_run: bool) -> anyhow::Result<()> {
+    let store = Store::open(&config.effective_database_url()).await?;
+    let base = goodpractice::notify::outbox::site_base(&config.public_url, &config.bind.to_string());
+    let state = goodpractice::app::AppState::new(config, store, Catalogs::load()?, goodpractice::search::SearchHandle::default());
+    let report = goodpractice::notify::digest::send(&state, &base, dry_run).await.map_err(|e| anyhow::anyhow!(explain(e)))?;
+    match write!(std::io::stdout().lock(), "{report}") {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
     }
 }
 

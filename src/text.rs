@@ -60,3 +60,42 @@ mod tests {
         assert_eq!(clean_line("  An toàn\n\tngười\u{0007} bệnh  "), "An toàn người bệnh");
     }
 }
+
+/// Longest @handle, in ASCII characters.
+pub const HANDLE_MAX: usize = 30;
+
+/// A member's default @handle from their display name: folded to ASCII lowercase, words joined
+/// by `_` ("Nguyễn Thị Lan" → `nguyen_thi_lan`); `thanh_vien` when nothing usable is left.
+pub fn handle_base(display_name: &str) -> String {
+    let folded = search_index::analysis::fold(&clean_line(display_name));
+    let words: Vec<String> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut handle = String::new();
+    for word in words {
+        if handle.len() + word.len() + 1 > HANDLE_MAX - 6 {
+            break; // room left for a numeric suffix when the name is taken
+        }
+        if !handle.is_empty() {
+            handle.push('_');
+        }
+        handle.push_str(&word);
+    }
+    if handle.len() < 3 { "thanh_vien".to_string() } else { handle }
+}
+
+#[cfg(test)]
+mod handle_tests {
+    use super::handle_base;
+
+    #[test]
+    fn handles_fold_vietnamese_names() {
+        assert_eq!(handle_base("Nguyễn Thị Lan"), "nguyen_thi_lan");
+        assert_eq!(handle_base("ĐỖ  Văn Đức"), "do_van_duc");
+        assert_eq!(handle_base("Nguye\u{302}\u{303}n Lan"), "nguyen_lan", "decomposed input");
+        assert_eq!(handle_base("🙂"), "thanh_vien");
+        assert!(handle_base("Bác sĩ Trần Thị Thanh Hương khoa Hồi sức tích cực").len() <= 24);
+    }
+}

@@ -42,7 +42,7 @@ pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     let mut depth = 0usize; // inside a link, an image or a code block: leave text alone
     let mut links = 0usize; // inside a link: an attachment image is not wrapped in another
     let mut wrapped = Vec::new(); // per open image: whether it was wrapped in a link to the full file
-    let events = Parser::new_ext(markdown, options).flat_map(|event| {
+    let events = merge_text(Parser::new_ext(markdown, options)).into_iter().flat_map(|event| {
         match &event {
             Event::Start(Tag::Image { dest_url, title, id, .. }) => {
                 depth += 1;
@@ -78,6 +78,19 @@ fn thumbnail_start<'a>(id: i64, title: CowStr<'a>, ref_id: CowStr<'a>) -> Vec<Ev
     let thumb = crate::attachments::thumb_url(id);
     let image = Tag::Image { link_type: LinkType::Inline, dest_url: thumb.into(), title, id: ref_id };
     vec![Event::Start(link), Event::Start(image)]
+}
+
+/// Joins adjacent text events: the parser splits text at characters that might start emphasis
+/// (`_` in `@nguyen_thi_lan`, `*`), and a finder must see the whole run to match across them.
+fn merge_text<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut out: Vec<Event<'a>> = Vec::new();
+    for event in events {
+        match (out.last_mut(), event) {
+            (Some(Event::Text(previous)), Event::Text(next)) => *previous = format!("{previous}{next}").into(),
+            (_, event) => out.push(event),
+        }
+    }
+    out
 }
 
 fn link_text<'a>(text: &CowStr<'a>, find: LinkFinder) -> Vec<Event<'a>> {

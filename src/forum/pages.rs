@@ -75,6 +75,8 @@ struct LatestPage {
     base_url: String,
     /// Authors with the ministry role, for their badge.
     ministry_ids: Vec<i64>,
+    /// Watch this category or tag (signed-in readers).
+    watch: Option<crate::notify::watch::WatchButton>,
 }
 
 impl LatestPage {
@@ -130,12 +132,19 @@ async fn list_page(state: &AppState, page: Page, listing: Listing, number: Optio
         Listing::Category(c) => (c.name(&page.lang).to_string(), format!("/c/{}", c.slug)),
         Listing::Tag(slug) => (format!("#{slug}"), format!("/tag/{slug}")),
     };
+    use crate::notify::watch::{Target, button};
+    let viewer = page.viewer.as_ref();
+    let watch = match &listing {
+        Listing::Latest => None,
+        Listing::Category(c) => button(store, viewer, Target::Category, c.id).await?,
+        Listing::Tag(slug) => button(store, viewer, Target::Tag, store.tag_id(slug).await?).await?,
+    };
     let category = match listing {
         Listing::Category(c) => Some(c),
         _ => None,
     };
     let ministry_ids = store.ministry_staff_ids().await?;
-    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page, ministry_ids })
+    Ok(LatestPage { heading, category, categories: store.categories().await?, topics, pages, base_url, page, ministry_ids, watch })
 }
 
 /// Characters of a topic's text in link previews.
@@ -180,6 +189,8 @@ struct TopicPage {
     flag_reasons: Vec<(&'static str, String)>,
     /// The post just flagged by this reader, for a confirmation.
     flagged: Option<i64>,
+    /// Watch this topic (signed-in readers).
+    watch: Option<crate::notify::watch::WatchButton>,
     categories: Vec<Category>,
     /// Brought over from the old Facebook group (`goodpractice import facebook`).
     imported_from_facebook: bool,
@@ -317,7 +328,10 @@ async fn topic_page(
     let viewer = page.viewer.as_ref();
     // Case studies are rendered section by section here, so their numbers are linked here too.
     let library = match topic.kind {
-        TopicKind::CaseStudy => crate::guidance::linking::Library::load(store).await?,
+        TopicKind::CaseStudy => {
+            let opening = rows.iter().find(|r| r.position == 1).map(|r| r.body.as_str()).unwrap_or("");
+            crate::guidance::linking::Library::load(store).await?.with_mentions(store, opening).await?
+        }
         _ => crate::guidance::linking::Library::default(),
     };
     let mut posts = Vec::new();
@@ -351,7 +365,9 @@ async fn topic_page(
             (0, String::new(), String::new(), String::new());
     }
     let imported_from_facebook = store.topic_source_id(id).await?.is_some_and(|s| s.starts_with(crate::import::facebook::SOURCE_PREFIX));
+    let watch = crate::notify::watch::button(store, viewer, crate::notify::watch::Target::Topic, topic.id).await?;
     Ok(TopicPage {
+        watch,
         imported_from_facebook,
         guidance,
         is_moderator,

@@ -144,6 +144,7 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
     let (topic_id, post_id) = state.store().create_topic_linked(&new, &links).await?;
     crate::attachments::service::link_from_body(state.store(), post_id, author.id, topic.body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
+    crate::notify::fanout::post_published_logged(state, post_id).await;
     Ok(Created { topic_id, post_id, status: new.status })
 }
 
@@ -186,6 +187,7 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
     crate::attachments::service::link_from_body(state.store(), created.0, author.id, body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
+    crate::notify::fanout::post_published_logged(state, created.0).await;
     Ok(created)
 }
 

@@ -14,11 +14,19 @@ use crate::store::{GuidanceLinks, LibraryNumber, Store};
 #[derive(Default)]
 pub struct Library {
     numbers: Vec<LibraryNumber>,
+    /// Members @mentioned in the text being rendered (handle → id), linked to their profiles.
+    mentions: std::collections::HashMap<String, i64>,
 }
 
 impl Library {
     pub async fn load(store: &Store) -> AppResult<Self> {
-        Ok(Self { numbers: store.library_numbers().await? })
+        Ok(Self { numbers: store.library_numbers().await?, mentions: Default::default() })
+    }
+
+    /// Also links the @mentions of existing members found in `text`.
+    pub async fn with_mentions(mut self, store: &Store, text: &str) -> AppResult<Self> {
+        self.mentions = crate::notify::mentions::resolve(store, text).await?;
+        Ok(self)
     }
 
     /// The document a canonical reference names: the exact number, or for a short form with no
@@ -38,10 +46,13 @@ impl Library {
 /// The post's Markdown rendered with every number of a library document linked to its page.
 pub fn render(body: &str, library: &Library) -> String {
     markdown::render_linking(body, &|text| {
-        legal_ref_spans(text)
+        let mut spans: Vec<_> = legal_ref_spans(text)
             .into_iter()
             .filter_map(|span| library.resolve(&span.reference).map(|doc| (span.range, format!("/guidance/{}", slug_of(&doc.number)))))
-            .collect()
+            .collect();
+        spans.extend(crate::notify::mentions::links(text, &library.mentions));
+        spans.sort_by_key(|(range, _)| range.start);
+        spans
     })
 }
 
@@ -75,7 +86,7 @@ fn push_known(links: &mut GuidanceLinks, id: i64, how: &'static str) {
 
 /// Renders and links a post in one step: (HTML, links to record).
 pub async fn prepare(store: &Store, body: &str, chosen: &[String]) -> AppResult<(String, GuidanceLinks)> {
-    let library = Library::load(store).await?;
+    let library = Library::load(store).await?.with_mentions(store, body).await?;
     let links = links(body, chosen, &library)?;
     Ok((render(body, &library), links))
 }

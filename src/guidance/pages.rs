@@ -106,6 +106,8 @@ struct DocumentPage {
     by_tier: Vec<(String, i64)>,
     can_edit: bool,
     ministry_ids: Vec<i64>,
+    /// Watch this document: told of every new practice that cites it (signed-in readers).
+    watch: Option<crate::notify::watch::WatchButton>,
 }
 
 impl DocumentPage {
@@ -155,7 +157,9 @@ async fn document_page(state: &AppState, page: Page, number: &str) -> AppResult<
     let by_province = store.citing_authors_by_province(doc.id).await?.into_iter().map(|(c, n)| (province_name(c), n)).collect();
     let tier_name = |tier: Option<String>| page.t(&format!("guidance.tier.{}", tier.as_deref().unwrap_or("unknown"))).to_string();
     let by_tier = store.citing_authors_by_tier(doc.id).await?.into_iter().map(|(t, n)| (tier_name(t), n)).collect();
+    let watch = crate::notify::watch::button(store, page.viewer.as_ref(), crate::notify::watch::Target::Guidance, doc.id).await?;
     Ok(DocumentPage {
+        watch,
         relations: view::relations(store, doc.id).await?,
         citing: view::citing_topics(store, doc.id).await?,
         by_province,

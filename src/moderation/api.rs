@@ -1,5 +1,5 @@
 //! JSON API v1 for moderation: the queue and its decisions, flags, sanctions, topic actions,
-//! appeals, notifications, the audit log and watched words.
+//! appeals, the audit log and watched words (notifications are in `notify/`).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -28,7 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(hide_post))
         .routes(routes!(delete_post))
         .routes(routes!(appeal))
-        .routes(routes!(notifications))
         .routes(routes!(audit))
         .routes(routes!(add_watched_word))
 }
@@ -307,28 +306,6 @@ async fn appeal(
 ) -> AppResult<(StatusCode, Json<AppealOut>)> {
     let id = service::appeal(&state, &user, parse_id(&id)?, &input.reason).await?;
     Ok((StatusCode::CREATED, Json(AppealOut { id })))
-}
-
-#[derive(Serialize, ToSchema)]
-struct NotificationOut {
-    kind: String,
-    item_id: Option<i64>,
-    topic_id: Option<i64>,
-    reason: String,
-    appealed: bool,
-    created_at: DateTime<Utc>,
-}
-
-/// Decisions about one's own posts, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", security(("bearer" = [])),
-    responses((status = 200, body = Vec<NotificationOut>), (status = 401)))]
-async fn notifications(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Json<Vec<NotificationOut>>> {
-    let rows = state.store().notifications(user.id, 100).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|n| NotificationOut { kind: n.kind, item_id: n.item_id, topic_id: n.topic_id, reason: n.reason, appealed: n.appealed, created_at: n.created_at })
-            .collect(),
-    ))
 }
 
 #[derive(Serialize, ToSchema)]

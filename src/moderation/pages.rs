@@ -1,5 +1,5 @@
 //! Moderation pages (all usable without JavaScript): the review queue, the audit log and its CSV
-//! export, flag/sanction/topic-action forms, and members' notifications with the appeal form.
+//! export, flag/sanction/topic-action forms, and the appeal form on the notifications page (`notify/`).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -16,7 +16,7 @@ use super::{Reason, parse_reasons};
 use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::store::{AuditEntry, FlagRow, Notification, QueueItem, WatchedWordRow};
+use crate::store::{AuditEntry, FlagRow, QueueItem, WatchedWordRow};
 use crate::web::{CsrfForm, Page, PageParam, Pagination};
 
 pub fn router() -> Router<AppState> {
@@ -30,7 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/mod/posts/{id}/hide", post(hide_post))
         .route("/posts/{id}/flag", post(flag))
         .route("/mod/watched-words", get(watched_words).post(add_watched_word))
-        .route("/notifications", get(notifications))
         .route("/notifications/{item}/appeal", post(appeal))
 }
 
@@ -300,31 +299,6 @@ async fn add_watched_word(
             crate::web::refill(err, WatchedPage { page, words, error, form })
         }
     }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "moderation_notifications.html")]
-struct NotificationsPage {
-    page: Page,
-    notifications: Vec<Notification>,
-    /// The sanction in force on the reader, told with its reason and end.
-    sanction: Option<String>,
-}
-
-impl NotificationsPage {
-    fn kind_key(&self, n: &Notification) -> String {
-        format!("moderation.notification.{}", n.kind)
-    }
-
-    fn can_appeal(&self, n: &Notification) -> bool {
-        n.kind == "post_rejected" && !n.appealed && n.item_id.is_some()
-    }
-}
-
-async fn notifications(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser) -> AppResult<NotificationsPage> {
-    let notifications = state.store().notifications(user.id, 100).await?;
-    let sanction = state.store().active_sanction(user.id).await?.map(|s| page.msg(&service::sanction_message(&s)));
-    Ok(NotificationsPage { page, notifications, sanction })
 }
 
 async fn appeal(

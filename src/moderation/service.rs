@@ -167,7 +167,13 @@ pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueA
     };
     let decision = decision_for(&item, action, actor.id, &reason, new_body.as_ref().map(|(b, h)| (b.as_str(), h.as_str())));
     match store.decide(&decision).await {
-        Ok(()) => Ok(store.queue_item(id).await?),
+        Ok(()) => {
+            // A held post approved now reaches its watchers, as if it had been published at once.
+            if let (Some("published"), Some(post_id)) = (decision.post_status, item.post_id) {
+                crate::notify::fanout::post_published_logged(state, post_id).await;
+            }
+            Ok(store.queue_item(id).await?)
+        }
         Err(StoreError::Conflict) => Err(already_handled(&store.queue_item(id).await?)),
         Err(other) => Err(other.into()),
     }

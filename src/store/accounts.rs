@@ -51,6 +51,7 @@ impl Store {
             .bind(Utc::now())
             .fetch_one(pool)
             .await?);
+        self.assign_handle(id, &crate::text::handle_base(user.display_name)).await?;
         Ok(id)
     }
 

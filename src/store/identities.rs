@@ -72,6 +72,7 @@ impl Store {
                 .bind(user_id).bind(provider_id).bind(subject).bind(now)
                 .execute(&mut *tx).await?;
             tx.commit().await?;
+            self.assign_handle(user_id, &crate::text::handle_base(user.display_name)).await?;
             Ok(user_id)
         })
     }

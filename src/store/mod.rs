@@ -20,6 +20,8 @@ mod moderation;
 mod identities;
 mod attachments;
 pub use attachments::{AttachmentRow, NewAttachment};
+mod notify;
+pub use notify::{DigestJob, DigestTopic, MailJob, NewNotification, NotifySettings, WatchRow};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};

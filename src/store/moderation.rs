@@ -86,6 +86,14 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
     /// Whether the decision this notification reports was already appealed.
     pub appealed: bool,
+    /// The post it is about (replies, mentions, watched items).
+    pub post_id: Option<i64>,
+    pub topic_title: Option<String>,
+    /// Who wrote the post it is about.
+    pub actor_name: Option<String>,
+    pub read_at: Option<DateTime<Utc>>,
+    /// False when the post it is about was deleted or hidden since (its title is not shown then).
+    pub target_public: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -473,8 +481,12 @@ impl Store {
 
     pub async fn notifications(&self, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
         let sql = "SELECT n.id, n.kind, n.item_id, n.topic_id, n.reason, n.created_at, \
-                   EXISTS (SELECT 1 FROM moderation_items a WHERE a.appeal_of = n.item_id) AS appealed \
-                   FROM notifications n WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2";
+                   EXISTS (SELECT 1 FROM moderation_items a WHERE a.appeal_of = n.item_id) AS appealed, \
+                   n.post_id, t.title AS topic_title, u.display_name AS actor_name, n.read_at, \
+                   (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p JOIN topics pt ON pt.id = p.topic_id WHERE p.id = n.post_id \
+                   AND p.status = 'published' AND p.deleted_at IS NULL AND pt.status = 'published' AND pt.deleted_at IS NULL)) AS target_public \
+                   FROM notifications n LEFT JOIN topics t ON t.id = n.topic_id LEFT JOIN users u ON u.id = n.actor_id \
+                   WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2";
         let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(user_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)
     }

@@ -32,11 +32,19 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     let Ok(page) = Page::from_request_parts(&mut parts, &state).await;
     let is_get = parts.method == Method::GET;
     let expired = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::Expired));
-    let Ok((body, form_bytes)) = draft::buffer(&parts, body, crate::BODY_LIMIT_BYTES).await else {
-        let message = page.msg(&Msg::new("error.body_too_large"));
+    // A form that may carry a file may be as large as an upload (checked again by its extractor).
+    let max_upload = crate::attachments::service::max_bytes(state.config()) as usize;
+    let (limit, too_large) = if draft::is_multipart(&parts) {
+        (crate::BODY_LIMIT_BYTES + max_upload, crate::attachments::service::too_large(max_upload as u64).message())
+    } else {
+        (crate::BODY_LIMIT_BYTES, Msg::new("error.body_too_large"))
+    };
+    let Ok((body, form_bytes)) = draft::buffer(&parts, body, limit).await else {
+        let message = page.msg(&too_large);
         let status = StatusCode::PAYLOAD_TOO_LARGE;
         return (status, ErrorPage { page, status: status.as_u16(), message, draft: Draft::default() }).into_response();
     };
+    let content_type = parts.headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let response = next.run(Request::from_parts(parts, body)).await;
 
     let status = response.status();
@@ -54,7 +62,10 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     let message = page.msg(&msg);
     // Refused for who is asking (sign-in over, form expired): give back what they typed.
     let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
-    let draft = form_bytes.filter(|_| refused).map(|b| Draft::from_form(&b)).unwrap_or_default();
+    let draft = match form_bytes.filter(|_| refused) {
+        Some(bytes) => Draft::from_body(&content_type, bytes).await,
+        None => Draft::default(),
+    };
     (status, ErrorPage { page, status: status.as_u16(), message, draft }).into_response()
 }
 

@@ -34,6 +34,8 @@ pub struct Page {
     pub csrf: String,
     /// Path and query of this request, for the language switch and "sign in to reply" links.
     pub here: String,
+    /// The signed-in reader's unread notifications, for the header.
+    pub unread: i64,
     state: AppState,
 }
 
@@ -92,7 +94,12 @@ impl FromRequestParts<AppState> for Page {
         let viewer = parts.extensions.get::<Viewer>().and_then(|v| v.user().cloned());
         let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Page { lang: lang_of(&jar), viewer, csrf, here, state: state.clone() })
+        // A failed count only hides the badge; the page itself still renders.
+        let unread = match &viewer {
+            Some(user) => state.store().unread_count(user.id).await.unwrap_or(0),
+            None => 0,
+        };
+        Ok(Page { lang: lang_of(&jar), viewer, csrf, here, unread, state: state.clone() })
     }
 }
 

@@ -306,6 +306,24 @@ async fn the_compose_form_explains_a_refused_file(app: TestApp) {
     assert!(!latest.contains("Ảnh quá lớn") && !latest.contains("Áp phích cho khoa"), "no topic was created");
 }
 
+/// A refused multipart form (here a stale CSRF token) gives back what was typed, like a URL-encoded
+/// one, and stores nothing of its file.
+async fn a_refused_form_with_a_file_gives_the_text_back(app: TestApp) {
+    app.signup("lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
+    let topic = topic_of(&compose_with_file(&app, "Kế hoạch cải tiến chất lượng", None).await);
+    let form = Form::new()
+        .percent_encode_noop()
+        .text("csrf", "a-token-from-another-day-0123456789abcdef")
+        .text("body", "Bản kế hoạch viết giữa hai ca trực")
+        .part("file", Part::bytes(png(30, 30)).file_name("ke-hoach.png").mime_str("image/png").unwrap());
+    let res = app.client.post(app.url(&format!("/t/{topic}/reply"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let html = res.text().await.unwrap();
+    assert_eq!(text_of(&html, ".draft textarea").as_deref(), Some("Bản kế hoạch viết giữa hai ca trực"));
+    assert_eq!(attachment_rows(&app).await, 0);
+    assert!(attachment_files(&app).is_empty());
+}
+
 /// File names are display text: NFC, no path, no control characters; files on disk are named by
 /// their hash only, inside the data folder.
 async fn file_names_never_become_paths(app: TestApp) {
@@ -351,6 +369,7 @@ on_both_databases!(
     the_compose_form_explains_a_refused_file,
     file_names_never_become_paths,
     attachments_of_deleted_posts_are_not_served,
+    a_refused_form_with_a_file_gives_the_text_back,
 );
 
 // ---------------------------------------------------------------------------------------------

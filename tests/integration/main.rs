@@ -22,3 +22,4 @@ mod eval_cli;
 mod oidc;
 mod facebook_import;
 mod attachments;
+mod notify;
