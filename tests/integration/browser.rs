@@ -512,8 +512,8 @@ const MODERATOR: Person = ("hoa@so-y-te.vn", "Lê Thị Hoà");
 /// One story across three people, all on their phones and all through the pages: a nurse signs up
 /// and posts a case study with a photo; a colleague finds it by typing without diacritics and flags it; a
 /// moderator works the flag from the queue and keeps the post with a reason; the nurse reads that
-/// decision in her notifications. The case study carries a photo from the phone. Each step is a
-/// function, so a new one (a watcher told of the reply) is a few lines here.
+/// decision in her notifications and answers; the colleague, who watches the topic, is told of the
+/// answer. The case study carries a photo from the phone. Each step is a function.
 #[tokio::test]
 async fn journey_sign_up_post_search_flag_moderate_and_be_told() {
     let app = TestApp::sqlite_with(|c| c.demo = true).await;
@@ -532,6 +532,7 @@ async fn journey_sign_up_post_search_flag_moderate_and_be_told() {
     switch_to(&b, &app, COLLEAGUE).await;
     find_by_searching(&b, "giam te nga nguoi benh cao tuoi", TITLE).await;
     assert_eq!(b.url().await, topic_url, "the search result leads to the case study");
+    watch_topic(&b).await;
     let note = "Bảng kết quả có thể nhận ra người bệnh, nhờ điều phối viên xem.";
     flag_opening_post(&b, "patient_privacy", note).await;
     b.screenshot("journey-2-flagged-phone").await;
@@ -543,6 +544,12 @@ async fn journey_sign_up_post_search_flag_moderate_and_be_told() {
 
     switch_to(&b, &app, AUTHOR).await;
     see_decision(&b, "Bài viết của bạn đã được duyệt.", reason, &topic_url).await;
+    let thanks = "Cảm ơn anh Minh đã báo, em đã kiểm tra lại bảng kết quả.";
+    reply_to_topic(&b, thanks).await;
+
+    switch_to(&b, &app, COLLEAGUE).await;
+    see_watched_reply(&b, TITLE, AUTHOR.1, &topic_url).await;
+    b.screenshot("journey-5-watcher-notified-phone").await;
     b.finish().await;
 }
 
@@ -657,12 +664,40 @@ async fn keep_flagged_post(b: &Browser, title: &str, note: &str, reason: &str) {
 
 /// From the header's notifications link: the decision and its reason, with a link to the topic.
 async fn see_decision(b: &Browser, message: &str, reason: &str, topic_url: &str) {
-    b.click_link("//header", "Thông báo").await;
+    b.click("header a.notifications-link").await;
     let first = b.text(".notifications .notification").await;
-    assert!(first.starts_with(message), "the newest notification reads {first:?}");
+    assert!(first.contains(message), "the newest notification reads {first:?}");
     assert_eq!(b.text(".notifications .notification .decision-reason").await, format!("Lý do: {reason}"));
     b.screenshot("journey-4-notification-phone").await;
     b.click_link("//li[contains(@class,'notification')]", "xem chủ đề").await;
     assert_eq!(b.url().await, topic_url);
     assert_eq!(b.text("article.topic h1").await, TITLE);
+}
+
+/// Starts watching the topic on screen with its "watch" button.
+async fn watch_topic(b: &Browser) {
+    b.click("form.watch-form button[name=action][value=watch]").await;
+    assert_eq!(b.text("form.watch-form button.watching").await, "Bỏ theo dõi");
+}
+
+async fn reply_to_topic(b: &Browser, text: &str) {
+    b.type_into("#reply-body", text).await;
+    b.click("#reply form button[type=submit]").await;
+    let mut replies = Vec::new();
+    for body in b.all("article.topic section.post:not(.opening) .body").await {
+        replies.push(squash(&body.text().await.unwrap_or_default()));
+    }
+    assert_eq!(replies.last().map(String::as_str), Some(text), "the reply is the topic's last post");
+}
+
+/// The watcher's notifications name the new reply in the watched topic and lead to it.
+async fn see_watched_reply(b: &Browser, title: &str, replier: &str, topic_url: &str) {
+    b.click("header a.notifications-link").await;
+    let item = b.find(".notifications .notification.kind-watched_reply").await;
+    let text = squash(&item.text().await.expect("notification text"));
+    assert!(text.contains("Có trả lời mới trong chủ đề bạn theo dõi") && text.contains(title) && text.contains(replier),
+        "the watcher's notification reads {text:?}");
+    b.click_link("//li[contains(@class,'watched_reply')]", "xem bài viết").await;
+    assert!(b.url().await.starts_with(topic_url), "the notification leads to the topic, not {}", b.url().await);
+    assert_eq!(b.text("article.topic h1").await, title);
 }
