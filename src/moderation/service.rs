@@ -184,7 +184,7 @@ pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueA
             let html = markdown::render(body.as_str());
             Some((body.as_str().to_string(), html))
         }
-        (QueueAction::EditApprove, None) => return Err(AppError::bad("error.body_empty")),
+        (QueueAction::EditApprove, None) => return Err(AppError::bad("error.edit.body_empty")),
         _ => None,
     };
     let decision = decision_for(&item, action, actor.id, &reason, new_body.as_ref().map(|(b, h)| (b.as_str(), h.as_str())));

@@ -97,6 +97,62 @@ mod tests {
         assert!(missing_vi.is_empty(), "missing in vi.toml: {missing_vi:?}");
     }
 
+    /// Every literal key the templates (`t("…")`) and the code (`Msg::new("…")`,
+    /// `AppError::bad("…")`) use is in both catalogs: a missing one would show its raw key.
+    #[test]
+    fn every_key_in_use_is_in_both_catalogs() {
+        let c = Catalogs::load().unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = Vec::new();
+        for (dir, ext, openers) in [
+            ("web/templates", "html", &[".t(\""][..]),
+            ("src", "rs", &["Msg::new(\"", "AppError::bad(\""][..]),
+        ] {
+            // This file's own tests hold sample keys.
+            for file in files_under(&root.join(dir), ext).into_iter().filter(|f| !f.ends_with("web/i18n.rs")) {
+                let text = std::fs::read_to_string(&file).unwrap();
+                for opener in openers {
+                    used.extend(literal_args(&text, opener).map(|key| (key.to_string(), file.clone())));
+                }
+            }
+        }
+        assert!(used.len() > 300, "only {} keys found: is the scan still looking in the right places?", used.len());
+        let missing: Vec<String> = used
+            .iter()
+            .filter(|(key, _)| !c.vi.contains_key(key) || !c.en.contains_key(key))
+            .map(|(key, file)| format!("{key} ({})", file.strip_prefix(root).unwrap_or(file).display()))
+            .collect();
+        assert!(missing.is_empty(), "keys missing from vi.toml or en.toml: {missing:#?}");
+    }
+
+    fn files_under(dir: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                found.extend(files_under(&path, ext));
+            } else if path.extension().is_some_and(|e| e == ext) {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    /// The string literals right after each `opener` (which ends with the opening quote).
+    fn literal_args<'a>(text: &'a str, opener: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        text.match_indices(opener).filter_map(move |(at, _)| {
+            let rest = &text[at + opener.len()..];
+            rest.find('"').map(|end| &rest[..end]).filter(|key| key.contains('.') && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+        })
+    }
+
+    #[test]
+    fn literal_args_finds_keys_after_the_opener() {
+        let text = r#"{{ page.t("nav.login") }} x.t("a.b") Msg::new("error.x").arg("n", 1)"#;
+        assert_eq!(literal_args(text, ".t(\"").collect::<Vec<_>>(), ["nav.login", "a.b"]);
+        assert_eq!(literal_args(text, "Msg::new(\"").collect::<Vec<_>>(), ["error.x"]);
+    }
+
     #[test]
     fn placeholders_are_filled() {
         let c = Catalogs::load().unwrap();

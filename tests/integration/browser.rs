@@ -541,3 +541,204 @@ async fn a_reply_being_typed_is_saved_as_a_draft() {
     assert_eq!(value, typed, "the reply box holds the draft after a reload");
     b.finish().await;
 }
+// The whole journey: write, find, flag, moderate, be told
+// ---------------------------------------------------------------------------------------------
+
+/// (email, display name) of the people in the journey.
+type Person = (&'static str, &'static str);
+const AUTHOR: Person = ("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan");
+const COLLEAGUE: Person = ("minh@bvdk-hue.vn", "Trần Văn Minh");
+const MODERATOR: Person = ("hoa@so-y-te.vn", "Lê Thị Hoà");
+
+/// One story across three people, all on their phones and all through the pages: a nurse signs up
+/// and posts a case study with a photo; a colleague finds it by typing without diacritics and flags it; a
+/// moderator works the flag from the queue and keeps the post with a reason; the nurse reads that
+/// decision in her notifications and answers; the colleague, who watches the topic, is told of the
+/// answer. The case study carries a photo from the phone. Each step is a function.
+#[tokio::test]
+async fn journey_sign_up_post_search_flag_moderate_and_be_told() {
+    let app = TestApp::sqlite_with(|c| c.demo = true).await;
+    app.create_user(COLLEAGUE.0, COLLEAGUE.1, Role::Member).await;
+    app.create_user(MODERATOR.0, MODERATOR.1, Role::Moderator).await;
+    let Some(b) = Browser::start(PHONE).await else { return };
+
+    sign_up(&b, &app, AUTHOR).await;
+    fill_case_study(&b).await;
+    let (_photo_dir, photo) = ward_photo();
+    attach_photo(&b, &photo).await;
+    let topic_url = publish(&b).await;
+    see_photo(&b, "tay-vin-nha-ve-sinh.png").await;
+    b.screenshot("journey-1-case-study-phone").await;
+
+    switch_to(&b, &app, COLLEAGUE).await;
+    find_by_searching(&b, "giam te nga nguoi benh cao tuoi", TITLE).await;
+    assert_eq!(b.url().await, topic_url, "the search result leads to the case study");
+    watch_topic(&b).await;
+    let note = "Bảng kết quả có thể nhận ra người bệnh, nhờ điều phối viên xem.";
+    flag_opening_post(&b, "patient_privacy", note).await;
+    b.screenshot("journey-2-flagged-phone").await;
+
+    switch_to(&b, &app, MODERATOR).await;
+    let reason = "Đã kiểm tra: không có thông tin nhận dạng người bệnh.";
+    keep_flagged_post(&b, TITLE, note, reason).await;
+    b.screenshot("journey-3-queue-handled-phone").await;
+
+    switch_to(&b, &app, AUTHOR).await;
+    see_decision(&b, "Bài viết của bạn đã được duyệt.", reason, &topic_url).await;
+    let thanks = "Cảm ơn anh Minh đã báo, em đã kiểm tra lại bảng kết quả.";
+    reply_to_topic(&b, thanks).await;
+
+    switch_to(&b, &app, COLLEAGUE).await;
+    see_watched_reply(&b, TITLE, AUTHOR.1, &topic_url).await;
+    b.screenshot("journey-5-watcher-notified-phone").await;
+    b.finish().await;
+}
+
+/// Signs up from the header link; the new member is then signed in.
+async fn sign_up(b: &Browser, app: &TestApp, (email, name): Person) {
+    b.goto(&app.url("/")).await;
+    b.click_link("//header", "Đăng ký").await;
+    b.type_into("#name", name).await;
+    b.type_into("#email", email).await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    assert_eq!(b.text("header.site a.viewer").await, name);
+}
+
+/// Fills in the case study of [`SECTIONS`] from the header's "new topic" link.
+async fn fill_case_study(b: &Browser) {
+    b.click_link("//header", "Viết bài mới").await;
+    b.click_link("//nav[contains(@class,'kinds')]", "Nghiên cứu trường hợp").await;
+    b.find("textarea#lessons").await;
+    b.find("select#category").await.select_by_value("fall-prevention").await.expect("choose the category");
+    b.type_into("#title", TITLE).await;
+    for (id, _, markdown, _) in SECTIONS {
+        b.type_into(&format!("textarea#{id}"), markdown).await;
+    }
+    b.type_into("#tags", "té ngã, điều dưỡng").await;
+}
+
+/// Sends the compose form; returns the new topic's URL.
+async fn publish(b: &Browser) -> String {
+    b.click("form.compose button[type=submit]").await;
+    assert_eq!(b.text("article.topic h1").await, TITLE, "on {}", b.url().await);
+    assert_eq!(b.text("article.topic .meta .badge").await, "Nghiên cứu trường hợp");
+    b.url().await
+}
+
+/// A photo of the new grab rails, as a PNG file on disk named as the phone would name it.
+/// (The folder is removed when the returned `TempDir` is dropped.)
+fn ward_photo() -> (tempfile::TempDir, PathBuf) {
+    let picture = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 120]));
+    let dir = tempfile::tempdir().expect("temp dir for the photo");
+    let path = dir.path().join("tay-vin-nha-ve-sinh.png");
+    picture.save(&path).expect("write the photo");
+    (dir, path)
+}
+
+/// Chooses a file in the compose form's file field (the browser reads it from disk).
+async fn attach_photo(b: &Browser, path: &std::path::Path) {
+    let field = b.find("form.compose input[type=file][name=file]").await;
+    field.send_keys(&path.display().to_string()).await.expect("choose the photo");
+}
+
+/// The opening post shows the photo: a thumbnail the browser really loaded, named by its alt
+/// text, linking to the full image.
+async fn see_photo(b: &Browser, name: &str) {
+    let img = "article.topic section.post.opening a[href^='/attachments/'] img";
+    let thumb = b.find(img).await;
+    assert_eq!(thumb.attr("alt").await.expect("alt").as_deref(), Some(name));
+    let loaded = b.js(&format!("const i = document.querySelector(\"{img}\"); return i.complete && i.naturalWidth;")).await;
+    assert!(loaded.as_i64().is_some_and(|w| w > 0), "the thumbnail did not load: {loaded}");
+}
+
+/// Signs out (a fresh set of cookies) and signs in as `person` through the form.
+async fn switch_to(b: &Browser, app: &TestApp, (email, name): Person) {
+    b.client.delete_all_cookies().await.expect("sign out by dropping the cookies");
+    b.goto(&app.url("/login")).await;
+    b.type_into("#email", email).await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    assert_eq!(b.text("header.site a.viewer").await, name);
+}
+
+/// Types `query` into the header's search box and opens the result titled `title`. The index
+/// follows new posts within a moment, so the search is repeated (bounded) until it shows.
+async fn find_by_searching(b: &Browser, query: &str, title: &str) {
+    for _ in 0..50 {
+        b.type_into("#site-search-q", query).await;
+        b.click("form.site-search button[type=submit]").await;
+        b.find("main h1").await;
+        for hit in b.all(".search-results .topic-title").await {
+            if squash(&hit.text().await.unwrap_or_default()) == title {
+                hit.click().await.expect("open the search result");
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("searching {query:?} never listed {title:?}; the page shows: {}", b.text("main").await);
+}
+
+/// Opens the flag form under the topic's first post (a `<details>`, no script) and sends it.
+async fn flag_opening_post(b: &Browser, reason: &str, note: &str) {
+    b.click("section.post.opening details.flag summary").await;
+    b.click(&format!("section.post.opening details.flag input[name=reason][value={reason}]")).await;
+    b.type_into("section.post.opening details.flag textarea[name=note]", note).await;
+    b.click("section.post.opening details.flag button[type=submit]").await;
+    assert_eq!(b.text(".flag-sent").await, "Cảm ơn bạn, điều phối viên sẽ xem xét báo cáo.");
+}
+
+/// From the header's queue link: the flagged post is there with the flag's note; the moderator
+/// approves it (keeps it published) with a reason, and the queue then has nothing open.
+async fn keep_flagged_post(b: &Browser, title: &str, note: &str, reason: &str) {
+    b.click_link("//header", "Duyệt bài").await;
+    let item = b.find("article.queue-item.kind-flagged_post").await;
+    let text = squash(&item.text().await.expect("queue item text"));
+    assert!(text.contains(title) && text.contains(note), "the queue item shows {text:?}");
+    let id = item.attr("id").await.expect("item id").expect("queue items have an id");
+    let number = id.trim_start_matches("item-");
+    b.type_into(&format!("#approve-{number}"), reason).await;
+    b.click(&format!("form[action='/mod/queue/{number}/approve'] button[type=submit]")).await;
+    assert_eq!(b.text("main .empty").await, "Không có mục nào cần xử lý.");
+}
+
+/// From the header's notifications link: the decision and its reason, with a link to the topic.
+async fn see_decision(b: &Browser, message: &str, reason: &str, topic_url: &str) {
+    b.click("header a.notifications-link").await;
+    let first = b.text(".notifications .notification").await;
+    assert!(first.contains(message), "the newest notification reads {first:?}");
+    assert_eq!(b.text(".notifications .notification .decision-reason").await, format!("Lý do: {reason}"));
+    b.screenshot("journey-4-notification-phone").await;
+    b.click_link("//li[contains(@class,'notification')]", "xem chủ đề").await;
+    assert_eq!(b.url().await, topic_url);
+    assert_eq!(b.text("article.topic h1").await, TITLE);
+}
+
+/// Starts watching the topic on screen with its "watch" button.
+async fn watch_topic(b: &Browser) {
+    b.click("form.watch-form button[name=action][value=watch]").await;
+    assert_eq!(b.text("form.watch-form button.watching").await, "Bỏ theo dõi");
+}
+
+async fn reply_to_topic(b: &Browser, text: &str) {
+    b.type_into("#reply-body", text).await;
+    b.click("#reply form button[type=submit]").await;
+    let mut replies = Vec::new();
+    for body in b.all("article.topic section.post:not(.opening) .body").await {
+        replies.push(squash(&body.text().await.unwrap_or_default()));
+    }
+    assert_eq!(replies.last().map(String::as_str), Some(text), "the reply is the topic's last post");
+}
+
+/// The watcher's notifications name the new reply in the watched topic and lead to it.
+async fn see_watched_reply(b: &Browser, title: &str, replier: &str, topic_url: &str) {
+    b.click("header a.notifications-link").await;
+    let item = b.find(".notifications .notification.kind-watched_reply").await;
+    let text = squash(&item.text().await.expect("notification text"));
+    assert!(text.contains("Có trả lời mới trong chủ đề bạn theo dõi") && text.contains(title) && text.contains(replier),
+        "the watcher's notification reads {text:?}");
+    b.click_link("//li[contains(@class,'watched_reply')]", "xem bài viết").await;
+    assert!(b.url().await.starts_with(topic_url), "the notification leads to the topic, not {}", b.url().await);
+    assert_eq!(b.text("article.topic h1").await, title);
+}

@@ -5,6 +5,7 @@ mod common;
 
 mod smoke;
 mod browser;
+mod a11y;
 mod listing;
 mod api;
 mod cli;
