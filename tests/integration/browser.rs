@@ -541,6 +541,8 @@ async fn a_reply_being_typed_is_saved_as_a_draft() {
     assert_eq!(value, typed, "the reply box holds the draft after a reload");
     b.finish().await;
 }
+
+// ---------------------------------------------------------------------------------------------
 // The whole journey: write, find, flag, moderate, be told
 // ---------------------------------------------------------------------------------------------
 
