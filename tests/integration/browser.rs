@@ -726,6 +726,8 @@ async fn watch_topic(b: &Browser) {
 async fn reply_to_topic(b: &Browser, text: &str) {
     b.type_into("#reply-body", text).await;
     b.click("#reply form button[type=submit]").await;
+    // Wait for the topic page that follows the post (the old page had no reply on it).
+    b.find("article.topic section.post:not(.opening) .body").await;
     let mut replies = Vec::new();
     for body in b.all("article.topic section.post:not(.opening) .body").await {
         replies.push(squash(&body.text().await.unwrap_or_default()));
