@@ -19,6 +19,7 @@ mod moderation;
 mod moderation_matrix;
 mod eval_cli;
 mod oidc;
+mod oauth_presets;
 mod facebook_import;
 mod two_factor;
 mod two_factor_steps;
