@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(config.bind, Config::default().bind);
         config.check_providers().unwrap();
         let ids: Vec<&str> = config.auth.oidc.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["google", "zalo"]);
+        assert_eq!(ids, ["google", "zalo", "facebook"]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod moderation;
 mod moderation_matrix;
 mod eval_cli;
 mod oidc;
+mod oauth_presets;
 mod facebook_import;
 mod attachments;
 mod notify;

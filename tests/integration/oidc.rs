@@ -49,7 +49,23 @@ fn provider_config(id: &str, issuer: &str, timeout_seconds: u64) -> ProviderConf
         timeout_seconds,
         ministry_email_domains: vec!["boyte.example".into()],
         ministry_rules: vec![MinistryRule { claim: "organization".into(), equals: "Bộ Y tế".into(), action: MinistryAction::Request }],
+        authorize_url: String::new(),
+        token_url: String::new(),
+        userinfo_url: String::new(),
     }
+}
+
+/// The same provider used as plain OAuth 2.0 (`kind = "oauth2"`): its endpoints by hand, the ID
+/// token it still sends ignored, the account read from `userinfo_url`.
+fn plain_oauth_config(id: &str, issuer: &str, userinfo_path: &str) -> ProviderConfig {
+    let mut plain = provider_config(id, issuer, 10);
+    plain.kind = ProviderKind::OAuth2;
+    plain.issuer = String::new();
+    plain.client_id = "goodpractice-plain".into();
+    plain.authorize_url = format!("{issuer}/auth");
+    plain.token_url = format!("{issuer}/token");
+    plain.userinfo_url = format!("{issuer}{userinfo_path}");
+    plain
 }
 
 /// Starts the provider on `port`, accepting `redirect_uri`; `None` (skip) when it cannot start
@@ -102,7 +118,9 @@ async fn with_provider(backend: &str, adjust: impl FnOnce(&mut Config)) -> Optio
         let mut hs256 = provider_config("hs256", &issuer, 10);
         hs256.client_id = "goodpractice-hs256".into();
         hs256.client_secret = "hs256-test-secret-that-is-long-enough-0123456789".into();
-        c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2), hs256];
+        // `noid` reads its "user" from the provider's key set: real JSON, but naming no account.
+        let (plain, noid) = (plain_oauth_config("plain", &issuer, "/me"), plain_oauth_config("noid", &issuer, "/jwks"));
+        c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2), hs256, plain, noid];
         adjust(c);
     };
     let app = if backend == "sqlite" { TestApp::sqlite_with(configure).await } else { TestApp::postgres_with(configure).await? };
@@ -151,6 +169,8 @@ with_provider_on_both_databases!(
     an_hs256_id_token_from_the_provider_is_refused_and_makes_no_account,
     a_link_finished_in_another_signed_in_session_is_refused,
     a_provider_sign_in_with_two_factor_on_still_asks_for_the_code,
+    a_plain_oauth2_provider_signs_in_through_its_user_endpoint,
+    a_user_endpoint_naming_no_account_gets_a_clear_page_and_no_account,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -424,16 +444,60 @@ async fn a_slow_provider_times_out_with_a_clear_page() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
-/// The Facebook and Zalo presets are recognised in the config, but their (plain OAuth) sign-in
-/// is not implemented: it is refused with a message, not attempted.
+fn query_of(res: &reqwest::Response) -> (String, std::collections::HashMap<String, String>) {
+    let url = url::Url::parse(&location(res)).unwrap();
+    let base = format!("{}://{}{}", url.scheme(), url.host_str().unwrap(), url.path());
+    (base, url.query_pairs().into_owned().collect())
+}
+
+/// The Facebook and Zalo presets send the browser to their own sign-in pages with their own
+/// parameters (no discovery, so no network is needed to see this).
 #[tokio::test]
-async fn presets_without_openid_connect_are_refused_clearly() {
+async fn facebook_and_zalo_send_the_browser_to_their_sign_in_pages() {
     let mut zalo = provider_config("zalo", "", 5);
     zalo.kind = ProviderKind::Zalo;
-    let app = TestApp::sqlite_with(|c| c.auth.oidc = vec![zalo]).await;
-    let (status, message) = error_message(app.get("/auth/oidc/zalo/login").await).await;
+    zalo.client_id = "1234567890".into();
+    let mut facebook = provider_config("facebook", "", 5);
+    facebook.kind = ProviderKind::Facebook;
+    let app = TestApp::sqlite_with(|c| c.auth.oidc = vec![zalo, facebook]).await;
+
+    let res = app.get("/auth/oidc/zalo/login").await;
+    assert_eq!(res.status(), 303);
+    let (base, q) = query_of(&res);
+    assert_eq!(base, "https://oauth.zaloapp.com/v4/permission");
+    assert_eq!(q["app_id"], "1234567890");
+    assert_eq!(q["redirect_uri"], app.url("/auth/oidc/zalo/callback"));
+    assert_eq!(q["code_challenge"].len(), 43);
+    assert_eq!(q["state"].len(), 43);
+
+    let res = app.get("/auth/oidc/facebook/login").await;
+    let (base, q) = query_of(&res);
+    assert_eq!(base, "https://www.facebook.com/v19.0/dialog/oauth");
+    assert_eq!((q["scope"].as_str(), q["response_type"].as_str()), ("email public_profile", "code"));
+    assert_eq!(q["redirect_uri"], app.url("/auth/oidc/facebook/callback"));
+}
+
+async fn a_plain_oauth2_provider_signs_in_through_its_user_endpoint(app: TestApp) {
+    let start = app.get("/auth/oidc/plain/login?next=/").await;
+    assert_eq!(start.status(), 303);
+    assert!(!location(&start).contains("nonce="), "plain OAuth sends no nonce");
+    let callback = walk_to(&app.client, &app, start, "lan", "/auth/oidc/plain/callback").await;
+    let res = app.client.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 303, "{:?}", error_message(res).await);
+    assert!(signed_in_name(&app).await.expect("signed in").contains("Nguyễn Thị Lan"));
+    let lan = users_with_email(&app, "lan@benhvien.example").await.expect("an account was made");
+    assert!(app.store.email_verified(lan).await.unwrap(), "the user endpoint said email_verified: true");
+    assert_eq!(app.store.identity_user("plain", "lan").await.unwrap(), Some(lan), "the subject is the user endpoint's");
+}
+
+async fn a_user_endpoint_naming_no_account_gets_a_clear_page_and_no_account(app: TestApp) {
+    let start = app.get("/auth/oidc/noid/login?next=/").await;
+    let callback = walk_to(&app.client, &app, start, "lan", "/auth/oidc/noid/callback").await;
+    let (status, message) = error_message(app.client.get(&callback).send().await.unwrap()).await;
     assert_eq!(status, 400);
-    assert!(message.contains("chưa được hỗ trợ"), "{message}");
+    assert!(message.contains("Không xác minh được thông tin đăng nhập"), "{message}");
+    assert_eq!(users_with_email(&app, "lan@benhvien.example").await, None, "no account");
+    assert!(signed_in_name(&app).await.is_none());
 }
 
 async fn an_organization_claim_queues_a_ministry_request_a_moderator_approves(app: TestApp) {

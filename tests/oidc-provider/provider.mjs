@@ -40,6 +40,14 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'HS256',
+  }, {
+    // Used as a plain OAuth 2.0 provider (kind = "oauth2"): the app reads /me, ignores the ID token.
+    client_id: 'goodpractice-plain',
+    client_secret: 'test-secret-not-for-production',
+    redirect_uris: ['plain', 'noid'].map((id) => redirectUri.replace('/auth/oidc/test/', `/auth/oidc/${id}/`)),
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
   }],
   enabledJWA: { idTokenSigningAlgValues: ['RS256', 'HS256'] },
   pkce: { required: () => true },

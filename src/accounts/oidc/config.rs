@@ -15,6 +15,9 @@ pub enum ProviderKind {
     Facebook,
     /// Zalo OAuth v4 (PKCE, non-standard endpoints and parameters).
     Zalo,
+    /// Any plain OAuth 2.0 provider with a userinfo endpoint (no ID token):
+    /// `authorize_url`, `token_url` and `userinfo_url` are required.
+    OAuth2,
 }
 
 #[derive(Clone, Deserialize)]
@@ -49,6 +52,14 @@ pub struct ProviderConfig {
     /// `claim = "organization"`, `equals = "Bộ Y tế"`, `action = "request"` (or `"grant"`).
     #[serde(default)]
     pub ministry_rules: Vec<MinistryRule>,
+    /// Plain OAuth 2.0 (`facebook`, `zalo`, `oauth2`): override the preset's endpoints;
+    /// required for `kind = "oauth2"`.
+    #[serde(default)]
+    pub authorize_url: String,
+    #[serde(default)]
+    pub token_url: String,
+    #[serde(default)]
+    pub userinfo_url: String,
 }
 
 /// What a matching ministry rule does.
@@ -86,13 +97,12 @@ fn default_timeout() -> u64 {
     10
 }
 
-/// Where a plain-OAuth preset sends people and asks for tokens and the profile.
+/// Where a plain-OAuth provider sends people and asks for tokens and the profile.
 #[derive(Debug, PartialEq, Eq)]
 pub struct OAuthEndpoints {
-    pub authorize: &'static str,
-    pub token: &'static str,
-    pub userinfo: &'static str,
-    pub pkce: bool,
+    pub authorize: String,
+    pub token: String,
+    pub userinfo: String,
 }
 
 impl ProviderConfig {
@@ -109,24 +119,29 @@ impl ProviderConfig {
         matches!(self.kind, ProviderKind::Oidc | ProviderKind::Google)
     }
 
-    /// Endpoints of the plain-OAuth presets (Facebook Graph API v21, Zalo OAuth v4).
+    /// Endpoints of the plain-OAuth providers (Facebook Graph API v19, Zalo OAuth v4, or the
+    /// configured ones), each overridable in the config; `None` for OpenID Connect.
     pub fn oauth_endpoints(&self) -> Option<OAuthEndpoints> {
-        match self.kind {
-            ProviderKind::Facebook => Some(OAuthEndpoints {
-                authorize: "https://www.facebook.com/v21.0/dialog/oauth",
-                token: "https://graph.facebook.com/v21.0/oauth/access_token",
-                userinfo: "https://graph.facebook.com/me?fields=id,name,email",
-                pkce: true,
-            }),
-            // Zalo names the client `app_id`, sends the secret in a `secret_key` header and requires PKCE.
-            ProviderKind::Zalo => Some(OAuthEndpoints {
-                authorize: "https://oauth.zaloapp.com/v4/permission",
-                token: "https://oauth.zaloapp.com/v4/access_token",
-                userinfo: "https://graph.zalo.me/v2.0/me?fields=id,name",
-                pkce: true,
-            }),
-            ProviderKind::Oidc | ProviderKind::Google => None,
-        }
+        let (authorize, token, userinfo) = match self.kind {
+            ProviderKind::Facebook => (
+                "https://www.facebook.com/v19.0/dialog/oauth",
+                "https://graph.facebook.com/v19.0/oauth/access_token",
+                "https://graph.facebook.com/me?fields=id,name,email",
+            ),
+            ProviderKind::Zalo => (
+                "https://oauth.zaloapp.com/v4/permission",
+                "https://oauth.zaloapp.com/v4/access_token",
+                "https://graph.zalo.me/v2.0/me?fields=id,name,picture",
+            ),
+            ProviderKind::OAuth2 => ("", "", ""),
+            ProviderKind::Oidc | ProviderKind::Google => return None,
+        };
+        let pick = |configured: &str, preset: &str| if configured.is_empty() { preset.to_string() } else { configured.to_string() };
+        Some(OAuthEndpoints {
+            authorize: pick(&self.authorize_url, authorize),
+            token: pick(&self.token_url, token),
+            userinfo: pick(&self.userinfo_url, userinfo),
+        })
     }
 
     /// True when this provider vouches that `email` (verified by it) belongs to ministry staff.
@@ -183,6 +198,12 @@ impl ProviderConfig {
             anyhow::ensure!(matches!(issuer.scheme(), "https" | "http"), "[[auth.oidc]] {}: issuer must be https", self.id);
             anyhow::ensure!(self.scopes.iter().any(|s| s == "openid"), "[[auth.oidc]] {}: scopes must include openid", self.id);
         }
+        if let Some(endpoints) = self.oauth_endpoints() {
+            for (name, value) in [("authorize_url", &endpoints.authorize), ("token_url", &endpoints.token), ("userinfo_url", &endpoints.userinfo)] {
+                let url = url::Url::parse(value).map_err(|_| anyhow::anyhow!("[[auth.oidc]] {}: {name} {:?} is not a URL", self.id, value))?;
+                anyhow::ensure!(matches!(url.scheme(), "https" | "http"), "[[auth.oidc]] {}: {name} must be https", self.id);
+            }
+        }
         Ok(())
     }
 }
@@ -214,9 +235,25 @@ mod tests {
         let zalo = parse("id = \"zalo\"\nkind = \"zalo\"\nclient_id = \"app\"");
         let endpoints = zalo.oauth_endpoints().unwrap();
         assert_eq!(endpoints.authorize, "https://oauth.zaloapp.com/v4/permission");
-        assert!(endpoints.pkce && !zalo.is_openid_connect() && zalo.check().is_ok());
+        assert!(!zalo.is_openid_connect() && zalo.check().is_ok());
         let facebook = parse("id = \"fb\"\nkind = \"facebook\"\nclient_id = \"app\"");
-        assert!(facebook.oauth_endpoints().unwrap().token.starts_with("https://graph.facebook.com/"));
+        assert_eq!(facebook.oauth_endpoints().unwrap().token, "https://graph.facebook.com/v19.0/oauth/access_token");
+        let moved = parse("id = \"fb\"\nkind = \"facebook\"\nclient_id = \"app\"\nuserinfo_url = \"http://127.0.0.1:9/me\"");
+        let endpoints = moved.oauth_endpoints().unwrap();
+        assert_eq!(endpoints.userinfo, "http://127.0.0.1:9/me");
+        assert_eq!(endpoints.authorize, "https://www.facebook.com/v19.0/dialog/oauth", "the others keep the preset");
+        assert!(google.oauth_endpoints().is_none());
+    }
+
+    #[test]
+    fn a_generic_oauth2_provider_needs_its_three_endpoints() {
+        let partial = parse("id = \"sso\"\nkind = \"oauth2\"\nclient_id = \"c\"\nauthorize_url = \"https://sso.example/a\"");
+        assert!(partial.check().unwrap_err().to_string().contains("token_url"));
+        let full = parse(
+            "id = \"sso\"\nkind = \"oauth2\"\nclient_id = \"c\"\nauthorize_url = \"https://sso.example/a\"\n\
+             token_url = \"https://sso.example/t\"\nuserinfo_url = \"https://sso.example/me\"",
+        );
+        assert!(full.check().is_ok() && !full.is_openid_connect());
     }
 
     #[test]

@@ -24,6 +24,8 @@ use super::id_token::{self, Expected, IdClaims, TokenError};
 use super::ProviderConfig;
 use super::config::MinistryAction;
 use super::oauth;
+use super::plain;
+use super::OAuthEndpoints;
 use crate::accounts::session::{random_token, token_hash};
 use crate::accounts::{DisplayName, Email, RequireUser, Role};
 use crate::app::AppState;
@@ -88,10 +90,11 @@ async fn link(
 
 /// Records the sign-in in progress and sends the browser to the provider.
 async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap, jar: CookieJar, next: String, link_user_id: Option<i64>) -> AppResult<Response> {
-    if !provider.is_openid_connect() {
-        return Err(refused("error.oidc.unsupported"));
-    }
-    let meta = discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?;
+    // Plain OAuth providers need no discovery; OpenID Connect ones are checked reachable first.
+    let meta = match provider.oauth_endpoints() {
+        Some(_) => None,
+        None => Some(discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?),
+    };
     let redirect_uri = format!("{}/auth/oidc/{}/callback", base_url(state, headers)?, provider.id);
     let (jar, browser_secret) = browser_cookie(state, jar);
     let (state_token, nonce, verifier) = (random_token(), random_token(), random_token());
@@ -106,8 +109,15 @@ async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap,
         link_user_id,
         created_at: Utc::now(),
     }).await?;
-    let client = oauth_client(provider, &meta, &redirect_uri)?;
-    let url = oauth::authorization_url(&client, &state_token, &verifier, &provider.scopes, &[("nonce", &nonce)]);
+    let url = match (&meta, provider.oauth_endpoints()) {
+        (Some(meta), _) => {
+            let client = oauth_client(provider, meta, &redirect_uri)?;
+            oauth::authorization_url(&client, &state_token, &verifier, &provider.scopes, &[("nonce", &nonce)])
+        }
+        (None, Some(endpoints)) => plain::authorization_url(provider, &endpoints, &redirect_uri, &state_token, &verifier)
+            .map_err(|why| unavailable(provider, FetchError::Failed(why)))?,
+        (None, None) => return Err(refused("error.oidc.unsupported")),
+    };
     Ok((jar, Redirect::to(url.as_str())).into_response())
 }
 
@@ -119,6 +129,7 @@ fn oauth_client(provider: &ProviderConfig, meta: &Metadata, redirect_uri: &str) 
         authorize_url: &meta.discovery.authorization_endpoint,
         token_url: &meta.discovery.token_endpoint,
         redirect_uri,
+        secret_in_body: false,
     })
     .map_err(|why| unavailable(provider, FetchError::Failed(why)))
 }
@@ -198,8 +209,12 @@ fn check_login(login: &OidcLogin, provider: &ProviderConfig, jar: &CookieJar) ->
     Ok(())
 }
 
-/// Exchanges the code (with the PKCE verifier) and checks the ID token that comes back.
+/// Exchanges the code (with the PKCE verifier) and checks the ID token that comes back; for a
+/// plain OAuth provider, asks its user endpoint instead.
 async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogin) -> AppResult<IdClaims> {
+    if let Some(endpoints) = provider.oauth_endpoints() {
+        return plain_claims(provider, &endpoints, code, login).await;
+    }
     let meta = discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?;
     let tokens = exchange_code(provider, &meta, code, login).await?;
     let id_token = tokens.id_token.clone().ok_or_else(|| refused("error.oidc.token_invalid"))?;
@@ -253,10 +268,40 @@ async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token:
     })
 }
 
+fn http_client(provider: &ProviderConfig) -> oauth::HttpClient {
+    oauth::HttpClient { client: discovery::http().clone(), timeout: provider.timeout(), extra_headers: Vec::new() }
+}
+
+/// Plain OAuth 2.0: the code for an access token, the token for the user endpoint's account.
+/// Nothing is written unless both answer sensibly.
+async fn plain_claims(provider: &ProviderConfig, endpoints: &OAuthEndpoints, code: &str, login: &OidcLogin) -> AppResult<IdClaims> {
+    let http = http_client(provider);
+    let access_token = plain::exchange(provider, endpoints, &http, code, &login.pkce_verifier, &login.redirect_uri).await.map_err(|err| match err {
+        oauth::ExchangeError::Refused(reason) => {
+            tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
+            refused("error.oidc.exchange_failed")
+        }
+        oauth::ExchangeError::Malformed(reason) => {
+            tracing::warn!(provider = %provider.id, %reason, "token response unusable");
+            refused("error.oidc.token_invalid")
+        }
+        oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
+        oauth::ExchangeError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
+    })?;
+    plain::fetch_user(provider, endpoints, &http, &access_token).await.map_err(|err| match err {
+        plain::ProfileError::NoAccount(reason) => {
+            tracing::warn!(provider = %provider.id, %reason, "user endpoint names no account");
+            refused("error.oidc.token_invalid")
+        }
+        plain::ProfileError::Timeout => unavailable(provider, FetchError::Timeout),
+        plain::ProfileError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
+    })
+}
+
 /// Exchanges the code (with the PKCE verifier) through `oauth2`, client_secret_basic.
 async fn exchange_code(provider: &ProviderConfig, meta: &Metadata, code: &str, login: &OidcLogin) -> AppResult<oauth::Tokens> {
     let client = oauth_client(provider, meta, &login.redirect_uri)?;
-    let http = oauth::HttpClient { client: discovery::http().clone(), timeout: provider.timeout(), extra_headers: Vec::new() };
+    let http = http_client(provider);
     oauth::exchange_code(&client, &http, code, &login.pkce_verifier).await.map_err(|err| match err {
         // A replayed or expired code lands here (invalid_grant).
         oauth::ExchangeError::Refused(reason) => {
@@ -264,7 +309,7 @@ async fn exchange_code(provider: &ProviderConfig, meta: &Metadata, code: &str, l
             refused("error.oidc.exchange_failed")
         }
         oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
-        oauth::ExchangeError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
+        oauth::ExchangeError::Unavailable(why) | oauth::ExchangeError::Malformed(why) => unavailable(provider, FetchError::Failed(why)),
     })
 }
 

@@ -7,6 +7,7 @@ pub mod discovery;
 mod flow;
 pub mod id_token;
 pub mod oauth;
+pub mod plain;
 
 use crate::app::AppState;
 pub use config::{MinistryAction, MinistryRule, OAuthEndpoints, ProviderConfig, ProviderKind};

@@ -47,6 +47,9 @@ pub struct ClientSettings<'a> {
     pub authorize_url: &'a str,
     pub token_url: &'a str,
     pub redirect_uri: &'a str,
+    /// Send client_id and client_secret in the token request's form (Facebook) instead of
+    /// HTTP Basic authentication.
+    pub secret_in_body: bool,
 }
 
 /// The configured endpoints as an `oauth2` client; `Err` names what is not a URL.
@@ -60,6 +63,9 @@ pub fn client(s: &ClientSettings<'_>) -> Result<SignInClient, String> {
         .set_redirect_uri(redirect);
     if !s.client_secret.is_empty() {
         client = client.set_client_secret(ClientSecret::new(s.client_secret.to_string()));
+    }
+    if s.secret_in_body {
+        client = client.set_auth_type(oauth2::AuthType::RequestBody);
     }
     Ok(client)
 }
@@ -96,10 +102,17 @@ pub enum ExchangeError {
     Timeout,
     #[error("the provider could not be reached or answered nonsense: {0}")]
     Unavailable(String),
+    /// It answered 200 with a body that is not a token response (e.g. no access_token).
+    #[error("the provider's token response is not usable: {0}")]
+    Malformed(String),
 }
 
-/// Exchanges `code` (with the PKCE verifier) for tokens.
-pub async fn exchange_code(client: &SignInClient, http: &HttpClient, code: &str, verifier: &str) -> Result<Tokens, ExchangeError> {
+/// Exchanges `code` (with the PKCE verifier) for tokens. Generic over the HTTP client so that
+/// tests can see the exact request.
+pub async fn exchange_code<C>(client: &SignInClient, http: &C, code: &str, verifier: &str) -> Result<Tokens, ExchangeError>
+where
+    C: for<'c> oauth2::AsyncHttpClient<'c, Error = HttpError>,
+{
     let response = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_string()))
@@ -108,6 +121,7 @@ pub async fn exchange_code(client: &SignInClient, http: &HttpClient, code: &str,
         .map_err(|err| match err {
             oauth2::RequestTokenError::ServerResponse(e) => ExchangeError::Refused(e.error().to_string()),
             oauth2::RequestTokenError::Request(e) if e.timed_out => ExchangeError::Timeout,
+            oauth2::RequestTokenError::Parse(e, _) => ExchangeError::Malformed(e.to_string()),
             other => ExchangeError::Unavailable(other.to_string()),
         })?;
     Ok(Tokens { access_token: response.access_token().secret().clone(), id_token: response.extra_fields().id_token.clone() })
@@ -129,7 +143,11 @@ pub struct HttpError {
 }
 
 impl HttpError {
-    fn from(err: impl std::fmt::Display) -> Self {
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    pub(super) fn from(err: impl std::fmt::Display) -> Self {
         Self { message: err.to_string(), timed_out: false }
     }
 }
@@ -174,6 +192,7 @@ mod tests {
             authorize_url: "https://id.example/authorize",
             token_url: "https://id.example/token",
             redirect_uri: "https://forum.example/auth/oidc/gov/callback",
+            secret_in_body: false,
         }
     }
 
