@@ -14,8 +14,10 @@ use serde_json::{Value, json};
 use crate::common::{PASSWORD, TestApp, count, text_of};
 use crate::on_both_databases;
 
-/// How long the indexer may take to make a change searchable in these tests.
-const PATIENCE: Duration = Duration::from_secs(3);
+/// How long these tests wait for the indexer before failing: only an upper bound for a busy
+/// shared machine (the tests poll and go on as soon as the change is there). The one-second
+/// promise to users is asserted on its own, in `a_published_topic_is_found_within_a_second…`.
+const PATIENCE: Duration = Duration::from_secs(10);
 
 fn encode(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
