@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, StoreResult, on_pool};
+use super::engagement::TOPIC_HELPFUL;
 
 /// One thing to tell one member.
 #[derive(Debug, Clone)]
@@ -330,13 +331,16 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Good practices and case studies published in [since, until), most replied first.
+    /// Good practices and case studies published in [since, until), most marked helpful first, then most replied.
     pub async fn digest_topics(&self, since: DateTime<Utc>, until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<DigestTopic>> {
-        let sql = "SELECT t.id, t.title, t.kind, t.summary, t.reply_count, c.name_vi AS category_vi, c.name_en AS category_en \
-                   FROM topics t JOIN categories c ON c.id = t.category_id \
-                   WHERE t.kind IN ('good_practice', 'case_study') AND t.status = 'published' AND t.deleted_at IS NULL \
-                   AND t.created_at >= $1 AND t.created_at < $2 ORDER BY t.reply_count DESC, t.created_at DESC LIMIT $3";
-        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(since).bind(until).bind(limit).fetch_all(pool).await?);
+        // The best of the week: what colleagues marked helpful, then what they discussed most.
+        let sql = format!(
+            "SELECT t.id, t.title, t.kind, t.summary, t.reply_count, c.name_vi AS category_vi, c.name_en AS category_en \
+             FROM topics t JOIN categories c ON c.id = t.category_id \
+             WHERE t.kind IN ('good_practice', 'case_study') AND t.status = 'published' AND t.deleted_at IS NULL \
+             AND t.created_at >= $1 AND t.created_at < $2 ORDER BY {TOPIC_HELPFUL} DESC, t.reply_count DESC, t.created_at DESC LIMIT $3"
+        );
+        let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(since).bind(until).bind(limit).fetch_all(pool).await?);
         Ok(rows)
     }
 

@@ -12,7 +12,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, attr_of, count, text_of};
-use crate::on_both_databases;
+use crate::{on_both_databases, on_both_with};
 
 const CATEGORY: &str = "patient-identification";
 
@@ -406,29 +406,5 @@ async fn uploads_are_rate_limited(app: TestApp) {
     assert!(problem["detail"].as_str().unwrap().contains("nhiều tệp trong một giờ"), "{problem}");
 }
 
-macro_rules! on_both_with {
-    ($adjust:ident: $($name:ident),* $(,)?) => {
-        mod $adjust {
-            mod sqlite {
-                $(
-                    #[tokio::test]
-                    async fn $name() {
-                        super::super::$name(crate::common::TestApp::sqlite_with(super::super::$adjust).await).await;
-                    }
-                )*
-            }
-            mod postgres {
-                $(
-                    #[tokio::test]
-                    async fn $name() {
-                        if let Some(app) = crate::common::TestApp::postgres_with(super::super::$adjust).await {
-                            super::super::$name(app).await;
-                        }
-                    }
-                )*
-            }
-        }
-    };
-}
 
 on_both_with!(shipped_image_rule: an_uploaded_image_counts_for_new_members_and_waits_with_the_post, uploads_are_rate_limited);

@@ -264,6 +264,33 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Like `on_both_databases!`, with the configuration adjusted by `$adjust`.
+#[macro_export]
+macro_rules! on_both_with {
+    ($adjust:ident: $($name:ident),* $(,)?) => {
+        mod $adjust {
+            mod sqlite {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        super::super::$name($crate::common::TestApp::sqlite_with(super::super::$adjust).await).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        if let Some(app) = $crate::common::TestApp::postgres_with(super::super::$adjust).await {
+                            super::super::$name(app).await;
+                        }
+                    }
+                )*
+            }
+        }
+    };
+}
+
 /// The text of the first element matching a CSS selector, whitespace collapsed.
 pub fn text_of(html: &str, selector: &str) -> Option<String> {
     let doc = scraper::Html::parse_document(html);

@@ -10,7 +10,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 use crate::common::{PASSWORD, TestApp, cookie_value, count, text_of};
-use crate::on_both_databases;
+use crate::{on_both_databases, on_both_with};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -135,31 +135,6 @@ fn duplicate_rule(config: &mut Config) {
     config.duplicate_window_minutes = Config::default().duplicate_window_minutes;
 }
 
-/// Like `on_both_databases!`, with the configuration adjusted by `$adjust`.
-macro_rules! on_both_with {
-    ($adjust:ident: $($name:ident),* $(,)?) => {
-        mod $adjust {
-            mod sqlite {
-                $(
-                    #[tokio::test]
-                    async fn $name() {
-                        super::super::$name(crate::common::TestApp::sqlite_with(super::super::$adjust).await).await;
-                    }
-                )*
-            }
-            mod postgres {
-                $(
-                    #[tokio::test]
-                    async fn $name() {
-                        if let Some(app) = crate::common::TestApp::postgres_with(super::super::$adjust).await {
-                            super::super::$name(app).await;
-                        }
-                    }
-                )*
-            }
-        }
-    };
-}
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
     app.store.user_for_login(email).await.unwrap().0.id
