@@ -1,5 +1,6 @@
 //! Categories, topics, posts, revisions and tags.
 
+use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
 use super::guidance::write_post_guidance;
@@ -249,7 +250,7 @@ impl Store {
     /// [`Store::create_topic`] that also records the guidance its opening post cites.
     pub async fn create_topic_linked(&self, t: &NewTopic<'_>, links: &GuidanceLinks) -> StoreResult<(i64, i64)> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let ids = insert_topic!(tx, t)?;
             write_post_guidance!(tx, ids.1, links)?;
             tx.commit().await?;
@@ -275,7 +276,7 @@ impl Store {
 
     async fn try_create_post(&self, p: &NewPost<'_>, links: &GuidanceLinks) -> StoreResult<i64> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (topic_id, author_id, position, body, body_html, status, created_at) \
                  VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM posts WHERE topic_id = $1), \
@@ -370,7 +371,7 @@ impl Store {
     pub async fn edit_post(&self, e: &PostEdit<'_>, links: &GuidanceLinks) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (topic_id, revision): (i64, i64) = sqlx::query_as(
                 "UPDATE posts SET body = $1, body_html = $2, revision = revision + 1, updated_at = $3 \
                  WHERE id = $4 AND deleted_at IS NULL RETURNING topic_id, revision")
@@ -407,7 +408,7 @@ impl Store {
     pub async fn delete_post_audited(&self, post_id: i64, audit: Option<&super::TopicAction<'_>>) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (topic_id, position, status): (i64, i64, String) = sqlx::query_as(
                 "UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING topic_id, position, status")
                 .bind(now).bind(post_id).fetch_one(&mut *tx).await?;

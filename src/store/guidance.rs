@@ -1,6 +1,7 @@
 //! The guidance library: official documents and their relations, which posts cite them, numbers
 //! cited but not in the library, the quality-criteria catalog, official answers.
 
+use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, StoreResult, on_pool};
@@ -210,7 +211,7 @@ impl Store {
     pub async fn create_guidance(&self, g: &GuidanceFields, relations: &Relations, short: Option<&str>) -> StoreResult<i64> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO guidance_documents (number, display_number, kind, issuer, title_vi, title_en, issued_on, \
                  effective_on, dates_verified, status, official_url, summary, created_at, updated_at) \
@@ -239,7 +240,7 @@ impl Store {
     pub async fn update_guidance(&self, id: i64, g: &GuidanceFields, relations: &Relations) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE guidance_documents SET display_number = $1, kind = $2, issuer = $3, title_vi = $4, title_en = $5, \
                  issued_on = $6, effective_on = $7, dates_verified = $8, status = $9, official_url = $10, summary = $11, \
@@ -265,7 +266,7 @@ impl Store {
     pub async fn delete_guidance(&self, id: i64) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE guidance_documents SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
                 .bind(now).bind(id).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
@@ -432,7 +433,7 @@ impl Store {
     /// Replaces the criteria a topic is tagged with.
     pub async fn set_topic_criteria(&self, topic_id: i64, criterion_ids: &[i64]) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM topic_criteria WHERE topic_id = $1").bind(topic_id).execute(&mut *tx).await?;
             for id in criterion_ids {
                 sqlx::query("INSERT INTO topic_criteria (topic_id, criterion_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")

@@ -1,5 +1,6 @@
 //! Provider accounts linked to members, and sign-ins in progress with a provider.
 
+use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
 use super::{NewUser, Store, StoreError, StoreResult, on_pool};
@@ -61,7 +62,7 @@ impl Store {
     pub async fn create_user_with_identity(&self, user: &NewUser<'_>, email_verified: bool, provider_id: &str, subject: &str) -> StoreResult<i64> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let user_id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (email, email_lower, password_hash, display_name, role, created_at, email_verified) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")

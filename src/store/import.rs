@@ -7,6 +7,7 @@
 //! are only written for topics the insert returned), so no savepoint is needed to keep it whole;
 //! any other failure rolls the whole batch back.
 
+use super::BeginWrite;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -87,7 +88,7 @@ impl Store {
     /// later replies whose topic is not there.
     pub async fn write_import_batch(&self, items: &[ImportItem<'_>]) -> StoreResult<Vec<Option<i64>>> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // 1. New topics: the ids of those written, by source.
             let topics: Vec<&ImportedTopic> = items.iter().filter_map(|i| match i { ImportItem::Topic(t) => Some(t), _ => None }).collect();
             let mut ids: HashMap<&str, i64> = HashMap::new();

@@ -45,6 +45,30 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Starts a transaction that will write. Every store transaction begins this way.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at the start, where the busy
+/// timeout waits for it. A plain (deferred) transaction that reads before writing fails at once
+/// with "database is locked" when another connection commits in between, and no timeout helps.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Db>>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
 #[derive(Clone)]
 pub(crate) enum Pool {
     Sqlite(SqlitePool),

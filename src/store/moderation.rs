@@ -2,6 +2,7 @@
 //! append-only audit log. Every moderator action writes its audit row in the same transaction
 //! as the change itself, so the log never claims what did not happen (nor misses what did).
 
+use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
 use super::forum::log_change;
@@ -269,7 +270,7 @@ impl Store {
     pub async fn decide(&self, d: &Decision<'_>) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let claimed: Option<(Option<i64>, i64)> = sqlx::query_as(
                 "UPDATE moderation_items SET state = $1, decision = $2, handled_by = $3, handled_at = $4 \
                  WHERE id = $5 AND state = 'open' RETURNING post_id, user_id")
@@ -362,7 +363,7 @@ impl Store {
     pub async fn add_flag(&self, f: &NewFlag<'_>) -> StoreResult<bool> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO flags (post_id, user_id, reason, note, weight, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(f.post_id).bind(f.user_id).bind(f.reason).bind(f.note).bind(f.weight).bind(now)
                 .execute(&mut *tx).await?;
@@ -424,7 +425,7 @@ impl Store {
     /// `NotFound` and nothing is written); each of `changed_topics` gets a search change.
     async fn audited(&self, a: &TopicAction<'_>, statements: &[(&str, Vec<Arg>)], changed_topics: &[i64]) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (sql, params) in statements {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(*sql));
                 for param in params {
@@ -452,7 +453,7 @@ impl Store {
     /// (`notify` kind), in one transaction.
     pub async fn set_post_status_audited(&self, post_id: i64, status: &str, a: &TopicAction<'_>, notify: &str) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             set_post_status!(tx, post_id, status)?;
             audit!(tx, a.actor_id, a.action, a.item_type, a.item_id, a.reason, a.before, a.after)?;
             sqlx::query("INSERT INTO notifications (user_id, kind, topic_id, reason, created_at) \
@@ -466,7 +467,7 @@ impl Store {
     pub async fn add_sanction(&self, s: &NewSanction<'_>) -> StoreResult<i64> {
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO sanctions (user_id, kind, until, reason, by_id, created_at) \
                                               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(s.user_id).bind(s.kind).bind(s.until).bind(s.reason).bind(s.by_id).bind(now)
@@ -497,7 +498,7 @@ impl Store {
     /// Adds a watched word with its audit row; `Conflict` when the pattern exists.
     pub async fn add_watched_word(&self, actor_id: i64, pattern: &str, action: &str, replacement: Option<&str>) -> StoreResult<i64> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO watched_words (pattern, action, replacement, created_at) \
                                               VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(pattern).bind(action).bind(replacement).bind(Utc::now()).fetch_one(&mut *tx).await?;

@@ -1,6 +1,7 @@
 //! Following and being told: handles, watches, notifications (each also the outbox row of its
 //! own mail), per-member mail settings, the weekly digest outbox and the server's own secrets.
 
+use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, StoreResult, on_pool};
@@ -205,7 +206,7 @@ impl Store {
         }
         let now = Utc::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for n in list {
                 sqlx::query("INSERT INTO notifications (user_id, kind, topic_id, post_id, actor_id, created_at, mail_next_at) \
                              VALUES ($1, $2, $3, $4, $5, $6, $7)")

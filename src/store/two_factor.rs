@@ -1,6 +1,7 @@
 //! Two-factor sign-in: each member's TOTP secret, hashed recovery codes, and sign-ins waiting
 //! for their code.
 
+use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, StoreResult, on_pool};
@@ -53,7 +54,7 @@ impl Store {
     /// replaces the recovery codes, in one transaction. `Conflict` when it was already on.
     pub async fn enable_two_factor(&self, user_id: i64, step: i64, code_hashes: &[String]) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let turned_on = sqlx::query("UPDATE two_factor SET enabled_at = $1, last_step = $2 WHERE user_id = $3 AND enabled_at IS NULL")
                 .bind(Utc::now()).bind(step).bind(user_id)
                 .execute(&mut *tx).await?.rows_affected();
@@ -94,7 +95,7 @@ impl Store {
     /// Turns two-factor sign-in off: the secret and every recovery code go.
     pub async fn disable_two_factor(&self, user_id: i64) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM two_factor WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             tx.commit().await?;

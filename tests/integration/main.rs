@@ -28,3 +28,4 @@ mod engagement;
 mod two_factor;
 mod two_factor_steps;
 mod ministry;
+mod concurrent_writes;

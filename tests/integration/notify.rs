@@ -88,11 +88,10 @@ async fn put_settings(app: &TestApp, who: &Member, change: impl FnOnce(&mut Valu
     app.client.put(app.url("/api/v1/notification-settings")).bearer_auth(&who.token).json(&settings).send().await.unwrap()
 }
 
-/// A test app whose notification mail goes out at once (no delay) and with no digest
-/// scheduler, so only what the test does is mailed.
+/// A test app whose notification mail goes out at once (no delay); the harness already turns
+/// the digest scheduler off, so only what the test does is mailed.
 fn prompt_mail(config: &mut Config) {
     config.mail_delay_seconds = 0;
-    config.weekly_digest = false;
 }
 
 async fn wait_for(mut ready: impl AsyncFnMut() -> bool, what: &str) {
@@ -645,7 +644,6 @@ with_prompt_mail!(the_digest_command_mails_the_weeks_best_practices_to_members_w
 /// A short delay: long enough for the test to hide a post before its mail is due.
 fn short_delay(config: &mut Config) {
     config.mail_delay_seconds = 2;
-    config.weekly_digest = false;
 }
 
 #[tokio::test]
