@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(appeal))
         .routes(routes!(audit))
         .routes(routes!(add_watched_word))
+        .routes(routes!(remove_watched_word))
 }
 
 fn parse_id(raw: &str) -> AppResult<i64> {
@@ -378,4 +379,12 @@ async fn add_watched_word(
 ) -> AppResult<(StatusCode, Json<WatchedWordOut>)> {
     let id = service::add_watched_word(&state, &user, &input.pattern, &input.action, input.replacement.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(WatchedWordOut { id })))
+}
+
+/// Stop watching a word (admins).
+#[utoipa::path(delete, path = "/api/v1/moderation/watched-words/{id}", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+async fn remove_watched_word(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<StatusCode> {
+    service::remove_watched_word(&state, &user, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/mod/posts/{id}/hide", post(hide_post))
         .route("/posts/{id}/flag", post(flag))
         .route("/mod/watched-words", get(watched_words).post(add_watched_word))
+        .route("/mod/watched-words/{id}/delete", post(remove_watched_word))
         .route("/notifications/{item}/appeal", post(appeal))
 }
 
@@ -299,6 +300,20 @@ async fn add_watched_word(
             crate::web::refill(err, WatchedPage { page, words, error, form })
         }
     }
+}
+
+/// The remove button beside each watched word: nothing but the CSRF token.
+#[derive(Deserialize)]
+struct NoFields {}
+
+async fn remove_watched_word(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> AppResult<Response> {
+    service::remove_watched_word(&state, &user, parse_id(&id)?).await?;
+    Ok(Redirect::to("/mod/watched-words").into_response())
 }
 
 async fn appeal(

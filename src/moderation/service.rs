@@ -432,6 +432,12 @@ pub async fn add_watched_word(state: &AppState, admin: &User, pattern: &str, act
     })
 }
 
+/// An admin stops watching a word, with its audit row. Posts already held or changed stay as they are.
+pub async fn remove_watched_word(state: &AppState, admin: &User, id: i64) -> AppResult<()> {
+    require_admin(admin)?;
+    Ok(state.store().remove_watched_word(admin.id, id).await?)
+}
+
 /// The text of a post and the highlighted HTML of what the checks match in it, for moderators.
 pub async fn highlighted(state: &AppState, title: Option<&str>, body: &str) -> AppResult<String> {
     let text = match title {

@@ -509,6 +509,20 @@ impl Store {
         })
     }
 
+    /// Removes a watched word with its audit row (what it was, as the "before" text);
+    /// `NotFound` when there is none.
+    pub async fn remove_watched_word(&self, actor_id: i64, id: i64) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let (pattern, action): (String, String) = sqlx::query_as("DELETE FROM watched_words WHERE id = $1 RETURNING pattern, action")
+                .bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+            let before = format!("{pattern} → {action}");
+            audit!(tx, actor_id, "unwatch_word", "watched_word", id, "", Some(before.as_str()), None::<&str>)?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     pub async fn notifications(&self, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
         let sql = "SELECT n.id, n.kind, n.item_id, n.topic_id, n.reason, n.created_at, \
                    EXISTS (SELECT 1 FROM moderation_items a WHERE a.appeal_of = n.item_id) AS appealed, \

@@ -316,6 +316,21 @@ async fn watched_words_block_hold_and_replace(app: TestApp) {
     assert_eq!((status, replaced["status"].as_str()), (201, Some("published")));
     let (_, topic) = get_json(&app, &format!("/api/v1/topics/{}", replaced["id"]), None).await;
     assert_eq!(topic["posts"][0]["body"], "Đừng gọi đồng nghiệp là chưa hiểu.");
+
+    // Stopping the watch: admins only, audited with what the word was, then posts pass.
+    let (_, added) = post(&app, "/api/v1/moderation/watched-words", Some(&c.admin), json!({"pattern": "hàng xách tay", "action": "block"})).await;
+    let remove = |token: String| {
+        let app = &app;
+        let path = format!("/api/v1/moderation/watched-words/{}", added["id"]);
+        async move { app.client.delete(app.url(&path)).bearer_auth(token).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(remove(c.mod1.clone()).await, 403);
+    assert_eq!(remove(c.admin.clone()).await, 204);
+    assert_eq!(remove(c.admin.clone()).await, 404);
+    let (status, _) = post_topic(&app, &c.member, &discussion("Thuốc nhập khẩu", "Không dùng hàng xách tay trong khoa.")).await;
+    assert_eq!(status, 201, "the removed word no longer blocks");
+    let log = audit(&app, &c.mod1).await;
+    assert_eq!((log[0]["action"].as_str(), log[0]["before_text"].as_str()), (Some("unwatch_word"), Some("hàng xách tay → block")));
 }
 
 async fn the_queue_page_is_paged_oldest_first(app: TestApp) {
@@ -342,7 +357,8 @@ async fn admins_keep_the_watched_words_on_a_page(app: TestApp) {
     assert_eq!(res.status(), 303);
     let (status, html) = page(&app, &admin, "/mod/watched-words").await;
     assert_eq!(status, 200);
-    assert_eq!(text_of(&html, ".watched-word").as_deref(), Some("thuốc giả Chặn"), "stored with single spaces");
+    assert_eq!(text_of(&html, ".watched-word td:first-child").as_deref(), Some("thuốc giả"), "stored with single spaces");
+    assert_eq!(text_of(&html, ".watched-word td:nth-child(2)").as_deref(), Some("Chặn"));
 
     let res = form(&app, &admin, "/mod/watched-words", &[("pattern", "th*c"), ("action", "hold"), ("replacement", "")]).await;
     assert_eq!(res.status(), 422);
@@ -355,6 +371,23 @@ async fn admins_keep_the_watched_words_on_a_page(app: TestApp) {
     let moderator = browser(&app, "minh@bv.vn").await;
     assert_eq!(page(&app, &moderator, "/mod/watched-words").await.0, 403, "admins only");
     assert_eq!(form(&app, &moderator, "/mod/watched-words", &[("pattern", "x"), ("action", "block")]).await.status(), 403);
+
+    // Removing it: the button beside the word, admins only, with the form's token.
+    let remove = crate::common::attr_of(&html_of(&app, &admin, "/mod/watched-words").await, ".watched-word form", "action").unwrap();
+    assert_eq!(form(&app, &moderator, &remove, &[]).await.status(), 403, "admins only");
+    let forged = admin.0.post(app.url(&remove)).form(&[("csrf", "forged")]).send().await.unwrap();
+    assert_eq!(forged.status(), 403, "a forged token removes nothing");
+    assert_eq!(form(&app, &admin, &remove, &[]).await.status(), 303);
+    assert_eq!(count(&html_of(&app, &admin, "/mod/watched-words").await, ".watched-word"), 0);
+    assert_eq!(form(&app, &admin, &remove, &[]).await.status(), 404, "already removed");
+    let (status, body) = post_topic(&app, &c.member, &discussion("Cảnh báo", "Bán thuốc giả qua mạng.")).await;
+    assert_eq!((status, body["status"].as_str()), (201, Some("published")), "the word no longer blocks");
+}
+
+async fn html_of(app: &TestApp, browser: &(reqwest::Client, String), path: &str) -> String {
+    let (status, html) = page(app, browser, path).await;
+    assert_eq!(status, 200, "{path}");
+    html
 }
 
 async fn new_members_first_posts_links_and_images_are_held(app: TestApp) {
