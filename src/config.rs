@@ -29,6 +29,9 @@ pub struct Config {
     pub posts_per_minute: i64,
     /// Posts (topics and replies) allowed from one client address per minute (a hospital may share one).
     pub posts_per_minute_per_address: i64,
+    /// Reverse proxies in front of the server: for their requests, per-address limits count the
+    /// client named in `X-Forwarded-For`. Empty: the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Failed sign-ins allowed per email, and per client address, within 15 minutes.
     pub login_failures_allowed: i64,
     /// Moderation: new sign-ups wait in the review queue and cannot post until a moderator approves them.
@@ -91,6 +94,7 @@ impl Default for Config {
             posts_per_minute: 5,
             login_failures_allowed: 5,
             posts_per_minute_per_address: 30,
+            trusted_proxies: Vec::new(),
             approve_new_accounts: false,
             new_user_held_posts: 2,
             new_user_max_links: 2,
@@ -176,6 +180,9 @@ impl Config {
         set_int(&mut self.posts_per_minute, "GP_POSTS_PER_MINUTE", &var)?;
         set_int(&mut self.login_failures_allowed, "GP_LOGIN_FAILURES_ALLOWED", &var)?;
         set_int(&mut self.posts_per_minute_per_address, "GP_POSTS_PER_MINUTE_PER_ADDRESS", &var)?;
+        if let Some(v) = var("GP_TRUSTED_PROXIES") {
+            self.trusted_proxies = parse_addresses(&v).context("GP_TRUSTED_PROXIES")?;
+        }
         set_bool(&mut self.approve_new_accounts, "GP_APPROVE_NEW_ACCOUNTS", &var)?;
         set_int(&mut self.new_user_held_posts, "GP_NEW_USER_HELD_POSTS", &var)?;
         set_int(&mut self.new_user_max_links, "GP_NEW_USER_MAX_LINKS", &var)?;
@@ -231,6 +238,12 @@ impl Config {
     pub fn database_kind(&self) -> &'static str {
         if self.effective_database_url().starts_with("postgres") { "postgres" } else { "sqlite" }
     }
+}
+
+/// A comma-separated list of IP addresses ("10.0.0.2, ::1"); empty means none.
+fn parse_addresses(text: &str) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    let parse = |a: &str| a.parse().with_context(|| format!("{a:?} is not an IP address"));
+    text.split(',').map(str::trim).filter(|a| !a.is_empty()).map(parse).collect()
 }
 
 /// A comma-separated list of roles ("admin, moderator"); empty means none.

@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), api::render_problems))
         .layer(from_fn_with_state(state.clone(), web::csrf::ensure_token))
         .layer(from_fn_with_state(state.clone(), accounts::session::identify))
+        .layer(from_fn_with_state(state.clone(), web::client_address::from_trusted_proxy))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
     with_security_headers(routes)
         // gzip (what browsers ask for over plain HTTP) or brotli: pages shrink to a fifth for phones

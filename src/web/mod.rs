@@ -2,6 +2,7 @@
 //! CSRF, error pages and static files. It knows no feature.
 
 pub mod atom;
+pub mod client_address;
 pub mod csrf;
 mod refused_form;
 mod error_pages;

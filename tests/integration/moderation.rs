@@ -163,6 +163,7 @@ on_both_databases!(
 on_both_with!(new_member_rules: new_members_first_posts_links_and_images_are_held);
 on_both_with!(duplicate_rule: a_duplicate_post_is_held);
 on_both_with!(address_rule: one_address_may_post_only_so_often);
+on_both_with!(proxy_rule: behind_a_trusted_proxy_each_client_address_has_its_own_limit);
 on_both_with!(account_rule: new_accounts_wait_for_approval_when_configured);
 
 fn account_rule(config: &mut Config) {
@@ -455,7 +456,33 @@ async fn one_address_may_post_only_so_often(app: TestApp) {
     assert_eq!(post_topic(&app, &other, &discussion("Bài thứ hai", "Một nội dung khác hẳn.")).await.0, 201);
     let (status, refused) = post_topic(&app, &c.mod1, &discussion("Bài thứ ba", "Cùng địa chỉ mạng.")).await;
     assert_eq!(status, 429, "a third post from the same address within a minute: {refused}");
+    let forged = post_topic_from(&app, &c.mod1, "203.0.113.9", &discussion("Bài thứ tư", "Giả địa chỉ khác.")).await;
+    assert_eq!(forged, 429, "X-Forwarded-For from a peer that is not a trusted proxy is ignored");
     assert_eq!(app.store.count_topics(None).await.unwrap(), 2);
+}
+
+/// Sends a topic as if through a reverse proxy that saw the client at `client`; returns the status.
+async fn post_topic_from(app: &TestApp, token: &str, client: &str, topic: &Value) -> u16 {
+    let req = app.client.post(app.url("/api/v1/topics")).bearer_auth(token).header("x-forwarded-for", client).json(topic);
+    req.send().await.unwrap().status().as_u16()
+}
+
+fn proxy_rule(config: &mut Config) {
+    address_rule(config);
+    config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+}
+
+/// Behind a proxy every request comes from the proxy; its X-Forwarded-For tells the hospitals apart.
+async fn behind_a_trusted_proxy_each_client_address_has_its_own_limit(app: TestApp) {
+    let c = cast(&app).await;
+    let topic = |n: i32| discussion(&format!("Bài số {n} qua proxy"), &format!("Nội dung riêng số {n}."));
+    assert_eq!(post_topic_from(&app, &c.member, "203.0.113.7", &topic(1)).await, 201);
+    assert_eq!(post_topic_from(&app, &c.mod1, "203.0.113.7", &topic(2)).await, 201);
+    assert_eq!(post_topic_from(&app, &c.mod2, "203.0.113.7", &topic(3)).await, 429, "the third from one hospital");
+    assert_eq!(post_topic_from(&app, &c.mod2, "198.51.100.4", &topic(4)).await, 201, "another hospital has its own count");
+    let spoofed = post_topic_from(&app, &c.admin, "1.2.3.4, 203.0.113.7", &topic(5)).await;
+    assert_eq!(spoofed, 429, "an address the client wrote before the proxy's own entry proves nothing");
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 3);
 }
 
 // ---------------------------------------------------------------------------------------------
