@@ -88,13 +88,24 @@ async fn link(
     begin(&state, provider, &headers, jar, SETTINGS.into(), Some(user.id)).await
 }
 
+/// Where `begin` sends the browser: a plain OAuth provider's own endpoints, or those an OpenID
+/// Connect provider's discovery document names.
+enum Authorize {
+    Plain(OAuthEndpoints),
+    Oidc(std::sync::Arc<Metadata>),
+}
+
+/// Plain OAuth providers need no discovery; OpenID Connect ones are checked reachable first.
+async fn authorize_endpoints(provider: &ProviderConfig) -> AppResult<Authorize> {
+    match provider.oauth_endpoints() {
+        Some(endpoints) => Ok(Authorize::Plain(endpoints)),
+        None => Ok(Authorize::Oidc(discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?)),
+    }
+}
+
 /// Records the sign-in in progress and sends the browser to the provider.
 async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap, jar: CookieJar, next: String, link_user_id: Option<i64>) -> AppResult<Response> {
-    // Plain OAuth providers need no discovery; OpenID Connect ones are checked reachable first.
-    let meta = match provider.oauth_endpoints() {
-        Some(_) => None,
-        None => Some(discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?),
-    };
+    let endpoints = authorize_endpoints(provider).await?;
     let redirect_uri = format!("{}/auth/oidc/{}/callback", base_url(state, headers)?, provider.id);
     let (jar, browser_secret) = browser_cookie(state, jar);
     let (state_token, nonce, verifier) = (random_token(), random_token(), random_token());
@@ -109,14 +120,13 @@ async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap,
         link_user_id,
         created_at: Utc::now(),
     }).await?;
-    let url = match (&meta, provider.oauth_endpoints()) {
-        (Some(meta), _) => {
-            let client = oauth_client(provider, meta, &redirect_uri)?;
+    let url = match endpoints {
+        Authorize::Oidc(meta) => {
+            let client = oauth_client(provider, &meta, &redirect_uri)?;
             oauth::authorization_url(&client, &state_token, &verifier, &provider.scopes, &[("nonce", &nonce)])
         }
-        (None, Some(endpoints)) => plain::authorization_url(provider, &endpoints, &redirect_uri, &state_token, &verifier)
+        Authorize::Plain(endpoints) => plain::authorization_url(provider, &endpoints, &redirect_uri, &state_token, &verifier)
             .map_err(|why| unavailable(provider, FetchError::Failed(why)))?,
-        (None, None) => return Err(refused("error.oidc.unsupported")),
     };
     Ok((jar, Redirect::to(url.as_str())).into_response())
 }
@@ -226,11 +236,18 @@ async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogi
         }
         other => other,
     };
-    let claims = checked.map_err(|reason| {
-        tracing::warn!(provider = %provider.id, %reason, "ID token refused");
-        refused("error.oidc.token_invalid")
-    })?;
+    let claims = checked.map_err(|reason| token_refused(provider, reason))?;
     with_userinfo(provider, &meta, Some(&tokens.access_token), claims).await
+}
+
+/// An expired token says so: the usual cause is a clock that is off, here or at the provider,
+/// which an administrator can fix. The other refusals do not tell which check failed.
+fn token_refused(provider: &ProviderConfig, reason: TokenError) -> AppError {
+    tracing::warn!(provider = %provider.id, %reason, "ID token refused");
+    match reason {
+        TokenError::Expired => refused("error.oidc.token.expired"),
+        _ => refused("error.oidc.token_invalid"),
+    }
 }
 
 /// Adds the profile claims from the userinfo endpoint when the ID token has no email or name,
