@@ -46,8 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/auth/oidc/{id}/unlink", post(unlink))
 }
 
-fn refused(key: &'static str) -> AppError {
-    AppError::Rejected(StatusCode::BAD_REQUEST, Msg::new(key))
+/// A 400 page with `message` (given as `Msg::new("…")` so the catalog test sees the key).
+fn refused(message: Msg) -> AppError {
+    AppError::Rejected(StatusCode::BAD_REQUEST, message)
 }
 
 fn provider<'a>(state: &'a AppState, id: &str) -> AppResult<&'a ProviderConfig> {
@@ -152,9 +153,9 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> AppResult<String> {
         return Ok(configured.to_string());
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let authority = axum::http::uri::Authority::from_str(host).map_err(|_| refused("error.oidc.state_invalid"))?;
+    let authority = axum::http::uri::Authority::from_str(host).map_err(|_| refused(Msg::new("error.oidc.state_invalid")))?;
     if authority.as_str().contains('@') {
-        return Err(refused("error.oidc.state_invalid"));
+        return Err(refused(Msg::new("error.oidc.state_invalid")));
     }
     let scheme = if state.config().secure_cookies { "https" } else { "http" };
     Ok(format!("{scheme}://{authority}"))
@@ -195,12 +196,12 @@ async fn callback(State(state): State<AppState>, Path(id): Path<String>, Query(q
         return Err(if error == "access_denied" {
             AppError::Forbidden(Msg::new("error.oidc.denied"))
         } else {
-            refused("error.oidc.provider_error")
+            refused(Msg::new("error.oidc.provider_error"))
         });
     }
-    let login = login.ok_or_else(|| refused("error.oidc.state_invalid"))?;
+    let login = login.ok_or_else(|| refused(Msg::new("error.oidc.state_invalid")))?;
     check_login(&login, provider, &jar)?;
-    let code = q.code.filter(|c| !c.is_empty()).ok_or_else(|| refused("error.oidc.state_invalid"))?;
+    let code = q.code.filter(|c| !c.is_empty()).ok_or_else(|| refused(Msg::new("error.oidc.state_invalid")))?;
     let claims = verified_claims(provider, &code, &login).await?;
     match login.link_user_id {
         Some(user_id) => finish_link(&state, provider, &claims, user_id, page.viewer_id()).await,
@@ -214,7 +215,7 @@ fn check_login(login: &OidcLogin, provider: &ProviderConfig, jar: &CookieJar) ->
     let same_browser = browser_hash.as_deref().is_some_and(|h| bool::from(h.as_bytes().ct_eq(login.browser_hash.as_bytes())));
     let in_time = login.created_at > Utc::now() - Duration::minutes(LOGIN_VALID_MINUTES);
     if login.provider_id != provider.id || !same_browser || !in_time {
-        return Err(refused("error.oidc.state_invalid"));
+        return Err(refused(Msg::new("error.oidc.state_invalid")));
     }
     Ok(())
 }
@@ -227,7 +228,7 @@ async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogi
     }
     let meta = discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?;
     let tokens = exchange_code(provider, &meta, code, login).await?;
-    let id_token = tokens.id_token.clone().ok_or_else(|| refused("error.oidc.token_invalid"))?;
+    let id_token = tokens.id_token.clone().ok_or_else(|| refused(Msg::new("error.oidc.token_invalid")))?;
     let expected = Expected { issuer: provider.issuer(), client_id: &provider.client_id, nonce: &login.nonce };
     let checked = match id_token::validate(&id_token, &meta.keys, &expected) {
         Err(TokenError::UnknownKey) => {
@@ -245,8 +246,8 @@ async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogi
 fn token_refused(provider: &ProviderConfig, reason: TokenError) -> AppError {
     tracing::warn!(provider = %provider.id, %reason, "ID token refused");
     match reason {
-        TokenError::Expired => refused("error.oidc.token.expired"),
-        _ => refused("error.oidc.token_invalid"),
+        TokenError::Expired => refused(Msg::new("error.oidc.token.expired")),
+        _ => refused(Msg::new("error.oidc.token_invalid")),
     }
 }
 
@@ -273,7 +274,7 @@ async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token:
     let info = info.into_id_claims();
     if info.subject != claims.subject {
         tracing::warn!(provider = %provider.id, "userinfo names another subject");
-        return Err(refused("error.oidc.token_invalid"));
+        return Err(refused(Msg::new("error.oidc.token_invalid")));
     }
     Ok(IdClaims {
         email_verified: if claims.email.is_some() { claims.email_verified } else { info.email_verified },
@@ -296,11 +297,11 @@ async fn plain_claims(provider: &ProviderConfig, endpoints: &OAuthEndpoints, cod
     let access_token = plain::exchange(provider, endpoints, &http, code, &login.pkce_verifier, &login.redirect_uri).await.map_err(|err| match err {
         oauth::ExchangeError::Refused(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
-            refused("error.oidc.exchange_failed")
+            refused(Msg::new("error.oidc.exchange_failed"))
         }
         oauth::ExchangeError::Malformed(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "token response unusable");
-            refused("error.oidc.token_invalid")
+            refused(Msg::new("error.oidc.token_invalid"))
         }
         oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
         oauth::ExchangeError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
@@ -308,7 +309,7 @@ async fn plain_claims(provider: &ProviderConfig, endpoints: &OAuthEndpoints, cod
     plain::fetch_user(provider, endpoints, &http, &access_token).await.map_err(|err| match err {
         plain::ProfileError::NoAccount(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "user endpoint names no account");
-            refused("error.oidc.token_invalid")
+            refused(Msg::new("error.oidc.token_invalid"))
         }
         plain::ProfileError::Timeout => unavailable(provider, FetchError::Timeout),
         plain::ProfileError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
@@ -323,7 +324,7 @@ async fn exchange_code(provider: &ProviderConfig, meta: &Metadata, code: &str, l
         // A replayed or expired code lands here (invalid_grant).
         oauth::ExchangeError::Refused(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
-            refused("error.oidc.exchange_failed")
+            refused(Msg::new("error.oidc.exchange_failed"))
         }
         oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
         oauth::ExchangeError::Unavailable(why) | oauth::ExchangeError::Malformed(why) => unavailable(provider, FetchError::Failed(why)),
@@ -391,7 +392,7 @@ async fn create_account(state: &AppState, provider: &ProviderConfig, claims: &Id
 async fn finish_link(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, user_id: i64, viewer_id: i64) -> AppResult<Response> {
     // Linking started from this member's session must end in it.
     if viewer_id != user_id {
-        return Err(refused("error.oidc.state_invalid"));
+        return Err(refused(Msg::new("error.oidc.state_invalid")));
     }
     match state.store().identity_user(&provider.id, &claims.subject).await? {
         Some(owner) if owner == user_id => {}
