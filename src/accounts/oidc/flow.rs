@@ -100,7 +100,7 @@ enum Authorize {
 async fn authorize_endpoints(provider: &ProviderConfig) -> AppResult<Authorize> {
     match provider.oauth_endpoints() {
         Some(endpoints) => Ok(Authorize::Plain(endpoints)),
-        None => Ok(Authorize::Oidc(discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?)),
+        None => discovery::metadata(provider, false).await.map(Authorize::Oidc).map_err(|e| unavailable(provider, e)),
     }
 }
 
