@@ -68,6 +68,15 @@ fn plain_oauth_config(id: &str, issuer: &str, userinfo_path: &str) -> ProviderCo
     plain
 }
 
+/// Clients of the test provider whose ID tokens it alters after signing them (provider.mjs);
+/// each is configured here as the provider of the same id.
+const TAMPERED_CLIENTS: [&str; 6] = ["resigned", "wrong-aud", "wrong-iss", "wrong-nonce", "expired", "other-key"];
+
+/// The test provider through its client `goodpractice-{id}`.
+fn tampered_client_config(id: &str, issuer: &str) -> ProviderConfig {
+    ProviderConfig { client_id: format!("goodpractice-{id}"), ..provider_config(id, issuer, 10) }
+}
+
 /// Starts the provider on `port`, accepting `redirect_uri`; `None` (skip) when it cannot start
 /// and GP_REQUIRE_OIDC is not set. Waits at most 20 s for it to answer.
 async fn start_provider(port: u16, redirect_uri: &str) -> Option<Provider> {
@@ -110,7 +119,8 @@ async fn start_provider(port: u16, redirect_uri: &str) -> Option<Provider> {
     }
 }
 
-/// The app with provider `test` (and `down`, an address nobody answers on), plus the provider.
+/// The app with provider `test` (and `down`, an address nobody answers on, and the provider's
+/// other clients: `hs256`, the plain OAuth ones and the tampered ones), plus the provider.
 async fn with_provider(backend: &str, adjust: impl FnOnce(&mut Config)) -> Option<(TestApp, Provider)> {
     let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
@@ -121,6 +131,7 @@ async fn with_provider(backend: &str, adjust: impl FnOnce(&mut Config)) -> Optio
         // `noid` reads its "user" from the provider's key set: real JSON, but naming no account.
         let (plain, noid) = (plain_oauth_config("plain", &issuer, "/me"), plain_oauth_config("noid", &issuer, "/jwks"));
         c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2), hs256, plain, noid];
+        c.auth.oidc.extend(TAMPERED_CLIENTS.map(|id| tampered_client_config(id, &issuer)));
         adjust(c);
     };
     let app = if backend == "sqlite" { TestApp::sqlite_with(configure).await } else { TestApp::postgres_with(configure).await? };
@@ -166,7 +177,7 @@ with_provider_on_both_databases!(
     after_sign_in_only_local_addresses_are_followed,
     a_verified_ministry_email_makes_ministry_staff,
     an_organization_claim_queues_a_ministry_request_a_moderator_approves,
-    an_hs256_id_token_from_the_provider_is_refused_and_makes_no_account,
+    each_bad_id_token_from_the_provider_is_refused_and_makes_no_account,
     a_link_finished_in_another_signed_in_session_is_refused,
     a_provider_sign_in_with_two_factor_on_still_asks_for_the_code,
     a_plain_oauth2_provider_signs_in_through_its_user_endpoint,
@@ -211,6 +222,14 @@ async fn walk_to(client: &reqwest::Client, app: &TestApp, mut res: reqwest::Resp
         res = client.post(&action).form(&fields).send().await.expect("submit the provider's form");
     }
     panic!("the provider never sent the browser back");
+}
+
+/// Signs `login` in at provider `id` (from our login route through the provider's pages) and
+/// returns the callback URL the provider sends the browser back to.
+async fn callback_from(app: &TestApp, id: &str, login: &str) -> String {
+    let start = app.get(&format!("/auth/oidc/{id}/login?next=/")).await;
+    assert_eq!(start.status(), 303, "{id}");
+    walk_to(&app.client, app, start, login, &format!("/auth/oidc/{id}/callback")).await
 }
 
 /// Starts sign-in at our login route and returns the callback URL the provider sends back to.
@@ -491,8 +510,7 @@ async fn a_plain_oauth2_provider_signs_in_through_its_user_endpoint(app: TestApp
 }
 
 async fn a_user_endpoint_naming_no_account_gets_a_clear_page_and_no_account(app: TestApp) {
-    let start = app.get("/auth/oidc/noid/login?next=/").await;
-    let callback = walk_to(&app.client, &app, start, "lan", "/auth/oidc/noid/callback").await;
+    let callback = callback_from(&app, "noid", "lan").await;
     let (status, message) = error_message(app.client.get(&callback).send().await.unwrap()).await;
     assert_eq!(status, 400);
     assert!(message.contains("Không xác minh được thông tin đăng nhập"), "{message}");
@@ -537,17 +555,39 @@ async fn an_organization_claim_queues_a_ministry_request_a_moderator_approves(ap
     assert!(app.store.ministry_request_state(vy).await.unwrap().as_deref() == Some("approved"));
 }
 
-async fn an_hs256_id_token_from_the_provider_is_refused_and_makes_no_account(app: TestApp) {
-    let start = app.get("/auth/oidc/hs256/login?next=/").await;
-    assert_eq!(start.status(), 303);
-    let callback = walk_to(&app.client, &app, start, "lan", "/auth/oidc/hs256/callback").await;
-    let (status, message) = error_message(app.client.get(&callback).send().await.unwrap()).await;
-    assert_eq!(status, 400);
-    assert!(message.contains("Không xác minh được thông tin đăng nhập"), "{message}");
-    assert_eq!(users_with_email(&app, "lan@benhvien.example").await, None, "no half-made account");
-    assert!(signed_in_name(&app).await.is_none());
-    // The same person through the properly signing client gets in: the refusal was the token's.
-    assert_eq!(sign_in_with_provider(&app, "lan").await.status(), 303);
+const NOT_VERIFIED: &str = "Không xác minh được thông tin đăng nhập";
+
+/// The provider's clients whose ID tokens are bad, and the words of the page that refuses each:
+/// another audience, another issuer, another nonce, long expired, signed with a key the
+/// provider does not publish (under its key's id), and signed with the client secret (HS256).
+const BAD_ID_TOKENS: [(&str, &str); 6] = [
+    ("wrong-aud", NOT_VERIFIED),
+    ("wrong-iss", NOT_VERIFIED),
+    ("wrong-nonce", NOT_VERIFIED),
+    ("expired", "đã hết hạn trước khi đến diễn đàn"),
+    ("other-key", NOT_VERIFIED),
+    ("hs256", NOT_VERIFIED),
+];
+
+/// Issue #6: each bad ID token the real provider is made to send is refused with a page that
+/// says so in words, and leaves no account, no session and no state to use again.
+async fn each_bad_id_token_from_the_provider_is_refused_and_makes_no_account(app: TestApp) {
+    for (id, words) in BAD_ID_TOKENS {
+        let callback = callback_from(&app, id, "lan").await;
+        let (status, message) = error_message(app.client.get(&callback).send().await.unwrap()).await;
+        assert_eq!(status, 400, "{id}: {message}");
+        assert!(message.contains(words), "{id}: {message}");
+        assert_eq!(users_with_email(&app, "lan@benhvien.example").await, None, "{id}: no half-made account");
+        assert_eq!(app.store.identity_user(id, "lan").await.unwrap(), None, "{id}: nothing linked");
+        assert!(signed_in_name(&app).await.is_none(), "{id}: not signed in");
+        let (status, message) = error_message(app.client.get(&callback).send().await.unwrap()).await;
+        assert_eq!(status, 400, "{id}: the state was spent");
+        assert!(message.contains("không hợp lệ hoặc đã hết hạn"), "{id}: {message}");
+    }
+    // The provider's tokens re-signed unchanged are accepted: each refusal was for its one change.
+    let res = app.client.get(callback_from(&app, "resigned", "lan").await).send().await.unwrap();
+    assert_eq!(res.status(), 303, "{:?}", error_message(res).await);
+    assert!(signed_in_name(&app).await.expect("signed in").contains("Nguyễn Thị Lan"));
 }
 
 async fn a_link_finished_in_another_signed_in_session_is_refused(app: TestApp) {

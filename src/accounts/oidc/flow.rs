@@ -46,8 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/auth/oidc/{id}/unlink", post(unlink))
 }
 
-fn refused(key: &'static str) -> AppError {
-    AppError::Rejected(StatusCode::BAD_REQUEST, Msg::new(key))
+/// A 400 page with `message` (given as `Msg::new("…")` so the catalog test sees the key).
+fn refused(message: Msg) -> AppError {
+    AppError::Rejected(StatusCode::BAD_REQUEST, message)
 }
 
 fn provider<'a>(state: &'a AppState, id: &str) -> AppResult<&'a ProviderConfig> {
@@ -88,13 +89,24 @@ async fn link(
     begin(&state, provider, &headers, jar, SETTINGS.into(), Some(user.id)).await
 }
 
+/// Where `begin` sends the browser: a plain OAuth provider's own endpoints, or those an OpenID
+/// Connect provider's discovery document names.
+enum Authorize {
+    Plain(OAuthEndpoints),
+    Oidc(std::sync::Arc<Metadata>),
+}
+
+/// Plain OAuth providers need no discovery; OpenID Connect ones are checked reachable first.
+async fn authorize_endpoints(provider: &ProviderConfig) -> AppResult<Authorize> {
+    match provider.oauth_endpoints() {
+        Some(endpoints) => Ok(Authorize::Plain(endpoints)),
+        None => discovery::metadata(provider, false).await.map(Authorize::Oidc).map_err(|e| unavailable(provider, e)),
+    }
+}
+
 /// Records the sign-in in progress and sends the browser to the provider.
 async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap, jar: CookieJar, next: String, link_user_id: Option<i64>) -> AppResult<Response> {
-    // Plain OAuth providers need no discovery; OpenID Connect ones are checked reachable first.
-    let meta = match provider.oauth_endpoints() {
-        Some(_) => None,
-        None => Some(discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?),
-    };
+    let endpoints = authorize_endpoints(provider).await?;
     let redirect_uri = format!("{}/auth/oidc/{}/callback", base_url(state, headers)?, provider.id);
     let (jar, browser_secret) = browser_cookie(state, jar);
     let (state_token, nonce, verifier) = (random_token(), random_token(), random_token());
@@ -109,14 +121,13 @@ async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap,
         link_user_id,
         created_at: Utc::now(),
     }).await?;
-    let url = match (&meta, provider.oauth_endpoints()) {
-        (Some(meta), _) => {
-            let client = oauth_client(provider, meta, &redirect_uri)?;
+    let url = match endpoints {
+        Authorize::Oidc(meta) => {
+            let client = oauth_client(provider, &meta, &redirect_uri)?;
             oauth::authorization_url(&client, &state_token, &verifier, &provider.scopes, &[("nonce", &nonce)])
         }
-        (None, Some(endpoints)) => plain::authorization_url(provider, &endpoints, &redirect_uri, &state_token, &verifier)
+        Authorize::Plain(endpoints) => plain::authorization_url(provider, &endpoints, &redirect_uri, &state_token, &verifier)
             .map_err(|why| unavailable(provider, FetchError::Failed(why)))?,
-        (None, None) => return Err(refused("error.oidc.unsupported")),
     };
     Ok((jar, Redirect::to(url.as_str())).into_response())
 }
@@ -142,9 +153,9 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> AppResult<String> {
         return Ok(configured.to_string());
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let authority = axum::http::uri::Authority::from_str(host).map_err(|_| refused("error.oidc.state_invalid"))?;
+    let authority = axum::http::uri::Authority::from_str(host).map_err(|_| refused(Msg::new("error.oidc.state_invalid")))?;
     if authority.as_str().contains('@') {
-        return Err(refused("error.oidc.state_invalid"));
+        return Err(refused(Msg::new("error.oidc.state_invalid")));
     }
     let scheme = if state.config().secure_cookies { "https" } else { "http" };
     Ok(format!("{scheme}://{authority}"))
@@ -185,12 +196,12 @@ async fn callback(State(state): State<AppState>, Path(id): Path<String>, Query(q
         return Err(if error == "access_denied" {
             AppError::Forbidden(Msg::new("error.oidc.denied"))
         } else {
-            refused("error.oidc.provider_error")
+            refused(Msg::new("error.oidc.provider_error"))
         });
     }
-    let login = login.ok_or_else(|| refused("error.oidc.state_invalid"))?;
+    let login = login.ok_or_else(|| refused(Msg::new("error.oidc.state_invalid")))?;
     check_login(&login, provider, &jar)?;
-    let code = q.code.filter(|c| !c.is_empty()).ok_or_else(|| refused("error.oidc.state_invalid"))?;
+    let code = q.code.filter(|c| !c.is_empty()).ok_or_else(|| refused(Msg::new("error.oidc.state_invalid")))?;
     let claims = verified_claims(provider, &code, &login).await?;
     match login.link_user_id {
         Some(user_id) => finish_link(&state, provider, &claims, user_id, page.viewer_id()).await,
@@ -204,7 +215,7 @@ fn check_login(login: &OidcLogin, provider: &ProviderConfig, jar: &CookieJar) ->
     let same_browser = browser_hash.as_deref().is_some_and(|h| bool::from(h.as_bytes().ct_eq(login.browser_hash.as_bytes())));
     let in_time = login.created_at > Utc::now() - Duration::minutes(LOGIN_VALID_MINUTES);
     if login.provider_id != provider.id || !same_browser || !in_time {
-        return Err(refused("error.oidc.state_invalid"));
+        return Err(refused(Msg::new("error.oidc.state_invalid")));
     }
     Ok(())
 }
@@ -217,7 +228,7 @@ async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogi
     }
     let meta = discovery::metadata(provider, false).await.map_err(|e| unavailable(provider, e))?;
     let tokens = exchange_code(provider, &meta, code, login).await?;
-    let id_token = tokens.id_token.clone().ok_or_else(|| refused("error.oidc.token_invalid"))?;
+    let id_token = tokens.id_token.clone().ok_or_else(|| refused(Msg::new("error.oidc.token_invalid")))?;
     let expected = Expected { issuer: provider.issuer(), client_id: &provider.client_id, nonce: &login.nonce };
     let checked = match id_token::validate(&id_token, &meta.keys, &expected) {
         Err(TokenError::UnknownKey) => {
@@ -226,11 +237,18 @@ async fn verified_claims(provider: &ProviderConfig, code: &str, login: &OidcLogi
         }
         other => other,
     };
-    let claims = checked.map_err(|reason| {
-        tracing::warn!(provider = %provider.id, %reason, "ID token refused");
-        refused("error.oidc.token_invalid")
-    })?;
+    let claims = checked.map_err(|reason| token_refused(provider, reason))?;
     with_userinfo(provider, &meta, Some(&tokens.access_token), claims).await
+}
+
+/// An expired token says so: the usual cause is a clock that is off, here or at the provider,
+/// which an administrator can fix. The other refusals do not tell which check failed.
+fn token_refused(provider: &ProviderConfig, reason: TokenError) -> AppError {
+    tracing::warn!(provider = %provider.id, %reason, "ID token refused");
+    match reason {
+        TokenError::Expired => refused(Msg::new("error.oidc.token.expired")),
+        _ => refused(Msg::new("error.oidc.token_invalid")),
+    }
 }
 
 /// Adds the profile claims from the userinfo endpoint when the ID token has no email or name,
@@ -256,7 +274,7 @@ async fn with_userinfo(provider: &ProviderConfig, meta: &Metadata, access_token:
     let info = info.into_id_claims();
     if info.subject != claims.subject {
         tracing::warn!(provider = %provider.id, "userinfo names another subject");
-        return Err(refused("error.oidc.token_invalid"));
+        return Err(refused(Msg::new("error.oidc.token_invalid")));
     }
     Ok(IdClaims {
         email_verified: if claims.email.is_some() { claims.email_verified } else { info.email_verified },
@@ -279,11 +297,11 @@ async fn plain_claims(provider: &ProviderConfig, endpoints: &OAuthEndpoints, cod
     let access_token = plain::exchange(provider, endpoints, &http, code, &login.pkce_verifier, &login.redirect_uri).await.map_err(|err| match err {
         oauth::ExchangeError::Refused(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
-            refused("error.oidc.exchange_failed")
+            refused(Msg::new("error.oidc.exchange_failed"))
         }
         oauth::ExchangeError::Malformed(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "token response unusable");
-            refused("error.oidc.token_invalid")
+            refused(Msg::new("error.oidc.token_invalid"))
         }
         oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
         oauth::ExchangeError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
@@ -291,7 +309,7 @@ async fn plain_claims(provider: &ProviderConfig, endpoints: &OAuthEndpoints, cod
     plain::fetch_user(provider, endpoints, &http, &access_token).await.map_err(|err| match err {
         plain::ProfileError::NoAccount(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "user endpoint names no account");
-            refused("error.oidc.token_invalid")
+            refused(Msg::new("error.oidc.token_invalid"))
         }
         plain::ProfileError::Timeout => unavailable(provider, FetchError::Timeout),
         plain::ProfileError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
@@ -306,7 +324,7 @@ async fn exchange_code(provider: &ProviderConfig, meta: &Metadata, code: &str, l
         // A replayed or expired code lands here (invalid_grant).
         oauth::ExchangeError::Refused(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
-            refused("error.oidc.exchange_failed")
+            refused(Msg::new("error.oidc.exchange_failed"))
         }
         oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
         oauth::ExchangeError::Unavailable(why) | oauth::ExchangeError::Malformed(why) => unavailable(provider, FetchError::Failed(why)),
@@ -374,7 +392,7 @@ async fn create_account(state: &AppState, provider: &ProviderConfig, claims: &Id
 async fn finish_link(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, user_id: i64, viewer_id: i64) -> AppResult<Response> {
     // Linking started from this member's session must end in it.
     if viewer_id != user_id {
-        return Err(refused("error.oidc.state_invalid"));
+        return Err(refused(Msg::new("error.oidc.state_invalid")));
     }
     match state.store().identity_user(&provider.id, &claims.subject).await? {
         Some(owner) if owner == user_id => {}
