@@ -1,36 +1,34 @@
 //! The guidance library: official documents and their relations, which posts cite them, numbers
 //! cited but not in the library, the quality-criteria catalog, official answers.
 
-use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreError, StoreResult, on_pool};
 
+/// A stored document: what ministry staff wrote, plus its id and dates. Reads as its fields
+/// (`row.number`) through `Deref`.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GuidanceRow {
     pub id: i64,
-    pub number: String,
-    pub display_number: String,
-    pub kind: String,
-    pub issuer: String,
-    pub title_vi: String,
-    pub title_en: String,
-    pub issued_on: Option<String>,
-    pub effective_on: Option<String>,
-    pub dates_verified: bool,
-    pub status: String,
-    pub official_url: String,
-    pub summary: String,
+    #[sqlx(flatten)]
+    pub fields: GuidanceFields,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl std::ops::Deref for GuidanceRow {
+    type Target = GuidanceFields;
+    fn deref(&self) -> &GuidanceFields {
+        &self.fields
+    }
 }
 
 const GUIDANCE_SELECT: &str = "SELECT id, number, display_number, kind, issuer, title_vi, title_en, issued_on, \
     effective_on, dates_verified, status, official_url, summary, created_at, updated_at, deleted_at FROM guidance_documents";
 
 /// The fields of a document as written by ministry staff (or the seed).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GuidanceFields {
     pub number: String,
     pub display_number: String,
