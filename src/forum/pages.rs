@@ -11,11 +11,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::case_study::{self, Section, Sections};
+use super::preview::{self, Preview};
 use super::service::{self, EditInput, TopicInput};
 use super::{Status, TopicKind};
 use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::attachments::{FilePart, UploadForm};
+use crate::engagement::drafts::{self, Scope};
 use crate::error::{AppError, AppResult};
 use crate::store::{Category, PostRow, Revision, TopicFilter, TopicRow};
 use crate::web::{CsrfForm, Lang, Page, PageParam, Pagination, refill};
@@ -227,6 +229,8 @@ struct TopicPage {
     engagement: crate::engagement::TopicEngagement,
     /// The reply box holds a draft saved earlier.
     reply_draft: bool,
+    /// The reply as it will look ("Xem trước").
+    preview: Option<Preview>,
 }
 
 impl TopicPage {
@@ -296,7 +300,7 @@ impl TopicPage {
 
     /// Where the reply form's draft is kept.
     fn draft_scope(&self) -> String {
-        crate::engagement::drafts::Scope::Reply(self.topic.id).key()
+        Scope::Reply(self.topic.id).key()
     }
 
     fn just_flagged(&self, post_id: &i64) -> bool {
@@ -350,7 +354,7 @@ async fn topic(
     let id = parse_id(&id)?;
     // A reply saved as a draft (on this or another device) is back in the reply box.
     let draft = match &page.viewer {
-        Some(user) => crate::engagement::drafts::load(state.store(), user.id, &crate::engagement::drafts::Scope::Reply(id)).await?,
+        Some(user) => drafts::load(state.store(), user.id, &Scope::Reply(id)).await?,
         None => None,
     };
     let reply_body = draft.as_ref().map(|d| d.fields.get("body").to_string()).unwrap_or_default();
@@ -425,6 +429,7 @@ async fn topic_page(
         watch,
         engagement,
         reply_draft: false,
+        preview: None,
         imported_from_facebook,
         guidance,
         is_moderator,
@@ -447,6 +452,9 @@ async fn topic_page(
 struct ReplyForm {
     #[serde(default)]
     body: String,
+    /// Set by the "Xem trước" button.
+    #[serde(default)]
+    preview: String,
 }
 
 async fn reply(
@@ -460,6 +468,10 @@ async fn reply(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let mut form = upload.form;
+    if !form.preview.is_empty() {
+        let shown = preview_of(&state, false, &form.body, &Sections::default(), upload.file.is_some()).await;
+        return reply_again(&state, page, &headers, id, form.body, shown).await;
+    }
     let replied = match attach(&state, &user, upload.file, &mut form.body).await {
         Ok(()) => service::reply(&state, &user, id, &form.body, Some(addr.ip())).await,
         Err(err) => Err(err),
@@ -471,13 +483,32 @@ async fn reply(
             Ok(Redirect::to(&format!("/t/{id}?page={page_no}#post-{post_id}")).into_response())
         }
         Err(err @ (AppError::NotFound | AppError::Internal(_))) => Err(err),
-        Err(err) => {
-            let error = Some(page.msg(&err.message()));
-            let mut view = topic_page(&state, page, id, Some(i64::MAX), form.body, error).await?;
-            set_share_links(&state, &headers, &mut view);
-            refill(err, view)
-        }
+        Err(err) => reply_again(&state, page, &headers, id, form.body, Err(err)).await,
     }
+}
+
+/// The topic's last page with the reply box holding `body`, and the preview asked for or the
+/// problem stated.
+async fn reply_again(state: &AppState, page: Page, headers: &axum::http::HeaderMap, id: i64, body: String, shown: AppResult<Preview>) -> AppResult<Response> {
+    let (preview, err) = match shown {
+        Ok(p) => (Some(p), None),
+        Err(err) => (None, Some(err)),
+    };
+    let error = err.as_ref().map(|e| page.msg(&e.message()));
+    let mut view = topic_page(state, page, id, Some(i64::MAX), body, error).await?;
+    view.preview = preview;
+    set_share_links(state, headers, &mut view);
+    match err {
+        Some(err) => refill(err, view),
+        None => Ok(view.into_response()),
+    }
+}
+
+/// The preview of a form's text; `file_chosen`: a file was chosen, which a preview does not keep.
+async fn preview_of(state: &AppState, case_study: bool, body: &str, sections: &Sections, file_chosen: bool) -> AppResult<Preview> {
+    let mut shown = preview::render(state.store(), case_study, body, sections).await?;
+    shown.file_not_kept = file_chosen;
+    Ok(shown)
 }
 
 #[derive(Template, WebTemplate)]
@@ -490,6 +521,8 @@ struct ComposePage {
     form: ComposeForm,
     /// When the form was filled from a saved draft: the time it was saved.
     draft_saved_at: Option<String>,
+    /// The topic as it will look ("Xem trước").
+    preview: Option<Preview>,
 }
 
 impl ComposePage {
@@ -543,6 +576,9 @@ struct ComposeForm {
     hospital_tier: String,
     #[serde(default)]
     anon_province: String,
+    /// Set by the "Xem trước" button: the form comes back with a preview; nothing is posted.
+    #[serde(default)]
+    preview: String,
 }
 
 impl ComposeForm {
@@ -568,6 +604,15 @@ impl ComposeForm {
         }
     }
 
+    /// A saved draft fills the form field by field (the same names the form posts).
+    fn from_draft(draft: &drafts::Draft) -> Option<ComposeForm> {
+        serde_urlencoded::from_str(&draft.fields.to_form()).ok()
+    }
+
+    fn wants_preview(&self) -> bool {
+        !self.preview.is_empty()
+    }
+
     fn with_sections(mut self, intro: String, s: Sections) -> Self {
         self.body = intro;
         (self.context, self.problem, self.causes) = (s.context, s.problem, s.causes);
@@ -584,16 +629,15 @@ struct ComposeQuery {
 
 async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<ComposeQuery>) -> AppResult<ComposePage> {
     let kind = q.kind.and_then(|k| TopicKind::parse(&k)).unwrap_or(TopicKind::Discussion);
-    let scope = crate::engagement::drafts::Scope::NewTopic(kind);
-    let draft = crate::engagement::drafts::load(state.store(), user.id, &scope).await?;
-    // A saved draft fills the form field by field (the same names the form posts).
-    let mut form: ComposeForm = draft.as_ref().and_then(|d| serde_urlencoded::from_str(&d.fields.to_form()).ok()).unwrap_or_default();
+    let scope = Scope::NewTopic(kind);
+    let draft = drafts::load(state.store(), user.id, &scope).await?;
+    let mut form = draft.as_ref().and_then(ComposeForm::from_draft).unwrap_or_default();
     form.kind = kind.as_str().to_string();
     if let Some(category) = q.category.filter(|c| !c.is_empty()) {
         form.category = category;
     }
     let draft_saved_at = draft.map(|d| page.datetime(&d.row.updated_at));
-    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form, draft_saved_at })
+    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form, draft_saved_at, preview: None })
 }
 
 async fn compose(
@@ -604,6 +648,13 @@ async fn compose(
     upload: UploadForm<ComposeForm>,
 ) -> AppResult<Response> {
     let mut form = upload.form;
+    if form.wants_preview() {
+        let case_study = form.kind == TopicKind::CaseStudy.as_str();
+        return match preview_of(&state, case_study, &form.body, &form.sections(), upload.file.is_some()).await {
+            Ok(shown) => Ok(compose_page(&state, page, form, None, Some(shown)).await?.into_response()),
+            Err(err) => compose_again(&state, page, form, err).await,
+        };
+    }
     if let Err(err) = attach(&state, &user, upload.file, &mut form.body).await {
         return compose_again(&state, page, form, err).await;
     }
@@ -628,8 +679,13 @@ async fn compose(
 /// The compose form again with the reader's input and the problem stated.
 async fn compose_again(state: &AppState, page: Page, form: ComposeForm, err: AppError) -> AppResult<Response> {
     let error = Some(page.msg(&err.message()));
+    refill(err, compose_page(state, page, form, error, None).await?)
+}
+
+/// The compose form holding what was typed, with a problem or a preview.
+async fn compose_page(state: &AppState, page: Page, form: ComposeForm, error: Option<String>, preview: Option<Preview>) -> AppResult<ComposePage> {
     let categories = state.store().categories().await?;
-    refill(err, ComposePage { page, error, categories, kinds: TopicKind::ALL, form, draft_saved_at: None })
+    Ok(ComposePage { page, error, categories, kinds: TopicKind::ALL, form, draft_saved_at: None, preview })
 }
 
 /// Stores the file chosen in a form (if any) and adds its Markdown line to the body, so the post
@@ -653,9 +709,21 @@ struct EditPage {
     topic: TopicRow,
     opening: bool,
     form: ComposeForm,
+    /// Only a post's author adds files to it (an upload belongs to whoever sent it).
+    can_attach: bool,
+    /// When the form was filled from a saved draft: the time it was saved.
+    draft_saved_at: Option<String>,
+    /// The new version as it will look ("Xem trước").
+    preview: Option<Preview>,
 }
 
 impl EditPage {
+    fn new(page: Page, post: &PostRow, topic: TopicRow, form: ComposeForm) -> EditPage {
+        let can_attach = page.viewer.as_ref().is_some_and(|u| u.id == post.author_id);
+        let opening = post.position == 1;
+        EditPage { page, error: None, post_id: post.id, topic, opening, form, can_attach, draft_saved_at: None, preview: None }
+    }
+
     fn is_case_study(&self) -> bool {
         self.opening && self.topic.kind == TopicKind::CaseStudy
     }
@@ -667,19 +735,36 @@ impl EditPage {
     fn section_fields(&self) -> Vec<(Section, &str)> {
         Section::ALL.into_iter().map(|s| (s, self.form.section(s))).collect()
     }
+
+    /// Where this form's draft is kept: one per post being edited.
+    fn draft_scope(&self) -> String {
+        Scope::EditPost(self.post_id).key()
+    }
 }
 
+/// The edit form: the post as stored, or the member's draft of a new version of it.
 async fn edit_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<EditPage> {
     let id = parse_id(&id)?;
     let post = service::editable_post(state.store(), &user, id).await?;
     let topic = state.store().topic(post.topic_id).await?;
-    let opening = post.position == 1;
-    let mut form = ComposeForm { title: topic.title.clone(), summary: topic.summary.clone().unwrap_or_default(), body: post.body.clone(), ..Default::default() };
-    if opening && topic.kind == TopicKind::CaseStudy {
+    let draft = drafts::load(state.store(), user.id, &Scope::EditPost(id)).await?;
+    let form = match draft.as_ref().and_then(ComposeForm::from_draft) {
+        Some(form) => form,
+        None => stored_version(&post, &topic),
+    };
+    let mut view = EditPage::new(page, &post, topic, form);
+    view.draft_saved_at = draft.map(|d| view.page.datetime(&d.row.updated_at));
+    Ok(view)
+}
+
+/// The form fields of a post as stored (a case study's opening post split into its sections).
+fn stored_version(post: &PostRow, topic: &TopicRow) -> ComposeForm {
+    let form = ComposeForm { title: topic.title.clone(), summary: topic.summary.clone().unwrap_or_default(), body: post.body.clone(), ..Default::default() };
+    if post.position == 1 && topic.kind == TopicKind::CaseStudy {
         let (intro, sections) = case_study::split(&post.body);
-        form = form.with_sections(intro, sections);
+        return form.with_sections(intro, sections);
     }
-    Ok(EditPage { page, error: None, post_id: id, topic, opening, form })
+    form
 }
 
 async fn edit(
@@ -687,23 +772,50 @@ async fn edit(
     page: Page,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<ComposeForm>,
+    upload: UploadForm<ComposeForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let post = service::editable_post(state.store(), &user, id).await?;
-    let input = EditInput {
-        body: form.body.clone(),
-        title: Some(form.title.clone()),
-        summary: Some(form.summary.clone()),
-        sections: Some(form.sections()),
+    let topic = state.store().topic(post.topic_id).await?;
+    let mut form = upload.form;
+    let view = EditPage::new(page, &post, topic, ComposeForm::default());
+    if form.wants_preview() {
+        let shown = preview_of(&state, view.is_case_study(), &form.body, &form.sections(), upload.file.is_some()).await;
+        return edit_again(EditPage { form, ..view }, shown);
+    }
+    let edited = match attach_to_edit(&state, &user, &view, upload.file, &mut form.body).await {
+        Ok(()) => service::edit_post(&state, &user, id, &edit_input(&form)).await,
+        Err(err) => Err(err),
     };
-    match service::edit_post(&state, &user, id, &input).await {
+    match edited {
         Ok(()) => Ok(Redirect::to(&format!("/t/{}#post-{id}", post.topic_id)).into_response()),
         Err(err @ (AppError::NotFound | AppError::Forbidden(_) | AppError::Internal(_))) => Err(err),
+        Err(err) => edit_again(EditPage { form, ..view }, Err(err)),
+    }
+}
+
+fn edit_input(form: &ComposeForm) -> EditInput {
+    EditInput { body: form.body.clone(), title: Some(form.title.clone()), summary: Some(form.summary.clone()), sections: Some(form.sections()) }
+}
+
+/// A file chosen in the edit form, added to the post's text; only the author may add one.
+async fn attach_to_edit(state: &AppState, user: &crate::store::User, view: &EditPage, file: Option<FilePart>, body: &mut String) -> AppResult<()> {
+    if file.is_some() && !view.can_attach {
+        return Err(AppError::bad("error.attachment.not_author"));
+    }
+    attach(state, user, file, body).await
+}
+
+/// The edit form again with what was typed, and the preview asked for or the problem stated.
+fn edit_again(mut view: EditPage, shown: AppResult<Preview>) -> AppResult<Response> {
+    match shown {
+        Ok(p) => {
+            view.preview = Some(p);
+            Ok(view.into_response())
+        }
         Err(err) => {
-            let error = Some(page.msg(&err.message()));
-            let topic = state.store().topic(post.topic_id).await?;
-            refill(err, EditPage { page, error, post_id: id, topic, opening: post.position == 1, form })
+            view.error = Some(view.page.msg(&err.message()));
+            refill(err, view)
         }
     }
 }

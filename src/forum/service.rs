@@ -280,6 +280,7 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         author_id: post.author_id,
     };
     store.edit_post(&edit, &links).await?;
+    crate::engagement::drafts::forget(store, editor.id, &crate::engagement::drafts::Scope::EditPost(post_id)).await?;
     Ok(())
 }
 

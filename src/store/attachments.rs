@@ -19,7 +19,7 @@ macro_rules! link_post_attachments {
                 let linked: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM post_attachments WHERE post_id = $1 AND attachment_id = $2)")
                     .bind(post_id).bind(id).fetch_one(&mut *$tx).await?;
                 if !linked {
-                    return Err($crate::store::StoreError::Refused("attachments.error.not_yours"));
+                    return Err($crate::store::StoreError::Refused("error.attachment.not_yours"));
                 }
             }
             Ok::<_, $crate::store::StoreError>(())
