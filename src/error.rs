@@ -81,6 +81,7 @@ impl From<StoreError> for AppError {
         match err {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict => Self::Conflict(Msg::new("error.conflict")),
+            StoreError::Refused(key) => Self::bad(key),
             StoreError::Other(e) => Self::Internal(e),
         }
     }

@@ -198,15 +198,6 @@ pub async fn viewable(store: &Store, id: i64, viewer: Option<&User>) -> AppResul
     if allowed { Ok(row) } else { Err(AppError::NotFound) }
 }
 
-/// Records which of the author's attachments a post's Markdown shows (called after the post is written).
-pub async fn link_from_body(store: &Store, post_id: i64, author_id: i64, body: &str) -> AppResult<()> {
-    let ids = super::ids_in_markdown(body);
-    if !ids.is_empty() {
-        store.link_attachments(post_id, author_id, &ids).await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,7 @@ fn parse_id(raw: &str) -> AppResult<i64> {
 #[derive(Serialize, ToSchema)]
 struct DraftOut {
     id: i64,
-    /// `new:<kind>` or `reply:<topic id>`.
+    /// `new:<kind>`, `reply:<topic id>` or `edit:<post id>`.
     scope: String,
     topic_id: Option<i64>,
     /// Form field → text (title, summary, body, tags, guidance, category, the six case-study sections…).
@@ -53,7 +53,8 @@ impl From<Draft> for DraftOut {
 
 #[derive(Deserialize, ToSchema)]
 struct DraftIn {
-    /// `new:<kind>` (discussion, question, good_practice, case_study) or `reply:<topic id>`.
+    /// `new:<kind>` (discussion, question, good_practice, case_study), `reply:<topic id>` or
+    /// `edit:<post id>`.
     scope: String,
     /// Form field → text; unknown fields are ignored; all empty deletes the draft.
     #[serde(default)]

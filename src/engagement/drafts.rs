@@ -21,19 +21,24 @@ const KEPT_FIELDS: [&str; 15] = [
 /// summary and tags fits; a pasted 10 MB file does not (the request body limit stops it first).
 pub const MAX_DRAFT_CHARS: usize = 50_000;
 
-/// Where a draft belongs: composing a new topic of a kind, or a reply to a topic.
+/// Where a draft belongs: composing a new topic of a kind, a reply to a topic, or a new version
+/// of a post (its edit form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     NewTopic(TopicKind),
     Reply(i64),
+    EditPost(i64),
 }
 
 impl Scope {
-    /// `new:<kind>` or `reply:<topic id>`; anything else is not a place one composes in.
+    /// `new:<kind>`, `reply:<topic id>` or `edit:<post id>`; anything else is not a place one
+    /// composes in.
     pub fn parse(raw: &str) -> Option<Scope> {
+        let positive = |id: &str| id.parse().ok().filter(|id: &i64| *id > 0);
         match raw.trim().split_once(':')? {
             ("new", kind) => TopicKind::parse(kind).map(Scope::NewTopic),
-            ("reply", id) => id.parse().ok().filter(|id| *id > 0).map(Scope::Reply),
+            ("reply", id) => positive(id).map(Scope::Reply),
+            ("edit", id) => positive(id).map(Scope::EditPost),
             _ => None,
         }
     }
@@ -42,13 +47,7 @@ impl Scope {
         match self {
             Scope::NewTopic(kind) => format!("new:{}", kind.as_str()),
             Scope::Reply(id) => format!("reply:{id}"),
-        }
-    }
-
-    fn topic_id(&self) -> Option<i64> {
-        match self {
-            Scope::NewTopic(_) => None,
-            Scope::Reply(id) => Some(*id),
+            Scope::EditPost(id) => format!("edit:{id}"),
         }
     }
 
@@ -57,6 +56,7 @@ impl Scope {
         match self {
             Scope::NewTopic(kind) => format!("/new?kind={}", kind.as_str()),
             Scope::Reply(id) => format!("/t/{id}#reply"),
+            Scope::EditPost(id) => format!("/posts/{id}/edit"),
         }
     }
 }
@@ -135,20 +135,32 @@ impl Draft {
 }
 
 /// Saves what a member is composing. A reply draft needs a topic they can see (else 404, the
-/// topic is not admitted to exist). An all-empty draft is deleted instead. Returns the draft's id.
+/// topic is not admitted to exist); an edit draft a post they may edit. An all-empty draft is
+/// deleted instead. Returns the draft's id.
 pub async fn save(store: &Store, user: &User, scope: &Scope, fields: &DraftFields) -> AppResult<Option<i64>> {
-    if let Scope::Reply(topic_id) = scope {
-        let topic = crate::forum::service::visible_topic(store, *topic_id, Some(user)).await?;
-        if topic.deleted_at.is_some() {
-            return Err(AppError::NotFound);
-        }
-    }
+    let topic_id = topic_of(store, user, scope).await?;
     if fields.is_empty() {
         forget(store, user.id, scope).await?;
         return Ok(None);
     }
     let json = serde_json::to_string(fields).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Some(store.save_draft(user.id, &scope.key(), scope.topic_id(), &json).await?))
+    Ok(Some(store.save_draft(user.id, &scope.key(), topic_id, &json).await?))
+}
+
+/// The topic a draft belongs to, checked: one the member can see (reply), or the topic of a post
+/// they may edit (edit).
+async fn topic_of(store: &Store, user: &User, scope: &Scope) -> AppResult<Option<i64>> {
+    match scope {
+        Scope::NewTopic(_) => Ok(None),
+        Scope::Reply(topic_id) => {
+            let topic = crate::forum::service::visible_topic(store, *topic_id, Some(user)).await?;
+            if topic.deleted_at.is_some() {
+                return Err(AppError::NotFound);
+            }
+            Ok(Some(topic.id))
+        }
+        Scope::EditPost(post_id) => Ok(Some(crate::forum::service::editable_post(store, user, *post_id).await?.topic_id)),
+    }
 }
 
 /// The member's draft for `scope`.
@@ -174,7 +186,8 @@ mod tests {
     fn scopes_parse_and_print() {
         assert_eq!(Scope::parse("new:case_study"), Some(Scope::NewTopic(TopicKind::CaseStudy)));
         assert_eq!(Scope::parse("reply:42").map(|s| s.key()), Some("reply:42".to_string()));
-        for bad in ["", "new:poem", "reply:-1", "reply:abc", "edit:3", "new"] {
+        assert_eq!(Scope::parse("edit:3"), Some(Scope::EditPost(3)));
+        for bad in ["", "new:poem", "reply:-1", "reply:abc", "edit:0", "edit:x", "change:3", "new"] {
             assert_eq!(Scope::parse(bad), None, "{bad}");
         }
     }

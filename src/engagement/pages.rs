@@ -36,8 +36,8 @@ fn parse_id(raw: &str) -> AppResult<i64> {
 /// The autosave script sends this header; it gets a short status line instead of a redirect.
 const AUTOSAVE_HEADER: &str = "x-draft-autosave";
 
-/// `POST /drafts`: the compose or reply form, sent to be kept rather than posted. The form's
-/// `draft_scope` says where it belongs (`new:<kind>`, `reply:<topic id>`).
+/// `POST /drafts`: the compose, reply or edit form, sent to be kept rather than posted. The
+/// form's `draft_scope` says where it belongs (`new:<kind>`, `reply:<topic id>`, `edit:<post id>`).
 async fn save_draft(
     State(state): State<AppState>,
     page: Page,
@@ -56,6 +56,7 @@ async fn save_draft(
     let back = match scope {
         Scope::NewTopic(kind) => format!("/new?kind={}&draft=saved", kind.as_str()),
         Scope::Reply(id) => format!("/t/{id}?draft=saved#reply"),
+        Scope::EditPost(id) => format!("/posts/{id}/edit?draft=saved"),
     };
     Ok(Redirect::to(&back).into_response())
 }
@@ -73,6 +74,7 @@ impl DraftsPage {
         match draft.scope {
             Some(Scope::NewTopic(kind)) => format!("{} · {}", self.page.t("draft.new_topic"), self.page.t(kind.label_key())),
             Some(Scope::Reply(_)) => format!("{}: {}", self.page.t("draft.reply_to"), draft.row.topic_title),
+            Some(Scope::EditPost(_)) => format!("{}: {}", self.page.t("draft.edit.place"), draft.row.topic_title),
             None => String::new(),
         }
     }

@@ -6,6 +6,7 @@ mod domain;
 mod feeds;
 pub mod markdown;
 mod pages;
+pub mod preview;
 pub mod seed;
 pub mod service;
 
@@ -95,9 +96,9 @@ impl TryFrom<String> for Status {
 }
 
 pub fn router() -> Router<AppState> {
-    pages::router().merge(feeds::router())
+    pages::router().merge(feeds::router()).merge(preview::router())
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    api::router()
+    api::router().merge(preview::api_router())
 }

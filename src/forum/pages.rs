@@ -10,15 +10,19 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::case_study::{self, Section, Sections};
-use super::service::{self, EditInput, TopicInput};
+use super::case_study::{Section, Sections};
+use super::preview::{self, Preview};
+use super::service::{self, TopicInput};
 use super::{Status, TopicKind};
 use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::attachments::{FilePart, UploadForm};
+use crate::engagement::drafts::{self, Scope};
 use crate::error::{AppError, AppResult};
 use crate::store::{Category, PostRow, Revision, TopicFilter, TopicRow};
 use crate::web::{CsrfForm, Lang, Page, PageParam, Pagination, refill};
+
+mod edit;
 
 const TOPICS_PER_PAGE: i64 = 20;
 const POSTS_PER_PAGE: i64 = 30;
@@ -32,7 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}", get(topic))
         .route("/t/{id}/reply", post(reply))
         .route("/new", get(compose_form).post(compose))
-        .route("/posts/{id}/edit", get(edit_form).post(edit))
+        .route("/posts/{id}/edit", get(edit::edit_form).post(edit::edit))
         .route("/posts/{id}/delete", post(delete))
         .route("/posts/{id}/revisions", get(revisions))
 }
@@ -227,6 +231,8 @@ struct TopicPage {
     engagement: crate::engagement::TopicEngagement,
     /// The reply box holds a draft saved earlier.
     reply_draft: bool,
+    /// The reply as it will look ("Xem trước").
+    preview: Option<Preview>,
 }
 
 impl TopicPage {
@@ -296,7 +302,7 @@ impl TopicPage {
 
     /// Where the reply form's draft is kept.
     fn draft_scope(&self) -> String {
-        crate::engagement::drafts::Scope::Reply(self.topic.id).key()
+        Scope::Reply(self.topic.id).key()
     }
 
     fn just_flagged(&self, post_id: &i64) -> bool {
@@ -350,7 +356,7 @@ async fn topic(
     let id = parse_id(&id)?;
     // A reply saved as a draft (on this or another device) is back in the reply box.
     let draft = match &page.viewer {
-        Some(user) => crate::engagement::drafts::load(state.store(), user.id, &crate::engagement::drafts::Scope::Reply(id)).await?,
+        Some(user) => drafts::load(state.store(), user.id, &Scope::Reply(id)).await?,
         None => None,
     };
     let reply_body = draft.as_ref().map(|d| d.fields.get("body").to_string()).unwrap_or_default();
@@ -425,6 +431,7 @@ async fn topic_page(
         watch,
         engagement,
         reply_draft: false,
+        preview: None,
         imported_from_facebook,
         guidance,
         is_moderator,
@@ -447,6 +454,9 @@ async fn topic_page(
 struct ReplyForm {
     #[serde(default)]
     body: String,
+    /// Set by the "Xem trước" button.
+    #[serde(default)]
+    preview: String,
 }
 
 async fn reply(
@@ -460,6 +470,10 @@ async fn reply(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let mut form = upload.form;
+    if !form.preview.is_empty() {
+        let shown = preview_of(&state, false, &form.body, &Sections::default(), upload.file.is_some()).await;
+        return reply_again(&state, page, &headers, id, form.body, shown).await;
+    }
     let replied = match attach(&state, &user, upload.file, &mut form.body).await {
         Ok(()) => service::reply(&state, &user, id, &form.body, Some(addr.ip())).await,
         Err(err) => Err(err),
@@ -471,13 +485,32 @@ async fn reply(
             Ok(Redirect::to(&format!("/t/{id}?page={page_no}#post-{post_id}")).into_response())
         }
         Err(err @ (AppError::NotFound | AppError::Internal(_))) => Err(err),
-        Err(err) => {
-            let error = Some(page.msg(&err.message()));
-            let mut view = topic_page(&state, page, id, Some(i64::MAX), form.body, error).await?;
-            set_share_links(&state, &headers, &mut view);
-            refill(err, view)
-        }
+        Err(err) => reply_again(&state, page, &headers, id, form.body, Err(err)).await,
     }
+}
+
+/// The topic's last page with the reply box holding `body`, and the preview asked for or the
+/// problem stated.
+async fn reply_again(state: &AppState, page: Page, headers: &axum::http::HeaderMap, id: i64, body: String, shown: AppResult<Preview>) -> AppResult<Response> {
+    let (preview, err) = match shown {
+        Ok(p) => (Some(p), None),
+        Err(err) => (None, Some(err)),
+    };
+    let error = err.as_ref().map(|e| page.msg(&e.message()));
+    let mut view = topic_page(state, page, id, Some(i64::MAX), body, error).await?;
+    view.preview = preview;
+    set_share_links(state, headers, &mut view);
+    match err {
+        Some(err) => refill(err, view),
+        None => Ok(view.into_response()),
+    }
+}
+
+/// The preview of a form's text; `file_chosen`: a file was chosen, which a preview does not keep.
+async fn preview_of(state: &AppState, case_study: bool, body: &str, sections: &Sections, file_chosen: bool) -> AppResult<Preview> {
+    let mut shown = preview::render(state.store(), case_study, body, sections).await?;
+    shown.file_not_kept = file_chosen;
+    Ok(shown)
 }
 
 #[derive(Template, WebTemplate)]
@@ -490,6 +523,8 @@ struct ComposePage {
     form: ComposeForm,
     /// When the form was filled from a saved draft: the time it was saved.
     draft_saved_at: Option<String>,
+    /// The topic as it will look ("Xem trước").
+    preview: Option<Preview>,
 }
 
 impl ComposePage {
@@ -543,6 +578,9 @@ struct ComposeForm {
     hospital_tier: String,
     #[serde(default)]
     anon_province: String,
+    /// Set by the "Xem trước" button: the form comes back with a preview; nothing is posted.
+    #[serde(default)]
+    preview: String,
 }
 
 impl ComposeForm {
@@ -568,6 +606,15 @@ impl ComposeForm {
         }
     }
 
+    /// A saved draft fills the form field by field (the same names the form posts).
+    fn from_draft(draft: &drafts::Draft) -> Option<ComposeForm> {
+        serde_urlencoded::from_str(&draft.fields.to_form()).ok()
+    }
+
+    fn wants_preview(&self) -> bool {
+        !self.preview.is_empty()
+    }
+
     fn with_sections(mut self, intro: String, s: Sections) -> Self {
         self.body = intro;
         (self.context, self.problem, self.causes) = (s.context, s.problem, s.causes);
@@ -584,16 +631,15 @@ struct ComposeQuery {
 
 async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<ComposeQuery>) -> AppResult<ComposePage> {
     let kind = q.kind.and_then(|k| TopicKind::parse(&k)).unwrap_or(TopicKind::Discussion);
-    let scope = crate::engagement::drafts::Scope::NewTopic(kind);
-    let draft = crate::engagement::drafts::load(state.store(), user.id, &scope).await?;
-    // A saved draft fills the form field by field (the same names the form posts).
-    let mut form: ComposeForm = draft.as_ref().and_then(|d| serde_urlencoded::from_str(&d.fields.to_form()).ok()).unwrap_or_default();
+    let scope = Scope::NewTopic(kind);
+    let draft = drafts::load(state.store(), user.id, &scope).await?;
+    let mut form = draft.as_ref().and_then(ComposeForm::from_draft).unwrap_or_default();
     form.kind = kind.as_str().to_string();
     if let Some(category) = q.category.filter(|c| !c.is_empty()) {
         form.category = category;
     }
     let draft_saved_at = draft.map(|d| page.datetime(&d.row.updated_at));
-    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form, draft_saved_at })
+    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form, draft_saved_at, preview: None })
 }
 
 async fn compose(
@@ -604,6 +650,13 @@ async fn compose(
     upload: UploadForm<ComposeForm>,
 ) -> AppResult<Response> {
     let mut form = upload.form;
+    if form.wants_preview() {
+        let case_study = form.kind == TopicKind::CaseStudy.as_str();
+        return match preview_of(&state, case_study, &form.body, &form.sections(), upload.file.is_some()).await {
+            Ok(shown) => Ok(compose_page(&state, page, form, None, Some(shown)).await?.into_response()),
+            Err(err) => compose_again(&state, page, form, err).await,
+        };
+    }
     if let Err(err) = attach(&state, &user, upload.file, &mut form.body).await {
         return compose_again(&state, page, form, err).await;
     }
@@ -628,8 +681,13 @@ async fn compose(
 /// The compose form again with the reader's input and the problem stated.
 async fn compose_again(state: &AppState, page: Page, form: ComposeForm, err: AppError) -> AppResult<Response> {
     let error = Some(page.msg(&err.message()));
+    refill(err, compose_page(state, page, form, error, None).await?)
+}
+
+/// The compose form holding what was typed, with a problem or a preview.
+async fn compose_page(state: &AppState, page: Page, form: ComposeForm, error: Option<String>, preview: Option<Preview>) -> AppResult<ComposePage> {
     let categories = state.store().categories().await?;
-    refill(err, ComposePage { page, error, categories, kinds: TopicKind::ALL, form, draft_saved_at: None })
+    Ok(ComposePage { page, error, categories, kinds: TopicKind::ALL, form, draft_saved_at: None, preview })
 }
 
 /// Stores the file chosen in a form (if any) and adds its Markdown line to the body, so the post
@@ -642,70 +700,6 @@ async fn attach(state: &AppState, user: &crate::store::User, file: Option<FilePa
     body.push_str(separator);
     body.push_str(&stored.markdown);
     Ok(())
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "edit.html")]
-struct EditPage {
-    page: Page,
-    error: Option<String>,
-    post_id: i64,
-    topic: TopicRow,
-    opening: bool,
-    form: ComposeForm,
-}
-
-impl EditPage {
-    fn is_case_study(&self) -> bool {
-        self.opening && self.topic.kind == TopicKind::CaseStudy
-    }
-
-    fn is_good_practice(&self) -> bool {
-        self.opening && self.topic.kind == TopicKind::GoodPractice
-    }
-
-    fn section_fields(&self) -> Vec<(Section, &str)> {
-        Section::ALL.into_iter().map(|s| (s, self.form.section(s))).collect()
-    }
-}
-
-async fn edit_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<EditPage> {
-    let id = parse_id(&id)?;
-    let post = service::editable_post(state.store(), &user, id).await?;
-    let topic = state.store().topic(post.topic_id).await?;
-    let opening = post.position == 1;
-    let mut form = ComposeForm { title: topic.title.clone(), summary: topic.summary.clone().unwrap_or_default(), body: post.body.clone(), ..Default::default() };
-    if opening && topic.kind == TopicKind::CaseStudy {
-        let (intro, sections) = case_study::split(&post.body);
-        form = form.with_sections(intro, sections);
-    }
-    Ok(EditPage { page, error: None, post_id: id, topic, opening, form })
-}
-
-async fn edit(
-    State(state): State<AppState>,
-    page: Page,
-    RequireUser(user): RequireUser,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<ComposeForm>,
-) -> AppResult<Response> {
-    let id = parse_id(&id)?;
-    let post = service::editable_post(state.store(), &user, id).await?;
-    let input = EditInput {
-        body: form.body.clone(),
-        title: Some(form.title.clone()),
-        summary: Some(form.summary.clone()),
-        sections: Some(form.sections()),
-    };
-    match service::edit_post(&state, &user, id, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/t/{}#post-{id}", post.topic_id)).into_response()),
-        Err(err @ (AppError::NotFound | AppError::Forbidden(_) | AppError::Internal(_))) => Err(err),
-        Err(err) => {
-            let error = Some(page.msg(&err.message()));
-            let topic = state.store().topic(post.topic_id).await?;
-            refill(err, EditPage { page, error, post_id: id, topic, opening: post.position == 1, form })
-        }
-    }
 }
 
 #[derive(Deserialize)]

@@ -97,6 +97,7 @@ pub fn new_topic<'a>(topic: &'a ValidTopic, html: &'a str, author_id: i64, at: D
         source_id: None,
         hold: None,
         anonymous: None,
+        attachments: &[],
     }
 }
 
@@ -135,14 +136,15 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
     }
     topic.body = Body::parse(&review.body)?;
     let (html, links) = guidance::linking::prepare(state.store(), topic.body.as_str(), &topic.guidance).await?;
+    let attachments = crate::attachments::ids_in_markdown(topic.body.as_str());
     let mut new = new_topic(&topic, &html, author.id, Utc::now());
     new.anonymous = anonymous;
+    new.attachments = &attachments;
     if let Some(reasons) = review.hold.as_deref() {
         new.status = Status::Pending;
         new.hold = Some(reasons);
     }
     let (topic_id, post_id) = state.store().create_topic_linked(&new, &links).await?;
-    crate::attachments::service::link_from_body(state.store(), post_id, author.id, topic.body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
     // Published or held, the text is safe now: the draft it was written in is no longer needed.
     crate::engagement::drafts::forget(state.store(), author.id, &crate::engagement::drafts::Scope::NewTopic(topic.kind)).await?;
@@ -187,7 +189,6 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     let review = autocheck::review(state, author, None, body.as_str(), Occasion::New).await?;
     let body = Body::parse(&review.body)?;
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
-    crate::attachments::service::link_from_body(state.store(), created.0, author.id, body.as_str()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
     crate::engagement::drafts::forget(state.store(), author.id, &crate::engagement::drafts::Scope::Reply(topic_id)).await?;
     crate::notify::fanout::post_published_logged(state, created.0).await;
@@ -195,11 +196,12 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
 }
 
 /// Stores a reply: published, or pending with the reasons (JSON) in `hold`; the documents it
-/// cites are linked in the same transaction.
+/// cites and the author's attachments it shows are linked in the same transaction.
 pub async fn insert_reply(store: &Store, author_id: i64, topic_id: i64, body: &Body, at: DateTime<Utc>, hold: Option<&str>) -> AppResult<(i64, Status)> {
     let (html, links) = guidance::linking::prepare(store, body.as_str(), &[]).await?;
     let status = if hold.is_some() { Status::Pending } else { Status::Published };
-    let new = NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at, hold };
+    let attachments = crate::attachments::ids_in_markdown(body.as_str());
+    let new = NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at, hold, attachments: &attachments };
     let id = store.create_post_linked(&new, &links).await?;
     Ok((id, status))
 }
@@ -264,6 +266,7 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         before: Some(post.body.as_str()),
         after: Some(body.as_str()),
     });
+    let attachments = crate::attachments::ids_in_markdown(body.as_str());
     let edit = PostEdit {
         post_id,
         editor_id: editor.id,
@@ -273,9 +276,11 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         summary: if opening { summary_text } else { None },
         hold: review.hold.as_deref(),
         audit: audit.as_ref(),
+        attachments: &attachments,
+        author_id: post.author_id,
     };
     store.edit_post(&edit, &links).await?;
-    crate::attachments::service::link_from_body(store, post_id, post.author_id, body.as_str()).await?;
+    crate::engagement::drafts::forget(store, editor.id, &crate::engagement::drafts::Scope::EditPost(post_id)).await?;
     Ok(())
 }
 

@@ -4,6 +4,31 @@ use chrono::{DateTime, Utc};
 
 use super::{Store, StoreResult, on_pool};
 
+/// Links a post to the attachments its Markdown shows, inside the caller's transaction (the
+/// post's own), so a post never stands without its files nor a link without its post. Only the
+/// author's own uploads may be linked (a post cannot make someone else's private upload public):
+/// any other id makes the whole write fail with `Refused`. Evaluates to `StoreResult<()>`.
+macro_rules! link_post_attachments {
+    ($tx:expr, $post_id:expr, $author_id:expr, $ids:expr) => {
+        async {
+            let (post_id, author_id, ids): (i64, i64, &[i64]) = ($post_id, $author_id, $ids);
+            for id in ids {
+                sqlx::query("INSERT INTO post_attachments (post_id, attachment_id) \
+                             SELECT $1, id FROM attachments WHERE id = $2 AND uploader_id = $3 ON CONFLICT DO NOTHING")
+                    .bind(post_id).bind(id).bind(author_id).execute(&mut *$tx).await?;
+                let linked: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM post_attachments WHERE post_id = $1 AND attachment_id = $2)")
+                    .bind(post_id).bind(id).fetch_one(&mut *$tx).await?;
+                if !linked {
+                    return Err($crate::store::StoreError::Refused("error.attachment.not_yours"));
+                }
+            }
+            Ok::<_, $crate::store::StoreError>(())
+        }
+        .await
+    };
+}
+pub(super) use link_post_attachments;
+
 /// An attachment as stored; the bytes are in the data dir under `sha256`.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttachmentRow {
@@ -71,7 +96,9 @@ impl Store {
     }
 
     /// Records that `post_id` shows these attachments; only the author's own uploads are linked
-    /// (a post cannot make someone else's private upload public).
+    /// (a post cannot make someone else's private upload public). Used by the Facebook importer,
+    /// whose posts are written first; posts written here link in their own transaction
+    /// ([`link_post_attachments!`]).
     pub async fn link_attachments(&self, post_id: i64, author_id: i64, ids: &[i64]) -> StoreResult<()> {
         let sql = "INSERT INTO post_attachments (post_id, attachment_id) \
                    SELECT $1, id FROM attachments WHERE id = $2 AND uploader_id = $3 \

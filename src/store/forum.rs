@@ -3,6 +3,7 @@
 use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
+use super::attachments::link_post_attachments;
 use super::guidance::write_post_guidance;
 use super::{GuidanceLinks, Store, StoreError, StoreResult, on_pool};
 use crate::forum::{Status, TopicKind};
@@ -128,6 +129,9 @@ pub struct NewTopic<'a> {
     pub hold: Option<&'a str>,
     /// Anonymous case study: the public author line shows this hospital tier and province.
     pub anonymous: Option<(&'a str, &'a str)>,
+    /// The author's uploads the body shows, linked in the topic's transaction (the importer
+    /// links its photos itself).
+    pub attachments: &'a [i64],
 }
 
 pub struct NewPost<'a> {
@@ -139,6 +143,8 @@ pub struct NewPost<'a> {
     pub created_at: DateTime<Utc>,
     /// Held for review: the reasons (JSON) recorded with the queue item; `status` is then pending.
     pub hold: Option<&'a str>,
+    /// The author's uploads the body shows, linked in the reply's transaction.
+    pub attachments: &'a [i64],
 }
 
 /// A new version of a post; `title`/`summary` only change for a topic's opening post.
@@ -153,6 +159,11 @@ pub struct PostEdit<'a> {
     pub hold: Option<&'a str>,
     /// A moderator changing someone else's post: the audit row written with the edit.
     pub audit: Option<&'a super::TopicAction<'a>>,
+    /// The post author's uploads the new text shows, linked in the edit's transaction (links
+    /// made by earlier versions stay: their revisions still show them).
+    pub attachments: &'a [i64],
+    /// The post's author (the owner the attachments must belong to).
+    pub author_id: i64,
 }
 
 /// Appends a row to the search change log inside the caller's transaction.
@@ -253,6 +264,7 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let ids = insert_topic!(tx, t)?;
             write_post_guidance!(tx, ids.1, links)?;
+            link_post_attachments!(tx, ids.1, t.author_id, t.attachments)?;
             tx.commit().await?;
             Ok(ids)
         })
@@ -289,6 +301,7 @@ impl Store {
                 .bind(post_id).bind(p.body).bind(p.author_id).bind(p.created_at)
                 .execute(&mut *tx).await?;
             write_post_guidance!(tx, post_id, links)?;
+            link_post_attachments!(tx, post_id, p.author_id, p.attachments)?;
             if p.status == Status::Published {
                 sqlx::query("UPDATE topics SET reply_count = reply_count + 1, last_posted_at = $1 WHERE id = $2")
                     .bind(p.created_at).bind(p.topic_id).execute(&mut *tx).await?;
@@ -382,6 +395,7 @@ impl Store {
                 .bind(e.post_id).bind(revision).bind(e.title).bind(e.body).bind(e.editor_id).bind(now)
                 .execute(&mut *tx).await?;
             write_post_guidance!(tx, e.post_id, links)?;
+            link_post_attachments!(tx, e.post_id, e.author_id, e.attachments)?;
             if let Some(title) = e.title {
                 sqlx::query("UPDATE topics SET title = $1, summary = $2 WHERE id = $3")
                     .bind(title).bind(e.summary).bind(topic_id).execute(&mut *tx).await?;

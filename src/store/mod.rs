@@ -86,6 +86,9 @@ pub enum StoreError {
     NotFound,
     #[error("already exists")]
     Conflict,
+    /// The write was refused for what it asked (the message key says why); nothing was written.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }

@@ -361,7 +361,63 @@ async fn attachments_of_deleted_posts_are_not_served(app: TestApp) {
     assert_eq!(get_as_visitor(&app, &format!("{full}/thumb")).await.status(), 404);
 }
 
+/// The edit form takes a file like the compose form: the image is added to the post and shown
+/// on the topic page to everyone.
+async fn an_edit_can_add_an_image_that_the_topic_page_shows(app: TestApp) {
+    app.signup("lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
+    let topic = topic_of(&compose_with_file(&app, "Sơ đồ vị trí vòng đeo tay", None).await);
+    let (_, html) = app.get_text(&format!("/t/{topic}")).await;
+    let opening = attr_of(&html, "section.post.opening", "id").unwrap().trim_start_matches("post-").to_string();
+    let (_, form) = app.get_text(&format!("/posts/{opening}/edit")).await;
+    assert_eq!(attr_of(&form, "form.compose", "enctype").as_deref(), Some("multipart/form-data"));
+    assert_eq!(count(&form, "form.compose input[type=file][name=file]"), 1);
+
+    let fields = [("title", "Sơ đồ vị trí vòng đeo tay"), ("body", "Vòng đeo tay đặt ở cổ tay phải, xem sơ đồ.")];
+    let res = post_multipart(&app, &format!("/posts/{opening}/edit"), &fields, Some(("sơ đồ.png", "image/png", png(64, 64)))).await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = app.get_text(&format!("/t/{topic}")).await;
+    let img = "section.post.opening a[href^='/attachments/'] img";
+    assert_eq!(attr_of(&html, img, "alt").as_deref(), Some("sơ đồ.png"));
+    let full = attr_of(&html, "section.post.opening a[href^='/attachments/']", "href").unwrap();
+    assert_eq!(get_as_visitor(&app, &full).await.status(), 200, "the edited post shows it to everyone");
+}
+
+/// A post may only show its author's own uploads: another member's (still private) upload or an
+/// unknown one refuses the whole post — topic, reply or edit — with a sentence; nothing is written.
+async fn posts_showing_someone_elses_or_unknown_attachments_are_refused(app: TestApp) {
+    let lan = member_token(&app).await;
+    let (status, out) = upload(&app, &lan, "bảng kiểm.png", "image/png", png(40, 40)).await;
+    assert_eq!(status, 201, "{out}");
+    let lans = out["markdown"].as_str().unwrap().to_string();
+    let minh = app.token_for("minh@bvcr.vn", "Trần Văn Minh", Role::Member).await;
+
+    let topic = |body: &str| json!({"category": CATEGORY, "kind": "discussion", "title": "Bảng kiểm của khoa", "body": body});
+    let res = app.post_json("/api/v1/topics", Some(&minh), &topic(&format!("Xem ảnh này.\n\n{lans}"))).await;
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("không phải của bạn"), "{problem}");
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 0, "no topic was written");
+    assert_eq!(get_as_visitor(&app, out["url"].as_str().unwrap()).await.status(), 404, "Lan's upload stays private");
+
+    let topic_id = app.api_topic(&minh, topic("Bảng kiểm tự làm của khoa Nhi.")).await;
+    let res = app.post_json(&format!("/api/v1/topics/{topic_id}/posts"), Some(&minh), &json!({"body": "Ảnh: ![x](/attachments/999999)"})).await;
+    assert_eq!(res.status(), 422, "an unknown attachment");
+    assert_eq!(app.store.count_topic_posts(topic_id).await.unwrap(), 1, "no reply was written");
+
+    let post_id = app.store.topic_posts(topic_id, 1, 0).await.unwrap()[0].id;
+    let res = app.patch_json(&format!("/api/v1/posts/{post_id}"), Some(&minh), &json!({"body": format!("Sửa lại.\n\n{lans}")})).await;
+    assert_eq!(res.status(), 422);
+    let post = app.store.post(post_id).await.unwrap();
+    assert_eq!((post.revision, post.body.as_str()), (1, "Bảng kiểm tự làm của khoa Nhi."), "the edit was not written");
+
+    let res = app.post_json(&format!("/api/v1/topics/{topic_id}/posts"), Some(&lan), &json!({"body": format!("Của tôi:\n\n{lans}")})).await;
+    assert_eq!(res.status(), 201, "the uploader's own reply shows it");
+    assert_eq!(get_as_visitor(&app, out["url"].as_str().unwrap()).await.status(), 200);
+}
+
 on_both_databases!(
+    an_edit_can_add_an_image_that_the_topic_page_shows,
+    posts_showing_someone_elses_or_unknown_attachments_are_refused,
     a_photo_from_the_compose_form_is_shown_upright_without_exif,
     a_reply_can_carry_a_pdf_and_replies_without_files_still_work,
     the_api_uploads_and_the_markdown_shows_the_image,

@@ -509,7 +509,8 @@ async fn screenshots_on(b: Browser, app: &TestApp, device: Device, topic: i64) -
 
 /// With the site's own script allowed by the CSP, a reply being typed is saved as a draft on the
 /// server (CSRF-protected fetch) and comes back after the page is reloaded; the share box's copy
-/// button appears only with JavaScript.
+/// button appears only with JavaScript; the live preview above the reply box follows the typing
+/// with the server's sanitized rendering.
 #[tokio::test]
 async fn a_reply_being_typed_is_saved_as_a_draft() {
     let app = TestApp::sqlite().await;
@@ -539,6 +540,12 @@ async fn a_reply_being_typed_is_saved_as_a_draft() {
     b.goto(&app.url(&format!("/t/{topic}"))).await;
     let value = b.find("#reply-body").await.prop("value").await.unwrap().unwrap_or_default();
     assert_eq!(value, typed, "the reply box holds the draft after a reload");
+
+    b.type_into("#reply-body", "Khoa em dùng **vòng tay vàng** <img src=x onerror=alert(1)>").await;
+    let bold = b.find_xpath("//*[@id='reply-preview']//strong[normalize-space()='vòng tay vàng']").await;
+    assert_eq!(bold.text().await.unwrap(), "vòng tay vàng", "the live preview renders the Markdown");
+    let shown = b.js("return document.getElementById('reply-preview').innerHTML;").await;
+    assert!(!shown.as_str().unwrap().contains("onerror"), "the preview is the sanitizer's output: {shown}");
     b.finish().await;
 }
 

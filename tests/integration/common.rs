@@ -313,3 +313,13 @@ pub fn attr_of(html: &str, selector: &str, attr: &str) -> Option<String> {
     let sel = scraper::Selector::parse(selector).unwrap();
     doc.select(&sel).next().and_then(|e| e.value().attr(attr)).map(str::to_string)
 }
+
+/// What a form field shows: an input's value or a textarea's text.
+pub fn field(html: &str, id: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let el = doc.select(&scraper::Selector::parse(&format!("#{id}")).unwrap()).next().unwrap_or_else(|| panic!("no field #{id}"));
+    match el.value().name() {
+        "textarea" => el.text().collect(),
+        _ => el.value().attr("value").unwrap_or_default().to_string(),
+    }
+}

@@ -8,7 +8,7 @@ use goodpractice::accounts::Role;
 use reqwest::cookie::Jar;
 use serde_json::{Value, json};
 
-use crate::common::{PASSWORD, TestApp, cookie_value, count, text_of};
+use crate::common::{PASSWORD, TestApp, attr_of, cookie_value, count, field, text_of};
 use crate::on_both_databases;
 
 const CATEGORY: &str = "medication-safety";
@@ -79,16 +79,6 @@ async fn api(app: &TestApp, method: reqwest::Method, path: &str, token: &str, bo
 
 fn location(res: &reqwest::Response) -> String {
     res.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
-}
-
-/// What a form field shows: an input's value or a textarea's text.
-fn field(html: &str, id: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let el = doc.select(&scraper::Selector::parse(&format!("#{id}")).unwrap()).next().unwrap_or_else(|| panic!("no field #{id}"));
-    match el.value().name() {
-        "textarea" => el.text().collect(),
-        _ => el.value().attr("value").unwrap_or_default().to_string(),
-    }
 }
 
 fn error_message(html: &str) -> String {
@@ -181,6 +171,46 @@ async fn reply_drafts_autosave_and_come_back(app: TestApp) {
     assert_eq!(field(&html, "reply-body"), "", "posting the reply deleted its draft");
 }
 
+/// The edit form keeps a draft of the new version too: saved on the phone (the plain button),
+/// it fills the edit form on the desktop; saving the edit deletes it. Nobody else may keep a
+/// draft of someone's post.
+async fn an_edit_draft_follows_the_member_to_another_device(app: TestApp) {
+    let (phone, token) = member(&app, "an@benhvien.vn", "Bác sĩ An", Role::Member).await;
+    let topic_id = app.api_topic(&token, topic("Kiểm tra chéo thuốc nguy cơ cao", "Khoa tôi kiểm tra chéo kali clorid.")).await;
+    let post = opening_post(&app, topic_id).await;
+    let (_, form) = phone.get(&format!("/posts/{post}/edit")).await;
+    assert_eq!(attr_of(&form, "form.compose", "data-draft-url").as_deref(), Some("/drafts"), "the edit form autosaves");
+    assert_eq!(attr_of(&form, "form.compose input[name=draft_scope]", "value"), Some(format!("edit:{post}")));
+    let new_body = "Khoa tôi kiểm tra che\u{301}o kali clorid và insulin.";
+    let fields = [("draft_scope", format!("edit:{post}")), ("title", "Kiểm tra chéo thuốc nguy cơ cao".into()), ("body", new_body.to_string())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = phone.post("/drafts", &fields).await;
+    assert_eq!((res.status().as_u16(), location(&res)), (303, format!("/posts/{post}/edit?draft=saved")));
+
+    let desktop = Browser::new(&app);
+    desktop.login("an@benhvien.vn").await;
+    let (status, html) = desktop.get(&format!("/posts/{post}/edit")).await;
+    assert_eq!(status, 200);
+    assert_eq!(field(&html, "body"), "Khoa tôi kiểm tra chéo kali clorid và insulin.", "the draft, as NFC");
+    assert!(text_of(&html, ".draft-restored").unwrap().contains("bản nháp"));
+    let (_, list) = desktop.get("/drafts").await;
+    assert!(text_of(&list, ".draft-item .meta").unwrap().starts_with("Sửa bài: Kiểm tra chéo thuốc nguy cơ cao ·"));
+    let (_, topic_page) = app.get_text(&format!("/t/{topic_id}")).await;
+    assert!(!topic_page.contains("insulin"), "a draft is not the post");
+
+    let (other, _) = member(&app, "binh@benhvien.vn", "Dược sĩ Bình", Role::Member).await;
+    let res = other.post("/drafts", &[("draft_scope", &format!("edit:{post}")), ("body", "Sửa bài của người khác")]).await;
+    assert_eq!(res.status(), 403, "only those who may edit a post keep a draft of it");
+
+    let res = desktop.post(&format!("/posts/{post}/edit"), &[("title", "Kiểm tra chéo thuốc nguy cơ cao"), ("body", &field(&html, "body"))]).await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = phone.get(&format!("/posts/{post}/edit")).await;
+    assert_eq!(count(&html, ".draft-restored"), 0, "saving the edit deleted its draft");
+    assert_eq!(field(&html, "body"), "Khoa tôi kiểm tra chéo kali clorid và insulin.");
+    let (_, list) = phone.get("/drafts").await;
+    assert_eq!(count(&list, ".draft-item"), 0);
+}
+
 /// Oversized drafts, other members' drafts, drafts for hidden topics, unknown places and a
 /// missing CSRF token are refused with a sentence, and nothing is stored or deleted.
 async fn hostile_drafts_are_refused(app: TestApp) {
@@ -201,7 +231,7 @@ async fn hostile_drafts_are_refused(app: TestApp) {
     let (status, json) = api(&app, reqwest::Method::PUT, "/api/v1/drafts", &lan_token, Some(json!({"scope": "new:discussion", "fields": {"body": just_over}}))).await;
     assert_eq!(status, 413, "{json}");
 
-    let res = lan.post("/drafts", &[("draft_scope", "edit:7"), ("body", "x")]).await;
+    let res = lan.post("/drafts", &[("draft_scope", "edit:bảy"), ("body", "x")]).await;
     assert_eq!(res.status(), 422);
 
     let (status, saved) = api(&app, reqwest::Method::PUT, "/api/v1/drafts", &lan_token, Some(json!({"scope": "new:question", "fields": {"title": "Hỏi về bảng kiểm", "csrf": "x"}}))).await;
@@ -467,6 +497,7 @@ async fn the_home_page_leads_with_featured_practices_and_case_studies(app: TestA
 on_both_databases!(
     a_draft_follows_the_member_and_goes_when_posted,
     reply_drafts_autosave_and_come_back,
+    an_edit_draft_follows_the_member_to_another_device,
     hostile_drafts_are_refused,
     helpful_marks_count_once_and_only_on_public_posts,
     most_helpful_sort_on_category_pages,

@@ -178,7 +178,7 @@ async fn a_batch_keeps_its_other_topics_when_one_source_was_imported_meanwhile(a
     let topic = |source_id: &'static str| NewTopic {
         category_id: category, author_id: author, kind: TopicKind::Discussion, title: source_id, summary: None,
         body: "Nội dung.", body_html: "<p>Nội dung.</p>", status: Status::Published, tags: &[],
-        created_at: chrono::Utc::now(), source_id: Some(source_id), hold: None, anonymous: None,
+        created_at: chrono::Utc::now(), source_id: Some(source_id), hold: None, anonymous: None, attachments: &[],
     };
     app.store.create_topic(&topic("fb-1")).await.unwrap();
     let created = app.store.create_topics(&[topic("fb-0"), topic("fb-1"), topic("fb-2")]).await.unwrap();

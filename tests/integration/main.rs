@@ -25,6 +25,7 @@ mod facebook_import;
 mod attachments;
 mod notify;
 mod engagement;
+mod compose;
 mod two_factor;
 mod two_factor_steps;
 mod ministry;

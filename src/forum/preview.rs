@@ -1,0 +1,130 @@
+//! Markdown preview of a post being written, for the compose, reply and edit forms (their
+//! "Xem trước" button, no JavaScript needed), for the live preview of `engagement.js`
+//! (`POST /preview`, an HTML fragment) and for API clients (`POST /api/v1/preview`).
+//!
+//! A preview is rendered exactly as the published post will be: the same Markdown pipeline
+//! (pulldown-cmark → ammonia allow-list), guidance numbers and @mentions linked from the same
+//! library, a case study's sections under their labels as on the topic page. Nothing is written:
+//! no post, no draft, no upload.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::case_study::{Section, Sections};
+use super::{Body, TopicKind};
+use crate::accounts::RequireUser;
+use crate::api::ApiJson;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, Msg};
+use crate::guidance::linking::{self, Library};
+use crate::store::Store;
+use crate::web::{CsrfForm, Page};
+
+/// A post rendered for preview: the whole post, or a case study's introduction and sections.
+#[derive(Debug, Default)]
+pub struct Preview {
+    pub intro_html: String,
+    pub sections: Vec<(Section, String)>,
+    /// A file was chosen in the form: a preview does not upload it, so it must be chosen again.
+    pub file_not_kept: bool,
+}
+
+impl Preview {
+    pub fn is_empty(&self) -> bool {
+        self.intro_html.trim().is_empty() && self.sections.is_empty()
+    }
+}
+
+/// Renders what the author typed. `case_study`: the opening post of a case study, whose sections
+/// are shown under their labels. Longer than a post may be: refused with the post's own message.
+pub async fn render(store: &Store, case_study: bool, body: &str, sections: &Sections) -> AppResult<Preview> {
+    let text = if case_study && !sections.is_empty() { sections.to_markdown(body) } else { body.to_string() };
+    let text = crate::text::clean(&text);
+    let len = crate::text::char_len(&text);
+    if len > Body::MAX {
+        return Err(AppError::BadRequest(Msg::new("error.body_length").arg("min", Body::MIN).arg("max", Body::MAX).arg("len", len)));
+    }
+    let library = Library::load(store).await?.with_mentions(store, &text).await?;
+    if case_study {
+        let (intro_html, sections) = super::service::render_sections(&text, &library);
+        return Ok(Preview { intro_html, sections, file_not_kept: false });
+    }
+    Ok(Preview { intro_html: linking::render(&text, &library), sections: Vec::new(), file_not_kept: false })
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/preview", post(fragment))
+}
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api_preview))
+}
+
+/// The fields of a compose, reply or edit form that a preview needs (the rest are ignored).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PreviewForm {
+    /// `case_study` for a case study's opening post; anything else is rendered as one body.
+    kind: String,
+    body: String,
+    #[serde(flatten)]
+    sections: Sections,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "preview_fragment.html")]
+struct Fragment {
+    page: Page,
+    p: Preview,
+}
+
+/// `POST /preview`: the live preview of `engagement.js`, an HTML fragment (signed in, CSRF token).
+async fn fragment(State(state): State<AppState>, page: Page, RequireUser(_): RequireUser, CsrfForm(form): CsrfForm<PreviewForm>) -> AppResult<Fragment> {
+    let case_study = form.kind == TopicKind::CaseStudy.as_str();
+    let p = render(state.store(), case_study, &form.body, &form.sections).await?;
+    Ok(Fragment { page, p })
+}
+
+#[derive(Deserialize, ToSchema)]
+struct PreviewIn {
+    /// The kind of topic; `case_study` with `sections` renders them under their labels.
+    #[serde(default)]
+    kind: Option<TopicKind>,
+    /// Markdown (a case study's introduction when `sections` is sent).
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    sections: Sections,
+}
+
+#[derive(Serialize, ToSchema)]
+struct SectionOut {
+    /// context, problem, causes, intervention, results or lessons.
+    key: &'static str,
+    html: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct PreviewOut {
+    /// The sanitized HTML of the post (a case study's introduction).
+    html: String,
+    /// A case study's non-empty sections, in order.
+    sections: Vec<SectionOut>,
+}
+
+/// Render Markdown as the published post would be, without storing anything.
+#[utoipa::path(post, path = "/api/v1/preview", request_body = PreviewIn, security(("bearer" = [])),
+    responses((status = 200, body = PreviewOut), (status = 401), (status = 422)))]
+async fn api_preview(State(state): State<AppState>, RequireUser(_member): RequireUser, ApiJson(input): ApiJson<PreviewIn>) -> AppResult<Json<PreviewOut>> {
+    let p = render(state.store(), input.kind == Some(TopicKind::CaseStudy), &input.body, &input.sections).await?;
+    let sections = p.sections.into_iter().map(|(s, html)| SectionOut { key: s.key(), html }).collect();
+    Ok(Json(PreviewOut { html: p.intro_html, sections }))
+}
