@@ -114,8 +114,10 @@ pub struct Report {
     pub unit: &'static str,
     pub imported: u64,
     pub already_imported: u64,
-    /// Replies added to topics imported by an earlier run (a later export's new comments).
+    /// Replies added to topics imported before (a later export's new comments), and to how many
+    /// distinct topics.
     pub replies_added: u64,
+    pub topics_with_new_replies: u64,
     /// Whether the source has replies at all (the report then counts them).
     pub with_replies: bool,
     pub skipped: Vec<(u64, String)>,
@@ -126,7 +128,7 @@ impl fmt::Display for Report {
         writeln!(f, "imported: {}", self.imported)?;
         writeln!(f, "already imported: {}", self.already_imported)?;
         if self.with_replies {
-            writeln!(f, "new comments on posts imported before: {}", self.replies_added)?;
+            writeln!(f, "{} new replies on {} existing topics", self.replies_added, self.topics_with_new_replies)?;
         }
         writeln!(f, "skipped: {}", self.skipped.len())?;
         let unit = if self.unit.is_empty() { "line" } else { self.unit };
@@ -222,6 +224,8 @@ pub struct Importer<'a> {
     pending: Vec<Pending>,
     /// Where each topic source of `pending` is, so later replies to it join its item.
     pending_at: HashMap<String, usize>,
+    /// Topics imported before that this run gave new replies (counted once each in the report).
+    gained_replies: HashSet<String>,
     report: Report,
 }
 
@@ -237,7 +241,8 @@ impl<'a> Importer<'a> {
         let known = store.source_ids().await?.into_iter().collect();
         let known_replies = known_replies(store).await?;
         let (catalogs, authors, pending, report) = (Catalogs::load()?, HashMap::new(), Vec::new(), Report::default());
-        Ok(Importer { store, options, categories, authors, known, known_replies, catalogs, pending, pending_at: HashMap::new(), report })
+        let (pending_at, gained_replies) = (HashMap::new(), HashSet::new());
+        Ok(Importer { store, options, categories, authors, known, known_replies, catalogs, pending, pending_at, gained_replies, report })
     }
 
     /// Takes what was read on `line`: a record, or why there is none. Fails only when the
@@ -371,22 +376,32 @@ impl<'a> Importer<'a> {
             Ok(written) => written,
             Err(err) => return Err(self.stopped(self.pending[0].line(), err.into())),
         };
-        for (pending, topic) in self.pending.iter().zip(written) {
+        drop(items);
+        for (pending, topic) in std::mem::take(&mut self.pending).iter().zip(written) {
             match (pending, topic) {
                 (Pending::Topic(topic), Some(_)) => {
                     self.report.imported += 1;
-                    self.report.replies_added += topic.later_replies;
+                    self.count_new_replies(&topic.source_id, topic.later_replies);
                 }
                 (Pending::Topic(_), None) => self.report.already_imported += 1,
-                (Pending::Replies { replies, .. }, Some(_)) => self.report.replies_added += replies.len() as u64,
+                (Pending::Replies { replies, source_id, .. }, Some(_)) => self.count_new_replies(source_id, replies.len() as u64),
                 (Pending::Replies { line, .. }, None) => {
                     self.report.skipped.push((*line, "new comments left out: the post they answer is no longer in the database".to_string()));
                 }
             }
         }
-        self.pending.clear();
         self.pending_at.clear();
         Ok(())
+    }
+
+    /// Counts `n` replies added to the topic from `source_id` after it was first imported.
+    fn count_new_replies(&mut self, source_id: &str, n: u64) {
+        if n > 0 {
+            self.report.replies_added += n;
+            if self.gained_replies.insert(source_id.to_string()) {
+                self.report.topics_with_new_replies += 1;
+            }
+        }
     }
 
     /// The error that ends an import: where, why, and what was kept.

@@ -60,7 +60,7 @@ const FALLS: &str = "Thầy cô ơi, phòng ngừa té ngã ban đêm cho ngư�
 
 async fn a_download_your_information_export_is_imported_with_its_vietnamese_repaired(app: TestApp) {
     let report = import_ok(&app, &fixture("dyi-2019")).await;
-    assert!(report.starts_with("imported: 2\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 2\n"), "{report}");
+    assert!(report.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 2\n"), "{report}");
     for expected in [
         "groups/your_posts_in_groups.json #3: the post has no timestamp",
         "groups/your_comments_in_groups.json #1: a comment in your_comments_in_groups.json does not say which post it answers \
@@ -111,7 +111,7 @@ async fn photos_in_the_export_become_attachments_shown_in_the_topic(app: TestApp
 
 async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(app: TestApp) {
     let report = import_ok(&app, &fixture("graph")).await;
-    assert!(report.starts_with("imported: 2\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 1\n"), "{report}");
+    assert!(report.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 1\n"), "{report}");
     assert!(report.contains("item 2: feed.json #2: the post has no timestamp"), "{report}");
     assert!(report.contains("feed.json: unknown key \"summary\" passed over"), "{report}");
     assert!(!report.contains("\"paging\""), "paging is a known key: {report}");
@@ -127,7 +127,7 @@ async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(ap
     ]);
     assert_eq!(seen[0].0, "Phạm Minh Tuấn");
 
-    let cafe = topic(&app, "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi").await;
+    let cafe = topic(&app, CAFE).await;
     assert_eq!(cafe["posts"][0]["body"], "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi");
     assert_eq!(cafe["posts"][0]["author"], "René Dupont", "real Latin-1 is not mojibake");
 
@@ -139,13 +139,13 @@ async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(ap
 
 async fn importing_twice_and_overlapping_exports_add_nothing(app: TestApp) {
     let first = import_ok(&app, &fixture("dyi-2022")).await;
-    assert!(first.starts_with("imported: 2\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 0\n"), "{first}");
+    assert!(first.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 0\n"), "{first}");
     let overlapping = import_ok(&app, &fixture("dyi-2024")).await;
-    assert!(overlapping.starts_with("imported: 1\nalready imported: 1\nnew comments on posts imported before: 0\nskipped: 0\n"), "another member's export shares one post: {overlapping}");
+    assert!(overlapping.starts_with("imported: 1\nalready imported: 1\n0 new replies on 0 existing topics\nskipped: 0\n"), "another member's export shares one post: {overlapping}");
     let again = import_ok(&app, &fixture("dyi-2024")).await;
-    assert!(again.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 0\n"), "{again}");
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
     let graph_twice = (import_ok(&app, &fixture("graph")).await, import_ok(&app, &fixture("graph")).await);
-    assert!(graph_twice.1.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 0\n"), "{}", graph_twice.1);
+    assert!(graph_twice.1.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{}", graph_twice.1);
     assert_eq!(app.store.count_topics(None).await.unwrap(), 5);
     let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;
     assert_eq!(blood["posts"].as_array().unwrap().len(), 3, "comments are not imported twice either");
@@ -209,7 +209,7 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     assert_eq!(posts_of(&app, BLOOD).await.len(), 3, "a dry run writes nothing");
 
     let report = import_ok(&app, later.path()).await;
-    assert!(report.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 2\nskipped: 1\n"), "{report}");
+    assert!(report.starts_with("imported: 0\nalready imported: 2\n2 new replies on 1 existing topics\nskipped: 1\n"), "{report}");
     let posts = posts_of(&app, BLOOD).await;
     assert_eq!(posts[3..], [
         ("Võ Thị Mai".to_string(), "Bệnh viện tỉnh em cũng làm vậy từ 2017 👏".to_string()),
@@ -221,10 +221,34 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     assert!(page.contains("Bệnh viện tỉnh em cũng làm vậy từ 2017 👏"), "the new comment shows on the topic page");
 
     let again = import_ok(&app, later.path()).await;
-    assert!(again.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 0\n"), "{again}");
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
     assert_eq!(posts_of(&app, BLOOD).await.len(), 5, "nothing is added twice");
     let out = import(&app, later.path(), &["--dry-run"]).await;
     assert!(stdout(&out).contains("posts imported before: 2 (new comments to add to them: 0)\n"), "{}", stdout(&out));
+}
+
+const CAFE: &str = "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi";
+
+/// A later dump whose new comments fall under two posts imported before: the report counts the
+/// replies and the topics they went to; each topic gets its own, in the dump's order.
+async fn new_comments_on_several_imported_posts_are_counted_per_topic(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    let mut feed: Value = serde_json::from_str(&later_graph_feed()).unwrap();
+    feed["data"][2]["comments"] = json!({"data": [
+        {"id": "1003_1", "from": {"name": "Lê Thu Hà"}, "message": "Quán này gần khoa Hồi sức, lần sau em rủ cả khoa ☕", "created_time": "2017-01-03T01:00:00+0000"},
+    ]});
+    let later = folder_with(&[("feed.json", &feed.to_string())]);
+
+    let report = import_ok(&app, later.path()).await;
+    assert!(report.starts_with("imported: 0\nalready imported: 2\n3 new replies on 2 existing topics\n"), "{report}");
+    let cafe = posts_of(&app, CAFE).await;
+    assert_eq!(cafe[1..], [("Lê Thu Hà".to_string(), "Quán này gần khoa Hồi sức, lần sau em rủ cả khoa ☕".to_string())]);
+    let authors: Vec<String> = posts_of(&app, BLOOD).await.into_iter().map(|(a, _)| a).collect();
+    assert_eq!(authors[3..], ["Võ Thị Mai", "Hoang Van Nam"], "after the old comments, in the dump's order");
+
+    let again = import_ok(&app, later.path()).await;
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
+    assert_eq!((posts_of(&app, BLOOD).await.len(), posts_of(&app, CAFE).await.len()), (5, 2), "re-running adds nothing");
 }
 
 /// Two dumps of the same feed in one folder, read in one run: the second one's new comments
@@ -233,7 +257,7 @@ async fn two_dumps_read_in_one_run_merge_their_comments(app: TestApp) {
     let original = std::fs::read_to_string(fixture("graph/feed.json")).unwrap();
     let both = folder_with(&[("feed-2016.json", &original), ("feed-2017.json", &later_graph_feed())]);
     let report = import_ok(&app, both.path()).await;
-    assert!(report.starts_with("imported: 2\nalready imported: 2\nnew comments on posts imported before: 2\n"), "{report}");
+    assert!(report.starts_with("imported: 2\nalready imported: 2\n2 new replies on 1 existing topics\n"), "{report}");
     let posts = posts_of(&app, BLOOD).await;
     let authors: Vec<&str> = posts.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(authors, ["Phạm Minh Tuấn", "Nguyễn Thị Lan", "Đỗ Quang Huy", "Võ Thị Mai", "Hoang Van Nam"]);
@@ -252,12 +276,13 @@ async fn replies_imported_before_they_remembered_their_source_are_not_added_agai
     }
     let later = folder_with(&[("feed.json", &later_graph_feed())]);
     let report = import_ok(&app, later.path()).await;
-    assert!(report.contains("new comments on posts imported before: 2\n"), "{report}");
+    assert!(report.contains("2 new replies on 1 existing topics\n"), "{report}");
     assert_eq!(posts_of(&app, BLOOD).await.len(), 5);
 }
 
 on_both_databases!(
     a_later_export_adds_only_the_comments_written_since,
+    new_comments_on_several_imported_posts_are_counted_per_topic,
     two_dumps_read_in_one_run_merge_their_comments,
     replies_imported_before_they_remembered_their_source_are_not_added_again,
     a_download_your_information_export_is_imported_with_its_vietnamese_repaired,
@@ -343,7 +368,7 @@ async fn a_truncated_file_keeps_the_whole_posts_before_the_break() {
     let cut = full.find("1234567890_1003").unwrap();
     std::fs::write(dir.path().join("feed.json"), &full[..cut]).unwrap();
     let report = import_ok(&app, dir.path()).await;
-    assert!(report.starts_with("imported: 1\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 1\n"), "{report}");
+    assert!(report.starts_with("imported: 1\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 1\n"), "{report}");
     assert!(report.contains("feed.json: invalid JSON (EOF while parsing"), "{report}");
     assert!(report.contains("the posts before this point were read, nothing after it"), "{report}");
     let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;
