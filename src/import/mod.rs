@@ -83,6 +83,8 @@ pub struct ReplyRecord {
     /// The source's identifier of the comment; without one it is known by a hash of its topic,
     /// date and text ([`reply_content_key`]).
     pub source_id: Option<String>,
+    /// Its topic is a guess: moderators are asked to check it ("placed by guess").
+    pub placed_by_guess: bool,
 }
 
 /// A source's identifier, which exports write as a string or as a number.
@@ -165,11 +167,13 @@ struct PendingReply {
     html: String,
     at: DateTime<Utc>,
     source_id: String,
+    placed_by_guess: bool,
 }
 
 impl PendingReply {
     fn imported(&self) -> ImportedReply<'_> {
-        ImportedReply { author_id: self.author_id, body: &self.body, body_html: &self.html, created_at: self.at, source_id: Some(&self.source_id) }
+        let (body, body_html, source_id) = (&self.body, &self.html, Some(self.source_id.as_str()));
+        ImportedReply { author_id: self.author_id, body, body_html, created_at: self.at, source_id, placed_by_guess: self.placed_by_guess }
     }
 }
 
@@ -253,7 +257,10 @@ impl<'a> Importer<'a> {
             Err(problem) => Err(problem),
         };
         match checked {
-            Ok(Some(pending)) => self.queue(pending),
+            Ok(Some(pending)) => {
+                self.report.already_imported += u64::from(matches!(pending, Pending::Replies { .. }));
+                self.queue(pending);
+            }
             Ok(None) => self.report.already_imported += 1,
             Err(Problem::Skip(reason)) => self.report.skipped.push((line, reason)),
             Err(Problem::Fatal(err)) => return Err(self.stopped(line, err)),
@@ -283,9 +290,6 @@ impl<'a> Importer<'a> {
     /// Puts `pending` in the batch: later replies to a topic already in it join that topic's
     /// item (a batch writes one item per topic, in order).
     fn queue(&mut self, mut pending: Pending) {
-        if let Pending::Replies { .. } = pending {
-            self.report.already_imported += 1;
-        }
         if let Some(&at) = self.pending_at.get(pending.source_id()) {
             let replies = std::mem::take(pending.replies_mut());
             if let Pending::Topic(topic) = &mut self.pending[at] {
@@ -296,6 +300,35 @@ impl<'a> Importer<'a> {
         }
         self.pending_at.insert(pending.source_id().to_string(), self.pending.len());
         self.pending.push(pending);
+    }
+
+    /// Queues `replies` to the topic imported before from `topic_source` (comments found apart
+    /// from their post); how many were new. Those that cannot be imported are reported.
+    pub async fn add_replies(&mut self, line: u64, topic_source: &str, replies: &[ReplyRecord]) -> anyhow::Result<u64> {
+        // `replies` reports the comments it leaves out itself: what comes back is only fatal.
+        let replies = match self.replies(line, topic_source, replies).await {
+            Ok(replies) => replies,
+            Err(Problem::Fatal(err)) => return Err(self.stopped(line, err)),
+            Err(Problem::Skip(reason)) => return Err(self.stopped(line, anyhow::anyhow!(reason))),
+        };
+        let new = replies.len() as u64;
+        if new > 0 {
+            self.queue(Pending::Replies { line, source_id: topic_source.to_string(), replies });
+        }
+        if self.pending.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(new)
+    }
+
+    /// Whether a reply with this source id was imported before (or is queued in this run).
+    pub fn knows_reply(&self, source_id: &str) -> bool {
+        self.known_replies.contains(source_id)
+    }
+
+    /// Writes the topics and replies waiting for their batch now (so the next lookups see them).
+    pub async fn write_pending(&mut self) -> anyhow::Result<()> {
+        self.flush().await
     }
 
     /// Records an item passed over, with why.
@@ -350,7 +383,8 @@ impl<'a> Importer<'a> {
                     let html = markdown::render(body.as_str());
                     self.known_replies.insert(content_key);
                     self.known_replies.insert(source_id.clone());
-                    kept.push(PendingReply { author_id, body: body.as_str().to_string(), html, at: reply.created_at, source_id });
+                    let (body, at, placed_by_guess) = (body.as_str().to_string(), reply.created_at, reply.placed_by_guess);
+                    kept.push(PendingReply { author_id, body, html, at, source_id, placed_by_guess });
                 }
                 Err(Problem::Skip(reason)) => self.report.skipped.push((line, format!("comment {} left out: {reason}", i + 1))),
                 Err(fatal) => return Err(fatal),
@@ -384,7 +418,10 @@ impl<'a> Importer<'a> {
                     self.count_new_replies(&topic.source_id, topic.later_replies);
                 }
                 (Pending::Topic(_), None) => self.report.already_imported += 1,
-                (Pending::Replies { replies, source_id, .. }, Some(_)) => self.count_new_replies(source_id, replies.len() as u64),
+                (Pending::Replies { replies, source_id, .. }, Some(_)) => {
+                    // Comments placed by a guess are counted apart, by the caller that placed them.
+                    self.count_new_replies(source_id, replies.iter().filter(|r| !r.placed_by_guess).count() as u64);
+                }
                 (Pending::Replies { line, .. }, None) => {
                     self.report.skipped.push((*line, "new comments left out: the post they answer is no longer in the database".to_string()));
                 }

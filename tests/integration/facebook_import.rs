@@ -60,11 +60,10 @@ const FALLS: &str = "Thầy cô ơi, phòng ngừa té ngã ban đêm cho ngư�
 
 async fn a_download_your_information_export_is_imported_with_its_vietnamese_repaired(app: TestApp) {
     let report = import_ok(&app, &fixture("dyi-2019")).await;
-    assert!(report.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 2\n"), "{report}");
+    assert!(report.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 1\n"), "{report}");
     for expected in [
         "groups/your_posts_in_groups.json #3: the post has no timestamp",
-        "groups/your_comments_in_groups.json #1: a comment in your_comments_in_groups.json does not say which post it answers \
-         (only “Nguyễn Thị Lan commented on Trần Văn Bình's post.”); not imported, as a guess could put it under the wrong post",
+        "comments from your_comments_in_groups.json: 6\n  placed by guess under their post's topic (queued for moderators to check): 1\n",
         "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
         "groups/your_posts_in_groups.json: unknown key \"extra_2019_key\" passed over",
     ] {
@@ -161,7 +160,8 @@ async fn a_dry_run_reports_without_writing(app: TestApp) {
         "authors: 1\n  Nguyễn Thị Lan: 2\n",
         "categories suggested from the text:\n  communication: 1\n  fall-prevention: 1\n",
         "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
-        "skipped: 2\n  item 3: groups/your_posts_in_groups.json #3: the post has no timestamp",
+        "skipped: 1\n  item 3: groups/your_posts_in_groups.json #3: the post has no timestamp",
+        "comments from your_comments_in_groups.json: 6 (imported before: 0;",
     ] {
         assert!(report.contains(expected), "{expected:?} in\n{report}");
     }
@@ -251,6 +251,78 @@ async fn new_comments_on_several_imported_posts_are_counted_per_topic(app: TestA
     assert_eq!((posts_of(&app, BLOOD).await.len(), posts_of(&app, CAFE).await.len()), (5, 2), "re-running adds nothing");
 }
 
+/// (author, body, date) of each post of the topic, opening post first.
+async fn dated_posts_of(app: &TestApp, title: &str) -> Vec<(String, String, String)> {
+    let topic = topic(app, title).await;
+    let field = |p: &Value, k: &str| p[k].as_str().unwrap().to_string();
+    topic["posts"].as_array().unwrap().iter().map(|p| (field(p, "author"), field(p, "body"), field(p, "created_at"))).collect()
+}
+
+/// The open moderation items of this kind.
+async fn open_items(app: &TestApp, token: &str, kind: &str) -> Vec<Value> {
+    let res = app.client.get(app.url(&format!("/api/v1/moderation/queue?kind={kind}"))).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The comments of your_comments_in_groups.json name only their post's author: one is placed
+/// when that author has exactly one imported post in the two weeks before it, with its own
+/// date and author, and queued for moderators; the others are listed with the reason.
+async fn comments_of_a_members_export_are_placed_only_when_their_post_is_clear(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    import_ok(&app, &fixture("dyi-2022")).await;
+    let report = import_ok(&app, &fixture("dyi-2019")).await;
+    for expected in [
+        "comments from your_comments_in_groups.json: 6\n  placed by guess under their post's topic (queued for moderators to check): 2\n\
+         \x20 imported before: 0\n  not placed: 4\n",
+        "groups/your_comments_in_groups.json #1: no candidate: no imported post by Trần Văn Bình in the 14 days before it\n",
+        "groups/your_comments_in_groups.json #4: several candidates: Trần Văn Bình has several imported posts in the 14 days before it\n",
+        "groups/your_comments_in_groups.json #5: no author named: the title names no post author (“Nguyễn Thị Lan replied to Trần Văn Bình's comment.”)\n",
+        "groups/your_comments_in_groups.json #6: no candidate: no imported post by Pham Minh Tuan in the 14 days before it\n",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    let lan = "Nguyễn Thị Lan".to_string();
+    let falls = dated_posts_of(&app, FALLS).await;
+    assert_eq!(falls[1..], [(lan.clone(), "Cập nhật: khoa em đã thêm đèn ngủ ở hành lang, tuần này chưa có ca té nào ạ.".to_string(), "2019-03-17T02:30:00Z".to_string())]);
+    let blood = dated_posts_of(&app, BLOOD).await;
+    assert_eq!(blood.len(), 4, "after the dump's two comments");
+    assert_eq!(blood[3], (lan, "Em đã gửi quy trình này cho khoa Sản rồi ạ.\n\n<https://example.org/quy-trinh-khoa-san>".to_string(), "2016-05-02T03:00:00Z".to_string()));
+
+    let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
+    let mut queued: Vec<String> = open_items(&app, &token, "imported_comment").await.iter().map(|i| i["topic_title"].as_str().unwrap().to_string()).collect();
+    queued.sort();
+    assert_eq!(queued, [BLOOD, FALLS]);
+    assert_eq!(app.post_form("/logout", &[]).await.status(), 303);
+    app.create_user("kiem.duyet@bv.vn", "Lê Kiểm Duyệt", Role::Moderator).await;
+    assert_eq!(app.login("kiem.duyet@bv.vn", crate::common::PASSWORD).await.status(), 303);
+    let (status, page) = app.get_text("/mod/queue?kind=imported_comment").await;
+    assert_eq!(status, 200);
+    assert_eq!(crate::common::count(&page, "article.kind-imported_comment"), 2, "{page}");
+    assert_eq!(text_of(&page, "article.kind-imported_comment .badge").as_deref(), Some("Bình luận chuyển từ nhóm cũ, được đặt vào bài theo phỏng đoán: cần kiểm tra"));
+
+    let again = import_ok(&app, &fixture("dyi-2019")).await;
+    assert!(again.contains("placed by guess under their post's topic (queued for moderators to check): 0\n  imported before: 2\n  not placed: 4\n"), "{again}");
+    assert_eq!((dated_posts_of(&app, FALLS).await.len(), dated_posts_of(&app, BLOOD).await.len()), (2, 4), "re-running adds nothing");
+    assert_eq!(open_items(&app, &token, "imported_comment").await.len(), 2);
+}
+
+/// A moderator who finds a guessed comment under the wrong post rejects it: it no longer shows.
+async fn a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    import_ok(&app, &fixture("dyi-2019")).await;
+    let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
+    let items = open_items(&app, &token, "imported_comment").await;
+    let blood = items.iter().find(|i| i["topic_title"] == BLOOD).expect("the comment under the blood post is queued");
+    let res = app.client.post(app.url(&format!("/api/v1/moderation/queue/{}/reject", blood["id"])))
+        .bearer_auth(&token).json(&json!({"reason": "Không phải bài này"})).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (status, page) = app.get_text(&format!("/t/{}", topic(&app, BLOOD).await["id"])).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Em đã gửi quy trình này cho khoa Sản rồi ạ."), "the rejected comment is hidden");
+    assert!(page.contains("Rất hữu ích, cảm ơn anh! 👍"));
+}
+
 /// Two dumps of the same feed in one folder, read in one run: the second one's new comments
 /// join the topic the first one created, in the same batch.
 async fn two_dumps_read_in_one_run_merge_their_comments(app: TestApp) {
@@ -282,6 +354,8 @@ async fn replies_imported_before_they_remembered_their_source_are_not_added_agai
 
 on_both_databases!(
     a_later_export_adds_only_the_comments_written_since,
+    comments_of_a_members_export_are_placed_only_when_their_post_is_clear,
+    a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic,
     new_comments_on_several_imported_posts_are_counted_per_topic,
     two_dumps_read_in_one_run_merge_their_comments,
     replies_imported_before_they_remembered_their_source_are_not_added_again,

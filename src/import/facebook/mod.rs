@@ -9,6 +9,7 @@
 //! comments are written together under one savepoint, or not at all.
 
 pub mod category;
+pub mod comments;
 pub mod layouts;
 pub mod media;
 pub mod mojibake;
@@ -59,6 +60,14 @@ pub struct Comment {
     pub text: String,
 }
 
+/// What an element of the export becomes.
+pub enum Item {
+    /// A post: the topic record, and the post it came from.
+    Post(Record, Post),
+    /// A comment of `your_comments_in_groups.json`, placed (or not) once every post is written.
+    Comment(comments::GroupComment),
+}
+
 /// What a run found besides topics: refused zip entries, unknown keys, broken files.
 #[derive(Debug, Default)]
 pub struct Notes(pub Vec<String>);
@@ -78,11 +87,14 @@ pub struct ImportReport {
     /// Posts read whose category was not clear: each imported one is an "imported, check
     /// category" item in the moderation queue.
     pub to_check: u64,
+    /// The comments of `your_comments_in_groups.json`: placed, known, or left out and why.
+    pub comments: comments::Placement,
 }
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.import)?;
+        write!(f, "{}", self.comments)?;
         writeln!(f, "categories suggested from the text: {}", self.suggested)?;
         writeln!(f, "categories to check (no clear keyword; queued for moderators when imported): {}", self.to_check)?;
         write_media(f, self.media, &self.media_missing)?;
@@ -160,6 +172,9 @@ pub struct DryRun {
     pub media_missing: Vec<String>,
     pub skipped: Vec<(u64, String)>,
     pub notes: Notes,
+    /// Comments of `your_comments_in_groups.json`, and how many of them were imported before.
+    pub group_comments: u64,
+    pub group_comments_known: u64,
     known: Known,
     /// Posts met so far in this export: whether each is new (not imported before).
     seen_in_export: HashMap<String, bool>,
@@ -183,6 +198,10 @@ impl fmt::Display for DryRun {
             writeln!(f, "  {slug}: {n}")?;
         }
         writeln!(f, "duplicates within the export: {}", self.duplicates)?;
+        if self.group_comments > 0 {
+            writeln!(f, "comments from your_comments_in_groups.json: {} (imported before: {}; a real run places the others \
+                         only where their post is clear, and lists the rest)", self.group_comments, self.group_comments_known)?;
+        }
         write_media(f, self.media, &self.media_missing)?;
         writeln!(f, "skipped: {}", self.skipped.len())?;
         for (n, reason) in &self.skipped {
@@ -193,9 +212,10 @@ impl fmt::Display for DryRun {
 }
 
 impl DryRun {
-    fn add(&mut self, number: u64, read: Result<(Record, Post), String>) {
+    fn add(&mut self, number: u64, read: Result<Item, String>) {
         let (record, post) = match read {
-            Ok(read) => read,
+            Ok(Item::Post(record, post)) => (record, post),
+            Ok(Item::Comment(comment)) => return self.count_group_comment(&comment),
             Err(reason) => return self.skipped.push((number, reason)),
         };
         self.count_media(&post);
@@ -225,6 +245,13 @@ impl DryRun {
         let names = std::iter::once(&record.author_name).chain(record.replies.iter().map(|r| &r.author_name));
         for name in names {
             *self.authors.entry(name.clone().unwrap_or_else(|| DEFAULT_AUTHOR.to_string())).or_default() += 1;
+        }
+    }
+
+    fn count_group_comment(&mut self, comment: &comments::GroupComment) {
+        self.group_comments += 1;
+        if !self.known.comments.insert(comment.source_id()) {
+            self.group_comments_known += 1;
         }
     }
 
@@ -262,7 +289,7 @@ fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
 enum Message {
     /// The element as a record and its post (read and repaired on the reading thread, beside
     /// the database work), or why it is skipped.
-    Element { number: u64, read: Result<(Record, Post), String> },
+    Element { number: u64, read: Result<Item, String> },
     Note(String),
 }
 
@@ -273,7 +300,7 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
     importer.count_in("item");
     importer.count_replies();
     let (mut notes, mut media, mut media_missing, mut suggested) = (Notes::default(), 0, Vec::new(), 0);
-    let mut to_check = 0;
+    let (mut to_check, mut group_comments) = (0, Vec::new());
     let progress = progress_bar(export.total_len());
     let (mut rx, read_bytes, reading) = start_reading(export.clone());
     while let Some(message) = rx.recv().await {
@@ -281,7 +308,11 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
             Message::Note(note) => notes.0.push(note),
             Message::Element { number, read } => {
                 let read = match read {
-                    Ok((mut record, post)) => {
+                    Ok(Item::Comment(comment)) => {
+                        group_comments.push((number, comment));
+                        continue;
+                    }
+                    Ok(Item::Post(mut record, post)) => {
                         count_media(&post, &mut media, &mut media_missing);
                         record.category = category::suggest(&post.text).filter(|slug| importer.has_category(slug)).map(str::to_string);
                         suggested += u64::from(record.category.is_some());
@@ -299,11 +330,14 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
         progress.set_message(format!("{} imported", importer.imported()));
     }
     reading.await??;
+    // Comments are placed among the topics once all of this run's are written.
+    importer.write_pending().await?;
+    let comments = comments::place(store, &mut importer, group_comments).await?;
     let import = importer.finish().await?;
     photos.link(store).await?;
     progress.finish_and_clear();
     let (photos_imported, photos_refused) = (photos.imported, photos.refused);
-    Ok(ImportReport { import, notes, media, media_missing, photos_imported, photos_refused, suggested, to_check })
+    Ok(ImportReport { import, notes, media, media_missing, photos_imported, photos_refused, suggested, to_check, comments })
 }
 
 /// Reads `path` as [`import`] would, and says what it would do against what the database
@@ -346,7 +380,8 @@ fn start_reading(export: Arc<Export>) -> Reading {
                     Event::UnknownKey(key) => Message::Note(format!("{}: unknown key {key:?} passed over", entry.name)),
                     Event::Element { kind, index, value } => {
                         number += 1;
-                        let read = convert(&export, kind, value).map_err(|reason| format!("{} #{}: {reason}", entry.name, index + 1));
+                        let whence = format!("{} #{}", entry.name, index + 1);
+                        let read = convert(&export, kind, value, &whence).map_err(|reason| format!("{whence}: {reason}"));
                         Message::Element { number, read }
                     }
                 };
@@ -379,15 +414,15 @@ impl Read for Counting<'_> {
     }
 }
 
-/// An element as a topic record (and the post it came from), or why it is skipped.
-fn convert(export: &Export, kind: Kind, mut value: Value) -> Result<(Record, Post), String> {
+/// An element (found at `whence`) as a topic record and its post, or a comment; or why it is skipped.
+fn convert(export: &Export, kind: Kind, mut value: Value, whence: &str) -> Result<Item, String> {
     mojibake::repair_value(&mut value);
     let post = match kind {
         Kind::DyiPost => dyi_post(export, &value)?,
         Kind::GraphPost => graph_post(&value)?,
-        Kind::DyiComment => return Err(dyi_comment_skipped(&value)),
+        Kind::DyiComment => return comments::group_comment(&value, whence.to_string()).map(Item::Comment),
     };
-    Ok((record(&post)?, post))
+    Ok(Item::Post(record(&post)?, post))
 }
 
 fn record(post: &Post) -> Result<Record, String> {
@@ -408,7 +443,7 @@ fn record(post: &Post) -> Result<Record, String> {
         .map(|(i, c)| match c.at {
             Some(at) => {
                 let source_id = c.id.as_ref().map(|id| format!("{SOURCE_PREFIX}comment:{id}"));
-                Ok(ReplyRecord { author_name: c.author.clone(), body: text::clean(&c.text), created_at: at, source_id })
+                Ok(ReplyRecord { author_name: c.author.clone(), body: text::clean(&c.text), created_at: at, source_id, placed_by_guess: false })
             }
             None => Err(format!("comment {} has no timestamp", i + 1)),
         })
@@ -450,21 +485,6 @@ pub fn source_id_of(post: &Post) -> String {
     hash.update([0]);
     hash.update(text::clean(&post.text).as_bytes());
     format!("{SOURCE_PREFIX}content:{}", &hex::encode(hash.finalize())[..32])
-}
-
-/// Why a `your_comments_in_groups.json` comment is not imported. The entry carries its text,
-/// time, group and a title such as "Lan commented on Bình's post." — the post's author, never the
-/// post. Attaching it by author and date would be a guess: that author may have several posts
-/// around then, or the post may not be in the archive at all (only its author's own export holds
-/// it), and a comment under the wrong post misleads readers. So it is reported, not imported;
-/// comments come with their posts from Graph API dumps.
-fn dyi_comment_skipped(value: &Value) -> String {
-    let title = value["title"].as_str().map(text::clean_line).filter(|t| !t.is_empty());
-    let said = title.map(|t| format!(" (only “{t}”)")).unwrap_or_default();
-    format!(
-        "a comment in your_comments_in_groups.json does not say which post it answers{said}; not imported, as a guess \
-         could put it under the wrong post (comments are imported with their posts from Graph API dumps)"
-    )
 }
 
 /// A Download Your Information post: `timestamp`, `title` ("Name posted in Group."), `data[].post`,
