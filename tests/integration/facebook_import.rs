@@ -22,13 +22,17 @@ fn fixture(name: &str) -> PathBuf {
 
 /// `goodpractice import facebook PATH` on the app's database, none of the developer's settings.
 async fn import(app: &TestApp, path: &Path, extra: &[&str]) -> Output {
+    import_into(app.database_url(), app.data_dir(), path, extra).await
+}
+
+async fn import_into(database_url: &str, data_dir: &Path, path: &Path, extra: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(["--database-url", app.database_url(), "import", "facebook"]).arg(path).args(extra);
+    cmd.args(["--database-url", database_url, "import", "facebook"]).arg(path).args(extra);
     for var in ["DATABASE_URL", "GP_DATABASE_URL", "GP_CONFIG", "GP_DATA_DIR"] {
         cmd.env_remove(var);
     }
     // Photos become attachments under the app's data folder, never the developer's.
-    cmd.env("GP_DATA_DIR", app.data_dir());
+    cmd.env("GP_DATA_DIR", data_dir);
     cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "0");
     tokio::task::spawn_blocking(move || cmd.output().expect("run goodpractice import facebook")).await.unwrap()
 }
@@ -155,9 +159,10 @@ async fn a_dry_run_reports_without_writing(app: TestApp) {
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout(&out);
     for expected in [
-        "dry run: nothing was written\ndatabase: 0 posts and 0 comments imported before\nposts to import: 2 (with 0 comments)\n\
-         \x20 2019: 1\n  2020: 1\nposts imported before: 0 (new comments to add to them: 0)\n",
-        "authors: 1\n  Nguyễn Thị Lan: 2\n",
+        "dry run: nothing was written\ndatabase: 0 posts and 0 comments imported before\ntopics: 2 new, 0 already imported\n\
+         replies: 0 new, 0 already imported (0 new replies on 0 existing topics)\nper year (new / already imported):\n\
+         \x20 2019: topics 1 / 0, replies 0 / 0\n  2020: topics 1 / 0, replies 0 / 0\n",
+        "authors of new topics and replies: 1\n  Nguyễn Thị Lan: 2\n",
         "categories suggested from the text:\n  communication: 1\n  fall-prevention: 1\n",
         "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
         "skipped: 1\n  item 3: groups/your_posts_in_groups.json #3: the post has no timestamp",
@@ -167,6 +172,33 @@ async fn a_dry_run_reports_without_writing(app: TestApp) {
     }
     assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
     assert_eq!(app.store.count_users().await.unwrap(), 0);
+}
+
+/// A dry run against a database that is not there yet (no SQLite file; on PostgreSQL an empty
+/// schema, or no such database) says everything would be new, and creates nothing.
+async fn a_dry_run_without_a_database_yet_says_everything_is_new_and_creates_nothing(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let missing: Vec<String> = if app.backend == "sqlite" {
+        vec![format!("sqlite://{}", dir.path().join("nowhere/gp.db").display())]
+    } else {
+        let empty_schema = crate::common::fresh_postgres_url().await.unwrap();
+        let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+        let (server, _) = admin.rsplit_once('/').unwrap();
+        vec![empty_schema, format!("{server}/gp_no_such_database")]
+    };
+    for url in &missing {
+        let out = import_into(url, dir.path(), &fixture("dyi-2019"), &["--dry-run"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report = stdout(&out);
+        assert!(report.starts_with("dry run: nothing was written\ndatabase: no database yet, everything would be new\ntopics: 2 new, 0 already imported\n"), "{report}");
+    }
+    assert!(!dir.path().join("nowhere").exists(), "no SQLite file or folder is created");
+    if app.backend == "postgres" {
+        let schema = sqlx::PgPool::connect(&missing[0]).await.unwrap();
+        let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()")
+            .fetch_one(&schema).await.unwrap();
+        assert_eq!(tables, 0, "no migration ran on the empty schema");
+    }
 }
 
 const BLOOD: &str = "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸";
@@ -202,8 +234,9 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     let out = import(&app, later.path(), &["--dry-run"]).await;
     let dry = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    for expected in ["database: 2 posts and 2 comments imported before\n", "posts to import: 0 (with 0 comments)\n",
-                     "posts imported before: 2 (new comments to add to them: 2)\n"] {
+    for expected in ["database: 2 posts and 2 comments imported before\ntopics: 0 new, 2 already imported\n\
+                      replies: 2 new, 2 already imported (2 new replies on 1 existing topics)\nper year (new / already imported):\n\
+                      \x20 2016: topics 0 / 1, replies 2 / 2\n  2017: topics 0 / 1, replies 0 / 0\n"] {
         assert!(dry.contains(expected), "{expected:?} in\n{dry}");
     }
     assert_eq!(posts_of(&app, BLOOD).await.len(), 3, "a dry run writes nothing");
@@ -224,7 +257,7 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
     assert_eq!(posts_of(&app, BLOOD).await.len(), 5, "nothing is added twice");
     let out = import(&app, later.path(), &["--dry-run"]).await;
-    assert!(stdout(&out).contains("posts imported before: 2 (new comments to add to them: 0)\n"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("replies: 0 new, 4 already imported (0 new replies on 0 existing topics)\n"), "{}", stdout(&out));
 }
 
 const CAFE: &str = "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi";
@@ -353,6 +386,7 @@ async fn replies_imported_before_they_remembered_their_source_are_not_added_agai
 }
 
 on_both_databases!(
+    a_dry_run_without_a_database_yet_says_everything_is_new_and_creates_nothing,
     a_later_export_adds_only_the_comments_written_since,
     comments_of_a_members_export_are_placed_only_when_their_post_is_clear,
     a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic,

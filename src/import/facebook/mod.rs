@@ -10,19 +10,19 @@
 
 pub mod category;
 pub mod comments;
+pub mod dry_run;
 pub mod layouts;
 pub mod media;
 pub mod mojibake;
 pub mod reader;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -32,6 +32,8 @@ use crate::store::Store;
 use crate::text;
 use layouts::Export;
 use reader::{Event, Kind};
+
+pub use dry_run::{DryRun, Known, dry_run};
 
 /// Prefix of every Facebook topic's `source_id`; the topic page marks such topics as imported.
 pub const SOURCE_PREFIX: &str = "facebook:";
@@ -60,7 +62,9 @@ pub struct Comment {
     pub text: String,
 }
 
-/// What an element of the export becomes.
+/// What an element of the export becomes. Nearly every element is a post: boxing it to even
+/// the variants' sizes would only add an allocation per post.
+#[allow(clippy::large_enum_variant)]
 pub enum Item {
     /// A post: the topic record, and the post it came from.
     Post(Record, Post),
@@ -132,150 +136,6 @@ fn write_media(f: &mut fmt::Formatter<'_>, media: u64, missing: &[String]) -> fm
     Ok(())
 }
 
-/// What the database holds already, as a dry run compares against it (read only).
-#[derive(Debug, Default)]
-pub struct Known {
-    /// Where the sources were read from, for the report ("no database yet" when there is none).
-    pub database: String,
-    pub posts: HashSet<String>,
-    /// Imported comments' source ids and content keys ([`super::reply_content_key`]).
-    pub comments: HashSet<String>,
-}
-
-impl Known {
-    /// What `store` holds; nothing when there is no database yet.
-    pub async fn read(store: Option<&Store>) -> anyhow::Result<Known> {
-        let Some(store) = store else {
-            return Ok(Known { database: "none yet: everything counts as new".to_string(), ..Known::default() });
-        };
-        let posts: HashSet<String> = store.source_ids().await?.into_iter().collect();
-        let comments = super::known_replies(store).await?;
-        let database = format!("{} posts and {} comments imported before", posts.len(), store.reply_source_ids().await?.len());
-        Ok(Known { database, posts, comments })
-    }
-}
-
-/// What `--dry-run` found: what a real run would import, without writing anything.
-#[derive(Debug, Default)]
-pub struct DryRun {
-    pub posts: u64,
-    pub comments: u64,
-    /// Posts of the export that the database has already, and the comments they would gain.
-    pub already_imported: u64,
-    pub new_comments_on_imported: u64,
-    pub per_year: BTreeMap<i32, u64>,
-    pub authors: BTreeMap<String, u64>,
-    /// Suggested category (or "--default-category") → posts.
-    pub categories: BTreeMap<String, u64>,
-    pub duplicates: u64,
-    pub media: u64,
-    pub media_missing: Vec<String>,
-    pub skipped: Vec<(u64, String)>,
-    pub notes: Notes,
-    /// Comments of `your_comments_in_groups.json`, and how many of them were imported before.
-    pub group_comments: u64,
-    pub group_comments_known: u64,
-    known: Known,
-    /// Posts met so far in this export: whether each is new (not imported before).
-    seen_in_export: HashMap<String, bool>,
-}
-
-impl fmt::Display for DryRun {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "dry run: nothing was written")?;
-        writeln!(f, "database: {}", self.known.database)?;
-        writeln!(f, "posts to import: {} (with {} comments)", self.posts, self.comments)?;
-        for (year, n) in &self.per_year {
-            writeln!(f, "  {year}: {n}")?;
-        }
-        writeln!(f, "posts imported before: {} (new comments to add to them: {})", self.already_imported, self.new_comments_on_imported)?;
-        writeln!(f, "authors: {}", self.authors.len())?;
-        for (name, n) in &self.authors {
-            writeln!(f, "  {name}: {n}")?;
-        }
-        writeln!(f, "categories suggested from the text:")?;
-        for (slug, n) in &self.categories {
-            writeln!(f, "  {slug}: {n}")?;
-        }
-        writeln!(f, "duplicates within the export: {}", self.duplicates)?;
-        if self.group_comments > 0 {
-            writeln!(f, "comments from your_comments_in_groups.json: {} (imported before: {}; a real run places the others \
-                         only where their post is clear, and lists the rest)", self.group_comments, self.group_comments_known)?;
-        }
-        write_media(f, self.media, &self.media_missing)?;
-        writeln!(f, "skipped: {}", self.skipped.len())?;
-        for (n, reason) in &self.skipped {
-            writeln!(f, "  item {n}: {reason}")?;
-        }
-        write!(f, "{}", self.notes)
-    }
-}
-
-impl DryRun {
-    fn add(&mut self, number: u64, read: Result<Item, String>) {
-        let (record, post) = match read {
-            Ok(Item::Post(record, post)) => (record, post),
-            Ok(Item::Comment(comment)) => return self.count_group_comment(&comment),
-            Err(reason) => return self.skipped.push((number, reason)),
-        };
-        self.count_media(&post);
-        let id = source_id_of(&post);
-        let new_comments = self.new_comments(&id, &record.replies);
-        match self.seen_in_export.get(&id) {
-            Some(&new_post) => {
-                self.duplicates += 1;
-                *(if new_post { &mut self.comments } else { &mut self.new_comments_on_imported }) += new_comments;
-                return;
-            }
-            None if self.known.posts.contains(&id) => {
-                self.seen_in_export.insert(id, false);
-                self.already_imported += 1;
-                self.new_comments_on_imported += new_comments;
-                return;
-            }
-            None => self.seen_in_export.insert(id, true),
-        };
-        self.posts += 1;
-        self.comments += new_comments;
-        let slug = category::suggest(&post.text).unwrap_or("--default-category");
-        *self.categories.entry(slug.to_string()).or_default() += 1;
-        if let Some(at) = post.at {
-            *self.per_year.entry(at.year()).or_default() += 1;
-        }
-        let names = std::iter::once(&record.author_name).chain(record.replies.iter().map(|r| &r.author_name));
-        for name in names {
-            *self.authors.entry(name.clone().unwrap_or_else(|| DEFAULT_AUTHOR.to_string())).or_default() += 1;
-        }
-    }
-
-    fn count_group_comment(&mut self, comment: &comments::GroupComment) {
-        self.group_comments += 1;
-        if !self.known.comments.insert(comment.source_id()) {
-            self.group_comments_known += 1;
-        }
-    }
-
-    fn count_media(&mut self, post: &Post) {
-        count_media(post, &mut self.media, &mut self.media_missing);
-    }
-
-    /// How many of a post's comments a real run would add (as the importer tells them apart).
-    fn new_comments(&mut self, post_source: &str, replies: &[ReplyRecord]) -> u64 {
-        let mut new = 0;
-        for reply in replies {
-            let Ok(body) = crate::forum::Body::parse(&reply.body) else { continue };
-            let content_key = super::reply_content_key(post_source, reply.created_at, body.as_str());
-            let source_id = reply.source_id.clone().unwrap_or_else(|| content_key.clone());
-            if !self.known.comments.contains(&source_id) && !self.known.comments.contains(&content_key) {
-                new += 1;
-                self.known.comments.insert(source_id);
-                self.known.comments.insert(content_key);
-            }
-        }
-        new
-    }
-}
-
 fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
     for (uri, present) in &post.media {
         *media += 1;
@@ -286,6 +146,7 @@ fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
 }
 
 /// What the reading thread sends: an element with its number in the run and where it was.
+#[allow(clippy::large_enum_variant)] // as for `Item`: nearly every message is a post
 enum Message {
     /// The element as a record and its post (read and repaired on the reading thread, beside
     /// the database work), or why it is skipped.
@@ -338,26 +199,6 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
     progress.finish_and_clear();
     let (photos_imported, photos_refused) = (photos.imported, photos.refused);
     Ok(ImportReport { import, notes, media, media_missing, photos_imported, photos_refused, suggested, to_check, comments })
-}
-
-/// Reads `path` as [`import`] would, and says what it would do against what the database
-/// holds already (`known`, read beforehand). Writes nothing.
-pub async fn dry_run(path: &Path, known: Known) -> anyhow::Result<DryRun> {
-    let export = Arc::new(Export::open(path)?);
-    let mut report = DryRun { known, ..DryRun::default() };
-    let progress = progress_bar(export.total_len());
-    let (mut rx, read_bytes, reading) = start_reading(export.clone());
-    while let Some(message) = rx.recv().await {
-        match message {
-            Message::Note(note) => report.notes.0.push(note),
-            Message::Element { number, read } => report.add(number, read),
-        }
-        progress.set_position(read_bytes.load(Ordering::Relaxed));
-        progress.set_message(format!("{} posts read", report.posts + report.already_imported + report.duplicates));
-    }
-    reading.await??;
-    progress.finish_and_clear();
-    Ok(report)
 }
 
 type Reading = (tokio::sync::mpsc::Receiver<Message>, Arc<AtomicU64>, tokio::task::JoinHandle<anyhow::Result<()>>);
