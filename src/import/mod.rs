@@ -302,23 +302,21 @@ impl<'a> Importer<'a> {
         self.pending.push(pending);
     }
 
-    /// Queues `replies` to the topic imported before from `topic_source` (comments found apart
-    /// from their post); how many were new. Those that cannot be imported are reported.
-    pub async fn add_replies(&mut self, line: u64, topic_source: &str, replies: &[ReplyRecord]) -> anyhow::Result<u64> {
-        // `replies` reports the comments it leaves out itself: what comes back is only fatal.
-        let replies = match self.replies(line, topic_source, replies).await {
-            Ok(replies) => replies,
+    /// Queues `reply` to the topic imported before from `topic_source` (a comment found apart
+    /// from its post): `Ok(true)` when queued, `Ok(false)` when imported before, or why it cannot
+    /// be imported. Fails only when the database does.
+    pub async fn add_reply(&mut self, line: u64, topic_source: &str, reply: &ReplyRecord) -> anyhow::Result<Result<bool, String>> {
+        let pending = match self.reply(topic_source, reply).await {
+            Ok(Some(pending)) => pending,
+            Ok(None) => return Ok(Ok(false)),
+            Err(Problem::Skip(reason)) => return Ok(Err(reason)),
             Err(Problem::Fatal(err)) => return Err(self.stopped(line, err)),
-            Err(Problem::Skip(reason)) => return Err(self.stopped(line, anyhow::anyhow!(reason))),
         };
-        let new = replies.len() as u64;
-        if new > 0 {
-            self.queue(Pending::Replies { line, source_id: topic_source.to_string(), replies });
-        }
+        self.queue(Pending::Replies { line, source_id: topic_source.to_string(), replies: vec![pending] });
         if self.pending.len() >= BATCH {
             self.flush().await?;
         }
-        Ok(new)
+        Ok(Ok(true))
     }
 
     /// Whether a reply with this source id was imported before (or is queued in this run).
@@ -370,27 +368,26 @@ impl<'a> Importer<'a> {
     async fn replies(&mut self, line: u64, topic_source: &str, replies: &[ReplyRecord]) -> Step<Vec<PendingReply>> {
         let mut kept = Vec::new();
         for (i, reply) in replies.iter().enumerate() {
-            let checked = match crate::forum::Body::parse(&reply.body) {
-                Ok(body) => match self.new_reply_keys(topic_source, reply, body.as_str()) {
-                    Some(keys) => self.author_id(reply.author_name.as_deref()).await.map(|id| Some((id, body, keys))),
-                    None => Ok(None),
-                },
-                Err(e) => Err(self.explain(e)),
-            };
-            match checked {
+            match self.reply(topic_source, reply).await {
                 Ok(None) => {}
-                Ok(Some((author_id, body, (source_id, content_key)))) => {
-                    let html = markdown::render(body.as_str());
-                    self.known_replies.insert(content_key);
-                    self.known_replies.insert(source_id.clone());
-                    let (body, at, placed_by_guess) = (body.as_str().to_string(), reply.created_at, reply.placed_by_guess);
-                    kept.push(PendingReply { author_id, body, html, at, source_id, placed_by_guess });
-                }
+                Ok(Some(pending)) => kept.push(pending),
                 Err(Problem::Skip(reason)) => self.report.skipped.push((line, format!("comment {} left out: {reason}", i + 1))),
                 Err(fatal) => return Err(fatal),
             }
         }
         Ok(kept)
+    }
+
+    /// The reply ready to write (and now known), `None` when it was imported before, or why not.
+    async fn reply(&mut self, topic_source: &str, reply: &ReplyRecord) -> Step<Option<PendingReply>> {
+        let body = crate::forum::Body::parse(&reply.body).map_err(|e| self.explain(e))?;
+        let Some((source_id, content_key)) = self.new_reply_keys(topic_source, reply, body.as_str()) else { return Ok(None) };
+        let author_id = self.author_id(reply.author_name.as_deref()).await?;
+        let html = markdown::render(body.as_str());
+        self.known_replies.insert(content_key);
+        self.known_replies.insert(source_id.clone());
+        let (body, at, placed_by_guess) = (body.as_str().to_string(), reply.created_at, reply.placed_by_guess);
+        Ok(Some(PendingReply { author_id, body, html, at, source_id, placed_by_guess }))
     }
 
     /// The reply's source id and content key, or `None` when either was imported before.

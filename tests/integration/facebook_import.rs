@@ -340,6 +340,27 @@ async fn comments_of_a_members_export_are_placed_only_when_their_post_is_clear(a
     assert_eq!(open_items(&app, &token, "imported_comment").await.len(), 2);
 }
 
+/// Hostile comments: one too long for a reply, one without a time, one not an object; each is
+/// listed with its reason and nothing of them is written.
+async fn comments_that_cannot_be_replies_are_listed_not_written(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    let on_tuan = |text: &str| json!({"timestamp": 1_462_158_000, "title": "Lan đã bình luận về bài viết của Phạm Minh Tuấn.",
+        "data": [{"comment": {"timestamp": 1_462_158_000, "comment": text, "author": "Nguyễn Thị Lan"}}]});
+    let file = json!({"group_comments_v2": [on_tuan(&"Dài quá ".repeat(6_000)), {"title": "Lan commented on her own post.", "data": []}, "chuỗi"]});
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("groups")).unwrap();
+    std::fs::write(dir.path().join("groups/your_comments_in_groups.json"), file.to_string()).unwrap();
+    let report = import_ok(&app, dir.path()).await;
+    for expected in [
+        "skipped: 2\n  item 2: groups/your_comments_in_groups.json #2: the comment has no timestamp\n  item 3: groups/your_comments_in_groups.json #3: not an object\n",
+        "comments from your_comments_in_groups.json: 1\n",
+        "not placed: 1\n    item 1: groups/your_comments_in_groups.json #1: not imported: The body must be ",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    assert_eq!(posts_of(&app, BLOOD).await.len(), 3, "nothing written");
+}
+
 /// A moderator who finds a guessed comment under the wrong post rejects it: it no longer shows.
 async fn a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic(app: TestApp) {
     import_ok(&app, &fixture("graph")).await;
@@ -390,6 +411,7 @@ on_both_databases!(
     a_later_export_adds_only_the_comments_written_since,
     comments_of_a_members_export_are_placed_only_when_their_post_is_clear,
     a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic,
+    comments_that_cannot_be_replies_are_listed_not_written,
     new_comments_on_several_imported_posts_are_counted_per_topic,
     two_dumps_read_in_one_run_merge_their_comments,
     replies_imported_before_they_remembered_their_source_are_not_added_again,

@@ -174,11 +174,13 @@ pub async fn place(store: &Store, importer: &mut Importer<'_>, comments: Vec<(u6
             placement.imported_before += 1;
             continue;
         }
-        match topic_for(store, &comment).await? {
-            Ok(topic) => match importer.add_replies(number, &topic, &[comment.reply()]).await? {
-                0 => placement.imported_before += 1,
-                _ => placement.placed += 1,
-            },
+        let placed = match topic_for(store, &comment).await? {
+            Ok(topic) => importer.add_reply(number, &topic, &comment.reply()).await?.map_err(|why| format!("not imported: {why}")),
+            Err(why) => Err(why),
+        };
+        match placed {
+            Ok(true) => placement.placed += 1,
+            Ok(false) => placement.imported_before += 1,
             Err(why) => placement.not_placed.push((number, format!("{}: {why}", comment.whence))),
         }
     }
