@@ -83,6 +83,8 @@ pub struct ReplyRecord {
     /// The source's identifier of the comment; without one it is known by a hash of its topic,
     /// date and text ([`reply_content_key`]).
     pub source_id: Option<String>,
+    /// Its topic is a guess: moderators are asked to check it ("placed by guess").
+    pub placed_by_guess: bool,
 }
 
 /// A source's identifier, which exports write as a string or as a number.
@@ -114,8 +116,10 @@ pub struct Report {
     pub unit: &'static str,
     pub imported: u64,
     pub already_imported: u64,
-    /// Replies added to topics imported by an earlier run (a later export's new comments).
+    /// Replies added to topics imported before (a later export's new comments), and to how many
+    /// distinct topics.
     pub replies_added: u64,
+    pub topics_with_new_replies: u64,
     /// Whether the source has replies at all (the report then counts them).
     pub with_replies: bool,
     pub skipped: Vec<(u64, String)>,
@@ -126,7 +130,7 @@ impl fmt::Display for Report {
         writeln!(f, "imported: {}", self.imported)?;
         writeln!(f, "already imported: {}", self.already_imported)?;
         if self.with_replies {
-            writeln!(f, "new comments on posts imported before: {}", self.replies_added)?;
+            writeln!(f, "{} new replies on {} existing topics", self.replies_added, self.topics_with_new_replies)?;
         }
         writeln!(f, "skipped: {}", self.skipped.len())?;
         let unit = if self.unit.is_empty() { "line" } else { self.unit };
@@ -163,11 +167,13 @@ struct PendingReply {
     html: String,
     at: DateTime<Utc>,
     source_id: String,
+    placed_by_guess: bool,
 }
 
 impl PendingReply {
     fn imported(&self) -> ImportedReply<'_> {
-        ImportedReply { author_id: self.author_id, body: &self.body, body_html: &self.html, created_at: self.at, source_id: Some(&self.source_id) }
+        let (body, body_html, source_id) = (&self.body, &self.html, Some(self.source_id.as_str()));
+        ImportedReply { author_id: self.author_id, body, body_html, created_at: self.at, source_id, placed_by_guess: self.placed_by_guess }
     }
 }
 
@@ -222,6 +228,8 @@ pub struct Importer<'a> {
     pending: Vec<Pending>,
     /// Where each topic source of `pending` is, so later replies to it join its item.
     pending_at: HashMap<String, usize>,
+    /// Topics imported before that this run gave new replies (counted once each in the report).
+    gained_replies: HashSet<String>,
     report: Report,
 }
 
@@ -237,7 +245,8 @@ impl<'a> Importer<'a> {
         let known = store.source_ids().await?.into_iter().collect();
         let known_replies = known_replies(store).await?;
         let (catalogs, authors, pending, report) = (Catalogs::load()?, HashMap::new(), Vec::new(), Report::default());
-        Ok(Importer { store, options, categories, authors, known, known_replies, catalogs, pending, pending_at: HashMap::new(), report })
+        let (pending_at, gained_replies) = (HashMap::new(), HashSet::new());
+        Ok(Importer { store, options, categories, authors, known, known_replies, catalogs, pending, pending_at, gained_replies, report })
     }
 
     /// Takes what was read on `line`: a record, or why there is none. Fails only when the
@@ -248,7 +257,10 @@ impl<'a> Importer<'a> {
             Err(problem) => Err(problem),
         };
         match checked {
-            Ok(Some(pending)) => self.queue(pending),
+            Ok(Some(pending)) => {
+                self.report.already_imported += u64::from(matches!(pending, Pending::Replies { .. }));
+                self.queue(pending);
+            }
             Ok(None) => self.report.already_imported += 1,
             Err(Problem::Skip(reason)) => self.report.skipped.push((line, reason)),
             Err(Problem::Fatal(err)) => return Err(self.stopped(line, err)),
@@ -278,9 +290,6 @@ impl<'a> Importer<'a> {
     /// Puts `pending` in the batch: later replies to a topic already in it join that topic's
     /// item (a batch writes one item per topic, in order).
     fn queue(&mut self, mut pending: Pending) {
-        if let Pending::Replies { .. } = pending {
-            self.report.already_imported += 1;
-        }
         if let Some(&at) = self.pending_at.get(pending.source_id()) {
             let replies = std::mem::take(pending.replies_mut());
             if let Pending::Topic(topic) = &mut self.pending[at] {
@@ -291,6 +300,33 @@ impl<'a> Importer<'a> {
         }
         self.pending_at.insert(pending.source_id().to_string(), self.pending.len());
         self.pending.push(pending);
+    }
+
+    /// Queues `reply` to the topic imported before from `topic_source` (a comment found apart
+    /// from its post): `Ok(true)` when queued, `Ok(false)` when imported before, or why it cannot
+    /// be imported. Fails only when the database does.
+    pub async fn add_reply(&mut self, line: u64, topic_source: &str, reply: &ReplyRecord) -> anyhow::Result<Result<bool, String>> {
+        let pending = match self.reply(topic_source, reply).await {
+            Ok(Some(pending)) => pending,
+            Ok(None) => return Ok(Ok(false)),
+            Err(Problem::Skip(reason)) => return Ok(Err(reason)),
+            Err(Problem::Fatal(err)) => return Err(self.stopped(line, err)),
+        };
+        self.queue(Pending::Replies { line, source_id: topic_source.to_string(), replies: vec![pending] });
+        if self.pending.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(Ok(true))
+    }
+
+    /// Whether a reply with this source id was imported before (or is queued in this run).
+    pub fn knows_reply(&self, source_id: &str) -> bool {
+        self.known_replies.contains(source_id)
+    }
+
+    /// Writes the topics and replies waiting for their batch now (so the next lookups see them).
+    pub async fn write_pending(&mut self) -> anyhow::Result<()> {
+        self.flush().await
     }
 
     /// Records an item passed over, with why.
@@ -332,26 +368,26 @@ impl<'a> Importer<'a> {
     async fn replies(&mut self, line: u64, topic_source: &str, replies: &[ReplyRecord]) -> Step<Vec<PendingReply>> {
         let mut kept = Vec::new();
         for (i, reply) in replies.iter().enumerate() {
-            let checked = match crate::forum::Body::parse(&reply.body) {
-                Ok(body) => match self.new_reply_keys(topic_source, reply, body.as_str()) {
-                    Some(keys) => self.author_id(reply.author_name.as_deref()).await.map(|id| Some((id, body, keys))),
-                    None => Ok(None),
-                },
-                Err(e) => Err(self.explain(e)),
-            };
-            match checked {
+            match self.reply(topic_source, reply).await {
                 Ok(None) => {}
-                Ok(Some((author_id, body, (source_id, content_key)))) => {
-                    let html = markdown::render(body.as_str());
-                    self.known_replies.insert(content_key);
-                    self.known_replies.insert(source_id.clone());
-                    kept.push(PendingReply { author_id, body: body.as_str().to_string(), html, at: reply.created_at, source_id });
-                }
+                Ok(Some(pending)) => kept.push(pending),
                 Err(Problem::Skip(reason)) => self.report.skipped.push((line, format!("comment {} left out: {reason}", i + 1))),
                 Err(fatal) => return Err(fatal),
             }
         }
         Ok(kept)
+    }
+
+    /// The reply ready to write (and now known), `None` when it was imported before, or why not.
+    async fn reply(&mut self, topic_source: &str, reply: &ReplyRecord) -> Step<Option<PendingReply>> {
+        let body = crate::forum::Body::parse(&reply.body).map_err(|e| self.explain(e))?;
+        let Some((source_id, content_key)) = self.new_reply_keys(topic_source, reply, body.as_str()) else { return Ok(None) };
+        let author_id = self.author_id(reply.author_name.as_deref()).await?;
+        let html = markdown::render(body.as_str());
+        self.known_replies.insert(content_key);
+        self.known_replies.insert(source_id.clone());
+        let (body, at, placed_by_guess) = (body.as_str().to_string(), reply.created_at, reply.placed_by_guess);
+        Ok(Some(PendingReply { author_id, body, html, at, source_id, placed_by_guess }))
     }
 
     /// The reply's source id and content key, or `None` when either was imported before.
@@ -371,22 +407,35 @@ impl<'a> Importer<'a> {
             Ok(written) => written,
             Err(err) => return Err(self.stopped(self.pending[0].line(), err.into())),
         };
-        for (pending, topic) in self.pending.iter().zip(written) {
+        drop(items);
+        for (pending, topic) in std::mem::take(&mut self.pending).iter().zip(written) {
             match (pending, topic) {
                 (Pending::Topic(topic), Some(_)) => {
                     self.report.imported += 1;
-                    self.report.replies_added += topic.later_replies;
+                    self.count_new_replies(&topic.source_id, topic.later_replies);
                 }
                 (Pending::Topic(_), None) => self.report.already_imported += 1,
-                (Pending::Replies { replies, .. }, Some(_)) => self.report.replies_added += replies.len() as u64,
+                (Pending::Replies { replies, source_id, .. }, Some(_)) => {
+                    // Comments placed by a guess are counted apart, by the caller that placed them.
+                    self.count_new_replies(source_id, replies.iter().filter(|r| !r.placed_by_guess).count() as u64);
+                }
                 (Pending::Replies { line, .. }, None) => {
                     self.report.skipped.push((*line, "new comments left out: the post they answer is no longer in the database".to_string()));
                 }
             }
         }
-        self.pending.clear();
         self.pending_at.clear();
         Ok(())
+    }
+
+    /// Counts `n` replies added to the topic from `source_id` after it was first imported.
+    fn count_new_replies(&mut self, source_id: &str, n: u64) {
+        if n > 0 {
+            self.report.replies_added += n;
+            if self.gained_replies.insert(source_id.to_string()) {
+                self.report.topics_with_new_replies += 1;
+            }
+        }
     }
 
     /// The error that ends an import: where, why, and what was kept.

@@ -38,14 +38,14 @@ fn parse_id(raw: &str) -> AppResult<i64> {
 }
 
 const QUEUE_PAGE: i64 = 50;
-const KINDS: [&str; 6] = ["held_post", "flagged_post", "account", "appeal", "imported_category", "ministry_request"];
+const KINDS: [&str; 7] = ["held_post", "flagged_post", "account", "appeal", "imported_category", "ministry_request", "imported_comment"];
 const STATES: [&str; 3] = ["open", "approved", "rejected"];
 
 #[derive(Deserialize, IntoParams, Default)]
 pub struct QueueQuery {
     /// open (default), approved or rejected.
     pub state: Option<String>,
-    /// held_post, flagged_post, account, appeal, imported_category or ministry_request; all when absent.
+    /// held_post, flagged_post, account, appeal, imported_category, ministry_request or imported_comment; all when absent.
     pub kind: Option<String>,
     pub page: Option<i64>,
 }

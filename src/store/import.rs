@@ -25,6 +25,9 @@ pub struct ImportedReply<'a> {
     pub created_at: DateTime<Utc>,
     /// Where the comment came from (unique), so a later export adds only new comments.
     pub source_id: Option<&'a str>,
+    /// Its topic was chosen by a guess (the export did not name the post): an open
+    /// 'imported_comment' queue item on it asks a moderator to check.
+    pub placed_by_guess: bool,
 }
 
 /// A topic to import and the replies that come with it, written together or not at all.
@@ -69,6 +72,8 @@ struct PostRow<'a> {
     source_id: Option<&'a str>,
     /// The opening post's revision carries the topic's title.
     title: Option<&'a str>,
+    /// A reply placed by a guess: queued for moderators as 'imported_comment'.
+    placed_by_guess: bool,
 }
 
 impl Store {
@@ -165,11 +170,14 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
             let mut to_check = Vec::new();
+            for p in rows.iter().filter(|p| p.placed_by_guess) {
+                to_check.push(("imported_comment", post_id(p.topic_id, p.position)?, p.author_id));
+            }
             for t in &topics {
                 let Some(&topic_id) = t.topic.source_id.and_then(|s| ids.get(s)) else { continue };
                 let opening = post_id(topic_id, 1)?;
                 if t.check_category {
-                    to_check.push((opening, t.topic.author_id));
+                    to_check.push(("imported_category", opening, t.topic.author_id));
                 }
                 if let Some(reasons) = t.topic.hold {
                     super::moderation::hold_post!(tx, opening, t.topic.author_id, reasons)?;
@@ -183,8 +191,8 @@ impl Store {
             }
             for chunk in to_check.chunks(ROWS_PER_STATEMENT) {
                 let mut q = sqlx::QueryBuilder::new("INSERT INTO moderation_items (kind, post_id, user_id, created_at) ");
-                q.push_values(chunk, |mut row, (post, user)| {
-                    row.push_bind("imported_category").push_bind(*post).push_bind(*user).push_bind(now);
+                q.push_values(chunk, |mut row, (kind, post, user)| {
+                    row.push_bind(*kind).push_bind(*post).push_bind(*user).push_bind(now);
                 });
                 q.build().execute(&mut *tx).await?;
             }
@@ -225,6 +233,17 @@ impl Store {
         Ok(rows)
     }
 
+    /// Up to `limit` imported Facebook topics opened by the account with `email` (a placeholder's)
+    /// between `from` and `to`, oldest first: their `source_id`s.
+    pub async fn imported_topics_of_between(&self, email: &str, from: DateTime<Utc>, to: DateTime<Utc>, limit: i64) -> StoreResult<Vec<String>> {
+        let sql = "SELECT t.source_id FROM topics t JOIN users u ON u.id = t.author_id \
+                   WHERE u.email_lower = $1 AND t.source_id LIKE 'facebook:%' AND t.created_at >= $2 AND t.created_at <= $3 \
+                   ORDER BY t.created_at, t.id LIMIT $4";
+        let ids = on_pool!(self, pool => sqlx::query_scalar(sql)
+            .bind(email.to_lowercase()).bind(from).bind(to).bind(limit).fetch_all(pool).await?);
+        Ok(ids)
+    }
+
     /// The placeholder account with this email, created (no password, role member) if there is
     /// none. `None` when a real, non-placeholder account holds the email.
     pub async fn placeholder_user(&self, email: &str, display_name: &str) -> StoreResult<Option<i64>> {
@@ -251,7 +270,7 @@ fn post_rows<'a>(items: &[ImportItem<'a>], ids: &HashMap<&str, i64>, next_positi
     let mut rows = Vec::new();
     let reply = |topic_id: i64, position: i64, r: &ImportedReply<'a>| PostRow {
         topic_id, position, author_id: r.author_id, body: r.body, body_html: r.body_html, status: "published",
-        created_at: r.created_at, source_id: r.source_id, title: None
+        created_at: r.created_at, source_id: r.source_id, title: None, placed_by_guess: r.placed_by_guess
     };
     for item in items {
         let Some(&topic_id) = item.source_id().and_then(|s| ids.get(s)) else { continue };
@@ -260,7 +279,7 @@ fn post_rows<'a>(items: &[ImportItem<'a>], ids: &HashMap<&str, i64>, next_positi
                 let n = &t.topic;
                 rows.push(PostRow {
                     topic_id, position: 1, author_id: n.author_id, body: n.body, body_html: n.body_html, status: n.status.as_str(),
-                    created_at: n.created_at, source_id: None, title: Some(n.title)
+                    created_at: n.created_at, source_id: None, title: Some(n.title), placed_by_guess: false
                 });
                 rows.extend(t.replies.iter().enumerate().map(|(i, r)| reply(topic_id, i as i64 + 2, r)));
             }

@@ -148,16 +148,21 @@ impl Store {
     }
 
     /// Connects to `url` for reading only (a dry run): no migration, nothing created, every
-    /// transaction read only. `None` when the SQLite file does not exist yet. Fails when the
-    /// database is not migrated to this version (its tables would not be the ones read here).
+    /// transaction read only. `None` when there is no database yet: no SQLite file, no such
+    /// PostgreSQL database, or one never migrated (no tables). Fails when the database is
+    /// migrated to an older version (its tables would not be the ones read here).
     pub async fn open_read_only(url: &str) -> anyhow::Result<Option<Self>> {
         let store = if url.starts_with("postgres") {
             let options = sqlx::postgres::PgConnectOptions::from_str(url)
                 .context("invalid PostgreSQL database URL")?
                 .options([("default_transaction_read_only", "on")]);
-            let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10))
-                .connect_with(options).await.context("cannot connect to PostgreSQL")?;
-            Self { pool: Pool::Postgres(pool) }
+            let connected = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10))
+                .connect_with(options).await;
+            // 3D000, invalid_catalog_name: the database named in the URL does not exist.
+            if let Err(sqlx::Error::Database(e)) = &connected && e.code().as_deref() == Some("3D000") {
+                return Ok(None);
+            }
+            Self { pool: Pool::Postgres(connected.context("cannot connect to PostgreSQL")?) }
         } else {
             let options = SqliteConnectOptions::from_str(url).context("invalid SQLite database URL")?;
             if !options.get_filename().exists() {
@@ -168,22 +173,29 @@ impl Store {
                 .context("cannot open the SQLite database")?;
             Self { pool: Pool::Sqlite(pool) }
         };
-        store.check_up_to_date().await?;
+        if !store.check_up_to_date().await? {
+            return Ok(None);
+        }
         Ok(Some(store))
     }
 
-    /// Fails unless every migration of this version has been applied.
-    async fn check_up_to_date(&self) -> anyhow::Result<()> {
+    /// Whether the database was ever migrated (`false`: it has no tables of ours yet); fails
+    /// unless every migration of this version has been applied.
+    async fn check_up_to_date(&self) -> anyhow::Result<bool> {
         let (migrator, sql) = match &self.pool {
             Pool::Sqlite(_) => (sqlx::migrate!("migrations/sqlite"), "SELECT MAX(version) FROM _sqlx_migrations WHERE success"),
             Pool::Postgres(_) => (sqlx::migrate!("migrations/postgres"), "SELECT MAX(version) FROM _sqlx_migrations WHERE success"),
         };
         let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-        let applied: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await.ok().flatten());
+        let applied: Option<i64> = match on_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await) {
+            Ok(applied) => applied,
+            Err(e) if is_missing_table(&e) => return Ok(false),
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot read the database's migrations")),
+        };
         if applied.unwrap_or(0) < latest {
             anyhow::bail!("the database is not up to date with this version of goodpractice: run `goodpractice migrate` first");
         }
-        Ok(())
+        Ok(true)
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -204,5 +216,14 @@ impl Store {
             Pool::Sqlite(_) => "sqlite",
             Pool::Postgres(_) => "postgres",
         }
+    }
+}
+
+/// Whether a query failed because its table does not exist (PostgreSQL 42P01, undefined_table;
+/// SQLite's generic error, told by its message).
+fn is_missing_table(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.code().as_deref() == Some("42P01") || db.message().starts_with("no such table"),
+        _ => false,
     }
 }

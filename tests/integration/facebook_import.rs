@@ -22,13 +22,17 @@ fn fixture(name: &str) -> PathBuf {
 
 /// `goodpractice import facebook PATH` on the app's database, none of the developer's settings.
 async fn import(app: &TestApp, path: &Path, extra: &[&str]) -> Output {
+    import_into(app.database_url(), app.data_dir(), path, extra).await
+}
+
+async fn import_into(database_url: &str, data_dir: &Path, path: &Path, extra: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(["--database-url", app.database_url(), "import", "facebook"]).arg(path).args(extra);
+    cmd.args(["--database-url", database_url, "import", "facebook"]).arg(path).args(extra);
     for var in ["DATABASE_URL", "GP_DATABASE_URL", "GP_CONFIG", "GP_DATA_DIR"] {
         cmd.env_remove(var);
     }
     // Photos become attachments under the app's data folder, never the developer's.
-    cmd.env("GP_DATA_DIR", app.data_dir());
+    cmd.env("GP_DATA_DIR", data_dir);
     cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "0");
     tokio::task::spawn_blocking(move || cmd.output().expect("run goodpractice import facebook")).await.unwrap()
 }
@@ -60,11 +64,10 @@ const FALLS: &str = "Thầy cô ơi, phòng ngừa té ngã ban đêm cho ngư�
 
 async fn a_download_your_information_export_is_imported_with_its_vietnamese_repaired(app: TestApp) {
     let report = import_ok(&app, &fixture("dyi-2019")).await;
-    assert!(report.starts_with("imported: 2\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 2\n"), "{report}");
+    assert!(report.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 1\n"), "{report}");
     for expected in [
         "groups/your_posts_in_groups.json #3: the post has no timestamp",
-        "groups/your_comments_in_groups.json #1: a comment in your_comments_in_groups.json does not say which post it answers \
-         (only “Nguyễn Thị Lan commented on Trần Văn Bình's post.”); not imported, as a guess could put it under the wrong post",
+        "comments from your_comments_in_groups.json: 6\n  placed by guess under their post's topic (queued for moderators to check): 1\n",
         "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
         "groups/your_posts_in_groups.json: unknown key \"extra_2019_key\" passed over",
     ] {
@@ -111,7 +114,7 @@ async fn photos_in_the_export_become_attachments_shown_in_the_topic(app: TestApp
 
 async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(app: TestApp) {
     let report = import_ok(&app, &fixture("graph")).await;
-    assert!(report.starts_with("imported: 2\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 1\n"), "{report}");
+    assert!(report.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 1\n"), "{report}");
     assert!(report.contains("item 2: feed.json #2: the post has no timestamp"), "{report}");
     assert!(report.contains("feed.json: unknown key \"summary\" passed over"), "{report}");
     assert!(!report.contains("\"paging\""), "paging is a known key: {report}");
@@ -127,7 +130,7 @@ async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(ap
     ]);
     assert_eq!(seen[0].0, "Phạm Minh Tuấn");
 
-    let cafe = topic(&app, "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi").await;
+    let cafe = topic(&app, CAFE).await;
     assert_eq!(cafe["posts"][0]["body"], "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi");
     assert_eq!(cafe["posts"][0]["author"], "René Dupont", "real Latin-1 is not mojibake");
 
@@ -139,13 +142,13 @@ async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(ap
 
 async fn importing_twice_and_overlapping_exports_add_nothing(app: TestApp) {
     let first = import_ok(&app, &fixture("dyi-2022")).await;
-    assert!(first.starts_with("imported: 2\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 0\n"), "{first}");
+    assert!(first.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 0\n"), "{first}");
     let overlapping = import_ok(&app, &fixture("dyi-2024")).await;
-    assert!(overlapping.starts_with("imported: 1\nalready imported: 1\nnew comments on posts imported before: 0\nskipped: 0\n"), "another member's export shares one post: {overlapping}");
+    assert!(overlapping.starts_with("imported: 1\nalready imported: 1\n0 new replies on 0 existing topics\nskipped: 0\n"), "another member's export shares one post: {overlapping}");
     let again = import_ok(&app, &fixture("dyi-2024")).await;
-    assert!(again.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 0\n"), "{again}");
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
     let graph_twice = (import_ok(&app, &fixture("graph")).await, import_ok(&app, &fixture("graph")).await);
-    assert!(graph_twice.1.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 0\n"), "{}", graph_twice.1);
+    assert!(graph_twice.1.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{}", graph_twice.1);
     assert_eq!(app.store.count_topics(None).await.unwrap(), 5);
     let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;
     assert_eq!(blood["posts"].as_array().unwrap().len(), 3, "comments are not imported twice either");
@@ -156,17 +159,46 @@ async fn a_dry_run_reports_without_writing(app: TestApp) {
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout(&out);
     for expected in [
-        "dry run: nothing was written\ndatabase: 0 posts and 0 comments imported before\nposts to import: 2 (with 0 comments)\n\
-         \x20 2019: 1\n  2020: 1\nposts imported before: 0 (new comments to add to them: 0)\n",
-        "authors: 1\n  Nguyễn Thị Lan: 2\n",
+        "dry run: nothing was written\ndatabase: 0 posts and 0 comments imported before\ntopics: 2 new, 0 already imported\n\
+         replies: 0 new, 0 already imported (0 new replies on 0 existing topics)\nper year (new / already imported):\n\
+         \x20 2019: topics 1 / 0, replies 0 / 0\n  2020: topics 1 / 0, replies 0 / 0\n",
+        "authors of new topics and replies: 1\n  Nguyễn Thị Lan: 2\n",
         "categories suggested from the text:\n  communication: 1\n  fall-prevention: 1\n",
         "media missing from the export: 1\n  photos_and_videos/nhom/anh-khong-co.jpg\n",
-        "skipped: 2\n  item 3: groups/your_posts_in_groups.json #3: the post has no timestamp",
+        "skipped: 1\n  item 3: groups/your_posts_in_groups.json #3: the post has no timestamp",
+        "comments from your_comments_in_groups.json: 6 (imported before: 0;",
     ] {
         assert!(report.contains(expected), "{expected:?} in\n{report}");
     }
     assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
     assert_eq!(app.store.count_users().await.unwrap(), 0);
+}
+
+/// A dry run against a database that is not there yet (no SQLite file; on PostgreSQL an empty
+/// schema, or no such database) says everything would be new, and creates nothing.
+async fn a_dry_run_without_a_database_yet_says_everything_is_new_and_creates_nothing(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let missing: Vec<String> = if app.backend == "sqlite" {
+        vec![format!("sqlite://{}", dir.path().join("nowhere/gp.db").display())]
+    } else {
+        let empty_schema = crate::common::fresh_postgres_url().await.unwrap();
+        let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+        let (server, _) = admin.rsplit_once('/').unwrap();
+        vec![empty_schema, format!("{server}/gp_no_such_database")]
+    };
+    for url in &missing {
+        let out = import_into(url, dir.path(), &fixture("dyi-2019"), &["--dry-run"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report = stdout(&out);
+        assert!(report.starts_with("dry run: nothing was written\ndatabase: no database yet, everything would be new\ntopics: 2 new, 0 already imported\n"), "{report}");
+    }
+    assert!(!dir.path().join("nowhere").exists(), "no SQLite file or folder is created");
+    if app.backend == "postgres" {
+        let schema = sqlx::PgPool::connect(&missing[0]).await.unwrap();
+        let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()")
+            .fetch_one(&schema).await.unwrap();
+        assert_eq!(tables, 0, "no migration ran on the empty schema");
+    }
 }
 
 const BLOOD: &str = "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸";
@@ -202,14 +234,15 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     let out = import(&app, later.path(), &["--dry-run"]).await;
     let dry = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    for expected in ["database: 2 posts and 2 comments imported before\n", "posts to import: 0 (with 0 comments)\n",
-                     "posts imported before: 2 (new comments to add to them: 2)\n"] {
+    for expected in ["database: 2 posts and 2 comments imported before\ntopics: 0 new, 2 already imported\n\
+                      replies: 2 new, 2 already imported (2 new replies on 1 existing topics)\nper year (new / already imported):\n\
+                      \x20 2016: topics 0 / 1, replies 2 / 2\n  2017: topics 0 / 1, replies 0 / 0\n"] {
         assert!(dry.contains(expected), "{expected:?} in\n{dry}");
     }
     assert_eq!(posts_of(&app, BLOOD).await.len(), 3, "a dry run writes nothing");
 
     let report = import_ok(&app, later.path()).await;
-    assert!(report.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 2\nskipped: 1\n"), "{report}");
+    assert!(report.starts_with("imported: 0\nalready imported: 2\n2 new replies on 1 existing topics\nskipped: 1\n"), "{report}");
     let posts = posts_of(&app, BLOOD).await;
     assert_eq!(posts[3..], [
         ("Võ Thị Mai".to_string(), "Bệnh viện tỉnh em cũng làm vậy từ 2017 👏".to_string()),
@@ -221,10 +254,127 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     assert!(page.contains("Bệnh viện tỉnh em cũng làm vậy từ 2017 👏"), "the new comment shows on the topic page");
 
     let again = import_ok(&app, later.path()).await;
-    assert!(again.starts_with("imported: 0\nalready imported: 2\nnew comments on posts imported before: 0\n"), "{again}");
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
     assert_eq!(posts_of(&app, BLOOD).await.len(), 5, "nothing is added twice");
     let out = import(&app, later.path(), &["--dry-run"]).await;
-    assert!(stdout(&out).contains("posts imported before: 2 (new comments to add to them: 0)\n"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("replies: 0 new, 4 already imported (0 new replies on 0 existing topics)\n"), "{}", stdout(&out));
+}
+
+const CAFE: &str = "Giờ nghỉ ở quán café gần viện — nói chuyện báo cáo sự cố không đổ lỗi";
+
+/// A later dump whose new comments fall under two posts imported before: the report counts the
+/// replies and the topics they went to; each topic gets its own, in the dump's order.
+async fn new_comments_on_several_imported_posts_are_counted_per_topic(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    let mut feed: Value = serde_json::from_str(&later_graph_feed()).unwrap();
+    feed["data"][2]["comments"] = json!({"data": [
+        {"id": "1003_1", "from": {"name": "Lê Thu Hà"}, "message": "Quán này gần khoa Hồi sức, lần sau em rủ cả khoa ☕", "created_time": "2017-01-03T01:00:00+0000"},
+    ]});
+    let later = folder_with(&[("feed.json", &feed.to_string())]);
+
+    let report = import_ok(&app, later.path()).await;
+    assert!(report.starts_with("imported: 0\nalready imported: 2\n3 new replies on 2 existing topics\n"), "{report}");
+    let cafe = posts_of(&app, CAFE).await;
+    assert_eq!(cafe[1..], [("Lê Thu Hà".to_string(), "Quán này gần khoa Hồi sức, lần sau em rủ cả khoa ☕".to_string())]);
+    let authors: Vec<String> = posts_of(&app, BLOOD).await.into_iter().map(|(a, _)| a).collect();
+    assert_eq!(authors[3..], ["Võ Thị Mai", "Hoang Van Nam"], "after the old comments, in the dump's order");
+
+    let again = import_ok(&app, later.path()).await;
+    assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
+    assert_eq!((posts_of(&app, BLOOD).await.len(), posts_of(&app, CAFE).await.len()), (5, 2), "re-running adds nothing");
+}
+
+/// (author, body, date) of each post of the topic, opening post first.
+async fn dated_posts_of(app: &TestApp, title: &str) -> Vec<(String, String, String)> {
+    let topic = topic(app, title).await;
+    let field = |p: &Value, k: &str| p[k].as_str().unwrap().to_string();
+    topic["posts"].as_array().unwrap().iter().map(|p| (field(p, "author"), field(p, "body"), field(p, "created_at"))).collect()
+}
+
+/// The open moderation items of this kind.
+async fn open_items(app: &TestApp, token: &str, kind: &str) -> Vec<Value> {
+    let res = app.client.get(app.url(&format!("/api/v1/moderation/queue?kind={kind}"))).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The comments of your_comments_in_groups.json name only their post's author: one is placed
+/// when that author has exactly one imported post in the two weeks before it, with its own
+/// date and author, and queued for moderators; the others are listed with the reason.
+async fn comments_of_a_members_export_are_placed_only_when_their_post_is_clear(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    import_ok(&app, &fixture("dyi-2022")).await;
+    let report = import_ok(&app, &fixture("dyi-2019")).await;
+    for expected in [
+        "comments from your_comments_in_groups.json: 6\n  placed by guess under their post's topic (queued for moderators to check): 2\n\
+         \x20 imported before: 0\n  not placed: 4\n",
+        "groups/your_comments_in_groups.json #1: no candidate: no imported post by Trần Văn Bình in the 14 days before it\n",
+        "groups/your_comments_in_groups.json #4: several candidates: Trần Văn Bình has several imported posts in the 14 days before it\n",
+        "groups/your_comments_in_groups.json #5: no author named: the title names no post author (“Nguyễn Thị Lan replied to Trần Văn Bình's comment.”)\n",
+        "groups/your_comments_in_groups.json #6: no candidate: no imported post by Pham Minh Tuan in the 14 days before it\n",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    let lan = "Nguyễn Thị Lan".to_string();
+    let falls = dated_posts_of(&app, FALLS).await;
+    assert_eq!(falls[1..], [(lan.clone(), "Cập nhật: khoa em đã thêm đèn ngủ ở hành lang, tuần này chưa có ca té nào ạ.".to_string(), "2019-03-17T02:30:00Z".to_string())]);
+    let blood = dated_posts_of(&app, BLOOD).await;
+    assert_eq!(blood.len(), 4, "after the dump's two comments");
+    assert_eq!(blood[3], (lan, "Em đã gửi quy trình này cho khoa Sản rồi ạ.\n\n<https://example.org/quy-trinh-khoa-san>".to_string(), "2016-05-02T03:00:00Z".to_string()));
+
+    let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
+    let mut queued: Vec<String> = open_items(&app, &token, "imported_comment").await.iter().map(|i| i["topic_title"].as_str().unwrap().to_string()).collect();
+    queued.sort();
+    assert_eq!(queued, [BLOOD, FALLS]);
+    assert_eq!(app.post_form("/logout", &[]).await.status(), 303);
+    app.create_user("kiem.duyet@bv.vn", "Lê Kiểm Duyệt", Role::Moderator).await;
+    assert_eq!(app.login("kiem.duyet@bv.vn", crate::common::PASSWORD).await.status(), 303);
+    let (status, page) = app.get_text("/mod/queue?kind=imported_comment").await;
+    assert_eq!(status, 200);
+    assert_eq!(crate::common::count(&page, "article.kind-imported_comment"), 2, "{page}");
+    assert_eq!(text_of(&page, "article.kind-imported_comment .badge").as_deref(), Some("Bình luận chuyển từ nhóm cũ, được đặt vào bài theo phỏng đoán: cần kiểm tra"));
+
+    let again = import_ok(&app, &fixture("dyi-2019")).await;
+    assert!(again.contains("placed by guess under their post's topic (queued for moderators to check): 0\n  imported before: 2\n  not placed: 4\n"), "{again}");
+    assert_eq!((dated_posts_of(&app, FALLS).await.len(), dated_posts_of(&app, BLOOD).await.len()), (2, 4), "re-running adds nothing");
+    assert_eq!(open_items(&app, &token, "imported_comment").await.len(), 2);
+}
+
+/// Hostile comments: one too long for a reply, one without a time, one not an object; each is
+/// listed with its reason and nothing of them is written.
+async fn comments_that_cannot_be_replies_are_listed_not_written(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    let on_tuan = |text: &str| json!({"timestamp": 1_462_158_000, "title": "Lan đã bình luận về bài viết của Phạm Minh Tuấn.",
+        "data": [{"comment": {"timestamp": 1_462_158_000, "comment": text, "author": "Nguyễn Thị Lan"}}]});
+    let file = json!({"group_comments_v2": [on_tuan(&"Dài quá ".repeat(6_000)), {"title": "Lan commented on her own post.", "data": []}, "chuỗi"]});
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("groups")).unwrap();
+    std::fs::write(dir.path().join("groups/your_comments_in_groups.json"), file.to_string()).unwrap();
+    let report = import_ok(&app, dir.path()).await;
+    for expected in [
+        "skipped: 2\n  item 2: groups/your_comments_in_groups.json #2: the comment has no timestamp\n  item 3: groups/your_comments_in_groups.json #3: not an object\n",
+        "comments from your_comments_in_groups.json: 1\n",
+        "not placed: 1\n    item 1: groups/your_comments_in_groups.json #1: not imported: The body must be ",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    assert_eq!(posts_of(&app, BLOOD).await.len(), 3, "nothing written");
+}
+
+/// A moderator who finds a guessed comment under the wrong post rejects it: it no longer shows.
+async fn a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic(app: TestApp) {
+    import_ok(&app, &fixture("graph")).await;
+    import_ok(&app, &fixture("dyi-2019")).await;
+    let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
+    let items = open_items(&app, &token, "imported_comment").await;
+    let blood = items.iter().find(|i| i["topic_title"] == BLOOD).expect("the comment under the blood post is queued");
+    let res = app.client.post(app.url(&format!("/api/v1/moderation/queue/{}/reject", blood["id"])))
+        .bearer_auth(&token).json(&json!({"reason": "Không phải bài này"})).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (status, page) = app.get_text(&format!("/t/{}", topic(&app, BLOOD).await["id"])).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Em đã gửi quy trình này cho khoa Sản rồi ạ."), "the rejected comment is hidden");
+    assert!(page.contains("Rất hữu ích, cảm ơn anh! 👍"));
 }
 
 /// Two dumps of the same feed in one folder, read in one run: the second one's new comments
@@ -233,7 +383,7 @@ async fn two_dumps_read_in_one_run_merge_their_comments(app: TestApp) {
     let original = std::fs::read_to_string(fixture("graph/feed.json")).unwrap();
     let both = folder_with(&[("feed-2016.json", &original), ("feed-2017.json", &later_graph_feed())]);
     let report = import_ok(&app, both.path()).await;
-    assert!(report.starts_with("imported: 2\nalready imported: 2\nnew comments on posts imported before: 2\n"), "{report}");
+    assert!(report.starts_with("imported: 2\nalready imported: 2\n2 new replies on 1 existing topics\n"), "{report}");
     let posts = posts_of(&app, BLOOD).await;
     let authors: Vec<&str> = posts.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(authors, ["Phạm Minh Tuấn", "Nguyễn Thị Lan", "Đỗ Quang Huy", "Võ Thị Mai", "Hoang Van Nam"]);
@@ -252,12 +402,17 @@ async fn replies_imported_before_they_remembered_their_source_are_not_added_agai
     }
     let later = folder_with(&[("feed.json", &later_graph_feed())]);
     let report = import_ok(&app, later.path()).await;
-    assert!(report.contains("new comments on posts imported before: 2\n"), "{report}");
+    assert!(report.contains("2 new replies on 1 existing topics\n"), "{report}");
     assert_eq!(posts_of(&app, BLOOD).await.len(), 5);
 }
 
 on_both_databases!(
+    a_dry_run_without_a_database_yet_says_everything_is_new_and_creates_nothing,
     a_later_export_adds_only_the_comments_written_since,
+    comments_of_a_members_export_are_placed_only_when_their_post_is_clear,
+    a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic,
+    comments_that_cannot_be_replies_are_listed_not_written,
+    new_comments_on_several_imported_posts_are_counted_per_topic,
     two_dumps_read_in_one_run_merge_their_comments,
     replies_imported_before_they_remembered_their_source_are_not_added_again,
     a_download_your_information_export_is_imported_with_its_vietnamese_repaired,
@@ -343,7 +498,7 @@ async fn a_truncated_file_keeps_the_whole_posts_before_the_break() {
     let cut = full.find("1234567890_1003").unwrap();
     std::fs::write(dir.path().join("feed.json"), &full[..cut]).unwrap();
     let report = import_ok(&app, dir.path()).await;
-    assert!(report.starts_with("imported: 1\nalready imported: 0\nnew comments on posts imported before: 0\nskipped: 1\n"), "{report}");
+    assert!(report.starts_with("imported: 1\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 1\n"), "{report}");
     assert!(report.contains("feed.json: invalid JSON (EOF while parsing"), "{report}");
     assert!(report.contains("the posts before this point were read, nothing after it"), "{report}");
     let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;

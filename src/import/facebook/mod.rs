@@ -9,19 +9,20 @@
 //! comments are written together under one savepoint, or not at all.
 
 pub mod category;
+pub mod comments;
+pub mod dry_run;
 pub mod layouts;
 pub mod media;
 pub mod mojibake;
 pub mod reader;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -31,6 +32,8 @@ use crate::store::Store;
 use crate::text;
 use layouts::Export;
 use reader::{Event, Kind};
+
+pub use dry_run::{DryRun, Known, dry_run};
 
 /// Prefix of every Facebook topic's `source_id`; the topic page marks such topics as imported.
 pub const SOURCE_PREFIX: &str = "facebook:";
@@ -59,6 +62,16 @@ pub struct Comment {
     pub text: String,
 }
 
+/// What an element of the export becomes. Nearly every element is a post: boxing it to even
+/// the variants' sizes would only add an allocation per post.
+#[allow(clippy::large_enum_variant)]
+pub enum Item {
+    /// A post: the topic record, and the post it came from.
+    Post(Record, Post),
+    /// A comment of `your_comments_in_groups.json`, placed (or not) once every post is written.
+    Comment(comments::GroupComment),
+}
+
 /// What a run found besides topics: refused zip entries, unknown keys, broken files.
 #[derive(Debug, Default)]
 pub struct Notes(pub Vec<String>);
@@ -78,11 +91,14 @@ pub struct ImportReport {
     /// Posts read whose category was not clear: each imported one is an "imported, check
     /// category" item in the moderation queue.
     pub to_check: u64,
+    /// The comments of `your_comments_in_groups.json`: placed, known, or left out and why.
+    pub comments: comments::Placement,
 }
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.import)?;
+        write!(f, "{}", self.comments)?;
         writeln!(f, "categories suggested from the text: {}", self.suggested)?;
         writeln!(f, "categories to check (no clear keyword; queued for moderators when imported): {}", self.to_check)?;
         write_media(f, self.media, &self.media_missing)?;
@@ -120,135 +136,6 @@ fn write_media(f: &mut fmt::Formatter<'_>, media: u64, missing: &[String]) -> fm
     Ok(())
 }
 
-/// What the database holds already, as a dry run compares against it (read only).
-#[derive(Debug, Default)]
-pub struct Known {
-    /// Where the sources were read from, for the report ("no database yet" when there is none).
-    pub database: String,
-    pub posts: HashSet<String>,
-    /// Imported comments' source ids and content keys ([`super::reply_content_key`]).
-    pub comments: HashSet<String>,
-}
-
-impl Known {
-    /// What `store` holds; nothing when there is no database yet.
-    pub async fn read(store: Option<&Store>) -> anyhow::Result<Known> {
-        let Some(store) = store else {
-            return Ok(Known { database: "none yet: everything counts as new".to_string(), ..Known::default() });
-        };
-        let posts: HashSet<String> = store.source_ids().await?.into_iter().collect();
-        let comments = super::known_replies(store).await?;
-        let database = format!("{} posts and {} comments imported before", posts.len(), store.reply_source_ids().await?.len());
-        Ok(Known { database, posts, comments })
-    }
-}
-
-/// What `--dry-run` found: what a real run would import, without writing anything.
-#[derive(Debug, Default)]
-pub struct DryRun {
-    pub posts: u64,
-    pub comments: u64,
-    /// Posts of the export that the database has already, and the comments they would gain.
-    pub already_imported: u64,
-    pub new_comments_on_imported: u64,
-    pub per_year: BTreeMap<i32, u64>,
-    pub authors: BTreeMap<String, u64>,
-    /// Suggested category (or "--default-category") → posts.
-    pub categories: BTreeMap<String, u64>,
-    pub duplicates: u64,
-    pub media: u64,
-    pub media_missing: Vec<String>,
-    pub skipped: Vec<(u64, String)>,
-    pub notes: Notes,
-    known: Known,
-    /// Posts met so far in this export: whether each is new (not imported before).
-    seen_in_export: HashMap<String, bool>,
-}
-
-impl fmt::Display for DryRun {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "dry run: nothing was written")?;
-        writeln!(f, "database: {}", self.known.database)?;
-        writeln!(f, "posts to import: {} (with {} comments)", self.posts, self.comments)?;
-        for (year, n) in &self.per_year {
-            writeln!(f, "  {year}: {n}")?;
-        }
-        writeln!(f, "posts imported before: {} (new comments to add to them: {})", self.already_imported, self.new_comments_on_imported)?;
-        writeln!(f, "authors: {}", self.authors.len())?;
-        for (name, n) in &self.authors {
-            writeln!(f, "  {name}: {n}")?;
-        }
-        writeln!(f, "categories suggested from the text:")?;
-        for (slug, n) in &self.categories {
-            writeln!(f, "  {slug}: {n}")?;
-        }
-        writeln!(f, "duplicates within the export: {}", self.duplicates)?;
-        write_media(f, self.media, &self.media_missing)?;
-        writeln!(f, "skipped: {}", self.skipped.len())?;
-        for (n, reason) in &self.skipped {
-            writeln!(f, "  item {n}: {reason}")?;
-        }
-        write!(f, "{}", self.notes)
-    }
-}
-
-impl DryRun {
-    fn add(&mut self, number: u64, read: Result<(Record, Post), String>) {
-        let (record, post) = match read {
-            Ok(read) => read,
-            Err(reason) => return self.skipped.push((number, reason)),
-        };
-        self.count_media(&post);
-        let id = source_id_of(&post);
-        let new_comments = self.new_comments(&id, &record.replies);
-        match self.seen_in_export.get(&id) {
-            Some(&new_post) => {
-                self.duplicates += 1;
-                *(if new_post { &mut self.comments } else { &mut self.new_comments_on_imported }) += new_comments;
-                return;
-            }
-            None if self.known.posts.contains(&id) => {
-                self.seen_in_export.insert(id, false);
-                self.already_imported += 1;
-                self.new_comments_on_imported += new_comments;
-                return;
-            }
-            None => self.seen_in_export.insert(id, true),
-        };
-        self.posts += 1;
-        self.comments += new_comments;
-        let slug = category::suggest(&post.text).unwrap_or("--default-category");
-        *self.categories.entry(slug.to_string()).or_default() += 1;
-        if let Some(at) = post.at {
-            *self.per_year.entry(at.year()).or_default() += 1;
-        }
-        let names = std::iter::once(&record.author_name).chain(record.replies.iter().map(|r| &r.author_name));
-        for name in names {
-            *self.authors.entry(name.clone().unwrap_or_else(|| DEFAULT_AUTHOR.to_string())).or_default() += 1;
-        }
-    }
-
-    fn count_media(&mut self, post: &Post) {
-        count_media(post, &mut self.media, &mut self.media_missing);
-    }
-
-    /// How many of a post's comments a real run would add (as the importer tells them apart).
-    fn new_comments(&mut self, post_source: &str, replies: &[ReplyRecord]) -> u64 {
-        let mut new = 0;
-        for reply in replies {
-            let Ok(body) = crate::forum::Body::parse(&reply.body) else { continue };
-            let content_key = super::reply_content_key(post_source, reply.created_at, body.as_str());
-            let source_id = reply.source_id.clone().unwrap_or_else(|| content_key.clone());
-            if !self.known.comments.contains(&source_id) && !self.known.comments.contains(&content_key) {
-                new += 1;
-                self.known.comments.insert(source_id);
-                self.known.comments.insert(content_key);
-            }
-        }
-        new
-    }
-}
-
 fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
     for (uri, present) in &post.media {
         *media += 1;
@@ -259,10 +146,11 @@ fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
 }
 
 /// What the reading thread sends: an element with its number in the run and where it was.
+#[allow(clippy::large_enum_variant)] // as for `Item`: nearly every message is a post
 enum Message {
     /// The element as a record and its post (read and repaired on the reading thread, beside
     /// the database work), or why it is skipped.
-    Element { number: u64, read: Result<(Record, Post), String> },
+    Element { number: u64, read: Result<Item, String> },
     Note(String),
 }
 
@@ -273,7 +161,7 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
     importer.count_in("item");
     importer.count_replies();
     let (mut notes, mut media, mut media_missing, mut suggested) = (Notes::default(), 0, Vec::new(), 0);
-    let mut to_check = 0;
+    let (mut to_check, mut group_comments) = (0, Vec::new());
     let progress = progress_bar(export.total_len());
     let (mut rx, read_bytes, reading) = start_reading(export.clone());
     while let Some(message) = rx.recv().await {
@@ -281,7 +169,11 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
             Message::Note(note) => notes.0.push(note),
             Message::Element { number, read } => {
                 let read = match read {
-                    Ok((mut record, post)) => {
+                    Ok(Item::Comment(comment)) => {
+                        group_comments.push((number, comment));
+                        continue;
+                    }
+                    Ok(Item::Post(mut record, post)) => {
                         count_media(&post, &mut media, &mut media_missing);
                         record.category = category::suggest(&post.text).filter(|slug| importer.has_category(slug)).map(str::to_string);
                         suggested += u64::from(record.category.is_some());
@@ -299,31 +191,14 @@ pub async fn import(store: &Store, path: &Path, options: Options, mut photos: me
         progress.set_message(format!("{} imported", importer.imported()));
     }
     reading.await??;
+    // Comments are placed among the topics once all of this run's are written.
+    importer.write_pending().await?;
+    let comments = comments::place(store, &mut importer, group_comments).await?;
     let import = importer.finish().await?;
     photos.link(store).await?;
     progress.finish_and_clear();
     let (photos_imported, photos_refused) = (photos.imported, photos.refused);
-    Ok(ImportReport { import, notes, media, media_missing, photos_imported, photos_refused, suggested, to_check })
-}
-
-/// Reads `path` as [`import`] would, and says what it would do against what the database
-/// holds already (`known`, read beforehand). Writes nothing.
-pub async fn dry_run(path: &Path, known: Known) -> anyhow::Result<DryRun> {
-    let export = Arc::new(Export::open(path)?);
-    let mut report = DryRun { known, ..DryRun::default() };
-    let progress = progress_bar(export.total_len());
-    let (mut rx, read_bytes, reading) = start_reading(export.clone());
-    while let Some(message) = rx.recv().await {
-        match message {
-            Message::Note(note) => report.notes.0.push(note),
-            Message::Element { number, read } => report.add(number, read),
-        }
-        progress.set_position(read_bytes.load(Ordering::Relaxed));
-        progress.set_message(format!("{} posts read", report.posts + report.already_imported + report.duplicates));
-    }
-    reading.await??;
-    progress.finish_and_clear();
-    Ok(report)
+    Ok(ImportReport { import, notes, media, media_missing, photos_imported, photos_refused, suggested, to_check, comments })
 }
 
 type Reading = (tokio::sync::mpsc::Receiver<Message>, Arc<AtomicU64>, tokio::task::JoinHandle<anyhow::Result<()>>);
@@ -346,7 +221,8 @@ fn start_reading(export: Arc<Export>) -> Reading {
                     Event::UnknownKey(key) => Message::Note(format!("{}: unknown key {key:?} passed over", entry.name)),
                     Event::Element { kind, index, value } => {
                         number += 1;
-                        let read = convert(&export, kind, value).map_err(|reason| format!("{} #{}: {reason}", entry.name, index + 1));
+                        let whence = format!("{} #{}", entry.name, index + 1);
+                        let read = convert(&export, kind, value, &whence).map_err(|reason| format!("{whence}: {reason}"));
                         Message::Element { number, read }
                     }
                 };
@@ -379,15 +255,15 @@ impl Read for Counting<'_> {
     }
 }
 
-/// An element as a topic record (and the post it came from), or why it is skipped.
-fn convert(export: &Export, kind: Kind, mut value: Value) -> Result<(Record, Post), String> {
+/// An element (found at `whence`) as a topic record and its post, or a comment; or why it is skipped.
+fn convert(export: &Export, kind: Kind, mut value: Value, whence: &str) -> Result<Item, String> {
     mojibake::repair_value(&mut value);
     let post = match kind {
         Kind::DyiPost => dyi_post(export, &value)?,
         Kind::GraphPost => graph_post(&value)?,
-        Kind::DyiComment => return Err(dyi_comment_skipped(&value)),
+        Kind::DyiComment => return comments::group_comment(&value, whence.to_string()).map(Item::Comment),
     };
-    Ok((record(&post)?, post))
+    Ok(Item::Post(record(&post)?, post))
 }
 
 fn record(post: &Post) -> Result<Record, String> {
@@ -408,7 +284,7 @@ fn record(post: &Post) -> Result<Record, String> {
         .map(|(i, c)| match c.at {
             Some(at) => {
                 let source_id = c.id.as_ref().map(|id| format!("{SOURCE_PREFIX}comment:{id}"));
-                Ok(ReplyRecord { author_name: c.author.clone(), body: text::clean(&c.text), created_at: at, source_id })
+                Ok(ReplyRecord { author_name: c.author.clone(), body: text::clean(&c.text), created_at: at, source_id, placed_by_guess: false })
             }
             None => Err(format!("comment {} has no timestamp", i + 1)),
         })
@@ -450,21 +326,6 @@ pub fn source_id_of(post: &Post) -> String {
     hash.update([0]);
     hash.update(text::clean(&post.text).as_bytes());
     format!("{SOURCE_PREFIX}content:{}", &hex::encode(hash.finalize())[..32])
-}
-
-/// Why a `your_comments_in_groups.json` comment is not imported. The entry carries its text,
-/// time, group and a title such as "Lan commented on Bình's post." — the post's author, never the
-/// post. Attaching it by author and date would be a guess: that author may have several posts
-/// around then, or the post may not be in the archive at all (only its author's own export holds
-/// it), and a comment under the wrong post misleads readers. So it is reported, not imported;
-/// comments come with their posts from Graph API dumps.
-fn dyi_comment_skipped(value: &Value) -> String {
-    let title = value["title"].as_str().map(text::clean_line).filter(|t| !t.is_empty());
-    let said = title.map(|t| format!(" (only “{t}”)")).unwrap_or_default();
-    format!(
-        "a comment in your_comments_in_groups.json does not say which post it answers{said}; not imported, as a guess \
-         could put it under the wrong post (comments are imported with their posts from Graph API dumps)"
-    )
 }
 
 /// A Download Your Information post: `timestamp`, `title` ("Name posted in Group."), `data[].post`,
