@@ -53,6 +53,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
     let addr = listener.local_addr()?;
     let mail = notify::outbox::MailTask::spawn(state.clone(), notify::outbox::site_base(&state.config().public_url, &addr.to_string()))?;
+    let sweeper = attachments::sweep::SweepTask::spawn(state.store().clone(), state.config().data_dir.clone(), attachments::sweep::max_age(state.config()));
     tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");
     let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
@@ -60,6 +61,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     // Closes the index writer cleanly; the last commit records where the indexer got to.
     indexer.stop().await;
     mail.stop().await;
+    sweeper.stop().await;
     Ok(served?)
 }
 

@@ -19,7 +19,7 @@ pub use import::{ImportItem, ImportedReply, ImportedTopic, LaterReplies};
 mod moderation;
 mod identities;
 mod attachments;
-pub use attachments::{AttachmentRow, NewAttachment};
+pub use attachments::{AttachmentRow, NewAttachment, UnlinkedAttachment};
 mod notify;
 pub use notify::{DigestJob, DigestTopic, MailJob, NewNotification, NotifySettings, WatchRow};
 mod engagement;

@@ -23,6 +23,7 @@ mod oidc;
 mod oauth_presets;
 mod facebook_import;
 mod attachments;
+mod attachment_sweep;
 mod notify;
 mod engagement;
 mod two_factor;
