@@ -121,10 +121,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The site's Content-Security-Policy: nothing inline, nothing from another host. Images too
+/// come only from the forum itself (attachments, the favicon): a reader's phone never contacts
+/// a third party, and Markdown images from elsewhere are rendered as links (`forum::markdown`).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
+    object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
 /// A strict Content-Security-Policy (no inline script or style anywhere) and friends.
 fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
-    let csp = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
-               object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+    let csp = CONTENT_SECURITY_POLICY;
     let set = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
