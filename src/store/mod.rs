@@ -28,7 +28,7 @@ mod two_factor;
 pub use two_factor::{PendingSignIn, TwoFactor};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
-pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};
+pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TagRow, TopicFilter, TopicRow, TopicSummary};
 pub use identities::{Identity, OidcLogin};
 pub use search::SearchChange;
 pub use guidance::{CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations};
