@@ -356,6 +356,23 @@ impl Store {
         Ok(rows)
     }
 
+    /// The tags of these slugs that exist (for showing search facets by label).
+    pub async fn tags_by_slugs(&self, slugs: &[&str]) -> StoreResult<Vec<TagRow>> {
+        if slugs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=slugs.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT slug, label FROM tags WHERE slug IN ({})", placeholders.join(", "));
+        let rows = on_pool!(self, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for slug in slugs {
+                query = query.bind(*slug);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows)
+    }
+
     /// A tag by its slug, `None` when nobody ever used it.
     pub async fn tag_by_slug(&self, slug: &str) -> StoreResult<Option<TagRow>> {
         let sql = "SELECT slug, label FROM tags WHERE slug = $1";

@@ -66,6 +66,10 @@ async fn a_tag_shows_as_first_typed(app: TestApp) {
     for query in ["tag:kiem-tra-cheo", "tag:kiểm-tra-chéo", "tag:Kiểm-Tra-Chéo"] {
         search_finds(&app, query, first).await;
     }
+    let (_, results) = app.get_text("/search?tag=kiem-tra-cheo").await;
+    assert!(text_of(&results, "a.tag").unwrap().contains("#Kiểm tra chéo"), "the chosen tag filter reads as typed");
+    let (_, results) = app.get_text("/search?q=thu%E1%BB%91c").await;
+    assert!(results.contains("#Kiểm tra chéo") && !results.contains("#kiem-tra-cheo"), "tag facets read as typed");
     let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
     assert!(doc.to_string().contains("tag_labels"), "the API document describes tag_labels");
 }
