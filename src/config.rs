@@ -50,6 +50,8 @@ pub struct Config {
     pub max_upload_bytes: i64,
     /// Attachments: files one member may upload per hour.
     pub uploads_per_hour: i64,
+    /// Attachments: an upload no post shows is deleted (row, and file when unshared) after this many hours.
+    pub unused_upload_hours: i64,
     /// The site's address as browsers see it (`https://forum.example`), for sign-in redirect URIs.
     /// Empty: taken from the request's Host header (fine on 127.0.0.1; set it in production).
     pub public_url: String,
@@ -103,6 +105,7 @@ impl Default for Config {
             duplicate_window_minutes: 60,
             max_upload_bytes: 10 * 1024 * 1024,
             uploads_per_hour: 30,
+            unused_upload_hours: 24,
             public_url: String::new(),
             require_two_factor: Vec::new(),
             auth: AuthConfig::default(),
@@ -191,6 +194,7 @@ impl Config {
         set_int(&mut self.duplicate_window_minutes, "GP_DUPLICATE_WINDOW_MINUTES", &var)?;
         set_int(&mut self.max_upload_bytes, "GP_MAX_UPLOAD_BYTES", &var)?;
         set_int(&mut self.uploads_per_hour, "GP_UPLOADS_PER_HOUR", &var)?;
+        set_int(&mut self.unused_upload_hours, "GP_UNUSED_UPLOAD_HOURS", &var)?;
         if let Some(v) = var("GP_PUBLIC_URL") {
             self.public_url = v;
         }

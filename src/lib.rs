@@ -53,6 +53,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
     let addr = listener.local_addr()?;
     let mail = notify::outbox::MailTask::spawn(state.clone(), notify::outbox::site_base(&state.config().public_url, &addr.to_string()))?;
+    let sweeper = attachments::sweep::SweepTask::spawn(state.store().clone(), state.config().data_dir.clone(), attachments::sweep::max_age(state.config()));
     tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");
     let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
@@ -60,6 +61,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     // Closes the index writer cleanly; the last commit records where the indexer got to.
     indexer.stop().await;
     mail.stop().await;
+    sweeper.stop().await;
     Ok(served?)
 }
 
@@ -120,10 +122,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The site's Content-Security-Policy: nothing inline, nothing from another host. Images too
+/// come only from the forum itself (attachments, the favicon): a reader's phone never contacts
+/// a third party, and Markdown images from elsewhere are rendered as links (`forum::markdown`).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
+    object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
 /// A strict Content-Security-Policy (no inline script or style anywhere) and friends.
 fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
-    let csp = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
-               object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+    let csp = CONTENT_SECURITY_POLICY;
     let set = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };

@@ -65,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: DigestCommand,
     },
+    /// Uploaded images and PDFs.
+    Attachments {
+        #[command(subcommand)]
+        command: AttachmentsCommand,
+    },
     /// Measure the moderation auto-checks on a labelled set.
     Eval {
         #[command(subcommand)]
@@ -81,6 +86,13 @@ enum DigestCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AttachmentsCommand {
+    /// Delete uploads that no post shows after `unused_upload_hours` (the server also does
+    /// this every hour), and their files when no other attachment has the same bytes.
+    Sweep,
 }
 
 #[derive(Subcommand)]
@@ -193,6 +205,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Eval { command: EvalCommand::PatientData { file, verbose } } => eval_patient_data(file.as_deref(), verbose),
         Command::Digest { command: DigestCommand::Send { dry_run } } => send_digest(config, dry_run).await,
+        Command::Attachments { command: AttachmentsCommand::Sweep } => sweep_attachments(&config).await,
     }
 }
 
@@ -205,6 +218,18 @@ async fn send_digest(config: Config, dry_run: bool) -> anyhow::Result<()> {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
     }
+}
+
+async fn sweep_attachments(config: &Config) -> anyhow::Result<()> {
+    use goodpractice::attachments::sweep;
+    let store = Store::open(&config.effective_database_url()).await?;
+    let swept = sweep::sweep_all(&store, &config.data_dir, sweep::max_age(config)).await.map_err(|e| anyhow::anyhow!(explain(e)))?;
+    sweep::log_swept(&swept);
+    println!(
+        "unused uploads swept: {} attachments and {} files removed, {} kept for drafts",
+        swept.attachments, swept.files, swept.kept_for_drafts
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

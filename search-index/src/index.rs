@@ -260,7 +260,7 @@ fn request_filters(request: &SearchRequest) -> Result<Vec<Filter>, SearchError> 
     let given = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let mut filters = Vec::new();
     filters.extend(given(&request.category).map(|c| Filter::Category(c.to_lowercase())));
-    filters.extend(given(&request.tag).map(|t| Filter::Tag(t.to_lowercase())));
+    filters.extend(given(&request.tag).map(|t| Filter::Tag(query::tag_slug(&t))));
     filters.extend(given(&request.province).map(Filter::Province));
     if let Some(kind) = given(&request.kind) {
         filters.push(Filter::Kind(query::parse_kind(&kind)?.to_string()));

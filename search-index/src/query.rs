@@ -238,10 +238,16 @@ fn apply(parsed: &mut ParsedQuery, item: Item) -> Result<(), QueryError> {
     Ok(())
 }
 
+/// A tag as the forum stores it, however it was typed: tags are shown with their diacritics
+/// ("kiểm tra chéo") but indexed by slug ("kiem-tra-cheo").
+pub fn tag_slug(value: &str) -> String {
+    fold(value).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
+}
+
 fn filter(key: &str, value: &str) -> Result<Filter, QueryError> {
     Ok(match key {
         "category" => Filter::Category(value.to_lowercase()),
-        "tag" => Filter::Tag(value.to_lowercase()),
+        "tag" => Filter::Tag(tag_slug(value)),
         "kind" => Filter::Kind(parse_kind(value)?.to_string()),
         "province" => Filter::Province(value.to_string()),
         "author" => Filter::Author(value.to_string()),
@@ -321,6 +327,8 @@ mod tests {
         assert_eq!(parse("author:Lan").unwrap().filters, vec![Filter::Author("Lan".into())]);
         assert_eq!(parse("guidance:5316/QÐ-BYT").unwrap().filters, vec![Filter::Guidance("5316/QD-BYT".into())]);
         assert_eq!(parse("-tag:covid").unwrap().excluded_filters, vec![Filter::Tag("covid".into())]);
+        assert_eq!(parse("tag:Kiểm-Tra-Chéo").unwrap().filters, vec![Filter::Tag("kiem-tra-cheo".into())]);
+        assert_eq!(tag_slug("  #Điều dưỡng "), "dieu-duong");
     }
 
     #[test]

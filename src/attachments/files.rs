@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
@@ -36,6 +37,9 @@ impl Files {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let path = self.path(&sha256).expect("a SHA-256 in hex is a valid name");
         if path.exists() {
+            // Marked as just used, so the sweep of unused uploads leaves it alone while this
+            // upload records its row.
+            let _ = std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(SystemTime::now()));
             return Ok(Put { sha256, created: false });
         }
         let dir = path.parent().expect("hash files sit in a folder");
@@ -54,6 +58,16 @@ impl Files {
         if let Some(path) = self.path(sha256) {
             let _ = std::fs::remove_file(path);
         }
+    }
+
+    /// Removes a file that no row names any more, unless it was put within `recent`: an upload
+    /// of the same bytes may be between writing its file and recording its row. Whether the
+    /// file is gone (best effort, like [`Files::remove`]).
+    pub fn remove_unused(&self, sha256: &str, recent: Duration) -> bool {
+        let Some(path) = self.path(sha256) else { return false };
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified());
+        let idle = modified.is_ok_and(|at| at.elapsed().is_ok_and(|age| age >= recent));
+        idle && std::fs::remove_file(path).is_ok()
     }
 }
 

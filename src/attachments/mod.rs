@@ -12,6 +12,7 @@ mod pdf;
 mod serve;
 pub mod service;
 mod sniff;
+pub mod sweep;
 
 use axum::Router;
 use pulldown_cmark::{Event, Parser, Tag};

@@ -139,7 +139,11 @@ struct TopicOut {
     category: String,
     status: Status,
     summary: Option<String>,
+    /// Tag slugs: the `/tag/{slug}` URL and the `tag` search filter.
     tags: Vec<String>,
+    /// How each tag in `tags` is written for people, in the same order ("kiểm tra chéo" for
+    /// "kiem-tra-cheo"): as first typed, or the slug for tags from before labels.
+    tag_labels: Vec<String>,
     /// Case studies only: the six sections as Markdown.
     sections: Option<Sections>,
     created_at: DateTime<Utc>,
@@ -192,6 +196,7 @@ async fn get_topic(
             helpful_count: helpful_count(p.id),
         })
         .collect();
+    let (tags, tag_labels) = store.topic_tags(id).await?.into_iter().map(|t| (t.slug, t.label)).unzip();
     Ok(Json(TopicOut {
         id: topic.id,
         title: topic.title,
@@ -199,7 +204,8 @@ async fn get_topic(
         category: topic.category_slug,
         status: topic.status,
         summary: topic.summary,
-        tags: store.topic_tags(id).await?,
+        tags,
+        tag_labels,
         sections,
         created_at: topic.created_at,
         posts,

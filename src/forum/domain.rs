@@ -65,25 +65,44 @@ impl Summary {
     }
 }
 
-/// Up to five tags, each turned into a lowercase ASCII slug ("Thuốc nguy cơ cao" → "thuoc-nguy-co-cao").
+/// A tag: the ASCII slug that is its URL and matching key ("kiem-tra-cheo"), and the label
+/// people read, as first typed (NFC, with its diacritics: "kiểm tra chéo").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub slug: String,
+    pub label: String,
+}
+
+impl Tag {
+    /// `None` for input with no letter or digit.
+    fn parse(input: &str) -> Result<Option<Self>, AppError> {
+        let slug = slugify(input);
+        if slug.is_empty() {
+            return Ok(None);
+        }
+        let label = crate::text::clean_line(input).trim_start_matches('#').trim().to_string();
+        if slug.len() > Tags::MAX_LEN || crate::text::char_len(&label) > Tags::MAX_LEN {
+            return Err(AppError::BadRequest(Msg::new("error.tag_too_long").arg("max", Tags::MAX_LEN)));
+        }
+        Ok(Some(Self { slug, label }))
+    }
+}
+
+/// Up to five tags, each with a lowercase ASCII slug ("Thuốc nguy cơ cao" → "thuoc-nguy-co-cao")
+/// and its label as typed; two spellings of one slug are one tag, labelled as first typed.
 #[derive(Debug, Clone, Default)]
-pub struct Tags(Vec<String>);
+pub struct Tags(Vec<Tag>);
 
 impl Tags {
     pub const MAX_COUNT: usize = 5;
     pub const MAX_LEN: usize = 40;
 
     pub fn parse<S: AsRef<str>>(inputs: &[S]) -> Result<Self, AppError> {
-        let mut tags: Vec<String> = Vec::new();
+        let mut tags: Vec<Tag> = Vec::new();
         for input in inputs {
-            let tag = slugify(input.as_ref());
-            if tag.is_empty() {
-                continue;
-            }
-            if tag.len() > Self::MAX_LEN {
-                return Err(AppError::BadRequest(Msg::new("error.tag_too_long").arg("max", Self::MAX_LEN)));
-            }
-            if !tags.contains(&tag) {
+            if let Some(tag) = Tag::parse(input.as_ref())?
+                && !tags.iter().any(|t| t.slug == tag.slug)
+            {
                 tags.push(tag);
             }
         }
@@ -98,7 +117,7 @@ impl Tags {
         Self::parse(&input.split(',').collect::<Vec<_>>())
     }
 
-    pub fn as_slice(&self) -> &[String] {
+    pub fn as_slice(&self) -> &[Tag] {
         &self.0
     }
 }
@@ -131,8 +150,10 @@ mod tests {
 
     #[test]
     fn tags_become_slugs_without_duplicates() {
-        let tags = Tags::parse_list("Thuốc nguy cơ cao, thuoc nguy co cao, Điều dưỡng,,").unwrap();
-        assert_eq!(tags.as_slice(), ["thuoc-nguy-co-cao", "dieu-duong"]);
+        let nfd: String = "Thuốc nguy cơ cao, thuoc nguy co cao, #Điều  dưỡng,,".nfd().collect();
+        let tags = Tags::parse_list(&nfd).unwrap();
+        let pairs: Vec<(&str, &str)> = tags.as_slice().iter().map(|t| (t.slug.as_str(), t.label.as_str())).collect();
+        assert_eq!(pairs, [("thuoc-nguy-co-cao", "Thuốc nguy cơ cao"), ("dieu-duong", "Điều dưỡng")]);
         assert!(Tags::parse_list("a,b,c,d,e,f").is_err());
     }
 }

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
 use crate::store::{TopicFilter, TopicRow};
 use crate::web::Page;
-use crate::web::atom::{Entry, Feed, MAX_ENTRIES, origin};
+use crate::web::atom::{Category, Entry, Feed, MAX_ENTRIES, origin};
 
 use super::pages::Localized;
 
@@ -36,7 +36,7 @@ async fn category(State(state): State<AppState>, page: Page, headers: HeaderMap,
 }
 
 async fn tag(State(state): State<AppState>, page: Page, headers: HeaderMap, Path(slug): Path<String>) -> AppResult<Response> {
-    let title = page.msg(&Msg::new("feed.tag").arg("tag", &slug));
+    let title = page.msg(&Msg::new("feed.tag").arg("tag", super::pages::tag_label(state.store(), &slug).await?));
     let filter = TopicFilter { category_id: None, tag: Some(slug.as_str()) };
     if state.store().count_filtered_topics(&filter).await? == 0 {
         return Err(AppError::NotFound); // as the tag page: a tag nobody used does not exist
@@ -56,9 +56,20 @@ async fn feed(state: &AppState, page: &Page, headers: &HeaderMap, filter: TopicF
         title: format!("{title} · {}", page.t("site.name")),
         author: page.t("site.name").to_string(),
         updated: topics.iter().map(|t| t.last_posted_at).max().unwrap_or_default(),
-        entries: topics.into_iter().map(|t| entry(&base, t, anonymous)).collect(),
+        entries: entries(state, &base, topics, anonymous).await?,
     }
     .into_response())
+}
+
+/// The entries, each with its topic's tags as categories (labels as people wrote them).
+async fn entries(state: &AppState, base: &str, topics: Vec<TopicRow>, anonymous: &str) -> AppResult<Vec<Entry>> {
+    let mut out = Vec::with_capacity(topics.len());
+    for t in topics {
+        let tags = state.store().topic_tags(t.id).await?;
+        let categories = tags.into_iter().map(|g| Category { term: g.slug, label: g.label, scheme: format!("{base}/tag/") }).collect();
+        out.push(Entry { categories, ..entry(base, t, anonymous) });
+    }
+    Ok(out)
 }
 
 fn entry(base: &str, t: TopicRow, anonymous: &str) -> Entry {
@@ -71,5 +82,6 @@ fn entry(base: &str, t: TopicRow, anonymous: &str) -> Entry {
         author: if t.anonymous { anonymous.to_string() } else { t.author_name },
         author_url: (!t.anonymous).then(|| format!("{base}/u/{}", t.author_id)),
         summary: t.summary,
+        categories: Vec::new(),
     }
 }

@@ -41,22 +41,18 @@ pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     let mut depth = 0usize; // inside a link, an image or a code block: leave text alone
     let mut links = 0usize; // inside a link: an attachment image is not wrapped in another
-    let mut wrapped = Vec::new(); // per open image: whether it was wrapped in a link to the full file
+    let mut images = Vec::new(); // per open image: how it is shown
     let events = merge_text(Parser::new_ext(markdown, options)).into_iter().flat_map(|event| {
         match &event {
             Event::Start(Tag::Image { dest_url, title, id, .. }) => {
                 depth += 1;
-                let attachment = crate::attachments::attachment_id(dest_url).filter(|_| links == 0);
-                wrapped.push(attachment.is_some());
-                if let Some(aid) = attachment {
-                    return thumbnail_start(aid, title.clone(), id.clone());
-                }
+                let shown = ImageAs::of(dest_url, links > 0);
+                images.push(shown);
+                return shown.start(event.clone(), dest_url.clone(), title.clone(), id.clone());
             }
             Event::End(TagEnd::Image) => {
                 depth = depth.saturating_sub(1);
-                if wrapped.pop() == Some(true) {
-                    return vec![event, Event::End(TagEnd::Link)];
-                }
+                return images.pop().unwrap_or(ImageAs::Image).end(event);
             }
             Event::Start(Tag::Link { .. }) => (depth, links) = (depth + 1, links + 1),
             Event::End(TagEnd::Link) => (depth, links) = (depth.saturating_sub(1), links.saturating_sub(1)),
@@ -71,13 +67,53 @@ pub fn render_linking(markdown: &str, find: LinkFinder) -> String {
     sanitizer().clean(&raw).to_string()
 }
 
-/// An attachment image is shown as its phone thumbnail, linked to the full image.
-fn thumbnail_start<'a>(id: i64, title: CowStr<'a>, ref_id: CowStr<'a>) -> Vec<Event<'a>> {
-    let full = crate::attachments::url(id);
-    let link = Tag::Link { link_type: LinkType::Inline, dest_url: full.into(), title: "".into(), id: "".into() };
-    let thumb = crate::attachments::thumb_url(id);
-    let image = Tag::Image { link_type: LinkType::Inline, dest_url: thumb.into(), title, id: ref_id };
-    vec![Event::Start(link), Event::Start(image)]
+/// How a Markdown image is shown. Only our own attachments become `<img>`: an image from
+/// another host would make every reader's phone contact that host (telling it who reads the
+/// post, and it could change after moderation), and the CSP allows only `img-src 'self'`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImageAs {
+    /// An attachment: its phone thumbnail, linked to the full image.
+    Thumbnail(i64),
+    /// An attachment inside a link: the image as written (a link cannot hold another link).
+    Image,
+    /// From elsewhere: a link to it, its alt text as the words.
+    Link,
+    /// From elsewhere inside a link: only its alt text.
+    AltText,
+}
+
+impl ImageAs {
+    fn of(dest_url: &str, in_link: bool) -> Self {
+        match (crate::attachments::attachment_id(dest_url), in_link) {
+            (Some(id), false) => Self::Thumbnail(id),
+            (Some(_), true) => Self::Image,
+            (None, false) => Self::Link,
+            (None, true) => Self::AltText,
+        }
+    }
+
+    fn start<'a>(self, event: Event<'a>, dest_url: CowStr<'a>, title: CowStr<'a>, ref_id: CowStr<'a>) -> Vec<Event<'a>> {
+        let link = |dest_url: CowStr<'a>, title: CowStr<'a>| Tag::Link { link_type: LinkType::Inline, dest_url, title, id: "".into() };
+        match self {
+            Self::Thumbnail(id) => {
+                let thumb = crate::attachments::thumb_url(id);
+                let image = Tag::Image { link_type: LinkType::Inline, dest_url: thumb.into(), title, id: ref_id };
+                vec![Event::Start(link(crate::attachments::url(id).into(), "".into())), Event::Start(image)]
+            }
+            Self::Image => vec![event],
+            Self::Link => vec![Event::Start(link(dest_url, title))],
+            Self::AltText => Vec::new(),
+        }
+    }
+
+    fn end(self, event: Event<'_>) -> Vec<Event<'_>> {
+        match self {
+            Self::Thumbnail(_) => vec![event, Event::End(TagEnd::Link)],
+            Self::Image => vec![event],
+            Self::Link => vec![Event::End(TagEnd::Link)],
+            Self::AltText => Vec::new(),
+        }
+    }
 }
 
 /// Joins adjacent text events: the parser splits text at characters that might start emphasis
@@ -141,6 +177,16 @@ mod tests {
     fn attachment_images_show_a_thumbnail_linked_to_the_full_image() {
         let html = render("![Áp phích](/attachments/7)");
         assert!(html.contains(r#"<a href="/attachments/7" rel="nofollow ugc noopener"><img src="/attachments/7/thumb" alt="Áp phích" loading="lazy"></a>"#), "{html}");
+    }
+
+    #[test]
+    fn images_from_elsewhere_become_links_to_them() {
+        let html = render("Xem ![sơ đồ quy trình](https://evil.example/a.png \"Quy trình\") nhé");
+        assert_eq!(html, "<p>Xem <a href=\"https://evil.example/a.png\" title=\"Quy trình\" rel=\"nofollow ugc noopener\">sơ đồ quy trình</a> nhé</p>\n");
+        let html = render("[![logo](https://evil.example/logo.png)](https://bv.vn)");
+        assert_eq!(html, "<p><a href=\"https://bv.vn\" rel=\"nofollow ugc noopener\">logo</a></p>\n", "no link inside a link");
+        let html = render("[![Ảnh](/attachments/7)](https://bv.vn)");
+        assert!(html.contains(r#"<img src="/attachments/7" alt="Ảnh""#), "{html}");
     }
 
     #[test]

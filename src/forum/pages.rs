@@ -100,6 +100,11 @@ impl LatestPage {
     }
 }
 
+/// How a tag is written for people (its slug when nobody typed more).
+pub async fn tag_label(store: &crate::store::Store, slug: &str) -> AppResult<String> {
+    Ok(store.tag_by_slug(slug).await?.map_or_else(|| slug.to_string(), |t| t.label))
+}
+
 /// What a topic list shows: everything, one category, or one tag.
 enum Listing {
     Latest,
@@ -158,7 +163,7 @@ async fn list_page(state: &AppState, page: Page, listing: Listing, number: Optio
         Listing::Latest => (page.t("latest.heading").to_string(), "/".to_string()),
         Listing::Category(c) => (c.name(&page.lang).to_string(), format!("/c/{}", c.slug)),
         Listing::CategoryByHelpful(c) => (c.name(&page.lang).to_string(), format!("/c/{}/helpful", c.slug)),
-        Listing::Tag(slug) => (format!("#{slug}"), format!("/tag/{slug}")),
+        Listing::Tag(slug) => (format!("#{}", tag_label(store, slug).await?), format!("/tag/{slug}")),
     };
     use crate::notify::watch::{Target, button};
     let viewer = page.viewer.as_ref();
@@ -210,7 +215,7 @@ impl PostView {
 struct TopicPage {
     page: Page,
     topic: TopicRow,
-    tags: Vec<String>,
+    tags: Vec<crate::store::TagRow>,
     posts: Vec<PostView>,
     pages: Pagination,
     base_url: String,

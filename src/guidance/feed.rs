@@ -29,6 +29,7 @@ pub async fn document_feed(store: &Store, headers: &HeaderMap, number: &str, ano
             author: if t.author_id == 0 { anonymous.to_string() } else { t.author_name },
             author_url: (t.author_id != 0).then(|| format!("{base}/u/{}", t.author_id)),
             summary: None,
+            categories: Vec::new(),
         })
         .collect();
     let feed = Feed {

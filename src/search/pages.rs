@@ -1,5 +1,7 @@
 //! `GET /search`: results, facets, sorting and pages as plain links, so it works without JavaScript.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -16,7 +18,7 @@ use crate::accounts::provinces;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
 use crate::forum::{Localized, TopicKind};
-use crate::store::Category;
+use crate::store::{Category, Store};
 use crate::web::{Page, Pagination, refill};
 
 const PER_PAGE: usize = 20;
@@ -75,6 +77,21 @@ struct Link {
     count: u64,
 }
 
+/// What filter values are called: category names, and tag labels for the tags on the page.
+struct Names {
+    categories: Vec<Category>,
+    tags: HashMap<String, String>,
+}
+
+impl Names {
+    async fn load(store: &Store, params: &SearchParams, results: &SearchResults) -> AppResult<Self> {
+        let mut slugs: Vec<&str> = results.facets.tag.iter().map(|c| c.value.as_str()).collect();
+        slugs.extend(given(&params.tag));
+        let tags = store.tags_by_slugs(&slugs).await?.into_iter().map(|t| (t.slug, t.label)).collect();
+        Ok(Self { categories: store.categories().await?, tags })
+    }
+}
+
 async fn search(State(state): State<AppState>, page: Page, Query(params): Query<SearchParams>) -> AppResult<Response> {
     let sort = service::parse_sort(&params).unwrap_or_default();
     let paging = Paging::lenient(&params, PER_PAGE);
@@ -82,11 +99,11 @@ async fn search(State(state): State<AppState>, page: Page, Query(params): Query<
     match run(&state, &params, sort, paging).await {
         Ok(None) => {}
         Ok(Some((results, pages))) => {
-            let categories = state.store().categories().await?;
+            let names = Names::load(state.store(), &params, &results).await?;
             if pages.page == 1 {
                 view.guidance = matching_guidance(&state, params.q.as_deref().unwrap_or_default()).await?;
             }
-            view.show(&params, results, pages, &categories);
+            view.show(&params, results, pages, &names);
         }
         Err(err @ AppError::Internal(_)) => return Err(err),
         Err(err) => {
@@ -237,7 +254,7 @@ impl SearchPage {
         }
     }
 
-    fn show(&mut self, params: &SearchParams, results: SearchResults, pages: Pagination, categories: &[Category]) {
+    fn show(&mut self, params: &SearchParams, results: SearchResults, pages: Pagination, names: &Names) {
         self.asked = true;
         self.found = self.page.msg(&Msg::new("search.found").arg("total", results.total));
         self.relaxed = results.relaxed.then(|| self.page.msg(&Msg::new("search.relaxed").arg("q", &self.q)));
@@ -250,16 +267,16 @@ impl SearchPage {
             .into_iter()
             .filter_map(|f| {
                 let value = f.get(params)?;
-                let label = format!("{}: {}", self.page.t(f.heading_key()), self.label(f, value, categories));
+                let label = format!("{}: {}", self.page.t(f.heading_key()), self.label(f, value, names));
                 Some(Link { label, url: changed(params, |p| *f.slot(p) = None), current: true, count: 0 })
             })
             .collect();
         self.facets = Field::ALL
             .into_iter()
-            .map(|f| FacetGroup { heading: self.page.t(f.heading_key()).to_string(), links: self.facet_links(f, params, &results, categories) })
+            .map(|f| FacetGroup { heading: self.page.t(f.heading_key()).to_string(), links: self.facet_links(f, params, &results, names) })
             .filter(|g| !g.links.is_empty())
             .collect();
-        self.hits = results.hits.into_iter().map(|h| self.hit(h, categories)).collect();
+        self.hits = results.hits.into_iter().map(|h| self.hit(h, names)).collect();
         let page_url = |n: i64| {
             let mut p = params.clone();
             p.page = Some(n.to_string());
@@ -271,36 +288,36 @@ impl SearchPage {
     }
 
     /// Each value links to the search narrowed to it; the chosen one links back out.
-    fn facet_links(&self, f: Field, params: &SearchParams, results: &SearchResults, categories: &[Category]) -> Vec<Link> {
+    fn facet_links(&self, f: Field, params: &SearchParams, results: &SearchResults, names: &Names) -> Vec<Link> {
         f.facet(results)
             .iter()
             .map(|c| {
                 let current = f.get(params) == Some(c.value.as_str());
                 let value = (!current).then(|| c.value.clone());
-                Link { label: self.label(f, &c.value, categories), url: changed(params, |p| *f.slot(p) = value), current, count: c.count }
+                Link { label: self.label(f, &c.value, names), url: changed(params, |p| *f.slot(p) = value), current, count: c.count }
             })
             .collect()
     }
 
     /// A filter value as a reader knows it: names rather than slugs and codes.
-    fn label(&self, f: Field, value: &str, categories: &[Category]) -> String {
+    fn label(&self, f: Field, value: &str, names: &Names) -> String {
         match f {
-            Field::Category => categories.iter().find(|c| c.slug == value).map_or(value, |c| c.name(&self.page.lang)).to_string(),
+            Field::Category => names.categories.iter().find(|c| c.slug == value).map_or(value, |c| c.name(&self.page.lang)).to_string(),
             Field::Kind => TopicKind::parse(value).map_or(value, |k| self.page.t(k.label_key())).to_string(),
             Field::Province => provinces::resolve(value).map_or(value, |p| p.name).to_string(),
-            Field::Tag => format!("#{value}"),
+            Field::Tag => format!("#{}", names.tags.get(value).map_or(value, String::as_str)),
             Field::Year => value.to_string(),
         }
     }
 
-    fn hit(&self, h: Hit, categories: &[Category]) -> HitView {
+    fn hit(&self, h: Hit, names: &Names) -> HitView {
         let at = DateTime::from_timestamp(h.created_at, 0).unwrap_or_default();
         HitView {
             url: format!("/t/{}", h.topic_id),
             title: h.title,
             snippet_html: h.snippet_html,
-            kind_label: self.label(Field::Kind, &h.kind, categories),
-            category_name: self.label(Field::Category, &h.category, categories),
+            kind_label: self.label(Field::Kind, &h.kind, names),
+            category_name: self.label(Field::Category, &h.category, names),
             category_url: format!("/c/{}", h.category),
             kind: h.kind,
             date: self.page.date(&at),

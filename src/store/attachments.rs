@@ -60,6 +60,15 @@ pub struct NewAttachment<'a> {
     pub thumb_content_type: Option<&'a str>,
 }
 
+/// An attachment no post shows: what the sweep needs to remove it and its files.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnlinkedAttachment {
+    pub id: i64,
+    pub uploader_id: i64,
+    pub sha256: String,
+    pub thumb_sha256: Option<String>,
+}
+
 const SELECT_ONE: &str = "SELECT id, uploader_id, kind, content_type, file_name, size_bytes, sha256, width, height, \
                           thumb_sha256, thumb_content_type, created_at FROM attachments WHERE id = $1";
 
@@ -136,6 +145,26 @@ impl Store {
         let sql = "SELECT p.id FROM posts p JOIN topics t ON t.id = p.topic_id WHERE t.source_id = $1 AND p.position = 1";
         let id = on_pool!(self, pool => sqlx::query_scalar(sql).bind(source_id).fetch_optional(pool).await?);
         Ok(id)
+    }
+
+    /// Up to `limit` attachments after id `after_id`, uploaded before `before`, that no post
+    /// shows, by id.
+    pub async fn unlinked_attachments_after(&self, after_id: i64, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<UnlinkedAttachment>> {
+        let sql = "SELECT a.id, a.uploader_id, a.sha256, a.thumb_sha256 FROM attachments a \
+                   WHERE a.id > $1 AND a.created_at < $2 \
+                     AND NOT EXISTS (SELECT 1 FROM post_attachments pa WHERE pa.attachment_id = a.id) \
+                   ORDER BY a.id LIMIT $3";
+        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(after_id).bind(before).bind(limit).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// Deletes an attachment row if still no post shows it (a post may have linked it since it
+    /// was listed); whether it was deleted.
+    pub async fn delete_unlinked_attachment(&self, id: i64) -> StoreResult<bool> {
+        let sql = "DELETE FROM attachments WHERE id = $1 \
+                   AND NOT EXISTS (SELECT 1 FROM post_attachments WHERE attachment_id = $1)";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected());
+        Ok(done == 1)
     }
 
     pub async fn count_attachments(&self) -> StoreResult<i64> {

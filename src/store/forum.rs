@@ -6,7 +6,19 @@ use chrono::{DateTime, Utc};
 use super::attachments::link_post_attachments;
 use super::guidance::write_post_guidance;
 use super::{GuidanceLinks, Store, StoreError, StoreResult, on_pool};
-use crate::forum::{Status, TopicKind};
+use crate::forum::{Status, Tag, TopicKind};
+
+/// A tag is labelled as first typed; a label that is only the slug (a tag from before labels,
+/// or first typed as a slug) gives way to the first label typed with more than the slug.
+pub(super) const INSERT_TAG: &str = "INSERT INTO tags (slug, label) VALUES ($1, $2) \
+    ON CONFLICT (slug) DO UPDATE SET label = excluded.label WHERE tags.label = tags.slug AND excluded.label <> excluded.slug";
+
+/// A tag as shown: its slug (URL) and label.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct TagRow {
+    pub slug: String,
+    pub label: String,
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Category {
@@ -121,7 +133,7 @@ pub struct NewTopic<'a> {
     pub body: &'a str,
     pub body_html: &'a str,
     pub status: Status,
-    pub tags: &'a [String],
+    pub tags: &'a [Tag],
     pub created_at: DateTime<Utc>,
     /// Where an imported topic came from (unique); `None` for topics written here.
     pub source_id: Option<&'a str>,
@@ -203,11 +215,10 @@ macro_rules! insert_topic {
                 .bind(post_id).bind(t.title).bind(t.body).bind(t.author_id).bind(t.created_at)
                 .execute(&mut *$tx).await?;
             for tag in t.tags {
-                sqlx::query("INSERT INTO tags (slug) VALUES ($1) ON CONFLICT (slug) DO NOTHING")
-                    .bind(tag).execute(&mut *$tx).await?;
+                sqlx::query(INSERT_TAG).bind(&tag.slug).bind(&tag.label).execute(&mut *$tx).await?;
                 sqlx::query("INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 \
                              ON CONFLICT DO NOTHING")
-                    .bind(topic_id).bind(tag).execute(&mut *$tx).await?;
+                    .bind(topic_id).bind(&tag.slug).execute(&mut *$tx).await?;
             }
             if t.status == $crate::forum::Status::Published {
                 log_change!($tx, "topic", topic_id)?;
@@ -353,10 +364,34 @@ impl Store {
         Ok(row)
     }
 
-    pub async fn topic_tags(&self, topic_id: i64) -> StoreResult<Vec<String>> {
-        let sql = "SELECT g.slug FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id = $1 ORDER BY g.slug";
-        let rows = on_pool!(self, pool => sqlx::query_scalar(sql).bind(topic_id).fetch_all(pool).await?);
+    pub async fn topic_tags(&self, topic_id: i64) -> StoreResult<Vec<TagRow>> {
+        let sql = "SELECT g.slug, g.label FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id = $1 ORDER BY g.slug";
+        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(topic_id).fetch_all(pool).await?);
         Ok(rows)
+    }
+
+    /// The tags of these slugs that exist (for showing search facets by label).
+    pub async fn tags_by_slugs(&self, slugs: &[&str]) -> StoreResult<Vec<TagRow>> {
+        if slugs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=slugs.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT slug, label FROM tags WHERE slug IN ({})", placeholders.join(", "));
+        let rows = on_pool!(self, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for slug in slugs {
+                query = query.bind(*slug);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows)
+    }
+
+    /// A tag by its slug, `None` when nobody ever used it.
+    pub async fn tag_by_slug(&self, slug: &str) -> StoreResult<Option<TagRow>> {
+        let sql = "SELECT slug, label FROM tags WHERE slug = $1";
+        let row = on_pool!(self, pool => sqlx::query_as(sql).bind(slug).fetch_optional(pool).await?);
+        Ok(row)
     }
 
     /// Posts of a topic in order (deleted ones included, shown as placeholders).

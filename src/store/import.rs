@@ -183,10 +183,9 @@ impl Store {
                     super::moderation::hold_post!(tx, opening, t.topic.author_id, reasons)?;
                 }
                 for tag in t.topic.tags {
-                    sqlx::query("INSERT INTO tags (slug) VALUES ($1) ON CONFLICT (slug) DO NOTHING")
-                        .bind(tag).execute(&mut *tx).await?;
+                    sqlx::query(super::forum::INSERT_TAG).bind(&tag.slug).bind(&tag.label).execute(&mut *tx).await?;
                     sqlx::query("INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 ON CONFLICT DO NOTHING")
-                        .bind(topic_id).bind(tag).execute(&mut *tx).await?;
+                        .bind(topic_id).bind(&tag.slug).execute(&mut *tx).await?;
                 }
             }
             for chunk in to_check.chunks(ROWS_PER_STATEMENT) {

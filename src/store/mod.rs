@@ -19,7 +19,7 @@ pub use import::{ImportItem, ImportedReply, ImportedTopic, LaterReplies};
 mod moderation;
 mod identities;
 mod attachments;
-pub use attachments::{AttachmentRow, NewAttachment};
+pub use attachments::{AttachmentRow, NewAttachment, UnlinkedAttachment};
 mod notify;
 pub use notify::{DigestJob, DigestTopic, MailJob, NewNotification, NotifySettings, WatchRow};
 mod engagement;
@@ -28,7 +28,7 @@ mod two_factor;
 pub use two_factor::{PendingSignIn, TwoFactor};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
-pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TopicFilter, TopicRow, TopicSummary};
+pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TagRow, TopicFilter, TopicRow, TopicSummary};
 pub use identities::{Identity, OidcLogin};
 pub use search::SearchChange;
 pub use guidance::{CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations};

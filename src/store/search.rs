@@ -80,7 +80,7 @@ impl Store {
             body,
             category: head.category,
             kind: head.kind,
-            tags: self.topic_tags(topic_id).await?,
+            tags: self.topic_tags(topic_id).await?.into_iter().map(|t| t.slug).collect(),
             author: head.author,
             province: head.province,
             created_at: head.created_at.timestamp(),

@@ -34,6 +34,16 @@ pub struct Entry {
     pub author_url: Option<String>,
     /// Plain text.
     pub summary: Option<String>,
+    /// `<category>` elements (a topic's tags).
+    pub categories: Vec<Category>,
+}
+
+/// An Atom category: `term` is the machine value, `label` what a reader shows, `scheme` the
+/// URL the term is read against (`{base}/tag/`).
+pub struct Category {
+    pub term: String,
+    pub label: String,
+    pub scheme: String,
 }
 
 /// The site's origin as the reader reached it (there is no configured public URL yet). Only
@@ -79,6 +89,10 @@ impl Entry {
         xml.push_str(&format!("<author><name>{}</name>{uri}</author>\n", escape_markup(&self.author)));
         if let Some(summary) = &self.summary {
             element(xml, "summary", summary);
+        }
+        for c in &self.categories {
+            let (term, scheme, label) = (escape_markup(&c.term), escape_markup(&c.scheme), escape_markup(&c.label));
+            xml.push_str(&format!("<category term=\"{term}\" scheme=\"{scheme}\" label=\"{label}\"/>\n"));
         }
         xml.push_str("</entry>\n");
     }

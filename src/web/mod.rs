@@ -11,7 +11,7 @@ pub mod i18n;
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
@@ -147,6 +147,17 @@ async fn stylesheet() -> Response {
     static_asset("text/css; charset=utf-8", include_str!("../../web/static/style.css"))
 }
 
+/// The site's icon, from our own origin (`img-src 'self'`); browsers keep it a day.
+async fn favicon() -> Response {
+    static_asset("image/svg+xml", include_str!("../../web/static/favicon.svg"))
+}
+
+/// Browsers that ignore the SVG icon ask for `/favicon.ico`: an empty answer they may cache,
+/// rather than an error page on every first visit.
+async fn no_ico() -> Response {
+    (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"))]).into_response()
+}
+
 fn static_asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
@@ -162,6 +173,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/lang/{code}", get(switch_language))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(no_ico))
 }
 
 /// Page numbers for lists: `?page=N`, 1-based, clamped to what exists.

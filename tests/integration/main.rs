@@ -23,6 +23,8 @@ mod oidc;
 mod oauth_presets;
 mod facebook_import;
 mod attachments;
+mod attachment_sweep;
+mod tag_labels;
 mod notify;
 mod engagement;
 mod compose;

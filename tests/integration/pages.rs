@@ -289,7 +289,9 @@ async fn discussions_and_questions_are_published_from_the_form(app: TestApp) {
 
         assert_eq!(text_of(&html, "h1").as_deref(), Some(title));
         assert_eq!(text_of(&html, "article.topic .meta .badge").as_deref(), Some(badge));
-        assert_eq!(texts(&html, "article.topic .tag"), ["#ban-giao", "#dieu-duong"]);
+        // Chips show the tags as typed and link to them by slug.
+        assert_eq!(texts(&html, "article.topic .tag"), ["#bàn giao", "#Điều dưỡng"]);
+        assert_eq!(count(&html, "article.topic a.tag[href=\"/tag/ban-giao\"], article.topic a.tag[href=\"/tag/dieu-duong\"]"), 2);
         assert_eq!(count(&html, ".post"), 1);
     }
     let latest = page(&app, "/").await;

@@ -7,7 +7,7 @@ use reqwest::header::CONTENT_SECURITY_POLICY;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, count, text_of};
+use crate::common::{TestApp, attr_of, count, text_of};
 use crate::on_both_databases;
 
 const CATEGORY: &str = "medication-safety";
@@ -55,7 +55,7 @@ const CORPUS: &[&str] = &[
     "`<script>` trong mã là chữ, còn <script>alert(1)</script> thì không",
 ];
 
-/// Elements a forum page never carries (its own head has a stylesheet link and two metas only).
+/// Elements a forum page never carries (its own head has a stylesheet, an icon and two metas only).
 const FORBIDDEN_ELEMENTS: &[&str] = &[
     "script", "iframe", "object", "embed", "form", "style", "base", "frame", "frameset", "applet", "svg", "math",
     "input", "button", "textarea", "template",
@@ -106,11 +106,10 @@ fn problems_of(el: ElementRef) -> Vec<String> {
 fn assert_inert(html: &str, what: &str) {
     let doc = Html::parse_document(html);
     // The page's own controls, found by their place outside the article no payload can reach:
-    // the header's search box, the share box (link field, copy button), our own script and the
-    // empty favicon in the head (it spares every first visit a request for /favicon.ico).
+    // the header's search box, the share box (link field, copy button) and our own script.
     let own_places = "body > header.site > form.site-search[action=\"/search\"], body > header.site > form.site-search *, \
         main > section.share input#share-url[readonly], main > section.share button[data-copy-target], \
-        main > script[src=\"/static/engagement.js\"], head > link[rel=\"icon\"][href=\"data:,\"]";
+        main > script[src=\"/static/engagement.js\"]";
     let own: Vec<_> = doc.select(&Selector::parse(own_places).unwrap()).map(|el| el.id()).collect();
     assert_eq!(count(html, "form.site-search"), 1, "{what}: one search box, in the header");
     assert_eq!((count(html, "section.share"), count(html, "script")), (1, 1), "{what}: one share box and one script, our own");
@@ -122,12 +121,16 @@ fn assert_inert(html: &str, what: &str) {
     assert_eq!((count(html, "main > section#reply"), count(html, "body > footer.site")), (1, 1), "{what}: the page was cut short");
 }
 
+/// The site's policy: nothing inline, and nothing (images included) from another host.
+const STRICT_CSP: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
+    object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
 /// A topic page as an anonymous reader gets it; it must carry the strict CSP.
 async fn topic_page(app: &TestApp, id: i64) -> String {
     let res = app.get(&format!("/t/{id}")).await;
     assert_eq!(res.status(), 200);
-    let csp = res.headers().get(CONTENT_SECURITY_POLICY).expect("a Content-Security-Policy").to_str().unwrap().to_string();
-    assert!(csp.contains("script-src 'self'") && csp.contains("object-src 'none'"), "{csp}");
+    let csp = res.headers().get(CONTENT_SECURITY_POLICY).expect("a Content-Security-Policy").to_str().unwrap();
+    assert_eq!(csp, STRICT_CSP);
     res.text().await.unwrap()
 }
 
@@ -229,14 +232,34 @@ async fn ordinary_markdown_survives_sanitizing(app: TestApp) {
     let link = "a[href=\"https://moh.gov.vn/huong-dan\"][rel=\"nofollow ugc noopener\"]";
     assert_eq!(text_of(&html, &format!(".post .body {link}")).as_deref(), Some("hướng dẫn của Bộ Y tế"));
     // Images are shown only from the forum's own attachments (an outside image tells another
-    // site who reads the post); the alt text stays.
-    assert_eq!(count(&html, ".post .body img[src]"), 0);
-    assert_eq!(count(&html, ".post .body img[alt=\"Áp phích\"]"), 1);
+    // site who reads the post): one from elsewhere is a link to it, its alt text the words.
+    assert_eq!(count(&html, ".post .body img"), 0);
+    assert_eq!(text_of(&html, ".post .body a[href=\"https://moh.gov.vn/poster.png\"]").as_deref(), Some("Áp phích"));
     assert_eq!(text_of(&html, ".post .body strong").as_deref(), Some("Vệ sinh tay"));
     assert_eq!(count(&html, ".post .body table td"), 2);
 }
 
+/// No image in a post makes a reader's browser contact another host: not Markdown, not raw
+/// HTML, not inside a link; the page's icon is our own too.
+async fn images_from_other_hosts_are_never_loaded(app: TestApp) {
+    let token = writer(&app, "Tran Thi Thu Nghiem").await;
+    let body = "Sơ đồ: ![x](https://evil.example/a.png)\n\n[![logo bệnh viện](https://evil.example/logo.png)](https://bv.vn)\n\n\
+                <img src=\"https://evil.example/b.png\" alt=\"ảnh\"> ![sơ đồ](//evil.example/c.png)";
+    let id = app.api_topic(&token, json!({"category": CATEGORY, "kind": "discussion", "title": "Anh tu trang khac", "body": body})).await;
+
+    let html = topic_page(&app, id).await;
+
+    assert_eq!(count(&html, "img[src*=\"evil.example\"]"), 0, "{html}");
+    assert_eq!(text_of(&html, ".post .body a[href=\"https://evil.example/a.png\"]").as_deref(), Some("x"));
+    assert_eq!(text_of(&html, ".post .body a[href=\"https://bv.vn\"]").as_deref(), Some("logo bệnh viện"));
+    let icon = attr_of(&html, "head > link[rel=\"icon\"]", "href").unwrap();
+    let res = app.get(&icon).await;
+    assert_eq!((res.status().as_u16(), res.headers()["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
+    assert_eq!(app.get("/favicon.ico").await.status(), 204);
+}
+
 on_both_databases!(
+    images_from_other_hosts_are_never_loaded,
     payloads_in_titles_bodies_and_replies_render_inert,
     payloads_in_good_practice_summaries_render_inert,
     payloads_in_case_study_sections_render_inert,
