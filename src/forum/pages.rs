@@ -117,8 +117,13 @@ async fn latest(State(state): State<AppState>, page: Page, Query(p): Query<PageP
     list_page(&state, page, Listing::Latest, p.number()).await
 }
 
-async fn tag(State(state): State<AppState>, page: Page, Path(slug): Path<String>, Query(p): Query<PageParam>) -> AppResult<LatestPage> {
-    list_page(&state, page, Listing::Tag(slug), p.number()).await
+/// A tag's topics. A tag typed into the address as words ("/tag/kiểm tra chéo") goes to its slug.
+async fn tag(State(state): State<AppState>, page: Page, Path(slug): Path<String>, Query(p): Query<PageParam>) -> AppResult<Response> {
+    let canonical = super::domain::slugify(&slug);
+    if canonical != slug && !canonical.is_empty() {
+        return Ok(Redirect::permanent(&format!("/tag/{canonical}")).into_response());
+    }
+    Ok(list_page(&state, page, Listing::Tag(slug), p.number()).await?.into_response())
 }
 
 async fn category(
