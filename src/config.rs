@@ -32,8 +32,14 @@ pub struct Config {
     /// Reverse proxies in front of the server: for their requests, per-address limits count the
     /// client named in `X-Forwarded-For`. Empty: the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Failed sign-ins allowed per email, and per client address, within 15 minutes.
+    /// Failed sign-ins to one account before each further attempt must wait (1, 2, 4… minutes,
+    /// at most 15; a successful sign-in starts the count again).
     pub login_failures_allowed: i64,
+    /// Failed sign-ins from one client address per 15 minutes, whatever the account: high, since a
+    /// whole hospital may reach the forum through one address.
+    pub login_failures_per_address: i64,
+    /// Previews (`POST /preview`, `POST /api/v1/preview`) one member may ask for per minute.
+    pub previews_per_minute: i64,
     /// Moderation: new sign-ups wait in the review queue and cannot post until a moderator approves them.
     pub approve_new_accounts: bool,
     /// Moderation: how many first posts of a trust-level-0 member wait for review.
@@ -95,6 +101,8 @@ impl Default for Config {
             session_days: 30,
             posts_per_minute: 5,
             login_failures_allowed: 5,
+            login_failures_per_address: 100,
+            previews_per_minute: 60,
             posts_per_minute_per_address: 30,
             trusted_proxies: Vec::new(),
             approve_new_accounts: false,
@@ -182,6 +190,8 @@ impl Config {
         set_int(&mut self.session_days, "GP_SESSION_DAYS", &var)?;
         set_int(&mut self.posts_per_minute, "GP_POSTS_PER_MINUTE", &var)?;
         set_int(&mut self.login_failures_allowed, "GP_LOGIN_FAILURES_ALLOWED", &var)?;
+        set_int(&mut self.login_failures_per_address, "GP_LOGIN_FAILURES_PER_ADDRESS", &var)?;
+        set_int(&mut self.previews_per_minute, "GP_PREVIEWS_PER_MINUTE", &var)?;
         set_int(&mut self.posts_per_minute_per_address, "GP_POSTS_PER_MINUTE_PER_ADDRESS", &var)?;
         if let Some(v) = var("GP_TRUSTED_PROXIES") {
             self.trusted_proxies = parse_addresses(&v).context("GP_TRUSTED_PROXIES")?;

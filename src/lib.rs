@@ -104,13 +104,17 @@ pub fn router(state: AppState) -> Router {
         // Inner to outer: error rendering sees the handler's response first; the session is
         // loaded before anything else runs.
         // Members whose role requires two-factor are sent to enrolment before any handler runs.
+        // NUL or broken UTF-8 in the address is a clear 400 before any handler or query sees it.
+        .layer(axum::middleware::from_fn(web::hardening::reject_invalid_text))
         .layer(from_fn_with_state(state.clone(), accounts::two_factor::require_enrolment))
         .layer(from_fn_with_state(state.clone(), web::render_error_pages))
         .layer(from_fn_with_state(state.clone(), api::render_problems))
         .layer(from_fn_with_state(state.clone(), web::csrf::ensure_token))
         .layer(from_fn_with_state(state.clone(), accounts::session::identify))
         .layer(from_fn_with_state(state.clone(), web::client_address::from_trusted_proxy))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        // Personal answers are never cached by anyone else; HSTS over HTTPS.
+        .layer(from_fn_with_state(state.clone(), web::hardening::personal_and_transport_headers));
     with_security_headers(routes)
         // gzip (what browsers ask for over plain HTTP) or brotli: pages shrink to a fifth for phones
         // on slow links. The default predicate leaves images, gRPC, event streams and bodies under

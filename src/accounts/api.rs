@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -45,11 +46,14 @@ async fn create_token(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<TokenRequest>,
-) -> AppResult<(StatusCode, Json<TokenResponse>)> {
+) -> AppResult<Response> {
     let user = super::authenticate(&state, &req.email, &req.password, addr.ip()).await?;
     super::two_factor::check_api_code(&state, &user, req.code.as_deref(), addr.ip()).await?;
     let token = random_token();
     state.store().create_api_token(&token_hash(&token), user.id).await?;
     let body = TokenResponse { token, user_id: user.id, display_name: user.display_name, role: user.role.as_str().into() };
-    Ok((StatusCode::CREATED, Json(body)))
+    // The token is a credential: no cache anywhere may keep this answer.
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    crate::web::hardening::mark_private(response.headers_mut());
+    Ok(response)
 }

@@ -93,7 +93,7 @@ pub async fn register(
 /// Unknown email and wrong password get the same answer, in the same time.
 pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: std::net::IpAddr) -> AppResult<crate::store::User> {
     let email = crate::text::clean_line(email);
-    rate_limit::check(state, &email, ip).await?;
+    let attempt = rate_limit::begin(state, &email, ip).await?;
     let found = match state.store().user_for_login(&email).await {
         Ok(found) => Some(found),
         Err(StoreError::NotFound) => None,
@@ -106,11 +106,11 @@ pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: std
         Some((user, _)) if password_ok => {
             // A suspended member is told why and until when instead of being signed in.
             crate::moderation::ensure_not_suspended(state.store(), &user).await?;
-            rate_limit::clear(state, &email).await?;
+            attempt.succeeded(state).await?;
             Ok(user)
         }
         _ => {
-            rate_limit::record_failure(state, &email, ip).await?;
+            attempt.failed();
             Err(AppError::Rejected(axum::http::StatusCode::UNAUTHORIZED, crate::error::Msg::new("error.login_failed")))
         }
     }

@@ -65,8 +65,8 @@ async fn signup(State(state): State<AppState>, page: Page, jar: CookieJar, CsrfF
     let next = safe_next(form.next.as_deref());
     match create_account(&state, &form).await {
         Ok(user_id) => {
-            let cookie = session::start(&state, user_id).await?;
-            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+            let jar = session::start(&state, jar, user_id).await?;
+            Ok((jar, Redirect::to(&next)).into_response())
         }
         Err(err) => {
             let error = Some(page.msg(&err.message()));

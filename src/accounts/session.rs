@@ -85,21 +85,40 @@ fn lookup(found: Result<User, StoreError>) -> Viewer {
     }
 }
 
-/// Starts a session for `user_id` and returns the cookie to set.
-pub async fn start(state: &AppState, user_id: i64) -> AppResult<Cookie<'static>> {
+/// Starts a session for `user_id`: adds its cookie to `jar`, and the session's CSRF token (a new
+/// one at every sign-in, so a token planted or seen before sign-in is worthless after it).
+pub async fn start(state: &AppState, jar: CookieJar, user_id: i64) -> AppResult<CookieJar> {
     let token = random_token();
     let days = state.config().session_days;
     let expires = Utc::now() + Duration::days(days);
     state.store().create_session(&token_hash(&token), user_id, expires).await?;
     // Sign-ins are rare enough to carry the housekeeping.
     state.store().prune_expired(Utc::now() - Duration::days(1)).await?;
-    Ok(Cookie::build((COOKIE, token))
+    super::rate_limit::prune(state).await?;
+    let csrf = crate::web::csrf::cookie(state, csrf_token_for(&token));
+    let session = Cookie::build((COOKIE, token))
         .path("/")
         .http_only(true)
         .secure(state.config().secure_cookies)
         .same_site(SameSite::Lax)
         .max_age(time_days(days))
-        .build())
+        .build();
+    Ok(jar.add(session).add(csrf))
+}
+
+/// The CSRF token of a signed-in browser, derived from its session token. Only that browser
+/// holds the session token (an HttpOnly cookie, stored here only as a hash), so a `gp_csrf`
+/// cookie planted by someone else never matches, and each sign-in brings a new token.
+pub fn csrf_token_for(session_token: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(format!("csrf:{session_token}").as_bytes()))
+}
+
+/// The session token a signed-in request carries (`None` when signed out or expired).
+pub fn signed_in_session_token(req_headers: &axum::http::HeaderMap, viewer: Option<&Viewer>) -> Option<String> {
+    if !matches!(viewer, Some(Viewer::SignedIn(_))) {
+        return None;
+    }
+    CookieJar::from_headers(req_headers).get(COOKIE).map(|c| c.value().to_string())
 }
 
 fn time_days(days: i64) -> cookie::time::Duration {
@@ -128,7 +147,8 @@ async fn logout(State(state): State<AppState>, jar: CookieJar, CsrfForm(_): Csrf
     if let Some(cookie) = jar.get(COOKIE) {
         state.store().delete_session(&token_hash(cookie.value())).await?;
     }
-    let jar = jar.remove(Cookie::build(COOKIE).path("/"));
+    // A new anonymous CSRF token too: the signed-out browser keeps nothing of the session.
+    let jar = jar.remove(Cookie::build(COOKIE).path("/")).add(crate::web::csrf::cookie(&state, random_token()));
     Ok((jar, Redirect::to("/")).into_response())
 }
 

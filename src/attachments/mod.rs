@@ -9,6 +9,7 @@ pub mod form;
 mod images;
 mod names;
 mod pdf;
+mod pdf_filters;
 mod serve;
 pub mod service;
 mod sniff;

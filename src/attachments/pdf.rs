@@ -2,20 +2,22 @@
 //! run on opening or on events, launching programs, submitting forms.
 //!
 //! This is a byte scan for PDF name tokens (with `#xx` escapes decoded, so `/J#61vaScript` is
-//! caught), over the file and over every Flate-compressed stream (object streams included) up to a
-//! total budget. What it can miss: streams under other or chained filters (LZW, ASCII85 before
-//! Flate…), encrypted documents (refused outright, since their objects cannot be read), and
-//! malformed files that a lenient reader repairs differently. The served file is also sent as an
-//! attachment with a `sandbox` CSP, so a browser never renders it on our origin.
+//! caught), over the file and over every stream decoded through its whole `/Filter` chain
+//! (`pdf_filters`: Flate, LZW, ASCIIHex, ASCII85, RunLength, chained in any order; object streams
+//! included) up to a total budget. A document whose streams need more than the budget to decode
+//! is refused as uncheckable rather than passed half-read. What it can still miss: encrypted
+//! documents (refused outright, since their objects cannot be read), PNG/TIFF predictors applied
+//! after decoding, and malformed files that a lenient reader repairs differently. The served file
+//! is also sent as an attachment with a `sandbox` CSP, so a browser never renders it on our origin.
 
-use std::io::Read;
+use super::pdf_filters::Filter;
 
 /// Names whose presence means the document can act on its own.
 const REFUSED_NAMES: [&str; 9] =
     ["JavaScript", "JS", "Launch", "AA", "OpenAction", "SubmitForm", "ImportData", "RichMedia", "Encrypt"];
 
-/// Most bytes inflated from compressed streams per document (bounds zip-bomb-like streams).
-const INFLATE_BUDGET: u64 = 64 * 1024 * 1024;
+/// Most bytes decoded from streams per document (bounds zip-bomb-like streams).
+const DECODE_BUDGET: u64 = 64 * 1024 * 1024;
 
 /// Why a PDF is refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,18 +26,30 @@ pub enum PdfProblem {
     Active(String),
     /// Encrypted: cannot be checked.
     Encrypted,
+    /// Its streams decode to more than the budget: cannot be checked to the end.
+    TooLargeToCheck,
 }
 
 /// `Ok` when no active content was found.
 pub fn check(bytes: &[u8]) -> Result<(), PdfProblem> {
     scan(bytes)?;
-    let mut budget = INFLATE_BUDGET;
-    for stream in flate_streams(bytes) {
-        let inflated = inflate(stream, &mut budget);
-        scan(&inflated)?;
-        if budget == 0 {
-            break;
+    let mut budget = DECODE_BUDGET;
+    for (dictionary, data) in streams(bytes) {
+        let chain = filter_chain(dictionary);
+        // Unfiltered data was scanned with the file; image data (the bulk of a large document)
+        // holds pixels, never objects, so it is not decoded.
+        if chain.is_empty() || (is_image(dictionary) && !may_hold_objects(dictionary)) {
+            continue;
         }
+        let mut decoded = data.to_vec();
+        for filter in chain {
+            let Some(filter) = filter else { break }; // an image codec: no objects beyond it
+            decoded = filter.decode(&decoded, &mut budget);
+            if budget == 0 {
+                return Err(PdfProblem::TooLargeToCheck);
+            }
+        }
+        scan(&decoded)?;
     }
     Ok(())
 }
@@ -91,21 +105,74 @@ fn decode_name(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The data of each stream whose dictionary names FlateDecode.
-fn flate_streams(bytes: &[u8]) -> Vec<&[u8]> {
+/// Each stream's dictionary (the text from the `obj` keyword before it, at most 4 KiB) and data.
+fn streams(bytes: &[u8]) -> Vec<(&[u8], &[u8])> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(pos) = find(&bytes[from..], b"stream") {
         let keyword = from + pos;
         let data_start = skip_eol(bytes, keyword + b"stream".len());
         let Some(len) = find(&bytes[data_start..], b"endstream") else { break };
-        let dict_from = keyword.saturating_sub(1024);
-        if find(&bytes[dict_from..keyword], b"FlateDecode").is_some() {
-            out.push(&bytes[data_start..data_start + len]);
-        }
+        let window = &bytes[keyword.saturating_sub(4096).max(from)..keyword];
+        let dictionary = match rfind(window, b"obj") {
+            Some(at) => &window[at..],
+            None => window,
+        };
+        out.push((dictionary, &bytes[data_start..data_start + len]));
         from = data_start + len + b"endstream".len();
     }
     out
+}
+
+/// The filters a stream dictionary names after `/Filter`: one name or an array of them, in the
+/// order they are to be applied (`None` for one this scanner does not decode).
+fn filter_chain(dictionary: &[u8]) -> Vec<Option<Filter>> {
+    let Some(at) = find_name(dictionary, b"Filter") else { return Vec::new() };
+    let rest = &dictionary[at..];
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
+    let rest = &rest[start..];
+    let value = match rest.first() {
+        Some(b'[') => &rest[1..rest.iter().position(|b| *b == b']').unwrap_or(rest.len())],
+        Some(b'/') => {
+            let end = rest[1..].iter().position(|b| !is_regular(*b)).map_or(rest.len(), |e| e + 1);
+            &rest[..end]
+        }
+        _ => return Vec::new(),
+    };
+    names(value).map(|name| Filter::from_name(&name)).collect()
+}
+
+/// Where the value after `/name` (escapes decoded) starts in `bytes`.
+fn find_name(bytes: &[u8], wanted: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(pos) = bytes.get(at..)?.iter().position(|b| *b == b'/') {
+        let start = at + pos + 1;
+        let end = bytes[start..].iter().position(|b| !is_regular(*b)).map_or(bytes.len(), |e| start + e);
+        if decode_name(&bytes[start..end]) == wanted {
+            return Some(end);
+        }
+        at = end;
+    }
+    None
+}
+
+/// An object stream's marks (`/Type /ObjStm`, `/N`, `/First`): readers take objects out of any
+/// stream the cross-reference table points into, so a stream calling itself an image while
+/// carrying these is decoded all the same.
+fn may_hold_objects(dictionary: &[u8]) -> bool {
+    find_name(dictionary, b"ObjStm").is_some() || find_name(dictionary, b"First").is_some() || find_name(dictionary, b"N").is_some()
+}
+
+fn is_image(dictionary: &[u8]) -> bool {
+    find_name(dictionary, b"Subtype").is_some_and(|at| {
+        let rest = &dictionary[at..];
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
+        names(&rest[start..]).next().is_some_and(|name| name == b"Image") && rest[start..].first() == Some(&b'/')
+    })
+}
+
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
 }
 
 fn skip_eol(bytes: &[u8], mut at: usize) -> usize {
@@ -120,15 +187,6 @@ fn skip_eol(bytes: &[u8], mut at: usize) -> usize {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Inflates a zlib stream, taking at most `budget` bytes (and lowering it); a broken stream
-/// yields what could be read.
-fn inflate(data: &[u8], budget: &mut u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = flate2::read::ZlibDecoder::new(data).take(*budget).read_to_end(&mut out);
-    *budget = budget.saturating_sub(out.len() as u64);
-    out
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ fn pdf_error(problem: PdfProblem) -> AppError {
     match problem {
         PdfProblem::Active(_) => AppError::bad("attachments.error.pdf_active"),
         PdfProblem::Encrypted => AppError::bad("attachments.error.pdf_encrypted"),
+        PdfProblem::TooLargeToCheck => AppError::bad("attachments.error.pdf_too_large_to_check"),
     }
 }
 

@@ -30,12 +30,16 @@ pub async fn add(store: &Store, user: &User, target: Target) -> AppResult<i64> {
     Ok(post_id)
 }
 
-/// Removes a bookmark (none: nothing changes). Returns the post id.
+/// Removes a bookmark (none: nothing changes). Returns the post id. The member's own bookmark
+/// goes even when its post has been hidden since; otherwise a post they may not see answers
+/// `NotFound`, as for any other action on it.
 pub async fn remove(store: &Store, user: &User, target: Target) -> AppResult<i64> {
     let post_id = match target {
         Target::Post(id) => id,
         Target::Topic(id) => store.opening_post_id(id).await?,
     };
-    store.remove_bookmark(user.id, post_id).await?;
+    if !store.remove_bookmark(user.id, post_id).await? {
+        super::helpful::public_post_author(store, post_id).await?;
+    }
     Ok(post_id)
 }

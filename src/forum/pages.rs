@@ -481,7 +481,7 @@ async fn reply(
     let id = parse_id(&id)?;
     let mut form = upload.form;
     if !form.preview.is_empty() {
-        let shown = preview_of(&state, false, &form.body, &Sections::default(), upload.file.is_some()).await;
+        let shown = preview_of(&state, user.id, false, &form.body, &Sections::default(), upload.file.is_some()).await;
         return reply_again(&state, page, &headers, id, form.body, shown).await;
     }
     let replied = match attach(&state, &user, upload.file, &mut form.body).await {
@@ -517,7 +517,8 @@ async fn reply_again(state: &AppState, page: Page, headers: &axum::http::HeaderM
 }
 
 /// The preview of a form's text; `file_chosen`: a file was chosen, which a preview does not keep.
-async fn preview_of(state: &AppState, case_study: bool, body: &str, sections: &Sections, file_chosen: bool) -> AppResult<Preview> {
+async fn preview_of(state: &AppState, member_id: i64, case_study: bool, body: &str, sections: &Sections, file_chosen: bool) -> AppResult<Preview> {
+    preview::within_preview_rate(state, member_id).await?;
     let mut shown = preview::render(state.store(), case_study, body, sections).await?;
     shown.file_not_kept = file_chosen;
     Ok(shown)
@@ -662,7 +663,7 @@ async fn compose(
     let mut form = upload.form;
     if form.wants_preview() {
         let case_study = form.kind == TopicKind::CaseStudy.as_str();
-        return match preview_of(&state, case_study, &form.body, &form.sections(), upload.file.is_some()).await {
+        return match preview_of(&state, user.id, case_study, &form.body, &form.sections(), upload.file.is_some()).await {
             Ok(shown) => Ok(compose_page(&state, page, form, None, Some(shown)).await?.into_response()),
             Err(err) => compose_again(&state, page, form, err).await,
         };
@@ -742,7 +743,9 @@ async fn revisions(State(state): State<AppState>, page: Page, Path(id): Path<Str
     let store = state.store();
     let post = store.post(id).await?;
     let topic = service::visible_topic(store, post.topic_id, page.viewer.as_ref()).await?;
-    if post.deleted_at.is_some() {
+    // A held or hidden reply in a public topic: only its author and moderators know of it.
+    let own_or_moderator = page.viewer.as_ref().is_some_and(|u| u.id == post.author_id || u.role.can_moderate());
+    if post.deleted_at.is_some() || (post.status != Status::Published && !own_or_moderator) {
         return Err(AppError::NotFound);
     }
     let hide_names = topic.anonymous && !page.viewer.as_ref().is_some_and(|u| u.role.can_moderate());

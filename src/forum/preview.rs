@@ -53,11 +53,30 @@ pub async fn render(store: &Store, case_study: bool, body: &str, sections: &Sect
         return Err(AppError::BadRequest(Msg::new("error.body_length").arg("min", Body::MIN).arg("max", Body::MAX).arg("len", len)));
     }
     let library = Library::load(store).await?.with_mentions(store, &text).await?;
-    if case_study {
-        let (intro_html, sections) = super::service::render_sections(&text, &library);
-        return Ok(Preview { intro_html, sections, file_not_kept: false });
+    // Off the request threads and within the renderer's bounds: a hostile preview costs one
+    // blocking thread for at most the time budget and never stalls other answers.
+    super::markdown::on_blocking_pool(move |deadline| {
+        if case_study {
+            let (intro_html, sections) = super::service::try_render_sections(&text, &library, deadline)?;
+            return Ok(Preview { intro_html, sections, file_not_kept: false });
+        }
+        Ok(Preview { intro_html: linking::try_render(&text, &library, deadline)?, sections: Vec::new(), file_not_kept: false })
+    })
+    .await
+}
+
+/// Previews one member may ask for per minute (`previews_per_minute`), counted in the database
+/// so every app process shares the count; the live preview asks 0.7 s after typing stops.
+pub async fn within_preview_rate(state: &AppState, member_id: i64) -> AppResult<()> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let window = now - now.rem_euclid(60_000);
+    let key = crate::accounts::session::token_hash(&format!("preview:{member_id}"));
+    let limit = state.config().previews_per_minute;
+    if state.store().count_hit(&key, window).await? > limit {
+        let seconds = ((window + 60_000 - now) / 1000).max(1);
+        return Err(AppError::TooManyRequests(Msg::new("error.preview_rate").arg("limit", limit).arg("seconds", seconds)));
     }
-    Ok(Preview { intro_html: linking::render(&text, &library), sections: Vec::new(), file_not_kept: false })
+    Ok(())
 }
 
 pub fn router() -> Router<AppState> {
@@ -87,7 +106,8 @@ struct Fragment {
 }
 
 /// `POST /preview`: the live preview of `engagement.js`, an HTML fragment (signed in, CSRF token).
-async fn fragment(State(state): State<AppState>, page: Page, RequireUser(_): RequireUser, CsrfForm(form): CsrfForm<PreviewForm>) -> AppResult<Fragment> {
+async fn fragment(State(state): State<AppState>, page: Page, RequireUser(member): RequireUser, CsrfForm(form): CsrfForm<PreviewForm>) -> AppResult<Fragment> {
+    within_preview_rate(&state, member.id).await?;
     let case_study = form.kind == TopicKind::CaseStudy.as_str();
     let p = render(state.store(), case_study, &form.body, &form.sections).await?;
     Ok(Fragment { page, p })
@@ -122,8 +142,9 @@ struct PreviewOut {
 
 /// Render Markdown as the published post would be, without storing anything.
 #[utoipa::path(post, path = "/api/v1/preview", request_body = PreviewIn, security(("bearer" = [])),
-    responses((status = 200, body = PreviewOut), (status = 401), (status = 422)))]
-async fn api_preview(State(state): State<AppState>, RequireUser(_member): RequireUser, ApiJson(input): ApiJson<PreviewIn>) -> AppResult<Json<PreviewOut>> {
+    responses((status = 200, body = PreviewOut), (status = 401), (status = 422, description = "too long, nested too deeply, renders too large or too slowly"), (status = 429, description = "too many previews this minute")))]
+async fn api_preview(State(state): State<AppState>, RequireUser(member): RequireUser, ApiJson(input): ApiJson<PreviewIn>) -> AppResult<Json<PreviewOut>> {
+    within_preview_rate(&state, member.id).await?;
     let p = render(state.store(), input.kind == Some(TopicKind::CaseStudy), &input.body, &input.sections).await?;
     let sections = p.sections.into_iter().map(|(s, html)| SectionOut { key: s.key(), html }).collect();
     Ok(Json(PreviewOut { html: p.intro_html, sections }))

@@ -213,7 +213,11 @@ pub async fn editable_post(store: &Store, user: &User, post_id: i64) -> AppResul
         return Err(AppError::NotFound);
     }
     if post.author_id != user.id && !user.role.can_moderate() {
-        return Err(AppError::Forbidden(Msg::new("error.not_your_post")));
+        // Someone else's post is admitted to exist only when this member could read it: a
+        // pending or hidden post answers exactly as a missing one.
+        let topic = store.topic(post.topic_id).await?;
+        let readable = post.status == Status::Published && topic.status == Status::Published && topic.deleted_at.is_none();
+        return Err(if readable { AppError::Forbidden(Msg::new("error.not_your_post")) } else { AppError::NotFound });
     }
     Ok(post)
 }
@@ -316,4 +320,18 @@ pub fn render_sections(body: &str, library: &guidance::linking::Library) -> (Str
         .map(|s| (s, guidance::linking::render(sections.get(s), library)))
         .collect();
     (guidance::linking::render(&intro, library), rendered)
+}
+
+/// [`render_sections`] within the renderer's bounds and `deadline` (for a case study being written).
+pub fn try_render_sections(
+    body: &str,
+    library: &guidance::linking::Library,
+    deadline: std::time::Instant,
+) -> Result<(String, Vec<(case_study::Section, String)>), crate::forum::markdown::RenderError> {
+    let (intro, sections) = case_study::split(body);
+    let mut rendered = Vec::new();
+    for section in case_study::Section::ALL.into_iter().filter(|s| !sections.get(*s).is_empty()) {
+        rendered.push((section, guidance::linking::try_render(sections.get(section), library, deadline)?));
+    }
+    Ok((guidance::linking::try_render(&intro, library, deadline)?, rendered))
 }

@@ -45,7 +45,16 @@ impl Library {
 
 /// The post's Markdown rendered with every number of a library document linked to its page.
 pub fn render(body: &str, library: &Library) -> String {
-    markdown::render_linking(body, &|text| {
+    markdown::render_linking(body, &|text| finder(text, library))
+}
+
+/// [`render`] within the renderer's bounds and `deadline` (for text being written now).
+pub fn try_render(body: &str, library: &Library, deadline: std::time::Instant) -> Result<String, markdown::RenderError> {
+    markdown::try_render_linking(body, &|text| finder(text, library), deadline)
+}
+
+fn finder(text: &str, library: &Library) -> Vec<(std::ops::Range<usize>, String)> {
+    {
         let mut spans: Vec<_> = legal_ref_spans(text)
             .into_iter()
             .filter_map(|span| library.resolve(&span.reference).map(|doc| (span.range, format!("/guidance/{}", slug_of(&doc.number)))))
@@ -53,7 +62,7 @@ pub fn render(body: &str, library: &Library) -> String {
         spans.extend(crate::notify::mentions::links(text, &library.mentions));
         spans.sort_by_key(|(range, _)| range.start);
         spans
-    })
+    }
 }
 
 /// What a post cites: numbers found in `body` plus the documents its author chose (each must be
@@ -88,7 +97,9 @@ fn push_known(links: &mut GuidanceLinks, id: i64, how: &'static str) {
 pub async fn prepare(store: &Store, body: &str, chosen: &[String]) -> AppResult<(String, GuidanceLinks)> {
     let library = Library::load(store).await?.with_mentions(store, body).await?;
     let links = links(body, chosen, &library)?;
-    Ok((render(body, &library), links))
+    let body = body.to_string();
+    let html = markdown::on_blocking_pool(move |deadline| try_render(&body, &library, deadline)).await?;
+    Ok((html, links))
 }
 
 /// Numbers typed into the compose form's field: one per line or separated by commas/semicolons.

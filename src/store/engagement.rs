@@ -144,10 +144,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_bookmark(&self, user_id: i64, post_id: i64) -> StoreResult<()> {
+    /// Removes a member's bookmark; whether there was one.
+    pub async fn remove_bookmark(&self, user_id: i64, post_id: i64) -> StoreResult<bool> {
         let sql = "DELETE FROM bookmarks WHERE user_id = $1 AND post_id = $2";
-        on_pool!(self, pool => sqlx::query(sql).bind(user_id).bind(post_id).execute(pool).await?.rows_affected());
-        Ok(())
+        let removed = on_pool!(self, pool => sqlx::query(sql).bind(user_id).bind(post_id).execute(pool).await?.rows_affected());
+        Ok(removed > 0)
     }
 
     /// The member's bookmarks of posts still public, newest first.

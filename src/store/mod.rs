@@ -26,6 +26,8 @@ mod engagement;
 pub use engagement::{BookmarkRow, DraftRow, HelpfulCount};
 mod two_factor;
 pub use two_factor::{PendingSignIn, TwoFactor};
+mod limits;
+pub use limits::AttemptClaim;
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TagRow, TopicFilter, TopicRow, TopicSummary};

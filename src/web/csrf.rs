@@ -1,9 +1,13 @@
-//! CSRF protection for every HTML form: a random token in an HttpOnly, SameSite cookie that each
-//! form repeats in a hidden `csrf` field (double submit). A cross-site page can make the browser
-//! send the cookie but cannot read it, so it cannot fill in the field.
+//! CSRF protection for every HTML form. Signed out, it is a double submit: a random token in an
+//! HttpOnly, SameSite cookie that each form repeats in a hidden `csrf` field. Signed in, the token
+//! is bound to the session (derived from the session token, `accounts::session::csrf_token_for`),
+//! so it changes at every sign-in and a `gp_csrf` cookie planted by someone else (a sibling
+//! subdomain, a network on plain HTTP) is worth nothing. Forms a browser says come from another
+//! site (`Sec-Fetch-Site: cross-site` or `same-site`) are refused whatever their token.
 
 use axum::extract::{FromRequest, Request};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
@@ -11,6 +15,8 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
+use crate::accounts::Viewer;
+use crate::accounts::session::{csrf_token_for, random_token, signed_in_session_token};
 use crate::app::AppState;
 use crate::error::{AppError, Msg};
 
@@ -20,7 +26,27 @@ pub const COOKIE: &str = "gp_csrf";
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
 
-/// Gives every browser a token cookie the first time it asks for a page.
+/// The `gp_csrf` cookie holding `token`.
+pub fn cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(state.config().secure_cookies)
+        .same_site(SameSite::Lax)
+        .permanent()
+        .build()
+}
+
+/// The token forms must carry: the session's for a signed-in browser, else its cookie's.
+fn expected_token(headers: &HeaderMap, viewer: Option<&Viewer>) -> Option<String> {
+    if let Some(session) = signed_in_session_token(headers, viewer) {
+        return Some(csrf_token_for(&session));
+    }
+    CookieJar::from_headers(headers).get(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32)
+}
+
+/// Gives every browser its token for the page's forms, and keeps the `gp_csrf` cookie equal to
+/// it (a signed-in browser whose cookie was replaced gets the session's token back).
 pub async fn ensure_token(
     axum::extract::State(state): axum::extract::State<AppState>,
     jar: CookieJar,
@@ -30,21 +56,27 @@ pub async fn ensure_token(
     if crate::is_api_path(req.uri().path()) {
         return next.run(req).await;
     }
-    let existing = jar.get(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32);
-    let token = existing.clone().unwrap_or_else(crate::accounts::session::random_token);
+    let in_cookie = jar.get(COOKIE).map(|c| c.value().to_string());
+    let token = expected_token(req.headers(), req.extensions().get::<Viewer>()).unwrap_or_else(random_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let response = next.run(req).await;
-    if existing.is_some() {
+    if in_cookie.as_deref() == Some(token.as_str()) || sets_csrf_cookie(&response) {
         return response;
     }
-    let cookie = Cookie::build((COOKIE, token))
-        .path("/")
-        .http_only(true)
-        .secure(state.config().secure_cookies)
-        .same_site(SameSite::Lax)
-        .permanent()
-        .build();
-    (CookieJar::new().add(cookie), response).into_response()
+    (CookieJar::new().add(cookie(&state, token)), response).into_response()
+}
+
+/// Whether the handler already set the cookie (signing in or out), which then stands.
+fn sets_csrf_cookie(response: &Response) -> bool {
+    let prefix = format!("{COOKIE}=");
+    response.headers().get_all(SET_COOKIE).iter().any(|v| v.to_str().is_ok_and(|v| v.starts_with(&prefix)))
+}
+
+/// A browser that says the form comes from another site (`Sec-Fetch-Site`, which pages cannot
+/// forge). Absent (older browsers, other clients): the token alone decides.
+fn from_another_site(headers: &HeaderMap) -> bool {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("");
+    site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site")
 }
 
 use axum::response::IntoResponse;
@@ -71,7 +103,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         if !is_form {
             return Err(AppError::BadRequest(Msg::new("error.form_content_type")));
         }
-        let jar = CookieJar::from_headers(req.headers());
+        let expected = expected_token(req.headers(), req.extensions().get::<Viewer>()).unwrap_or_default();
+        if from_another_site(req.headers()) {
+            return Err(AppError::Forbidden(Msg::new("error.csrf")));
+        }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| AppError::BadRequest(Msg::new("error.body_too_large")))?;
@@ -79,7 +114,6 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             return Err(AppError::bad("error.invalid_utf8"));
         }
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::bad("error.form_invalid"))?;
-        let expected = jar.get(COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
         let matches = !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(field.csrf.as_bytes()));
         if !matches {
             return Err(AppError::Forbidden(Msg::new("error.csrf")));

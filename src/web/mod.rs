@@ -4,6 +4,7 @@
 pub mod atom;
 pub mod client_address;
 pub mod csrf;
+pub mod hardening;
 mod refused_form;
 mod error_pages;
 pub mod i18n;

@@ -32,3 +32,5 @@ mod two_factor;
 mod two_factor_steps;
 mod ministry;
 mod concurrent_writes;
+mod security;
+mod security_content;

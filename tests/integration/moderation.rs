@@ -108,6 +108,8 @@ async fn browser(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
     let res = client.post(app.url("/login")).form(&[("email", email), ("password", PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
     assert_eq!(res.status(), 303, "sign-in of {email}");
+    // Signing in brings a new token, bound to the session.
+    let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
     (client, csrf)
 }
 

@@ -87,6 +87,8 @@ async fn person(app: &TestApp, who: Who, n: usize) -> Option<Person> {
     let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
     let res = browser.post(app.url("/login")).form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
     assert_eq!(res.status(), 303);
+    // Signing in brings a new token, bound to the session.
+    let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
     Some(Person { token, browser, csrf })
 }
 

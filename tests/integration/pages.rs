@@ -223,7 +223,10 @@ async fn sign_in_is_refused_after_five_failures(app: TestApp) {
     let res = app.login("minh@bvtn.vn", PASSWORD).await;
 
     let html = answered(res, 429).await;
-    assert_eq!(text_of(&html, "p.form-error").as_deref(), Some("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."));
+    assert_eq!(
+        text_of(&html, "p.form-error").as_deref(),
+        Some("Tài khoản này đã đăng nhập sai 5 lần liên tiếp. Để chống dò mật khẩu, lần thử tiếp theo phải chờ 1 phút. (Sau 5 lần sai, mỗi lần sai thêm thời gian chờ tăng gấp đôi, tối đa 15 phút; đăng nhập đúng thì bộ đếm trở về 0.)")
+    );
     assert_eq!(viewer_name(&page(&app, "/").await), None);
 }
 

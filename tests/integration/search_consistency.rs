@@ -291,6 +291,8 @@ impl Member {
             .await
             .unwrap();
         assert_eq!(res.status(), 303, "sign-in of {email}");
+        // Signing in brings a new token, bound to the session.
+        let csrf = cookie_value(&jar, &server.base, "gp_csrf").expect("a CSRF cookie for the session");
         Member { base: server.base.clone(), token, browser, csrf }
     }
 

@@ -40,8 +40,8 @@ const ISSUER: &str = "goodpractice";
 pub async fn complete_sign_in(state: &AppState, jar: CookieJar, user_id: i64, next: &str) -> AppResult<Response> {
     let next = safe_next(Some(next));
     if !state.store().has_two_factor(user_id).await? {
-        let cookie = session::start(state, user_id).await?;
-        return Ok((jar.add(cookie), Redirect::to(&next)).into_response());
+        let jar = session::start(state, jar, user_id).await?;
+        return Ok((jar, Redirect::to(&next)).into_response());
     }
     let token = random_token();
     let expires = Utc::now() + Duration::minutes(PENDING_MINUTES);
@@ -94,12 +94,12 @@ pub async fn check_api_code(state: &AppState, user: &User, code: Option<&str>, i
         return Err(unauthorized("error.two_factor.code_required"));
     };
     let limit_key = format!("two-factor:{}", user.id);
-    super::rate_limit::check(state, &limit_key, ip).await?;
+    let attempt = super::rate_limit::begin(state, &limit_key, ip).await?;
     if check_code(state, user.id, code).await? == CodeCheck::Wrong {
-        super::rate_limit::record_failure(state, &limit_key, ip).await?;
+        attempt.failed();
         return Err(unauthorized("error.two_factor.code_wrong"));
     }
-    Ok(())
+    attempt.succeeded(state).await
 }
 
 /// Ten new recovery codes like `k7mp2-xq9ht`: what to show once, and the hashes to keep.

@@ -69,15 +69,15 @@ async fn submit_code(
 ) -> AppResult<Response> {
     let Some((hash, signing_in)) = pending(&state, &jar).await? else { return Ok(start_over()) };
     let limit_key = format!("two-factor:{}", signing_in.user_id);
-    let outcome = match rate_limit::check(&state, &limit_key, addr.ip()).await {
-        Ok(()) => check_code(&state, signing_in.user_id, &form.code).await?,
+    let attempt = match rate_limit::begin(&state, &limit_key, addr.ip()).await {
+        Ok(attempt) => attempt,
         Err(err) => {
             let error = Some(page.msg(&err.message()));
             return refill(err, CodePage { error, page });
         }
     };
-    if outcome == CodeCheck::Wrong {
-        rate_limit::record_failure(&state, &limit_key, addr.ip()).await?;
+    if check_code(&state, signing_in.user_id, &form.code).await? == CodeCheck::Wrong {
+        attempt.failed();
         state.store().count_pending_failure(&hash).await?;
         if signing_in.attempts + 1 >= PENDING_ATTEMPTS {
             state.store().delete_pending_sign_in(&hash).await?;
@@ -86,9 +86,9 @@ async fn submit_code(
         return Ok((StatusCode::UNAUTHORIZED, CodePage { page, error }).into_response());
     }
     state.store().delete_pending_sign_in(&hash).await?;
-    rate_limit::clear(&state, &limit_key).await?;
-    let cookie = session::start(&state, signing_in.user_id).await?;
-    let jar = jar.remove(Cookie::build(PENDING_COOKIE).path("/login/two-factor")).add(cookie);
+    attempt.succeeded(&state).await?;
+    let jar = jar.remove(Cookie::build(PENDING_COOKIE).path("/login/two-factor"));
+    let jar = session::start(&state, jar, signing_in.user_id).await?;
     Ok((jar, Redirect::to(&signing_in.next_path)).into_response())
 }
 
@@ -209,13 +209,14 @@ async fn switch_off(state: &AppState, user: &User, form: &DisableForm, addr: Soc
     if required_for(state, user) {
         return Err(AppError::Forbidden(Msg::new("error.two_factor.required_for_role")));
     }
-    rate_limit::check(state, &user.email, addr.ip()).await?;
+    let attempt = rate_limit::begin(state, &user.email, addr.ip()).await?;
     let (_, hash) = state.store().user_for_login(&user.email).await?;
     let password_ok = hash.as_deref().is_none_or(|h| password::verify(&form.password, h));
     if !password_ok || check_code(state, user.id, &form.code).await? == CodeCheck::Wrong {
-        rate_limit::record_failure(state, &user.email, addr.ip()).await?;
+        attempt.failed();
         return Err(AppError::Rejected(StatusCode::UNAUTHORIZED, Msg::new("error.two_factor.disable_refused")));
     }
+    attempt.succeeded(state).await?;
     state.store().disable_two_factor(user.id).await?;
     tracing::info!(user_id = user.id, "two-factor sign-in turned off");
     Ok(())
