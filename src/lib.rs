@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api;
+mod api_rules;
 pub mod attachments;
 pub mod app;
 pub mod config;
@@ -99,7 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::oidc::router())
         .merge(web::router())
         .merge(attachments::router())
-        .merge(api::router(api))
+        .merge(api::router(api, &api_rules::rules()))
         .fallback(|| async { AppError::NotFound })
         // Inner to outer: error rendering sees the handler's response first; the session is
         // loaded before anything else runs.

@@ -17,6 +17,8 @@ use crate::app::AppState;
 use crate::error::{AppError, ErrorReport, Msg};
 use crate::web::{Lang, lang_of};
 
+pub mod openapi;
+
 /// A JSON request body; anything unreadable is answered with a problem that says what is wrong.
 pub struct ApiJson<T>(pub T);
 
@@ -24,7 +26,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match Json::<T>::from_request(req, state).await {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|_| AppError::Rejected(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("error.body_too_large")))?;
+        let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        match Json::<T>::from_request(Request::from_parts(parts, axum::body::Body::from(bytes)), state).await {
+            // serde reads a struct from an array too (`[]` would be "every field left out").
+            Ok(_) if !is_object => Err(AppError::Rejected(StatusCode::UNPROCESSABLE_ENTITY, Msg::new("error.json_data").arg("detail", "expected a JSON object {…}"))),
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(explain(rejection)),
         }
@@ -96,10 +105,10 @@ fn describe(mut doc: OpenApi) -> OpenApi {
 }
 
 /// The API routes of all features plus `/api/openapi.json`.
-pub fn router(features: OpenApiRouter<AppState>) -> Router<AppState> {
+pub fn router(features: OpenApiRouter<AppState>, rules: &openapi::Rules) -> Router<AppState> {
     let (router, doc) = features.split_for_parts();
     let doc = describe(doc);
-    let json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".into());
+    let json = serde_json::to_value(&doc).map(|d| openapi::complete(d, rules)).map(|d| d.to_string()).unwrap_or_else(|_| "{}".into());
     router.route(
         "/api/openapi.json",
         axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json.clone()) }),

@@ -36,9 +36,12 @@ pub fn render(markdown: &str) -> String {
 /// Byte ranges of a piece of plain text to turn into links, with their (site-relative) targets.
 pub type LinkFinder<'a> = &'a dyn Fn(&str) -> Vec<(std::ops::Range<usize>, String)>;
 
-/// Deepest nesting of Markdown elements and HTML tags together (a quote in a list in a quote…).
-/// Real posts stay under ten; the sanitizer's HTML parser slows down quadratically with depth.
+/// Deepest nesting of Markdown elements (a quote in a list in a quote…). Real posts stay under
+/// ten; the sanitizer's HTML parser slows down quadratically with depth.
 pub const MAX_NESTING: usize = 32;
+/// Raw HTML tags left open, counted roughly (browsers and the sanitizer close many by themselves,
+/// and pasted HTML is often sloppy), so this bound is looser: it only stops the thousands.
+pub const MAX_HTML_NESTING: usize = 256;
 /// Largest HTML one post may render to. A 40,000-character post with every kind of formatting
 /// stays far below; link references repeated thousands of times do not.
 pub const MAX_HTML_BYTES: usize = 1024 * 1024;
@@ -142,7 +145,7 @@ fn bounded_events<'a>(parser: impl Iterator<Item = Event<'a>>, deadline: Instant
             Event::Text(text) | Event::Code(text) => estimate += text.len(),
             _ => estimate += 8,
         }
-        if nesting + html_nesting > MAX_NESTING {
+        if nesting > MAX_NESTING || html_nesting > MAX_HTML_NESTING {
             return Err(RenderError::TooDeep);
         }
         if estimate > MAX_HTML_BYTES {

@@ -38,7 +38,7 @@ fn parse_id(raw: &str) -> AppResult<i64> {
 }
 
 const QUEUE_PAGE: i64 = 50;
-const KINDS: [&str; 7] = ["held_post", "flagged_post", "account", "appeal", "imported_category", "ministry_request", "imported_comment"];
+pub const KINDS: [&str; 7] = ["held_post", "flagged_post", "account", "appeal", "imported_category", "ministry_request", "imported_comment"];
 const STATES: [&str; 3] = ["open", "approved", "rejected"];
 
 #[derive(Deserialize, IntoParams, Default)]

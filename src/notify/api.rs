@@ -112,14 +112,16 @@ async fn watches(State(state): State<AppState>, RequireUser(user): RequireUser) 
 
 /// Watches a category (slug or id), tag (slug or id), topic (id) or guidance document (number, slug or id).
 #[utoipa::path(put, path = "/api/v1/watches/{kind}/{target}", params(("kind" = String, Path), ("target" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = WatchOut), (status = 400), (status = 401), (status = 404)))]
+    security(("bearer" = [])), responses((status = 200, body = WatchOut), (status = 400), (status = 401), (status = 404),
+    (status = 422, description = "the target does not fit the kind, or the guidance document is withdrawn")))]
 async fn watch_on(State(state): State<AppState>, RequireUser(user): RequireUser, Path((kind, target)): Path<(String, String)>) -> AppResult<Json<WatchOut>> {
     set(&state, &user, &kind, &target, true).await
 }
 
 /// Stops watching (remembered, so replying does not watch the topic again).
 #[utoipa::path(delete, path = "/api/v1/watches/{kind}/{target}", params(("kind" = String, Path), ("target" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = WatchOut), (status = 400), (status = 401), (status = 404)))]
+    security(("bearer" = [])), responses((status = 200, body = WatchOut), (status = 400), (status = 401), (status = 404),
+    (status = 422, description = "the target does not fit the kind")))]
 async fn watch_off(State(state): State<AppState>, RequireUser(user): RequireUser, Path((kind, target)): Path<(String, String)>) -> AppResult<Json<WatchOut>> {
     set(&state, &user, &kind, &target, false).await
 }

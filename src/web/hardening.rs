@@ -54,9 +54,13 @@ pub async fn personal_and_transport_headers(State(state): State<AppState>, req: 
     response
 }
 
-/// `Cache-Control: private, no-store` and `Vary: Cookie` (added to any `Vary` already there).
+/// `Cache-Control: private, no-store` (unless the handler already said `no-store`, which no cache
+/// may keep either) and `Vary: Cookie` (added to any `Vary` already there).
 pub fn mark_private(headers: &mut HeaderMap) {
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
+    let no_store = headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-store"));
+    if !no_store {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
+    }
     let varies_by_cookie = headers
         .get_all(VARY)
         .iter()

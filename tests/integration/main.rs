@@ -34,3 +34,4 @@ mod ministry;
 mod concurrent_writes;
 mod security;
 mod security_content;
+mod schemathesis;

@@ -1,0 +1,87 @@
+//! The API contract's rules that live in the features (fixed lists of values, length limits),
+//! gathered for the OpenAPI document (`api::openapi`), which knows no feature itself.
+
+use serde_json::{Value, json};
+
+use crate::api::openapi::Rules;
+use crate::forum::{Body, Summary, Title, TopicKind};
+use crate::guidance::domain::{DocStatus, Kind as DocKind};
+
+fn words(values: &[&str]) -> Value {
+    json!({"enum": values})
+}
+
+/// Every rule, for `api::router`.
+pub fn rules() -> Rules {
+    Rules { parameters: parameters(), fields: fields() }
+}
+
+/// A list filter: one of `values`, or empty for "any" (as when the parameter is left out).
+fn guidance_words<'a>(values: impl Iterator<Item = &'a str>) -> Value {
+    json!({"enum": std::iter::once("").chain(values).collect::<Vec<_>>()})
+}
+
+/// A whole number from `min` to `max`, or the empty text (`minimum`/`maximum` bind numbers only,
+/// `maxLength` strings only).
+fn number_or_empty(min: i64, max: i64) -> Value {
+    json!({"type": ["integer", "string"], "minimum": min, "maximum": max, "maxLength": 0})
+}
+
+fn topic_kinds() -> Value {
+    json!({"enum": TopicKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()})
+}
+
+/// Free text: its length is counted as stored, after NFC (phones send decomposed Vietnamese, one
+/// letter as two or three code points), trimming and dropping control characters, so no JSON
+/// Schema `minLength`/`maxLength` can state it exactly; the bounds are given in words and in
+/// `x-length-after-nfc`, and a text outside them is a 422 that says so.
+fn text(min: usize, max: usize) -> Value {
+    json!({
+        "description": format!("{min} to {max} characters, counted after NFC normalisation, trimming and dropping control characters."),
+        "x-length-after-nfc": {"min": min, "max": max}
+    })
+}
+
+/// Parameters (operation path, or "" for any; name) whose values come from a list or range.
+fn parameters() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        // Any whole number: pages past either end show the first or the last (search's own below).
+        ("", "page", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
+        ("/api/v1/watches/{kind}/{target}", "kind", words(&["category", "tag", "topic", "guidance"])),
+        // Empty means "any", as when the parameter is left out.
+        ("/api/v1/moderation/queue", "state", words(&["", "open", "approved", "rejected"])),
+        ("/api/v1/moderation/queue", "kind", words(&[&[""][..], &crate::moderation::QUEUE_KINDS[..]].concat())),
+        ("/api/v1/moderation/queue/{id}/{action}", "action", words(&["approve", "edit_approve", "reject"])),
+        ("/api/v1/moderation/topics/{id}/{action}", "action", words(&["lock", "unlock", "pin", "unpin", "feature", "unfeature", "move", "merge"])),
+        ("/api/v1/guidance", "status", guidance_words(DocStatus::ALL.iter().map(|s| s.as_str()))),
+        ("/api/v1/guidance", "kind", guidance_words(DocKind::ALL.iter().map(|k| k.as_str()))),
+        ("/api/v1/search", "kind", json!({"enum": std::iter::once("").chain(TopicKind::ALL.iter().map(|k| k.as_str())).collect::<Vec<_>>()})),
+        // The search form sends empty fields for "any": a number in range, or nothing.
+        ("/api/v1/search", "limit", number_or_empty(1, 100)),
+        ("/api/v1/search", "year", number_or_empty(1900, 9998)),
+        ("/api/v1/search", "page", number_or_empty(1, 10_000)),
+    ]
+}
+
+/// Request-body fields (component, property) with a list of values or length bounds.
+fn fields() -> Vec<(&'static str, &'static str, Value)> {
+    let body = text(Body::MIN, Body::MAX);
+    vec![
+        ("NewTopicIn", "kind", topic_kinds()),
+        ("NewTopicIn", "title", text(Title::MIN, Title::MAX)),
+        ("NewTopicIn", "body", body.clone()),
+        ("NewTopicIn", "summary", text(Summary::MIN, Summary::MAX)),
+        ("NewPostIn", "body", body.clone()),
+        ("EditPostIn", "body", body),
+        ("PreviewIn", "body", text(0, Body::MAX)),
+        ("FlagIn", "reason", words(&crate::moderation::service::FLAG_REASONS)),
+        ("SanctionIn", "kind", words(&["silence", "suspend"])),
+        ("SanctionIn", "days", json!({"minimum": 1, "maximum": 365})),
+        ("ReasonIn", "reason", json!({"minLength": 1})),
+        ("WatchedWordIn", "pattern", json!({"minLength": 1})),
+        ("WatchedWordIn", "action", words(&["block", "hold", "replace"])),
+        ("DraftIn", "scope", json!({"pattern": "^(new:(discussion|question|good_practice|case_study)|reply:[1-9][0-9]{0,17}|edit:[1-9][0-9]{0,17})$"})),
+        ("SettingsIo", "handle", json!({"pattern": format!("^@?[a-z0-9_]{{3,{}}}$", crate::text::HANDLE_MAX)})),
+        ("SettingsIo", "language", words(&["vi", "en"])),
+    ]
+}
