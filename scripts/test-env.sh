@@ -5,3 +5,5 @@ export GP_REQUIRE_POSTGRES=1
 export GP_REQUIRE_BROWSER=1
 export GP_REQUIRE_SMTP=1
 export CHROMEDRIVER=/usr/bin/chromedriver
+export GP_REQUIRE_SCHEMATHESIS=1
+export GP_SCHEMATHESIS=/opt/gp-schemathesis/bin/schemathesis
