@@ -32,3 +32,4 @@ mod two_factor;
 mod two_factor_steps;
 mod ministry;
 mod concurrent_writes;
+mod scale;
