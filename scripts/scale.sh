@@ -38,7 +38,7 @@ admin_email=bench-admin@scale.goodpractice.invalid
 admin_password=bench-admin-password-2026
 
 command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
-if [ -z "${BIN:-}" ] || [ -z "${GEN_BIN:-}" ]; then
+if [ -z "${BIN:-}" ]; then
   cargo build --release -q --bin goodpractice
 fi
 BIN=${BIN:-$repo/target/release/goodpractice}
@@ -205,7 +205,7 @@ run_backend() {  # $1 label, $2 database url
   local rss_load hwm_load; rss_load=$(mib RssAnon "$pid"); hwm_load=$(mib VmHWM "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true; trap - EXIT
   local lines five03 top
-  lines=$(wc -l <"$dir/server.log"); five03=$(grep -c '503' "$dir/server.log" || true)
+  lines=$(wc -l <"$dir/server.log"); five03=$(grep -c '503 Service Unavailable' "$dir/server.log" || true)
   top=$(sed -E 's/^[^ ]+ +[A-Z]+ +//' "$dir/server.log" | sed -E 's/[0-9]+(\.[0-9]+)?/N/g' | sort | uniq -c | sort -rn | head -1 | sed -E 's/^ +//')
   {
     echo

@@ -11,11 +11,21 @@ use goodpractice::error::AppError;
 use goodpractice::store::Store;
 use goodpractice::web::i18n::{Catalogs, Lang};
 
-/// mimalloc rather than glibc's allocator: with glibc, memory freed by the index writer and
-/// the many worker threads stayed with the process (about 280 MB of anonymous memory after
-/// building the index of a million posts, against a 150 MB budget); mimalloc returns it.
+/// mimalloc rather than glibc's allocator, purging freed memory at once: the index writer
+/// fills and frees about 50 MB over and over while it builds, on threads that then sit idle.
+/// With glibc the process kept 354 MiB of anonymous memory after building the index of a
+/// million posts, with mimalloc's default 10 ms purge delay 169 MiB (an idle thread never
+/// reaches its delayed purge), with no delay 67 MiB (docs/BENCHMARKS.md, scale benchmark).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` in mimalloc.h (v2 and v3); libmimalloc-sys names no constant for it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+fn purge_freed_memory_at_once() {
+    // SAFETY: sets one allocator option to a valid value; mimalloc reads options atomically.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
 
 #[derive(Parser)]
 #[command(name = "goodpractice", version, about = "A forum for sharing good practices in patient safety")]
@@ -210,6 +220,7 @@ fn init_logging(json: bool, to_stderr: bool) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    purge_freed_memory_at_once();
     let cli = Cli::parse();
     let mut config = load_config(&cli.global)?;
     init_logging(config.log_json, !matches!(cli.command, Command::Serve { .. }));
