@@ -11,6 +11,22 @@ use goodpractice::error::AppError;
 use goodpractice::store::Store;
 use goodpractice::web::i18n::{Catalogs, Lang};
 
+/// mimalloc rather than glibc's allocator, purging freed memory at once: the index writer
+/// fills and frees about 50 MB over and over while it builds, on threads that then sit idle.
+/// With glibc the process kept 354 MiB of anonymous memory after building the index of a
+/// million posts, with mimalloc's default 10 ms purge delay 169 MiB (an idle thread never
+/// reaches its delayed purge), with no delay 67 MiB (docs/BENCHMARKS.md, scale benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` in mimalloc.h (v2 and v3); libmimalloc-sys names no constant for it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+fn purge_freed_memory_at_once() {
+    // SAFETY: sets one allocator option to a valid value; mimalloc reads options atomically.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
 #[derive(Parser)]
 #[command(name = "goodpractice", version, about = "A forum for sharing good practices in patient safety")]
 struct Cli {
@@ -70,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         command: AttachmentsCommand,
     },
+    /// The scale benchmark's data (see scripts/scale.sh).
+    Scale {
+        #[command(subcommand)]
+        command: ScaleCommand,
+    },
     /// Measure the moderation auto-checks on a labelled set.
     Eval {
         #[command(subcommand)]
@@ -93,6 +114,23 @@ enum AttachmentsCommand {
     /// Delete uploads that no post shows after `unused_upload_hours` (the server also does
     /// this every hour), and their files when no other attachment has the same bytes.
     Sweep,
+}
+
+#[derive(Subcommand)]
+enum ScaleCommand {
+    /// Fill an empty forum with N posts of realistic Vietnamese text (N/4 topics, members, tags,
+    /// citations, flags, a moderation queue, N audit rows, notifications); prints what it wrote.
+    Generate {
+        /// Posts in all, opening posts included.
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: u64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// JSON-lines files (`title`, `body` or `text` fields) whose sentences are recombined,
+        /// beside the demo content; read now, never copied.
+        #[arg(long = "text")]
+        texts: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -182,6 +220,7 @@ fn init_logging(json: bool, to_stderr: bool) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    purge_freed_memory_at_once();
     let cli = Cli::parse();
     let mut config = load_config(&cli.global)?;
     init_logging(config.log_json, !matches!(cli.command, Command::Serve { .. }));
@@ -206,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Eval { command: EvalCommand::PatientData { file, verbose } } => eval_patient_data(file.as_deref(), verbose),
         Command::Digest { command: DigestCommand::Send { dry_run } } => send_digest(config, dry_run).await,
         Command::Attachments { command: AttachmentsCommand::Sweep } => sweep_attachments(&config).await,
+        Command::Scale { command: ScaleCommand::Generate { posts, seed, texts } } => scale_generate(config, posts, seed, &texts).await,
     }
 }
 
@@ -218,6 +258,26 @@ async fn send_digest(config: Config, dry_run: bool) -> anyhow::Result<()> {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
     }
+}
+
+async fn scale_generate(mut config: Config, posts: u64, seed: u64, texts: &[PathBuf]) -> anyhow::Result<()> {
+    use goodpractice::scale;
+    let corpus = scale::Corpus::load(texts)?;
+    let store = Store::open(&config.effective_database_url()).await?;
+    config.demo = false;
+    goodpractice::prepare(&store, &config).await?;
+    let report = scale::generate(&store, &scale::Plan { posts, seed }, corpus).await?;
+    let rate = report.posts as f64 / report.posts_seconds.max(1e-9);
+    println!("sentences: {} clinical, {} regulation", report.sentences.0, report.sentences.1);
+    for (table, rows) in &report.rows {
+        println!("rows {table} {rows}");
+    }
+    println!("posts {} in {:.1} s ({rate:.0} posts/s); everything in {:.1} s", report.posts, report.posts_seconds, report.total_seconds);
+    println!("long_topic {}", report.long_topic);
+    println!("top_tag {}", report.top_tag);
+    println!("most_cited {}", report.most_cited);
+    println!("busiest_author {}", report.busiest_author);
+    Ok(())
 }
 
 async fn sweep_attachments(config: &Config) -> anyhow::Result<()> {

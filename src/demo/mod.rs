@@ -51,12 +51,15 @@ struct DemoReply {
     body: String,
 }
 
+/// The demo content: also a source of real sentences for the scale benchmark's generator.
+pub const CONTENT_TOML: &str = include_str!("content.toml");
+
 /// Loads the demo content unless the forum already has topics. Returns how many topics it added.
 pub async fn load_if_empty(store: &Store) -> anyhow::Result<usize> {
     if store.count_topics(None).await? > 0 {
         return Ok(0);
     }
-    let content: Content = toml::from_str(include_str!("content.toml"))?;
+    let content: Content = toml::from_str(CONTENT_TOML)?;
     let users = create_users(store, &content.users).await?;
     for topic in &content.topics {
         create_topic(store, &users, topic).await?;

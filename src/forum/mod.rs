@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-pub use domain::{Body, Summary, Tag, Tags, Title};
+pub use domain::{Body, Summary, Tag, Tags, Title, slugify};
 pub use pages::Localized;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

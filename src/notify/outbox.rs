@@ -15,6 +15,7 @@ use super::compose::{self, Letterhead};
 use super::mail::{self, SendError, Transport};
 use crate::app::AppState;
 use crate::error::AppResult;
+use crate::log_once::FailureLog;
 use crate::store::{MailJob, NotifySettings, Store};
 use crate::web::Lang;
 
@@ -46,14 +47,26 @@ impl MailTask {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
         let handle = tokio::spawn(async move {
+            let mut digest = DigestSchedule::default();
+            let (mut digest_failures, mut pass_failures) = (FailureLog::default(), FailureLog::default());
             loop {
-                if state.config().weekly_digest
-                    && let Err(err) = queue_digest_if_due(state.store(), Utc::now()).await
-                {
-                    tracing::warn!(error = %err, "could not queue the weekly digest");
+                if state.config().weekly_digest {
+                    match digest.tick(state.store(), Utc::now()).await {
+                        Ok(_) if digest_failures.succeeded() => tracing::info!("the weekly digest can be queued again"),
+                        Ok(_) => {}
+                        Err(err) if digest_failures.failed(&err.to_string()) => {
+                            tracing::warn!(error = %err, "could not queue the weekly digest (not logged again while it keeps failing)");
+                        }
+                        Err(_) => {}
+                    }
                 }
-                if let Err(err) = deliver_due(&state, &transport, &base).await {
-                    tracing::warn!(error = %err, "mail outbox pass failed");
+                match deliver_due(&state, &transport, &base).await {
+                    Ok(_) if pass_failures.succeeded() => tracing::info!("the mail outbox works again"),
+                    Ok(_) => {}
+                    Err(err) if pass_failures.failed(&err.to_string()) => {
+                        tracing::warn!(error = %err, "mail outbox pass failed (not logged again while it keeps failing)");
+                    }
+                    Err(_) => {}
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(POLL) => {}
@@ -208,17 +221,36 @@ pub fn digest_window(week: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
 }
 
 /// On Mondays from 08:00 in Vietnam, queues that day's digest once.
-async fn queue_digest_if_due(store: &Store, now: DateTime<Utc>) -> AppResult<()> {
-    let local = now.with_timezone(&vietnam());
-    if local.weekday() != Weekday::Mon || local.format("%H").to_string().as_str() < "08" {
-        return Ok(());
+/// When the weekly digest is queued: Monday from 08:00 in Vietnam, once per week. The week
+/// done is remembered, so the rest of Monday costs no query and logs nothing (before, a week in
+/// which no member wanted the digest was "queued" again, and logged, every half second).
+#[derive(Debug, Default)]
+pub struct DigestSchedule {
+    week_done: Option<String>,
+}
+
+impl DigestSchedule {
+    /// Queues this week's digest if it is due and was not queued yet (by this process or
+    /// another): the members queued when it did, `None` when there was nothing to do.
+    pub async fn tick(&mut self, store: &Store, now: DateTime<Utc>) -> AppResult<Option<u64>> {
+        let local = now.with_timezone(&vietnam());
+        if local.weekday() != Weekday::Mon || local.format("%H").to_string().as_str() < "08" {
+            return Ok(None);
+        }
+        let week = digest_week(now);
+        if self.week_done.as_deref() == Some(week.as_str()) {
+            return Ok(None);
+        }
+        let queued = match store.digest_week_queued(&week).await? {
+            true => None,
+            false => Some(store.queue_digests(&week).await?),
+        };
+        if let Some(queued) = queued {
+            tracing::info!(week, queued, "weekly digest queued");
+        }
+        self.week_done = Some(week);
+        Ok(queued)
     }
-    let week = digest_week(now);
-    if !store.digest_week_queued(&week).await? {
-        let queued = store.queue_digests(&week).await?;
-        tracing::info!(week, queued, "weekly digest queued");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ struct SearchOut {
     relaxed: bool,
     /// Documents of the guidance library whose number, title or summary match (first page only).
     guidance: Vec<GuidanceHit>,
+    /// Present while the index is being built: the results cover only the topics indexed so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    building: Option<super::Building>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -74,6 +77,7 @@ async fn search(State(state): State<AppState>, Query(params): Query<SearchParams
         None => SearchResults::default(),
     };
     let mut out = SearchOut::from(results);
+    out.building = state.search().building();
     if paging.page == 1 {
         out.guidance = matching_guidance(&state, params.q.as_deref().unwrap_or_default()).await?;
     }
@@ -88,6 +92,7 @@ impl From<SearchResults> for SearchOut {
             facets: r.facets.into(),
             relaxed: r.relaxed,
             guidance: Vec::new(),
+            building: None,
         }
     }
 }

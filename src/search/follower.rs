@@ -12,8 +12,9 @@ use search_index::{Doc, IndexWriter, SearchIndex};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::SearchHandle;
+use super::{Building, SearchHandle};
 use super::generations::Generations;
+use crate::log_once::FailureLog;
 use crate::store::Store;
 
 /// How often the log is polled: new posts are searchable well within a second.
@@ -70,6 +71,7 @@ struct Follower {
 
 impl Follower {
     async fn run(mut self, mut stopped: watch::Receiver<bool>) {
+        let mut failures = FailureLog::default();
         loop {
             // Stopping may cut a batch or a rebuild short: nothing is recorded until its commit,
             // so the next start redoes it.
@@ -78,9 +80,17 @@ impl Follower {
                 outcome = self.tick() => outcome,
             };
             let pause = match outcome {
-                Ok(()) => POLL,
+                Ok(()) => {
+                    if failures.succeeded() {
+                        tracing::info!("search indexer: applying changes again");
+                    }
+                    POLL
+                }
                 Err(err) => {
-                    tracing::error!(error = %format!("{err:#}"), "search indexer: cannot apply changes; retrying");
+                    let message = format!("{err:#}");
+                    if failures.failed(&message) {
+                        tracing::error!(error = %message, "search indexer: cannot apply changes; retrying every 5 s (not logged again while it keeps failing)");
+                    }
                     BACKOFF
                 }
             };
@@ -118,8 +128,12 @@ impl Follower {
     /// Opens the generation `CURRENT` names, brings it up to date, then serves it. A new
     /// generation from `reindex` is caught up before the swap, so results never go backwards.
     async fn switch(&mut self) -> anyhow::Result<()> {
-        let served = open_current(&self.store, &self.generations).await?;
+        // With nothing served yet, an index that must be built is served while it is built;
+        // otherwise the old generation stays until the new one is complete.
+        let early = self.served.is_none().then_some(&self.handle);
+        let served = open_current(&self.store, &self.generations, early).await?;
         self.handle.set(served.index.clone());
+        self.handle.set_building(None);
         let generation = served.generation;
         match self.served.replace(served) {
             Some(old) => {
@@ -147,7 +161,7 @@ impl Follower {
     }
 }
 
-async fn open_current(store: &Store, generations: &Generations) -> anyhow::Result<Served> {
+async fn open_current(store: &Store, generations: &Generations, serve_early: Option<&SearchHandle>) -> anyhow::Result<Served> {
     let generations = generations.clone();
     let (generation, index, writer, seq) = blocking(move || {
         let (generation, index) = generations.open_current()?;
@@ -159,11 +173,7 @@ async fn open_current(store: &Store, generations: &Generations) -> anyhow::Resul
     // No recorded position: a new or repaired index, built from the database first.
     let seq = match seq {
         Some(seq) => seq,
-        None => {
-            let built = rebuild(store, &writer, |_| {}).await?;
-            tracing::info!(generation, topics = built.topics, "search index built from the database");
-            built.seq
-        }
+        None => build_served(store, generation, &index, &writer, serve_early).await?,
     };
     let mut served = Served { generation, index, writer, cursor: Cursor::at(seq), committed: seq };
     catch_up(store, &mut served).await?;
@@ -200,27 +210,80 @@ async fn catch_up(store: &Store, served: &mut Served) -> anyhow::Result<()> {
     }
 }
 
+/// Builds a new or repaired index from the database. When `serve_early` is given, the index is
+/// served from the start with the build's progress, committing every [`SERVED_COMMIT`] topics so
+/// searches find what is indexed so far; the page says the build is under way (no 503s).
+async fn build_served(store: &Store, generation: u64, index: &SearchIndex, writer: &SharedWriter, serve_early: Option<&SearchHandle>) -> anyhow::Result<i64> {
+    let started = Instant::now();
+    let total = store.count_topics(None).await?.max(0) as u64;
+    tracing::info!(generation, topics = total, "building the search index from the database");
+    if let Some(handle) = serve_early {
+        handle.set_building(Some(Building { done: 0, total }));
+        handle.set(index.clone());
+    }
+    let mut committed = 0;
+    let built = rebuild(store, writer, |done| {
+        if let Some(handle) = serve_early {
+            handle.set_building(Some(Building { done, total: total.max(done) }));
+        }
+        let commit = serve_early.is_some() && done - committed >= SERVED_COMMIT;
+        if commit {
+            committed = done;
+        }
+        commit
+    }).await;
+    if let Some(handle) = serve_early {
+        handle.set_building(None);
+    }
+    let built = built?;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(generation, topics = built.topics, seconds, "search index built from the database");
+    Ok(built.seq)
+}
+
+/// Topics between commits of an index built while served: often enough that searches soon find
+/// much, rarely enough that committing (a new segment each time) stays a small part of the build.
+const SERVED_COMMIT: u64 = 25_000;
+
 pub(super) struct Rebuilt {
     pub topics: u64,
     pub seq: i64,
 }
 
 /// Indexes every visible topic and commits with the log position read before starting: a change
-/// made during the rebuild is then applied again afterwards rather than missed.
-pub(super) async fn rebuild(store: &Store, writer: &SharedWriter, mut progress: impl FnMut(u64)) -> anyhow::Result<Rebuilt> {
+/// made during the rebuild is then applied again afterwards rather than missed. `progress` hears
+/// the running count of topics after each page and answers whether to commit now (without a
+/// position, so a restart still rebuilds).
+///
+/// The next page is read from the database while the index takes the last one, so the two
+/// cores share the work.
+pub(super) async fn rebuild(store: &Store, writer: &SharedWriter, mut progress: impl FnMut(u64) -> bool) -> anyhow::Result<Rebuilt> {
     let seq = rebuild_position(store).await?;
-    let (mut after, mut topics) = (0, 0);
-    loop {
-        let ids = store.visible_topic_ids_after(after, REBUILD_PAGE).await?;
-        let Some(&last) = ids.last() else { break };
-        let docs = load_docs(store, ids).await?;
+    let mut topics = 0;
+    let mut next = read_page(store, 0).await?;
+    let mut writing: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
+    while let Some((last, docs)) = next {
         topics += docs.iter().filter(|(_, doc)| doc.is_some()).count() as u64;
-        write(writer, docs, None).await?;
-        progress(topics);
-        after = last;
+        if let Some(previous) = writing.take() {
+            previous.await.context("the search index task panicked")??;
+        }
+        let commit = progress(topics).then_some(None);
+        let writer = writer.clone();
+        writing = Some(tokio::spawn(async move { write_docs(&writer, docs, commit).await }));
+        next = read_page(store, last).await?;
+    }
+    if let Some(previous) = writing.take() {
+        previous.await.context("the search index task panicked")??;
     }
     write(writer, Vec::new(), Some(seq)).await?;
     Ok(Rebuilt { topics, seq })
+}
+
+/// The next page of visible topics after `after`: the last id and the documents.
+async fn read_page(store: &Store, after: i64) -> anyhow::Result<Option<(i64, Vec<(i64, Option<Doc>)>)>> {
+    let ids = store.visible_topic_ids_after(after, REBUILD_PAGE).await?;
+    let Some(&last) = ids.last() else { return Ok(None) };
+    Ok(Some((last, load_docs(store, ids).await?)))
 }
 
 /// The log position a rebuild may record: the highest number, or just below the lowest number
@@ -243,15 +306,23 @@ async fn rebuild_position(store: &Store) -> anyhow::Result<i64> {
 
 /// The current public form of each topic; `None` for one the public can no longer see.
 async fn load_docs(store: &Store, ids: impl IntoIterator<Item = i64>) -> anyhow::Result<Vec<(i64, Option<Doc>)>> {
-    let mut docs = Vec::new();
-    for id in ids {
-        docs.push((id, store.search_doc(id).await?));
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut docs = Vec::with_capacity(ids.len());
+    // A few queries per page of topics rather than four per topic.
+    for page in ids.chunks(REBUILD_PAGE as usize) {
+        docs.extend(store.search_docs(page).await?);
     }
     Ok(docs)
 }
 
 /// Upserts or deletes each topic, then commits with `commit_seq` when given.
 pub(super) async fn write(writer: &SharedWriter, docs: Vec<(i64, Option<Doc>)>, commit_seq: Option<i64>) -> anyhow::Result<()> {
+    write_docs(writer, docs, commit_seq.map(Some)).await
+}
+
+/// Upserts or deletes each topic, then commits when `commit` is given, with its position if any
+/// (`Some(None)`: a commit that keeps the position recorded before).
+async fn write_docs(writer: &SharedWriter, docs: Vec<(i64, Option<Doc>)>, commit: Option<Option<i64>>) -> anyhow::Result<()> {
     let writer = writer.clone();
     blocking(move || {
         let mut writer = writer.lock().map_err(|_| anyhow::anyhow!("the search index writer is poisoned"))?;
@@ -261,8 +332,8 @@ pub(super) async fn write(writer: &SharedWriter, docs: Vec<(i64, Option<Doc>)>, 
                 None => writer.delete(*id)?,
             }
         }
-        if let Some(seq) = commit_seq {
-            writer.commit(Some(seq))?;
+        if let Some(seq) = commit {
+            writer.commit(seq)?;
         }
         Ok(())
     })

@@ -22,18 +22,55 @@ pub use reindex::{Reindexed, reindex, reindex_command};
 
 /// The index being served. Swappable, because `reindex` hands a running server a new one.
 #[derive(Clone, Default)]
-pub struct SearchHandle(Arc<RwLock<Option<SearchIndex>>>);
+pub struct SearchHandle {
+    index: Arc<RwLock<Option<SearchIndex>>>,
+    building: Arc<RwLock<Option<Building>>>,
+}
+
+/// An index being built from the database while it is served: searches find the topics
+/// indexed so far, and the page and API say how far the build has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Building {
+    /// Topics indexed so far.
+    pub done: u64,
+    /// Topics to index in all (visible topics when the build started).
+    pub total: u64,
+}
+
+impl Building {
+    /// Whole percent done, never 100 before the end.
+    pub fn percent(&self) -> u64 {
+        (self.done * 100).checked_div(self.total).unwrap_or(0).min(99)
+    }
+}
 
 impl SearchHandle {
+    /// The handle of a server starting up: until the indexer has opened the index, searches
+    /// answer with no results and "starting" (progress 0 of 0) rather than an error.
+    pub fn starting() -> Self {
+        let handle = Self::default();
+        handle.set_building(Some(Building { done: 0, total: 0 }));
+        handle
+    }
+
     /// A handle on the index served now; `None` until the indexer has opened it at start-up.
     pub fn index(&self) -> Option<SearchIndex> {
-        self.0.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.index.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// How far the build of the served index has got; `None` when it is complete.
+    pub fn building(&self) -> Option<Building> {
+        *self.building.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn set(&self, index: SearchIndex) {
-        let old = self.0.write().unwrap_or_else(PoisonError::into_inner).replace(index);
+        let old = self.index.write().unwrap_or_else(PoisonError::into_inner).replace(index);
         // Dropped outside the lock: searches never wait for an old index to close.
         drop(old);
+    }
+
+    fn set_building(&self, building: Option<Building>) {
+        *self.building.write().unwrap_or_else(PoisonError::into_inner) = building;
     }
 }
 

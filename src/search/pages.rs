@@ -39,6 +39,8 @@ struct SearchPage {
     found: String,
     /// Said when no topic had every word and the closest ones are shown instead.
     relaxed: Option<String>,
+    /// Said while the index is being built (results so far are incomplete), with progress.
+    building: Option<String>,
     no_results: String,
     hits: Vec<HitView>,
     /// Official documents of the guidance library matching the words (first page only).
@@ -96,6 +98,10 @@ async fn search(State(state): State<AppState>, page: Page, Query(params): Query<
     let sort = service::parse_sort(&params).unwrap_or_default();
     let paging = Paging::lenient(&params, PER_PAGE);
     let mut view = SearchPage::new(page, &params, sort);
+    view.building = state.search().building().map(|b| match b.total {
+        0 => view.page.msg(&Msg::new("search.error.unavailable")),
+        _ => view.page.msg(&Msg::new("search.building").arg("done", b.done).arg("total", b.total).arg("percent", b.percent())),
+    });
     match run(&state, &params, sort, paging).await {
         Ok(None) => {}
         Ok(Some((results, pages))) => {
@@ -241,6 +247,7 @@ impl SearchPage {
             error: None,
             found: String::new(),
             relaxed: None,
+            building: None,
             guidance: Vec::new(),
             no_results: String::new(),
             hits: Vec::new(),

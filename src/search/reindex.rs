@@ -46,7 +46,11 @@ async fn build(store: &Store, generations: &Generations, generation: u64, progre
         Ok((index, Arc::new(Mutex::new(writer))))
     })
     .await?;
-    let built = rebuild(store, &writer, progress).await?;
+    let mut progress = progress;
+    let built = rebuild(store, &writer, |n| {
+        progress(n);
+        false
+    }).await?;
     // Release the writer's lock before `CURRENT` names this generation and a server opens it.
     blocking(move || {
         drop(writer);

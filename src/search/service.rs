@@ -145,7 +145,11 @@ fn year_operators(year: &str) -> AppResult<String> {
 /// Runs a search on the index being served.
 pub async fn search(state: &AppState, request: SearchRequest) -> AppResult<SearchResults> {
     let Some(index) = state.search().index() else {
-        // Only in the first moments after start-up, before the indexer has opened the index.
+        // The first moments after start-up, before the indexer has opened the index: no results
+        // yet, and the page says so (`building`); not an error to log or to retry at once.
+        if state.search().building().is_some() {
+            return Ok(SearchResults::default());
+        }
         return Err(AppError::Rejected(StatusCode::SERVICE_UNAVAILABLE, Msg::new("search.error.unavailable")));
     };
     let query = request.query.clone();

@@ -15,6 +15,8 @@ mod forum;
 mod guidance;
 mod search;
 mod import;
+mod bulk;
+pub use bulk::{BulkTable, Cell};
 pub use import::{ImportItem, ImportedReply, ImportedTopic, LaterReplies};
 mod moderation;
 mod identities;

@@ -35,3 +35,4 @@ mod concurrent_writes;
 mod security;
 mod security_content;
 mod schemathesis;
+mod scale;
