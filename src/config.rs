@@ -332,8 +332,7 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_database_password() {
-        let mut config = Config::default();
-        config.database_url = "postgres://gp:secret@127.0.0.1/gp".into();
+        let config = Config { database_url: "postgres://gp:secret@127.0.0.1/gp".into(), ..Config::default() };
         assert!(!format!("{config:?}").contains("secret"));
     }
 

@@ -210,7 +210,7 @@ pub(crate) mod tests {
         let mut next = 258usize;
         let mut width = 9u32;
         let (mut acc, mut bits, mut out) = (0u64, 0u32, Vec::new());
-        let mut emit = |code: usize, width: u32, acc: &mut u64, bits: &mut u32, out: &mut Vec<u8>| {
+        let emit = |code: usize, width: u32, acc: &mut u64, bits: &mut u32, out: &mut Vec<u8>| {
             *acc = (*acc << width) | code as u64;
             *bits += width;
             while *bits >= 8 {

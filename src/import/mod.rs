@@ -143,7 +143,8 @@ impl fmt::Display for Report {
 
 /// What waits for the next batch: a new topic, or new replies to one imported before.
 enum Pending {
-    Topic(PendingTopic),
+    // Boxed: a topic with its replies is far larger than the replies-only variant.
+    Topic(Box<PendingTopic>),
     Replies { line: u64, source_id: String, replies: Vec<PendingReply> },
 }
 
@@ -360,7 +361,7 @@ impl<'a> Importer<'a> {
         let replies = self.replies(line, &source_id, &record.replies).await?;
         self.known.insert(source_id.clone());
         let check_category = record.check_category;
-        Ok(Some(Pending::Topic(PendingTopic { line, topic, html, author_id, at, source_id, replies, check_category, later_replies: 0 })))
+        Ok(Some(Pending::Topic(Box::new(PendingTopic { line, topic, html, author_id, at, source_id, replies, check_category, later_replies: 0 }))))
     }
 
     /// The replies to the topic from `topic_source` that can be imported and were not before;

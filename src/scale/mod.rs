@@ -376,7 +376,7 @@ impl Generator {
     /// queue has its size, the rest were decided by a moderator.
     fn maybe_queue(&mut self, post: i64, author: i64, at: DateTime<Utc>, rows: &mut TopicRows) {
         self.replies_seen += 1;
-        if self.replies_seen % self.queue_stride != 0 {
+        if !self.replies_seen.is_multiple_of(self.queue_stride) {
             return;
         }
         let open = self.open_items_left > 0 && (self.replies_seen / self.queue_stride) % 2 == 1;

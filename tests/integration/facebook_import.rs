@@ -234,11 +234,10 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     let out = import(&app, later.path(), &["--dry-run"]).await;
     let dry = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    for expected in ["database: 2 posts and 2 comments imported before\ntopics: 0 new, 2 already imported\n\
-                      replies: 2 new, 2 already imported (2 new replies on 1 existing topics)\nper year (new / already imported):\n\
-                      \x20 2016: topics 0 / 1, replies 2 / 2\n  2017: topics 0 / 1, replies 0 / 0\n"] {
-        assert!(dry.contains(expected), "{expected:?} in\n{dry}");
-    }
+    let expected = "database: 2 posts and 2 comments imported before\ntopics: 0 new, 2 already imported\n\
+                    replies: 2 new, 2 already imported (2 new replies on 1 existing topics)\nper year (new / already imported):\n\
+                    \x20 2016: topics 0 / 1, replies 2 / 2\n  2017: topics 0 / 1, replies 0 / 0\n";
+    assert!(dry.contains(expected), "{expected:?} in\n{dry}");
     assert_eq!(posts_of(&app, BLOOD).await.len(), 3, "a dry run writes nothing");
 
     let report = import_ok(&app, later.path()).await;

@@ -393,9 +393,8 @@ impl Writing {
         let deadline = Instant::now() + Duration::from_secs(60);
         while self.published.load(Ordering::SeqCst) < n {
             assert!(Instant::now() < deadline, "the writers published only {} topics in 60 s", self.published.load(Ordering::SeqCst));
-            let tally = self.tally.lock().unwrap();
-            assert!(tally.unexpected.is_empty(), "writes failed while the server was up: {:?}", tally.unexpected);
-            drop(tally);
+            let unexpected = self.tally.lock().unwrap().unexpected.clone();
+            assert!(unexpected.is_empty(), "writes failed while the server was up: {unexpected:?}");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }

@@ -77,7 +77,7 @@ async fn hostile_previews_leave_healthz_fast(app: TestApp) {
         timings.sort();
         let median = timings[timings.len() / 2];
         let worst = *timings.last().unwrap();
-        eprintln!("{} on {}: {at_once} hostile previews, /healthz median {median:?}, worst {worst:?} over {} probes", app.backend, "2 workers", timings.len());
+        eprintln!("{} on 2 workers: {at_once} hostile previews, /healthz median {median:?}, worst {worst:?} over {} probes", app.backend, timings.len());
         assert!(median < Duration::from_millis(100), "{at_once} previews: median /healthz {median:?}");
         assert!(worst < Duration::from_millis(1_000), "{at_once} previews: slowest /healthz {worst:?}");
     }
