@@ -17,6 +17,7 @@ pub mod import;
 pub mod log_once;
 pub mod moderation;
 pub mod notify;
+pub mod ops;
 pub mod scale;
 pub mod store;
 pub mod text;

@@ -91,6 +91,18 @@ enum Command {
         #[command(subcommand)]
         command: ScaleCommand,
     },
+    /// Copy the database and the uploads into a new folder, with a manifest of counts and
+    /// checksums, while the forum keeps serving.
+    Backup {
+        /// A new or empty folder.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Load a backup into an empty data folder / empty database, then rebuild the search index.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Measure the moderation auto-checks on a labelled set.
     Eval {
         #[command(subcommand)]
@@ -246,6 +258,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Digest { command: DigestCommand::Send { dry_run } } => send_digest(config, dry_run).await,
         Command::Attachments { command: AttachmentsCommand::Sweep } => sweep_attachments(&config).await,
         Command::Scale { command: ScaleCommand::Generate { posts, seed, texts } } => scale_generate(config, posts, seed, &texts).await,
+        Command::Backup { to } => backup(&config, &to).await,
+        Command::Restore { from } => restore(&config, &from).await,
     }
 }
 
@@ -277,6 +291,38 @@ async fn scale_generate(mut config: Config, posts: u64, seed: u64, texts: &[Path
     println!("top_tag {}", report.top_tag);
     println!("most_cited {}", report.most_cited);
     println!("busiest_author {}", report.busiest_author);
+    Ok(())
+}
+
+async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
+    let manifest = goodpractice::ops::backup(config, to).await?;
+    let c = manifest.counts;
+    println!(
+        "backup written to {} ({}, schema {}): {} users, {} topics, {} posts, {} attachments; {} files with checksums in manifest.json",
+        to.display(),
+        manifest.database,
+        manifest.schema_version,
+        c.users,
+        c.topics,
+        c.posts,
+        c.attachments,
+        manifest.files.len()
+    );
+    Ok(())
+}
+
+async fn restore(config: &Config, from: &Path) -> anyhow::Result<()> {
+    let done = goodpractice::ops::restore(config, from).await?;
+    let c = done.counts;
+    println!(
+        "restored from {}: {} users, {} topics, {} posts, {} attachments; search index rebuilt ({} topics)",
+        from.display(),
+        c.users,
+        c.topics,
+        c.posts,
+        c.attachments,
+        done.topics_indexed
+    );
     Ok(())
 }
 

@@ -29,6 +29,8 @@ pub use engagement::{BookmarkRow, DraftRow, HelpfulCount};
 mod two_factor;
 pub use two_factor::{PendingSignIn, TwoFactor};
 mod limits;
+mod backup;
+pub use backup::{BackupCounts, known_schema_version, sqlite_path};
 pub use limits::AttemptClaim;
 
 pub use accounts::{NewUser, ProfileUpdate, User};

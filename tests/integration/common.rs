@@ -59,6 +59,11 @@ impl TestApp {
         Some(Self::start(url, dir, "postgres", adjust).await)
     }
 
+    /// The app on a database and data folder prepared by the test (e.g. restored from a backup).
+    pub async fn on(database_url: String, dir: tempfile::TempDir, backend: &'static str) -> TestApp {
+        Self::start(database_url, dir, backend, |_| {}).await
+    }
+
     async fn start(database_url: String, dir: tempfile::TempDir, backend: &'static str, adjust: impl FnOnce(&mut Config)) -> TestApp {
         install_crypto();
         let mut config = Config::default();

@@ -24,6 +24,7 @@ mod oauth_presets;
 mod facebook_import;
 mod attachments;
 mod attachment_sweep;
+mod backup;
 mod tag_labels;
 mod notify;
 mod engagement;
