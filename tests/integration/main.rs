@@ -26,6 +26,7 @@ mod attachments;
 mod attachment_sweep;
 mod tag_labels;
 mod notify;
+mod privacy;
 mod engagement;
 mod compose;
 mod two_factor;
