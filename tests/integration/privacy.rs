@@ -343,6 +343,72 @@ async fn audit_count(app: &TestApp, moderator: &str) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Previews warn
+
+async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: TestApp) {
+    let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let typed = "Bệnh nhân Nguyễn Văn Nam, sinh năm 1958, SĐT 0912 345 678, số hồ sơ 23.004567.";
+
+    // API: kind, words, character offsets into the text; an empty list when clean.
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/preview", &author.token, json!({"body": typed})).await;
+    assert_eq!(status, 200, "{out}");
+    let chars: Vec<char> = typed.chars().collect();
+    let found: Vec<(String, String, bool)> = out["patient_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let (start, end) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+            assert_eq!(chars[start..end].iter().collect::<String>(), f["text"].as_str().unwrap(), "offsets are characters: {f}");
+            (f["kind"].as_str().unwrap().to_string(), f["text"].as_str().unwrap().to_string(), f["hint"].as_bool().unwrap())
+        })
+        .collect();
+    let expected = [("patient_name", "Nguyễn Văn Nam", false), ("birth_year", "sinh năm 1958", true), ("phone", "0912 345 678", false), ("medical_record_number", "số hồ sơ 23.004567", false)];
+    assert_eq!(found, expected.map(|(k, t, h)| (k.to_string(), t.to_string(), h)));
+    let (_, clean) = api(&app, reqwest::Method::POST, "/api/v1/preview", &author.token, json!({"body": "Khoa tôi kiểm tra chéo."})).await;
+    assert_eq!(clean["patient_data"], json!([]), "{clean}");
+
+    // The form's "Xem trước" button: the words marked, why, and a button per finding.
+    let b = browser(&app, Some("lan@bv.vn")).await;
+    let form = |extra: (&'static str, &'static str)| {
+        vec![("kind", "discussion"), ("category", "medication-safety"), ("title", "Nhầm thuốc"), ("body", typed), extra]
+    };
+    let send_form = async |fields: Vec<(&str, &str)>| {
+        let mut fields = fields;
+        fields.push(("csrf", &b.1));
+        let form = reqwest::multipart::Form::new();
+        let form = fields.into_iter().fold(form, |f, (k, v)| f.text(k.to_string(), v.to_string()));
+        let res = b.0.post(app.url("/new")).multipart(form).send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    };
+    let (status, html) = send_form(form(("preview", "1"))).await;
+    assert_eq!(status, 200);
+    let warning = text_of(&html, ".patient-data-warning").expect("a warning");
+    assert!(warning.contains("Bài viết có thể chứa thông tin nhận dạng người bệnh") && warning.contains("Có thể là mã hồ sơ"), "{warning}");
+    assert!(html.contains("<mark>0912 345 678</mark>"), "the words are marked");
+    assert!(html.contains("form=\"compose-form\"") && html.contains("value=\"all\""), "buttons submit the form without JavaScript");
+
+    // "Replace all": the text comes back with placeholders (the year, a hint, stays); nothing is posted.
+    let (status, html) = send_form(form(("replace", "all"))).await;
+    assert_eq!(status, 200);
+    let body = text_of(&html, "textarea[name=body]").unwrap();
+    assert_eq!(body, "Bệnh nhân [tên người bệnh], sinh năm 1958, SĐT [số điện thoại], [số hồ sơ].");
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
+    let (status, out) = api(&app, reqwest::Method::GET, "/api/v1/drafts", &author.token, Value::Null).await;
+    assert_eq!((status, out.as_array().map(Vec::len)), (200, Some(0)), "a preview writes no draft: {out}");
+
+    // Bad input: 256 KiB (past the body limit) and deep nesting are refused with a sentence.
+    let big = "Bệnh nhân Nguyễn Văn Nam. ".repeat(11_000);
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/preview", &author.token, json!({"body": big})).await;
+    assert_eq!(status, 413, "{out}");
+    assert!(out["detail"].as_str().is_some_and(|d| !d.is_empty()), "{out}");
+    let nested = format!("{}SĐT 0912 345 678", "> ".repeat(5000));
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/preview", &author.token, json!({"body": nested})).await;
+    assert_eq!(status, 422, "{out}");
+    assert!(out["detail"].as_str().unwrap().contains("32"), "names the nesting limit: {out}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // The check on sentences it was not tuned on
 
 /// tests/data/patient-data-heldout.tsv: 264 sentences, half typed without diacritics, written
@@ -379,6 +445,11 @@ mod sqlite {
     async fn earlier_versions_are_for_moderators_who_can_redact_them() {
         super::earlier_versions_are_for_moderators_who_can_redact_them(TestApp::sqlite().await).await;
     }
+
+    #[tokio::test]
+    async fn previews_name_the_patient_data_and_replace_it_without_javascript() {
+        super::previews_name_the_patient_data_and_replace_it_without_javascript(TestApp::sqlite().await).await;
+    }
 }
 
 mod postgres {
@@ -395,6 +466,13 @@ mod postgres {
     async fn earlier_versions_are_for_moderators_who_can_redact_them() {
         if let Some(app) = TestApp::postgres().await {
             super::earlier_versions_are_for_moderators_who_can_redact_them(app).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn previews_name_the_patient_data_and_replace_it_without_javascript() {
+        if let Some(app) = TestApp::postgres().await {
+            super::previews_name_the_patient_data_and_replace_it_without_javascript(app).await;
         }
     }
 }
