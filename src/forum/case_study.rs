@@ -107,7 +107,7 @@ impl Sections {
         }
     }
 
-    fn get_mut(&mut self, section: Section) -> &mut String {
+    pub fn get_mut(&mut self, section: Section) -> &mut String {
         match section {
             Section::Context => &mut self.context,
             Section::Problem => &mut self.problem,

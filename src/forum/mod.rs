@@ -7,6 +7,8 @@ mod feeds;
 pub mod markdown;
 mod pages;
 pub mod preview;
+pub mod preview_privacy;
+pub mod revisions;
 pub mod seed;
 pub mod service;
 
@@ -96,9 +98,9 @@ impl TryFrom<String> for Status {
 }
 
 pub fn router() -> Router<AppState> {
-    pages::router().merge(feeds::router()).merge(preview::router())
+    pages::router().merge(feeds::router()).merge(preview::router()).merge(revisions::router())
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    api::router().merge(preview::api_router())
+    api::router().merge(preview::api_router()).merge(revisions::api_router())
 }

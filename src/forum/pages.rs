@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::case_study::{Section, Sections};
 use super::preview::{self, Preview};
+use super::preview_privacy::{Replace, replace_in_form};
 use super::service::{self, TopicInput};
 use super::{Status, TopicKind};
 use crate::accounts::RequireUser;
@@ -19,7 +20,7 @@ use crate::app::AppState;
 use crate::attachments::{FilePart, UploadForm};
 use crate::engagement::drafts::{self, Scope};
 use crate::error::{AppError, AppResult};
-use crate::store::{Category, PostRow, Revision, TopicFilter, TopicRow};
+use crate::store::{Category, PostRow, TopicFilter, TopicRow};
 use crate::web::{CsrfForm, Lang, Page, PageParam, Pagination, refill};
 
 mod edit;
@@ -38,7 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/new", get(compose_form).post(compose))
         .route("/posts/{id}/edit", get(edit::edit_form).post(edit::edit))
         .route("/posts/{id}/delete", post(delete))
-        .route("/posts/{id}/revisions", get(revisions))
 }
 
 /// Names in the reader's language, for templates.
@@ -467,6 +467,9 @@ struct ReplyForm {
     /// Set by the "Xem trước" button.
     #[serde(default)]
     preview: String,
+    /// Set by a preview's replace button (see [`ComposeForm`]).
+    #[serde(default)]
+    replace: String,
 }
 
 async fn reply(
@@ -480,8 +483,12 @@ async fn reply(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let mut form = upload.form;
-    if !form.preview.is_empty() {
-        let shown = preview_of(&state, user.id, false, &form.body, &Sections::default(), upload.file.is_some()).await;
+    if let Some(which) = Replace::parse(&form.replace) {
+        let mut no_sections = Sections::default();
+        replace_in_form(&mut form.body, &mut no_sections, &which, |k| page.t(k.placeholder_key()).to_string());
+    }
+    if !form.preview.is_empty() || !form.replace.is_empty() {
+        let shown = preview_of(&state, user.id, false, &form.body, &Sections::default(), upload.file.is_some(), "reply-form").await;
         return reply_again(&state, page, &headers, id, form.body, shown).await;
     }
     let replied = match attach(&state, &user, upload.file, &mut form.body).await {
@@ -517,10 +524,12 @@ async fn reply_again(state: &AppState, page: Page, headers: &axum::http::HeaderM
 }
 
 /// The preview of a form's text; `file_chosen`: a file was chosen, which a preview does not keep.
-async fn preview_of(state: &AppState, member_id: i64, case_study: bool, body: &str, sections: &Sections, file_chosen: bool) -> AppResult<Preview> {
+/// `form_id`: the form the preview's replace buttons submit.
+async fn preview_of(state: &AppState, member_id: i64, case_study: bool, body: &str, sections: &Sections, file_chosen: bool, form_id: &'static str) -> AppResult<Preview> {
     preview::within_preview_rate(state, member_id).await?;
     let mut shown = preview::render(state.store(), case_study, body, sections).await?;
     shown.file_not_kept = file_chosen;
+    shown.form_id = form_id;
     Ok(shown)
 }
 
@@ -592,6 +601,10 @@ struct ComposeForm {
     /// Set by the "Xem trước" button: the form comes back with a preview; nothing is posted.
     #[serde(default)]
     preview: String,
+    /// Set by a preview's replace button: `all` or one finding's `field:start:end`; the
+    /// suspected patient data is replaced by placeholders and the form comes back with a preview.
+    #[serde(default)]
+    replace: String,
 }
 
 impl ComposeForm {
@@ -623,7 +636,17 @@ impl ComposeForm {
     }
 
     fn wants_preview(&self) -> bool {
-        !self.preview.is_empty()
+        !self.preview.is_empty() || !self.replace.is_empty()
+    }
+
+    /// Replaces the suspected patient data a preview's button chose with placeholders in the
+    /// page's language.
+    fn replace_patient_data(&mut self, page: &Page) {
+        let Some(which) = Replace::parse(&self.replace) else { return };
+        let mut sections = self.sections();
+        replace_in_form(&mut self.body, &mut sections, &which, |k| page.t(k.placeholder_key()).to_string());
+        let body = std::mem::take(&mut self.body);
+        *self = std::mem::take(self).with_sections(body, sections);
     }
 
     fn with_sections(mut self, intro: String, s: Sections) -> Self {
@@ -662,8 +685,9 @@ async fn compose(
 ) -> AppResult<Response> {
     let mut form = upload.form;
     if form.wants_preview() {
+        form.replace_patient_data(&page);
         let case_study = form.kind == TopicKind::CaseStudy.as_str();
-        return match preview_of(&state, user.id, case_study, &form.body, &form.sections(), upload.file.is_some()).await {
+        return match preview_of(&state, user.id, case_study, &form.body, &form.sections(), upload.file.is_some(), "compose-form").await {
             Ok(shown) => Ok(compose_page(&state, page, form, None, Some(shown)).await?.into_response()),
             Err(err) => compose_again(&state, page, form, err).await,
         };
@@ -729,38 +753,3 @@ async fn delete(
     Ok(Redirect::to(&target).into_response())
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "revisions.html")]
-struct RevisionsPage {
-    page: Page,
-    topic: TopicRow,
-    post_id: i64,
-    revisions: Vec<(Revision, String)>,
-}
-
-async fn revisions(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> AppResult<RevisionsPage> {
-    let id = parse_id(&id)?;
-    let store = state.store();
-    let post = store.post(id).await?;
-    let topic = service::visible_topic(store, post.topic_id, page.viewer.as_ref()).await?;
-    // A held or hidden reply in a public topic: only its author and moderators know of it.
-    let own_or_moderator = page.viewer.as_ref().is_some_and(|u| u.id == post.author_id || u.role.can_moderate());
-    if post.deleted_at.is_some() || (post.status != Status::Published && !own_or_moderator) {
-        return Err(AppError::NotFound);
-    }
-    let hide_names = topic.anonymous && !page.viewer.as_ref().is_some_and(|u| u.role.can_moderate());
-    let anonymous = page.t("moderation.anonymous.author").to_string();
-    let revisions = store
-        .revisions(id)
-        .await?
-        .into_iter()
-        .map(|mut r| {
-            if hide_names {
-                r.editor_name = anonymous.clone();
-            }
-            let html = super::markdown::render(&r.body);
-            (r, html)
-        })
-        .collect();
-    Ok(RevisionsPage { page, topic, post_id: id, revisions })
-}

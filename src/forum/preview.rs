@@ -19,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::case_study::{Section, Sections};
+use super::preview_privacy::{self, FieldFinding};
 use super::{Body, TopicKind};
 use crate::accounts::RequireUser;
 use crate::api::ApiJson;
@@ -35,11 +36,27 @@ pub struct Preview {
     pub sections: Vec<(Section, String)>,
     /// A file was chosen in the form: a preview does not upload it, so it must be chosen again.
     pub file_not_kept: bool,
+    /// Suspected patient data in what was typed (the check that would hold the post, and hints).
+    pub findings: Vec<FieldFinding>,
+    /// Each field with findings, as HTML-escaped text with the words marked.
+    pub marked: Vec<(&'static str, String)>,
+    /// The id of the form the replace buttons submit (they sit outside it, in the preview area).
+    pub form_id: &'static str,
 }
 
 impl Preview {
     pub fn is_empty(&self) -> bool {
         self.intro_html.trim().is_empty() && self.sections.is_empty()
+    }
+
+    /// Whether posting this text would hold it for a moderator.
+    pub fn would_hold(&self) -> bool {
+        self.findings.iter().any(|f| !f.hint())
+    }
+
+    /// The message key of a field's label ("Nội dung", a case study section's title).
+    pub fn field_label(field: &str) -> String {
+        if field == "body" { "compose.body".to_string() } else { format!("section.{field}") }
     }
 }
 
@@ -53,16 +70,39 @@ pub async fn render(store: &Store, case_study: bool, body: &str, sections: &Sect
         return Err(AppError::BadRequest(Msg::new("error.body_length").arg("min", Body::MIN).arg("max", Body::MAX).arg("len", len)));
     }
     let library = Library::load(store).await?.with_mentions(store, &text).await?;
+    let no_sections = Sections::default();
+    let fields = preview_privacy::fields(body, if case_study { sections } else { &no_sections });
     // Off the request threads and within the renderer's bounds: a hostile preview costs one
     // blocking thread for at most the time budget and never stalls other answers.
     super::markdown::on_blocking_pool(move |deadline| {
-        if case_study {
-            let (intro_html, sections) = super::service::try_render_sections(&text, &library, deadline)?;
-            return Ok(Preview { intro_html, sections, file_not_kept: false });
-        }
-        Ok(Preview { intro_html: linking::try_render(&text, &library, deadline)?, sections: Vec::new(), file_not_kept: false })
+        let (intro_html, sections) = if case_study {
+            super::service::try_render_sections(&text, &library, deadline)?
+        } else {
+            (linking::try_render(&text, &library, deadline)?, Vec::new())
+        };
+        let findings = preview_privacy::find(&fields);
+        let marked = marked_fields(&fields, &findings);
+        Ok(Preview { intro_html, sections, file_not_kept: false, findings, marked, form_id: "" })
     })
     .await
+}
+
+/// Each field that has findings, escaped, with the words found marked.
+fn marked_fields(fields: &[(&'static str, String)], findings: &[FieldFinding]) -> Vec<(&'static str, String)> {
+    fields
+        .iter()
+        .filter_map(|(field, text)| {
+            let ranges: Vec<std::ops::Range<usize>> =
+                findings.iter().filter(|f| f.field == *field).map(|f| byte_range(text, f.start, f.end)).collect();
+            (!ranges.is_empty()).then(|| (*field, crate::moderation::checks::highlight_html(text, &ranges)))
+        })
+        .collect()
+}
+
+/// The byte range of characters `start..end` of `text`.
+fn byte_range(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+    let at = |n: usize| text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+    at(start)..at(end)
 }
 
 /// Previews one member may ask for per minute (`previews_per_minute`), counted in the database
@@ -132,12 +172,34 @@ struct SectionOut {
     html: String,
 }
 
+/// Suspected patient data in the previewed text.
+#[derive(Serialize, ToSchema)]
+struct PatientDataOut {
+    /// citizen_id, old_id_number, insurance_card, phone, email, birth_date, patient_name,
+    /// medical_record_number, street_address; or a hint: birth_year, bed_room.
+    kind: &'static str,
+    /// The words found.
+    text: String,
+    /// Character offsets (Unicode scalar values, not bytes or UTF-16 units) into the field after
+    /// NFC normalisation and trimming: the submitted text whenever it was already NFC.
+    start: usize,
+    /// Exclusive end, in characters like `start`.
+    end: usize,
+    /// `body`, or the case study section the words are in.
+    field: &'static str,
+    /// A hint is highlighted but would not hold the post (a birth year or bed number alone).
+    hint: bool,
+}
+
 #[derive(Serialize, ToSchema)]
 struct PreviewOut {
     /// The sanitized HTML of the post (a case study's introduction).
     html: String,
     /// A case study's non-empty sections, in order.
     sections: Vec<SectionOut>,
+    /// Suspected patient data (empty when none): posting would hold the post for a moderator
+    /// unless every entry is a hint.
+    patient_data: Vec<PatientDataOut>,
 }
 
 /// Render Markdown as the published post would be, without storing anything.
@@ -147,5 +209,10 @@ async fn api_preview(State(state): State<AppState>, RequireUser(member): Require
     within_preview_rate(&state, member.id).await?;
     let p = render(state.store(), input.kind == Some(TopicKind::CaseStudy), &input.body, &input.sections).await?;
     let sections = p.sections.into_iter().map(|(s, html)| SectionOut { key: s.key(), html }).collect();
-    Ok(Json(PreviewOut { html: p.intro_html, sections }))
+    let patient_data = p
+        .findings
+        .into_iter()
+        .map(|f| PatientDataOut { kind: f.kind.as_str(), hint: f.hint(), text: f.text, start: f.start, end: f.end, field: f.field })
+        .collect();
+    Ok(Json(PreviewOut { html: p.intro_html, sections, patient_data }))
 }

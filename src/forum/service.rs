@@ -130,7 +130,7 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
     crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
     crate::moderation::service::check_address_rate(state, from).await?;
-    let review = autocheck::review(state, author, Some(topic.title.as_str()), topic.body.as_str(), Occasion::New).await?;
+    let review = autocheck::review(state, author, Some(topic.title.as_str()), topic.summary.as_ref().map(Summary::as_str), topic.body.as_str(), Occasion::New).await?;
     if let Some(title) = &review.title {
         topic.title = Title::parse(title)?;
     }
@@ -186,7 +186,7 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
     crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
     crate::moderation::service::check_address_rate(state, from).await?;
-    let review = autocheck::review(state, author, None, body.as_str(), Occasion::New).await?;
+    let review = autocheck::review(state, author, None, None, body.as_str(), Occasion::New).await?;
     let body = Body::parse(&review.body)?;
     let created = insert_reply(state.store(), author.id, topic_id, &body, Utc::now(), review.hold.as_deref()).await?;
     crate::moderation::service::record_post_address(state, from).await?;
@@ -245,7 +245,7 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         _ => None,
     };
     // A moderator editing someone else's post is not held; an author's edit is checked again.
-    let review = autocheck::review(state, editor, title.as_ref().map(Title::as_str), body.as_str(), Occasion::Edit).await?;
+    let review = autocheck::review(state, editor, title.as_ref().map(Title::as_str), input.summary.as_deref(), body.as_str(), Occasion::Edit).await?;
     let body = Body::parse(&review.body)?;
     let title = match review.title {
         Some(t) => Some(Title::parse(&t)?),

@@ -34,7 +34,7 @@ pub use backup::{BackupCounts, known_schema_version, sqlite_path};
 pub use limits::AttemptClaim;
 
 pub use accounts::{NewUser, ProfileUpdate, User};
-pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Revision, TagRow, TopicFilter, TopicRow, TopicSummary};
+pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Redaction, Revision, TagRow, TopicFilter, TopicRow, TopicSummary};
 pub use identities::{Identity, OidcLogin};
 pub use search::SearchChange;
 pub use guidance::{CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations};

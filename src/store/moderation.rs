@@ -191,14 +191,20 @@ macro_rules! audit {
 
 /// Records a held post in the queue inside the caller's transaction; a post already waiting
 /// gets the new reasons instead of a second item.
+/// A hold for patient data also makes the post's earlier revisions moderators-only for good.
 macro_rules! hold_post {
     ($tx:expr, $post_id:expr, $author_id:expr, $reasons:expr) => {
-        sqlx::query("INSERT INTO moderation_items (kind, post_id, user_id, reasons, created_at) \
-                     VALUES ('held_post', $1, $2, $3, $4) \
-                     ON CONFLICT (kind, post_id) WHERE state = 'open' AND post_id IS NOT NULL \
-                     DO UPDATE SET reasons = excluded.reasons")
-            .bind($post_id).bind($author_id).bind($reasons).bind(Utc::now())
-            .execute(&mut *$tx).await
+        async {
+            sqlx::query("INSERT INTO moderation_items (kind, post_id, user_id, reasons, created_at) \
+                         VALUES ('held_post', $1, $2, $3, $4) \
+                         ON CONFLICT (kind, post_id) WHERE state = 'open' AND post_id IS NOT NULL \
+                         DO UPDATE SET reasons = excluded.reasons")
+                .bind($post_id).bind($author_id).bind($reasons).bind(Utc::now())
+                .execute(&mut *$tx).await?;
+            sqlx::query("UPDATE posts SET private_history = TRUE WHERE id = $1 AND CAST($2 AS TEXT) LIKE '%\"patient_data\"%'")
+                .bind($post_id).bind($reasons).execute(&mut *$tx).await
+        }
+        .await
     };
 }
 
@@ -292,6 +298,8 @@ impl Store {
                     sqlx::query("INSERT INTO post_revisions (post_id, revision, body, editor_id, created_at) \
                                  VALUES ($1, $2, $3, $4, $5)")
                         .bind(post_id).bind(revision).bind(body).bind(d.actor_id).bind(now).execute(&mut *tx).await?;
+                    // A moderator who edits before approving edits for privacy.
+                    sqlx::query("UPDATE posts SET private_history = TRUE WHERE id = $1").bind(post_id).execute(&mut *tx).await?;
                     log_change!(tx, "topic", topic)?;
                 }
                 if let Some(status) = d.post_status {

@@ -549,6 +549,49 @@ async fn a_reply_being_typed_is_saved_as_a_draft() {
     b.finish().await;
 }
 
+/// The live preview warns of patient data as it is typed (issue #14): the words are marked with
+/// the reason, and "replace all" puts placeholders in the reply box itself, after which the
+/// warning is gone and the draft saved holds no identifier.
+#[tokio::test]
+async fn the_live_preview_warns_of_patient_data_and_replaces_it() {
+    let app = TestApp::sqlite().await;
+    let token = app.token_for("an@bv.vn", "Bác sĩ An", Role::Member).await;
+    let topic = app
+        .api_topic(&token, json!({"category": "medication-safety", "kind": "discussion", "title": "Kiểm tra chéo thuốc nguy cơ cao", "body": "Khoa tôi kiểm tra chéo."}))
+        .await;
+    let lan = app.create_user("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let Some(b) = Browser::start(PHONE).await else { return };
+    b.goto(&app.url("/login")).await;
+    b.type_into("#email", "lan@bv-ninhbinh.vn").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+
+    b.goto(&app.url(&format!("/t/{topic}"))).await;
+    b.type_into("#reply-body", "Bệnh nhân Trần Văn Hùng, SĐT 0912 345 678, nằm giường 12 bị nhầm thuốc.").await;
+    let warning = b.find("#reply-preview .patient-data-warning").await;
+    let text = warning.text().await.unwrap();
+    assert!(text.contains("Bài viết có thể chứa thông tin nhận dạng người bệnh") && text.contains("Có thể là số điện thoại"), "{text}");
+    let marked: Vec<String> = b.js("return Array.from(document.querySelectorAll('#reply-preview .findings mark')).map(m => m.textContent);").await
+        .as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(marked, ["Trần Văn Hùng", "0912 345 678", "giường 12"]);
+
+    b.click("#reply-preview button.replace-all").await;
+    let value = b.find("#reply-body").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(value, "Bệnh nhân [tên người bệnh], SĐT [số điện thoại], nằm giường 12 bị nhầm thuốc.", "the bed number is a hint and stays");
+    b.find_xpath("//*[@id='reply-preview']//*[contains(@class,'hints-only')]").await;
+    // The autosave follows the replaced text (1.5 s after the change).
+    let mut saved = String::new();
+    for _ in 0..60 {
+        saved = app.store.draft_for(lan, &format!("reply:{topic}")).await.unwrap().map(|d| d.fields).unwrap_or_default();
+        if saved.contains("[số điện thoại]") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!saved.contains("0912") && saved.contains("[số điện thoại]"), "{saved}");
+    b.finish().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The whole journey: write, find, flag, moderate, be told
 // ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ mod attachment_sweep;
 mod backup;
 mod tag_labels;
 mod notify;
+mod privacy;
 mod engagement;
 mod compose;
 mod two_factor;

@@ -140,7 +140,7 @@ fn python_with_aiosmtpd() -> Option<String> {
 }
 
 /// `python3 -m aiosmtpd` on a free loopback port, storing every message in a Maildir.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     maildir: tempfile::TempDir,
@@ -148,7 +148,7 @@ struct SmtpSink {
 }
 
 impl SmtpSink {
-    async fn start() -> Option<SmtpSink> {
+    pub(crate) async fn start() -> Option<SmtpSink> {
         let python = python_with_aiosmtpd()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = tempfile::tempdir().unwrap();
@@ -170,7 +170,7 @@ impl SmtpSink {
         panic!("aiosmtpd did not start on port {}", sink.port);
     }
 
-    fn configure(&self, config: &mut Config) {
+    pub(crate) fn configure(&self, config: &mut Config) {
         config.smtp_host = "127.0.0.1".into();
         config.smtp_port = self.port;
         config.smtp_tls = "none".into();
@@ -178,7 +178,7 @@ impl SmtpSink {
     }
 
     /// Received messages, oldest first.
-    fn messages(&self) -> Vec<PathBuf> {
+    pub(crate) fn messages(&self) -> Vec<PathBuf> {
         eml_files(&self.maildir.path().join("box").join("new"))
     }
 }
@@ -190,7 +190,7 @@ impl Drop for SmtpSink {
     }
 }
 
-fn eml_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn eml_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
         .filter_map(Result::ok)
@@ -202,7 +202,7 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The message parsed by Python's `email` package: decoded headers, text and HTML parts.
-fn parse_mail(python: &str, file: &Path) -> Value {
+pub(crate) fn parse_mail(python: &str, file: &Path) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/notify/parse_mail.py");
     let out = Command::new(python).arg(script).stdin(std::fs::File::open(file).unwrap()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -210,7 +210,7 @@ fn parse_mail(python: &str, file: &Path) -> Value {
 }
 
 /// Any Python 3 parses mail (the standard library is enough).
-fn any_python() -> String {
+pub(crate) fn any_python() -> String {
     python_with_aiosmtpd().unwrap_or_else(|| "python3".into())
 }
 
@@ -478,9 +478,9 @@ async fn a_tampered_or_foreign_unsubscribe_link_is_a_clear_400_and_changes_nothi
 // ---------------------------------------------------------------------------------------------
 // The weekly digest command
 
-const BIN: &str = env!("CARGO_BIN_EXE_goodpractice");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_goodpractice");
 
-fn digest_command(app: &TestApp, dry_run: bool) -> String {
+pub(crate) fn digest_command(app: &TestApp, dry_run: bool) -> String {
     let mut cmd = Command::new(BIN);
     cmd.args(["digest", "send"]);
     if dry_run {

@@ -4,6 +4,10 @@
 // 3. Forms with data-preview-url show the post as it will look, 0.7 s after the last keystroke
 //    (the "Xem trước" button does the same without this script). The HTML comes from the
 //    server's sanitizer (the same one as published posts); nothing here builds markup.
+// 4. A preview's patient-data warning offers to replace each suspected identifier with a
+//    placeholder: here the text is changed in the form at once (without this script the same
+//    buttons submit the form and the server replaces them). Offsets are characters of the text
+//    after NFC and trimming, as the server counts them.
 (function () {
   "use strict";
   var DELAY_MS = 1500;
@@ -77,6 +81,34 @@
       if (timer) clearTimeout(timer);
       timer = setTimeout(show, PREVIEW_DELAY_MS);
     });
+    area.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("button[name=replace]") : null;
+      if (!button) return;
+      event.preventDefault();
+      var all = button.value === "all";
+      var chosen = all ? area.querySelectorAll("li.finding:not(.hint) button.replace-finding") : [button];
+      var edits = Array.prototype.slice.call(chosen).map(function (b) {
+        return { field: b.getAttribute("data-field"), start: +b.getAttribute("data-start"), end: +b.getAttribute("data-end"),
+                 text: b.getAttribute("data-text"), placeholder: b.getAttribute("data-placeholder") };
+      });
+      // From the end of each field backwards, so earlier offsets stay right.
+      edits.sort(function (a, b) { return b.start - a.start; });
+      var changed = false;
+      edits.forEach(function (e) { changed = replaceIn(form.elements[e.field], e) || changed; });
+      if (changed) form.dispatchEvent(new Event("input", { bubbles: true }));
+      if (timer) clearTimeout(timer);
+      show();
+    });
+  }
+
+  // Replaces characters e.start..e.end of a field (after NFC and trimming) when they still are
+  // the words found; returns whether the field changed.
+  function replaceIn(field, e) {
+    if (!field || typeof field.value !== "string") return false;
+    var chars = Array.from(field.value.replace(/\r\n/g, "\n").normalize("NFC").trim());
+    if (chars.slice(e.start, e.end).join("") !== e.text) return false;
+    field.value = chars.slice(0, e.start).join("") + e.placeholder + chars.slice(e.end).join("");
+    return true;
   }
 
   function copyButton(button) {

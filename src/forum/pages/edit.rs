@@ -99,7 +99,8 @@ pub(super) async fn edit(
     let mut form = upload.form;
     let view = EditPage::new(page, &post, topic, ComposeForm::default());
     if form.wants_preview() {
-        let shown = preview_of(&state, user.id, view.is_case_study(), &form.body, &form.sections(), upload.file.is_some()).await;
+        form.replace_patient_data(&view.page);
+        let shown = preview_of(&state, user.id, view.is_case_study(), &form.body, &form.sections(), upload.file.is_some(), "edit-form").await;
         return edit_again(EditPage { form, ..view }, shown);
     }
     let edited = match attach_to_edit(&state, &user, &view, upload.file, &mut form.body).await {

@@ -1,4 +1,4 @@
-//! Dates of birth: a date or a year right after "sinh", "ngày sinh", "năm sinh", "sinh năm",
+//! Dates of birth: a date (an identifier) or a year (a hint, [`FindingKind::BirthYear`]) right after "sinh", "ngày sinh", "năm sinh", "sinh năm",
 //! "NS", "SN" or "DOB" ("sinh ngày 12/03/1958", "NS 1947", "sinh nam 1975"). Dates anywhere
 //! else (the day of an incident, of admission, of a circular) are not personal.
 //!
@@ -34,7 +34,9 @@ pub fn find(text: &str) -> Vec<Finding> {
         .filter(|caps| is_birth(&folded.text, caps))
         .map(|caps| {
             let whole = caps.get(0).expect("whole match");
-            Finding { kind: FindingKind::BirthDate, range: folded.original_range(whole.range()) }
+            // A year alone identifies nobody (HIPAA's Safe Harbor keeps years): a hint.
+            let kind = if caps.name("ayear").is_some() { FindingKind::BirthYear } else { FindingKind::BirthDate };
+            Finding { kind, range: folded.original_range(whole.range()) }
         })
         .collect()
 }

@@ -108,6 +108,9 @@ pub struct Report {
     /// All kinds together, on the sentences typed without diacritics only.
     pub without_diacritics: Counts,
     pub sentences_without_diacritics: usize,
+    /// Per sentence, what the check is for: a sentence with any identifier (not a hint) must be
+    /// held, a sentence without one must not.
+    pub sentence_level: Counts,
     pub misses: Vec<Miss>,
 }
 
@@ -136,6 +139,8 @@ pub fn evaluate(set: &[Labelled]) -> Report {
                 report.without_diacritics.add(outcome);
             }
         }
+        let holds = |kinds: &BTreeSet<FindingKind>| kinds.iter().any(|k| !k.is_hint());
+        report.sentence_level.add(score(holds(&labelled.expected), holds(&found)));
         if found != labelled.expected {
             let matched = findings.iter().map(|f| (f.kind, labelled.sentence[f.range.clone()].to_string())).collect();
             report.misses.push(Miss { labelled: labelled.clone(), found, matched });
@@ -146,16 +151,16 @@ pub fn evaluate(set: &[Labelled]) -> Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:<16} {:>4} {:>4} {:>4} {:>9} {:>7}", "kind", "tp", "fp", "fn", "precision", "recall")?;
-        let rows = self
-            .per_kind
-            .iter()
-            .map(|(k, c)| (k.as_str(), *c))
-            .chain([("overall", self.overall()), ("no diacritics", self.without_diacritics)]);
+        writeln!(f, "{:<22} {:>4} {:>4} {:>4} {:>9} {:>7}", "kind", "tp", "fp", "fn", "precision", "recall")?;
+        let rows = self.per_kind.iter().map(|(k, c)| (if k.is_hint() { format!("{} (hint)", k.as_str()) } else { k.as_str().to_string() }, *c)).chain([
+            ("overall".to_string(), self.overall()),
+            ("no diacritics".to_string(), self.without_diacritics),
+            ("sentences held".to_string(), self.sentence_level),
+        ]);
         for (name, c) in rows {
             writeln!(
                 f,
-                "{:<16} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
+                "{:<22} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
                 name,
                 c.true_positives,
                 c.false_positives,

@@ -42,6 +42,10 @@ const ID_WORDS: [&str; 6] = ["cccd", "cmnd", "can cuoc", "chung minh", "dinh dan
 /// Words (folded) for numbers that are not about a person.
 const OTHER_NUMBER_WORDS: [&str; 9] = ["lo", "hoa don", "ma vach", "so seri", "serial", "ma so thue", "mst", "ma hang", "so lo"];
 
+/// Words (folded) that introduce an institution's published number, not a person's: a
+/// hospital's switchboard, hotline or duty line ("Tổng đài bệnh viện 028 3855 4269").
+const INSTITUTION_WORDS: [&str; 6] = ["tong dai", "hotline", "duong day nong", "duong day ho tro", "so truc", "so may le"];
+
 /// Words right after a number that make it an amount or a dose.
 const UNIT_WORDS: [&str; 16] =
     ["dong", "d", "vnd", "usd", "don vi", "ui", "iu", "mg", "mcg", "g", "ml", "l", "trieu", "ty", "ngan", "nghin"];
@@ -124,7 +128,7 @@ fn classify(text: &str, stretch: &[Group], plus: bool) -> Option<FindingKind> {
     let digits: String = stretch.iter().map(|g| g.digits.as_str()).collect();
     let range = stretch[0].range.start..stretch[stretch.len() - 1].range.end;
     if is_phone(&digits, plus) && phone_grouping(stretch) {
-        Some(FindingKind::Phone)
+        (!after_institution_word(text, range.start)).then_some(FindingKind::Phone)
     } else if digits.len() == 12 && ((is_citizen_id(&digits) && whole_groups(stretch)) || after_id_word(text, range.start)) {
         Some(FindingKind::CitizenId)
     } else if digits.len() == 9
@@ -200,6 +204,15 @@ fn window_before(text: &str, start: usize, chars: usize) -> &str {
     &text[from..start]
 }
 
+/// Whether a switchboard or hotline is named just before, in the same clause: "tổng đài
+/// 1900 9095", "Hotline của khoa Cấp cứu 0243 869 3731" (a few words may name whose it is).
+fn after_institution_word(text: &str, start: usize) -> bool {
+    let window = window_before(text, start, 40);
+    let clause = window.rsplit(['.', ';', '\n', '!', '?']).next().unwrap_or(window);
+    let folded = Folded::new(clause).text;
+    INSTITUTION_WORDS.iter().any(|w| folded.contains(w))
+}
+
 /// Whether an identity-document word ("CCCD", "số CMND", "căn cước") comes within a few words before.
 fn after_id_word(text: &str, start: usize) -> bool {
     let before = Folded::new(window_before(text, start, 40)).text;
@@ -234,7 +247,7 @@ mod tests {
 
     #[test]
     fn hotlines_amounts_and_dates_are_not_phones() {
-        for text in ["Creatinin 0.5 0.8 0.9 1.2 3.4 mg/dL", "Tổng đài 1900 9095", "450.000.000 đồng", "từ 01.01.2023-31.12.2023", "lô 12 3 456 789", "ngày 12.03.2023", "1.000.000 đơn vị", "mã 2023-0456"] {
+        for text in ["Creatinin 0.5 0.8 0.9 1.2 3.4 mg/dL", "Tổng đài 1900 9095", "Tổng đài bệnh viện 028 3855 4269", "duong day nong cua So Y te 0989 671 115", "Hotline khoa Cấp cứu: 0243 869 3731", "450.000.000 đồng", "từ 01.01.2023-31.12.2023", "lô 12 3 456 789", "ngày 12.03.2023", "1.000.000 đơn vị", "mã 2023-0456"] {
             assert_eq!(kinds(text), [], "{text}");
         }
     }

@@ -3,13 +3,15 @@
 //! functions only say what they found and where, as byte ranges in the text they were given.
 //!
 //! - [`patient_data`]: suspected patient identifiers (citizen ID, old ID, health-insurance card,
-//!   phone, email, date of birth, patient name, bed/room with a ward), with or without diacritics.
+//!   phone, email, date of birth, patient name, hospital record number, home address), with or
+//!   without diacritics, and hints that hold nothing (a birth year, a bed or room number).
 //!   Its labelling policy and measured precision/recall are in `README.md` beside this file.
 //! - [`apply_watched_words`]: the admin's watched words (block, hold, replace).
 //! - [`link_count`], [`image_count`]: for new-user limits.
 //! - [`near_duplicate`]: for flood and duplicate detection.
 //! - [`highlight_html`]: the text with the matched parts marked, for the moderator.
 
+mod addresses;
 mod birth_dates;
 mod duplicates;
 pub mod eval;
@@ -18,6 +20,7 @@ mod highlight;
 mod identifiers;
 mod markdown_counts;
 mod names;
+mod records;
 mod rooms;
 mod watched;
 
@@ -43,10 +46,13 @@ pub enum FindingKind {
     BirthDate,
     PatientName,
     BedRoom,
+    MedicalRecordNumber,
+    StreetAddress,
+    BirthYear,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 8] = [
+    pub const ALL: [FindingKind; 11] = [
         FindingKind::CitizenId,
         FindingKind::OldIdNumber,
         FindingKind::InsuranceCard,
@@ -55,6 +61,9 @@ impl FindingKind {
         FindingKind::BirthDate,
         FindingKind::PatientName,
         FindingKind::BedRoom,
+        FindingKind::MedicalRecordNumber,
+        FindingKind::StreetAddress,
+        FindingKind::BirthYear,
     ];
 
     /// The snake_case name, as serialised and as written in the labelled set.
@@ -68,6 +77,9 @@ impl FindingKind {
             FindingKind::BirthDate => "birth_date",
             FindingKind::PatientName => "patient_name",
             FindingKind::BedRoom => "bed_room",
+            FindingKind::MedicalRecordNumber => "medical_record_number",
+            FindingKind::StreetAddress => "street_address",
+            FindingKind::BirthYear => "birth_year",
         }
     }
 
@@ -82,6 +94,30 @@ impl FindingKind {
             FindingKind::BirthDate => "moderation.finding.birth_date",
             FindingKind::PatientName => "moderation.finding.patient_name",
             FindingKind::BedRoom => "moderation.finding.bed_room",
+            FindingKind::MedicalRecordNumber => "moderation.finding.medical_record_number",
+            FindingKind::StreetAddress => "moderation.finding.street_address",
+            FindingKind::BirthYear => "moderation.finding.birth_year",
+        }
+    }
+
+    /// A hint is shown to the author and the moderator but never holds a post: a birth year or
+    /// a bed/room number alone identifies nobody (they are in nearly every incident report).
+    pub fn is_hint(self) -> bool {
+        matches!(self, FindingKind::BedRoom | FindingKind::BirthYear)
+    }
+
+    /// The placeholder offered in place of the words found ("[số điện thoại]"), a message key.
+    pub fn placeholder_key(self) -> &'static str {
+        match self {
+            FindingKind::CitizenId | FindingKind::OldIdNumber => "preview.placeholder.id_number",
+            FindingKind::InsuranceCard => "preview.placeholder.insurance_card",
+            FindingKind::Phone => "preview.placeholder.phone",
+            FindingKind::Email => "preview.placeholder.email",
+            FindingKind::BirthDate | FindingKind::BirthYear => "preview.placeholder.birth_date",
+            FindingKind::PatientName => "preview.placeholder.patient_name",
+            FindingKind::BedRoom => "preview.placeholder.bed_room",
+            FindingKind::MedicalRecordNumber => "preview.placeholder.medical_record_number",
+            FindingKind::StreetAddress => "preview.placeholder.street_address",
         }
     }
 }
@@ -111,7 +147,17 @@ pub fn patient_data(text: &str) -> Vec<Finding> {
     findings.extend(birth_dates::find(text));
     findings.extend(names::find(text));
     findings.extend(rooms::find(text));
+    findings.extend(addresses::find(text));
+    let records = records::find(text);
+    // The digits of a record number ("mã BN 230045671") are that record number, not an old ID.
+    findings.retain(|f| !matches!(f.kind, FindingKind::OldIdNumber | FindingKind::CitizenId | FindingKind::Phone) || !records.iter().any(|r| r.range.start <= f.range.start && f.range.end <= r.range.end));
+    findings.extend(records);
     drop_contained_duplicates(findings)
+}
+
+/// Whether `text` has suspected patient data that holds a post (hints do not).
+pub fn holds_patient_data(text: &str) -> bool {
+    patient_data(text).iter().any(|f| !f.kind.is_hint())
 }
 
 /// In text order, one finding per kind and place: a finding inside another of the same kind
