@@ -15,11 +15,13 @@ struct Inner {
     store: Store,
     catalogs: Catalogs,
     search: SearchHandle,
+    pages: crate::web::page_cache::PageCache,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store, catalogs: Catalogs, search: SearchHandle) -> Self {
-        Self(Arc::new(Inner { config, store, catalogs, search }))
+        let pages = crate::web::page_cache::PageCache::new(config.page_cache_mb as usize * 1024 * 1024);
+        Self(Arc::new(Inner { config, store, catalogs, search, pages }))
     }
 
     pub fn config(&self) -> &Config {
@@ -32,6 +34,11 @@ impl AppState {
 
     pub fn catalogs(&self) -> &Catalogs {
         &self.0.catalogs
+    }
+
+    /// Rendered pages for signed-out readers (`web::page_cache`).
+    pub fn pages(&self) -> &crate::web::page_cache::PageCache {
+        &self.0.pages
     }
 
     /// The search index being served (swapped when `goodpractice reindex` publishes a new one).

@@ -81,6 +81,9 @@ pub struct Config {
     /// How long a notification's mail waits before it is sent, so a post deleted or hidden
     /// soon after it was written is never mailed about.
     pub mail_delay_seconds: i64,
+    /// Memory for rendered pages kept for signed-out readers (home, categories, topics, tags,
+    /// guidance), in MiB; 0 turns the cache off.
+    pub page_cache_mb: i64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -125,6 +128,7 @@ impl Default for Config {
             mail_from: "Good Practice <no-reply@goodpractice.invalid>".into(),
             weekly_digest: true,
             mail_delay_seconds: 60,
+            page_cache_mb: 32,
         }
     }
 }
@@ -231,6 +235,8 @@ impl Config {
         }
         set_bool(&mut self.weekly_digest, "GP_WEEKLY_DIGEST", var)?;
         set_int(&mut self.mail_delay_seconds, "GP_MAIL_DELAY_SECONDS", var)?;
+        set_int(&mut self.page_cache_mb, "GP_PAGE_CACHE_MB", var)?;
+        anyhow::ensure!((0..=4096).contains(&self.page_cache_mb), "page_cache_mb must be from 0 to 4096, not {}", self.page_cache_mb);
         anyhow::ensure!(
             ["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()),
             "smtp_tls must be starttls, tls or none, not {:?}",

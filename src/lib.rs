@@ -58,12 +58,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let addr = listener.local_addr()?;
     let mail = notify::outbox::MailTask::spawn(state.clone(), notify::outbox::site_base(&state.config().public_url, &addr.to_string()))?;
     let sweeper = attachments::sweep::SweepTask::spawn(state.store().clone(), state.config().data_dir.clone(), attachments::sweep::max_age(state.config()));
+    let page_changes = web::page_cache::follow_changes(state.clone());
     tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");
     let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     // Closes the index writer cleanly; the last commit records where the indexer got to.
     indexer.stop().await;
+    page_changes.abort();
     mail.stop().await;
     sweeper.stop().await;
     Ok(served?)
@@ -113,6 +115,9 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), accounts::two_factor::require_enrolment))
         .layer(from_fn_with_state(state.clone(), web::render_error_pages))
         .layer(from_fn_with_state(state.clone(), api::render_problems))
+        // Signed-out pages from memory; inside `ensure_token`, which gives each reader their own
+        // token (put into a kept page) and cookie; every write empties it.
+        .layer(from_fn_with_state(state.clone(), web::page_cache::serve))
         .layer(from_fn_with_state(state.clone(), web::csrf::ensure_token))
         .layer(from_fn_with_state(state.clone(), accounts::session::identify))
         .layer(from_fn_with_state(state.clone(), web::client_address::from_trusted_proxy))

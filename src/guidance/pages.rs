@@ -102,6 +102,8 @@ struct DocumentPage {
     doc: GuidanceRow,
     relations: Relations,
     citing: Vec<CitingTopic>,
+    /// Every visible topic citing it (a kept count; `citing` lists the first of them).
+    citing_count: i64,
     by_province: Vec<(String, i64)>,
     by_tier: Vec<(String, i64)>,
     can_edit: bool,
@@ -162,6 +164,7 @@ async fn document_page(state: &AppState, page: Page, number: &str) -> AppResult<
         watch,
         relations: view::relations(store, doc.id).await?,
         citing: view::citing_topics(store, doc.id).await?,
+        citing_count: store.guidance_topic_count(doc.id).await?,
         by_province,
         by_tier,
         can_edit: viewer_can_edit(&page),

@@ -342,7 +342,9 @@ impl From<AuditEntry> for AuditOut {
 
 #[derive(Deserialize, IntoParams)]
 struct AuditQuery {
-    page: Option<i64>,
+    /// The id of the last entry of the previous page: the next 100 older entries. Left out: the newest.
+    #[param(minimum = 1)]
+    before: Option<i64>,
 }
 
 /// The audit log of moderator and admin actions, newest first (moderators and admins).
@@ -350,8 +352,10 @@ struct AuditQuery {
     responses((status = 200, body = Vec<AuditOut>), (status = 401), (status = 403)))]
 async fn audit(State(state): State<AppState>, RequireUser(user): RequireUser, Query(q): Query<AuditQuery>) -> AppResult<Json<Vec<AuditOut>>> {
     service::require_moderator(&user)?;
-    let offset = (q.page.unwrap_or(1).clamp(1, 100_000) - 1) * 100;
-    let rows = state.store().audit_log(100, offset).await?;
+    if q.before.is_some_and(|b| b < 1) {
+        return Err(crate::web::bad_cursor());
+    }
+    let rows = state.store().audit_log(q.before, 100).await?;
     Ok(Json(rows.into_iter().map(AuditOut::from).collect()))
 }
 

@@ -2,6 +2,7 @@
 //! sanctions, trust levels, decisions told to authors with one appeal, and the audit log.
 
 mod api;
+mod audit_pages;
 pub mod autocheck;
 pub mod checks;
 mod pages;

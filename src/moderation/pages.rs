@@ -5,7 +5,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -16,15 +15,15 @@ use super::{Reason, parse_reasons};
 use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::store::{AuditEntry, FlagRow, QueueItem, WatchedWordRow};
-use crate::web::{CsrfForm, Page, PageParam, Pagination};
+use crate::store::{FlagRow, QueueItem, WatchedWordRow};
+use crate::web::{CsrfForm, Page, Pagination};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mod/queue", get(queue))
         .route("/mod/queue/{id}/{action}", post(decide))
-        .route("/mod/audit", get(audit))
-        .route("/mod/audit.csv", get(audit_csv))
+        .route("/mod/audit", get(super::audit_pages::audit))
+        .route("/mod/audit.csv", get(super::audit_pages::audit_csv))
         .route("/mod/users/{id}/sanction", post(sanction))
         .route("/mod/topics/{id}/{action}", post(topic_action))
         .route("/mod/posts/{id}/hide", post(hide_post))
@@ -114,65 +113,6 @@ async fn decide(
     let body = form.body.as_deref().filter(|_| action == QueueAction::EditApprove);
     service::act_on_item(&state, &user, id, action, &form.reason, body).await?;
     Ok(Redirect::to("/mod/queue").into_response())
-}
-
-const AUDIT_PER_PAGE: i64 = 50;
-
-#[derive(Template, WebTemplate)]
-#[template(path = "moderation_audit.html")]
-struct AuditPage {
-    page: Page,
-    entries: Vec<AuditEntry>,
-    pages: Pagination,
-    base_url: String,
-}
-
-async fn audit(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(p): Query<PageParam>) -> AppResult<AuditPage> {
-    service::require_moderator(&user)?;
-    let pages = Pagination::new(p.number(), AUDIT_PER_PAGE, state.store().count_audit_log().await?);
-    let entries = state.store().audit_log(pages.per_page, pages.offset()).await?;
-    Ok(AuditPage { page, entries, pages, base_url: "/mod/audit".into() })
-}
-
-/// One CSV field: quoted, quotes doubled, and a leading formula character neutralised so a
-/// spreadsheet never runs text a member wrote.
-fn csv_field(value: &str) -> String {
-    let safe = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    format!("\"{}\"", safe.replace('"', "\"\""))
-}
-
-async fn audit_csv(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Response> {
-    service::require_moderator(&user)?;
-    let mut csv = String::from("id,at,actor_id,actor,action,item_type,item_id,reason,before_text,after_text\r\n");
-    let mut offset = 0;
-    loop {
-        let rows = state.store().audit_log(1000, offset).await?;
-        for a in &rows {
-            let fields = [
-                a.id.to_string(),
-                a.at.to_rfc3339(),
-                a.actor_id.to_string(),
-                a.actor_name.clone(),
-                a.action.clone(),
-                a.item_type.clone(),
-                a.item_id.to_string(),
-                a.reason.clone(),
-                a.before_text.clone().unwrap_or_default(),
-                a.after_text.clone().unwrap_or_default(),
-            ];
-            csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-            csv.push_str("\r\n");
-        }
-        if rows.len() < 1000 {
-            break;
-        }
-        offset += 1000;
-    }
-    let headers = [
-        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-        (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.csv\""),
-    ];
-    Ok((headers, csv).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -329,16 +269,4 @@ async fn appeal(
 /// The flag reasons for the form on each post, with their i18n keys.
 pub fn flag_reasons() -> Vec<(&'static str, String)> {
     FLAG_REASONS.iter().map(|r| (*r, format!("moderation.flag_reason.{r}"))).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_neutralised() {
-        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("Nguyễn, Lan"), "\"Nguyễn, Lan\"");
-    }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_pool};
+use super::{BeginWrite, Store, StoreResult, on_pool};
 use crate::accounts::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -80,16 +80,13 @@ impl Store {
     pub async fn update_profile(&self, user_id: i64, p: &ProfileUpdate<'_>) -> StoreResult<()> {
         let sql = "UPDATE users SET display_name = $1, job_title = $2, hospital = $3, department = $4, \
                    province_code = $5 WHERE id = $6";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(p.display_name)
-            .bind(p.job_title)
-            .bind(p.hospital)
-            .bind(p.department)
-            .bind(p.province_code)
-            .bind(user_id)
-            .execute(pool)
-            .await
-            .map(|_| ())?);
+        // A write transaction: a new province moves the member's topics' kept counts.
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(sql).bind(p.display_name).bind(p.job_title).bind(p.hospital).bind(p.department)
+                .bind(p.province_code).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 

@@ -183,22 +183,31 @@ impl Store {
 
     /// Visible featured topics, most recently active first.
     pub async fn featured_topics(&self, limit: i64) -> StoreResult<Vec<TopicRow>> {
-        self.topics_where("t.featured = TRUE", limit).await
+        self.topics_where(FEATURED, limit).await
     }
 
     /// Visible case studies, newest first.
     pub async fn recent_case_studies(&self, limit: i64) -> StoreResult<Vec<TopicRow>> {
-        self.topics_where("t.kind = 'case_study'", limit).await
+        self.topics_where(CASE_STUDY, limit).await
     }
 }
 
 use super::forum::{FILTERED, TOPIC_SELECT, VISIBLE_TOPIC};
 use super::TopicFilter;
 
+/// Visible topics meeting `condition` (fixed SQL, never input), newest activity first. `$1` limit.
+/// Featured topics and case studies have their own partial indexes (migration 0015).
+pub(super) fn topics_where_sql(condition: &str) -> String {
+    format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND {condition} ORDER BY t.last_posted_at DESC, t.id DESC LIMIT $1")
+}
+
+pub(super) const FEATURED: &str = "t.featured = TRUE";
+pub(super) const CASE_STUDY: &str = "t.kind = 'case_study'";
+
 impl Store {
     /// Visible topics meeting `condition` (fixed SQL, never input), newest activity first.
     async fn topics_where(&self, condition: &'static str, limit: i64) -> StoreResult<Vec<TopicRow>> {
-        let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND {condition} ORDER BY t.last_posted_at DESC, t.id DESC LIMIT $1");
+        let sql = topics_where_sql(condition);
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(pool).await?);
         Ok(rows)
     }

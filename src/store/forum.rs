@@ -75,6 +75,64 @@ pub(super) const VISIBLE_TOPIC: &str = "t.status = 'published' AND t.deleted_at 
 pub(super) const FILTERED: &str = "($1 IS NULL OR t.category_id = $1) AND ($2 IS NULL OR EXISTS \
     (SELECT 1 FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id = t.id AND g.slug = $2))";
 
+/// The order of topic listings, which the `*_listing` partial indexes of migration 0015 hold.
+const LISTING_ORDER: &str = "t.pinned DESC, t.last_posted_at DESC, t.id DESC";
+
+/// Which visible topics a listing holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    All,
+    /// `$1`: the category id.
+    Category,
+    /// `$1`: the tag slug.
+    Tag,
+    /// `$1`: the category id, `$2`: the tag slug.
+    CategoryAndTag,
+}
+
+impl Scope {
+    fn of(filter: &TopicFilter<'_>) -> Self {
+        match (filter.category_id, filter.tag) {
+            (None, None) => Scope::All,
+            (Some(_), None) => Scope::Category,
+            (None, Some(_)) => Scope::Tag,
+            (Some(_), Some(_)) => Scope::CategoryAndTag,
+        }
+    }
+
+    /// The condition added to [`VISIBLE_TOPIC`], and how many placeholders it takes.
+    fn condition(self) -> (&'static str, usize) {
+        match self {
+            Scope::All => ("", 0),
+            Scope::Category => (" AND t.category_id = $1", 1),
+            Scope::Tag => (" AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
+                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $1))", 1),
+            Scope::CategoryAndTag => (" AND t.category_id = $1 AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
+                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $2))", 2),
+        }
+    }
+}
+
+/// A page of a listing. The ids are walked along the listing's index first, so an offset costs
+/// index entries rather than joined rows; then only the page's rows are joined. The scope's
+/// placeholders come first, then the limit and the offset.
+pub(super) fn latest_sql(scope: Scope) -> String {
+    let (condition, n) = scope.condition();
+    format!("{TOPIC_SELECT} WHERE t.id IN (SELECT t.id FROM topics t WHERE {VISIBLE_TOPIC}{condition} \
+             ORDER BY {LISTING_ORDER} LIMIT ${} OFFSET ${}) ORDER BY {LISTING_ORDER}", n + 1, n + 2)
+}
+
+/// A member's visible topics, newest first. `$1` author, `$2` limit. Anonymous case studies never
+/// appear under their author's name.
+pub(super) fn by_author_sql() -> String {
+    format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND t.author_id = $1 AND t.anonymous = FALSE ORDER BY t.created_at DESC, t.id DESC LIMIT $2")
+}
+
+/// A page of a topic's posts in order. `$1` topic, `$2` limit, `$3` offset.
+pub(super) fn topic_posts_sql() -> String {
+    format!("{POST_SELECT} WHERE p.topic_id = $1 ORDER BY p.position LIMIT $2 OFFSET $3")
+}
+
 /// Which topics a list shows.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TopicFilter<'a> {
@@ -229,7 +287,10 @@ macro_rules! insert_topic {
                          VALUES ($1, 1, $2, $3, $4, $5)")
                 .bind(post_id).bind(t.title).bind(t.body).bind(t.author_id).bind(t.created_at)
                 .execute(&mut *$tx).await?;
-            for tag in t.tags {
+            // In slug order: the tags' count rows are then locked in one order by every writer.
+            let mut tags: Vec<&Tag> = t.tags.iter().collect();
+            tags.sort_by(|a, b| a.slug.cmp(&b.slug));
+            for tag in tags {
                 sqlx::query(INSERT_TAG).bind(&tag.slug).bind(&tag.label).execute(&mut *$tx).await?;
                 sqlx::query("INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 \
                              ON CONFLICT DO NOTHING")
@@ -266,16 +327,23 @@ impl Store {
 
     /// All categories in display order, each with its count of visible topics.
     pub async fn categories(&self) -> StoreResult<Vec<Category>> {
+        // The count is kept by triggers (store/counts.rs), never counted here.
         let sql = "SELECT c.id, c.slug, c.name_vi, c.name_en, c.description_vi, c.description_en, \
-                   (SELECT COUNT(*) FROM topics t WHERE t.category_id = c.id AND t.status = 'published' \
-                    AND t.deleted_at IS NULL) AS topic_count \
-                   FROM categories c ORDER BY c.position, c.id";
+                   COALESCE(k.n, 0) AS topic_count \
+                   FROM categories c LEFT JOIN category_topic_counts k ON k.category_id = c.id ORDER BY c.position, c.id";
         let rows = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows)
     }
 
     pub async fn category_by_slug(&self, slug: &str) -> StoreResult<Category> {
         self.categories().await?.into_iter().find(|c| c.slug == slug).ok_or(StoreError::NotFound)
+    }
+
+    /// Visible topics in one category (kept count).
+    pub async fn category_topic_count(&self, category_id: i64) -> StoreResult<i64> {
+        let sql = "SELECT n FROM category_topic_counts WHERE category_id = $1";
+        let n: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(category_id).fetch_optional(pool).await?);
+        Ok(n.unwrap_or(0))
     }
 
     /// Creates a topic with its opening post, first revision and tags in one transaction.
@@ -341,17 +409,30 @@ impl Store {
         })
     }
 
-    /// Visible topics matching `filter`, newest activity first.
+    /// Visible topics matching `filter`, newest activity first (pinned ones first).
     pub async fn latest_topics(&self, filter: &TopicFilter<'_>, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
-        let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND {FILTERED} \
-                           ORDER BY t.pinned DESC, t.last_posted_at DESC, t.id DESC LIMIT $3 OFFSET $4");
-        let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(filter.category_id).bind(filter.tag).bind(limit).bind(offset).fetch_all(pool).await?);
+        let sql = latest_sql(Scope::of(filter));
+        let rows = on_pool!(self, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            if let Some(id) = filter.category_id {
+                query = query.bind(id);
+            }
+            if let Some(tag) = filter.tag {
+                query = query.bind(tag);
+            }
+            query.bind(limit).bind(offset).fetch_all(pool).await?
+        });
         Ok(rows)
     }
 
-    /// How many visible topics match `filter`.
+    /// How many visible topics match `filter`: a kept count for all, one category or one tag.
     pub async fn count_filtered_topics(&self, filter: &TopicFilter<'_>) -> StoreResult<i64> {
+        match (filter.category_id, filter.tag) {
+            (None, None) => return self.visible_topic_total().await,
+            (Some(id), None) => return self.category_topic_count(id).await,
+            (None, Some(slug)) => return self.tag_topic_count(slug).await,
+            (Some(_), Some(_)) => {}
+        }
         let sql = format!("SELECT COUNT(*) FROM topics t WHERE {VISIBLE_TOPIC} AND {FILTERED}");
         let n = on_pool!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(filter.category_id).bind(filter.tag).fetch_one(pool).await?);
@@ -365,8 +446,7 @@ impl Store {
 
     /// Visible topics started by one member, newest first.
     pub async fn topics_by_author(&self, author_id: i64, limit: i64) -> StoreResult<Vec<TopicRow>> {
-        // Anonymous case studies never appear under their author's name.
-        let sql = format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND t.author_id = $1 AND t.anonymous = FALSE ORDER BY t.created_at DESC LIMIT $2");
+        let sql = by_author_sql();
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(author_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)
@@ -411,7 +491,7 @@ impl Store {
 
     /// Posts of a topic in order (deleted ones included, shown as placeholders).
     pub async fn topic_posts(&self, topic_id: i64, limit: i64, offset: i64) -> StoreResult<Vec<PostRow>> {
-        let sql = format!("{POST_SELECT} WHERE p.topic_id = $1 ORDER BY p.position LIMIT $2 OFFSET $3");
+        let sql = topic_posts_sql();
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(topic_id).bind(limit).bind(offset).fetch_all(pool).await?);
         Ok(rows)

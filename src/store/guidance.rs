@@ -158,6 +158,15 @@ const VISIBLE_CITATION: &str = "t.status = 'published' AND t.deleted_at IS NULL 
 const PUBLIC_AUTHOR: &str = "CASE WHEN t.anonymous THEN 0 ELSE t.author_id END AS author_id, \
                              CASE WHEN t.anonymous THEN '' ELSE u.display_name END AS author_name";
 
+/// Visible topics with a visible post citing document `$1`, most helpful first, then newest;
+/// `$2` limit.
+pub(super) fn citing_sql() -> String {
+    format!("SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
+             FROM topics t JOIN users u ON u.id = t.author_id WHERE t.id IN (SELECT p.topic_id FROM post_guidance pg \
+             JOIN posts p ON p.id = pg.post_id JOIN topics t ON t.id = p.topic_id WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION}) \
+             ORDER BY {} DESC, t.created_at DESC, t.id DESC LIMIT $2", super::engagement::TOPIC_HELPFUL)
+}
+
 impl Store {
     pub async fn count_guidance(&self) -> StoreResult<i64> {
         let n = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM guidance_documents").fetch_one(pool).await?);
@@ -278,10 +287,7 @@ impl Store {
 
     /// Visible topics with a visible post citing the document, most helpful marks first, then newest.
     pub async fn topics_citing_guidance(&self, guidance_id: i64, limit: i64) -> StoreResult<Vec<CitingTopic>> {
-        let sql = format!("SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
-                   FROM topics t JOIN users u ON u.id = t.author_id WHERE t.id IN (SELECT p.topic_id FROM post_guidance pg \
-                   JOIN posts p ON p.id = pg.post_id JOIN topics t ON t.id = p.topic_id WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION}) \
-                   ORDER BY {} DESC, t.created_at DESC, t.id DESC LIMIT $2", super::engagement::TOPIC_HELPFUL);
+        let sql = citing_sql();
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(guidance_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)

@@ -12,6 +12,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 mod accounts;
 mod forum;
+mod counts;
+mod listings;
+pub use listings::{ListingQuery, PlanArg, listing_queries};
+pub use counts::TopicCounts;
 mod guidance;
 mod search;
 mod import;
@@ -68,10 +72,19 @@ impl BeginWrite for SqlitePool {
     }
 }
 
+/// The advisory lock every PostgreSQL write transaction holds (any number, the same for all).
+const WRITE_LOCK: i64 = 0x6770_7772;
+
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
+    /// Write transactions take turns, as on SQLite: the kept topic counts (migration 0015) are a
+    /// few rows every write touches in whatever order its statements come (a hide reaches the
+    /// document's count before the category's, a new topic the other way), and two writers
+    /// holding one each would deadlock. One advisory lock at the start orders them instead.
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        self.begin().await
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
+        Ok(tx)
     }
 }
 

@@ -235,11 +235,29 @@ macro_rules! set_post_status {
 }
 pub(crate) use {audit, hold_post, set_post_status};
 
+/// Queue items in state `$1` (and of kind `$2`, or NULL), oldest first; `$3` limit, `$4` offset.
+pub(super) fn queue_sql() -> String {
+    format!("{ITEM_SELECT} WHERE i.state = $1 AND ($2 IS NULL OR i.kind = $2) ORDER BY i.created_at, i.id LIMIT $3 OFFSET $4")
+}
+
+/// A member's notifications, newest first. `$1` member, `$2` limit.
+pub(super) const NOTIFICATIONS: &str = "SELECT n.id, n.kind, n.item_id, n.topic_id, n.reason, n.created_at, \
+                   EXISTS (SELECT 1 FROM moderation_items a WHERE a.appeal_of = n.item_id) AS appealed, \
+                   n.post_id, t.title AS topic_title, u.display_name AS actor_name, n.read_at, \
+                   (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p JOIN topics pt ON pt.id = p.topic_id WHERE p.id = n.post_id \
+                   AND p.status = 'published' AND p.deleted_at IS NULL AND pt.status = 'published' AND pt.deleted_at IS NULL)) AS target_public \
+                   FROM notifications n LEFT JOIN topics t ON t.id = n.topic_id LEFT JOIN users u ON u.id = n.actor_id \
+                   WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2";
+
+/// Audit entries with an id below `$1`, newest first; `$2` limit.
+pub(super) const AUDIT_BEFORE: &str = "SELECT a.id, a.at, a.actor_id, u.display_name AS actor_name, a.action, a.item_type, \
+    a.item_id, a.reason, a.before_text, a.after_text FROM audit_log a JOIN users u ON u.id = a.actor_id \
+    WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2";
+
 impl Store {
     /// Queue items in a state (and of a kind), oldest first.
     pub async fn queue(&self, filter: &QueueFilter, limit: i64, offset: i64) -> StoreResult<Vec<QueueItem>> {
-        let sql = format!("{ITEM_SELECT} WHERE i.state = $1 AND ($2 IS NULL OR i.kind = $2) \
-                           ORDER BY i.created_at, i.id LIMIT $3 OFFSET $4");
+        let sql = queue_sql();
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&filter.state).bind(filter.kind.as_deref()).bind(limit).bind(offset).fetch_all(pool).await?);
         Ok(rows)
@@ -532,29 +550,17 @@ impl Store {
     }
 
     pub async fn notifications(&self, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
-        let sql = "SELECT n.id, n.kind, n.item_id, n.topic_id, n.reason, n.created_at, \
-                   EXISTS (SELECT 1 FROM moderation_items a WHERE a.appeal_of = n.item_id) AS appealed, \
-                   n.post_id, t.title AS topic_title, u.display_name AS actor_name, n.read_at, \
-                   (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p JOIN topics pt ON pt.id = p.topic_id WHERE p.id = n.post_id \
-                   AND p.status = 'published' AND p.deleted_at IS NULL AND pt.status = 'published' AND pt.deleted_at IS NULL)) AS target_public \
-                   FROM notifications n LEFT JOIN topics t ON t.id = n.topic_id LEFT JOIN users u ON u.id = n.actor_id \
-                   WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2";
+        let sql = NOTIFICATIONS;
         let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(user_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)
     }
 
-    /// Audit entries, newest first.
-    pub async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>> {
-        let sql = "SELECT a.id, a.at, a.actor_id, u.display_name AS actor_name, a.action, a.item_type, a.item_id, \
-                   a.reason, a.before_text, a.after_text FROM audit_log a JOIN users u ON u.id = a.actor_id \
-                   ORDER BY a.id DESC LIMIT $1 OFFSET $2";
-        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(limit).bind(offset).fetch_all(pool).await?);
+    /// Audit entries older than `before` (an entry id; `None`: the newest), newest first. A page
+    /// is found by its key, not an offset: the millionth entry costs what the first does.
+    pub async fn audit_log(&self, before: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let rows = on_pool!(self, pool => sqlx::query_as(AUDIT_BEFORE)
+            .bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(pool).await?);
         Ok(rows)
-    }
-
-    pub async fn count_audit_log(&self) -> StoreResult<i64> {
-        let n = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await?);
-        Ok(n)
     }
 
     /// What trust is computed from: the stored level, the account's creation and its published posts.

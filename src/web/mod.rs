@@ -5,6 +5,7 @@ pub mod atom;
 pub mod client_address;
 pub mod csrf;
 pub mod hardening;
+pub mod page_cache;
 mod refused_form;
 mod error_pages;
 pub mod i18n;
@@ -219,6 +220,28 @@ impl PageParam {
     /// A page number; anything that is not a positive number means the first page.
     pub fn number(&self) -> Option<i64> {
         self.page.as_deref().and_then(|p| p.parse().ok())
+    }
+}
+
+/// A `before` that is not a key: 400, as for any malformed address.
+pub fn bad_cursor() -> crate::error::AppError {
+    crate::error::AppError::Rejected(StatusCode::BAD_REQUEST, crate::error::Msg::new("error.bad_cursor"))
+}
+
+/// `?before=`: the key (an id) a page of a keyset-paged list starts below.
+#[derive(serde::Deserialize, Default)]
+pub struct BeforeParam {
+    pub before: Option<String>,
+}
+
+impl BeforeParam {
+    /// `None` for the first page; a key that is not a positive whole number is a 400 that says so.
+    pub fn cursor(&self) -> Result<Option<i64>, crate::error::AppError> {
+        match self.before.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(raw) => raw.parse::<i64>().ok().filter(|n| *n > 0).map(Some)
+                .ok_or_else(bad_cursor),
+        }
     }
 }
 

@@ -38,3 +38,7 @@ mod security;
 mod security_content;
 mod schemathesis;
 mod scale;
+mod scale_counts;
+mod query_plans;
+mod page_cache;
+mod bad_paging;

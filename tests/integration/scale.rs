@@ -44,6 +44,10 @@ async fn the_generator_writes_the_forum_it_claims(app: TestApp) {
     assert_eq!(posts.len(), 500, "501 posts, of which the API returns its limit of 500");
     assert!(posts.iter().any(|p| p["body"].as_str().unwrap().contains("người bệnh")), "real Vietnamese text");
 
+    // The counts kept by the database's triggers followed the bulk inserts exactly.
+    assert_eq!(app.store.kept_topic_counts().await.unwrap(), app.store.counted_topic_counts().await.unwrap(),
+               "kept topic counts equal a fresh COUNT(*) after generation");
+
     // Categories count the generated topics; the pages that list them answer.
     let categories: Value = app.get("/api/v1/categories").await.json().await.unwrap();
     let listed: i64 = categories.as_array().unwrap().iter().map(|c| c["topic_count"].as_i64().unwrap()).sum();

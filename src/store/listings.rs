@@ -1,0 +1,141 @@
+//! Every listing statement the pages, feeds and API run, by name with sample arguments, and its
+//! query plan, so a test can refuse a plan that scans topics, posts or the audit log (at
+//! 1,000,000 posts such a scan is seconds per request). The statements are the very strings the
+//! store's methods run: they are built by the same functions, never copied here.
+
+use super::forum::{Scope, by_author_sql, latest_sql, topic_posts_sql};
+use super::{Pool, Store, StoreResult};
+
+/// A sample argument for a statement's placeholder.
+#[derive(Debug, Clone)]
+pub enum PlanArg {
+    Int(i64),
+    Text(&'static str),
+    Null,
+}
+
+/// One listing statement with arguments to plan it with.
+#[derive(Debug, Clone)]
+pub struct ListingQuery {
+    pub name: &'static str,
+    pub sql: String,
+    pub args: Vec<PlanArg>,
+}
+
+fn q(name: &'static str, sql: impl Into<String>, args: Vec<PlanArg>) -> ListingQuery {
+    ListingQuery {
+        name,
+        sql: sql.into(),
+        args,
+    }
+}
+
+/// The listing statements: home (with its featured topics and case studies), category, tag
+/// (the Atom feeds of latest/category/tag run the same statements with offset 0), topic posts,
+/// topics citing a guidance document (its page and feed), profile, notifications, moderation
+/// queue, audit log (its page, API and CSV export walk it by key).
+pub fn listing_queries() -> Vec<ListingQuery> {
+    use PlanArg::{Int, Null, Text};
+    vec![
+        q("home", latest_sql(Scope::All), vec![Int(20), Int(20_000)]),
+        q(
+            "home: featured",
+            super::engagement::topics_where_sql(super::engagement::FEATURED),
+            vec![Int(5)],
+        ),
+        q(
+            "home: case studies",
+            super::engagement::topics_where_sql(super::engagement::CASE_STUDY),
+            vec![Int(5)],
+        ),
+        q(
+            "category",
+            latest_sql(Scope::Category),
+            vec![Int(1), Int(20), Int(20_000)],
+        ),
+        q(
+            "tag",
+            latest_sql(Scope::Tag),
+            vec![Text("an-toan-thuoc"), Int(20), Int(0)],
+        ),
+        q(
+            "topic posts",
+            topic_posts_sql(),
+            vec![Int(1), Int(30), Int(480)],
+        ),
+        q(
+            "guidance citing practices",
+            super::guidance::citing_sql(),
+            vec![Int(1), Int(100)],
+        ),
+        q("profile", by_author_sql(), vec![Int(1), Int(20)]),
+        q(
+            "notifications",
+            super::moderation::NOTIFICATIONS,
+            vec![Int(1), Int(50)],
+        ),
+        q(
+            "moderation queue",
+            super::moderation::queue_sql(),
+            vec![Text("open"), Null, Int(50), Int(5_000)],
+        ),
+        q(
+            "audit log",
+            super::moderation::AUDIT_BEFORE,
+            vec![Int(500_000), Int(50)],
+        ),
+    ]
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                PlanArg::Int(v) => query.bind(*v),
+                PlanArg::Text(v) => query.bind(*v),
+                PlanArg::Null => query.bind(None::<String>),
+            };
+        }
+        query
+    }};
+}
+
+impl Store {
+    /// The plan of a statement, one line per step: SQLite's `EXPLAIN QUERY PLAN` details, or
+    /// PostgreSQL's `EXPLAIN` with sequential scans turned off, so a statement that could only
+    /// be answered by a scan still shows one on a test database small enough to scan.
+    pub async fn query_plan(&self, listing: &ListingQuery) -> StoreResult<Vec<String>> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let sql = format!("EXPLAIN QUERY PLAN {}", listing.sql);
+                let query = bind_all!(
+                    sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(sql)),
+                    &listing.args
+                );
+                Ok(query
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(|row| row.3)
+                    .collect())
+            }
+            Pool::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("SET enable_seqscan = off")
+                    .execute(&mut *conn)
+                    .await?;
+                let sql = format!("EXPLAIN {}", listing.sql);
+                let query = bind_all!(
+                    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)),
+                    &listing.args
+                );
+                let plan = query.fetch_all(&mut *conn).await;
+                sqlx::query("RESET enable_seqscan")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(plan?)
+            }
+        }
+    }
+}
