@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p search-index --example evaluate [-- --repeat 5 --worst 20 --all --no-postgres]
+//! cargo run --release -p search-index --example evaluate -- --set search-index/eval/qa --set ../shared/eval/alqac
 //! ```
 //!
 //! Loads `eval/corpus.jsonl` (topics) and `eval/queries.tsv` (graded judgements), indexes the
@@ -11,14 +12,19 @@
 //! MRR@10 and nDCG@10 overall and per query type, query latency (p50/p99 over `--repeat` passes,
 //! the engines interleaved query by query so that they share the machine's load), and the
 //! queries on which our engine does worst. How each engine is set up: `support/mod.rs`.
-//! `--set DIR` evaluates on a relevance set in the BEIR layout instead (`corpus.jsonl`,
-//! `queries.jsonl`, `qrels/test.tsv`), e.g. the held-out question → passage set in `eval/qa/`.
+//! `--set DIR` (repeatable) adds a relevance set in the BEIR layout (`corpus.jsonl`,
+//! `queries.jsonl`, `qrels/test.tsv`), e.g. the held-out question → passage set in `eval/qa/`
+//! or an outside benchmark kept outside the repository; a set that is absent is skipped with a
+//! line saying so, so the same command runs on machines that do not have it. `--no-own` leaves
+//! out the set in `eval/`. Every set runs twice: with its queries as written, and with every
+//! query stripped of its diacritics (as people often type), and ends in one summary table.
 //! `--experiments` adds rows that help tune the ranking (our engine with Vietnamese question
 //! words removed from the query before searching).
 
 mod support;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use search_index::SearchIndex;
@@ -33,8 +39,10 @@ struct Options {
     experiments: bool,
     /// Only run this query on every engine and show what each returns.
     query: Option<String>,
-    /// A relevance set in BEIR layout instead of `eval/` (see `support::load_beir`).
-    set: Option<std::path::PathBuf>,
+    /// Relevance sets in BEIR layout, run after `eval/` (see `support::load_beir`).
+    sets: Vec<PathBuf>,
+    /// Run the judged set in `eval/` too.
+    own: bool,
 }
 
 fn options() -> Result<Options, BoxError> {
@@ -45,7 +53,8 @@ fn options() -> Result<Options, BoxError> {
         postgres: true,
         experiments: false,
         query: None,
-        set: None,
+        sets: Vec::new(),
+        own: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -56,10 +65,11 @@ fn options() -> Result<Options, BoxError> {
             "--no-postgres" => o.postgres = false,
             "--experiments" => o.experiments = true,
             "--query" => o.query = Some(args.next().ok_or("--query needs the text")?),
-            "--set" => o.set = Some(args.next().ok_or("--set needs a folder")?.into()),
+            "--set" => o.sets.push(args.next().ok_or("--set needs a folder")?.into()),
+            "--no-own" => o.own = false,
             "-h" | "--help" => {
                 println!(
-                    "usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments] [--query TEXT] [--set BEIR_DIR]"
+                    "usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments] [--query TEXT] [--no-own] [--set BEIR_DIR]..."
                 );
                 std::process::exit(0);
             }
@@ -110,40 +120,121 @@ fn main() -> Result<(), BoxError> {
 }
 
 async fn run(options: Options) -> Result<(), BoxError> {
-    let (corpus, queries) = match &options.set {
-        Some(dir) => load_beir(dir)?,
-        None => (load_corpus()?, load_queries()?),
-    };
-    print_set(&corpus, &queries);
-
-    let mut runs = build_engines(&corpus, &options).await?;
-    if let Some(text) = &options.query {
-        show_one_query(&runs, &corpus, text).await;
-        return drop_schemas(&runs).await;
+    let mut summary = Vec::new();
+    for (name, dir) in set_list(&options) {
+        let loaded = match &dir {
+            None => (load_corpus()?, load_queries()?),
+            Some(dir) if !dir.join("corpus.jsonl").is_file() => {
+                println!("# Set {name}: skipped, {} is absent\n", dir.display());
+                continue;
+            }
+            Some(dir) => load_beir(dir)?,
+        };
+        println!("# Set {name}\n");
+        let (corpus, queries) = loaded;
+        print_set(&corpus, &queries);
+        let mut runs = build_engines(&corpus, &options).await?;
+        if let Some(text) = &options.query {
+            show_one_query(&runs, &corpus, text).await;
+            return drop_schemas(&runs).await;
+        }
+        for variant in Variant::ALL {
+            let queries: Vec<Query> = queries.iter().map(|q| variant.apply(q)).collect();
+            evaluate_variant(&mut runs, &queries, &corpus, &options, variant).await;
+            summary.push(summary_row(&name, variant, &runs, &queries));
+        }
+        drop_schemas(&runs).await?;
     }
-    for run in &mut runs {
-        for query in &queries {
+    print_summary(&summary);
+    Ok(())
+}
+
+/// The sets to run, by name: `eval/` (unless `--no-own`), then each `--set` folder.
+fn set_list(options: &Options) -> Vec<(String, Option<PathBuf>)> {
+    let own = options.own.then(|| ("eval (own forum set)".to_string(), None));
+    let given = options.sets.iter().map(|dir| (dir.display().to_string(), Some(dir.clone())));
+    own.into_iter().chain(given).collect()
+}
+
+/// How the queries of a set are sent.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    AsWritten,
+    /// Every query with its diacritics removed (đ → d), as people often type.
+    WithoutDiacritics,
+}
+
+impl Variant {
+    const ALL: [Variant; 2] = [Variant::AsWritten, Variant::WithoutDiacritics];
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::AsWritten => "as written",
+            Variant::WithoutDiacritics => "without diacritics",
+        }
+    }
+
+    fn apply(self, query: &Query) -> Query {
+        match self {
+            Variant::AsWritten => query.clone(),
+            Variant::WithoutDiacritics => Query { text: without_diacritics(&query.text), ..query.clone() },
+        }
+    }
+}
+
+/// Runs the queries on every engine and prints the tables; latency only for the queries as
+/// written (the variant without diacritics is for quality).
+async fn evaluate_variant(runs: &mut [Run], queries: &[Query], corpus: &[Topic], options: &Options, variant: Variant) {
+    println!("## Queries {}\n", variant.label());
+    for run in runs.iter_mut() {
+        run.results.clear();
+        run.scores.clear();
+        run.times.clear();
+        for query in queries {
             let result = run.engine.search(&query.text).await;
-            run.scores
-                .push(score(result.as_deref().unwrap_or(&[]), &query.judgements));
+            run.scores.push(score(result.as_deref().unwrap_or(&[]), &query.judgements));
             run.results.push(result);
         }
     }
-    time_engines(&mut runs, &queries, options.repeat).await;
+    let repeat = if variant == Variant::AsWritten { options.repeat } else { 0 };
+    if repeat > 0 {
+        time_engines(runs, queries, repeat).await;
+    }
+    print_overall(runs, queries, repeat);
+    print_per_type(runs, queries);
+    let worst = if options.all { queries.len() } else { options.worst };
+    print_worst(runs, queries, corpus, worst);
+}
 
-    print_overall(&runs, &queries, options.repeat);
-    print_per_type(&runs, &queries);
-    print_worst(
-        &runs,
-        &queries,
-        &corpus,
-        if options.all {
-            queries.len()
-        } else {
-            options.worst
-        },
-    );
-    drop_schemas(&runs).await
+/// One line of the closing summary: a set, a variant, and P@1 / nDCG@10 per engine.
+struct SummaryRow {
+    set: String,
+    variant: &'static str,
+    queries: usize,
+    engines: Vec<(&'static str, Scores)>,
+}
+
+fn summary_row(set: &str, variant: Variant, runs: &[Run], queries: &[Query]) -> SummaryRow {
+    SummaryRow {
+        set: set.to_string(),
+        variant: variant.label(),
+        queries: queries.len(),
+        engines: runs.iter().map(|r| (r.short, mean(&r.scores))).collect(),
+    }
+}
+
+fn print_summary(rows: &[SummaryRow]) {
+    let Some(first) = rows.first() else { return };
+    println!("# Summary: P@1 / nDCG@10\n");
+    let names: Vec<&str> = first.engines.iter().map(|(name, _)| *name).collect();
+    println!("| set | queries | sent | {} |", names.join(" | "));
+    println!("|---|---:|---|{}", "---:|".repeat(names.len()));
+    for row in rows {
+        let cells: Vec<String> =
+            row.engines.iter().map(|(_, m)| format!("{:.1} / {:.3}", m.p1 * 100.0, m.ndcg)).collect();
+        println!("| {} | {} | {} | {} |", row.set, row.queries, row.variant, cells.join(" | "));
+    }
+    println!();
 }
 
 async fn drop_schemas(runs: &[Run]) -> Result<(), BoxError> {
@@ -285,7 +376,7 @@ async fn time_engines(runs: &mut [Run], queries: &[Query], repeat: usize) {
 
 fn print_overall(runs: &[Run], queries: &[Query], repeat: usize) {
     println!(
-        "## Quality and latency ({} queries, latency over {repeat} interleaved passes)\n",
+        "### Quality and latency ({} queries, latency over {repeat} interleaved passes)\n",
         queries.len()
     );
     println!(
@@ -311,7 +402,7 @@ fn print_overall(runs: &[Run], queries: &[Query], repeat: usize) {
         );
     }
     let ours = percentile_ms(&runs[0].times, 0.5);
-    for run in &runs[1..] {
+    for run in runs[1..].iter().filter(|_| repeat > 0) {
         println!(
             "\np50 latency of {} ÷ ours: {:.2}×",
             run.name,
@@ -329,7 +420,7 @@ fn print_overall(runs: &[Run], queries: &[Query], repeat: usize) {
 }
 
 fn print_per_type(runs: &[Run], queries: &[Query]) {
-    println!("## Per query type: P@1 / MRR@10 / nDCG@10\n");
+    println!("### Per query type: P@1 / MRR@10 / nDCG@10\n");
     let header: Vec<&str> = runs.iter().map(|r| r.name).collect();
     println!("| type | n | {} |", header.join(" | "));
     println!("|---|---:|{}", "---|".repeat(runs.len()));
@@ -384,7 +475,7 @@ fn print_worst(runs: &[Run], queries: &[Query], corpus: &[Topic], count: usize) 
             .find(|t| t.id == id)
             .map_or("?".to_string(), |t| t.title.chars().take(60).collect())
     };
-    println!("## Our engine's {count} weakest queries (lowest nDCG@10 + P@1)\n");
+    println!("### Our engine's {count} weakest queries (lowest nDCG@10 + P@1)\n");
     for &i in order.iter().take(count) {
         let q = &queries[i];
         let s = ours.scores[i];
@@ -394,7 +485,7 @@ fn print_worst(runs: &[Run], queries: &[Query], corpus: &[Topic], count: usize) 
         } else {
             ""
         };
-        println!("### q{} [{}] {shown}{nfd}", q.id, q.qtype);
+        println!("#### q{} [{}] {shown}{nfd}", q.id, q.qtype);
         let others: Vec<String> = runs[1..]
             .iter()
             .map(|r| format!("{} {:.2}", r.short, r.scores[i].ndcg))

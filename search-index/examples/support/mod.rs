@@ -48,7 +48,8 @@ pub struct Topic {
 #[derive(Debug, Clone)]
 pub struct Query {
     pub id: u32,
-    /// diacritics, no_diacritics, abbreviation, tone_placement, nfd, question, phrase, mixed
+    /// diacritics, no_diacritics, abbreviation, tone_placement, nfd, question, phrase, mixed,
+    /// rare_term (one rare word — a drug, disease, device or procedure — decides the answer)
     pub qtype: String,
     pub text: String,
     /// topic id → grade (2 highly relevant, 1 relevant)
@@ -56,7 +57,7 @@ pub struct Query {
     pub note: String,
 }
 
-pub const QUERY_TYPES: [&str; 8] = [
+pub const QUERY_TYPES: [&str; 9] = [
     "diacritics",
     "no_diacritics",
     "abbreviation",
@@ -65,6 +66,7 @@ pub const QUERY_TYPES: [&str; 8] = [
     "question",
     "phrase",
     "mixed",
+    "rare_term",
 ];
 
 pub fn eval_dir() -> PathBuf {
@@ -316,6 +318,21 @@ pub fn split_terms(query: &str) -> Terms {
         }
     }
     terms
+}
+
+/// The text as typed on a keyboard without Vietnamese input: every diacritic removed, đ → d,
+/// case and everything else kept ("Đái tháo đường?" → "Dai thao duong?").
+pub fn without_diacritics(text: &str) -> String {
+    let bare: String = text
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
+        .collect();
+    bare.nfc().collect()
 }
 
 /// Vietnamese function words that carry the question rather than its topic ("làm thế nào",
