@@ -15,11 +15,13 @@ struct Inner {
     store: Store,
     catalogs: Catalogs,
     search: SearchHandle,
+    /// The site's address for links in mail, known once the server listens (`lib::run`).
+    site_base: std::sync::OnceLock<String>,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store, catalogs: Catalogs, search: SearchHandle) -> Self {
-        Self(Arc::new(Inner { config, store, catalogs, search }))
+        Self(Arc::new(Inner { config, store, catalogs, search, site_base: std::sync::OnceLock::new() }))
     }
 
     pub fn config(&self) -> &Config {
@@ -32,6 +34,16 @@ impl AppState {
 
     pub fn catalogs(&self) -> &Catalogs {
         &self.0.catalogs
+    }
+
+    /// Records the site's address for mail links (`public_url`, or the address listened on).
+    pub fn set_site_base(&self, base: String) {
+        let _ = self.0.site_base.set(base);
+    }
+
+    /// The site's address for links in mail, no trailing slash.
+    pub fn site_base(&self) -> String {
+        self.0.site_base.get().cloned().unwrap_or_else(|| crate::notify::outbox::site_base(&self.0.config.public_url, &self.0.config.bind.to_string()))
     }
 
     /// The search index being served (swapped when `goodpractice reindex` publishes a new one).

@@ -29,6 +29,8 @@ pub use engagement::{BookmarkRow, DraftRow, HelpfulCount};
 mod two_factor;
 pub use two_factor::{PendingSignIn, TwoFactor};
 mod limits;
+mod credentials;
+pub use credentials::{ApiTokenRow, Credential, SessionRow};
 pub use limits::AttemptClaim;
 
 pub use accounts::{NewUser, ProfileUpdate, User};

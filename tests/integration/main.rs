@@ -29,6 +29,7 @@ mod notify;
 mod engagement;
 mod compose;
 mod two_factor;
+mod accounts;
 mod two_factor_steps;
 mod ministry;
 mod concurrent_writes;

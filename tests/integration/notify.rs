@@ -94,7 +94,7 @@ fn prompt_mail(config: &mut Config) {
     config.mail_delay_seconds = 0;
 }
 
-async fn wait_for(mut ready: impl AsyncFnMut() -> bool, what: &str) {
+pub(crate) async fn wait_for(mut ready: impl AsyncFnMut() -> bool, what: &str) {
     for _ in 0..100 {
         if ready().await {
             return;
@@ -140,15 +140,15 @@ fn python_with_aiosmtpd() -> Option<String> {
 }
 
 /// `python3 -m aiosmtpd` on a free loopback port, storing every message in a Maildir.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     maildir: tempfile::TempDir,
-    python: String,
+    pub(crate) python: String,
 }
 
 impl SmtpSink {
-    async fn start() -> Option<SmtpSink> {
+    pub(crate) async fn start() -> Option<SmtpSink> {
         let python = python_with_aiosmtpd()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = tempfile::tempdir().unwrap();
@@ -170,7 +170,7 @@ impl SmtpSink {
         panic!("aiosmtpd did not start on port {}", sink.port);
     }
 
-    fn configure(&self, config: &mut Config) {
+    pub(crate) fn configure(&self, config: &mut Config) {
         config.smtp_host = "127.0.0.1".into();
         config.smtp_port = self.port;
         config.smtp_tls = "none".into();
@@ -178,7 +178,7 @@ impl SmtpSink {
     }
 
     /// Received messages, oldest first.
-    fn messages(&self) -> Vec<PathBuf> {
+    pub(crate) fn messages(&self) -> Vec<PathBuf> {
         eml_files(&self.maildir.path().join("box").join("new"))
     }
 }
@@ -202,7 +202,7 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The message parsed by Python's `email` package: decoded headers, text and HTML parts.
-fn parse_mail(python: &str, file: &Path) -> Value {
+pub(crate) fn parse_mail(python: &str, file: &Path) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/notify/parse_mail.py");
     let out = Command::new(python).arg(script).stdin(std::fs::File::open(file).unwrap()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
