@@ -77,6 +77,8 @@ fn fields() -> Vec<(&'static str, &'static str, Value)> {
         ("FlagIn", "reason", words(&crate::moderation::service::FLAG_REASONS)),
         ("SanctionIn", "kind", words(&["silence", "suspend"])),
         ("SanctionIn", "days", json!({"minimum": 1, "maximum": 365})),
+        ("TokenRequest", "expires_in_days", json!({"minimum": 1, "maximum": crate::accounts::MAX_TOKEN_DAYS})),
+        ("TokenRequest", "label", json!({"maxLength": crate::accounts::TOKEN_LABEL_MAX})),
         ("ReasonIn", "reason", json!({"minLength": 1})),
         ("WatchedWordIn", "pattern", json!({"minLength": 1})),
         ("WatchedWordIn", "action", words(&["block", "hold", "replace"])),

@@ -16,12 +16,14 @@ struct Inner {
     catalogs: Catalogs,
     search: SearchHandle,
     pages: crate::web::page_cache::PageCache,
+    /// The site's address for links in mail, known once the server listens (`lib::run`).
+    site_base: std::sync::OnceLock<String>,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store, catalogs: Catalogs, search: SearchHandle) -> Self {
         let pages = crate::web::page_cache::PageCache::new(config.page_cache_mb as usize * 1024 * 1024);
-        Self(Arc::new(Inner { config, store, catalogs, search, pages }))
+        Self(Arc::new(Inner { config, store, catalogs, search, pages, site_base: std::sync::OnceLock::new() }))
     }
 
     pub fn config(&self) -> &Config {
@@ -39,6 +41,16 @@ impl AppState {
     /// Rendered pages for signed-out readers (`web::page_cache`).
     pub fn pages(&self) -> &crate::web::page_cache::PageCache {
         &self.0.pages
+    }
+
+    /// Records the site's address for mail links (`public_url`, or the address listened on).
+    pub fn set_site_base(&self, base: String) {
+        let _ = self.0.site_base.set(base);
+    }
+
+    /// The site's address for links in mail, no trailing slash.
+    pub fn site_base(&self) -> String {
+        self.0.site_base.get().cloned().unwrap_or_else(|| crate::notify::outbox::site_base(&self.0.config.public_url, &self.0.config.bind.to_string()))
     }
 
     /// The search index being served (swapped when `goodpractice reindex` publishes a new one).

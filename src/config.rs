@@ -40,6 +40,11 @@ pub struct Config {
     pub login_failures_per_address: i64,
     /// Previews (`POST /preview`, `POST /api/v1/preview`) one member may ask for per minute.
     pub previews_per_minute: i64,
+    /// Password reset mails one address may be sent per hour (asked for it or not: the limit
+    /// counts requests, so it says nothing about which addresses have accounts).
+    pub password_resets_per_email: i64,
+    /// Password reset requests from one client address per hour (a hospital may share one).
+    pub password_resets_per_address: i64,
     /// Moderation: new sign-ups wait in the review queue and cannot post until a moderator approves them.
     pub approve_new_accounts: bool,
     /// Moderation: how many first posts of a trust-level-0 member wait for review.
@@ -106,6 +111,8 @@ impl Default for Config {
             login_failures_allowed: 5,
             login_failures_per_address: 100,
             previews_per_minute: 60,
+            password_resets_per_email: 3,
+            password_resets_per_address: 30,
             posts_per_minute_per_address: 30,
             trusted_proxies: Vec::new(),
             approve_new_accounts: false,
@@ -196,6 +203,8 @@ impl Config {
         set_int(&mut self.login_failures_allowed, "GP_LOGIN_FAILURES_ALLOWED", &var)?;
         set_int(&mut self.login_failures_per_address, "GP_LOGIN_FAILURES_PER_ADDRESS", &var)?;
         set_int(&mut self.previews_per_minute, "GP_PREVIEWS_PER_MINUTE", &var)?;
+        set_int(&mut self.password_resets_per_email, "GP_PASSWORD_RESETS_PER_EMAIL", &var)?;
+        set_int(&mut self.password_resets_per_address, "GP_PASSWORD_RESETS_PER_ADDRESS", &var)?;
         set_int(&mut self.posts_per_minute_per_address, "GP_POSTS_PER_MINUTE_PER_ADDRESS", &var)?;
         if let Some(v) = var("GP_TRUSTED_PROXIES") {
             self.trusted_proxies = parse_addresses(&v).context("GP_TRUSTED_PROXIES")?;

@@ -56,7 +56,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let indexer = search::Indexer::spawn(store.clone(), search::Generations::new(&config.data_dir), search.clone());
     let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
     let addr = listener.local_addr()?;
-    let mail = notify::outbox::MailTask::spawn(state.clone(), notify::outbox::site_base(&state.config().public_url, &addr.to_string()))?;
+    state.set_site_base(notify::outbox::site_base(&state.config().public_url, &addr.to_string()));
+    let mail = notify::outbox::MailTask::spawn(state.clone(), state.site_base())?;
     let sweeper = attachments::sweep::SweepTask::spawn(state.store().clone(), state.config().data_dir.clone(), attachments::sweep::max_age(state.config()));
     let page_changes = web::page_cache::follow_changes(state.clone());
     tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");

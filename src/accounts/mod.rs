@@ -1,13 +1,18 @@
 //! Accounts: sign-up, sign-in, sessions, API tokens, roles and profiles.
 
 mod api;
+mod devices;
 mod domain;
 mod pages;
 pub mod oidc;
 pub mod password;
 pub mod provinces;
 mod rate_limit;
+pub mod reset;
+mod reset_pages;
+mod security_pages;
 pub mod session;
+pub mod strength;
 pub mod two_factor;
 
 use axum::Router;
@@ -17,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::{NewUser, Store, StoreError};
 pub use domain::{DisplayName, Email, Password};
 pub use session::{Viewer, RequireUser};
+pub use api::{DEFAULT_TOKEN_DAYS, LABEL_MAX as TOKEN_LABEL_MAX, MAX_TOKEN_DAYS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
 #[serde(try_from = "String")]
@@ -66,7 +72,11 @@ impl TryFrom<String> for Role {
 }
 
 pub fn router() -> Router<AppState> {
-    pages::router().merge(session::router()).merge(two_factor::router())
+    pages::router()
+        .merge(session::router())
+        .merge(two_factor::router())
+        .merge(reset_pages::router())
+        .merge(security_pages::router())
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -107,6 +117,8 @@ pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: std
             // A suspended member is told why and until when instead of being signed in.
             crate::moderation::ensure_not_suspended(state.store(), &user).await?;
             attempt.succeeded(state).await?;
+            // Signing in with the password makes any reset link sent before it worthless.
+            state.store().delete_password_resets(user.id).await?;
             Ok(user)
         }
         _ => {

@@ -34,6 +34,8 @@ struct NextQuery {
     next: Option<String>,
     /// Set when a two-factor sign-in took too long or too many tries and must start again.
     two_factor_expired: Option<String>,
+    /// Set after a password was reset with a mailed link.
+    password_reset: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -79,6 +81,7 @@ async fn create_account(state: &AppState, form: &SignupForm) -> AppResult<i64> {
     let email = Email::parse(&form.email)?;
     let name = DisplayName::parse(&form.name)?;
     let password = Password::parse(&form.password)?;
+    super::strength::check(&password, &[name.as_str(), email.as_str()])?;
     let user_id = super::register(state.store(), &email, &name, &password, Role::Member).await?;
     crate::moderation::service::queue_new_account(state, user_id).await?;
     Ok(user_id)
@@ -95,18 +98,20 @@ struct LoginPage {
     next_encoded: String,
     providers: Vec<super::oidc::ProviderButton>,
     two_factor_expired: bool,
+    password_reset: bool,
 }
 
 impl LoginPage {
     fn new(state: &AppState, page: Page, error: Option<String>, email: String, next: String) -> Self {
         let next_encoded = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]), two_factor_expired: false }
+        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]), two_factor_expired: false, password_reset: false }
     }
 }
 
 async fn login_form(State(state): State<AppState>, page: Page, Query(q): Query<NextQuery>) -> LoginPage {
     let mut login_page = LoginPage::new(&state, page, None, String::new(), safe_next(q.next.as_deref()));
     login_page.two_factor_expired = q.two_factor_expired.is_some();
+    login_page.password_reset = q.password_reset.is_some();
     login_page
 }
 

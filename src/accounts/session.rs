@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::store::{StoreError, User};
+use crate::store::{Credential, StoreError, User};
 use crate::web::CsrfForm;
 
 pub const COOKIE: &str = "gp_session";
@@ -29,6 +29,8 @@ pub enum Viewer {
     /// A session cookie was sent but its session is over.
     Expired,
     SignedIn(User),
+    /// A suspended member's session or token: it may not act; refusals say why and until when.
+    Suspended(crate::error::Msg),
 }
 
 impl Viewer {
@@ -53,16 +55,27 @@ pub fn token_hash(token: &str) -> String {
 
 /// Middleware: finds out who is asking, once per request. Pages use the session cookie; the API
 /// uses `Authorization: Bearer <token>` only, so a cookie can never act on the API cross-site.
+/// A suspended member's credentials are looked up like any other but may not act (checked here,
+/// on every request, so a suspension takes effect at once and ends by itself).
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let viewer = if crate::is_api_path(req.uri().path()) {
         match bearer_token(&req) {
             None => Viewer::Anonymous,
-            Some(token) => lookup(state.store().api_token_user(&token_hash(&token)).await),
+            Some(token) => {
+                let hash = token_hash(&token);
+                let found = state.store().api_token_credential(&hash).await;
+                lookup(&state, found, Used::Token(&hash)).await
+            }
         }
     } else {
         match CookieJar::from_headers(req.headers()).get(COOKIE) {
             None => Viewer::Anonymous,
-            Some(cookie) => lookup(state.store().session_user(&token_hash(cookie.value())).await),
+            Some(cookie) => {
+                let hash = token_hash(cookie.value());
+                let agent = user_agent(req.headers());
+                let found = state.store().session_credential(&hash).await;
+                lookup(&state, found, Used::Session(&hash, &agent)).await
+            }
         }
     };
     req.extensions_mut().insert(viewer);
@@ -74,12 +87,56 @@ fn bearer_token(req: &Request) -> Option<String> {
     Some(value.strip_prefix("Bearer ")?.trim().to_string())
 }
 
-fn lookup(found: Result<User, StoreError>) -> Viewer {
+/// The browser's User-Agent as shown on the sessions page (bounded: it is the client's text).
+fn user_agent(headers: &axum::http::HeaderMap) -> String {
+    let raw = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    raw.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
+/// Which credential a request used, to record when it was last used.
+enum Used<'a> {
+    Session(&'a str, &'a str),
+    Token(&'a str),
+}
+
+/// "Last used" is written at most this often, not on every request.
+const TOUCH_EVERY_MINUTES: i64 = 5;
+
+async fn lookup(state: &AppState, found: Result<Credential, StoreError>, used: Used<'_>) -> Viewer {
     match found {
-        Ok(user) => Viewer::SignedIn(user),
+        Ok(found) if found.suspended => suspended(state, found.user).await,
+        Ok(found) => {
+            if found.last_used_at.is_none_or(|at| at < Utc::now() - Duration::minutes(TOUCH_EVERY_MINUTES)) {
+                touch(state, used).await;
+            }
+            Viewer::SignedIn(found.user)
+        }
         Err(StoreError::NotFound) => Viewer::Expired,
         Err(err) => {
             tracing::error!(error = %err, "session lookup failed");
+            Viewer::Anonymous
+        }
+    }
+}
+
+async fn touch(state: &AppState, used: Used<'_>) {
+    let done = match used {
+        Used::Session(hash, agent) => state.store().touch_session(hash, agent).await,
+        Used::Token(hash) => state.store().touch_api_token(hash).await,
+    };
+    // Only a record for the sessions page: the request goes on either way.
+    if let Err(err) = done {
+        tracing::warn!(error = %err, "could not record when a credential was last used");
+    }
+}
+
+async fn suspended(state: &AppState, user: User) -> Viewer {
+    match state.store().active_sanction(user.id).await {
+        Ok(Some(sanction)) => Viewer::Suspended(crate::moderation::service::sanction_message(&sanction)),
+        // The suspension ended between the two reads.
+        Ok(None) => Viewer::SignedIn(user),
+        Err(err) => {
+            tracing::error!(error = %err, "sanction lookup failed");
             Viewer::Anonymous
         }
     }
@@ -135,6 +192,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         match parts.extensions.get::<Viewer>() {
             Some(Viewer::SignedIn(user)) => Ok(RequireUser(user.clone())),
+            Some(Viewer::Suspended(why)) => Err(AppError::Forbidden(why.clone())),
             _ => Err(AppError::LoginRequired),
         }
     }

@@ -95,7 +95,8 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>, rules: &Ru
 }
 
 /// Rate-limited operations answer 429 with the limit in the message.
-const RATE_LIMITED: [&str; 5] = ["/api/v1/topics", "/api/v1/topics/{id}/posts", "/api/v1/uploads", "/api/v1/tokens", "/api/v1/preview"];
+const RATE_LIMITED: [&str; 6] =
+    ["/api/v1/topics", "/api/v1/topics/{id}/posts", "/api/v1/uploads", "/api/v1/tokens", "/api/v1/preview", "/api/v1/password/forgot"];
 
 fn schema_is(schema: &Value, ty: &str) -> bool {
     match &schema["type"] {

@@ -42,7 +42,7 @@ impl Letterhead<'_> {
             to_email: email.to_string(),
             subject,
             paragraphs,
-            unsubscribe_url: self.unsubscribe_url(),
+            unsubscribe_url: Some(self.unsubscribe_url()),
             lang: self.lang.code(),
         }
     }

@@ -21,8 +21,9 @@ pub struct Outgoing {
     pub subject: String,
     /// Paragraphs; a paragraph that is a URL becomes a link in the HTML part.
     pub paragraphs: Vec<String>,
-    /// The one-click unsubscribe address (also in `List-Unsubscribe`).
-    pub unsubscribe_url: String,
+    /// The one-click unsubscribe address (also in `List-Unsubscribe`); `None` for account mail
+    /// (a password reset link), which is sent whatever the member's settings.
+    pub unsubscribe_url: Option<String>,
     pub lang: &'static str,
 }
 
@@ -38,12 +39,13 @@ pub fn build(from: &str, mail: &Outgoing) -> anyhow::Result<Message> {
     let from: Mailbox = from.parse().context("mail_from is not a mail address")?;
     let to = Mailbox::new(Some(mail.to_name.clone()), mail.to_email.parse().context("recipient address")?);
     let text = mail.paragraphs.join("\n\n") + "\n";
-    let message = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(mail.subject.clone())
-        .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{}>", mail.unsubscribe_url)))
-        .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click".into()))
+    let mut builder = Message::builder().from(from).to(to).subject(mail.subject.clone());
+    if let Some(url) = &mail.unsubscribe_url {
+        builder = builder
+            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click".into()));
+    }
+    let message = builder
         .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Content-Language"), mail.lang.into()))
         .multipart(MultiPart::alternative()
             .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
@@ -65,6 +67,13 @@ fn html(mail: &Outgoing) -> String {
     }
     out.push_str("</body></html>");
     out
+}
+
+/// Sends one mail now, outside the outbox (account mail: its link must not be stored in clear).
+pub async fn send_now(config: &Config, mail: &Outgoing) -> Result<(), SendError> {
+    let transport = Transport::from_config(config).map_err(|e| SendError::Permanent(e.to_string()))?;
+    let message = build(&config.mail_from, mail).map_err(|e| SendError::Permanent(e.to_string()))?;
+    transport.send(message).await
 }
 
 /// Where mail goes.

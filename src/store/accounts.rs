@@ -109,23 +109,13 @@ impl Store {
         Ok(())
     }
 
-    /// The user of an unexpired session.
-    pub async fn session_user(&self, token_hash: &str) -> StoreResult<User> {
-        let sql = format!("{USER_SELECT} JOIN sessions s ON s.user_id = u.id \
-                           WHERE s.token_hash = $1 AND s.expires_at > $2");
-        let user = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(token_hash)
-            .bind(Utc::now())
-            .fetch_one(pool)
-            .await?);
-        Ok(user)
-    }
-
-    /// Forgets sessions that have ended and failed sign-ins older than `failures_before`.
+    /// Forgets sessions, API tokens and reset links that have ended, and failed sign-ins older than `failures_before`.
     pub async fn prune_expired(&self, failures_before: DateTime<Utc>) -> StoreResult<()> {
         let now = Utc::now();
         on_pool!(self, pool => {
             sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(pool).await?;
+            sqlx::query("DELETE FROM api_tokens WHERE expires_at < $1").bind(now).execute(pool).await?;
+            sqlx::query("DELETE FROM password_resets WHERE expires_at < $1").bind(now).execute(pool).await?;
             sqlx::query("DELETE FROM login_failures WHERE failed_at < $1").bind(failures_before).execute(pool).await?;
         });
         Ok(())
@@ -135,24 +125,6 @@ impl Store {
         let sql = "DELETE FROM sessions WHERE token_hash = $1";
         on_pool!(self, pool => sqlx::query(sql).bind(token_hash).execute(pool).await.map(|_| ())?);
         Ok(())
-    }
-
-    pub async fn create_api_token(&self, token_hash: &str, user_id: i64) -> StoreResult<()> {
-        let sql = "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(Utc::now())
-            .execute(pool)
-            .await
-            .map(|_| ())?);
-        Ok(())
-    }
-
-    pub async fn api_token_user(&self, token_hash: &str) -> StoreResult<User> {
-        let sql = format!("{USER_SELECT} JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1");
-        let user = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_one(pool).await?);
-        Ok(user)
     }
 
     pub async fn record_login_failure(&self, key_hash: &str) -> StoreResult<()> {

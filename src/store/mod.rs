@@ -35,6 +35,8 @@ pub use two_factor::{PendingSignIn, TwoFactor};
 mod limits;
 mod backup;
 pub use backup::{BackupCounts, known_schema_version, sqlite_path};
+mod credentials;
+pub use credentials::{ApiTokenRow, Credential, SessionRow};
 pub use limits::AttemptClaim;
 
 pub use accounts::{NewUser, ProfileUpdate, User};

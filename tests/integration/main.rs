@@ -31,6 +31,7 @@ mod privacy;
 mod engagement;
 mod compose;
 mod two_factor;
+mod accounts;
 mod two_factor_steps;
 mod ministry;
 mod concurrent_writes;

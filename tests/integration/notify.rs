@@ -94,7 +94,7 @@ fn prompt_mail(config: &mut Config) {
     config.mail_delay_seconds = 0;
 }
 
-async fn wait_for(mut ready: impl AsyncFnMut() -> bool, what: &str) {
+pub(crate) async fn wait_for(mut ready: impl AsyncFnMut() -> bool, what: &str) {
     for _ in 0..100 {
         if ready().await {
             return;
@@ -144,7 +144,7 @@ pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     maildir: tempfile::TempDir,
-    python: String,
+    pub(crate) python: String,
 }
 
 impl SmtpSink {

@@ -1,0 +1,25 @@
+-- Accounts people can trust (issue 17).
+--
+-- Password reset links: only a SHA-256 hash of the token is kept. A link is used up by one
+-- `DELETE … RETURNING`, a newer link or a successful sign-in deletes the older ones, and
+-- `expires_at` bounds it to an hour.
+CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX password_resets_user ON password_resets(user_id);
+
+-- The sessions page shows each signed-in browser (its User-Agent) and when it was last used
+-- (refreshed at most every few minutes, not on every request).
+ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN last_used_at TEXT;
+
+-- API tokens get a label, a last-used time and an expiry (default 90 days). Tokens made before
+-- expiry existed get 90 days from now.
+ALTER TABLE api_tokens ADD COLUMN label TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '+90 days');
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
