@@ -198,8 +198,10 @@ CREATE TRIGGER posts_count AFTER UPDATE OF status, deleted_at, topic_id ON posts
 
 -- Listings read along these indexes (in their order, only rows they show), never by a scan of
 -- topics: `store::listings` names each listing statement and a test checks its plan.
-CREATE INDEX topics_listing ON topics(pinned, last_posted_at, id) WHERE status = 'published' AND deleted_at IS NULL;
-CREATE INDEX topics_category_listing ON topics(category_id, pinned, last_posted_at, id)
+-- status and deleted_at as columns too: SQLite then walks the index alone (covering), so a deep
+-- offset costs index entries, not table rows.
+CREATE INDEX topics_listing ON topics(pinned, last_posted_at, id, status, deleted_at) WHERE status = 'published' AND deleted_at IS NULL;
+CREATE INDEX topics_category_listing ON topics(category_id, pinned, last_posted_at, id, status, deleted_at)
     WHERE status = 'published' AND deleted_at IS NULL;
 CREATE INDEX topics_featured_listing ON topics(last_posted_at, id)
     WHERE featured = TRUE AND status = 'published' AND deleted_at IS NULL;

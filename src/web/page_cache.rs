@@ -12,7 +12,7 @@
 //! forms). Pages with no token are also kept gzip-compressed, served as they are.
 //!
 //! Invalidation through the change log: every write in this process (any request that is not
-//! `GET`/`HEAD`/`OPTIONS`) empties the cache once it has answered, so the next request after a
+//! `GET`/`HEAD`/`OPTIONS` and not refused with a 4xx) empties the cache once it has answered, so the next request after a
 //! hide never sees the hidden post; a task follows the change log (`search_changes`) every
 //! second for writes made by other processes (imports, other servers). A page rendered while a
 //! write was under way is stored under the old generation and never served.
@@ -324,7 +324,10 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
     let cache = state.pages();
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let response = next.run(req).await;
-        cache.invalidate();
+        // A refused write (4xx) wrote nothing; anything else may have changed what pages show.
+        if !response.status().is_client_error() {
+            cache.invalidate();
+        }
         return response;
     }
     let key = match cache_key(&req) {
