@@ -30,6 +30,10 @@ mod two_factor;
 pub use two_factor::{PendingSignIn, TwoFactor};
 mod limits;
 mod credentials;
+mod admin_users;
+mod leaving;
+pub use leaving::{ExportDraft, ExportPost, LEFT_NAME};
+pub use admin_users::AdminUserRow;
 pub use credentials::{ApiTokenRow, Credential, SessionRow};
 pub use limits::AttemptClaim;
 
