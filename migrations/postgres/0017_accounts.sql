@@ -23,3 +23,6 @@ ALTER TABLE api_tokens ADD COLUMN last_used_at TIMESTAMPTZ;
 ALTER TABLE api_tokens ADD COLUMN expires_at TIMESTAMPTZ;
 UPDATE api_tokens SET expires_at = now() + interval '90 days';
 CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+-- A member who left: personal data erased, public posts kept under "Thành viên đã rời".
+ALTER TABLE users ADD COLUMN deleted_at TIMESTAMPTZ;

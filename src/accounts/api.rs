@@ -45,9 +45,11 @@ pub struct TokenRequest {
     /// A name to recognise the token by on the sessions page ("Zalo bot", "laptop script").
     #[serde(default)]
     label: Option<String>,
-    /// How many days the token lasts (1–365; 90 when left out).
+    /// How many days the token lasts (1–365; 90 when left out). A whole number; `30.0` is read
+    /// as 30, since JSON Schema counts it as an integer too.
     #[serde(default)]
-    expires_in_days: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    expires_in_days: Option<serde_json::Number>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -71,7 +73,10 @@ fn token_terms(req: &TokenRequest) -> AppResult<(String, i64)> {
             Msg::new("error.field_too_long").arg("max", LABEL_MAX),
         ));
     }
-    let days = req.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    let days = match &req.expires_in_days {
+        None => DEFAULT_TOKEN_DAYS,
+        Some(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)).unwrap_or(0),
+    };
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
         return Err(AppError::Rejected(
             StatusCode::UNPROCESSABLE_ENTITY,

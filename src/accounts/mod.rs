@@ -1,8 +1,10 @@
 //! Accounts: sign-up, sign-in, sessions, API tokens, roles and profiles.
 
+mod admin;
 mod api;
 mod devices;
 mod domain;
+mod leaving;
 mod pages;
 pub mod oidc;
 pub mod password;
@@ -77,6 +79,8 @@ pub fn router() -> Router<AppState> {
         .merge(two_factor::router())
         .merge(reset_pages::router())
         .merge(security_pages::router())
+        .merge(admin::router())
+        .merge(leaving::router())
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {

@@ -36,6 +36,10 @@ mod limits;
 mod backup;
 pub use backup::{BackupCounts, known_schema_version, sqlite_path};
 mod credentials;
+mod admin_users;
+mod leaving;
+pub use leaving::{ExportDraft, ExportPost, LEFT_NAME};
+pub use admin_users::AdminUserRow;
 pub use credentials::{ApiTokenRow, Credential, SessionRow};
 pub use limits::AttemptClaim;
 

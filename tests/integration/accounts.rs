@@ -858,7 +858,284 @@ async fn a_suspension_stops_existing_sessions_and_tokens_at_once(app: TestApp) {
     assert_eq!(ministry.status(), 403);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The admin's users page
+
+async fn admin_signs_in(app: &TestApp, email: &str, name: &str) -> i64 {
+    let id = app.create_user(email, name, Role::Admin).await;
+    assert_eq!(app.login(email, PASSWORD).await.status(), 303);
+    id
+}
+
+async fn an_admin_finds_members_and_changes_roles_but_never_the_last_admin(app: TestApp) {
+    let admin = admin_signs_in(&app, "quantri@bvtn.vn", "Quản Trị Viên").await;
+    let lan = app
+        .create_user("lan@bvbachmai.vn", "Nguyễn Thị Lan", Role::Member)
+        .await;
+    app.create_user("binh@bvcr.vn", "Trần Bình", Role::Member)
+        .await;
+
+    // Found by name without diacritics, by email, by role.
+    let (status, page) = app.get_text("/admin/users?q=nguyen+thi").await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&page, ".admin-user"), 1);
+    assert!(
+        text_of(&page, ".admin-user")
+            .unwrap()
+            .contains("lan@bvbachmai.vn")
+    );
+    assert!(
+        text_of(&page, ".sign-in-methods")
+            .unwrap()
+            .contains("mật khẩu")
+    );
+    assert_eq!(
+        count(&app.get_text("/admin/users?q=BVCR").await.1, ".admin-user"),
+        1
+    );
+    assert_eq!(
+        count(
+            &app.get_text("/admin/users?role=admin").await.1,
+            ".admin-user"
+        ),
+        1
+    );
+    assert_eq!(app.get_text("/admin/users?role=vua").await.0, 422);
+
+    // A role change is audited and takes effect on the member's next request.
+    let res = app
+        .post_form(
+            &format!("/admin/users/{lan}/role"),
+            &[("role", "moderator"), ("reason", "Trưởng nhóm ATNB")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.store.user_by_id(lan).await.unwrap().role,
+        Role::Moderator
+    );
+    let audit = app.store.audit_log(10, 0).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "set_role"
+        && a.item_id == lan
+        && a.after_text.as_deref() == Some("moderator")));
+
+    // The last admin cannot be demoted (not even by themselves); nothing changes.
+    let res = app
+        .post_form(
+            &format!("/admin/users/{admin}/role"),
+            &[("role", "member"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    assert!(
+        text_of(&res.text().await.unwrap(), "main")
+            .unwrap()
+            .contains("quản trị viên cuối cùng")
+    );
+    assert_eq!(app.store.user_by_id(admin).await.unwrap().role, Role::Admin);
+    assert_eq!(
+        app.post_form("/admin/users/999999/role", &[("role", "member")])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.post_form(
+            &format!("/admin/users/{lan}/role"),
+            &[("role", "superuser")]
+        )
+        .await
+        .status(),
+        422
+    );
+    // Two-factor reset for a member who lost their phone: audited, and only when it is on.
+    app.store
+        .begin_two_factor(lan, "JBSWY3DPEHPK3PXP")
+        .await
+        .unwrap();
+    app.store.enable_two_factor(lan, 1, &[]).await.unwrap();
+    assert!(
+        text_of(
+            &app.get_text("/admin/users?q=lan@").await.1,
+            ".sign-in-methods"
+        )
+        .unwrap()
+        .contains("hai bước")
+    );
+    let reset = format!("/admin/users/{lan}/two-factor/reset");
+    assert_eq!(
+        app.post_form(&reset, &[("reason", "Mất điện thoại")])
+            .await
+            .status(),
+        303
+    );
+    assert!(!app.store.has_two_factor(lan).await.unwrap());
+    assert_eq!(
+        app.post_form(&reset, &[("reason", "lần hai")])
+            .await
+            .status(),
+        409
+    );
+    let audit = app.store.audit_log(10, 0).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "reset_two_factor"
+        && a.item_id == lan
+        && a.reason == "Mất điện thoại"));
+    // With a second admin, the first may step down.
+    assert_eq!(
+        app.post_form(&format!("/admin/users/{lan}/role"), &[("role", "admin")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.post_form(&format!("/admin/users/{admin}/role"), &[("role", "member")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.get_text("/admin/users").await.0,
+        403,
+        "no longer an admin"
+    );
+}
+
+async fn only_admins_reach_the_users_page(app: TestApp) {
+    app.create_user("dieuphoi@bv.vn", "Điều Phối", Role::Moderator)
+        .await;
+    let target = app.create_user("x@bv.vn", "Thành Viên", Role::Member).await;
+    assert_eq!(
+        app.get_text("/admin/users").await.0,
+        303,
+        "signed out: to the sign-in page"
+    );
+    assert_eq!(app.login("dieuphoi@bv.vn", PASSWORD).await.status(), 303);
+    let (status, page) = app.get_text("/admin/users").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("Chỉ quản trị viên"));
+    assert_eq!(
+        app.post_form(&format!("/admin/users/{target}/role"), &[("role", "admin")])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.store.user_by_id(target).await.unwrap().role,
+        Role::Member
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaving
+
+async fn a_member_downloads_their_data_then_leaves_and_their_posts_stay_under_a_neutral_name(
+    app: TestApp,
+) {
+    let id = app
+        .create_user("thu@bvnhi.vn", "Võ Thị Thu", Role::Member)
+        .await;
+    let token: String = token(&app, "thu@bvnhi.vn", PASSWORD)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .into();
+    let topic = app.api_topic(&token, json!({"category": "medication-safety", "kind": "discussion", "title": "Kiểm tra chéo thuốc trước giờ phát", "body": "Khoa em kiểm tra chéo hai người."})).await;
+    assert_eq!(app.login("thu@bvnhi.vn", PASSWORD).await.status(), 303);
+
+    let export = app.get("/settings/account/export").await;
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let data: Value = export.json().await.unwrap();
+    assert_eq!(data["profile"]["email"], "thu@bvnhi.vn");
+    assert_eq!(
+        data["posts"][0]["topic_title"],
+        "Kiểm tra chéo thuốc trước giờ phát"
+    );
+    assert!(
+        data["drafts"].is_array()
+            && data["bookmarks"].is_array()
+            && data["notifications"].is_array()
+    );
+
+    // A wrong confirmation or password changes nothing.
+    let wrong = app
+        .post_form(
+            "/settings/account/delete",
+            &[("confirm", "khac@bvnhi.vn"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    let wrong = app
+        .post_form(
+            "/settings/account/delete",
+            &[("confirm", "thu@bvnhi.vn"), ("password", "sai")],
+        )
+        .await;
+    assert_eq!(wrong.status(), 400);
+    assert_eq!(
+        app.store.user_by_id(id).await.unwrap().email,
+        "thu@bvnhi.vn"
+    );
+
+    let gone = app
+        .post_form(
+            "/settings/account/delete",
+            &[("confirm", "THU@bvnhi.vn"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(gone.status(), 303);
+    let left = app.store.user_by_id(id).await.unwrap();
+    assert_eq!(left.display_name, "Thành viên đã rời");
+    assert!(!left.email.contains("thu@"), "the email is erased");
+    let (status, page) = app.get_text(&format!("/t/{topic}")).await;
+    assert_eq!(status, 200, "the public post stays");
+    assert!(page.contains("Thành viên đã rời") && !page.contains("Võ Thị Thu"));
+    let audit = app.store.audit_log(10, 0).await.unwrap();
+    let row = audit
+        .iter()
+        .find(|a| a.action == "delete_account")
+        .expect("the deletion is audited");
+    assert!(
+        row.before_text.is_none() && row.after_text.is_none() && row.reason.is_empty(),
+        "no personal data in the audit log"
+    );
+
+    // Deleting twice; signing in again; the old token.
+    assert_eq!(
+        app.post_form(
+            "/settings/account/delete",
+            &[("confirm", "thu@bvnhi.vn"), ("password", PASSWORD)]
+        )
+        .await
+        .status(),
+        401
+    );
+    assert!(
+        matches!(
+            app.store.delete_account(id).await,
+            Err(goodpractice::store::StoreError::NotFound)
+        ),
+        "deleting twice changes nothing"
+    );
+    assert_eq!(app.login("thu@bvnhi.vn", PASSWORD).await.status(), 401);
+    assert_eq!(
+        bearer_get(&app, "/api/v1/tokens", &token).await.status(),
+        401
+    );
+}
+
 crate::on_both_databases!(
+    a_member_downloads_their_data_then_leaves_and_their_posts_stay_under_a_neutral_name,
+    an_admin_finds_members_and_changes_roles_but_never_the_last_admin,
+    only_admins_reach_the_users_page,
     changing_the_password_asks_the_current_one_and_signs_out_other_devices,
     sign_up_refuses_guessable_passwords_with_the_reason,
     the_sessions_page_lists_devices_and_tokens_and_ends_each,
