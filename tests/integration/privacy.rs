@@ -409,6 +409,45 @@ async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: T
 }
 
 // ---------------------------------------------------------------------------------------------
+// Anonymous case studies: the profile's tier and province, one vocabulary
+
+async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile(app: TestApp) {
+    let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    app.store.set_hospital_tier(author.id, Some("specialised")).await.unwrap();
+    let case = |anonymous: Value| {
+        json!({"category": "medication-safety", "kind": "case_study", "title": "Nhầm thuốc ca đêm", "anonymous": anonymous,
+               "sections": {"context": "Ca đêm.", "problem": "Nhầm thuốc.", "causes": "Không đối chiếu.", "intervention": "Đối chiếu.", "results": "Không tái diễn.", "lessons": "Đối chiếu."}})
+    };
+    // No province on the profile and none sent: a sentence, nothing written.
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({}))).await;
+    assert_eq!(status, 422, "{out}");
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
+
+    let b = browser(&app, Some("lan@bv.vn")).await;
+    let res = b.0.post(app.url("/settings/profile")).form(&[("display_name", "Nguyễn Thị Lan"), ("province", "Huế"), ("hospital_tier", "specialised"), ("csrf", &b.1)]).send().await.unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    let (_, compose) = fetch(&app, &b.0, "/new?kind=case_study").await;
+    assert_eq!(crate::common::attr_of(&compose, "#hospital_tier option[selected]", "value").as_deref(), Some("specialised"), "the form starts from the profile");
+    let tiers: Vec<String> = scraper::Html::parse_document(&compose).select(&scraper::Selector::parse("#hospital_tier option").unwrap()).map(|o| o.value().attr("value").unwrap().to_string()).collect();
+    assert_eq!(tiers, ["initial", "basic", "specialised"], "the profile's vocabulary");
+
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({}))).await;
+    assert_eq!(status, 201, "{out}");
+    let id = out["id"].as_i64().unwrap();
+    let (_, html) = fetch(&app, &b.0, &format!("/t/{id}")).await;
+    let line = text_of(&html, ".author.anonymous").unwrap();
+    assert!(line.starts_with("Ẩn danh · Cấp chuyên sâu · ") && line.contains("Huế"), "{line}");
+    // An older client's name of a level is understood; a made-up one is refused.
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "provincial"}))).await;
+    assert_eq!(status, 201, "{out}");
+    let (_, topic) = send(&app, reqwest::Method::GET, &format!("/api/v1/topics/{}", out["id"]), None, None).await;
+    assert!(topic.contains("\"hospital_tier\":\"basic\""), "{topic}");
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "private"}))).await;
+    assert_eq!(status, 422, "{out}");
+    assert!(out["detail"].as_str().unwrap().contains("chuyên sâu"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // The check on sentences it was not tuned on
 
 /// tests/data/patient-data-heldout.tsv: 264 sentences, half typed without diacritics, written
@@ -450,6 +489,11 @@ mod sqlite {
     async fn previews_name_the_patient_data_and_replace_it_without_javascript() {
         super::previews_name_the_patient_data_and_replace_it_without_javascript(TestApp::sqlite().await).await;
     }
+
+    #[tokio::test]
+    async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile() {
+        super::an_anonymous_case_study_takes_tier_and_province_from_the_profile(TestApp::sqlite().await).await;
+    }
 }
 
 mod postgres {
@@ -473,6 +517,13 @@ mod postgres {
     async fn previews_name_the_patient_data_and_replace_it_without_javascript() {
         if let Some(app) = TestApp::postgres().await {
             super::previews_name_the_patient_data_and_replace_it_without_javascript(app).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile() {
+        if let Some(app) = TestApp::postgres().await {
+            super::an_anonymous_case_study_takes_tier_and_province_from_the_profile(app).await;
         }
     }
 }
