@@ -409,6 +409,34 @@ async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: T
 }
 
 // ---------------------------------------------------------------------------------------------
+// The moderator sees what they judge
+
+async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(app: TestApp) {
+    let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    member(&app, "minh@bv.vn", "Lê Văn Minh", Role::Moderator).await;
+    let body = "Bệnh nhân **Nguyễn Văn Nam** được gọi theo số 0912 345 678.\n\n- bước 1\n- bước 2";
+    let topic = json!({"category": "medication-safety", "kind": "discussion", "title": "Gọi nhầm người bệnh", "body": body, "tags": []});
+    let (status, created) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, topic).await;
+    assert_eq!((status, created["status"].as_str()), (201, Some("pending")), "{created}");
+
+    let moderator = browser(&app, Some("minh@bv.vn")).await;
+    let (_, html) = fetch(&app, &moderator.0, "/mod/queue").await;
+    let rendered = scraper::Html::parse_document(&html);
+    let select = |css: &str| rendered.select(&scraper::Selector::parse(css).unwrap()).map(|e| e.text().collect::<String>()).collect::<Vec<_>>();
+    assert_eq!(select(".as-readers-see-it strong"), ["Nguyễn Văn Nam"], "Markdown rendered as readers will see it");
+    assert_eq!(select(".as-readers-see-it li"), ["bước 1", "bước 2"]);
+    assert_eq!(select(".as-readers-see-it mark"), ["Nguyễn Văn Nam", "0912 345 678"], "findings marked in the rendered post");
+
+    let item = open_item_for(&app, &{ let t = member(&app, "hoa@bv.vn", "Hoa", Role::Moderator).await; t.token }, created["post_id"].as_i64().unwrap()).await;
+    let res = moderator.0.post(app.url(&format!("/mod/queue/{item}/approve"))).form(&[("reason", ""), ("csrf", moderator.1.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let next = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = fetch(&app, &moderator.0, &next).await;
+    let done = text_of(&html, ".decided").expect("a confirmation");
+    assert!(done.contains("Đã duyệt") && done.contains("Gọi nhầm người bệnh"), "{done}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Anonymous case studies: the profile's tier and province, one vocabulary
 
 async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile(app: TestApp) {
@@ -474,6 +502,11 @@ mod sqlite {
     use super::*;
 
     #[tokio::test]
+    async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did() {
+        super::the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(TestApp::sqlite().await).await;
+    }
+
+    #[tokio::test]
     async fn patient_data_removed_before_approval_is_served_nowhere() {
         let Some(sink) = SmtpSink::start().await else { return };
         let app = TestApp::sqlite_with(prompt_mail(&sink)).await;
@@ -498,6 +531,13 @@ mod sqlite {
 
 mod postgres {
     use super::*;
+
+    #[tokio::test]
+    async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did() {
+        if let Some(app) = TestApp::postgres().await {
+            super::the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(app).await;
+        }
+    }
 
     #[tokio::test]
     async fn patient_data_removed_before_approval_is_served_nowhere() {
