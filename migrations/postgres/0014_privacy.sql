@@ -11,3 +11,15 @@ UPDATE posts SET private_history = TRUE
 -- when shown), and who redacted it and why are kept here and in the audit log.
 ALTER TABLE post_revisions ADD COLUMN redacted_at TIMESTAMPTZ;
 ALTER TABLE post_revisions ADD COLUMN redacted_by BIGINT REFERENCES users(id);
+
+-- One tier vocabulary everywhere: the three levels of the 2023 Law on Medical Examination and
+-- Treatment, as profiles already use (initial, basic, specialised). Anonymous case studies used
+-- central/provincial/district/private: central becomes specialised, provincial and district
+-- basic (most provincial and district hospitals are at the basic level; a specialised
+-- provincial hospital can be corrected by its author); "private" names no level and is dropped.
+ALTER TABLE topics DROP CONSTRAINT IF EXISTS topics_hospital_tier_check;
+UPDATE topics SET hospital_tier = CASE hospital_tier WHEN 'central' THEN 'specialised'
+                                                     WHEN 'provincial' THEN 'basic'
+                                                     WHEN 'district' THEN 'basic' END
+ WHERE hospital_tier IS NOT NULL;
+ALTER TABLE topics ADD CONSTRAINT topics_hospital_tier_check CHECK (hospital_tier IN ('initial', 'basic', 'specialised'));

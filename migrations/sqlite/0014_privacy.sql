@@ -11,3 +11,17 @@ UPDATE posts SET private_history = 1
 -- when shown), and who redacted it and why are kept here and in the audit log.
 ALTER TABLE post_revisions ADD COLUMN redacted_at TEXT;
 ALTER TABLE post_revisions ADD COLUMN redacted_by INTEGER REFERENCES users(id);
+
+-- One tier vocabulary everywhere: the three levels of the 2023 Law on Medical Examination and
+-- Treatment, as profiles already use (initial, basic, specialised). Anonymous case studies used
+-- central/provincial/district/private: central becomes specialised, provincial and district
+-- basic (most provincial and district hospitals are at the basic level; a specialised
+-- provincial hospital can be corrected by its author); "private" names no level and is dropped.
+-- SQLite cannot change a column's CHECK, so the column is replaced.
+ALTER TABLE topics ADD COLUMN care_tier TEXT CHECK (care_tier IN ('initial', 'basic', 'specialised'));
+UPDATE topics SET care_tier = CASE hospital_tier WHEN 'central' THEN 'specialised'
+                                                 WHEN 'provincial' THEN 'basic'
+                                                 WHEN 'district' THEN 'basic' END
+ WHERE hospital_tier IS NOT NULL;
+ALTER TABLE topics DROP COLUMN hospital_tier;
+ALTER TABLE topics RENAME COLUMN care_tier TO hospital_tier;

@@ -73,9 +73,13 @@ struct NewTopicIn {
 
 #[derive(Deserialize, ToSchema)]
 struct AnonymousIn {
-    /// central, provincial, district or private.
+    /// initial, basic or specialised (the levels of the 2023 Law on Medical Examination and
+    /// Treatment); empty or absent: the author's profile. The old names central (specialised),
+    /// provincial and district (basic) are still accepted.
+    #[serde(default)]
     hospital_tier: String,
-    /// Province code or name.
+    /// Province code or name; empty or absent: the author's profile.
+    #[serde(default)]
     province: String,
 }
 

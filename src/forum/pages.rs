@@ -342,7 +342,7 @@ impl TopicPage {
 pub fn anonymous_line(page: &Page, topic: &TopicRow) -> String {
     let mut parts = vec![page.t("moderation.anonymous.author").to_string()];
     if let Some(tier) = &topic.hospital_tier {
-        parts.push(page.t(&format!("moderation.tier.{tier}")).to_string());
+        parts.push(page.t(&format!("guidance.tier.{tier}")).to_string());
     }
     if let Some(p) = topic.anon_province.as_deref().and_then(crate::accounts::provinces::by_code) {
         parts.push(p.name.to_string());
@@ -671,6 +671,13 @@ async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(use
     form.kind = kind.as_str().to_string();
     if let Some(category) = q.category.filter(|c| !c.is_empty()) {
         form.category = category;
+    }
+    // An anonymous case study names the author's tier and province unless they choose others.
+    if form.hospital_tier.is_empty() {
+        form.hospital_tier = state.store().hospital_tier(user.id).await?.unwrap_or_default();
+    }
+    if form.anon_province.is_empty() {
+        form.anon_province = user.province_code.clone().unwrap_or_default();
     }
     let draft_saved_at = draft.map(|d| page.datetime(&d.row.updated_at));
     Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form, draft_saved_at, preview: None })

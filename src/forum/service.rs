@@ -102,22 +102,45 @@ pub fn new_topic<'a>(topic: &'a ValidTopic, html: &'a str, author_id: i64, at: D
 }
 
 /// An anonymous case study as the author asked for it: the public author line shows "Ẩn danh"
-/// with this hospital tier (central, provincial, district, private) and province.
+/// with this hospital tier and province. Left empty, each is taken from the author's profile.
 #[derive(Debug, Default, Clone)]
 pub struct Anonymity {
     pub hospital_tier: String,
     pub province: String,
 }
 
-pub const HOSPITAL_TIERS: [&str; 4] = ["central", "provincial", "district", "private"];
+/// One vocabulary of tiers everywhere: the three levels of the 2023 Law on Medical Examination
+/// and Treatment, as profiles use them (`guidance::domain::HOSPITAL_TIERS`).
+pub use crate::guidance::domain::HOSPITAL_TIERS;
+
+/// The tier a case study names: one of [`HOSPITAL_TIERS`], or an old name of the same level
+/// still sent by older API clients (what migration 0014 did to stored topics).
+fn parse_tier(typed: &str) -> Option<&'static str> {
+    let typed = typed.trim();
+    let current = HOSPITAL_TIERS.iter().copied().find(|t| *t == typed);
+    current.or(match typed {
+        "central" => Some("specialised"),
+        "provincial" | "district" => Some("basic"),
+        _ => None,
+    })
+}
 
 /// (tier, province code) of a valid anonymity request; only case studies may be anonymous.
-fn validate_anonymity(kind: TopicKind, a: &Anonymity) -> AppResult<(&'static str, &'static str)> {
+/// What the request leaves empty comes from the author's profile.
+async fn validate_anonymity(store: &Store, author: &User, kind: TopicKind, a: &Anonymity) -> AppResult<(&'static str, &'static str)> {
     if kind != TopicKind::CaseStudy {
         return Err(AppError::bad("error.moderation.anonymous_case_study_only"));
     }
-    let tier = HOSPITAL_TIERS.into_iter().find(|t| *t == a.hospital_tier.trim()).ok_or_else(|| AppError::bad("error.moderation.hospital_tier"))?;
-    let province = crate::accounts::provinces::resolve(&a.province).ok_or_else(|| AppError::bad("error.province_unknown"))?;
+    let tier = match a.hospital_tier.trim() {
+        "" => store.hospital_tier(author.id).await?.unwrap_or_default(),
+        typed => typed.to_string(),
+    };
+    let tier = parse_tier(&tier).ok_or_else(|| AppError::bad("error.moderation.hospital_tier"))?;
+    let province = match a.province.trim() {
+        "" => author.province_code.clone().unwrap_or_default(),
+        typed => typed.to_string(),
+    };
+    let province = crate::accounts::provinces::resolve(&province).ok_or_else(|| AppError::bad("error.province_unknown"))?;
     Ok((tier, province.code))
 }
 
@@ -126,7 +149,10 @@ fn validate_anonymity(kind: TopicKind, a: &Anonymity) -> AppResult<(&'static str
 /// `from`: the client's address, for the per-address posting rate limit.
 pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, anonymity: Option<&Anonymity>, from: Option<IpAddr>) -> AppResult<Created> {
     let mut topic = validate_topic(state.store(), input).await?;
-    let anonymous = anonymity.map(|a| validate_anonymity(topic.kind, a)).transpose()?;
+    let anonymous = match anonymity {
+        Some(a) => Some(validate_anonymity(state.store(), author, topic.kind, a).await?),
+        None => None,
+    };
     crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
     crate::moderation::service::check_address_rate(state, from).await?;

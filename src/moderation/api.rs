@@ -321,6 +321,9 @@ struct AuditOut {
     reason: String,
     before_text: Option<String>,
     after_text: Option<String>,
+    /// The topic the entry is about (directly, or through its post or queue item), if any.
+    topic_id: Option<i64>,
+    topic_title: Option<String>,
 }
 
 impl From<AuditEntry> for AuditOut {
@@ -336,6 +339,8 @@ impl From<AuditEntry> for AuditOut {
             reason: a.reason,
             before_text: a.before_text,
             after_text: a.after_text,
+            topic_id: a.topic_id,
+            topic_title: a.topic_title,
         }
     }
 }

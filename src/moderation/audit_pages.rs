@@ -30,6 +30,24 @@ pub(super) struct AuditPage {
     older: Option<i64>,
 }
 
+impl AuditPage {
+    /// The action in words ("Duyệt bài", "Xoá nội dung một phiên bản"); the code itself for an
+    /// action this version does not know.
+    fn action_words<'a>(&'a self, action: &'a str) -> String {
+        let key = format!("moderation.audit_action.{action}");
+        let words = self.page.t(&key);
+        if words == key { action.to_string() } else { words.to_string() }
+    }
+
+    /// What the entry is about when it is not a topic: a member, a watched word.
+    fn item_words(&self, e: &AuditEntry) -> String {
+        let key = format!("moderation.audit_item.{}", e.item_type);
+        let words = self.page.t(&key);
+        let kind = if words == key { e.item_type.as_str() } else { words };
+        format!("{kind} #{}", e.item_id)
+    }
+}
+
 pub(super) async fn audit(
     State(state): State<AppState>,
     page: Page,

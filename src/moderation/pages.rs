@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::api::{QueueQuery, queue_filter};
+use super::checks;
 use super::service::{self, FLAG_REASONS, QueueAction, TopicOp};
 use super::{Reason, parse_reasons};
 use crate::accounts::RequireUser;
@@ -44,7 +45,17 @@ struct ItemView {
     item: QueueItem,
     reasons: Vec<Reason>,
     highlighted_html: String,
+    /// The post as readers would see it (Markdown rendered, images shown), findings marked.
+    rendered_html: String,
     flags: Vec<FlagRow>,
+}
+
+/// What the moderator just decided, said back in words at the top of the queue.
+struct Decided {
+    /// `moderation.done.approved` or `moderation.done.rejected`.
+    key: String,
+    title: Option<String>,
+    link: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -55,6 +66,7 @@ struct QueuePage {
     state: String,
     kind: String,
     pages: Pagination,
+    decided: Option<Decided>,
 }
 
 impl QueuePage {
@@ -74,7 +86,40 @@ impl QueuePage {
     }
 }
 
-async fn queue(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<QueueQuery>) -> AppResult<QueuePage> {
+#[derive(Deserialize, Default)]
+struct DecidedQuery {
+    decided: Option<i64>,
+}
+
+/// The item just decided, if the address names one that was decided.
+async fn decided(state: &AppState, id: Option<i64>) -> AppResult<Option<Decided>> {
+    let Some(id) = id else { return Ok(None) };
+    let item = match state.store().queue_item(id).await {
+        Ok(item) if item.state != "open" => item,
+        _ => return Ok(None),
+    };
+    let link = item.topic_id.map(|t| match item.post_id {
+        Some(p) if item.post_status.as_deref() == Some("published") => format!("/t/{t}#post-{p}"),
+        _ => format!("/t/{t}"),
+    });
+    Ok(Some(Decided { key: format!("moderation.done.{}", item.state), title: item.topic_title, link }))
+}
+
+/// The post's own HTML with what the checks found marked in its text.
+fn rendered_with_findings(item: &QueueItem) -> String {
+    let (Some(body), Some(html)) = (&item.post_body, &item.post_html) else { return String::new() };
+    let found = checks::patient_data(body);
+    let needles: Vec<&str> = found.iter().map(|f| &body[f.range.clone()]).collect();
+    checks::mark_in_html(html, &needles)
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    Query(q): Query<QueueQuery>,
+    Query(just): Query<DecidedQuery>,
+) -> AppResult<QueuePage> {
     service::require_moderator(&user)?;
     let filter = queue_filter(&q)?;
     let pages = Pagination::new(q.page, QUEUE_PER_PAGE, state.store().count_queue(&filter).await?);
@@ -90,9 +135,11 @@ async fn queue(State(state): State<AppState>, page: Page, RequireUser(user): Req
             Some(id) if item.kind == "flagged_post" => state.store().flags_for_post(id).await?,
             _ => Vec::new(),
         };
-        items.push(ItemView { reasons: parse_reasons(&item.reasons), highlighted_html, flags, item });
+        let rendered_html = rendered_with_findings(&item);
+        items.push(ItemView { reasons: parse_reasons(&item.reasons), highlighted_html, rendered_html, flags, item });
     }
-    Ok(QueuePage { page, items, state: filter.state, kind: filter.kind.unwrap_or_default(), pages })
+    let decided = decided(&state, just.decided).await?;
+    Ok(QueuePage { page, items, state: filter.state, kind: filter.kind.unwrap_or_default(), pages, decided })
 }
 
 #[derive(Deserialize, Default)]
@@ -112,7 +159,7 @@ async fn decide(
     let action = QueueAction::parse(&action).ok_or(AppError::NotFound)?;
     let body = form.body.as_deref().filter(|_| action == QueueAction::EditApprove);
     service::act_on_item(&state, &user, id, action, &form.reason, body).await?;
-    Ok(Redirect::to("/mod/queue").into_response())
+    Ok(Redirect::to(&format!("/mod/queue?decided={id}")).into_response())
 }
 
 #[derive(Deserialize, Default)]

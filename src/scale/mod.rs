@@ -349,7 +349,7 @@ impl Generator {
             self.maybe_queue(post, replier, at, rows);
         }
         let anonymous = kind == "case_study" && self.rng.chance(0.3);
-        let tier = anonymous.then(|| ["central", "provincial", "district", "private"][self.rng.below(4)]);
+        let tier = anonymous.then(|| ["initial", "basic", "specialised"][self.rng.below(3)]);
         let province = anonymous.then(|| crate::accounts::provinces::all()[self.rng.below(34)].code);
         rows.topics.push(vec![id.into(), self.forum.categories[self.rng.skewed(self.forum.categories.len())].into(), author.into(),
             kind.into(), title.into(), Cell::Text(None), "published".into(), replies.into(), created.into(), last.into(),

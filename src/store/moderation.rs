@@ -19,6 +19,8 @@ pub struct QueueItem {
     pub post_position: Option<i64>,
     pub post_status: Option<String>,
     pub post_body: Option<String>,
+    /// The post as readers see it (sanitized HTML), for the queue page.
+    pub post_html: Option<String>,
     pub user_id: i64,
     pub author_name: String,
     pub appeal_of: Option<i64>,
@@ -35,7 +37,7 @@ pub struct QueueItem {
 }
 
 const ITEM_SELECT: &str = "SELECT i.id, i.kind, i.post_id, p.topic_id, t.title AS topic_title, \
-    p.position AS post_position, p.status AS post_status, p.body AS post_body, i.user_id, \
+    p.position AS post_position, p.status AS post_status, p.body AS post_body, p.body_html AS post_html, i.user_id, \
     u.display_name AS author_name, i.appeal_of, i.reasons, i.note, i.state, i.decision, i.handled_by, \
     h.display_name AS handler_name, i.handled_at, i.created_at, \
     CAST((SELECT COALESCE(SUM(f.weight), 0) FROM flags f WHERE f.post_id = i.post_id) AS BIGINT) AS flag_weight \
@@ -109,6 +111,10 @@ pub struct AuditEntry {
     pub reason: String,
     pub before_text: Option<String>,
     pub after_text: Option<String>,
+    /// The topic the entry is about (a topic, a post, a queue item's post), for its title and link.
+    pub topic_id: Option<i64>,
+    pub topic_title: Option<String>,
+    pub post_id: Option<i64>,
 }
 
 /// A moderator's decision on an open queue item.
@@ -250,8 +256,14 @@ pub(super) const NOTIFICATIONS: &str = "SELECT n.id, n.kind, n.item_id, n.topic_
                    WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2";
 
 /// Audit entries with an id below `$1`, newest first; `$2` limit.
+/// The topic an entry is about (a topic, a post's topic, a queue item's post's topic) is joined
+/// by primary key, so the page names it by title and links it.
 pub(super) const AUDIT_BEFORE: &str = "SELECT a.id, a.at, a.actor_id, u.display_name AS actor_name, a.action, a.item_type, \
-    a.item_id, a.reason, a.before_text, a.after_text FROM audit_log a JOIN users u ON u.id = a.actor_id \
+    a.item_id, a.reason, a.before_text, a.after_text, t.id AS topic_id, t.title AS topic_title, p.id AS post_id \
+    FROM audit_log a JOIN users u ON u.id = a.actor_id \
+    LEFT JOIN moderation_items mi ON a.item_type = 'queue_item' AND mi.id = a.item_id \
+    LEFT JOIN posts p ON p.id = CASE WHEN a.item_type = 'post' THEN a.item_id WHEN a.item_type = 'queue_item' THEN mi.post_id END \
+    LEFT JOIN topics t ON t.id = CASE WHEN a.item_type = 'topic' THEN a.item_id ELSE p.topic_id END \
     WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2";
 
 impl Store {

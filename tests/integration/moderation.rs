@@ -735,7 +735,10 @@ async fn the_audit_log_page_and_csv_are_for_moderators(app: TestApp) {
     let moderator = browser(&app, "minh@bv.vn").await;
     let (status, html) = page(&app, &moderator, "/mod/audit").await;
     assert_eq!(status, 200);
-    assert_eq!(text_of(&html, ".audit-row .audit-action").as_deref(), Some("reject"));
+    // The action in words, the post's title linking to it (not "queue_item #1").
+    assert_eq!(text_of(&html, ".audit-row .audit-action").as_deref(), Some("Từ chối bài"));
+    assert_eq!(text_of(&html, ".audit-row .audit-item a").as_deref(), Some("Nhầm thuốc ở khoa Nội"));
+    assert!(crate::common::attr_of(&html, ".audit-row .audit-item a", "href").unwrap().starts_with("/t/"));
     let res = moderator.0.get(app.url("/mod/audit.csv")).send().await.unwrap();
     assert_eq!(res.headers()[CONTENT_TYPE], "text/csv; charset=utf-8");
     let csv = res.text().await.unwrap();
@@ -790,7 +793,7 @@ async fn an_anonymous_case_study_never_shows_its_author(app: TestApp) {
         "sections": {"context": "Ca đêm có hai điều dưỡng. Khoa báo cáo theo Thông tư 43/2018/TT-BYT.", "problem": "Tiêm nhầm thuốc giữa hai giường.",
                      "causes": "Không đối chiếu.", "intervention": "Đối chiếu hai thông tin.", "results": "Không tái diễn.",
                      "lessons": "Luôn đối chiếu."},
-        "anonymous": {"hospital_tier": "provincial", "province": "01"}
+        "anonymous": {"hospital_tier": "basic", "province": "01"}
     });
     let (status, created) = post_topic(&app, &author, &study).await;
     assert_eq!(status, 201, "{created}");
@@ -800,7 +803,7 @@ async fn an_anonymous_case_study_never_shows_its_author(app: TestApp) {
 
     let (_, html) = app.get_text(&format!("/t/{id}")).await;
     assert!(!html.contains(SECRET_NAME) && !html.contains("bimat"), "the topic page hides the author");
-    assert_eq!(text_of(&html, ".author.anonymous").as_deref(), Some("Ẩn danh · Tuyến tỉnh · Thành phố Hà Nội"));
+    assert_eq!(text_of(&html, ".author.anonymous").as_deref(), Some("Ẩn danh · Cấp cơ bản · Thành phố Hà Nội"));
     let (_, api) = get_json(&app, &format!("/api/v1/topics/{id}"), None).await;
     assert!(!api.to_string().contains(SECRET_NAME), "{api}");
     assert_eq!(api["posts"][0]["author"], "Ẩn danh");

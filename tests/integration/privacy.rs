@@ -409,6 +409,73 @@ async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: T
 }
 
 // ---------------------------------------------------------------------------------------------
+// The moderator sees what they judge
+
+async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(app: TestApp) {
+    let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    member(&app, "minh@bv.vn", "Lê Văn Minh", Role::Moderator).await;
+    let body = "Bệnh nhân **Nguyễn Văn Nam** được gọi theo số 0912 345 678.\n\n- bước 1\n- bước 2";
+    let topic = json!({"category": "medication-safety", "kind": "discussion", "title": "Gọi nhầm người bệnh", "body": body, "tags": []});
+    let (status, created) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, topic).await;
+    assert_eq!((status, created["status"].as_str()), (201, Some("pending")), "{created}");
+
+    let moderator = browser(&app, Some("minh@bv.vn")).await;
+    let (_, html) = fetch(&app, &moderator.0, "/mod/queue").await;
+    let rendered = scraper::Html::parse_document(&html);
+    let select = |css: &str| rendered.select(&scraper::Selector::parse(css).unwrap()).map(|e| e.text().collect::<String>()).collect::<Vec<_>>();
+    assert_eq!(select(".as-readers-see-it strong"), ["Nguyễn Văn Nam"], "Markdown rendered as readers will see it");
+    assert_eq!(select(".as-readers-see-it li"), ["bước 1", "bước 2"]);
+    assert_eq!(select(".as-readers-see-it mark"), ["Nguyễn Văn Nam", "0912 345 678"], "findings marked in the rendered post");
+
+    let item = open_item_for(&app, &{ let t = member(&app, "hoa@bv.vn", "Hoa", Role::Moderator).await; t.token }, created["post_id"].as_i64().unwrap()).await;
+    let res = moderator.0.post(app.url(&format!("/mod/queue/{item}/approve"))).form(&[("reason", ""), ("csrf", moderator.1.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let next = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = fetch(&app, &moderator.0, &next).await;
+    let done = text_of(&html, ".decided").expect("a confirmation");
+    assert!(done.contains("Đã duyệt") && done.contains("Gọi nhầm người bệnh"), "{done}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anonymous case studies: the profile's tier and province, one vocabulary
+
+async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile(app: TestApp) {
+    let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    app.store.set_hospital_tier(author.id, Some("specialised")).await.unwrap();
+    let case = |anonymous: Value| {
+        json!({"category": "medication-safety", "kind": "case_study", "title": "Nhầm thuốc ca đêm", "anonymous": anonymous,
+               "sections": {"context": "Ca đêm.", "problem": "Nhầm thuốc.", "causes": "Không đối chiếu.", "intervention": "Đối chiếu.", "results": "Không tái diễn.", "lessons": "Đối chiếu."}})
+    };
+    // No province on the profile and none sent: a sentence, nothing written.
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({}))).await;
+    assert_eq!(status, 422, "{out}");
+    assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
+
+    let b = browser(&app, Some("lan@bv.vn")).await;
+    let res = b.0.post(app.url("/settings/profile")).form(&[("display_name", "Nguyễn Thị Lan"), ("province", "Huế"), ("hospital_tier", "specialised"), ("csrf", &b.1)]).send().await.unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    let (_, compose) = fetch(&app, &b.0, "/new?kind=case_study").await;
+    assert_eq!(crate::common::attr_of(&compose, "#hospital_tier option[selected]", "value").as_deref(), Some("specialised"), "the form starts from the profile");
+    let tiers: Vec<String> = scraper::Html::parse_document(&compose).select(&scraper::Selector::parse("#hospital_tier option").unwrap()).map(|o| o.value().attr("value").unwrap().to_string()).collect();
+    assert_eq!(tiers, ["initial", "basic", "specialised"], "the profile's vocabulary");
+
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({}))).await;
+    assert_eq!(status, 201, "{out}");
+    let id = out["id"].as_i64().unwrap();
+    let (_, html) = fetch(&app, &b.0, &format!("/t/{id}")).await;
+    let line = text_of(&html, ".author.anonymous").unwrap();
+    assert!(line.starts_with("Ẩn danh · Cấp chuyên sâu · ") && line.contains("Huế"), "{line}");
+    // An older client's name of a level is understood; a made-up one is refused.
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "provincial"}))).await;
+    assert_eq!(status, 201, "{out}");
+    let (_, topic) = send(&app, reqwest::Method::GET, &format!("/api/v1/topics/{}", out["id"]), None, None).await;
+    assert!(topic.contains("\"hospital_tier\":\"basic\""), "{topic}");
+    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "private"}))).await;
+    assert_eq!(status, 422, "{out}");
+    assert!(out["detail"].as_str().unwrap().contains("chuyên sâu"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // The check on sentences it was not tuned on
 
 /// tests/data/patient-data-heldout.tsv: 264 sentences, half typed without diacritics, written
@@ -435,6 +502,11 @@ mod sqlite {
     use super::*;
 
     #[tokio::test]
+    async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did() {
+        super::the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(TestApp::sqlite().await).await;
+    }
+
+    #[tokio::test]
     async fn patient_data_removed_before_approval_is_served_nowhere() {
         let Some(sink) = SmtpSink::start().await else { return };
         let app = TestApp::sqlite_with(prompt_mail(&sink)).await;
@@ -450,10 +522,22 @@ mod sqlite {
     async fn previews_name_the_patient_data_and_replace_it_without_javascript() {
         super::previews_name_the_patient_data_and_replace_it_without_javascript(TestApp::sqlite().await).await;
     }
+
+    #[tokio::test]
+    async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile() {
+        super::an_anonymous_case_study_takes_tier_and_province_from_the_profile(TestApp::sqlite().await).await;
+    }
 }
 
 mod postgres {
     use super::*;
+
+    #[tokio::test]
+    async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did() {
+        if let Some(app) = TestApp::postgres().await {
+            super::the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(app).await;
+        }
+    }
 
     #[tokio::test]
     async fn patient_data_removed_before_approval_is_served_nowhere() {
@@ -473,6 +557,13 @@ mod postgres {
     async fn previews_name_the_patient_data_and_replace_it_without_javascript() {
         if let Some(app) = TestApp::postgres().await {
             super::previews_name_the_patient_data_and_replace_it_without_javascript(app).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile() {
+        if let Some(app) = TestApp::postgres().await {
+            super::an_anonymous_case_study_takes_tier_and_province_from_the_profile(app).await;
         }
     }
 }

@@ -39,6 +39,41 @@ fn merged(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
     out
 }
 
+/// Sanitized HTML (a post as readers see it) with each occurrence of `needles` (plain text, as
+/// found by the checks) marked where it appears in the text between tags. A needle split by
+/// markup ("**Nguyễn** Văn Nam") is not marked there; the escaped source shown beside it is.
+pub fn mark_in_html(html: &str, needles: &[&str]) -> String {
+    let escaped: Vec<String> = needles.iter().filter(|n| !n.is_empty()).map(|n| crate::text::escape_markup(n)).collect();
+    let mut out = String::with_capacity(html.len() + 16 * needles.len());
+    let mut rest = html;
+    while !rest.is_empty() {
+        let text_end = rest.find('<').unwrap_or(rest.len());
+        out.push_str(&mark_text(&rest[..text_end], &escaped));
+        rest = &rest[text_end..];
+        let tag_end = rest.find('>').map_or(rest.len(), |i| i + 1);
+        out.push_str(&rest[..tag_end]);
+        rest = &rest[tag_end..];
+    }
+    out
+}
+
+/// One run of escaped text with the needles marked, leftmost first.
+fn mark_text(text: &str, needles: &[String]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = needles.iter().filter_map(|n| rest.find(n.as_str()).map(|at| (at, n))).min_by_key(|(at, n)| (*at, std::cmp::Reverse(n.len())));
+        let Some((at, needle)) = next else { break };
+        out.push_str(&rest[..at]);
+        out.push_str("<mark>");
+        out.push_str(needle);
+        out.push_str("</mark>");
+        rest = &rest[at + needle.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn floor_boundary(text: &str, at: usize) -> usize {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
@@ -77,6 +112,16 @@ mod tests {
     #[test]
     fn overlapping_and_touching_ranges_become_one_mark() {
         assert_eq!(highlight_html("abcdefgh", &[4..6, 1..3, 2..4]), "a<mark>bcdef</mark>gh");
+    }
+
+    #[test]
+    fn words_are_marked_in_html_text_never_inside_tags() {
+        let html = r#"<p>Gọi <a href="/x?q=0912">0912 345 678</a> &amp; Nguyễn Văn Nam</p>"#;
+        assert_eq!(
+            mark_in_html(html, &["0912 345 678", "Nguyễn Văn Nam", "0912"]),
+            r#"<p>Gọi <a href="/x?q=0912"><mark>0912 345 678</mark></a> &amp; <mark>Nguyễn Văn Nam</mark></p>"#
+        );
+        assert_eq!(mark_in_html("<p>a < b & c</p>", &["<"]), "<p>a < b & c</p>", "only escaped text is matched");
     }
 
     #[test]

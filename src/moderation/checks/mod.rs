@@ -27,7 +27,7 @@ mod watched;
 use std::ops::Range;
 
 pub use duplicates::near_duplicate;
-pub use highlight::highlight_html;
+pub use highlight::{highlight_html, mark_in_html};
 pub use markdown_counts::{image_count, link_count};
 pub use watched::{
     DEFAULT_REPLACEMENT, MAX_PATTERN_CHARS, PatternError, WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words,
