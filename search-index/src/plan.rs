@@ -38,7 +38,7 @@ use crate::snippet::Marks;
 /// A title match counts on top of the same match in the body fields (which hold the title too).
 const TITLE_BOOST: f32 = 2.0;
 /// A match with the diacritics as typed ("đường") outranks a folded one ("dương").
-const EXACT_BOOST: f32 = 2.5;
+const EXACT_BOOST: f32 = 1.0;
 /// Adjacent words (bigrams) on top of the words themselves.
 const BIGRAM_BOOST: f32 = 1.5;
 /// A legal-document number typed in the query, found among a topic's references.
@@ -150,6 +150,9 @@ struct Unit {
     marks: Marks,
     /// The share of documents that have it (its rarest syllable's).
     share: f64,
+    /// Only digits ("2015", "16"): a year or an article number in a question, which the answer
+    /// often does not repeat ("Bộ luật này"). It ranks but is never required.
+    number: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -235,7 +238,8 @@ impl Builder<'_> {
             // A group is as informative as its rarest word.
             let commonness = commonness[i..i + used].iter().copied().min_by_key(|c| c.rank()).unwrap_or(Commonness::Rare);
             let share = shares[i..i + used].iter().copied().fold(1.0, f64::min);
-            units.push(Unit { scored, commonness, function_word, marks, share });
+            let number = words[i..i + used].iter().all(|(_, tokens)| tokens.iter().all(|t| t.bytes().all(|b| b.is_ascii_digit())));
+            units.push(Unit { scored, commonness, function_word, marks, share, number });
             i += used;
         }
         // Side by side counts unless both are function words: "thế nào", "làm gì" would favour
@@ -537,7 +541,7 @@ fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
     let (mut rare, mut common): (Vec<Unit>, Vec<Unit>) = units
         .into_iter()
         .filter(|u| u.commonness != Commonness::Absent)
-        .partition(|u| u.commonness == Commonness::Rare);
+        .partition(|u| u.commonness == Commonness::Rare && !u.number);
     if rare.is_empty() {
         std::mem::swap(&mut rare, &mut common); // only common words: they are all there is
     }

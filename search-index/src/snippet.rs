@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use crate::analysis::{fold, has_diacritics, push_fold, push_lowercase, words};
-use crate::tone::canonicalize_tones;
+use crate::tone::{canonicalize_tones, i_for_y};
 
 /// About how many characters a snippet shows.
 const WINDOW_CHARS: usize = 200;
@@ -125,6 +125,9 @@ fn word_spans(text: &str, terms: &Marks) -> Vec<Span> {
         byte = word.end;
         folded.clear();
         push_fold(word.text, &mut folded);
+        if let Some(canonical) = i_for_y(&folded) {
+            folded = canonical; // "sỹ" is marked for "sĩ"
+        }
         let term = terms.matches(word.text, &folded).then(|| folded.clone());
         spans.push(Span { start: word.start, end: word.end, start_char, end_char: chars, term });
     }

@@ -246,3 +246,27 @@ fn a_quoted_title_with_punctuation_finds_its_topic() {
     assert_eq!(found(&index, "\"Thuỷ đậu ở trẻ nhỏ: cách ly\" -tiêm"), [1]);
     assert!(found(&index, "\"trẻ nhỏ: Thủy đậu\"").is_empty(), "the words must still follow each other");
 }
+
+/// "tử sỹ"/"tử sĩ", "tỷ lệ"/"tỉ lệ": both spellings of i/y after h, k, l, m, s, t find each other.
+#[test]
+fn y_and_i_spellings_find_each_other() {
+    let index = index_with(&[
+        doc(1, "Di vật của tử sỹ", "Tỷ lệ hồ sơ được kỹ thuật viên lưu."),
+        doc(2, "Khác", "Không liên quan."),
+    ]);
+    for query in ["tử sĩ", "tu si", "tỉ lệ", "kĩ thuật", "ki thuat"] {
+        assert_eq!(found(&index, query), [1], "{query}");
+    }
+    assert!(search(&index, "tỉ lệ").hits[0].snippet_html.contains("<mark>Tỷ</mark> <mark>lệ</mark>"));
+}
+
+/// A year or an article number in a long question is not required: the answer often says
+/// "Bộ luật này" instead of repeating it.
+#[test]
+fn numbers_in_long_questions_are_not_required() {
+    let index = index_with(&[
+        doc(1, "Tài sản của pháp nhân", "Tài sản của pháp nhân gồm vốn góp của chủ sở hữu theo Bộ luật này."),
+        doc(2, "Sửa đổi luật số 97/2015", "Luật năm 2015 về cư trú."),
+    ]);
+    assert_eq!(found(&index, "Bộ luật Dân sự 2015 quy định thế nào về tài sản của pháp nhân?")[0], 1);
+}
