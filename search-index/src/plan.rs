@@ -366,7 +366,7 @@ impl Builder<'_> {
         exact.iter().for_each(|t| self.highlight.add(t));
         let marked = exact != folded.as_slice();
         let (main, title) = self.texts();
-        let mut matches = adjacent(main, &folded, adjacency)?;
+        let matches = adjacent(main, &folded, adjacency)?;
         let mut bonuses = Vec::new();
         if marked {
             bonuses.extend(exact_bonus(main, exact, EXACT_BOOST));
