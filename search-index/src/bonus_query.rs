@@ -26,7 +26,7 @@ use tantivy::query::{
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-use crate::clauses::Scaled;
+use crate::clauses::{PlusConstant, Scaled};
 
 /// The score a document must beat to enter the page, shared by a search's scorers and its
 /// collector (searches run on one thread; the atomic only makes it shareable).
@@ -102,6 +102,9 @@ fn highest_score(query: &dyn Query, statistics: &dyn Bm25StatisticsProvider) -> 
     }
     if let Some(scaled) = query.downcast_ref::<Scaled>() {
         return Ok(highest_score(scaled.inner.as_ref(), statistics)?.map(|s| s * scaled.factor));
+    }
+    if let Some(plus) = query.downcast_ref::<PlusConstant>() {
+        return Ok(highest_score(plus.inner.as_ref(), statistics)?.map(|s| s + plus.extra));
     }
     if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
         let mut total = 0.0;

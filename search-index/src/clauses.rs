@@ -127,3 +127,83 @@ pub(crate) fn all_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
         _ => Box::new(BooleanQuery::intersection(queries)),
     }
 }
+
+/// A query scoring `extra` more wherever it matches: what having a word is worth, whatever its
+/// frequency in the text (BM25 alone gives a rare word mentioned once little more than a common
+/// one mentioned often).
+#[derive(Debug)]
+pub(crate) struct PlusConstant {
+    pub inner: Box<dyn Query>,
+    pub extra: f32,
+}
+
+impl Clone for PlusConstant {
+    fn clone(&self) -> Self {
+        PlusConstant { inner: self.inner.box_clone(), extra: self.extra }
+    }
+}
+
+impl Query for PlusConstant {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(PlusConstantWeight { inner: self.inner.weight(enable_scoring)?, extra: self.extra }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.inner.query_terms(visitor);
+    }
+}
+
+struct PlusConstantWeight {
+    inner: Box<dyn Weight>,
+    extra: f32,
+}
+
+impl Weight for PlusConstantWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(PlusConstantScorer { inner: self.inner.scorer(reader, boost)?, extra: self.extra * boost }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let inner = self.inner.explain(reader, doc)?;
+        let mut explanation = Explanation::new_with_string(format!("plus {}", self.extra), inner.value() + self.extra);
+        explanation.add_detail(inner);
+        Ok(explanation)
+    }
+}
+
+struct PlusConstantScorer {
+    inner: Box<dyn Scorer>,
+    extra: Score,
+}
+
+impl tantivy::DocSet for PlusConstantScorer {
+    fn advance(&mut self) -> DocId {
+        self.inner.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.inner.seek(target)
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> tantivy::SeekDangerResult {
+        self.inner.seek_danger(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.inner.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.inner.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.inner.cost()
+    }
+}
+
+impl Scorer for PlusConstantScorer {
+    fn score(&mut self) -> Score {
+        self.inner.score() + self.extra
+    }
+}

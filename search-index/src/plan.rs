@@ -16,11 +16,11 @@
 //!   enough (the best matches still have them all);
 //! * filters must hold and do not change scores; exclusions must not match.
 //!
-//! What ranks (BM25 summed): the folded match, plus bonuses only looked up in documents that
-//! already match: the exact spelling when typed with diacritics ("đường" over "dương"), the
-//! title, adjacent words side by side (bigrams: cheap proximity), legal references.
-
-use std::collections::HashSet;
+//! What ranks (BM25 summed): the folded match of each word plus its *presence*, worth its IDF
+//! times [`PRESENCE_WEIGHT`] (a rare word counts by its rarity even mentioned once), then
+//! bonuses only looked up in documents that already match, small enough to refine the order
+//! rather than decide it: the exact spelling when typed with diacritics ("đường" over
+//! "dương"), the title, adjacent words side by side (bigrams: cheap proximity), legal references.
 
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query};
 
@@ -28,24 +28,32 @@ use crate::abbreviations;
 use crate::bonus_query::Threshold;
 use crate::function_words::is_function_word;
 use crate::synonyms;
-use crate::analysis::{exact_tokens, fold, has_diacritics, join_bigram, legal_refs, normalize};
-use crate::clauses::{Adjacency, adjacent, all_of, boost, keyword_query, term_query, union, with_bonuses};
+use crate::analysis::{exact_token, exact_tokens, fold, has_diacritics, join_bigram, legal_refs, normalize, words};
+use crate::clauses::{Adjacency, PlusConstant, adjacent, all_of, boost, keyword_query, sequence, term_query, union, with_bonuses};
 use crate::filters::{filter_clauses, filter_query};
 use crate::legal_refs::short_form;
 use crate::min_match_query::MinMatchQuery;
 use crate::query::{Filter, ParsedQuery, QueryTerm};
 use crate::schema::{Fields, TextFields};
+use crate::snippet::Marks;
 
 /// A title match counts on top of the same match in the body fields (which hold the title too).
 const TITLE_BOOST: f32 = 2.0;
-/// A match with the diacritics as typed ("đường") outranks a folded one ("dương").
-const EXACT_BOOST: f32 = 2.5;
+/// A match with the diacritics as typed ("đường") outranks a folded one ("dương"). At 2.5 it
+/// gave every word typed with diacritics 3.5 times the weight of a Latin-script name such as
+/// "Biotin", which has none to match; at 1 it refines (better on every set measured).
+const EXACT_BOOST: f32 = 1.0;
 /// Adjacent words (bigrams) on top of the words themselves.
 const BIGRAM_BOOST: f32 = 1.5;
 /// A legal-document number typed in the query, found among a topic's references.
 const REF_BOOST: f32 = 3.0;
 /// Another form of a word ("phẫu thuật" for "mổ") counts a little less than the form typed.
 const SYNONYM_WEIGHT: f32 = 0.7;
+/// What having a word is worth, on top of its BM25, in units of its IDF: a rare word counts by
+/// its rarity even when mentioned once in a long text, where BM25 alone gave a passage with
+/// more common words the lead (issue 15: "Biotin", "Cefaclor"). Tuned on `eval/` and the
+/// outside sets (see docs/BENCHMARKS.md).
+const PRESENCE_WEIGHT: f32 = 3.0;
 /// Queries with more units than this need only some of them.
 const ALL_WORDS_UP_TO: usize = 4;
 /// A word in more than this share of the documents is common: it ranks but is not required.
@@ -61,8 +69,8 @@ pub(crate) struct Plan {
     pub query: Box<dyn Query>,
     /// There are words or phrases to rank by; otherwise the query only filters.
     pub has_text: bool,
-    /// Folded syllables to mark in snippets.
-    pub highlight: HashSet<String>,
+    /// Syllables to mark in snippets: the informative words looked for.
+    pub highlight: Marks,
     /// Planning again relaxed would match more (some words were all required).
     pub can_relax: bool,
     /// Shared with the collector of the page (see `bonus_query.rs`).
@@ -78,7 +86,7 @@ pub(crate) fn plan(
     relaxed: bool,
 ) -> Option<Plan> {
     let mut builder =
-        Builder { fields, title_only: parsed.title_only, highlight: HashSet::new(), frequency, relaxed, can_relax: false };
+        Builder { fields, title_only: parsed.title_only, highlight: Marks::default(), frequency, relaxed, can_relax: false };
     let text = builder.text(&parsed.terms);
     let filters: Vec<&Filter> = parsed.filters.iter().chain(extra_filters).collect();
     if text.is_none() && filters.is_empty() && parsed.excluded_filters.is_empty() {
@@ -139,9 +147,16 @@ impl Scored {
 struct Unit {
     scored: Scored,
     commonness: Commonness,
-    /// For a function word ("có", "không", "gì"; see `function_words.rs`), the syllables it
-    /// would mark in snippets: it only counts when the query has nothing else.
-    function_word: Option<HashSet<String>>,
+    /// A function word ("có", "không", "gì"; see `function_words.rs`): it only counts when the
+    /// query has nothing else.
+    function_word: bool,
+    /// What it marks in snippets, if it is marked (see [`marked_units`]).
+    marks: Marks,
+    /// The share of documents that have it (its rarest syllable's).
+    share: f64,
+    /// Only digits ("2015", "16"): a year or an article number in a question, which the answer
+    /// often does not repeat ("Bộ luật này"). It ranks but is never required.
+    number: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -167,7 +182,7 @@ impl Commonness {
 struct Builder<'a> {
     fields: &'a Fields,
     title_only: bool,
-    highlight: HashSet<String>,
+    highlight: Marks,
     frequency: Frequency<'a>,
     /// Fewer words required: the query matched nothing as it was (see [`combine_words`]).
     relaxed: bool,
@@ -195,11 +210,12 @@ impl Builder<'_> {
         if units.is_empty() && required.is_empty() {
             return None;
         }
-        if required.is_empty() && units.iter().all(|u| u.function_word.is_some()) {
+        if required.is_empty() && units.iter().all(|u| u.function_word) {
             // Only function words: they are the query.
-            for unit in &mut units {
-                self.highlight.extend(unit.function_word.take().unwrap_or_default());
-            }
+            units.iter_mut().for_each(|u| u.function_word = false);
+        }
+        for marks in marked_units(&mut units) {
+            self.highlight.extend(marks);
         }
         if let Some(words) = combine_words(units, self.relaxed) {
             self.can_relax = words.can_relax;
@@ -214,22 +230,20 @@ impl Builder<'_> {
         let words: Vec<(&str, Vec<String>)> =
             run.drain(..).map(|w| (w, exact_tokens(w))).filter(|(_, tokens)| !tokens.is_empty()).collect();
         let commonness: Vec<Commonness> = words.iter().map(|(_, tokens)| self.commonness(tokens)).collect();
+        let shares: Vec<f64> = words.iter().map(|(_, tokens)| self.share(tokens)).collect();
         let mut i = 0;
         while i < words.len() {
+            // Each unit's marks are kept apart: only the informative units are marked.
+            let highlight = std::mem::take(&mut self.highlight);
             let group = self.expansion_group(&words[i..]).or_else(|| self.synonym_group(&words[i..]));
-            if group.is_none() && is_function(&words[i].1) {
-                // Marked in snippets only if it is kept (see `combine_words`).
-                let highlight = std::mem::take(&mut self.highlight);
-                let scored = self.word_unit(&words[i]);
-                let marks = std::mem::replace(&mut self.highlight, highlight);
-                units.push(Unit { scored, commonness: commonness[i], function_word: Some(marks) });
-                i += 1;
-                continue;
-            }
+            let function_word = group.is_none() && is_function(&words[i].1);
             let (scored, used) = group.unwrap_or_else(|| (self.word_unit(&words[i]), 1));
+            let marks = std::mem::replace(&mut self.highlight, highlight);
             // A group is as informative as its rarest word.
             let commonness = commonness[i..i + used].iter().copied().min_by_key(|c| c.rank()).unwrap_or(Commonness::Rare);
-            units.push(Unit { scored, commonness, function_word: None });
+            let share = shares[i..i + used].iter().copied().fold(1.0, f64::min);
+            let number = words[i..i + used].iter().all(|(_, tokens)| tokens.iter().all(|t| t.bytes().all(|b| b.is_ascii_digit())));
+            units.push(Unit { scored, commonness, function_word, marks, share, number });
             i += used;
         }
         // Side by side counts unless both are function words: "thế nào", "làm gì" would favour
@@ -243,6 +257,11 @@ impl Builder<'_> {
         for reference in legal_refs(&joined) {
             bonuses.push(boost(keyword_query(self.fields.refs, &reference), REF_BOOST));
         }
+    }
+
+    /// The share of documents with the word's rarest syllable.
+    fn share(&self, tokens: &[String]) -> f64 {
+        tokens.iter().map(|t| (self.frequency)(&fold(t))).fold(1.0, f64::min)
     }
 
     /// How common a one-syllable word is; longer words and compounds count as rare.
@@ -322,12 +341,16 @@ impl Builder<'_> {
     }
 
     /// A quoted phrase: the syllables in order, or the abbreviation it is the expansion of.
+    /// Punctuation inside it (a pasted title: "Thủy đậu ở trẻ nhỏ: cách ly") is read as the
+    /// reader reads it: the words still follow each other.
     fn phrase_unit(&mut self, phrase: &str) -> Option<Scored> {
         let tokens = exact_tokens(phrase);
         if tokens.len() == 1 {
             return Some(self.word_unit(&(phrase, tokens)));
         }
-        let mut alternatives = vec![self.text_match(&tokens, Adjacency::Phrase)?];
+        let clauses = exact_clauses(phrase);
+        let in_order = if clauses.len() > 1 { self.across_clauses(&clauses) } else { self.text_match(&tokens, Adjacency::Phrase) };
+        let mut alternatives = vec![in_order?];
         let folded: Vec<String> = tokens.iter().map(|t| fold(t)).collect();
         for abbreviation in abbreviations::for_phrase(&folded) {
             alternatives.extend(self.text_match(&exact_tokens(abbreviation.short), Adjacency::Bigrams));
@@ -344,7 +367,7 @@ impl Builder<'_> {
     /// for highlighting.
     fn text_match(&mut self, exact: &[String], adjacency: Adjacency) -> Option<Scored> {
         let folded: Vec<String> = exact.iter().map(|t| fold(t)).collect();
-        self.highlight.extend(folded.iter().cloned());
+        exact.iter().for_each(|t| self.highlight.add(t));
         let marked = exact != folded.as_slice();
         let (main, title) = self.texts();
         let matches = adjacent(main, &folded, adjacency)?;
@@ -356,6 +379,28 @@ impl Builder<'_> {
             bonuses.extend(adjacent(title, &folded, Adjacency::Bigrams).map(|q| boost(q, TITLE_BOOST)));
         }
         Some(Scored { matches, bonuses })
+    }
+
+    /// Syllables in order across punctuation: no bigram spans a clause break in the index, so
+    /// each clause's bigrams are looked up, and the whole sequence is checked on positions
+    /// (which run on across punctuation). Bonuses as in [`Builder::text_match`], per clause.
+    fn across_clauses(&mut self, clauses: &[Vec<String>]) -> Option<Scored> {
+        let exact: Vec<String> = clauses.concat();
+        let folded: Vec<String> = exact.iter().map(|t| fold(t)).collect();
+        exact.iter().for_each(|t| self.highlight.add(t));
+        let (main, title) = self.texts();
+        let mut all: Vec<Box<dyn Query>> = Vec::new();
+        let mut bonuses = Vec::new();
+        for clause in clauses.iter().filter(|c| c.len() > 1) {
+            let clause_folded: Vec<String> = clause.iter().map(|t| fold(t)).collect();
+            all.extend(adjacent(main, &clause_folded, Adjacency::Bigrams));
+            bonuses.extend(exact_bonus(main, clause, EXACT_BOOST));
+            if let Some(title) = title {
+                bonuses.extend(adjacent(title, &clause_folded, Adjacency::Bigrams).map(|q| boost(q, TITLE_BOOST)));
+            }
+        }
+        all.extend(sequence(main.fold, &folded));
+        Some(Scored { matches: all_of(all), bonuses })
     }
 
     /// Bonuses for two adjacent words found side by side (their syllables `a` and `b` that
@@ -413,9 +458,37 @@ fn marked_pairs(exact: &[String]) -> impl Iterator<Item = String> + '_ {
     exact.windows(2).filter(|p| has_diacritics(&p[0]) || has_diacritics(&p[1])).map(|p| join_bigram(&p[0], &p[1]))
 }
 
+/// The syllables of a phrase, split where punctuation breaks it.
+fn exact_clauses(phrase: &str) -> Vec<Vec<String>> {
+    let mut clauses: Vec<Vec<String>> = Vec::new();
+    for word in words(phrase) {
+        let Some(token) = exact_token(word.text) else { continue };
+        match clauses.last_mut() {
+            Some(clause) if !word.after_break => clause.push(token),
+            _ => clauses.push(vec![token]),
+        }
+    }
+    clauses
+}
+
 /// A word that is one function word ("có", "gì").
 fn is_function(tokens: &[String]) -> bool {
     matches!(tokens, [token] if is_function_word(token))
+}
+
+/// The marks of the units that snippets show: not function words (unless they are the query)
+/// and, in a long query with rare words, not its common ones ("có", "từ", "ra" would mark
+/// half the passage, drowning the word that decided the hit).
+fn marked_units(units: &mut [Unit]) -> Vec<Marks> {
+    let content = |u: &&mut Unit| !u.function_word;
+    let long = units.iter_mut().filter(content).count() > ALL_WORDS_UP_TO;
+    let has_rare = units.iter().any(|u| !u.function_word && u.commonness == Commonness::Rare);
+    units
+        .iter_mut()
+        .filter(content)
+        .filter(|u| !(long && has_rare) || u.commonness == Commonness::Rare)
+        .map(|u| std::mem::take(&mut u.marks))
+        .collect()
 }
 
 /// What the words of a query require and add to the score, and whether relaxing would help.
@@ -438,11 +511,20 @@ fn combine_words(units: Vec<Unit>, relaxed: bool) -> Option<Words> {
     // Function words are left out (the caller has turned them into plain words when there is
     // nothing else). Scoring them, even lightly, did not change the ranking of the judged
     // set and cost a lookup per match.
-    let units: Vec<Unit> = units.into_iter().filter(|u| u.function_word.is_none()).collect();
+    let units: Vec<Unit> = units.into_iter().filter(|u| !u.function_word).map(with_presence).collect();
     if units.is_empty() {
         return None;
     }
     Some(if units.len() <= ALL_WORDS_UP_TO { short_query(units, relaxed) } else { long_query(units, relaxed) })
+}
+
+/// The unit, scoring its rarity on top of BM25 wherever it matches.
+fn with_presence(mut unit: Unit) -> Unit {
+    if unit.share > 0.0 {
+        let idf = (1.0 + (1.0 - unit.share) / unit.share.max(1e-6)).ln() as f32;
+        unit.scored.matches = Box::new(PlusConstant { inner: unit.scored.matches, extra: PRESENCE_WEIGHT * idf });
+    }
+    unit
 }
 
 /// Every unit required, or (relaxed) half of them.
@@ -463,7 +545,7 @@ fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
     let (mut rare, mut common): (Vec<Unit>, Vec<Unit>) = units
         .into_iter()
         .filter(|u| u.commonness != Commonness::Absent)
-        .partition(|u| u.commonness == Commonness::Rare);
+        .partition(|u| u.commonness == Commonness::Rare && !u.number);
     if rare.is_empty() {
         std::mem::swap(&mut rare, &mut common); // only common words: they are all there is
     }

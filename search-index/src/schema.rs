@@ -11,7 +11,7 @@ use crate::analysis::{EXACT_ANALYZER, EXACT_BIGRAM_ANALYZER, FOLD_ANALYZER, FOLD
 
 /// Bump whenever the schema or the analysis changes what is indexed: an index of another version
 /// is rebuilt on open (and refilled from the database by the caller).
-pub(crate) const SCHEMA_VERSION: u32 = 2; // 2: tags searched as words
+pub(crate) const SCHEMA_VERSION: u32 = 3; // 2: tags searched as words; 3: i for y (sỹ → sĩ)
 
 /// Field names read by name (fast-field columns).
 pub(crate) const CATEGORY: &str = "category";

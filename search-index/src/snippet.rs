@@ -1,12 +1,15 @@
 //! Snippets: a short passage of the body around the best match, safe to put in a page.
 //!
-//! Matching compares folded syllables, so "duong" marks "đường" and "đường" marks "duong".
-//! Markdown syntax is dropped roughly (a snippet is a preview, not a rendering) and everything
+//! A word typed without diacritics marks every spelling of it ("duong" marks "đường" and
+//! "dương"); a word typed with them marks that spelling, and words of texts written without any
+//! diacritics ("đường" marks "đường" and "duong", not "dương"). Which words of a query are
+//! marked is the plan's choice (the informative ones). Markdown syntax is dropped roughly (a snippet is a preview, not a rendering) and everything
 //! outside `<mark>` is HTML-escaped.
 
 use std::collections::HashSet;
 
-use crate::analysis::{push_fold, words};
+use crate::analysis::{fold, has_diacritics, push_fold, push_lowercase, words};
+use crate::tone::{canonicalize_tones, i_for_y};
 
 /// About how many characters a snippet shows.
 const WINDOW_CHARS: usize = 200;
@@ -17,8 +20,54 @@ const MAX_SCAN_BYTES: usize = 64 * 1024;
 /// Enough candidate positions to find a good window without quadratic work on long bodies.
 const MAX_CANDIDATES: usize = 256;
 
-/// The snippet for `body` (Markdown), marking syllables whose folded form is in `terms`.
-pub(crate) fn snippet_html(body: &str, terms: &HashSet<String>) -> String {
+/// The syllables a snippet marks (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Marks {
+    /// Folded syllables typed without diacritics: any spelling matches.
+    any_spelling: HashSet<String>,
+    /// Lower-case syllables typed with diacritics (tones in canonical place).
+    exact: HashSet<String>,
+    /// The folded forms of `exact`: they mark words written without any diacritic.
+    bare: HashSet<String>,
+}
+
+impl Marks {
+    /// Marks an exact token (lower case, normalised) as typed.
+    pub fn add(&mut self, token: &str) {
+        let folded = fold(token);
+        if folded == token {
+            self.any_spelling.insert(folded);
+        } else {
+            self.exact.insert(token.to_string());
+            self.bare.insert(folded);
+        }
+    }
+
+    pub fn extend(&mut self, other: Marks) {
+        self.any_spelling.extend(other.any_spelling);
+        self.exact.extend(other.exact);
+        self.bare.extend(other.bare);
+    }
+
+    /// Whether the text's `word`, folded to `folded`, is marked.
+    fn matches(&self, word: &str, folded: &str) -> bool {
+        if self.any_spelling.contains(folded) {
+            return true;
+        }
+        if !self.bare.contains(folded) {
+            return false;
+        }
+        if !has_diacritics(word) {
+            return true;
+        }
+        let mut lower = String::with_capacity(word.len());
+        push_lowercase(word, &mut lower);
+        self.exact.contains(&canonicalize_tones(&lower))
+    }
+}
+
+/// The snippet for `body` (Markdown), marking the syllables of `terms`.
+pub(crate) fn snippet_html(body: &str, terms: &Marks) -> String {
     let text = strip_markdown(truncate(body, MAX_SCAN_BYTES));
     let spans = word_spans(&text, terms);
     let anchor = best_anchor(&spans).map_or(0, |i| spans[i].start_char.saturating_sub(LEAD_CHARS));
@@ -65,7 +114,7 @@ struct Span {
     term: Option<String>,
 }
 
-fn word_spans(text: &str, terms: &HashSet<String>) -> Vec<Span> {
+fn word_spans(text: &str, terms: &Marks) -> Vec<Span> {
     let mut spans = Vec::new();
     let (mut byte, mut chars) = (0, 0);
     let mut folded = String::new();
@@ -76,7 +125,10 @@ fn word_spans(text: &str, terms: &HashSet<String>) -> Vec<Span> {
         byte = word.end;
         folded.clear();
         push_fold(word.text, &mut folded);
-        let term = terms.contains(&folded).then(|| folded.clone());
+        if let Some(canonical) = i_for_y(&folded) {
+            folded = canonical; // "sỹ" is marked for "sĩ"
+        }
+        let term = terms.matches(word.text, &folded).then(|| folded.clone());
         spans.push(Span { start: word.start, end: word.end, start_char, end_char: chars, term });
     }
     spans
@@ -182,14 +234,24 @@ fn truncate(text: &str, max_bytes: usize) -> &str {
 mod tests {
     use super::*;
 
-    fn terms(list: &[&str]) -> HashSet<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn terms(list: &[&str]) -> Marks {
+        let mut marks = Marks::default();
+        list.iter().for_each(|t| marks.add(t));
+        marks
     }
 
     #[test]
     fn marks_folded_matches() {
         let html = snippet_html("Đường truyền dịch và dương tính.", &terms(&["duong"]));
         assert_eq!(html, "<mark>Đường</mark> truyền dịch và <mark>dương</mark> tính.");
+    }
+
+    #[test]
+    fn a_word_typed_with_diacritics_marks_its_spelling_and_bare_text() {
+        let html = snippet_html("Đường huyết, dương tính, duong huyet, có cơ.", &terms(&["đường", "cơ"]));
+        assert_eq!(html, "<mark>Đường</mark> huyết, dương tính, <mark>duong</mark> huyet, có <mark>cơ</mark>.");
+        let html = snippet_html("Hòa giải, hoà nhập.", &terms(&["hoà"]));
+        assert_eq!(html, "<mark>Hòa</mark> giải, <mark>hoà</mark> nhập.", "either tone placement");
     }
 
     #[test]

@@ -19,15 +19,14 @@ const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}']
 /// The longest Vietnamese syllable has seven letters ("nghiêng").
 const MAX_SYLLABLE: usize = 7;
 
-/// Rewrites every word of `text` whose tone mark is not on its main vowel.
+/// Rewrites every word of `text` whose tone mark is not on its main vowel, and writes i for
+/// the y of "sỹ", "kỹ", "lý", "tỷ", "mỹ", "hy" (see [`i_for_y`]).
 pub(crate) fn canonicalize_tones(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_string();
-    }
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for word in words(text).filter(|w| !w.text.is_ascii()) {
-        if let Some(fixed) = retone_syllable(word.text) {
+    for word in words(text) {
+        let fixed = if word.text.is_ascii() { i_for_y(word.text) } else { retone_syllable(word.text).or_else(|| i_for_y(word.text)) };
+        if let Some(fixed) = fixed {
             out.push_str(&text[copied..word.start]);
             out.push_str(&fixed);
             copied = word.end;
@@ -35,6 +34,33 @@ pub(crate) fn canonicalize_tones(text: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// After h, k, l, m, s and t an open syllable of one vowel is written with y or with i by
+/// different writers and in different years ("tử sỹ"/"tử sĩ", "kỹ thuật"/"kĩ thuật", "tỷ lệ"/
+/// "tỉ lệ", "lý do"/"lí do"); the 2003 spelling rules prefer i, and so does the index.
+pub(crate) fn i_for_y(word: &str) -> Option<String> {
+    let mut chars = word.chars();
+    let (first, second) = (chars.next()?, chars.next()?);
+    if chars.next().is_some() || !matches!(first, 'h' | 'k' | 'l' | 'm' | 's' | 't' | 'H' | 'K' | 'L' | 'M' | 'S' | 'T') {
+        return None;
+    }
+    let i = match second {
+        'y' => 'i',
+        'ý' => 'í',
+        'ỳ' => 'ì',
+        'ỷ' => 'ỉ',
+        'ỹ' => 'ĩ',
+        'ỵ' => 'ị',
+        'Y' => 'I',
+        'Ý' => 'Í',
+        'Ỳ' => 'Ì',
+        'Ỷ' => 'Ỉ',
+        'Ỹ' => 'Ĩ',
+        'Ỵ' => 'Ị',
+        _ => return None,
+    };
+    Some([first, i].iter().collect())
 }
 
 /// One letter of a syllable: the letter with its shape marks (ư, ê, ă…), lowercase, and its tone.
@@ -186,6 +212,19 @@ mod tests {
             "khuỷu", "ngoài", "xoáy", "bệnh", "viện", "đường", "dương", "y", "tế", "cứu",
         ] {
             assert_eq!(canon(word), word);
+        }
+    }
+
+    #[test]
+    fn y_and_i_after_h_k_l_m_s_t_meet() {
+        for (y, i) in [("sỹ", "sĩ"), ("Kỹ", "Kĩ"), ("lý", "lí"), ("tỷ", "tỉ"), ("MỸ", "MĨ"), ("hy", "hi"), ("ty", "ti")] {
+            assert_eq!(canon(y), i, "{y}");
+            assert_eq!(canon(i), i, "{i}");
+        }
+        assert_eq!(canon("tử sỹ, tỷ lệ 5%"), "tử sĩ, tỉ lệ 5%");
+        for word in ["quý", "thuỷ", "y", "by", "ny", "kỳ", "sky", "lỵ"] {
+            let expected = if word == "kỳ" { "kì" } else if word == "lỵ" { "lị" } else { word };
+            assert_eq!(canon(word), expected, "{word}");
         }
     }
 

@@ -197,3 +197,76 @@ fn excluding_a_phrase_with_diacritics_keeps_other_spellings() {
     assert_eq!(found(&index, "kiểm tra -\"đường huyết\""), [2]);
     assert_eq!(found(&index, "kiểm tra -\"duong huyet\""), Vec::<i64>::new());
 }
+
+/// The class of issue 15: one rare word (a drug, a supplement) decides the answer, while other
+/// topics match more of the question's common syllables, in their titles and side by side.
+#[test]
+fn a_rare_word_outweighs_many_common_ones() {
+    // The question's other words are common in the forum, as they are in any real one.
+    let mut docs: Vec<_> = (1..=12)
+        .map(|i| doc(i, &format!("Ghi chép ca trực số {i}"), "Khoa tự sản xuất dung dịch sát khuẩn; cơ thể người bệnh được lau khô rồi mới ra hành lang. Trẻ em dùng thuốc có người nhà."))
+        .collect();
+    docs.push(doc(20, "Cơ thể tự sản xuất vitamin D khi ra nắng", "Cơ thể có thể tự sản xuất ra vitamin D; cơ thể cần ra nắng."));
+    docs.push(doc(21, "Kết quả xét nghiệm bất thường", "Người bệnh uống viên biotin liều cao trước khi lấy máu."));
+    docs.push(doc(22, "Trẻ em dùng kháng sinh ở nhà", "Cho trẻ em dùng thuốc đủ ngày; trẻ em nôn thì hỏi lại."));
+    docs.push(doc(23, "Pha cốm cho bệnh nhi", "Cefaclor dùng cho trẻ theo cân nặng, pha xong cất ngăn mát."));
+    let index = index_with(&docs);
+    for query in ["Cơ thể có thể tự sản xuất ra Biotin không?", "co the co the tu san xuat ra biotin khong"] {
+        assert_eq!(found(&index, query)[0], 21, "{query}");
+    }
+    for query in ["Cefaclor có dùng cho trẻ em không", "cefaclor co dung cho tre em khong"] {
+        assert_eq!(found(&index, query)[0], 23, "{query}");
+    }
+}
+
+/// Only the informative words are marked: not the question's function words, nor the
+/// spellings a word typed with diacritics is not ("Cơ" does not mark "có").
+#[test]
+fn snippets_mark_the_informative_words_only() {
+    let mut docs: Vec<_> =
+        (1..=8).map(|i| doc(i, &format!("Ca trực {i}"), "Có người bệnh ra viện từ sáng, cơ thể khoẻ.")).collect();
+    docs.push(doc(9, "Xét nghiệm", "Có thể từ chối lấy máu khi người bệnh vừa uống biotin, cơ thể đào thải ra sau 2 ngày."));
+    let index = index_with(&docs);
+    let hit = search(&index, "Cơ thể có thể tự sản xuất ra Biotin không?").hits.into_iter().find(|h| h.topic_id == 9).unwrap();
+    assert!(hit.snippet_html.contains("<mark>biotin</mark>"), "{}", hit.snippet_html);
+    for unmarked in ["<mark>Có</mark>", "<mark>từ</mark>", "<mark>ra</mark>", "<mark>cơ</mark>"] {
+        assert!(!hit.snippet_html.contains(unmarked), "{unmarked} in {}", hit.snippet_html);
+    }
+}
+
+/// A title pasted as a quoted phrase finds its topic whatever punctuation it holds.
+#[test]
+fn a_quoted_title_with_punctuation_finds_its_topic() {
+    let index = index_with(&[
+        doc(1, "Thủy đậu ở trẻ nhỏ: cách ly trong khoa Nhi", "Phòng riêng, khẩu trang, theo dõi người nhà."),
+        doc(2, "Thủy đậu ở trẻ nhỏ", "Ở khoa Nhi phải cách ly trong phòng riêng."),
+    ]);
+    assert_eq!(found(&index, "\"Thủy đậu ở trẻ nhỏ: cách ly trong khoa Nhi\""), [1]);
+    assert_eq!(found(&index, "\"thuy dau o tre nho: cach ly trong khoa nhi\""), [1]);
+    assert_eq!(found(&index, "\"Thuỷ đậu ở trẻ nhỏ: cách ly\" -tiêm"), [1]);
+    assert!(found(&index, "\"trẻ nhỏ: Thủy đậu\"").is_empty(), "the words must still follow each other");
+}
+
+/// "tử sỹ"/"tử sĩ", "tỷ lệ"/"tỉ lệ": both spellings of i/y after h, k, l, m, s, t find each other.
+#[test]
+fn y_and_i_spellings_find_each_other() {
+    let index = index_with(&[
+        doc(1, "Di vật của tử sỹ", "Tỷ lệ hồ sơ được kỹ thuật viên lưu."),
+        doc(2, "Khác", "Không liên quan."),
+    ]);
+    for query in ["tử sĩ", "tu si", "tỉ lệ", "kĩ thuật", "ki thuat"] {
+        assert_eq!(found(&index, query), [1], "{query}");
+    }
+    assert!(search(&index, "tỉ lệ").hits[0].snippet_html.contains("<mark>Tỷ</mark> <mark>lệ</mark>"));
+}
+
+/// A year or an article number in a long question is not required: the answer often says
+/// "Bộ luật này" instead of repeating it.
+#[test]
+fn numbers_in_long_questions_are_not_required() {
+    let index = index_with(&[
+        doc(1, "Tài sản của pháp nhân", "Tài sản của pháp nhân gồm vốn góp của chủ sở hữu theo Bộ luật này."),
+        doc(2, "Sửa đổi luật số 97/2015", "Luật năm 2015 về cư trú."),
+    ]);
+    assert_eq!(found(&index, "Bộ luật Dân sự 2015 quy định thế nào về tài sản của pháp nhân?")[0], 1);
+}
