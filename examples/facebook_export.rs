@@ -10,7 +10,8 @@ use std::io::{BufWriter, Write};
 
 use serde_json::json;
 
-const NAMES: [&str; 8] = ["Nguyễn Thị Lan", "Trần Văn Bình", "Lê Thị Hoa", "Phạm Minh Tuấn", "Đỗ Quang Huy", "Võ Thị Mai", "Hoàng Văn Nam", "Bùi Thị Thu"];
+const NAMES: [&str; 8] =
+    ["Nguyễn Thị Lan", "Trần Văn Bình", "Lê Thị Hoa", "Phạm Minh Tuấn", "Đỗ Quang Huy", "Võ Thị Mai", "Hoàng Văn Nam", "Bùi Thị Thu"];
 const OPENINGS: [&str; 6] = [
     "Phòng ngừa té ngã cho người bệnh cao tuổi ban đêm",
     "Bàn giao ca bằng SBAR tại giường",
@@ -36,7 +37,11 @@ fn main() -> std::io::Result<()> {
     for i in 0..posts {
         let at = start + (i as i64) * 3_000;
         let who = |k: u64| facebook(NAMES[((i + k) % NAMES.len() as u64) as usize]);
-        let text = format!("{} — kinh nghiệm số {i} 👩‍⚕️\nKhoa chúng tôi áp dụng từ năm {} và thấy giảm sự cố rõ rệt. Mọi người góp ý nhé!", OPENINGS[(i % 6) as usize], 2015 + i % 9);
+        let text = format!(
+            "{} — kinh nghiệm số {i} 👩‍⚕️\nKhoa chúng tôi áp dụng từ năm {} và thấy giảm sự cố rõ rệt. Mọi người góp ý nhé!",
+            OPENINGS[(i % 6) as usize],
+            2015 + i % 9
+        );
         let comment = |k: i64| json!({"id": format!("{i}_{k}"), "from": {"name": who(k as u64 + 1)}, "message": facebook(&format!("Cảm ơn chị, bài số {i} rất hữu ích 👍 ({k})")), "created_time": at + 600 * k});
         let post = json!({
             "id": format!("900000_{i}"), "from": {"name": who(0)}, "message": facebook(&text), "created_time": at,

@@ -52,10 +52,18 @@ fn parameters() -> Vec<(&'static str, &'static str, Value)> {
         ("/api/v1/moderation/queue", "state", words(&["", "open", "approved", "rejected"])),
         ("/api/v1/moderation/queue", "kind", words(&[&[""][..], &crate::moderation::QUEUE_KINDS[..]].concat())),
         ("/api/v1/moderation/queue/{id}/{action}", "action", words(&["approve", "edit_approve", "reject"])),
-        ("/api/v1/moderation/topics/{id}/{action}", "action", words(&["lock", "unlock", "pin", "unpin", "feature", "unfeature", "move", "merge"])),
+        (
+            "/api/v1/moderation/topics/{id}/{action}",
+            "action",
+            words(&["lock", "unlock", "pin", "unpin", "feature", "unfeature", "move", "merge"]),
+        ),
         ("/api/v1/guidance", "status", guidance_words(DocStatus::ALL.iter().map(|s| s.as_str()))),
         ("/api/v1/guidance", "kind", guidance_words(DocKind::ALL.iter().map(|k| k.as_str()))),
-        ("/api/v1/search", "kind", json!({"enum": std::iter::once("").chain(TopicKind::ALL.iter().map(|k| k.as_str())).collect::<Vec<_>>()})),
+        (
+            "/api/v1/search",
+            "kind",
+            json!({"enum": std::iter::once("").chain(TopicKind::ALL.iter().map(|k| k.as_str())).collect::<Vec<_>>()}),
+        ),
         // The search form sends empty fields for "any": a number in range, or nothing.
         ("/api/v1/search", "limit", number_or_empty(1, 100)),
         ("/api/v1/search", "year", number_or_empty(1900, 9998)),
@@ -82,7 +90,11 @@ fn fields() -> Vec<(&'static str, &'static str, Value)> {
         ("ReasonIn", "reason", json!({"minLength": 1})),
         ("WatchedWordIn", "pattern", json!({"minLength": 1})),
         ("WatchedWordIn", "action", words(&["block", "hold", "replace"])),
-        ("DraftIn", "scope", json!({"pattern": "^(new:(discussion|question|good_practice|case_study)|reply:[1-9][0-9]{0,17}|edit:[1-9][0-9]{0,17})$"})),
+        (
+            "DraftIn",
+            "scope",
+            json!({"pattern": "^(new:(discussion|question|good_practice|case_study)|reply:[1-9][0-9]{0,17}|edit:[1-9][0-9]{0,17})$"}),
+        ),
         ("SettingsIo", "handle", json!({"pattern": format!("^@?[a-z0-9_]{{3,{}}}$", crate::text::HANDLE_MAX)})),
         ("SettingsIo", "language", words(&["vi", "en"])),
     ]

@@ -50,7 +50,11 @@ impl AppState {
 
     /// The site's address for links in mail, no trailing slash.
     pub fn site_base(&self) -> String {
-        self.0.site_base.get().cloned().unwrap_or_else(|| crate::notify::outbox::site_base(&self.0.config.public_url, &self.0.config.bind.to_string()))
+        self.0
+            .site_base
+            .get()
+            .cloned()
+            .unwrap_or_else(|| crate::notify::outbox::site_base(&self.0.config.public_url, &self.0.config.bind.to_string()))
     }
 
     /// The search index being served (swapped when `goodpractice reindex` publishes a new one).

@@ -4,21 +4,21 @@
 pub mod accounts;
 pub mod api;
 mod api_rules;
-pub mod attachments;
 pub mod app;
+pub mod attachments;
 pub mod config;
 pub mod demo;
 pub mod engagement;
 pub mod error;
 pub mod forum;
 pub mod guidance;
-pub mod search;
 pub mod import;
 pub mod log_once;
 pub mod moderation;
 pub mod notify;
 pub mod ops;
 pub mod scale;
+pub mod search;
 pub mod store;
 pub mod text;
 pub mod web;
@@ -27,11 +27,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -58,12 +58,15 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let addr = listener.local_addr()?;
     state.set_site_base(notify::outbox::site_base(&state.config().public_url, &addr.to_string()));
     let mail = notify::outbox::MailTask::spawn(state.clone(), state.site_base())?;
-    let sweeper = attachments::sweep::SweepTask::spawn(state.store().clone(), state.config().data_dir.clone(), attachments::sweep::max_age(state.config()));
+    let sweeper = attachments::sweep::SweepTask::spawn(
+        state.store().clone(),
+        state.config().data_dir.clone(),
+        attachments::sweep::max_age(state.config()),
+    );
     let page_changes = web::page_cache::follow_changes(state.clone());
     tracing::info!(%addr, database = state.store().backend(), "goodpractice is serving");
-    let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served =
+        axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
     // Closes the index writer cleanly; the last commit records where the indexer got to.
     indexer.stop().await;
     page_changes.abort();
@@ -88,7 +91,10 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 
 /// Every route of the site and the API, with the layers they share.
 pub fn router(state: AppState) -> Router {
-    let api = OpenApiRouter::new().merge(accounts::api_router()).merge(forum::api_router()).merge(search::api_router())
+    let api = OpenApiRouter::new()
+        .merge(accounts::api_router())
+        .merge(forum::api_router())
+        .merge(search::api_router())
         .merge(guidance::api_router())
         .merge(moderation::api_router())
         .merge(attachments::api_router())
@@ -145,9 +151,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; s
 /// A strict Content-Security-Policy (no inline script or style anywhere) and friends.
 fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
     let csp = CONTENT_SECURITY_POLICY;
-    let set = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
+    let set = |name: HeaderName, value: &'static str| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
     router
         .layer(set(header::CONTENT_SECURITY_POLICY, csp))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -157,11 +161,7 @@ fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
 
 /// `GET /healthz`: 200 once the database answers.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if state.store().ping().await {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-    }
+    if state.store().ping().await { (StatusCode::OK, "ok") } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }
 }
 
 /// True for requests to the JSON API, which authenticates and reports errors its own way.

@@ -217,8 +217,8 @@ fn load_config(global: &GlobalArgs) -> anyhow::Result<Config> {
 /// report, "migrations applied"), so their log lines (a slow-statement warning) go to standard error.
 fn init_logging(json: bool, to_stderr: bool) {
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let (writer, terminal) = if to_stderr {
         (BoxMakeWriter::new(std::io::stderr), std::io::IsTerminal::is_terminal(&std::io::stderr()))
     } else {
@@ -250,7 +250,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Reindex => goodpractice::search::reindex_command(&config).await,
         Command::User { command: UserCommand::Create { email, name, role, .. } } => create_user(&config, &email, &name, &role).await,
-        Command::Import { command: ImportCommand::Jsonl { file, default_category } } => import_jsonl(&config, &file, default_category).await,
+        Command::Import { command: ImportCommand::Jsonl { file, default_category } } => {
+            import_jsonl(&config, &file, default_category).await
+        }
         Command::Import { command: ImportCommand::Facebook { path, dry_run, default_category } } => {
             import_facebook(&config, &path, dry_run, default_category).await
         }
@@ -339,9 +341,7 @@ async fn sweep_attachments(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
     println!("goodpractice: http://{}", listener.local_addr()?);
     goodpractice::run(config, listener, shutdown_signal()).await
 }
@@ -397,7 +397,8 @@ fn eval_patient_data(file: Option<&Path>, verbose: bool) -> anyhow::Result<()> {
             vec![(path.display().to_string(), text, true)]
         }
         None => {
-            let mut sets: Vec<_> = eval::BUILT_IN_SETS.iter().map(|(name, tsv)| (format!("built-in set, {name}"), tsv.to_string(), true)).collect();
+            let mut sets: Vec<_> =
+                eval::BUILT_IN_SETS.iter().map(|(name, tsv)| (format!("built-in set, {name}"), tsv.to_string(), true)).collect();
             let all = eval::BUILT_IN_SETS.map(|(_, tsv)| tsv).join("\n");
             sets.push(("built-in set, all parts".to_string(), all, false));
             sets

@@ -6,10 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 /// NFC, `\r\n` → `\n`, control characters dropped, surrounding white space trimmed.
 pub fn clean(input: &str) -> String {
     let unified = input.replace("\r\n", "\n");
-    let kept: String = unified
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect();
+    let kept: String = unified.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect();
     kept.nfc().collect::<String>().trim().to_string()
 }
 
@@ -68,11 +65,7 @@ pub const HANDLE_MAX: usize = 30;
 /// by `_` ("Nguyễn Thị Lan" → `nguyen_thi_lan`); `thanh_vien` when nothing usable is left.
 pub fn handle_base(display_name: &str) -> String {
     let folded = search_index::analysis::fold(&clean_line(display_name));
-    let words: Vec<String> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
+    let words: Vec<String> = folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect();
     let mut handle = String::new();
     for word in words {
         if handle.len() + word.len() + 1 > HANDLE_MAX - 6 {

@@ -32,9 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use search_index::{Doc, SearchIndex, SearchRequest, Sort};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Row};
 use support::{BoxError, Postgres, percentile_ms};
 use unicode_normalization::UnicodeNormalization;
@@ -93,9 +91,7 @@ fn options() -> Result<Options, BoxError> {
 
 fn main() -> Result<(), BoxError> {
     let options = options()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(run(options))
 }
 
@@ -104,19 +100,14 @@ async fn run(o: Options) -> Result<(), BoxError> {
         let generator = Generator::new(o.seed)?;
         for i in 0..o.sample as u64 {
             let doc = generator.doc(i);
-            println!(
-                "# {} [{} / {}] {}\n{}\n",
-                doc.title, doc.category, doc.kind, doc.created_at, doc.body
-            );
+            println!("# {} [{} / {}] {}\n{}\n", doc.title, doc.category, doc.kind, doc.created_at, doc.body);
         }
         for q in make_queries(o.seed, 40, &support::load_queries()?) {
             println!(
                 "{:?}: {}{}{}",
                 q.class,
                 q.text,
-                q.filter
-                    .map(|(k, v)| format!(" [{k}={v}]"))
-                    .unwrap_or_default(),
+                q.filter.map(|(k, v)| format!(" [{k}={v}]")).unwrap_or_default(),
                 if q.newest { " [newest]" } else { "" }
             );
         }
@@ -174,16 +165,12 @@ async fn run(o: Options) -> Result<(), BoxError> {
     let mut others: Vec<Other> = Vec::new();
     if o.postgres {
         match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => {
-                others.push(Other::Postgres(load_postgres(&url, &o, &generator).await?))
-            }
+            Ok(url) if !url.is_empty() => others.push(Other::Postgres(load_postgres(&url, &o, &generator).await?)),
             _ => println!("(PostgreSQL skipped: TEST_DATABASE_URL is not set)\n"),
         }
     }
     if o.fts5 {
-        others.push(Other::Fts5(
-            load_fts5(&temp.path().join("fts5.db"), &o, &generator).await?,
-        ));
+        others.push(Other::Fts5(load_fts5(&temp.path().join("fts5.db"), &o, &generator).await?));
     }
     if !others.is_empty() {
         compare(&index, &others, &queries, o.posts).await?;
@@ -199,18 +186,10 @@ async fn run(o: Options) -> Result<(), BoxError> {
 
 fn print_machine(o: &Options) {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .unwrap_or("?");
+    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).unwrap_or("?");
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kib = meminfo
-        .lines()
-        .find(|l| l.starts_with("MemTotal"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("0");
+    let mem_kib = meminfo.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)).unwrap_or("0");
     println!(
         "Machine: {} cores, {:.0} GiB, CPU{model}; load average at start: {}. Posts {}, queries {}, seed {}, commit every {}\n",
         cores,
@@ -219,21 +198,14 @@ fn print_machine(o: &Options) {
         o.posts,
         o.queries,
         o.seed,
-        if o.commit_every == 0 {
-            "(once at the end)".to_string()
-        } else {
-            o.commit_every.to_string()
-        }
+        if o.commit_every == 0 { "(once at the end)".to_string() } else { o.commit_every.to_string() }
     );
 }
 
 /// The 1, 5 and 15 minute load averages (other work on the machine skews latencies).
 fn load_average() -> String {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    text.split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,22 +460,7 @@ const MODIFIERS: &[&str] = &[
     "theo hướng dẫn của Bộ Y tế",
     "lần đầu",
 ];
-const CONNECTORS: &[&str] = &[
-    "và",
-    "trong",
-    "khi",
-    "để",
-    "của",
-    "cho",
-    "sau khi",
-    "trước khi",
-    "với",
-    "tại",
-    "nhưng",
-    "vì",
-    "nên",
-    "hoặc",
-];
+const CONNECTORS: &[&str] = &["và", "trong", "khi", "để", "của", "cho", "sau khi", "trước khi", "với", "tại", "nhưng", "vì", "nên", "hoặc"];
 const PLACES: &[&str] = &[
     "khoa Hồi sức tích cực",
     "khoa Nội tổng hợp",
@@ -524,18 +481,9 @@ const PLACES: &[&str] = &[
     "khoa Phục hồi chức năng",
     "trung tâm y tế huyện",
 ];
-const ABBREVIATIONS: &[&str] = &[
-    "ATNB", "SCYK", "KSNK", "NVYT", "BN", "BV", "HSBA", "BHYT", "ĐD", "KCB", "QLCL",
-];
-const LEGAL: &[&str] = &[
-    "43/2018/TT-BYT",
-    "46/2018/TT-BYT",
-    "6858/QĐ-BYT",
-    "16/2018/TT-BYT",
-    "51/2017/TT-BYT",
-    "19/2013/TT-BYT",
-    "31/2021/TT-BYT",
-];
+const ABBREVIATIONS: &[&str] = &["ATNB", "SCYK", "KSNK", "NVYT", "BN", "BV", "HSBA", "BHYT", "ĐD", "KCB", "QLCL"];
+const LEGAL: &[&str] =
+    &["43/2018/TT-BYT", "46/2018/TT-BYT", "6858/QĐ-BYT", "16/2018/TT-BYT", "51/2017/TT-BYT", "19/2013/TT-BYT", "31/2021/TT-BYT"];
 const CATEGORIES: &[&str] = &[
     "patient-identification",
     "safe-surgery",
@@ -593,21 +541,12 @@ const TAGS: &[&str] = &[
     "gay-me",
 ];
 const PROVINCES: &[&str] = &[
-    "01", "04", "08", "11", "12", "14", "15", "19", "20", "22", "24", "25", "31", "33", "37", "38",
-    "40", "42", "44", "46", "48", "51", "52", "56", "66", "68", "75", "79", "80", "82", "86", "91",
-    "92", "96",
+    "01", "04", "08", "11", "12", "14", "15", "19", "20", "22", "24", "25", "31", "33", "37", "38", "40", "42", "44", "46", "48", "51",
+    "52", "56", "66", "68", "75", "79", "80", "82", "86", "91", "92", "96",
 ];
-const SURNAMES: &[&str] = &[
-    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
-    "Hồ", "Ngô",
-];
-const MIDDLE: &[&str] = &[
-    "Thị", "Văn", "Minh", "Thu", "Ngọc", "Quốc", "Thanh", "Hữu", "Phương", "Đức",
-];
-const GIVEN: &[&str] = &[
-    "Lan", "Hương", "Minh", "Dũng", "Mai", "Hải", "Thảo", "Tuấn", "Hà", "Nam", "Hoa", "Hùng",
-    "Trang", "Phúc", "Yến",
-];
+const SURNAMES: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"];
+const MIDDLE: &[&str] = &["Thị", "Văn", "Minh", "Thu", "Ngọc", "Quốc", "Thanh", "Hữu", "Phương", "Đức"];
+const GIVEN: &[&str] = &["Lan", "Hương", "Minh", "Dũng", "Mai", "Hải", "Thảo", "Tuấn", "Hà", "Nam", "Hoa", "Hùng", "Trang", "Phúc", "Yến"];
 
 /// ASCII folding as people type without diacritics (đ → d).
 fn fold(text: &str) -> String {
@@ -630,10 +569,7 @@ fn capitalise(s: &str) -> String {
 }
 
 fn sentence(rng: &mut Rng) -> String {
-    let mut words: Vec<String> = vec![
-        rng.pick_skewed(NOUNS).to_string(),
-        rng.pick_skewed(VERBS).to_string(),
-    ];
+    let mut words: Vec<String> = vec![rng.pick_skewed(NOUNS).to_string(), rng.pick_skewed(VERBS).to_string()];
     words.push(rng.pick_skewed(NOUNS).to_string());
     if rng.chance(0.6) {
         words.push(rng.pick_skewed(MODIFIERS).to_string());
@@ -652,12 +588,7 @@ fn sentence(rng: &mut Rng) -> String {
         words.push(format!("theo Thông tư {}", rng.pick(LEGAL)));
     }
     if rng.chance(0.2) {
-        words.push(format!(
-            "trong {} ngày, đạt {},{}%",
-            1 + rng.below(90),
-            rng.below(100),
-            rng.below(10)
-        ));
+        words.push(format!("trong {} ngày, đạt {},{}%", 1 + rng.below(90), rng.below(100), rng.below(10)));
     }
     format!("{}.", capitalise(&words.join(" ")))
 }
@@ -672,11 +603,7 @@ struct Chain {
 
 impl Chain {
     fn train<'a>(texts: impl Iterator<Item = &'a str>) -> Chain {
-        let mut chain = Chain {
-            words: Vec::new(),
-            next: HashMap::new(),
-            starts: Vec::new(),
-        };
+        let mut chain = Chain { words: Vec::new(), next: HashMap::new(), starts: Vec::new() };
         let mut ids: HashMap<&'a str, u32> = HashMap::new();
         for text in texts {
             let tokens: Vec<u32> = text
@@ -689,11 +616,7 @@ impl Chain {
                 })
                 .collect();
             for (i, window) in tokens.windows(3).enumerate() {
-                chain
-                    .next
-                    .entry((window[0], window[1]))
-                    .or_default()
-                    .push(window[2]);
+                chain.next.entry((window[0], window[1])).or_default().push(window[2]);
                 if i == 0 || chain.ends_sentence(tokens[i - 1]) {
                     chain.starts.push((window[0], window[1]));
                 }
@@ -717,12 +640,7 @@ impl Chain {
             out.push(c);
             (a, b) = (b, c);
         }
-        capitalise(
-            &out.iter()
-                .map(|&w| self.words[w as usize].as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
+        capitalise(&out.iter().map(|&w| self.words[w as usize].as_str()).collect::<Vec<_>>().join(" "))
     }
 }
 
@@ -759,11 +677,7 @@ fn make_doc(generator: &Generator, i: u64) -> Doc {
     // Mostly 3–12 sentences (about 50–250 words), sometimes a long thread. Most sentences come
     // from the chain; some are assembled from the vocabulary below (abbreviations, document
     // numbers, places, figures).
-    let sentences = if rng.chance(0.05) {
-        15 + rng.below(30)
-    } else {
-        3 + rng.below(10)
-    };
+    let sentences = if rng.chance(0.05) { 15 + rng.below(30) } else { 3 + rng.below(10) };
     let mut body = String::new();
     for s in 0..sentences {
         if s > 0 {
@@ -779,15 +693,8 @@ fn make_doc(generator: &Generator, i: u64) -> Doc {
         title = fold(&title);
         body = fold(&body);
     }
-    let tags = (0..1 + rng.below(3))
-        .map(|_| rng.pick(TAGS).to_string())
-        .collect();
-    let author = format!(
-        "{} {} {}",
-        rng.pick(SURNAMES),
-        rng.pick(MIDDLE),
-        rng.pick(GIVEN)
-    );
+    let tags = (0..1 + rng.below(3)).map(|_| rng.pick(TAGS).to_string()).collect();
+    let author = format!("{} {} {}", rng.pick(SURNAMES), rng.pick(MIDDLE), rng.pick(GIVEN));
     // 2019-01-01 .. about 2025-09
     let created_at = 1_546_300_800 + (rng.below(2_440) as i64) * 86_400 + rng.below(86_400) as i64;
     Doc {
@@ -818,11 +725,7 @@ struct Indexing {
     wall: Duration,
 }
 
-fn index_posts(
-    dir: &Path,
-    o: &Options,
-    generator: &Generator,
-) -> Result<(SearchIndex, Indexing), BoxError> {
+fn index_posts(dir: &Path, o: &Options, generator: &Generator) -> Result<(SearchIndex, Indexing), BoxError> {
     let wall = Instant::now();
     let (index, _) = SearchIndex::open_or_create(dir)?;
     let mut writer = index.writer()?;
@@ -836,11 +739,7 @@ fn index_posts(
         }
         engine += started.elapsed();
         if (i + 1) % 100_000 == 0 && o.posts > 100_000 {
-            eprintln!(
-                "  indexed {} posts ({:.0} posts/s so far)",
-                i + 1,
-                (i + 1) as f64 / engine.as_secs_f64()
-            );
+            eprintln!("  indexed {} posts ({:.0} posts/s so far)", i + 1, (i + 1) as f64 / engine.as_secs_f64());
         }
     }
     let started = Instant::now();
@@ -850,21 +749,9 @@ fn index_posts(
     writer.wait_for_merges()?;
     let merges = merging.elapsed();
     if index.num_docs() != o.posts {
-        return Err(format!(
-            "indexed {} posts but {} are searchable",
-            o.posts,
-            index.num_docs()
-        )
-        .into());
+        return Err(format!("indexed {} posts but {} are searchable", o.posts, index.num_docs()).into());
     }
-    Ok((
-        index,
-        Indexing {
-            engine,
-            merges,
-            wall: wall.elapsed(),
-        },
-    ))
+    Ok((index, Indexing { engine, merges, wall: wall.elapsed() }))
 }
 
 /// Segments of the index in `dir` (tantivy writes one `.idx` file per segment).
@@ -897,12 +784,7 @@ fn mib(bytes: u64) -> f64 {
 fn memory_kib() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
     };
     (field("VmHWM:"), field("VmRSS:"))
 }
@@ -945,11 +827,7 @@ struct BenchQuery {
 
 impl BenchQuery {
     fn request(&self) -> SearchRequest {
-        let mut r = SearchRequest {
-            query: self.text.clone(),
-            limit: 10,
-            ..Default::default()
-        };
+        let mut r = SearchRequest { query: self.text.clone(), limit: 10, ..Default::default() };
         match self.filter {
             Some(("category", v)) => r.category = Some(v.to_string()),
             Some((_, v)) => r.kind = Some(v.to_string()),
@@ -967,16 +845,8 @@ impl BenchQuery {
 fn make_queries(seed: u64, n: usize, judged: &[support::Query]) -> Vec<BenchQuery> {
     let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(0xABCD));
     let nfc = |q: &support::Query| q.text.nfc().collect::<String>();
-    let keywords: Vec<String> = judged
-        .iter()
-        .filter(|q| !matches!(q.qtype.as_str(), "question" | "phrase"))
-        .map(nfc)
-        .collect();
-    let questions: Vec<String> = judged
-        .iter()
-        .filter(|q| q.qtype == "question")
-        .map(nfc)
-        .collect();
+    let keywords: Vec<String> = judged.iter().filter(|q| !matches!(q.qtype.as_str(), "question" | "phrase")).map(nfc).collect();
+    let questions: Vec<String> = judged.iter().filter(|q| q.qtype == "question").map(nfc).collect();
     let phrases: Vec<&str> = NOUNS.iter().filter(|w| w.contains(' ')).copied().collect();
     (0..n)
         .map(|i| {
@@ -999,21 +869,12 @@ fn make_queries(seed: u64, n: usize, judged: &[support::Query]) -> Vec<BenchQuer
                 Class::Phrase => (format!("\"{}\"", rng.pick(&phrases)), None, false),
                 Class::Question => (questions[rng.below(questions.len())].clone(), None, false),
                 Class::Filtered => {
-                    let filter = if rng.chance(0.5) {
-                        ("category", rng.pick(CATEGORIES))
-                    } else {
-                        ("kind", rng.pick(KINDS))
-                    };
+                    let filter = if rng.chance(0.5) { ("category", rng.pick(CATEGORIES)) } else { ("kind", rng.pick(KINDS)) };
                     (keyword, Some(filter), false)
                 }
                 Class::Newest => (keyword, None, true),
             };
-            BenchQuery {
-                class,
-                text,
-                filter,
-                newest,
-            }
+            BenchQuery { class, text, filter, newest }
         })
         .collect()
 }
@@ -1051,10 +912,7 @@ fn time_ours(index: &SearchIndex, queries: &[BenchQuery]) -> Result<Solo, BoxErr
 }
 
 fn print_solo(queries: &[BenchQuery], solo: &Solo, posts: u64) {
-    println!(
-        "## search-index: query latency ({} queries, 10 hits each, after one unmeasured pass)\n",
-        queries.len()
-    );
+    println!("## search-index: query latency ({} queries, 10 hits each, after one unmeasured pass)\n", queries.len());
     println!("| query class | n | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms | median matching posts |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     // Per class: wall times, CPU times, matching posts.
@@ -1075,11 +933,7 @@ fn print_solo(queries: &[BenchQuery], solo: &Solo, posts: u64) {
         let share = 100.0 * m as f64 / posts as f64;
         let (p50, p99) = (percentile_ms(times, 0.5), percentile_ms(times, 0.99));
         let (c50, c99) = (percentile_ms(cpu, 0.5), percentile_ms(cpu, 0.99));
-        println!(
-            "| {} | {} | {p50:.3} | {p99:.3} | {c50:.3} | {c99:.3} | {m} ({share:.1}%) |",
-            class.name(),
-            times.len()
-        );
+        println!("| {} | {} | {p50:.3} | {p99:.3} | {c50:.3} | {c99:.3} | {m} ({share:.1}%) |", class.name(), times.len());
     }
     let all: Vec<Duration> = solo.times.iter().map(|(_, t, _, _)| *t).collect();
     let all_cpu: Vec<Duration> = solo.times.iter().map(|(_, _, c, _)| *c).collect();
@@ -1113,37 +967,22 @@ fn time_bare_tantivy(dir: &Path, queries: &[BenchQuery]) -> Result<Option<Floor>
     use tantivy::schema::IndexRecordOption;
     let index = tantivy::Index::open_in_dir(dir)?;
     let schema = index.schema();
-    let (Ok(title), Ok(body)) = (
-        schema.get_field("title_fold"),
-        schema.get_field("body_fold"),
-    ) else {
+    let (Ok(title), Ok(body)) = (schema.get_field("title_fold"), schema.get_field("body_fold")) else {
         return Ok(None);
     };
     let searcher = index.reader()?.searcher();
     let make = |text: &str| -> BooleanQuery {
         let folded = fold(text).to_lowercase();
-        let mut syllables: Vec<&str> = folded
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|s| !s.is_empty())
-            .collect();
+        let mut syllables: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|s| !s.is_empty()).collect();
         syllables.dedup();
         let clauses: Vec<(Occur, Box<dyn Query>)> = syllables
             .iter()
             .flat_map(|s| [title, body].map(|f| tantivy::Term::from_field_text(f, s)))
-            .map(|t| {
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
-                )
-            })
+            .map(|t| (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>))
             .collect();
         BooleanQuery::new(clauses)
     };
-    let mut floor = Floor {
-        top10: Vec::new(),
-        top10_and_count: Vec::new(),
-        questions_top10: Vec::new(),
-    };
+    let mut floor = Floor { top10: Vec::new(), top10_and_count: Vec::new(), questions_top10: Vec::new() };
     // One pass per collector, each after its own warm-up, so that neither runs on the other's caches.
     for with_count in [false, true] {
         for (pass, q) in queries.iter().chain(queries).enumerate() {
@@ -1172,9 +1011,7 @@ fn time_bare_tantivy(dir: &Path, queries: &[BenchQuery]) -> Result<Option<Floor>
 }
 
 fn print_floor(floor: &Floor) {
-    println!(
-        "For scale, plain tantivy on the same index (folded syllables ORed, BM25, no facets or snippets):\n"
-    );
+    println!("For scale, plain tantivy on the same index (folded syllables ORed, BM25, no facets or snippets):\n");
     println!("| plain tantivy | p50 ms | p99 ms |");
     println!("|---|---:|---:|");
     for (name, times) in [
@@ -1182,11 +1019,7 @@ fn print_floor(floor: &Floor) {
         ("top 10 + total count, all queries", &floor.top10_and_count),
         ("top 10, questions only", &floor.questions_top10),
     ] {
-        println!(
-            "| {name} | {:.3} | {:.3} |",
-            percentile_ms(times, 0.5),
-            percentile_ms(times, 0.99)
-        );
+        println!("| {name} | {:.3} | {:.3} |", percentile_ms(times, 0.5), percentile_ms(times, 0.99));
     }
     println!();
 }
@@ -1213,11 +1046,7 @@ fn copy_field(out: &mut String, value: &str) {
     }
 }
 
-async fn load_postgres(
-    url: &str,
-    o: &Options,
-    generator: &Generator,
-) -> Result<(Postgres, Duration), BoxError> {
+async fn load_postgres(url: &str, o: &Options, generator: &Generator) -> Result<(Postgres, Duration), BoxError> {
     let pg = Postgres::connect(url, "gp_bench").await?;
     let started = Instant::now();
     let staging = format!("{}.staging", pg.schema());
@@ -1227,9 +1056,7 @@ async fn load_postgres(
     .execute(pg.pool())
     .await?;
     let mut conn = pg.pool().acquire().await?;
-    let mut copy = conn
-        .copy_in_raw(&format!("COPY {staging} FROM STDIN"))
-        .await?;
+    let mut copy = conn.copy_in_raw(&format!("COPY {staging} FROM STDIN")).await?;
     let mut buffer = String::with_capacity(1 << 20);
     for i in 0..o.posts {
         let doc = generator.doc(i);
@@ -1257,41 +1084,20 @@ async fn load_postgres(
     )))
     .execute(pg.pool())
     .await?;
-    sqlx::query(AssertSqlSafe(format!("DROP TABLE {staging}")))
-        .execute(pg.pool())
-        .await?;
-    sqlx::query(AssertSqlSafe(format!(
-        "CREATE INDEX ON {} USING GIN (search_data)",
-        pg.table()
-    )))
-    .execute(pg.pool())
-    .await?;
-    sqlx::query(AssertSqlSafe(format!(
-        "CREATE INDEX ON {} (created_at)",
-        pg.table()
-    )))
-    .execute(pg.pool())
-    .await?;
-    sqlx::query(AssertSqlSafe(format!("VACUUM ANALYZE {}", pg.table())))
-        .execute(pg.pool())
-        .await?;
+    sqlx::query(AssertSqlSafe(format!("DROP TABLE {staging}"))).execute(pg.pool()).await?;
+    sqlx::query(AssertSqlSafe(format!("CREATE INDEX ON {} USING GIN (search_data)", pg.table()))).execute(pg.pool()).await?;
+    sqlx::query(AssertSqlSafe(format!("CREATE INDEX ON {} (created_at)", pg.table()))).execute(pg.pool()).await?;
+    sqlx::query(AssertSqlSafe(format!("VACUUM ANALYZE {}", pg.table()))).execute(pg.pool()).await?;
     Ok((pg, started.elapsed()))
 }
 
-async fn load_fts5(
-    path: &Path,
-    o: &Options,
-    generator: &Generator,
-) -> Result<(SqlitePool, Duration, PathBuf), BoxError> {
+async fn load_fts5(path: &Path, o: &Options, generator: &Generator) -> Result<(SqlitePool, Duration, PathBuf), BoxError> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     let started = Instant::now();
     sqlx::query(
         "CREATE VIRTUAL TABLE topics USING fts5(title, body, category UNINDEXED, kind UNINDEXED, \
@@ -1317,9 +1123,7 @@ async fn load_fts5(
         }
     }
     tx.commit().await?;
-    sqlx::query("INSERT INTO topics (topics) VALUES ('optimize')")
-        .execute(&pool)
-        .await?;
+    sqlx::query("INSERT INTO topics (topics) VALUES ('optimize')").execute(&pool).await?;
     Ok((pool, started.elapsed(), path.to_path_buf()))
 }
 
@@ -1331,13 +1135,8 @@ async fn search_fts5(pool: &SqlitePool, q: &BenchQuery) -> Result<usize, BoxErro
         Some((column, _)) => format!(" AND {column} = $2"),
         None => String::new(),
     };
-    let order = if q.newest {
-        "created_at DESC"
-    } else {
-        "bm25(topics)"
-    };
-    let sql =
-        format!("SELECT rowid FROM topics WHERE topics MATCH $1{filter} ORDER BY {order} LIMIT 10");
+    let order = if q.newest { "created_at DESC" } else { "bm25(topics)" };
+    let sql = format!("SELECT rowid FROM topics WHERE topics MATCH $1{filter} ORDER BY {order} LIMIT 10");
     let mut statement = sqlx::query(AssertSqlSafe(sql)).bind(expr);
     if let Some((_, value)) = q.filter {
         statement = statement.bind(value);
@@ -1347,12 +1146,7 @@ async fn search_fts5(pool: &SqlitePool, q: &BenchQuery) -> Result<usize, BoxErro
     Ok(ids.len())
 }
 
-async fn compare(
-    index: &SearchIndex,
-    others: &[Other],
-    queries: &[BenchQuery],
-    posts: u64,
-) -> Result<(), BoxError> {
+async fn compare(index: &SearchIndex, others: &[Other], queries: &[BenchQuery], posts: u64) -> Result<(), BoxError> {
     let names: Vec<&str> = std::iter::once("search-index")
         .chain(others.iter().map(|o| match o {
             Other::Postgres(_) => "PostgreSQL FTS",
@@ -1374,11 +1168,8 @@ async fn compare(
                 );
             }
             Other::Fts5((_, took, path)) => {
-                let bytes: u64 = [path.clone(), path.with_extension("db-wal")]
-                    .iter()
-                    .filter_map(|p| std::fs::metadata(p).ok())
-                    .map(|m| m.len())
-                    .sum();
+                let bytes: u64 =
+                    [path.clone(), path.with_extension("db-wal")].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
                 println!(
                     "| SQLite FTS5 (unicode61 remove_diacritics 2) | {:.1} s | {:.0} | {:.1} MiB |",
                     took.as_secs_f64(),
@@ -1398,79 +1189,36 @@ async fn compare(
         let request = q.request();
         let started = Instant::now();
         let hits = index.search(&request)?.hits.len();
-        record(
-            &mut times[0],
-            &mut empty[0],
-            counted,
-            q.class,
-            started.elapsed(),
-            hits,
-        );
+        record(&mut times[0], &mut empty[0], counted, q.class, started.elapsed(), hits);
         for (e, other) in others.iter().enumerate() {
             let started = Instant::now();
             let hits = match other {
                 Other::Postgres((pg, _)) => pg.search(&q.text, q.filter, q.newest).await?.len(),
                 Other::Fts5((pool, _, _)) => search_fts5(pool, q).await?,
             };
-            record(
-                &mut times[e + 1],
-                &mut empty[e + 1],
-                counted,
-                q.class,
-                started.elapsed(),
-                hits,
-            );
+            record(&mut times[e + 1], &mut empty[e + 1], counted, q.class, started.elapsed(), hits);
         }
     }
-    println!(
-        "## Query latency, engines interleaved query by query ({} queries)\n",
-        queries.len()
-    );
+    println!("## Query latency, engines interleaved query by query ({} queries)\n", queries.len());
     println!("| engine | p50 ms | p99 ms | p50 ÷ ours | p99 ÷ ours | queries with no hit |");
     println!("|---|---:|---:|---:|---:|---:|");
     let all = |t: &Vec<(Class, Duration)>| t.iter().map(|(_, d)| *d).collect::<Vec<_>>();
-    let (ours50, ours99) = (
-        percentile_ms(&all(&times[0]), 0.5),
-        percentile_ms(&all(&times[0]), 0.99),
-    );
+    let (ours50, ours99) = (percentile_ms(&all(&times[0]), 0.5), percentile_ms(&all(&times[0]), 0.99));
     for (e, name) in names.iter().enumerate() {
-        let (p50, p99) = (
-            percentile_ms(&all(&times[e]), 0.5),
-            percentile_ms(&all(&times[e]), 0.99),
-        );
-        println!(
-            "| {name} | {p50:.3} | {p99:.3} | {:.1}× | {:.1}× | {} |",
-            p50 / ours50,
-            p99 / ours99,
-            empty[e]
-        );
+        let (p50, p99) = (percentile_ms(&all(&times[e]), 0.5), percentile_ms(&all(&times[e]), 0.99));
+        println!("| {name} | {p50:.3} | {p99:.3} | {:.1}× | {:.1}× | {} |", p50 / ours50, p99 / ours99, empty[e]);
     }
     println!("\n### p50 ms by query class (interleaved run)\n");
     println!("| query class | {} |", names.join(" | "));
     println!("|---|{}", "---:|".repeat(names.len()));
-    let classes = [
-        Class::SingleWord,
-        Class::MultiWord,
-        Class::NoDiacritics,
-        Class::Phrase,
-        Class::Question,
-        Class::Filtered,
-        Class::Newest,
-    ];
+    let classes =
+        [Class::SingleWord, Class::MultiWord, Class::NoDiacritics, Class::Phrase, Class::Question, Class::Filtered, Class::Newest];
     for class in classes {
         let cells: Vec<String> = times
             .iter()
             .map(|t| {
-                let d: Vec<Duration> = t
-                    .iter()
-                    .filter(|(c, _)| *c == class)
-                    .map(|(_, d)| *d)
-                    .collect();
-                format!(
-                    "{:.3} / {:.3}",
-                    percentile_ms(&d, 0.5),
-                    percentile_ms(&d, 0.99)
-                )
+                let d: Vec<Duration> = t.iter().filter(|(c, _)| *c == class).map(|(_, d)| *d).collect();
+                format!("{:.3} / {:.3}", percentile_ms(&d, 0.5), percentile_ms(&d, 0.99))
             })
             .collect();
         println!("| {} (p50 / p99) | {} |", class.name(), cells.join(" | "));
@@ -1479,14 +1227,7 @@ async fn compare(
     Ok(())
 }
 
-fn record(
-    times: &mut Vec<(Class, Duration)>,
-    empty: &mut usize,
-    counted: bool,
-    class: Class,
-    took: Duration,
-    hits: usize,
-) {
+fn record(times: &mut Vec<(Class, Duration)>, empty: &mut usize, counted: bool, class: Class, took: Duration, hits: usize) {
     if counted {
         times.push((class, took));
         *empty += usize::from(hits == 0);

@@ -46,16 +46,7 @@ struct Options {
 }
 
 fn options() -> Result<Options, BoxError> {
-    let mut o = Options {
-        repeat: 5,
-        worst: 20,
-        all: false,
-        postgres: true,
-        experiments: false,
-        query: None,
-        sets: Vec::new(),
-        own: true,
-    };
+    let mut o = Options { repeat: 5, worst: 20, all: false, postgres: true, experiments: false, query: None, sets: Vec::new(), own: true };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -91,9 +82,7 @@ impl Engine {
     async fn search(&self, query: &str) -> Result<Vec<i64>, String> {
         match self {
             Engine::Ours(index) => search_ours(index, query),
-            Engine::OursWithoutQuestionWords(index) => {
-                search_ours(index, &without_question_words(query))
-            }
+            Engine::OursWithoutQuestionWords(index) => search_ours(index, &without_question_words(query)),
             Engine::Fts5(fts) => fts.search(query).await,
             Engine::Postgres(pg) => pg.search(query, None, false).await,
         }
@@ -113,9 +102,7 @@ struct Run {
 
 fn main() -> Result<(), BoxError> {
     let options = options()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(run(options))
 }
 
@@ -230,8 +217,7 @@ fn print_summary(rows: &[SummaryRow]) {
     println!("| set | queries | sent | {} |", names.join(" | "));
     println!("|---|---:|---|{}", "---:|".repeat(names.len()));
     for row in rows {
-        let cells: Vec<String> =
-            row.engines.iter().map(|(_, m)| format!("{:.1} / {:.3}", m.p1 * 100.0, m.ndcg)).collect();
+        let cells: Vec<String> = row.engines.iter().map(|(_, m)| format!("{:.1} / {:.3}", m.p1 * 100.0, m.ndcg)).collect();
         println!("| {} | {} | {} | {} |", row.set, row.queries, row.variant, cells.join(" | "));
     }
     println!();
@@ -254,10 +240,7 @@ async fn show_one_query(runs: &[Run], corpus: &[Topic], text: &str) {
             Ok(ids) if ids.is_empty() => println!("(nothing)"),
             Ok(ids) => {
                 for id in ids {
-                    let title = corpus
-                        .iter()
-                        .find(|t| t.id == id)
-                        .map_or("?", |t| t.title.as_str());
+                    let title = corpus.iter().find(|t| t.id == id).map_or("?", |t| t.title.as_str());
                     println!("{id:>4}  {title}");
                 }
             }
@@ -273,86 +256,39 @@ fn print_set(corpus: &[Topic], queries: &[Query]) {
         *by_type.entry(q.qtype.as_str()).or_default() += 1;
     }
     let judged: usize = queries.iter().map(|q| q.judgements.len()).sum();
-    println!(
-        "Relevance set: {} topics, {} queries, {judged} judgements",
-        corpus.len(),
-        queries.len()
-    );
-    let types: Vec<String> = QUERY_TYPES
-        .iter()
-        .map(|t| format!("{t} {}", by_type.get(t).unwrap_or(&0)))
-        .collect();
+    println!("Relevance set: {} topics, {} queries, {judged} judgements", corpus.len(), queries.len());
+    let types: Vec<String> = QUERY_TYPES.iter().map(|t| format!("{t} {}", by_type.get(t).unwrap_or(&0))).collect();
     println!("Query types: {}", types.join(", "));
-    println!(
-        "Queries typed without any diacritic (any type): {}\n",
-        queries.iter().filter(|q| q.text.is_ascii()).count()
-    );
+    println!("Queries typed without any diacritic (any type): {}\n", queries.iter().filter(|q| q.text.is_ascii()).count());
 }
 
 async fn build_engines(corpus: &[Topic], options: &Options) -> Result<Vec<Run>, BoxError> {
-    let new_run = |(name, short), engine, build| Run {
-        name,
-        short,
-        engine,
-        build,
-        results: vec![],
-        scores: vec![],
-        times: vec![],
-    };
+    let new_run = |(name, short), engine, build| Run { name, short, engine, build, results: vec![], scores: vec![], times: vec![] };
     let mut runs = Vec::new();
     let started = Instant::now();
     let ours = build_ours(corpus)?;
     let build = started.elapsed();
     if options.experiments {
         let experiment = Engine::OursWithoutQuestionWords(ours.clone());
-        runs.push(new_run(
-            ("goodpractice (search-index)", "ours"),
-            Engine::Ours(ours),
-            build,
-        ));
-        runs.push(new_run(
-            (
-                "experiment: goodpractice, question words dropped",
-                "ours without question words",
-            ),
-            experiment,
-            build,
-        ));
+        runs.push(new_run(("goodpractice (search-index)", "ours"), Engine::Ours(ours), build));
+        runs.push(new_run(("experiment: goodpractice, question words dropped", "ours without question words"), experiment, build));
     } else {
-        runs.push(new_run(
-            ("goodpractice (search-index)", "ours"),
-            Engine::Ours(ours),
-            build,
-        ));
+        runs.push(new_run(("goodpractice (search-index)", "ours"), Engine::Ours(ours), build));
     }
     let started = Instant::now();
     let fts = Fts5::build(corpus, Fts5Mode::AllWords).await?;
-    runs.push(new_run(
-        ("SQLite FTS5, all words (forum default)", "FTS5 all words"),
-        Engine::Fts5(fts),
-        started.elapsed(),
-    ));
+    runs.push(new_run(("SQLite FTS5, all words (forum default)", "FTS5 all words"), Engine::Fts5(fts), started.elapsed()));
     let started = Instant::now();
     let fts = Fts5::build(corpus, Fts5Mode::AnyWord).await?;
-    runs.push(new_run(
-        ("SQLite FTS5, any word (OR)", "FTS5 any word"),
-        Engine::Fts5(fts),
-        started.elapsed(),
-    ));
+    runs.push(new_run(("SQLite FTS5, any word (OR)", "FTS5 any word"), Engine::Fts5(fts), started.elapsed()));
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if options.postgres && !url.is_empty() => {
             let started = Instant::now();
             let pg = Postgres::connect(&url, "gp_eval").await?;
             pg.load_corpus(corpus).await?;
-            runs.push(new_run(
-                ("PostgreSQL FTS (simple + unaccent)", "PostgreSQL"),
-                Engine::Postgres(pg),
-                started.elapsed(),
-            ));
+            runs.push(new_run(("PostgreSQL FTS (simple + unaccent)", "PostgreSQL"), Engine::Postgres(pg), started.elapsed()));
         }
-        _ => println!(
-            "(PostgreSQL skipped: TEST_DATABASE_URL is not set or --no-postgres was given)\n"
-        ),
+        _ => println!("(PostgreSQL skipped: TEST_DATABASE_URL is not set or --no-postgres was given)\n"),
     }
     Ok(runs)
 }
@@ -375,21 +311,12 @@ async fn time_engines(runs: &mut [Run], queries: &[Query], repeat: usize) {
 }
 
 fn print_overall(runs: &[Run], queries: &[Query], repeat: usize) {
-    println!(
-        "### Quality and latency ({} queries, latency over {repeat} interleaved passes)\n",
-        queries.len()
-    );
-    println!(
-        "| engine | P@1 | MRR@10 | nDCG@10 | p50 ms | p99 ms | queries with no result | index build ms |"
-    );
+    println!("### Quality and latency ({} queries, latency over {repeat} interleaved passes)\n", queries.len());
+    println!("| engine | P@1 | MRR@10 | nDCG@10 | p50 ms | p99 ms | queries with no result | index build ms |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for run in runs {
         let m = mean(&run.scores);
-        let empty = run
-            .results
-            .iter()
-            .filter(|r| r.as_ref().map_or(true, |v| v.is_empty()))
-            .count();
+        let empty = run.results.iter().filter(|r| r.as_ref().map_or(true, |v| v.is_empty())).count();
         println!(
             "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {empty} | {:.0} |",
             run.name,
@@ -403,11 +330,7 @@ fn print_overall(runs: &[Run], queries: &[Query], repeat: usize) {
     }
     let ours = percentile_ms(&runs[0].times, 0.5);
     for run in runs[1..].iter().filter(|_| repeat > 0) {
-        println!(
-            "\np50 latency of {} ÷ ours: {:.2}×",
-            run.name,
-            percentile_ms(&run.times, 0.5) / ours
-        );
+        println!("\np50 latency of {} ÷ ours: {:.2}×", run.name, percentile_ms(&run.times, 0.5) / ours);
     }
     for run in runs {
         for (q, r) in queries.iter().zip(&run.results) {
@@ -424,23 +347,9 @@ fn print_per_type(runs: &[Run], queries: &[Query]) {
     let header: Vec<&str> = runs.iter().map(|r| r.name).collect();
     println!("| type | n | {} |", header.join(" | "));
     println!("|---|---:|{}", "---|".repeat(runs.len()));
-    let mut groups: Vec<(String, Vec<usize>)> = QUERY_TYPES
-        .iter()
-        .map(|t| {
-            (
-                t.to_string(),
-                (0..queries.len())
-                    .filter(|&i| queries[i].qtype == *t)
-                    .collect(),
-            )
-        })
-        .collect();
-    groups.push((
-        "(any type, typed without diacritics)".into(),
-        (0..queries.len())
-            .filter(|&i| queries[i].text.is_ascii())
-            .collect(),
-    ));
+    let mut groups: Vec<(String, Vec<usize>)> =
+        QUERY_TYPES.iter().map(|t| (t.to_string(), (0..queries.len()).filter(|&i| queries[i].qtype == *t).collect())).collect();
+    groups.push(("(any type, typed without diacritics)".into(), (0..queries.len()).filter(|&i| queries[i].text.is_ascii()).collect()));
     groups.push(("all".into(), (0..queries.len()).collect()));
     // A set of one type (a BEIR set is all questions) has nothing to show for the others.
     for (name, members) in groups.into_iter().filter(|(_, members)| !members.is_empty()) {
@@ -464,38 +373,18 @@ fn print_worst(runs: &[Run], queries: &[Query], corpus: &[Topic], count: usize) 
     let mut order: Vec<usize> = (0..queries.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (ours.scores[a], ours.scores[b]);
-        (x.ndcg + x.p1)
-            .partial_cmp(&(y.ndcg + y.p1))
-            .unwrap()
-            .then(a.cmp(&b))
+        (x.ndcg + x.p1).partial_cmp(&(y.ndcg + y.p1)).unwrap().then(a.cmp(&b))
     });
-    let title = |id: i64| {
-        corpus
-            .iter()
-            .find(|t| t.id == id)
-            .map_or("?".to_string(), |t| t.title.chars().take(60).collect())
-    };
+    let title = |id: i64| corpus.iter().find(|t| t.id == id).map_or("?".to_string(), |t| t.title.chars().take(60).collect());
     println!("### Our engine's {count} weakest queries (lowest nDCG@10 + P@1)\n");
     for &i in order.iter().take(count) {
         let q = &queries[i];
         let s = ours.scores[i];
         let shown: String = q.text.nfc().collect();
-        let nfd = if q.qtype == "nfd" {
-            " (sent as NFD)"
-        } else {
-            ""
-        };
+        let nfd = if q.qtype == "nfd" { " (sent as NFD)" } else { "" };
         println!("#### q{} [{}] {shown}{nfd}", q.id, q.qtype);
-        let others: Vec<String> = runs[1..]
-            .iter()
-            .map(|r| format!("{} {:.2}", r.short, r.scores[i].ndcg))
-            .collect();
-        println!(
-            "nDCG@10 ours {:.2}, P@1 {:.0}; others: {}",
-            s.ndcg,
-            s.p1,
-            others.join(", ")
-        );
+        let others: Vec<String> = runs[1..].iter().map(|r| format!("{} {:.2}", r.short, r.scores[i].ndcg)).collect();
+        println!("nDCG@10 ours {:.2}, P@1 {:.0}; others: {}", s.ndcg, s.p1, others.join(", "));
         let mut expected: Vec<(&i64, &u8)> = q.judgements.iter().collect();
         expected.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let expected: Vec<String> = expected.iter().map(|(id, g)| format!("{id}:{g}")).collect();
@@ -509,14 +398,7 @@ fn print_worst(runs: &[Run], queries: &[Query], corpus: &[Topic], count: usize) 
                         None => format!("{id}"),
                     })
                     .collect();
-                println!(
-                    "got:      {}",
-                    if got.is_empty() {
-                        "(nothing)".to_string()
-                    } else {
-                        got.join(" ")
-                    }
-                );
+                println!("got:      {}", if got.is_empty() { "(nothing)".to_string() } else { got.join(" ") });
                 for id in ids.iter().take(3) {
                     println!("          {id} {}", title(*id));
                 }

@@ -93,11 +93,7 @@ pub fn lookup(word: &str) -> Option<&'static Abbreviation> {
 /// Abbreviations whose expansion is exactly these folded syllables ("an toan nguoi benh" → ATNB).
 /// Ambiguous abbreviations are never returned.
 pub fn for_phrase(folded_tokens: &[String]) -> Vec<&'static Abbreviation> {
-    tables()
-        .by_expansion
-        .get(folded_tokens)
-        .map(|indexes| indexes.iter().map(|&i| &ABBREVIATIONS[i]).collect())
-        .unwrap_or_default()
+    tables().by_expansion.get(folded_tokens).map(|indexes| indexes.iter().map(|&i| &ABBREVIATIONS[i]).collect()).unwrap_or_default()
 }
 
 /// The most syllables any expansion has (bounds the search for expansions in a query).

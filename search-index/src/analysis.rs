@@ -104,9 +104,7 @@ fn latin_fold(c: char) -> Option<char> {
     } else {
         return None;
     };
-    let table = TABLE.get_or_init(|| {
-        LATIN.chain(EXTENDED).map(|code| char::from_u32(code).map_or(0, fold_to_ascii_byte)).collect()
-    });
+    let table = TABLE.get_or_init(|| LATIN.chain(EXTENDED).map(|code| char::from_u32(code).map_or(0, fold_to_ascii_byte)).collect());
     table.get(index as usize).filter(|b| **b != 0).map(|b| *b as char)
 }
 
@@ -204,7 +202,11 @@ pub(crate) fn push_token(word: &str, folded: bool, out: &mut String) -> bool {
     if word.len() > MAX_TOKEN_BYTES {
         return false;
     }
-    if folded { push_fold(word, out) } else { push_lowercase(word, out) }
+    if folded {
+        push_fold(word, out)
+    } else {
+        push_lowercase(word, out)
+    }
     true
 }
 
@@ -238,12 +240,7 @@ impl<'a> Iterator for Words<'a> {
         let start = self.pos + offset;
         let len = self.text[start..].find(|c| !is_word_char(c)).unwrap_or(self.text.len() - start);
         self.pos = start + len;
-        Some(Word {
-            text: &self.text[start..start + len],
-            start,
-            end: start + len,
-            after_break: gap.chars().any(is_clause_break),
-        })
+        Some(Word { text: &self.text[start..start + len], start, end: start + len, after_break: gap.chars().any(is_clause_break) })
     }
 }
 
@@ -259,11 +256,7 @@ fn is_word_char(c: char) -> bool {
 
 /// Characters that end a phrase: adjacency across them means nothing.
 fn is_clause_break(c: char) -> bool {
-    matches!(
-        c,
-        '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '"' | '|' | '\n'
-            | '“' | '”' | '…' | '•'
-    )
+    matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '"' | '|' | '\n' | '“' | '”' | '…' | '•')
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use tantivy::query::{
-    BooleanQuery, Bm25StatisticsProvider, Bm25Weight, EmptyQuery, EnableScoring, Explanation, Occur, PhraseQuery, Query, Scorer,
-    TermQuery, Weight,
+    Bm25StatisticsProvider, Bm25Weight, BooleanQuery, EmptyQuery, EnableScoring, Explanation, Occur, PhraseQuery, Query, Scorer, TermQuery,
+    Weight,
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 

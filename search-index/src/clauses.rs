@@ -1,8 +1,8 @@
 //! Small builders of tantivy queries shared by the query plan and the filters.
 
 use tantivy::query::{BooleanQuery, EmptyQuery, EnableScoring, Explanation, PhraseQuery, Query, Scorer, TermQuery, Weight};
-use tantivy::{DocId, Score, SegmentReader, Term};
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, Score, SegmentReader, Term};
 
 use crate::analysis::join_bigram;
 use crate::bonus_query::{BonusQuery, Threshold};
@@ -27,8 +27,7 @@ pub(crate) fn adjacent(text: TextFields, folded: &[String], adjacency: Adjacency
     if folded.len() < 2 {
         return folded.first().map(|token| term_query(text.fold, token));
     }
-    let mut all: Vec<Box<dyn Query>> =
-        folded.windows(2).map(|p| term_query(text.fold_bigram, &join_bigram(&p[0], &p[1]))).collect();
+    let mut all: Vec<Box<dyn Query>> = folded.windows(2).map(|p| term_query(text.fold_bigram, &join_bigram(&p[0], &p[1]))).collect();
     if folded.len() > 2 && adjacency == Adjacency::Phrase {
         all.extend(sequence(text.fold, folded));
     }

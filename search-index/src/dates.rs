@@ -30,12 +30,8 @@ const LAST_FAST_YEAR: i32 = 2200;
 
 fn year_starts() -> &'static [i64] {
     static STARTS: OnceLock<Vec<i64>> = OnceLock::new();
-    STARTS.get_or_init(|| {
-        (FIRST_FAST_YEAR..=LAST_FAST_YEAR)
-            .filter_map(|year| NaiveDate::from_ymd_opt(year, 1, 1))
-            .map(day_start)
-            .collect()
-    })
+    STARTS
+        .get_or_init(|| (FIRST_FAST_YEAR..=LAST_FAST_YEAR).filter_map(|year| NaiveDate::from_ymd_opt(year, 1, 1)).map(day_start).collect())
 }
 
 fn year_of_slow(timestamp: i64) -> Option<i32> {

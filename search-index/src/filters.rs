@@ -47,9 +47,7 @@ pub(crate) fn filter_query(filter: &Filter, fields: &Fields) -> Box<dyn Query> {
         Filter::Kind(kind) => keyword_query(fields.kind, kind),
         Filter::Province(code) => keyword_query(fields.province, code),
         Filter::Guidance(reference) => keyword_query(fields.refs, reference),
-        Filter::Author(name) => {
-            sequence(fields.author, &fold_tokens(&normalize(name))).unwrap_or_else(|| Box::new(EmptyQuery))
-        }
+        Filter::Author(name) => sequence(fields.author, &fold_tokens(&normalize(name))).unwrap_or_else(|| Box::new(EmptyQuery)),
         Filter::Before(day) => created_at_range(fields, Bound::Unbounded, Bound::Excluded(day_start(*day))),
         Filter::After(day) => created_at_range(fields, Bound::Included(day_start(*day)), Bound::Unbounded),
     }

@@ -17,9 +17,9 @@ use crate::facets::FacetCollector;
 use crate::plan::{Plan, plan};
 use crate::query::{self, Filter};
 use crate::schema::{CREATED_AT, Fields, SCHEMA_VERSION, build_schema};
+use crate::snippet::snippet_html;
 use crate::tag_counts::TagCache;
 use crate::top_scored::TopScored;
-use crate::snippet::snippet_html;
 use crate::{DEFAULT_LIMIT, Doc, Facets, Hit, MAX_LIMIT, MAX_OFFSET, SearchError, SearchRequest, SearchResults, Sort};
 
 /// Memory for buffering documents before they are written as a segment.
@@ -113,12 +113,7 @@ impl SearchIndex {
         // that opstamp on a delete that matches nothing.
         writer.delete_term(Term::from_field_i64(self.inner.fields.topic_id, i64::MIN));
         writer.set_merge_policy(Box::new(merge_policy()));
-        Ok(IndexWriter {
-            writer,
-            reader: self.inner.reader.clone(),
-            fields: self.inner.fields,
-            last_seq: self.last_applied_seq()?,
-        })
+        Ok(IndexWriter { writer, reader: self.inner.reader.clone(), fields: self.inner.fields, last_seq: self.last_applied_seq()? })
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
@@ -139,10 +134,7 @@ impl SearchIndex {
             }
         }
         let (page, total, facets) = collected;
-        let hits = page
-            .into_iter()
-            .map(|(score, address)| self.hit(&searcher, address, score, &plan))
-            .collect::<Result<_, _>>()?;
+        let hits = page.into_iter().map(|(score, address)| self.hit(&searcher, address, score, &plan)).collect::<Result<_, _>>()?;
         Ok(SearchResults { total, hits, facets, relaxed: relaxed && total > 0 })
     }
 
@@ -160,12 +152,7 @@ impl SearchIndex {
     }
 
     /// One pass over the matches: the requested page, the total and the facets.
-    fn collect(
-        &self,
-        searcher: &Searcher,
-        plan: &Plan,
-        request: &SearchRequest,
-    ) -> Result<Collected, SearchError> {
+    fn collect(&self, searcher: &Searcher, plan: &Plan, request: &SearchRequest) -> Result<Collected, SearchError> {
         let limit = if request.limit == 0 { DEFAULT_LIMIT } else { request.limit.min(MAX_LIMIT) };
         let beyond_reach = request.offset > MAX_OFFSET;
         let offset = request.offset.min(MAX_OFFSET);
@@ -224,8 +211,7 @@ impl IndexWriter {
     /// Makes the batch searchable and records `seq` (when given) atomically with it.
     pub fn commit(&mut self, seq: Option<i64>) -> Result<(), SearchError> {
         let seq = seq.or(self.last_seq);
-        let payload = serde_json::to_string(&Payload { seq, schema: SCHEMA_VERSION })
-            .map_err(|e| SearchError::Other(e.to_string()))?;
+        let payload = serde_json::to_string(&Payload { seq, schema: SCHEMA_VERSION }).map_err(|e| SearchError::Other(e.to_string()))?;
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
@@ -328,9 +314,7 @@ fn read_payload(index: &Index) -> Result<Result<Option<Payload>, String>, Search
 /// Empties an index folder before a rebuild. A folder with sub-folders is not an index (tantivy
 /// keeps its files flat): rather than delete someone's data because of a wrong path, give up.
 fn wipe(dir: &Path) -> Result<(), SearchError> {
-    let entries = fs::read_dir(dir)
-        .and_then(|list| list.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| io_error(dir, e))?;
+    let entries = fs::read_dir(dir).and_then(|list| list.collect::<Result<Vec<_>, _>>()).map_err(|e| io_error(dir, e))?;
     if entries.iter().any(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
         return Err(SearchError::Other(format!(
             "{} holds folders, so it does not look like a search index; not deleting it",

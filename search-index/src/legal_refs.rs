@@ -36,9 +36,7 @@ fn numbered_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         let part = CODE_PART;
-        let pattern = format!(
-            r"(?i)0*([0-9]{{1,6}})\s*/\s*(?:([0-9]{{4}})\s*/\s*)?({part}(?:\s*-\s*{part})?(?:-{part}){{0,2}})"
-        );
+        let pattern = format!(r"(?i)0*([0-9]{{1,6}})\s*/\s*(?:([0-9]{{4}})\s*/\s*)?({part}(?:\s*-\s*{part})?(?:-{part}){{0,2}})");
         Regex::new(&pattern).expect("valid legal reference pattern")
     })
 }
@@ -72,9 +70,7 @@ fn prefixed_pattern() -> &'static Regex {
 /// Kind and issuer codes that make a number without a year a document number even when typed
 /// in lower case ("5316/qđ-byt"); any other code must be written in capitals ("1234/BYT-KCB" yes,
 /// "3/bn-ngày" no).
-const KNOWN_CODES: &[&str] = &[
-    "QD", "CT", "CV", "TB", "KH", "HD", "BC", "NQ", "TTLT", "TT", "ND", "BYT", "TTG", "CP", "UBND", "SYT", "QH",
-];
+const KNOWN_CODES: &[&str] = &["QD", "CT", "CV", "TB", "KH", "HD", "BC", "NQ", "TTLT", "TT", "ND", "BYT", "TTG", "CP", "UBND", "SYT", "QH"];
 
 /// Every legal-document number in `text`, canonical and without duplicates, in order of appearance.
 pub fn legal_refs(text: &str) -> Vec<String> {

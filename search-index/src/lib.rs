@@ -39,7 +39,7 @@ mod tokenizer;
 mod tone;
 mod top_scored;
 
-pub use index::{OpenOutcome, SearchIndex, IndexWriter};
+pub use index::{IndexWriter, OpenOutcome, SearchIndex};
 /// Document-number spans and short forms, for applications that link numbers to their documents.
 pub use legal_refs::{LegalRefSpan, legal_ref_spans, short_form};
 

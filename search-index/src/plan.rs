@@ -25,17 +25,17 @@
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query};
 
 use crate::abbreviations;
-use crate::bonus_query::Threshold;
-use crate::function_words::is_function_word;
-use crate::synonyms;
 use crate::analysis::{exact_token, exact_tokens, fold, has_diacritics, join_bigram, legal_refs, normalize, words};
+use crate::bonus_query::Threshold;
 use crate::clauses::{Adjacency, PlusConstant, adjacent, all_of, boost, keyword_query, sequence, term_query, union, with_bonuses};
 use crate::filters::{filter_clauses, filter_query};
+use crate::function_words::is_function_word;
 use crate::legal_refs::short_form;
 use crate::min_match_query::MinMatchQuery;
 use crate::query::{Filter, ParsedQuery, QueryTerm};
 use crate::schema::{Fields, TextFields};
 use crate::snippet::Marks;
+use crate::synonyms;
 
 /// A title match counts on top of the same match in the body fields (which hold the title too).
 const TITLE_BOOST: f32 = 2.0;
@@ -85,8 +85,7 @@ pub(crate) fn plan(
     frequency: Frequency<'_>,
     relaxed: bool,
 ) -> Option<Plan> {
-    let mut builder =
-        Builder { fields, title_only: parsed.title_only, highlight: Marks::default(), frequency, relaxed, can_relax: false };
+    let mut builder = Builder { fields, title_only: parsed.title_only, highlight: Marks::default(), frequency, relaxed, can_relax: false };
     let text = builder.text(&parsed.terms);
     let filters: Vec<&Filter> = parsed.filters.iter().chain(extra_filters).collect();
     if text.is_none() && filters.is_empty() && parsed.excluded_filters.is_empty() {
@@ -436,11 +435,7 @@ impl Builder<'_> {
     /// Where words must match, and the title for the title bonus: the body fields (which hold
     /// the title too), or for `in:title` the title alone.
     fn texts(&self) -> (TextFields, Option<TextFields>) {
-        if self.title_only {
-            (self.fields.title_text, None)
-        } else {
-            (self.fields.body_text, Some(self.fields.title_text))
-        }
+        if self.title_only { (self.fields.title_text, None) } else { (self.fields.body_text, Some(self.fields.title_text)) }
     }
 }
 
@@ -542,10 +537,8 @@ fn short_query(units: Vec<Unit>, relaxed: bool) -> Words {
 
 /// A third of the informative units required, or (relaxed) one.
 fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
-    let (mut rare, mut common): (Vec<Unit>, Vec<Unit>) = units
-        .into_iter()
-        .filter(|u| u.commonness != Commonness::Absent)
-        .partition(|u| u.commonness == Commonness::Rare && !u.number);
+    let (mut rare, mut common): (Vec<Unit>, Vec<Unit>) =
+        units.into_iter().filter(|u| u.commonness != Commonness::Absent).partition(|u| u.commonness == Commonness::Rare && !u.number);
     if rare.is_empty() {
         std::mem::swap(&mut rare, &mut common); // only common words: they are all there is
     }

@@ -26,10 +26,7 @@ pub struct QueryError {
 
 impl QueryError {
     fn too_long() -> QueryError {
-        QueryError {
-            code: "query_too_long",
-            message: format!("The query is longer than {MAX_QUERY_CHARS} characters."),
-        }
+        QueryError { code: "query_too_long", message: format!("The query is longer than {MAX_QUERY_CHARS} characters.") }
     }
 
     fn bad_date(text: &str) -> QueryError {
@@ -37,10 +34,7 @@ impl QueryError {
     }
 
     fn unknown_kind(text: &str) -> QueryError {
-        QueryError {
-            code: "unknown_kind",
-            message: format!("\"{text}\" is not a kind of topic: use one of {}.", KINDS.join(", ")),
-        }
+        QueryError { code: "unknown_kind", message: format!("\"{text}\" is not a kind of topic: use one of {}.", KINDS.join(", ")) }
     }
 }
 
@@ -129,8 +123,7 @@ pub fn parse_kind(text: &str) -> Result<&'static str, QueryError> {
 
 /// A YYYY-MM-DD date.
 pub fn parse_date(text: &str) -> Result<NaiveDate, QueryError> {
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let shaped = text.len() == 10 && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     let date = shaped.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten();
     date.ok_or_else(|| QueryError::bad_date(text))
 }
@@ -173,11 +166,7 @@ impl Lexer<'_> {
         if negated {
             self.pos += 1;
         }
-        let kind = if self.rest().starts_with(is_quote) {
-            ItemKind::Phrase(self.read_quoted())
-        } else {
-            self.read_word()
-        };
+        let kind = if self.rest().starts_with(is_quote) { ItemKind::Phrase(self.read_quoted()) } else { self.read_word() };
         Some(Item { negated, kind })
     }
 
@@ -202,11 +191,7 @@ impl Lexer<'_> {
         let Some(key) = OPERATORS.iter().copied().find(|op| op.eq_ignore_ascii_case(key)) else {
             return ItemKind::Word(word);
         };
-        let value = if value.is_empty() && self.rest().starts_with(is_quote) {
-            self.read_quoted()
-        } else {
-            value.to_string()
-        };
+        let value = if value.is_empty() && self.rest().starts_with(is_quote) { self.read_quoted() } else { value.to_string() };
         if value.trim().is_empty() {
             return ItemKind::Word(word); // "category:" alone is just a word
         }

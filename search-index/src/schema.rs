@@ -3,9 +3,7 @@
 //! Title and body are each indexed four ways (exact, fold, and the bigrams of each) and stored
 //! once as cleaned text for hits and snippets. Filters and facets read fast fields.
 
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 
 use crate::analysis::{EXACT_ANALYZER, EXACT_BIGRAM_ANALYZER, FOLD_ANALYZER, FOLD_BIGRAM_ANALYZER};
 
@@ -79,22 +77,12 @@ fn add_text_fields(builder: &mut tantivy::schema::SchemaBuilder, name: &str) -> 
     let freqs = IndexRecordOption::WithFreqs;
     TextFields {
         exact: builder.add_text_field(&format!("{name}_exact"), analysed(EXACT_ANALYZER, freqs)),
-        fold: builder.add_text_field(
-            &format!("{name}_fold"),
-            analysed(FOLD_ANALYZER, IndexRecordOption::WithFreqsAndPositions),
-        ),
-        exact_bigram: builder.add_text_field(
-            &format!("{name}_exact_bigram"),
-            analysed(EXACT_BIGRAM_ANALYZER, freqs),
-        ),
-        fold_bigram: builder.add_text_field(
-            &format!("{name}_fold_bigram"),
-            analysed(FOLD_BIGRAM_ANALYZER, freqs),
-        ),
+        fold: builder.add_text_field(&format!("{name}_fold"), analysed(FOLD_ANALYZER, IndexRecordOption::WithFreqsAndPositions)),
+        exact_bigram: builder.add_text_field(&format!("{name}_exact_bigram"), analysed(EXACT_BIGRAM_ANALYZER, freqs)),
+        fold_bigram: builder.add_text_field(&format!("{name}_fold_bigram"), analysed(FOLD_BIGRAM_ANALYZER, freqs)),
     }
 }
 
 fn analysed(analyzer: &str, record: IndexRecordOption) -> TextOptions {
-    TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(record))
+    TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(record))
 }

@@ -71,8 +71,7 @@ pub(crate) fn snippet_html(body: &str, terms: &Marks) -> String {
     let text = strip_markdown(truncate(body, MAX_SCAN_BYTES));
     let spans = word_spans(&text, terms);
     let anchor = best_anchor(&spans).map_or(0, |i| spans[i].start_char.saturating_sub(LEAD_CHARS));
-    let window: Vec<&Span> =
-        spans.iter().filter(|s| s.start_char >= anchor && s.end_char <= anchor + WINDOW_CHARS).collect();
+    let window: Vec<&Span> = spans.iter().filter(|s| s.start_char >= anchor && s.end_char <= anchor + WINDOW_CHARS).collect();
     let (Some(first), Some(last)) = (window.first(), window.last()) else {
         return escape(&text.chars().take(WINDOW_CHARS).collect::<String>());
     };
@@ -140,12 +139,8 @@ fn best_anchor(spans: &[Span]) -> Option<usize> {
     let mut best: Option<((usize, usize), usize)> = None;
     for (k, &i) in matches.iter().enumerate() {
         let end = spans[i].start_char + WINDOW_CHARS - LEAD_CHARS;
-        let inside: Vec<&str> = matches[k..]
-            .iter()
-            .map(|&j| &spans[j])
-            .take_while(|s| s.end_char <= end)
-            .filter_map(|s| s.term.as_deref())
-            .collect();
+        let inside: Vec<&str> =
+            matches[k..].iter().map(|&j| &spans[j]).take_while(|s| s.end_char <= end).filter_map(|s| s.term.as_deref()).collect();
         let distinct = inside.iter().collect::<HashSet<_>>().len();
         let key = (distinct, inside.len());
         if best.is_none_or(|(b, _)| key > b) {

@@ -62,8 +62,7 @@ impl TagCache {
     /// The most frequent tags of `counts` (indexed by tag number), most frequent first (equal
     /// counts by name, so the output is stable).
     pub(crate) fn top(&self, counts: &[u64]) -> Vec<(String, u64)> {
-        let mut seen: Vec<(u32, u64)> =
-            counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(id, c)| (id as u32, *c)).collect();
+        let mut seen: Vec<(u32, u64)> = counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(id, c)| (id as u32, *c)).collect();
         let names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
         let name = |id: u32| names.names.get(id as usize).map_or("", String::as_str);
         let order = |a: &(u32, u64), b: &(u32, u64)| b.1.cmp(&a.1).then_with(|| name(a.0).cmp(name(b.0)));

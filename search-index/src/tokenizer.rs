@@ -6,8 +6,7 @@
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer, TokenizerManager};
 
 use crate::analysis::{
-    BIGRAM_JOINER, EXACT_ANALYZER, EXACT_BIGRAM_ANALYZER, FOLD_ANALYZER, FOLD_BIGRAM_ANALYZER, Words, push_token,
-    words,
+    BIGRAM_JOINER, EXACT_ANALYZER, EXACT_BIGRAM_ANALYZER, FOLD_ANALYZER, FOLD_BIGRAM_ANALYZER, Words, push_token, words,
 };
 
 /// Registers the analyzers the schema names. Tokenizers are not stored in the index, so this

@@ -138,9 +138,32 @@ fn has_shape_mark(c: char) -> bool {
 fn is_initial(s: &[char]) -> bool {
     matches!(
         s,
-        [] | ['b'] | ['c'] | ['c', 'h'] | ['d'] | ['đ'] | ['g'] | ['g', 'h'] | ['h'] | ['k'] | ['k', 'h'] | ['l']
-            | ['m'] | ['n'] | ['n', 'g'] | ['n', 'g', 'h'] | ['n', 'h'] | ['p'] | ['p', 'h'] | ['q'] | ['r'] | ['s']
-            | ['t'] | ['t', 'h'] | ['t', 'r'] | ['v'] | ['x']
+        [] | ['b']
+            | ['c']
+            | ['c', 'h']
+            | ['d']
+            | ['đ']
+            | ['g']
+            | ['g', 'h']
+            | ['h']
+            | ['k']
+            | ['k', 'h']
+            | ['l']
+            | ['m']
+            | ['n']
+            | ['n', 'g']
+            | ['n', 'g', 'h']
+            | ['n', 'h']
+            | ['p']
+            | ['p', 'h']
+            | ['q']
+            | ['r']
+            | ['s']
+            | ['t']
+            | ['t', 'h']
+            | ['t', 'r']
+            | ['v']
+            | ['x']
     )
 }
 
@@ -174,10 +197,10 @@ fn vowel_in_nucleus(nucleus: &[char], has_final: bool) -> Option<usize> {
     }
     match (nucleus, has_final) {
         ([_], _) => Some(0),
-        (_, true) => Some(nucleus.len() - 1),                    // "hoàn", "toán", "xoong"
-        ([_, _, _], false) => Some(1),                           // "ngoài", "khuỷu", "ngoẹo"
+        (_, true) => Some(nucleus.len() - 1),                     // "hoàn", "toán", "xoong"
+        ([_, _, _], false) => Some(1),                            // "ngoài", "khuỷu", "ngoẹo"
         (['o', 'a'] | ['o', 'e'] | ['u', 'y'], false) => Some(1), // "hoà", "khoẻ", "thuỷ"
-        ([_, _], false) => Some(0),                              // "mái", "của", "mía"
+        ([_, _], false) => Some(0),                               // "mái", "của", "mía"
         _ => None,
     }
 }
@@ -208,8 +231,26 @@ mod tests {
     #[test]
     fn correct_syllables_are_untouched() {
         for word in [
-            "người", "thuyền", "hoàn", "của", "giữa", "gì", "quốc", "quỳnh", "tiếng", "mía",
-            "khuỷu", "ngoài", "xoáy", "bệnh", "viện", "đường", "dương", "y", "tế", "cứu",
+            "người",
+            "thuyền",
+            "hoàn",
+            "của",
+            "giữa",
+            "gì",
+            "quốc",
+            "quỳnh",
+            "tiếng",
+            "mía",
+            "khuỷu",
+            "ngoài",
+            "xoáy",
+            "bệnh",
+            "viện",
+            "đường",
+            "dương",
+            "y",
+            "tế",
+            "cứu",
         ] {
             assert_eq!(canon(word), word);
         }
@@ -223,7 +264,13 @@ mod tests {
         }
         assert_eq!(canon("tử sỹ, tỷ lệ 5%"), "tử sĩ, tỉ lệ 5%");
         for word in ["quý", "thuỷ", "y", "by", "ny", "kỳ", "sky", "lỵ"] {
-            let expected = if word == "kỳ" { "kì" } else if word == "lỵ" { "lị" } else { word };
+            let expected = if word == "kỳ" {
+                "kì"
+            } else if word == "lỵ" {
+                "lị"
+            } else {
+                word
+            };
             assert_eq!(canon(word), expected, "{word}");
         }
     }

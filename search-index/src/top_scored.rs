@@ -93,8 +93,30 @@ mod tests {
     use crate::{Doc, SearchIndex, query};
 
     const WORDS: &[&str] = &[
-        "đường", "dương", "huyết", "người", "bệnh", "an", "toàn", "sự", "cố", "báo", "cáo", "thuốc",
-        "tiêm", "mổ", "phẫu", "thuật", "rửa", "tay", "vệ", "sinh", "té", "ngã", "khoa", "nội",
+        "đường",
+        "dương",
+        "huyết",
+        "người",
+        "bệnh",
+        "an",
+        "toàn",
+        "sự",
+        "cố",
+        "báo",
+        "cáo",
+        "thuốc",
+        "tiêm",
+        "mổ",
+        "phẫu",
+        "thuật",
+        "rửa",
+        "tay",
+        "vệ",
+        "sinh",
+        "té",
+        "ngã",
+        "khoa",
+        "nội",
     ];
 
     /// Texts from a fixed pseudo-random walk over a small vocabulary: many matches per query,
@@ -110,8 +132,19 @@ mod tests {
                 let mut words = |len: usize| (0..len).map(|_| WORDS[next(WORDS.len())]).collect::<Vec<_>>().join(" ");
                 let title = words(3 + id as usize % 4);
                 let body = words(10 + id as usize % 40);
-                Doc { topic_id: id, post_id: id, title, body, category: "c".into(), kind: "discussion".into(),
-                      tags: Vec::new(), province: None, author: "a".into(), created_at: 0, guidance: Vec::new() }
+                Doc {
+                    topic_id: id,
+                    post_id: id,
+                    title,
+                    body,
+                    category: "c".into(),
+                    kind: "discussion".into(),
+                    tags: Vec::new(),
+                    province: None,
+                    author: "a".into(),
+                    created_at: 0,
+                    guidance: Vec::new(),
+                }
             })
             .collect()
     }
@@ -130,7 +163,9 @@ mod tests {
         let searcher = index.inner.reader.searcher();
         let fields = &index.inner.fields;
         let frequency = |_: &str| 0.01;
-        for text in ["đường huyết", "duong", "người bệnh an toàn", "báo cáo sự cố thuốc tiêm", "mổ", "rửa tay vệ sinh", "\"sự cố\" khoa nội"] {
+        for text in
+            ["đường huyết", "duong", "người bệnh an toàn", "báo cáo sự cố thuốc tiêm", "mổ", "rửa tay vệ sinh", "\"sự cố\" khoa nội"]
+        {
             for keep in [1, 10, 30] {
                 let parsed = query::parse(text).unwrap();
                 let pruned = plan(&parsed, &[], fields, &frequency, false).unwrap();

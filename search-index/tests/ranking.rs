@@ -30,10 +30,7 @@ fn typed_without_diacritics_finds_vietnamese() {
 
 #[test]
 fn one_and_two_letter_syllables_are_searchable() {
-    let index = index_with(&[
-        doc(1, "Nhân viên y tế", "Tập huấn cho nhân viên y tế tuyến xã."),
-        doc(2, "Tài chính", "Báo cáo quý."),
-    ]);
+    let index = index_with(&[doc(1, "Nhân viên y tế", "Tập huấn cho nhân viên y tế tuyến xã."), doc(2, "Tài chính", "Báo cáo quý.")]);
     assert_eq!(found(&index, "y tế"), [1]);
     assert_eq!(found(&index, "y te"), [1]);
     assert_eq!(found(&index, "y"), [1]);
@@ -115,10 +112,7 @@ fn title_matches_rank_above_body_matches() {
 
 #[test]
 fn phrases_require_adjacency_and_exclusions_remove() {
-    let index = index_with(&[
-        doc(1, "Sự cố", "Người bệnh té ngã trong nhà vệ sinh."),
-        doc(2, "Sự cố", "Ngã ba đường, người té xe."),
-    ]);
+    let index = index_with(&[doc(1, "Sự cố", "Người bệnh té ngã trong nhà vệ sinh."), doc(2, "Sự cố", "Ngã ba đường, người té xe.")]);
     assert_eq!(found(&index, "\"té ngã\""), [1]);
     assert_eq!(found(&index, "té -\"nhà vệ sinh\""), [2]);
     assert_eq!(found(&index, "té -xe"), [1]);
@@ -154,8 +148,7 @@ fn snippets_mark_matches_with_and_without_diacritics() {
     for query in ["đường huyết", "duong huyet"] {
         let hit = &search(&index, query).hits[0];
         assert_eq!(
-            hit.snippet_html,
-            "Kiểm tra <mark>đường</mark> <mark>huyết</mark> trước bữa ăn &lt;b&gt;sáng&lt;/b&gt; &amp; tối.",
+            hit.snippet_html, "Kiểm tra <mark>đường</mark> <mark>huyết</mark> trước bữa ăn &lt;b&gt;sáng&lt;/b&gt; &amp; tối.",
             "{query}"
         );
     }
@@ -176,9 +169,7 @@ fn hits_carry_what_the_page_shows() {
 #[test]
 fn questions_rank_by_their_informative_words() {
     // "người bệnh" is in every topic: common words rank but are not required.
-    let mut docs: Vec<_> = (1..=10)
-        .map(|i| doc(i, &format!("Chăm sóc người bệnh số {i}"), "Người bệnh được theo dõi mỗi ca."))
-        .collect();
+    let mut docs: Vec<_> = (1..=10).map(|i| doc(i, &format!("Chăm sóc người bệnh số {i}"), "Người bệnh được theo dõi mỗi ca.")).collect();
     docs.push(doc(11, "Phòng ngừa té ngã cho người bệnh cao tuổi", "Đánh giá nguy cơ té ngã khi nhập viện."));
     docs.push(doc(12, "Người bệnh cao tuổi", "Dinh dưỡng cho người bệnh cao tuổi."));
     let index = index_with(&docs);
@@ -223,8 +214,7 @@ fn a_rare_word_outweighs_many_common_ones() {
 /// spellings a word typed with diacritics is not ("Cơ" does not mark "có").
 #[test]
 fn snippets_mark_the_informative_words_only() {
-    let mut docs: Vec<_> =
-        (1..=8).map(|i| doc(i, &format!("Ca trực {i}"), "Có người bệnh ra viện từ sáng, cơ thể khoẻ.")).collect();
+    let mut docs: Vec<_> = (1..=8).map(|i| doc(i, &format!("Ca trực {i}"), "Có người bệnh ra viện từ sáng, cơ thể khoẻ.")).collect();
     docs.push(doc(9, "Xét nghiệm", "Có thể từ chối lấy máu khi người bệnh vừa uống biotin, cơ thể đào thải ra sau 2 ngày."));
     let index = index_with(&docs);
     let hit = search(&index, "Cơ thể có thể tự sản xuất ra Biotin không?").hits.into_iter().find(|h| h.topic_id == 9).unwrap();
@@ -250,10 +240,7 @@ fn a_quoted_title_with_punctuation_finds_its_topic() {
 /// "tử sỹ"/"tử sĩ", "tỷ lệ"/"tỉ lệ": both spellings of i/y after h, k, l, m, s, t find each other.
 #[test]
 fn y_and_i_spellings_find_each_other() {
-    let index = index_with(&[
-        doc(1, "Di vật của tử sỹ", "Tỷ lệ hồ sơ được kỹ thuật viên lưu."),
-        doc(2, "Khác", "Không liên quan."),
-    ]);
+    let index = index_with(&[doc(1, "Di vật của tử sỹ", "Tỷ lệ hồ sơ được kỹ thuật viên lưu."), doc(2, "Khác", "Không liên quan.")]);
     for query in ["tử sĩ", "tu si", "tỉ lệ", "kĩ thuật", "ki thuat"] {
         assert_eq!(found(&index, query), [1], "{query}");
     }

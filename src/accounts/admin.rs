@@ -31,11 +31,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn require_admin(user: &User) -> AppResult<()> {
-    if user.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(Msg::new("account.admin.admins_only")))
-    }
+    if user.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden(Msg::new("account.admin.admins_only"))) }
 }
 
 #[derive(Deserialize, Default)]
@@ -71,19 +67,14 @@ struct UsersPage {
 fn parse_role(raw: &str) -> AppResult<Option<Role>> {
     match raw.trim() {
         "" => Ok(None),
-        typed => typed
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::bad("account.admin.role_unknown")),
+        typed => typed.parse().map(Some).map_err(|_| AppError::bad("account.admin.role_unknown")),
     }
 }
 
 fn parse_province(raw: &str) -> AppResult<Option<&'static str>> {
     match raw.trim() {
         "" => Ok(None),
-        typed => provinces::resolve(typed)
-            .map(|p| Some(p.code))
-            .ok_or_else(|| AppError::bad("error.province_unknown")),
+        typed => provinces::resolve(typed).map(|p| Some(p.code)).ok_or_else(|| AppError::bad("error.province_unknown")),
     }
 }
 
@@ -105,32 +96,16 @@ async fn users_page(
     let role = parse_role(&query.role)?;
     let province = parse_province(&query.province)?;
     let folded = search_index::analysis::fold(&crate::text::clean_line(&query.q).to_lowercase());
-    let rows: Vec<AdminUserRow> = state
-        .store()
-        .admin_user_rows(role, province)
-        .await?
-        .into_iter()
-        .filter(|r| matches(r, &folded))
-        .collect();
+    let rows: Vec<AdminUserRow> =
+        state.store().admin_user_rows(role, province).await?.into_iter().filter(|r| matches(r, &folded)).collect();
     let found = rows.len();
     let shown: Vec<AdminUserRow> = rows.into_iter().take(SHOWN).collect();
-    let providers = state
-        .store()
-        .providers_of(&shown.iter().map(|r| r.id).collect::<Vec<_>>())
-        .await?;
+    let providers = state.store().providers_of(&shown.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let users = shown
         .into_iter()
         .map(|row| UserView {
-            province: row
-                .province_code
-                .as_deref()
-                .and_then(provinces::by_code)
-                .map(|p| p.name),
-            providers: providers
-                .iter()
-                .filter(|(id, _)| *id == row.id)
-                .map(|(_, p)| p.clone())
-                .collect(),
+            province: row.province_code.as_deref().and_then(provinces::by_code).map(|p| p.name),
+            providers: providers.iter().filter(|(id, _)| *id == row.id).map(|(_, p)| p.clone()).collect(),
             row,
         })
         .collect();
@@ -140,23 +115,13 @@ async fn users_page(
         _ => None,
     };
     let roles = ["member", "moderator", "ministry", "admin"];
-    Ok(UsersPage {
-        page,
-        query,
-        users,
-        found,
-        provinces: provinces::all(),
-        roles,
-        notice,
-    })
+    Ok(UsersPage { page, query, users, found, provinces: provinces::all(), roles, notice })
 }
 
 fn parse_reason(raw: &str) -> AppResult<String> {
     let reason = crate::text::clean_line(raw);
     if crate::text::char_len(&reason) > REASON_MAX {
-        return Err(AppError::BadRequest(
-            Msg::new("error.field_too_long").arg("max", REASON_MAX),
-        ));
+        return Err(AppError::BadRequest(Msg::new("error.field_too_long").arg("max", REASON_MAX)));
     }
     Ok(reason)
 }
@@ -181,14 +146,9 @@ async fn set_role(
 ) -> AppResult<Response> {
     require_admin(&user)?;
     let id = parse_id(&id)?;
-    let role =
-        parse_role(&form.role)?.ok_or_else(|| AppError::bad("account.admin.role_unknown"))?;
+    let role = parse_role(&form.role)?.ok_or_else(|| AppError::bad("account.admin.role_unknown"))?;
     let reason = parse_reason(&form.reason)?;
-    match state
-        .store()
-        .change_role_audited(user.id, id, role, &reason)
-        .await
-    {
+    match state.store().change_role_audited(user.id, id, role, &reason).await {
         Ok(_) => Ok(Redirect::to("/admin/users?done=role").into_response()),
         Err(StoreError::Conflict) => Err(AppError::Conflict(Msg::new("account.admin.last_admin"))),
         Err(other) => Err(other.into()),
@@ -211,15 +171,9 @@ async fn reset_two_factor(
     let id = parse_id(&id)?;
     let reason = parse_reason(&form.reason)?;
     state.store().user_by_id(id).await?;
-    match state
-        .store()
-        .reset_two_factor_audited(user.id, id, &reason)
-        .await
-    {
+    match state.store().reset_two_factor_audited(user.id, id, &reason).await {
         Ok(()) => Ok(Redirect::to("/admin/users?done=two_factor").into_response()),
-        Err(StoreError::NotFound) => {
-            Err(AppError::Conflict(Msg::new("account.admin.two_factor_off")))
-        }
+        Err(StoreError::NotFound) => Err(AppError::Conflict(Msg::new("account.admin.two_factor_off"))),
         Err(other) => Err(other.into()),
     }
 }

@@ -68,20 +68,14 @@ pub struct TokenResponse {
 fn token_terms(req: &TokenRequest) -> AppResult<(String, i64)> {
     let label = crate::text::clean_line(req.label.as_deref().unwrap_or(""));
     if crate::text::char_len(&label) > LABEL_MAX {
-        return Err(AppError::Rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Msg::new("error.field_too_long").arg("max", LABEL_MAX),
-        ));
+        return Err(AppError::Rejected(StatusCode::UNPROCESSABLE_ENTITY, Msg::new("error.field_too_long").arg("max", LABEL_MAX)));
     }
     let days = match &req.expires_in_days {
         None => DEFAULT_TOKEN_DAYS,
         Some(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)).unwrap_or(0),
     };
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-        return Err(AppError::Rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Msg::new("account.error.token_days").arg("max", MAX_TOKEN_DAYS),
-        ));
+        return Err(AppError::Rejected(StatusCode::UNPROCESSABLE_ENTITY, Msg::new("account.error.token_days").arg("max", MAX_TOKEN_DAYS)));
     }
     Ok((label, days))
 }
@@ -101,18 +95,8 @@ async fn create_token(
     super::two_factor::check_api_code(&state, &user, req.code.as_deref(), addr.ip()).await?;
     let token = random_token();
     let expires_at = Utc::now() + Duration::days(days);
-    let id = state
-        .store()
-        .create_labelled_api_token(&token_hash(&token), user.id, &label, expires_at)
-        .await?;
-    let body = TokenResponse {
-        token,
-        id,
-        user_id: user.id,
-        display_name: user.display_name,
-        role: user.role.as_str().into(),
-        expires_at,
-    };
+    let id = state.store().create_labelled_api_token(&token_hash(&token), user.id, &label, expires_at).await?;
+    let body = TokenResponse { token, id, user_id: user.id, display_name: user.display_name, role: user.role.as_str().into(), expires_at };
     // The token is a credential: no cache anywhere may keep this answer.
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     crate::web::hardening::mark_private(response.headers_mut());
@@ -131,41 +115,20 @@ pub struct TokenOut {
 
 impl From<ApiTokenRow> for TokenOut {
     fn from(r: ApiTokenRow) -> Self {
-        Self {
-            id: r.id,
-            label: r.label,
-            created_at: r.created_at,
-            last_used_at: r.last_used_at,
-            expires_at: r.expires_at,
-        }
+        Self { id: r.id, label: r.label, created_at: r.created_at, last_used_at: r.last_used_at, expires_at: r.expires_at }
     }
 }
 
 /// The caller's unexpired API tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/tokens", security(("bearer" = [])), responses((status = 200, body = Vec<TokenOut>), (status = 401)))]
-async fn list_tokens(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-) -> AppResult<Json<Vec<TokenOut>>> {
-    Ok(Json(
-        state
-            .store()
-            .api_tokens_of(user.id)
-            .await?
-            .into_iter()
-            .map(TokenOut::from)
-            .collect(),
-    ))
+async fn list_tokens(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Json<Vec<TokenOut>>> {
+    Ok(Json(state.store().api_tokens_of(user.id).await?.into_iter().map(TokenOut::from).collect()))
 }
 
 /// Revokes one of the caller's tokens; it answers 401 from then on (the one calling included).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 401), (status = 404)))]
-async fn revoke_token(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-    Path(id): Path<String>,
-) -> AppResult<StatusCode> {
+async fn revoke_token(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<StatusCode> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     state.store().revoke_api_token(user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -202,10 +165,7 @@ pub struct ResetRequest {
 #[utoipa::path(post, path = "/api/v1/password/reset", request_body = ResetRequest,
     responses((status = 204), (status = 400, description = "the token is unknown, expired, replaced by a newer one or already used"),
               (status = 422, description = "the password is shorter than 8 or longer than 200 characters, or too easy to guess (the message says why)")))]
-async fn reset_password(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<ResetRequest>,
-) -> AppResult<StatusCode> {
+async fn reset_password(State(state): State<AppState>, ApiJson(req): ApiJson<ResetRequest>) -> AppResult<StatusCode> {
     reset::complete(&state, &req.token, &req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

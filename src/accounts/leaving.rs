@@ -39,32 +39,17 @@ struct AccountPage {
     has_password: bool,
 }
 
-async fn account_page(
-    State(state): State<AppState>,
-    page: Page,
-    RequireUser(user): RequireUser,
-) -> AppResult<AccountPage> {
+async fn account_page(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser) -> AppResult<AccountPage> {
     let has_password = state.store().password_hash_of(user.id).await?.is_some();
-    Ok(AccountPage {
-        page,
-        error: None,
-        has_password,
-    })
+    Ok(AccountPage { page, error: None, has_password })
 }
 
 /// Everything the forum keeps about the member that is theirs: profile, posts, drafts,
 /// bookmarks and notifications, as one JSON file.
-async fn export(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-) -> AppResult<Response> {
+async fn export(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Response> {
     let store = state.store();
-    let bookmarks: Vec<_> = store
-        .bookmarks(user.id)
-        .await?
-        .into_iter()
-        .map(|b| json!({"post_id": b.post_id, "created_at": b.created_at}))
-        .collect();
+    let bookmarks: Vec<_> =
+        store.bookmarks(user.id).await?.into_iter().map(|b| json!({"post_id": b.post_id, "created_at": b.created_at})).collect();
     let notifications: Vec<_> = store
         .notifications(user.id, 10_000)
         .await?
@@ -85,10 +70,7 @@ async fn export(
     let mut response = (
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"goodpractice-data.json\"",
-            ),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"goodpractice-data.json\""),
         ],
         serde_json::to_string_pretty(&body).map_err(anyhow::Error::from)?,
     )
@@ -122,25 +104,13 @@ async fn delete(
         Err(err) => {
             let error = Some(page.msg(&err.message()));
             let has_password = state.store().password_hash_of(user.id).await?.is_some();
-            refill(
-                err,
-                AccountPage {
-                    page,
-                    error,
-                    has_password,
-                },
-            )
+            refill(err, AccountPage { page, error, has_password })
         }
     }
 }
 
 /// The typed email must be the account's, and its password right (counted like a sign-in).
-async fn confirm_and_delete(
-    state: &AppState,
-    user: &User,
-    form: &DeleteForm,
-    ip: std::net::IpAddr,
-) -> AppResult<()> {
+async fn confirm_and_delete(state: &AppState, user: &User, form: &DeleteForm, ip: std::net::IpAddr) -> AppResult<()> {
     if crate::text::clean_line(&form.confirm).to_lowercase() != user.email.to_lowercase() {
         return Err(AppError::bad("account.leave.confirm_wrong"));
     }
@@ -148,10 +118,7 @@ async fn confirm_and_delete(
         let attempt = rate_limit::begin(state, &user.email, ip).await?;
         if !password::verify(&form.password, &stored) {
             attempt.failed();
-            return Err(AppError::Rejected(
-                StatusCode::BAD_REQUEST,
-                Msg::new("account.error.current_password"),
-            ));
+            return Err(AppError::Rejected(StatusCode::BAD_REQUEST, Msg::new("account.error.current_password")));
         }
         attempt.succeeded(state).await?;
     }

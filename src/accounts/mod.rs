@@ -5,8 +5,8 @@ mod api;
 mod devices;
 mod domain;
 mod leaving;
-mod pages;
 pub mod oidc;
+mod pages;
 pub mod password;
 pub mod provinces;
 mod rate_limit;
@@ -22,9 +22,9 @@ use axum::Router;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::{NewUser, Store, StoreError};
-pub use domain::{DisplayName, Email, Password};
-pub use session::{Viewer, RequireUser};
 pub use api::{DEFAULT_TOKEN_DAYS, LABEL_MAX as TOKEN_LABEL_MAX, MAX_TOKEN_DAYS};
+pub use domain::{DisplayName, Email, Password};
+pub use session::{RequireUser, Viewer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
 #[serde(try_from = "String")]
@@ -88,13 +88,7 @@ pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
 }
 
 /// Creates an account with a password; the email must be free in any letter case.
-pub async fn register(
-    store: &Store,
-    email: &Email,
-    name: &DisplayName,
-    password: &Password,
-    role: Role,
-) -> AppResult<i64> {
+pub async fn register(store: &Store, email: &Email, name: &DisplayName, password: &Password, role: Role) -> AppResult<i64> {
     let hash = password::hash(password)?;
     let new_user = NewUser { email: email.as_str(), password_hash: Some(&hash), display_name: name.as_str(), role };
     store.create_user(&new_user).await.map_err(|e| match e {

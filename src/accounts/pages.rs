@@ -104,7 +104,16 @@ struct LoginPage {
 impl LoginPage {
     fn new(state: &AppState, page: Page, error: Option<String>, email: String, next: String) -> Self {
         let next_encoded = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        Self { page, error, email, next, next_encoded, providers: super::oidc::buttons(state, &[]), two_factor_expired: false, password_reset: false }
+        Self {
+            page,
+            error,
+            email,
+            next,
+            next_encoded,
+            providers: super::oidc::buttons(state, &[]),
+            two_factor_expired: false,
+            password_reset: false,
+        }
     }
 }
 
@@ -256,13 +265,28 @@ async fn saved_form(state: &AppState, user: &User) -> AppResult<SettingsForm> {
     })
 }
 
-async fn settings_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<SavedQuery>) -> AppResult<SettingsPage> {
+async fn settings_form(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    Query(q): Query<SavedQuery>,
+) -> AppResult<SettingsPage> {
     let form = saved_form(&state, &user).await?;
     let providers = provider_buttons(&state, user.id).await?;
     let (linked, unlinked) = (q.linked.is_some(), q.unlinked.is_some());
     let mut ministry = ministry_status(&state, &user).await?;
     ministry.just_requested = q.ministry_requested.is_some();
-    Ok(SettingsPage { page, error: None, saved: q.saved.is_some(), form, provinces: provinces::all(), providers, linked, unlinked, ministry })
+    Ok(SettingsPage {
+        page,
+        error: None,
+        saved: q.saved.is_some(),
+        form,
+        provinces: provinces::all(),
+        providers,
+        linked,
+        unlinked,
+        ministry,
+    })
 }
 
 const PROFILE_FIELD_MAX: usize = 120;
@@ -279,7 +303,17 @@ async fn save_settings(
             let error = Some(page.msg(&err.message()));
             let providers = provider_buttons(&state, user.id).await?;
             let ministry = ministry_status(&state, &user).await?;
-            let page = SettingsPage { page, error, saved: false, form, provinces: provinces::all(), providers, linked: false, unlinked: false, ministry };
+            let page = SettingsPage {
+                page,
+                error,
+                saved: false,
+                form,
+                provinces: provinces::all(),
+                providers,
+                linked: false,
+                unlinked: false,
+                ministry,
+            };
             refill(err, page)
         }
     }
@@ -334,7 +368,17 @@ async fn request_ministry(
             ministry.note = form.note;
             let providers = provider_buttons(&state, user.id).await?;
             let form = saved_form(&state, &user).await?;
-            let page = SettingsPage { page, error: None, saved: false, form, provinces: provinces::all(), providers, linked: false, unlinked: false, ministry };
+            let page = SettingsPage {
+                page,
+                error: None,
+                saved: false,
+                form,
+                provinces: provinces::all(),
+                providers,
+                linked: false,
+                unlinked: false,
+                ministry,
+            };
             refill(err, page)
         }
     }

@@ -15,9 +15,7 @@ pub fn hash(password: &Password) -> anyhow::Result<String> {
 }
 
 pub fn verify(candidate: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(stored).map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok()).unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when the email is unknown, so that the

@@ -55,11 +55,7 @@ pub fn resolve(input: &str) -> Option<&'static Province> {
         return Some(p);
     }
     let wanted = fold(input);
-    table()
-        .aliases
-        .iter()
-        .find(|(alias, _)| *alias == wanted || strip_prefix(alias) == wanted)
-        .and_then(|(_, code)| by_code(code))
+    table().aliases.iter().find(|(alias, _)| *alias == wanted || strip_prefix(alias) == wanted).and_then(|(_, code)| by_code(code))
 }
 
 fn strip_prefix(name: &str) -> &str {

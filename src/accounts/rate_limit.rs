@@ -66,17 +66,12 @@ pub async fn begin(state: &AppState, account: &str, ip: IpAddr) -> AppResult<Att
         store.refund_hit(&attempt.address_key, window).await?;
         let minutes = minutes_until(now, window + window_ms);
         return Err(AppError::TooManyRequests(
-            Msg::new("error.login_address_rate")
-                .arg("limit", per_address)
-                .arg("window", ADDRESS_WINDOW_MINUTES)
-                .arg("minutes", minutes),
+            Msg::new("error.login_address_rate").arg("limit", per_address).arg("window", ADDRESS_WINDOW_MINUTES).arg("minutes", minutes),
         ));
     }
     let allowed = state.config().login_failures_allowed;
     let forget_before = now - FORGET_AFTER_HOURS * 3_600_000;
-    let claim = store
-        .claim_login_attempt(&attempt.account_key, now, forget_before, |n| wait_minutes(n, allowed) * 60_000)
-        .await;
+    let claim = store.claim_login_attempt(&attempt.account_key, now, forget_before, |n| wait_minutes(n, allowed) * 60_000).await;
     match claim {
         Ok(AttemptClaim::Allowed { .. }) => Ok(attempt),
         Ok(AttemptClaim::Refused { failures, next_attempt_ms }) => {

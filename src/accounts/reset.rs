@@ -49,26 +49,15 @@ async fn check_limits(state: &AppState, email: &Email, ip: IpAddr) -> AppResult<
     let window = now - now.rem_euclid(WINDOW_MS);
     let minutes = ((window + WINDOW_MS - now) / 60_000).max(1);
     let per_address = state.config().password_resets_per_address;
-    if state
-        .store()
-        .count_hit(&token_hash(&format!("reset-ip:{ip}")), window)
-        .await?
-        > per_address
-    {
+    if state.store().count_hit(&token_hash(&format!("reset-ip:{ip}")), window).await? > per_address {
         return Err(AppError::TooManyRequests(
-            Msg::new("account.error.reset_address_rate")
-                .arg("limit", per_address)
-                .arg("minutes", minutes),
+            Msg::new("account.error.reset_address_rate").arg("limit", per_address).arg("minutes", minutes),
         ));
     }
     let per_email = state.config().password_resets_per_email;
     let key = token_hash(&format!("reset-email:{}", email.as_str().to_lowercase()));
     if state.store().count_hit(&key, window).await? > per_email {
-        return Err(AppError::TooManyRequests(
-            Msg::new("account.error.reset_email_rate")
-                .arg("limit", per_email)
-                .arg("minutes", minutes),
-        ));
+        return Err(AppError::TooManyRequests(Msg::new("account.error.reset_email_rate").arg("limit", per_email).arg("minutes", minutes)));
     }
     Ok(())
 }
@@ -82,12 +71,8 @@ async fn mail_link(state: &AppState, email: &Email) -> AppResult<()> {
     };
     let token = random_token();
     let expires = Utc::now() + Duration::minutes(LINK_MINUTES);
-    state
-        .store()
-        .create_password_reset(user.id, &token_hash(&token), expires)
-        .await?;
-    let lang =
-        Lang::parse(&state.store().notify_settings(user.id).await?.language).unwrap_or_default();
+    state.store().create_password_reset(user.id, &token_hash(&token), expires).await?;
+    let lang = Lang::parse(&state.store().notify_settings(user.id).await?.language).unwrap_or_default();
     let letter = compose(state, &user, &token, lang);
     send_with_retries(state, &letter).await;
     Ok(())
@@ -130,10 +115,7 @@ async fn send_with_retries(state: &AppState, letter: &Outgoing) {
 }
 
 fn bad_link() -> AppError {
-    AppError::Rejected(
-        StatusCode::BAD_REQUEST,
-        Msg::new("account.error.reset_link"),
-    )
+    AppError::Rejected(StatusCode::BAD_REQUEST, Msg::new("account.error.reset_link"))
 }
 
 /// The member a link is for, while it works (it is not used up).
@@ -142,11 +124,7 @@ pub async fn link_owner(state: &AppState, token: &str) -> AppResult<User> {
     if token.len() > 128 {
         return Err(bad_link());
     }
-    match state
-        .store()
-        .password_reset_user(&token_hash(token.trim()))
-        .await
-    {
+    match state.store().password_reset_user(&token_hash(token.trim())).await {
         Ok(user) => Ok(user),
         Err(StoreError::NotFound) => Err(bad_link()),
         Err(other) => Err(other.into()),
@@ -161,11 +139,7 @@ pub async fn complete(state: &AppState, token: &str, new_password: &str) -> AppR
     let password = Password::parse(new_password)?;
     strength::check(&password, &[&user.display_name, &user.email])?;
     let hash = password::hash(&password)?;
-    match state
-        .store()
-        .reset_password(&token_hash(token.trim()), &hash)
-        .await
-    {
+    match state.store().reset_password(&token_hash(token.trim()), &hash).await {
         Ok(user_id) => Ok(user_id),
         // Another request used the link between the two steps.
         Err(StoreError::NotFound) => Err(bad_link()),

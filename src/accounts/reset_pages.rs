@@ -18,10 +18,7 @@ use crate::web::{CsrfForm, Page, refill};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/password/forgot", get(forgot_form).post(forgot))
-        .route(
-            "/password/reset/{token}",
-            get(reset_form).post(reset_submit),
-        )
+        .route("/password/reset/{token}", get(reset_form).post(reset_submit))
 }
 
 #[derive(Template, WebTemplate)]
@@ -35,12 +32,7 @@ struct ForgotPage {
 }
 
 async fn forgot_form(page: Page) -> ForgotPage {
-    ForgotPage {
-        page,
-        error: None,
-        email: String::new(),
-        sent: false,
-    }
+    ForgotPage { page, error: None, email: String::new(), sent: false }
 }
 
 #[derive(Deserialize)]
@@ -56,24 +48,10 @@ async fn forgot(
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> AppResult<Response> {
     match reset::request(&state, &form.email, addr.ip()).await {
-        Ok(()) => Ok(ForgotPage {
-            page,
-            error: None,
-            email: String::new(),
-            sent: true,
-        }
-        .into_response()),
+        Ok(()) => Ok(ForgotPage { page, error: None, email: String::new(), sent: true }.into_response()),
         Err(err) => {
             let error = Some(page.msg(&err.message()));
-            refill(
-                err,
-                ForgotPage {
-                    page,
-                    error,
-                    email: form.email,
-                    sent: false,
-                },
-            )
+            refill(err, ForgotPage { page, error, email: form.email, sent: false })
         }
     }
 }
@@ -88,34 +66,16 @@ struct ResetPage {
     dead: bool,
 }
 
-async fn reset_form(
-    State(state): State<AppState>,
-    page: Page,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
+async fn reset_form(State(state): State<AppState>, page: Page, Path(token): Path<String>) -> AppResult<Response> {
     match reset::link_owner(&state, &token).await {
-        Ok(_) => Ok(ResetPage {
-            page,
-            error: None,
-            token,
-            dead: false,
-        }
-        .into_response()),
+        Ok(_) => Ok(ResetPage { page, error: None, token, dead: false }.into_response()),
         Err(err) => dead_link(err, page),
     }
 }
 
 fn dead_link(err: crate::error::AppError, page: Page) -> AppResult<Response> {
     let error = Some(page.msg(&err.message()));
-    refill(
-        err,
-        ResetPage {
-            page,
-            error,
-            token: String::new(),
-            dead: true,
-        },
-    )
+    refill(err, ResetPage { page, error, token: String::new(), dead: true })
 }
 
 #[derive(Deserialize)]
@@ -136,15 +96,7 @@ async fn reset_submit(
         Err(err) if err.message().key == "account.error.reset_link" => dead_link(err, page),
         Err(err) => {
             let error = Some(page.msg(&err.message()));
-            refill(
-                err,
-                ResetPage {
-                    page,
-                    error,
-                    token,
-                    dead: false,
-                },
-            )
+            refill(err, ResetPage { page, error, token, dead: false })
         }
     }
 }

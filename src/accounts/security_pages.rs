@@ -23,10 +23,7 @@ use crate::web::{CsrfForm, Page, refill};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/settings/password",
-            get(password_form).post(change_password),
-        )
+        .route("/settings/password", get(password_form).post(change_password))
         .route("/settings/sessions", get(sessions_page))
         .route("/settings/sessions/end-others", post(end_others))
         .route("/settings/sessions/{id}/end", post(end_one))
@@ -35,9 +32,7 @@ pub fn router() -> Router<AppState> {
 
 /// The hash of the session the request came with (a signed-in request always has one).
 fn current_session(jar: &CookieJar) -> AppResult<String> {
-    jar.get(COOKIE)
-        .map(|c| token_hash(c.value()))
-        .ok_or(AppError::LoginRequired)
+    jar.get(COOKIE).map(|c| token_hash(c.value())).ok_or(AppError::LoginRequired)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -65,12 +60,7 @@ async fn password_form(
     Query(q): Query<ChangedQuery>,
 ) -> AppResult<PasswordPage> {
     let has_password = state.store().password_hash_of(user.id).await?.is_some();
-    Ok(PasswordPage {
-        page,
-        error: None,
-        changed: q.changed.is_some(),
-        has_password,
-    })
+    Ok(PasswordPage { page, error: None, changed: q.changed.is_some(), has_password })
 }
 
 #[derive(Deserialize)]
@@ -95,49 +85,25 @@ async fn change_password(
         Err(err) => {
             let error = Some(page.msg(&err.message()));
             let has_password = state.store().password_hash_of(user.id).await?.is_some();
-            refill(
-                err,
-                PasswordPage {
-                    page,
-                    error,
-                    changed: false,
-                    has_password,
-                },
-            )
+            refill(err, PasswordPage { page, error, changed: false, has_password })
         }
     }
 }
 
 /// Checks the current password (counted like a sign-in, so it cannot be guessed faster), then
 /// the new one, and sets it, ending every other session.
-async fn change(
-    state: &AppState,
-    user: &User,
-    form: &ChangeForm,
-    keep_session: &str,
-    ip: std::net::IpAddr,
-) -> AppResult<()> {
-    let stored = state
-        .store()
-        .password_hash_of(user.id)
-        .await?
-        .ok_or_else(|| AppError::bad("account.error.no_password"))?;
+async fn change(state: &AppState, user: &User, form: &ChangeForm, keep_session: &str, ip: std::net::IpAddr) -> AppResult<()> {
+    let stored = state.store().password_hash_of(user.id).await?.ok_or_else(|| AppError::bad("account.error.no_password"))?;
     let attempt = rate_limit::begin(state, &user.email, ip).await?;
     if !password::verify(&form.current_password, &stored) {
         attempt.failed();
-        return Err(AppError::Rejected(
-            StatusCode::BAD_REQUEST,
-            Msg::new("account.error.current_password"),
-        ));
+        return Err(AppError::Rejected(StatusCode::BAD_REQUEST, Msg::new("account.error.current_password")));
     }
     attempt.succeeded(state).await?;
     let new = Password::parse(&form.new_password)?;
     strength::check(&new, &[&user.display_name, &user.email])?;
     let hash = password::hash(&new)?;
-    state
-        .store()
-        .change_password(user.id, &hash, keep_session)
-        .await?;
+    state.store().change_password(user.id, &hash, keep_session).await?;
     Ok(())
 }
 
@@ -197,27 +163,17 @@ async fn sessions_page(
 ) -> AppResult<SessionsPage> {
     let current = current_session(&jar)?;
     let unknown = page.t("account.sessions.unknown_browser").to_string();
-    let devices = state
-        .store()
-        .sessions_of(user.id)
-        .await?
-        .into_iter()
-        .map(|s| DeviceView {
-            id: public_id(&s.token_hash),
-            browser: devices::describe(&s.user_agent).unwrap_or_else(|| unknown.clone()),
-            created_at: s.created_at,
-            last_used_at: s.last_used_at.unwrap_or(s.created_at),
-            current: s.token_hash == current,
-        });
+    let devices = state.store().sessions_of(user.id).await?.into_iter().map(|s| DeviceView {
+        id: public_id(&s.token_hash),
+        browser: devices::describe(&s.user_agent).unwrap_or_else(|| unknown.clone()),
+        created_at: s.created_at,
+        last_used_at: s.last_used_at.unwrap_or(s.created_at),
+        current: s.token_hash == current,
+    });
     let mut devices: Vec<DeviceView> = devices.collect();
     devices.sort_by_key(|d| !d.current);
     let tokens = state.store().api_tokens_of(user.id).await?;
-    Ok(SessionsPage {
-        page,
-        devices,
-        tokens,
-        notice: q.notice(),
-    })
+    Ok(SessionsPage { page, devices, tokens, notice: q.notice() })
 }
 
 #[derive(Deserialize)]
@@ -231,23 +187,11 @@ async fn end_one(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
     let current = current_session(&jar)?;
-    let target = state
-        .store()
-        .sessions_of(user.id)
-        .await?
-        .into_iter()
-        .find(|s| public_id(&s.token_hash) == id)
-        .ok_or(AppError::NotFound)?;
-    state
-        .store()
-        .end_session_of(user.id, &target.token_hash)
-        .await?;
+    let target =
+        state.store().sessions_of(user.id).await?.into_iter().find(|s| public_id(&s.token_hash) == id).ok_or(AppError::NotFound)?;
+    state.store().end_session_of(user.id, &target.token_hash).await?;
     // Ending this browser's own session is signing out.
-    let to = if target.token_hash == current {
-        "/"
-    } else {
-        "/settings/sessions?ended=1"
-    };
+    let to = if target.token_hash == current { "/" } else { "/settings/sessions?ended=1" };
     Ok(Redirect::to(to).into_response())
 }
 

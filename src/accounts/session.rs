@@ -1,13 +1,13 @@
 //! Who is asking: a browser session (cookie) for pages, a bearer token for the API.
 //! Only hashes of session and API tokens are stored, so a database leak does not sign anyone in.
 
+use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::Router;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use base64::Engine;

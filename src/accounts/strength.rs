@@ -27,25 +27,16 @@ pub fn check(password: &Password, personal: &[&str]) -> AppResult<()> {
         return Ok(());
     }
     // The crate does not export its dictionary type; its Debug name is the variant's.
-    let uses_personal = entropy.sequence().iter().any(|m| {
-        matches!(&m.pattern, MatchPattern::Dictionary(d) if format!("{:?}", d.dictionary_name) == "UserInputs")
-    });
-    let reason = if uses_personal {
-        "personal"
-    } else {
-        entropy
-            .feedback()
-            .and_then(|f| f.warning())
-            .map_or("guessable", warning_key)
-    };
+    let uses_personal = entropy
+        .sequence()
+        .iter()
+        .any(|m| matches!(&m.pattern, MatchPattern::Dictionary(d) if format!("{:?}", d.dictionary_name) == "UserInputs"));
+    let reason = if uses_personal { "personal" } else { entropy.feedback().and_then(|f| f.warning()).map_or("guessable", warning_key) };
     Err(weak(reason))
 }
 
 fn weak(reason: &'static str) -> AppError {
-    let key = REASONS
-        .iter()
-        .find(|r| r.0 == reason)
-        .map_or("account.weak.guessable", |r| r.1);
+    let key = REASONS.iter().find(|r| r.0 == reason).map_or("account.weak.guessable", |r| r.1);
     AppError::Rejected(StatusCode::UNPROCESSABLE_ENTITY, Msg::new(key))
 }
 
@@ -61,12 +52,7 @@ fn personal_words(personal: &[&str]) -> Vec<String> {
             let local = variant.split('@').next().unwrap_or_default().to_string();
             words.push(local.chars().filter(|c| c.is_alphanumeric()).collect());
             words.push(variant.split_whitespace().collect::<String>());
-            words.extend(
-                variant
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| w.chars().count() >= 3)
-                    .map(str::to_string),
-            );
+            words.extend(variant.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3).map(str::to_string));
         }
     }
     words.retain(|w: &String| w.chars().count() >= 3);
@@ -78,19 +64,14 @@ fn personal_words(personal: &[&str]) -> Vec<String> {
 /// The catalog key (under `account.weak.`) for zxcvbn's warning.
 fn warning_key(warning: Warning) -> &'static str {
     match warning {
-        Warning::StraightRowsOfKeysAreEasyToGuess
-        | Warning::ShortKeyboardPatternsAreEasyToGuess => "keyboard",
-        Warning::RepeatsLikeAaaAreEasyToGuess
-        | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => "repeats",
+        Warning::StraightRowsOfKeysAreEasyToGuess | Warning::ShortKeyboardPatternsAreEasyToGuess => "keyboard",
+        Warning::RepeatsLikeAaaAreEasyToGuess | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => "repeats",
         Warning::SequencesLikeAbcAreEasyToGuess => "sequence",
         Warning::RecentYearsAreEasyToGuess | Warning::DatesAreOftenEasyToGuess => "dates",
-        Warning::ThisIsATop10Password
-        | Warning::ThisIsATop100Password
-        | Warning::ThisIsACommonPassword => "common",
+        Warning::ThisIsATop10Password | Warning::ThisIsATop100Password | Warning::ThisIsACommonPassword => "common",
         Warning::ThisIsSimilarToACommonlyUsedPassword => "similar",
         Warning::AWordByItselfIsEasyToGuess => "word",
-        Warning::NamesAndSurnamesByThemselvesAreEasyToGuess
-        | Warning::CommonNamesAndSurnamesAreEasyToGuess => "names",
+        Warning::NamesAndSurnamesByThemselvesAreEasyToGuess | Warning::CommonNamesAndSurnamesAreEasyToGuess => "names",
     }
 }
 
@@ -114,23 +95,14 @@ mod tests {
 
     fn reason(password: &str, personal: &[&str]) -> Option<String> {
         let password = Password::parse(password).unwrap();
-        check(&password, personal).err().map(|e| {
-            e.message()
-                .key
-                .trim_start_matches("account.weak.")
-                .to_string()
-        })
+        check(&password, personal).err().map(|e| e.message().key.trim_start_matches("account.weak.").to_string())
     }
 
     #[test]
     fn common_and_patterned_passwords_are_refused_with_the_reason() {
         assert_eq!(reason("12345678", &[]).as_deref(), Some("common"));
         assert_eq!(reason("password", &[]).as_deref(), Some("common"));
-        assert_eq!(
-            reason("qwertyuiop", &[]).as_deref(),
-            Some("common"),
-            "on the list before it is a keyboard row"
-        );
+        assert_eq!(reason("qwertyuiop", &[]).as_deref(), Some("common"), "on the list before it is a keyboard row");
         assert_eq!(reason("zxcvbnm,./", &[]).as_deref(), Some("keyboard"));
         assert_eq!(reason("aaaaaaaaaa", &[]).as_deref(), Some("repeats"));
     }
@@ -146,10 +118,7 @@ mod tests {
     #[test]
     fn long_unusual_passwords_pass_even_at_the_length_limit() {
         assert_eq!(reason("mật-khẩu-an-toàn-2026", &["Lan"]), None);
-        assert_eq!(
-            reason("kiểm tra chéo thuốc nguy cơ cao lúc giao ca", &[]),
-            None
-        );
+        assert_eq!(reason("kiểm tra chéo thuốc nguy cơ cao lúc giao ca", &[]), None);
         let longest: String = (0..40)
             .map(|i| format!("{}ệ{i}", (b'a' + (i * 7 % 26) as u8) as char))
             .collect::<Vec<_>>()
@@ -166,10 +135,7 @@ mod tests {
         let en: toml::Table = include_str!("../../web/i18n/en.toml").parse().unwrap();
         for catalog in [vi, en] {
             for (reason, _) in REASONS {
-                assert!(
-                    catalog["account"]["weak"].get(reason).is_some(),
-                    "account.weak.{reason}"
-                );
+                assert!(catalog["account"]["weak"].get(reason).is_some(), "account.weak.{reason}");
             }
         }
     }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
@@ -33,7 +33,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         match Json::<T>::from_request(Request::from_parts(parts, axum::body::Body::from(bytes)), state).await {
             // serde reads a struct from an array too (`[]` would be "every field left out").
-            Ok(_) if !is_object => Err(AppError::Rejected(StatusCode::UNPROCESSABLE_ENTITY, Msg::new("error.json_data").arg("detail", "expected a JSON object {…}"))),
+            Ok(_) if !is_object => Err(AppError::Rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::new("error.json_data").arg("detail", "expected a JSON object {…}"),
+            )),
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(explain(rejection)),
         }
@@ -70,11 +73,7 @@ pub async fn render_problems(State(state): State<AppState>, req: Request, next: 
     let lang = api_lang(&req);
     let response = next.run(req).await;
     let status = response.status();
-    let already_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
+    let already_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
     if !(status.is_client_error() || status.is_server_error()) || already_json {
         return response;
     }
@@ -98,7 +97,9 @@ pub async fn render_problems(State(state): State<AppState>, req: Request, next: 
 fn describe(mut doc: OpenApi) -> OpenApi {
     doc.info.title = "goodpractice API".into();
     doc.info.version = "1".into();
-    doc.info.description = Some("Forum API for sharing good practices in patient safety. Send `Authorization: Bearer <token>` from POST /api/v1/tokens.".into());
+    doc.info.description = Some(
+        "Forum API for sharing good practices in patient safety. Send `Authorization: Bearer <token>` from POST /api/v1/tokens.".into(),
+    );
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     doc
@@ -109,8 +110,6 @@ pub fn router(features: OpenApiRouter<AppState>, rules: &openapi::Rules) -> Rout
     let (router, doc) = features.split_for_parts();
     let doc = describe(doc);
     let json = serde_json::to_value(&doc).map(|d| openapi::complete(d, rules)).map(|d| d.to_string()).unwrap_or_else(|_| "{}".into());
-    router.route(
-        "/api/openapi.json",
-        axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json.clone()) }),
-    )
+    router
+        .route("/api/openapi.json", axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json.clone()) }))
 }

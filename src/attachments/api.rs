@@ -47,7 +47,15 @@ struct UploadOut {
 impl From<Stored> for UploadOut {
     fn from(s: Stored) -> Self {
         let thumbnail_url = s.content_type.starts_with("image/").then(|| super::thumb_url(s.id));
-        UploadOut { id: s.id, url: s.url, thumbnail_url, markdown: s.markdown, content_type: s.content_type, file_name: s.file_name, size_bytes: s.size_bytes }
+        UploadOut {
+            id: s.id,
+            url: s.url,
+            thumbnail_url,
+            markdown: s.markdown,
+            content_type: s.content_type,
+            file_name: s.file_name,
+            size_bytes: s.size_bytes,
+        }
     }
 }
 
@@ -78,7 +86,11 @@ impl FromRequest<AppState> for UploadBody {
 #[utoipa::path(post, path = "/api/v1/uploads", request_body(content = UploadIn, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses((status = 201, body = UploadOut), (status = 401), (status = 413), (status = 415), (status = 422), (status = 429)))]
-async fn upload(State(state): State<AppState>, RequireUser(user): RequireUser, body: UploadBody) -> AppResult<(StatusCode, Json<UploadOut>)> {
+async fn upload(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    body: UploadBody,
+) -> AppResult<(StatusCode, Json<UploadOut>)> {
     let stored = service::upload_for_member(&state, &user, &body.name, body.bytes).await?;
     Ok((StatusCode::CREATED, Json(stored.into())))
 }

@@ -43,7 +43,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for UploadForm<T> {
         let (mut head, body) = req.into_parts();
         let content_type = head.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         if !content_type.starts_with("multipart/form-data") {
-            let bytes = read_body(body, TEXT_ROOM, || AppError::Rejected(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("error.body_too_large"))).await?;
+            let bytes =
+                read_body(body, TEXT_ROOM, || AppError::Rejected(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("error.body_too_large"))).await?;
             let CsrfForm(form) = CsrfForm::<T>::from_request(Request::from_parts(head, Body::from(bytes)), state).await?;
             return Ok(UploadForm { form, file: None });
         }

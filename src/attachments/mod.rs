@@ -73,7 +73,8 @@ mod tests {
     fn only_our_own_attachment_urls_are_recognised() {
         assert_eq!(attachment_id("/attachments/12"), Some(12));
         assert_eq!(attachment_id("/attachments/12/thumb"), Some(12));
-        for other in ["https://evil.example/attachments/1", "/attachments/", "/attachments/1/../../x", "/attachments/-1", "//attachments/1"] {
+        for other in ["https://evil.example/attachments/1", "/attachments/", "/attachments/1/../../x", "/attachments/-1", "//attachments/1"]
+        {
             assert_eq!(attachment_id(other), None, "{other}");
         }
         assert_eq!(ids_in_markdown("![a](/attachments/3) [b](/attachments/4) ![c](/attachments/3/thumb) ![d](https://x.vn/y.png)"), [3, 4]);

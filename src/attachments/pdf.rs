@@ -13,8 +13,7 @@
 use super::pdf_filters::Filter;
 
 /// Names whose presence means the document can act on its own.
-const REFUSED_NAMES: [&str; 9] =
-    ["JavaScript", "JS", "Launch", "AA", "OpenAction", "SubmitForm", "ImportData", "RichMedia", "Encrypt"];
+const REFUSED_NAMES: [&str; 9] = ["JavaScript", "JS", "Launch", "AA", "OpenAction", "SubmitForm", "ImportData", "RichMedia", "Encrypt"];
 
 /// Most bytes decoded from streams per document (bounds zip-bomb-like streams).
 const DECODE_BUDGET: u64 = 64 * 1024 * 1024;

@@ -292,7 +292,8 @@ pub(crate) mod tests {
     #[test]
     fn long_lzw_streams_cross_every_code_width() {
         // Vietnamese-like text with enough variety to fill the 4,096-entry table.
-        let text: Vec<u8> = (0..40_000u32).map(|i| b"abcdefghiklmnopqrstuvxy /()<>0123456789"[((i * 7919) ^ (i >> 3)) as usize % 39]).collect();
+        let text: Vec<u8> =
+            (0..40_000u32).map(|i| b"abcdefghiklmnopqrstuvxy /()<>0123456789"[((i * 7919) ^ (i >> 3)) as usize % 39]).collect();
         let mut budget = 1 << 20;
         assert_eq!(Filter::Lzw.decode(&lzw_encode(&text), &mut budget), text);
     }

@@ -39,7 +39,14 @@ struct Prepared {
 /// Checks `bytes` by content (type, size, image limits, PDF active content), re-encodes images,
 /// writes the files under `<data_dir>/attachments/` and records the row. On any refusal or failure
 /// nothing is left behind: no row, and no file that this call created.
-pub async fn store_upload(store: &Store, data_dir: &Path, max_bytes: u64, uploader_id: i64, file_name: &str, bytes: Vec<u8>) -> AppResult<Stored> {
+pub async fn store_upload(
+    store: &Store,
+    data_dir: &Path,
+    max_bytes: u64,
+    uploader_id: i64,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> AppResult<Stored> {
     let prepared = prepare(bytes, max_bytes).await?;
     let files = Files::new(data_dir);
     let (full, thumb) = write_files(&files, &prepared).await?;
@@ -92,8 +99,8 @@ async fn prepare(bytes: Vec<u8>, max_bytes: u64) -> AppResult<Prepared> {
     if bytes.is_empty() {
         return Err(AppError::bad("attachments.error.empty"));
     }
-    let kind = sniff::sniff(&bytes)
-        .ok_or_else(|| AppError::Rejected(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::new("attachments.error.type")))?;
+    let kind =
+        sniff::sniff(&bytes).ok_or_else(|| AppError::Rejected(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::new("attachments.error.type")))?;
     tokio::task::spawn_blocking(move || prepare_blocking(bytes, kind))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("attachment check stopped: {e}")))?
@@ -154,22 +161,22 @@ fn forget_created<'a>(files: &Files, puts: impl IntoIterator<Item = Option<&'a P
 fn stored(id: i64, new: &NewAttachment<'_>) -> Stored {
     let url = super::url(id);
     let label = escape_markdown(new.file_name);
-    let markdown = if new.kind == "image" {
-        format!("![{label}]({url})")
-    } else {
-        format!("[{label} (PDF, {})]({url})", human_size(new.size_bytes))
-    };
-    Stored { id, url, markdown, file_name: new.file_name.to_string(), content_type: new.content_type.to_string(), size_bytes: new.size_bytes }
+    let markdown =
+        if new.kind == "image" { format!("![{label}]({url})") } else { format!("[{label} (PDF, {})]({url})", human_size(new.size_bytes)) };
+    Stored {
+        id,
+        url,
+        markdown,
+        file_name: new.file_name.to_string(),
+        content_type: new.content_type.to_string(),
+        size_bytes: new.size_bytes,
+    }
 }
 
 /// "2.4 MB", "310 KB": sizes as people read them.
 pub fn human_size(bytes: i64) -> String {
     const MB: f64 = 1024.0 * 1024.0;
-    if bytes as f64 >= MB {
-        format!("{:.1} MB", bytes as f64 / MB)
-    } else {
-        format!("{} KB", (bytes + 1023) / 1024)
-    }
+    if bytes as f64 >= MB { format!("{:.1} MB", bytes as f64 / MB) } else { format!("{} KB", (bytes + 1023) / 1024) }
 }
 
 /// A file name as literal Markdown text (no emphasis, links or HTML from a name).

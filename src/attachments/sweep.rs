@@ -140,7 +140,12 @@ impl SweepTask {
 
 pub fn log_swept(swept: &Swept) {
     if swept.attachments > 0 || swept.kept_for_drafts > 0 {
-        tracing::info!(attachments = swept.attachments, files = swept.files, kept_for_drafts = swept.kept_for_drafts, "unused uploads swept");
+        tracing::info!(
+            attachments = swept.attachments,
+            files = swept.files,
+            kept_for_drafts = swept.kept_for_drafts,
+            "unused uploads swept"
+        );
     }
 }
 

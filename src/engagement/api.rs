@@ -70,7 +70,11 @@ async fn list_drafts(State(state): State<AppState>, RequireUser(user): RequireUs
 /// Save (replace) my draft for a scope. 204 when all fields were empty and the draft was deleted.
 #[utoipa::path(put, path = "/api/v1/drafts", request_body = DraftIn, security(("bearer" = [])),
     responses((status = 200, body = DraftOut), (status = 204), (status = 401), (status = 404), (status = 413), (status = 422)))]
-async fn save_draft(State(state): State<AppState>, RequireUser(user): RequireUser, ApiJson(input): ApiJson<DraftIn>) -> AppResult<axum::response::Response> {
+async fn save_draft(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    ApiJson(input): ApiJson<DraftIn>,
+) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let scope = Scope::parse(&input.scope).ok_or_else(|| AppError::bad("draft.scope_unknown"))?;
     let fields = DraftFields::from_pairs(input.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
@@ -112,14 +116,22 @@ impl From<HelpfulCount> for HelpfulOut {
 /// Mark a post helpful (idempotent; not your own post).
 #[utoipa::path(put, path = "/api/v1/posts/{id}/helpful", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = HelpfulOut), (status = 401), (status = 403), (status = 404)))]
-async fn mark_helpful(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<Json<HelpfulOut>> {
+async fn mark_helpful(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<HelpfulOut>> {
     Ok(Json(helpful::mark(state.store(), &user, parse_id(&id)?).await?.into()))
 }
 
 /// Take back my helpful mark (idempotent).
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/helpful", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = HelpfulOut), (status = 401), (status = 404)))]
-async fn unmark_helpful(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<Json<HelpfulOut>> {
+async fn unmark_helpful(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<HelpfulOut>> {
     Ok(Json(helpful::unmark(state.store(), &user, parse_id(&id)?).await?.into()))
 }
 

@@ -6,15 +6,28 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 
-use crate::store::User;
 use crate::error::{AppError, AppResult, Msg};
 use crate::forum::TopicKind;
+use crate::store::User;
 use crate::store::{DraftRow, Store};
 
 /// Form fields a draft keeps. Everything else (the CSRF token, buttons) is dropped.
 const KEPT_FIELDS: [&str; 15] = [
-    "category", "title", "summary", "body", "tags", "guidance", "context", "problem", "causes",
-    "intervention", "results", "lessons", "anonymous", "hospital_tier", "anon_province",
+    "category",
+    "title",
+    "summary",
+    "body",
+    "tags",
+    "guidance",
+    "context",
+    "problem",
+    "causes",
+    "intervention",
+    "results",
+    "lessons",
+    "anonymous",
+    "hospital_tier",
+    "anon_province",
 ];
 
 /// Characters a draft may hold in all: a full case study (body limit 40,000) with its title,
@@ -195,7 +208,8 @@ mod tests {
     #[test]
     fn drafts_keep_known_fields_as_nfc() {
         let decomposed = "Te\u{302}\u{301} nga\u{303}";
-        let fields = DraftFields::from_pairs([("csrf", "secret"), ("title", decomposed), ("body", "  "), ("results", "62% → 88%")]).unwrap();
+        let fields =
+            DraftFields::from_pairs([("csrf", "secret"), ("title", decomposed), ("body", "  "), ("results", "62% → 88%")]).unwrap();
         assert_eq!(fields.get("title"), "Tế ngã");
         assert_eq!(fields.0.len(), 2, "the token and the empty body are not kept: {fields:?}");
     }

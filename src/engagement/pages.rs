@@ -91,7 +91,12 @@ async fn my_drafts(State(state): State<AppState>, page: Page, RequireUser(user):
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn delete_draft(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>, CsrfForm(_): CsrfForm<Empty>) -> AppResult<Response> {
+async fn delete_draft(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
     state.store().delete_draft(user.id, parse_id(&id)?).await?;
     Ok(Redirect::to("/drafts").into_response())
 }
@@ -118,7 +123,12 @@ impl ToggleForm {
     }
 }
 
-async fn helpful_mark(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>, CsrfForm(form): CsrfForm<ToggleForm>) -> AppResult<Response> {
+async fn helpful_mark(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ToggleForm>,
+) -> AppResult<Response> {
     let post_id = parse_id(&id)?;
     if form.undo() {
         helpful::unmark(state.store(), &user, post_id).await?;
@@ -128,9 +138,18 @@ async fn helpful_mark(State(state): State<AppState>, RequireUser(user): RequireU
     Ok(form.redirect(post_id))
 }
 
-async fn bookmark(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>, CsrfForm(form): CsrfForm<ToggleForm>) -> AppResult<Response> {
+async fn bookmark(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ToggleForm>,
+) -> AppResult<Response> {
     let target = Target::Post(parse_id(&id)?);
-    let post_id = if form.undo() { bookmarks::remove(state.store(), &user, target).await? } else { bookmarks::add(state.store(), &user, target).await? };
+    let post_id = if form.undo() {
+        bookmarks::remove(state.store(), &user, target).await?
+    } else {
+        bookmarks::add(state.store(), &user, target).await?
+    };
     Ok(form.redirect(post_id))
 }
 

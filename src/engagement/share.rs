@@ -23,7 +23,8 @@ impl ShareLinks {
         let facebook = format!("https://www.facebook.com/sharer/sharer.php?u={encoded}");
         // Zalo's share page (the one its share button opens) takes base64 JSON of the URL.
         let payload = serde_json::json!({ "url": url }).to_string();
-        let d: String = url::form_urlencoded::byte_serialize(base64::engine::general_purpose::STANDARD.encode(payload).as_bytes()).collect();
+        let d: String =
+            url::form_urlencoded::byte_serialize(base64::engine::general_purpose::STANDARD.encode(payload).as_bytes()).collect();
         let zalo = format!("https://button-share.zalo.me/share_external?d={d}");
         ShareLinks { url, facebook, zalo }
     }

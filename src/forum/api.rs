@@ -43,7 +43,13 @@ async fn list_categories(State(state): State<AppState>) -> AppResult<Json<Vec<Ca
     let categories = state.store().categories().await?;
     let out = categories
         .into_iter()
-        .map(|c| CategoryOut { slug: c.slug, name: c.name_vi, name_en: c.name_en, description: c.description_vi, topic_count: c.topic_count })
+        .map(|c| CategoryOut {
+            slug: c.slug,
+            name: c.name_vi,
+            name_en: c.name_en,
+            description: c.description_vi,
+            topic_count: c.topic_count,
+        })
         .collect();
     Ok(Json(out))
 }
@@ -112,12 +118,8 @@ async fn create_topic(
         guidance: input.guidance,
     };
     let created = service::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await?;
-    let out = CreatedTopicOut {
-        id: created.topic_id,
-        post_id: created.post_id,
-        status: created.status,
-        url: format!("/t/{}", created.topic_id),
-    };
+    let out =
+        CreatedTopicOut { id: created.topic_id, post_id: created.post_id, status: created.status, url: format!("/t/{}", created.topic_id) };
     Ok((StatusCode::CREATED, Json(out)))
 }
 

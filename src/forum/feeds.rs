@@ -17,10 +17,7 @@ use crate::web::atom::{Category, Entry, Feed, MAX_ENTRIES, origin};
 use super::pages::Localized;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/feed.atom", get(latest))
-        .route("/c/{slug}/feed.atom", get(category))
-        .route("/tag/{slug}/feed.atom", get(tag))
+    Router::new().route("/feed.atom", get(latest)).route("/c/{slug}/feed.atom", get(category)).route("/tag/{slug}/feed.atom", get(tag))
 }
 
 async fn latest(State(state): State<AppState>, page: Page, headers: HeaderMap) -> AppResult<Response> {
@@ -45,7 +42,14 @@ async fn tag(State(state): State<AppState>, page: Page, headers: HeaderMap, Path
 }
 
 /// The feed of the topics matching `filter`, for the page at `path`.
-async fn feed(state: &AppState, page: &Page, headers: &HeaderMap, filter: TopicFilter<'_>, path: &str, title: String) -> AppResult<Response> {
+async fn feed(
+    state: &AppState,
+    page: &Page,
+    headers: &HeaderMap,
+    filter: TopicFilter<'_>,
+    path: &str,
+    title: String,
+) -> AppResult<Response> {
     let base = origin(headers);
     let topics = state.store().latest_topics(&filter, MAX_ENTRIES, 0).await?;
     let anonymous = page.t("moderation.anonymous.author");

@@ -175,7 +175,8 @@ fn tag_text_len(tag: &Tag) -> usize {
 }
 
 /// Elements that never hold others, so their start tag opens nothing.
-const VOID_ELEMENTS: [&str; 14] = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
+const VOID_ELEMENTS: [&str; 14] =
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
 
 /// The nesting of raw HTML after `html`: each start tag opens one level (not void or `/>` ones),
 /// each end tag closes one. Rough on purpose: it only has to bound what the sanitizer parses.
@@ -350,13 +351,21 @@ mod tests {
     #[test]
     fn attachment_images_show_a_thumbnail_linked_to_the_full_image() {
         let html = render("![Áp phích](/attachments/7)");
-        assert!(html.contains(r#"<a href="/attachments/7" rel="nofollow ugc noopener"><img src="/attachments/7/thumb" alt="Áp phích" loading="lazy"></a>"#), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="/attachments/7" rel="nofollow ugc noopener"><img src="/attachments/7/thumb" alt="Áp phích" loading="lazy"></a>"#
+            ),
+            "{html}"
+        );
     }
 
     #[test]
     fn images_from_elsewhere_become_links_to_them() {
         let html = render("Xem ![sơ đồ quy trình](https://evil.example/a.png \"Quy trình\") nhé");
-        assert_eq!(html, "<p>Xem <a href=\"https://evil.example/a.png\" title=\"Quy trình\" rel=\"nofollow ugc noopener\">sơ đồ quy trình</a> nhé</p>\n");
+        assert_eq!(
+            html,
+            "<p>Xem <a href=\"https://evil.example/a.png\" title=\"Quy trình\" rel=\"nofollow ugc noopener\">sơ đồ quy trình</a> nhé</p>\n"
+        );
         let html = render("[![logo](https://evil.example/logo.png)](https://bv.vn)");
         assert_eq!(html, "<p><a href=\"https://bv.vn\" rel=\"nofollow ugc noopener\">logo</a></p>\n", "no link inside a link");
         let html = render("[![Ảnh](/attachments/7)](https://bv.vn)");

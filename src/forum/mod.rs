@@ -30,8 +30,7 @@ pub enum TopicKind {
 }
 
 impl TopicKind {
-    pub const ALL: [TopicKind; 4] =
-        [TopicKind::Discussion, TopicKind::Question, TopicKind::GoodPractice, TopicKind::CaseStudy];
+    pub const ALL: [TopicKind; 4] = [TopicKind::Discussion, TopicKind::Question, TopicKind::GoodPractice, TopicKind::CaseStudy];
 
     pub fn as_str(self) -> &'static str {
         match self {

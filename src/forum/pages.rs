@@ -282,7 +282,16 @@ async fn topic_guidance(store: &crate::store::Store, topic: &TopicRow, viewer: O
         Some(post_id) => store.post(post_id).await.ok().filter(|p| p.deleted_at.is_none() && p.status == Status::Published),
         None => None,
     };
-    let official = official.map(|row| PostView { row, can_edit: false, is_case_study: false, intro_html: String::new(), sections: Vec::new(), pending_reasons: Vec::new(), can_flag: false, anonymous: false });
+    let official = official.map(|row| PostView {
+        row,
+        can_edit: false,
+        is_case_study: false,
+        intro_html: String::new(),
+        sections: Vec::new(),
+        pending_reasons: Vec::new(),
+        can_flag: false,
+        anonymous: false,
+    });
     Ok(TopicGuidance {
         official,
         can_mark_official: editor && topic.kind == TopicKind::Question,
@@ -416,7 +425,9 @@ async fn topic_page(
         let (intro_html, sections) =
             if is_case_study { service::render_sections(&row.body, &library) } else { (String::new(), Vec::new()) };
         let pending_reasons = match row.status {
-            Status::Pending => store.open_item_for_post(row.id).await?.map(|i| crate::moderation::parse_reasons(&i.reasons)).unwrap_or_default(),
+            Status::Pending => {
+                store.open_item_for_post(row.id).await?.map(|i| crate::moderation::parse_reasons(&i.reasons)).unwrap_or_default()
+            }
             _ => Vec::new(),
         };
         // The author of an anonymous case study is hidden from everyone but moderators.
@@ -508,7 +519,14 @@ async fn reply(
 
 /// The topic's last page with the reply box holding `body`, and the preview asked for or the
 /// problem stated.
-async fn reply_again(state: &AppState, page: Page, headers: &axum::http::HeaderMap, id: i64, body: String, shown: AppResult<Preview>) -> AppResult<Response> {
+async fn reply_again(
+    state: &AppState,
+    page: Page,
+    headers: &axum::http::HeaderMap,
+    id: i64,
+    body: String,
+    shown: AppResult<Preview>,
+) -> AppResult<Response> {
     let (preview, err) = match shown {
         Ok(p) => (Some(p), None),
         Err(err) => (None, Some(err)),
@@ -525,7 +543,15 @@ async fn reply_again(state: &AppState, page: Page, headers: &axum::http::HeaderM
 
 /// The preview of a form's text; `file_chosen`: a file was chosen, which a preview does not keep.
 /// `form_id`: the form the preview's replace buttons submit.
-async fn preview_of(state: &AppState, member_id: i64, case_study: bool, body: &str, sections: &Sections, file_chosen: bool, form_id: &'static str) -> AppResult<Preview> {
+async fn preview_of(
+    state: &AppState,
+    member_id: i64,
+    case_study: bool,
+    body: &str,
+    sections: &Sections,
+    file_chosen: bool,
+    form_id: &'static str,
+) -> AppResult<Preview> {
     preview::within_preview_rate(state, member_id).await?;
     let mut shown = preview::render(state.store(), case_study, body, sections).await?;
     shown.file_not_kept = file_chosen;
@@ -663,7 +689,12 @@ struct ComposeQuery {
     kind: Option<String>,
 }
 
-async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<ComposeQuery>) -> AppResult<ComposePage> {
+async fn compose_form(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    Query(q): Query<ComposeQuery>,
+) -> AppResult<ComposePage> {
     let kind = q.kind.and_then(|k| TopicKind::parse(&k)).unwrap_or(TopicKind::Discussion);
     let scope = Scope::NewTopic(kind);
     let draft = drafts::load(state.store(), user.id, &scope).await?;
@@ -680,7 +711,15 @@ async fn compose_form(State(state): State<AppState>, page: Page, RequireUser(use
         form.anon_province = user.province_code.clone().unwrap_or_default();
     }
     let draft_saved_at = draft.map(|d| page.datetime(&d.row.updated_at));
-    Ok(ComposePage { page, error: None, categories: state.store().categories().await?, kinds: TopicKind::ALL, form, draft_saved_at, preview: None })
+    Ok(ComposePage {
+        page,
+        error: None,
+        categories: state.store().categories().await?,
+        kinds: TopicKind::ALL,
+        form,
+        draft_saved_at,
+        preview: None,
+    })
 }
 
 async fn compose(
@@ -727,7 +766,13 @@ async fn compose_again(state: &AppState, page: Page, form: ComposeForm, err: App
 }
 
 /// The compose form holding what was typed, with a problem or a preview.
-async fn compose_page(state: &AppState, page: Page, form: ComposeForm, error: Option<String>, preview: Option<Preview>) -> AppResult<ComposePage> {
+async fn compose_page(
+    state: &AppState,
+    page: Page,
+    form: ComposeForm,
+    error: Option<String>,
+    preview: Option<Preview>,
+) -> AppResult<ComposePage> {
     let categories = state.store().categories().await?;
     Ok(ComposePage { page, error, categories, kinds: TopicKind::ALL, form, draft_saved_at: None, preview })
 }
@@ -759,4 +804,3 @@ async fn delete(
     let target = if post.position == 1 { "/".to_string() } else { format!("/t/{topic_id}") };
     Ok(Redirect::to(&target).into_response())
 }
-

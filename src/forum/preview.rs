@@ -146,7 +146,12 @@ struct Fragment {
 }
 
 /// `POST /preview`: the live preview of `engagement.js`, an HTML fragment (signed in, CSRF token).
-async fn fragment(State(state): State<AppState>, page: Page, RequireUser(member): RequireUser, CsrfForm(form): CsrfForm<PreviewForm>) -> AppResult<Fragment> {
+async fn fragment(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(member): RequireUser,
+    CsrfForm(form): CsrfForm<PreviewForm>,
+) -> AppResult<Fragment> {
     within_preview_rate(&state, member.id).await?;
     let case_study = form.kind == TopicKind::CaseStudy.as_str();
     let p = render(state.store(), case_study, &form.body, &form.sections).await?;
@@ -205,7 +210,11 @@ struct PreviewOut {
 /// Render Markdown as the published post would be, without storing anything.
 #[utoipa::path(post, path = "/api/v1/preview", request_body = PreviewIn, security(("bearer" = [])),
     responses((status = 200, body = PreviewOut), (status = 401), (status = 422, description = "too long, nested too deeply, renders too large or too slowly"), (status = 429, description = "too many previews this minute")))]
-async fn api_preview(State(state): State<AppState>, RequireUser(member): RequireUser, ApiJson(input): ApiJson<PreviewIn>) -> AppResult<Json<PreviewOut>> {
+async fn api_preview(
+    State(state): State<AppState>,
+    RequireUser(member): RequireUser,
+    ApiJson(input): ApiJson<PreviewIn>,
+) -> AppResult<Json<PreviewOut>> {
     within_preview_rate(&state, member.id).await?;
     let p = render(state.store(), input.kind == Some(TopicKind::CaseStudy), &input.body, &input.sections).await?;
     let sections = p.sections.into_iter().map(|(s, html)| SectionOut { key: s.key(), html }).collect();

@@ -90,9 +90,7 @@ fn parse_id(raw: &str) -> AppResult<i64> {
 // Pages
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/posts/{id}/revisions", get(page))
-        .route("/posts/{id}/revisions/{revision}/redact", post(redact_form))
+    Router::new().route("/posts/{id}/revisions", get(page)).route("/posts/{id}/revisions/{revision}/redact", post(redact_form))
 }
 
 #[derive(Template, WebTemplate)]
@@ -190,7 +188,11 @@ impl From<History> for RevisionsOut {
 /// post held suspected patient data).
 #[utoipa::path(get, path = "/api/v1/posts/{id}/revisions", params(("id" = i64, Path)),
     responses((status = 200, body = RevisionsOut), (status = 404)))]
-async fn api_revisions(State(state): State<AppState>, viewer: Option<axum::Extension<Viewer>>, Path(id): Path<String>) -> AppResult<Json<RevisionsOut>> {
+async fn api_revisions(
+    State(state): State<AppState>,
+    viewer: Option<axum::Extension<Viewer>>,
+    Path(id): Path<String>,
+) -> AppResult<Json<RevisionsOut>> {
     let viewer = viewer.map(|v| v.0).unwrap_or_default();
     Ok(Json(history(&state, viewer.user(), parse_id(&id)?).await?.into()))
 }

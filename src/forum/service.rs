@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::case_study::{self, Sections};
 use super::{Body, Status, Summary, Tags, Title, TopicKind};
 use crate::app::AppState;
-use crate::guidance;
 use crate::error::{AppError, AppResult, Msg};
+use crate::guidance;
 use crate::moderation::autocheck::{self, Occasion};
 use crate::store::{Category, NewPost, NewTopic, PostEdit, PostRow, Store, TopicRow, User};
 
@@ -147,7 +147,13 @@ async fn validate_anonymity(store: &Store, author: &User, kind: TopicKind, a: &A
 /// Validates, checks (sanctions, rate, moderation auto-checks) and stores a member's topic:
 /// published, or pending with the reasons when the checks hold it for review.
 /// `from`: the client's address, for the per-address posting rate limit.
-pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, anonymity: Option<&Anonymity>, from: Option<IpAddr>) -> AppResult<Created> {
+pub async fn create_topic(
+    state: &AppState,
+    author: &User,
+    input: &TopicInput,
+    anonymity: Option<&Anonymity>,
+    from: Option<IpAddr>,
+) -> AppResult<Created> {
     let mut topic = validate_topic(state.store(), input).await?;
     let anonymous = match anonymity {
         Some(a) => Some(validate_anonymity(state.store(), author, topic.kind, a).await?),
@@ -156,7 +162,15 @@ pub async fn create_topic(state: &AppState, author: &User, input: &TopicInput, a
     crate::moderation::ensure_can_post(state.store(), author).await?;
     check_post_rate(state, author).await?;
     crate::moderation::service::check_address_rate(state, from).await?;
-    let review = autocheck::review(state, author, Some(topic.title.as_str()), topic.summary.as_ref().map(Summary::as_str), topic.body.as_str(), Occasion::New).await?;
+    let review = autocheck::review(
+        state,
+        author,
+        Some(topic.title.as_str()),
+        topic.summary.as_ref().map(Summary::as_str),
+        topic.body.as_str(),
+        Occasion::New,
+    )
+    .await?;
     if let Some(title) = &review.title {
         topic.title = Title::parse(title)?;
     }
@@ -223,11 +237,19 @@ pub async fn reply(state: &AppState, author: &User, topic_id: i64, body: &str, f
 
 /// Stores a reply: published, or pending with the reasons (JSON) in `hold`; the documents it
 /// cites and the author's attachments it shows are linked in the same transaction.
-pub async fn insert_reply(store: &Store, author_id: i64, topic_id: i64, body: &Body, at: DateTime<Utc>, hold: Option<&str>) -> AppResult<(i64, Status)> {
+pub async fn insert_reply(
+    store: &Store,
+    author_id: i64,
+    topic_id: i64,
+    body: &Body,
+    at: DateTime<Utc>,
+    hold: Option<&str>,
+) -> AppResult<(i64, Status)> {
     let (html, links) = guidance::linking::prepare(store, body.as_str(), &[]).await?;
     let status = if hold.is_some() { Status::Pending } else { Status::Published };
     let attachments = crate::attachments::ids_in_markdown(body.as_str());
-    let new = NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at, hold, attachments: &attachments };
+    let new =
+        NewPost { topic_id, author_id, body: body.as_str(), body_html: &html, status, created_at: at, hold, attachments: &attachments };
     let id = store.create_post_linked(&new, &links).await?;
     Ok((id, status))
 }
@@ -271,7 +293,9 @@ pub async fn edit_post(state: &AppState, editor: &User, post_id: i64, input: &Ed
         _ => None,
     };
     // A moderator editing someone else's post is not held; an author's edit is checked again.
-    let review = autocheck::review(state, editor, title.as_ref().map(Title::as_str), input.summary.as_deref(), body.as_str(), Occasion::Edit).await?;
+    let review =
+        autocheck::review(state, editor, title.as_ref().map(Title::as_str), input.summary.as_deref(), body.as_str(), Occasion::Edit)
+            .await?;
     let body = Body::parse(&review.body)?;
     let title = match review.title {
         Some(t) => Some(Title::parse(&t)?),

@@ -157,7 +157,11 @@ async fn patch_guidance(
 /// link marked "withdrawn".
 #[utoipa::path(delete, path = "/api/v1/guidance/{number}", params(("number" = String, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 410)))]
-async fn delete_guidance(State(state): State<AppState>, RequireUser(user): RequireUser, Path(number): Path<String>) -> AppResult<StatusCode> {
+async fn delete_guidance(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(number): Path<String>,
+) -> AppResult<StatusCode> {
     service::require_editor(&user)?;
     let row = resolve(state.store(), &number).await?;
     service::withdraw(state.store(), &user, &row.number).await?;

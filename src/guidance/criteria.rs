@@ -45,10 +45,8 @@ pub async fn tag_topic(store: &Store, user: &User, topic_id: i64, codes: &str) -
     let mut ids = Vec::new();
     for raw in codes.split([',', ' ', ';', '\n']).filter(|c| !c.trim().is_empty()) {
         let code = parse_code(raw)?;
-        let criterion = store
-            .criterion(&code)
-            .await
-            .map_err(|_| AppError::BadRequest(Msg::new("criteria.error.unknown").arg("value", &code)))?;
+        let criterion =
+            store.criterion(&code).await.map_err(|_| AppError::BadRequest(Msg::new("criteria.error.unknown").arg("value", &code)))?;
         ids.push(criterion.id);
     }
     Ok(store.set_topic_criteria(topic_id, &ids).await?)

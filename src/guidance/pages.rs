@@ -154,7 +154,8 @@ async fn document_page(state: &AppState, page: Page, number: &str) -> AppResult<
         return Err(service::withdrawn());
     }
     let province_name = |code: Option<String>| {
-        code.and_then(|c| provinces::by_code(&c).map(|p| p.name.to_string())).unwrap_or_else(|| page.t("guidance.unknown_place").to_string())
+        code.and_then(|c| provinces::by_code(&c).map(|p| p.name.to_string()))
+            .unwrap_or_else(|| page.t("guidance.unknown_place").to_string())
     };
     let by_province = store.citing_authors_by_province(doc.id).await?.into_iter().map(|(c, n)| (province_name(c), n)).collect();
     let tier_name = |tier: Option<String>| page.t(&format!("guidance.tier.{}", tier.as_deref().unwrap_or("unknown"))).to_string();
@@ -285,7 +286,12 @@ async fn new_form(page: Page, RequireUser(user): RequireUser) -> AppResult<FormP
     Ok(form_page(page, None, form, None))
 }
 
-async fn create(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, CsrfForm(form): CsrfForm<GuidanceForm>) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<GuidanceForm>,
+) -> AppResult<Response> {
     match service::create(state.store(), &user, &form.input(true)).await {
         Ok(row) => Ok(Redirect::to(&format!("/guidance/{}", row.slug())).into_response()),
         Err(err) => {
@@ -355,7 +361,12 @@ async fn criteria_list(State(state): State<AppState>, page: Page) -> AppResult<C
 }
 
 /// Adds a criterion or confirms/corrects one (ministry staff and admins).
-async fn criteria_save(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, CsrfForm(form): CsrfForm<CriterionForm>) -> AppResult<Response> {
+async fn criteria_save(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<CriterionForm>,
+) -> AppResult<Response> {
     service::require_editor(&user)?;
     match super::criteria::save(state.store(), &form.code, &form.title_vi, &form.title_en).await {
         Ok(code) => Ok(Redirect::to(&format!("/criteria/{code}")).into_response()),

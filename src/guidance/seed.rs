@@ -70,7 +70,8 @@ fn seed_rows() -> Vec<GuidanceInput> {
         .filter_map(|line| {
             let cols: Vec<&str> = line.split('\t').collect();
             let [number, kind, title_vi, title_en, issued, effective, notes] = cols[..] else { return None };
-            let verified = !notes.contains("unconfirmed") && !notes.contains("not confirmed") && issued.len() == 10 && effective.len() == 10;
+            let verified =
+                !notes.contains("unconfirmed") && !notes.contains("not confirmed") && issued.len() == 10 && effective.len() == 10;
             Some(GuidanceInput {
                 number: Some(number.to_string()),
                 display_number: Some(number.to_string()),
@@ -101,7 +102,8 @@ fn summary_of(notes: &str) -> String {
 
 /// The seed file notes that 13/2025/TT-BYT replaced 46/2018/TT-BYT (on electronic medical records).
 async fn link_seeded_supersessions(store: &Store) -> anyhow::Result<()> {
-    let (Ok(newer), Ok(older)) = (store.guidance_by_number("13/2025/TT-BYT").await, store.guidance_by_number("46/2018/TT-BYT").await) else {
+    let (Ok(newer), Ok(older)) = (store.guidance_by_number("13/2025/TT-BYT").await, store.guidance_by_number("46/2018/TT-BYT").await)
+    else {
         return Ok(());
     };
     store.update_guidance(newer.id, &domain::fields_of(&newer), &[("supersedes".to_string(), older.id)]).await?;

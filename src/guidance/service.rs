@@ -82,7 +82,12 @@ pub fn withdrawn() -> AppError {
 
 /// The relations to store for a document: those `input` sends, or (on update, when it sends
 /// none) the ones it has. Each named document must exist, and no chain may lead back to itself.
-async fn relations_for(store: &Store, self_id: Option<i64>, fields: &GuidanceFields, input: &GuidanceInput) -> AppResult<Vec<(String, i64)>> {
+async fn relations_for(
+    store: &Store,
+    self_id: Option<i64>,
+    fields: &GuidanceFields,
+    input: &GuidanceInput,
+) -> AppResult<Vec<(String, i64)>> {
     if input.amends.is_none() && input.supersedes.is_none() {
         if let Some(id) = self_id {
             return existing_relations(store, id).await;
@@ -95,9 +100,10 @@ async fn relations_for(store: &Store, self_id: Option<i64>, fields: &GuidanceFie
     for (relation, numbers) in named {
         for raw in numbers.iter().flatten().filter(|n| !n.trim().is_empty()) {
             let number = DocNumber::parse(raw)?;
-            let doc = library.resolve(number.as_str()).filter(|d| !d.deleted).ok_or_else(|| {
-                AppError::BadRequest(Msg::new("guidance.error.related_unknown").arg("value", raw.trim()))
-            })?;
+            let doc = library
+                .resolve(number.as_str())
+                .filter(|d| !d.deleted)
+                .ok_or_else(|| AppError::BadRequest(Msg::new("guidance.error.related_unknown").arg("value", raw.trim())))?;
             if Some(doc.id) == self_id || doc.number == fields.number {
                 return Err(AppError::bad("guidance.error.loop"));
             }
@@ -113,11 +119,7 @@ async fn relations_for(store: &Store, self_id: Option<i64>, fields: &GuidanceFie
 async fn existing_relations(store: &Store, id: i64) -> AppResult<Vec<(String, i64)>> {
     let rows = store.guidance_relations(id).await?;
     let library = Library::load(store).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.newer_is_self)
-        .filter_map(|r| library.resolve(&r.number).map(|d| (r.relation, d.id)))
-        .collect())
+    Ok(rows.into_iter().filter(|r| r.newer_is_self).filter_map(|r| library.resolve(&r.number).map(|d| (r.relation, d.id))).collect())
 }
 
 /// Refuses relations that would make `id` (indirectly) amend or supersede itself: A supersedes

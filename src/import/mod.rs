@@ -186,9 +186,10 @@ impl Pending {
                 let replies = p.replies.iter().map(PendingReply::imported).collect();
                 ImportItem::Topic(ImportedTopic { topic, replies, check_category: p.check_category })
             }
-            Pending::Replies { source_id, replies, .. } => {
-                ImportItem::Replies(LaterReplies { topic_source_id: source_id, replies: replies.iter().map(PendingReply::imported).collect() })
-            }
+            Pending::Replies { source_id, replies, .. } => ImportItem::Replies(LaterReplies {
+                topic_source_id: source_id,
+                replies: replies.iter().map(PendingReply::imported).collect(),
+            }),
         }
     }
 
@@ -361,7 +362,17 @@ impl<'a> Importer<'a> {
         let replies = self.replies(line, &source_id, &record.replies).await?;
         self.known.insert(source_id.clone());
         let check_category = record.check_category;
-        Ok(Some(Pending::Topic(Box::new(PendingTopic { line, topic, html, author_id, at, source_id, replies, check_category, later_replies: 0 }))))
+        Ok(Some(Pending::Topic(Box::new(PendingTopic {
+            line,
+            topic,
+            html,
+            author_id,
+            at,
+            source_id,
+            replies,
+            check_category,
+            later_replies: 0,
+        }))))
     }
 
     /// The replies to the topic from `topic_source` that can be imported and were not before;
@@ -421,7 +432,9 @@ impl<'a> Importer<'a> {
                     self.count_new_replies(source_id, replies.iter().filter(|r| !r.placed_by_guess).count() as u64);
                 }
                 (Pending::Replies { line, .. }, None) => {
-                    self.report.skipped.push((*line, "new comments left out: the post they answer is no longer in the database".to_string()));
+                    self.report
+                        .skipped
+                        .push((*line, "new comments left out: the post they answer is no longer in the database".to_string()));
                 }
             }
         }

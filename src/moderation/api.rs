@@ -38,7 +38,8 @@ fn parse_id(raw: &str) -> AppResult<i64> {
 }
 
 const QUEUE_PAGE: i64 = 50;
-pub const KINDS: [&str; 7] = ["held_post", "flagged_post", "account", "appeal", "imported_category", "ministry_request", "imported_comment"];
+pub const KINDS: [&str; 7] =
+    ["held_post", "flagged_post", "account", "appeal", "imported_category", "ministry_request", "imported_comment"];
 const STATES: [&str; 3] = ["open", "approved", "rejected"];
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -129,7 +130,11 @@ async fn item_out(state: &AppState, item: QueueItem) -> AppResult<ItemOut> {
 /// The review queue, oldest first (moderators and admins).
 #[utoipa::path(get, path = "/api/v1/moderation/queue", params(QueueQuery), security(("bearer" = [])),
     responses((status = 200, body = Vec<ItemOut>), (status = 401), (status = 403), (status = 422)))]
-async fn queue(State(state): State<AppState>, RequireUser(user): RequireUser, Query(q): Query<QueueQuery>) -> AppResult<Json<Vec<ItemOut>>> {
+async fn queue(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Json<Vec<ItemOut>>> {
     service::require_moderator(&user)?;
     let filter = queue_filter(&q)?;
     let offset = (q.page.unwrap_or(1).clamp(1, 10_000) - 1) * QUEUE_PAGE;
@@ -355,7 +360,11 @@ struct AuditQuery {
 /// The audit log of moderator and admin actions, newest first (moderators and admins).
 #[utoipa::path(get, path = "/api/v1/moderation/audit", params(AuditQuery), security(("bearer" = [])),
     responses((status = 200, body = Vec<AuditOut>), (status = 401), (status = 403)))]
-async fn audit(State(state): State<AppState>, RequireUser(user): RequireUser, Query(q): Query<AuditQuery>) -> AppResult<Json<Vec<AuditOut>>> {
+async fn audit(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Json<Vec<AuditOut>>> {
     service::require_moderator(&user)?;
     if q.before.is_some_and(|b| b < 1) {
         return Err(crate::web::bad_cursor());
@@ -393,7 +402,11 @@ async fn add_watched_word(
 /// Stop watching a word (admins).
 #[utoipa::path(delete, path = "/api/v1/moderation/watched-words/{id}", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
-async fn remove_watched_word(State(state): State<AppState>, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<StatusCode> {
+async fn remove_watched_word(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
     service::remove_watched_word(&state, &user, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

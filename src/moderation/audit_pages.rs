@@ -64,27 +64,17 @@ pub(super) async fn audit(
     } else {
         None
     };
-    Ok(AuditPage {
-        page,
-        entries,
-        paged: before.is_some(),
-        older,
-    })
+    Ok(AuditPage { page, entries, paged: before.is_some(), older })
 }
 
 /// One CSV field: quoted, quotes doubled, and a leading formula character neutralised so a
 /// spreadsheet never runs text a member wrote.
 fn csv_field(value: &str) -> String {
-    let safe = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
+    let safe = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
     format!("\"{}\"", safe.replace('"', "\"\""))
 }
 
-const CSV_HEADER: &str =
-    "id,at,actor_id,actor,action,item_type,item_id,reason,before_text,after_text\r\n";
+const CSV_HEADER: &str = "id,at,actor_id,actor,action,item_type,item_id,reason,before_text,after_text\r\n";
 
 fn csv_rows(rows: &[AuditEntry]) -> Bytes {
     let mut csv = String::with_capacity(rows.len() * 160);
@@ -101,13 +91,7 @@ fn csv_rows(rows: &[AuditEntry]) -> Bytes {
             a.before_text.clone().unwrap_or_default(),
             a.after_text.clone().unwrap_or_default(),
         ];
-        csv.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");
     }
     Bytes::from(csv)
@@ -123,48 +107,29 @@ enum Export {
 /// The next piece of the file and where the export is after it.
 async fn next_piece(store: Store, at: Export) -> Option<(Result<Bytes, std::io::Error>, Export)> {
     match at {
-        Export::Header => Some((
-            Ok(Bytes::from_static(CSV_HEADER.as_bytes())),
-            Export::Before(None),
-        )),
+        Export::Header => Some((Ok(Bytes::from_static(CSV_HEADER.as_bytes())), Export::Before(None))),
         Export::Done => None,
         Export::Before(before) => match store.audit_log(before, CSV_BATCH).await {
             Ok(rows) if rows.is_empty() => None,
             Ok(rows) => {
-                let next = if (rows.len() as i64) < CSV_BATCH {
-                    Export::Done
-                } else {
-                    Export::Before(rows.last().map(|a| a.id))
-                };
+                let next = if (rows.len() as i64) < CSV_BATCH { Export::Done } else { Export::Before(rows.last().map(|a| a.id)) };
                 Some((Ok(csv_rows(&rows)), next))
             }
             Err(err) => {
                 // The status line has gone: the client sees the transfer cut, never a partial file taken as whole.
                 tracing::error!(error = %err, "audit log export failed");
-                Some((
-                    Err(std::io::Error::other("audit log export failed")),
-                    Export::Done,
-                ))
+                Some((Err(std::io::Error::other("audit log export failed")), Export::Done))
             }
         },
     }
 }
 
-pub(super) async fn audit_csv(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-) -> AppResult<Response> {
+pub(super) async fn audit_csv(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Response> {
     service::require_moderator(&user)?;
     let store = state.store().clone();
-    let pieces =
-        futures_util::stream::unfold(Export::Header, move |at| next_piece(store.clone(), at));
-    let headers = [
-        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-        (
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"audit-log.csv\"",
-        ),
-    ];
+    let pieces = futures_util::stream::unfold(Export::Header, move |at| next_piece(store.clone(), at));
+    let headers =
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.csv\"")];
     Ok((headers, Body::from_stream(pieces)).into_response())
 }
 

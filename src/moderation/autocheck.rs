@@ -29,7 +29,14 @@ pub enum Occasion {
 /// Runs every check on a title (topics) and body. A blocked word refuses the post (422 naming
 /// the word); anything else suspicious holds it for review with the reasons. A good practice's
 /// `summary` is public too (it is the page's description), so patient data in it holds the post.
-pub async fn review(state: &AppState, author: &User, title: Option<&str>, summary: Option<&str>, body: &str, occasion: Occasion) -> AppResult<Review> {
+pub async fn review(
+    state: &AppState,
+    author: &User,
+    title: Option<&str>,
+    summary: Option<&str>,
+    body: &str,
+    occasion: Occasion,
+) -> AppResult<Review> {
     if author.role.can_moderate() {
         return Ok(Review { title: title.map(str::to_string), body: body.to_string(), hold: None });
     }

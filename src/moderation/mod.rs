@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-pub use pages::flag_reasons;
-pub use service::{ensure_can_post, ensure_not_suspended};
 /// The kinds of moderation queue items (the queue filter's values).
 pub use api::KINDS as QUEUE_KINDS;
+pub use pages::flag_reasons;
+pub use service::{ensure_can_post, ensure_not_suspended};
 
 /// Why a post waits for review, as recorded with its queue item (JSON in `moderation_items.reasons`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

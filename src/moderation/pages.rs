@@ -78,11 +78,7 @@ impl QueuePage {
 
 impl QueuePage {
     fn finding_label(&self, reason: &Reason, detail: &str) -> String {
-        if reason.code == "patient_data" {
-            self.page.t(&format!("moderation.finding.{detail}")).to_string()
-        } else {
-            detail.to_string()
-        }
+        if reason.code == "patient_data" { self.page.t(&format!("moderation.finding.{detail}")).to_string() } else { detail.to_string() }
     }
 }
 
@@ -179,7 +175,11 @@ async fn sanction(
     CsrfForm(form): CsrfForm<SanctionForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let days: i64 = form.days.trim().parse().map_err(|_| AppError::BadRequest(crate::error::Msg::new("error.moderation.sanction_days").arg("max", 365)))?;
+    let days: i64 = form
+        .days
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(crate::error::Msg::new("error.moderation.sanction_days").arg("max", 365)))?;
     service::sanction(&state, &user, id, &form.kind, days, &form.reason).await?;
     Ok(Redirect::to(&format!("/u/{id}")).into_response())
 }

@@ -158,7 +158,14 @@ fn wrong_type() -> AppError {
 
 /// Decides a queue item. Checks everything first, then one transaction claims the item
 /// (only while still open), changes the post, writes the audit row and tells the author.
-pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueAction, reason: &str, body: Option<&str>) -> AppResult<QueueItem> {
+pub async fn act_on_item(
+    state: &AppState,
+    actor: &User,
+    id: i64,
+    action: QueueAction,
+    reason: &str,
+    body: Option<&str>,
+) -> AppResult<QueueItem> {
     acting_moderator(state, actor).await?;
     let store = state.store();
     let item = store.queue_item(id).await?;
@@ -201,7 +208,13 @@ pub async fn act_on_item(state: &AppState, actor: &User, id: i64, action: QueueA
     }
 }
 
-fn decision_for<'a>(item: &QueueItem, action: QueueAction, actor_id: i64, reason: &'a str, new_body: Option<(&'a str, &'a str)>) -> Decision<'a> {
+fn decision_for<'a>(
+    item: &QueueItem,
+    action: QueueAction,
+    actor_id: i64,
+    reason: &'a str,
+    new_body: Option<(&'a str, &'a str)>,
+) -> Decision<'a> {
     let approve = action != QueueAction::Reject;
     let (state, status) = if approve { ("approved", Some("published")) } else { ("rejected", Some("rejected")) };
     let (action_name, notify, post_status) = match (item.kind.as_str(), action) {
@@ -274,7 +287,8 @@ pub async fn sanction(state: &AppState, actor: &User, user_id: i64, kind: &str, 
     if target.id == actor.id {
         return Err(AppError::bad("error.moderation.cannot_sanction_self"));
     }
-    let kind = ["silence", "suspend"].into_iter().find(|k| *k == kind.trim()).ok_or_else(|| AppError::bad("error.moderation.sanction_kind"))?;
+    let kind =
+        ["silence", "suspend"].into_iter().find(|k| *k == kind.trim()).ok_or_else(|| AppError::bad("error.moderation.sanction_kind"))?;
     if !(1..=365).contains(&days) {
         return Err(AppError::BadRequest(Msg::new("error.moderation.sanction_days").arg("max", 365)));
     }
@@ -336,7 +350,15 @@ impl TopicOp {
 pub async fn topic_op(state: &AppState, actor: &User, topic_id: i64, op: TopicOp, reason: &str) -> AppResult<()> {
     acting_moderator(state, actor).await?;
     let reason = parse_reason(reason, false)?;
-    let action = TopicAction { actor_id: actor.id, action: op.name(), item_type: "topic", item_id: topic_id, reason: &reason, before: None, after: None };
+    let action = TopicAction {
+        actor_id: actor.id,
+        action: op.name(),
+        item_type: "topic",
+        item_id: topic_id,
+        reason: &reason,
+        before: None,
+        after: None,
+    };
     let (flag, on) = op.flag();
     state.store().set_topic_flag_audited(topic_id, flag, on, &action).await?;
     Ok(())
@@ -365,7 +387,15 @@ pub async fn move_topic(state: &AppState, actor: &User, topic_id: i64, category:
 /// Hides a post from everyone but its author and moderators (status rejected), with its audit row.
 pub async fn hide_post(state: &AppState, actor: &User, post_id: i64, reason: &str) -> AppResult<()> {
     let (post, reason) = post_to_act_on(state, actor, post_id, reason).await?;
-    let action = TopicAction { actor_id: actor.id, action: "hide", item_type: "post", item_id: post_id, reason: &reason, before: Some(&post.body), after: None };
+    let action = TopicAction {
+        actor_id: actor.id,
+        action: "hide",
+        item_type: "post",
+        item_id: post_id,
+        reason: &reason,
+        before: Some(&post.body),
+        after: None,
+    };
     state.store().set_post_status_audited(post_id, Status::Rejected.as_str(), &action, "post_hidden").await?;
     Ok(())
 }
@@ -398,7 +428,15 @@ pub async fn merge_topics(state: &AppState, actor: &User, topic_id: i64, into: i
     }
     let offset = store.max_position(into).await?;
     let after = format!("merged into topic {into}");
-    let action = TopicAction { actor_id: actor.id, action: "merge", item_type: "topic", item_id: topic_id, reason: &reason, before: None, after: Some(&after) };
+    let action = TopicAction {
+        actor_id: actor.id,
+        action: "merge",
+        item_type: "topic",
+        item_id: topic_id,
+        reason: &reason,
+        before: None,
+        after: Some(&after),
+    };
     store.merge_topics_audited(topic_id, into, offset, Utc::now(), &action).await?;
     Ok(())
 }
@@ -406,7 +444,15 @@ pub async fn merge_topics(state: &AppState, actor: &User, topic_id: i64, into: i
 /// Deletes a post (its topic, for an opening post) with the moderator's reason in the audit log.
 pub async fn delete_post(state: &AppState, actor: &User, post_id: i64, reason: &str) -> AppResult<()> {
     let (post, reason) = post_to_act_on(state, actor, post_id, reason).await?;
-    let action = TopicAction { actor_id: actor.id, action: "delete", item_type: "post", item_id: post_id, reason: &reason, before: Some(&post.body), after: None };
+    let action = TopicAction {
+        actor_id: actor.id,
+        action: "delete",
+        item_type: "post",
+        item_id: post_id,
+        reason: &reason,
+        before: Some(&post.body),
+        after: None,
+    };
     state.store().delete_post_audited(post_id, Some(&action)).await?;
     Ok(())
 }
@@ -421,7 +467,10 @@ pub async fn add_watched_word(state: &AppState, admin: &User, pattern: &str, act
     require_admin(admin)?;
     let pattern = checks::parse_pattern(&text::clean_line(pattern))
         .map_err(|e| AppError::BadRequest(Msg::new(e.i18n_key()).arg("max", checks::MAX_PATTERN_CHARS)))?;
-    let action = ["block", "hold", "replace"].into_iter().find(|a| *a == action.trim()).ok_or_else(|| AppError::bad("error.moderation.watched_action"))?;
+    let action = ["block", "hold", "replace"]
+        .into_iter()
+        .find(|a| *a == action.trim())
+        .ok_or_else(|| AppError::bad("error.moderation.watched_action"))?;
     let replacement = replacement.map(text::clean_line).filter(|r| !r.is_empty());
     if action == "replace" && replacement.is_none() {
         return Err(AppError::bad("error.moderation.watched_replacement"));

@@ -20,11 +20,7 @@ const STEPS: [(i64, i64, i64); 3] = [(3, 60, 50), (2, 14, 10), (1, 1, 3)];
 /// The level earned by an account of this age with this many published posts.
 pub fn earned(created_at: DateTime<Utc>, published_posts: i64, now: DateTime<Utc>) -> i64 {
     let age_days = (now - created_at).num_days();
-    STEPS
-        .iter()
-        .find(|(_, days, posts)| age_days >= *days && published_posts >= *posts)
-        .map(|(level, _, _)| *level)
-        .unwrap_or(0)
+    STEPS.iter().find(|(_, days, posts)| age_days >= *days && published_posts >= *posts).map(|(level, _, _)| *level).unwrap_or(0)
 }
 
 /// How much one flag from a member of this level counts toward hiding a post.

@@ -107,14 +107,20 @@ struct WatchOut {
 #[utoipa::path(get, path = "/api/v1/watches", security(("bearer" = [])), responses((status = 200, body = Vec<WatchOut>), (status = 401)))]
 async fn watches(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Json<Vec<WatchOut>>> {
     let rows = state.store().watches_of(user.id).await?;
-    Ok(Json(rows.into_iter().map(|w| WatchOut { kind: w.target_kind, id: w.target_id, level: w.level, created_at: w.created_at }).collect()))
+    Ok(Json(
+        rows.into_iter().map(|w| WatchOut { kind: w.target_kind, id: w.target_id, level: w.level, created_at: w.created_at }).collect(),
+    ))
 }
 
 /// Watches a category (slug or id), tag (slug or id), topic (id) or guidance document (number, slug or id).
 #[utoipa::path(put, path = "/api/v1/watches/{kind}/{target}", params(("kind" = String, Path), ("target" = String, Path)),
     security(("bearer" = [])), responses((status = 200, body = WatchOut), (status = 400), (status = 401), (status = 404),
     (status = 422, description = "the target does not fit the kind, or the guidance document is withdrawn")))]
-async fn watch_on(State(state): State<AppState>, RequireUser(user): RequireUser, Path((kind, target)): Path<(String, String)>) -> AppResult<Json<WatchOut>> {
+async fn watch_on(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path((kind, target)): Path<(String, String)>,
+) -> AppResult<Json<WatchOut>> {
     set(&state, &user, &kind, &target, true).await
 }
 
@@ -122,7 +128,11 @@ async fn watch_on(State(state): State<AppState>, RequireUser(user): RequireUser,
 #[utoipa::path(delete, path = "/api/v1/watches/{kind}/{target}", params(("kind" = String, Path), ("target" = String, Path)),
     security(("bearer" = [])), responses((status = 200, body = WatchOut), (status = 400), (status = 401), (status = 404),
     (status = 422, description = "the target does not fit the kind")))]
-async fn watch_off(State(state): State<AppState>, RequireUser(user): RequireUser, Path((kind, target)): Path<(String, String)>) -> AppResult<Json<WatchOut>> {
+async fn watch_off(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path((kind, target)): Path<(String, String)>,
+) -> AppResult<Json<WatchOut>> {
     set(&state, &user, &kind, &target, false).await
 }
 
@@ -157,7 +167,11 @@ async fn get_settings(State(state): State<AppState>, RequireUser(user): RequireU
 /// Changes the @handle and mail settings (every field).
 #[utoipa::path(put, path = "/api/v1/notification-settings", request_body = SettingsIo, security(("bearer" = [])),
     responses((status = 200, body = SettingsIo), (status = 400), (status = 401), (status = 409)))]
-async fn put_settings(State(state): State<AppState>, RequireUser(user): RequireUser, ApiJson(input): ApiJson<SettingsIo>) -> AppResult<Json<SettingsIo>> {
+async fn put_settings(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    ApiJson(input): ApiJson<SettingsIo>,
+) -> AppResult<Json<SettingsIo>> {
     if !["vi", "en"].contains(&input.language.as_str()) {
         return Err(AppError::bad("notify.error.language"));
     }

@@ -76,7 +76,12 @@ pub fn digest(head: &Letterhead, job: &DigestJob, topics: &[DigestTopic]) -> Out
     for (i, t) in topics.iter().enumerate() {
         let category = if head.lang == Lang::En { &t.category_en } else { &t.category_vi };
         let kind = head.t(&format!("kind.{}", t.kind));
-        let mut entry = format!("{}. {} ({kind} · {category} · {})", i + 1, t.title, head.fill("notify.digest.replies", &[("n", &t.reply_count.to_string())]));
+        let mut entry = format!(
+            "{}. {} ({kind} · {category} · {})",
+            i + 1,
+            t.title,
+            head.fill("notify.digest.replies", &[("n", &t.reply_count.to_string())])
+        );
         if let Some(summary) = t.summary.as_deref().filter(|s| !s.is_empty()) {
             entry.push('\n');
             entry.push_str(summary);

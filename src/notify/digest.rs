@@ -6,8 +6,8 @@ use std::fmt;
 
 use chrono::Utc;
 
-use super::outbox::{self, Pass};
 use super::mail::Transport;
+use super::outbox::{self, Pass};
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::store::DigestTopic;
@@ -31,8 +31,11 @@ impl fmt::Display for DigestReport {
         if self.dry_run {
             return writeln!(f, "dry run: nothing queued or sent");
         }
-        writeln!(f, "queued for {} members; sent {}, turned off {}, to retry {}, failed {} (via {})",
-            self.queued, self.pass.sent, self.pass.off, self.pass.retry, self.pass.failed, self.transport)
+        writeln!(
+            f,
+            "queued for {} members; sent {}, turned off {}, to retry {}, failed {} (via {})",
+            self.queued, self.pass.sent, self.pass.off, self.pass.retry, self.pass.failed, self.transport
+        )
     }
 }
 

@@ -45,11 +45,11 @@ pub fn build(from: &str, mail: &Outgoing) -> anyhow::Result<Message> {
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click".into()));
     }
-    let message = builder
-        .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Content-Language"), mail.lang.into()))
-        .multipart(MultiPart::alternative()
+    let message = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Content-Language"), mail.lang.into())).multipart(
+        MultiPart::alternative()
             .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
-            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html(mail))))?;
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html(mail))),
+    )?;
     Ok(message)
 }
 

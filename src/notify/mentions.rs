@@ -49,10 +49,7 @@ pub async fn resolve(store: &Store, text: &str) -> AppResult<HashMap<String, i64
 
 /// Links for the mentions of known members in `text`: (span, profile path).
 pub fn links(text: &str, known: &HashMap<String, i64>) -> Vec<(Range<usize>, String)> {
-    spans(text)
-        .into_iter()
-        .filter_map(|(range, handle)| known.get(&handle).map(|id| (range, format!("/u/{id}"))))
-        .collect()
+    spans(text).into_iter().filter_map(|(range, handle)| known.get(&handle).map(|id| (range, format!("/u/{id}")))).collect()
 }
 
 #[cfg(test)]
@@ -86,7 +83,8 @@ mod render_tests {
     #[test]
     fn a_known_mention_becomes_a_profile_link_in_rendered_markdown() {
         let known = HashMap::from([("nguyen_thi_lan".to_string(), 7)]);
-        let html = crate::forum::markdown::render_linking("Chị @nguyen_thi_lan xem giúp, gửi @khong_ai_ca.", &|t| super::links(t, &known));
+        let html =
+            crate::forum::markdown::render_linking("Chị @nguyen_thi_lan xem giúp, gửi @khong_ai_ca.", &|t| super::links(t, &known));
         assert!(html.contains(r#"<a href="/u/7" rel="nofollow ugc noopener">@nguyen_thi_lan</a>"#), "{html}");
         assert!(html.contains("@khong_ai_ca") && !html.contains("khong_ai_ca</a>"), "{html}");
     }

@@ -140,7 +140,14 @@ pub async fn deliver_due(state: &AppState, transport: &Transport, base: &str) ->
     Ok(pass)
 }
 
-async fn deliver_notification(state: &AppState, transport: &Transport, base: &str, key: &[u8], job: &MailJob, pass: &mut Pass) -> AppResult<()> {
+async fn deliver_notification(
+    state: &AppState,
+    transport: &Transport,
+    base: &str,
+    key: &[u8],
+    job: &MailJob,
+    pass: &mut Pass,
+) -> AppResult<()> {
     let store = state.store();
     let settings = store.notify_settings(job.user_id).await?;
     if !wants(&settings, &job.kind) {

@@ -94,7 +94,11 @@ struct WatchForm {
     next: Option<String>,
 }
 
-async fn set_watch(State(state): State<AppState>, RequireUser(user): RequireUser, CsrfForm(form): CsrfForm<WatchForm>) -> AppResult<Redirect> {
+async fn set_watch(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<WatchForm>,
+) -> AppResult<Redirect> {
     let target = Target::parse(&form.kind)?;
     let on = match form.action.as_str() {
         "watch" => true,
@@ -154,7 +158,12 @@ impl SettingsForm {
     }
 }
 
-async fn save_settings(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, CsrfForm(form): CsrfForm<SettingsForm>) -> AppResult<Response> {
+async fn save_settings(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> AppResult<Response> {
     let result = save(&state, user.id, &form).await;
     let settings = form.settings().unwrap_or_default();
     match result {

@@ -49,9 +49,8 @@ pub fn write(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
 /// Reads the manifest and checks every file it lists; the error says what is wrong in words.
 pub fn read_and_verify(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(FILE_NAME);
-    let text = std::fs::read_to_string(&path).map_err(|_| {
-        anyhow::anyhow!("{} has no manifest.json: it is not a backup, or the backup did not finish", dir.display())
-    })?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| anyhow::anyhow!("{} has no manifest.json: it is not a backup, or the backup did not finish", dir.display()))?;
     let manifest: Manifest =
         serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("manifest.json is damaged ({e}); the backup cannot be trusted"))?;
     if manifest.format != FORMAT {
@@ -77,8 +76,8 @@ fn verify(dir: &Path, entry: &FileEntry) -> anyhow::Result<()> {
 
 /// A manifest path inside the backup folder; `..`, absolute paths and the like are refused.
 pub fn safe_join(dir: &Path, relative: &str) -> anyhow::Result<PathBuf> {
-    let ok = !relative.is_empty()
-        && relative.split('/').all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
+    let ok =
+        !relative.is_empty() && relative.split('/').all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
     if !ok {
         bail!("the manifest names a file outside the backup ({relative:?}); refused");
     }

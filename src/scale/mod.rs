@@ -275,25 +275,41 @@ impl Generator {
 
     fn members(&mut self) -> Chunk {
         let provinces = crate::accounts::provinces::all();
-        let rows = (0..self.plan.members() as i64).map(|i| {
-            let id = self.forum.first_user + i;
-            let name = format!("{} {} {}", self.rng.pick(text::SURNAMES), self.rng.pick(text::MIDDLE), self.rng.pick(text::GIVEN));
-            let province = &provinces[self.rng.below(provinces.len())];
-            let email = format!("scale-{id}@goodpractice.invalid");
-            let role = if (i as u64) < MODERATORS { "moderator" } else { "member" };
-            let hospital = format!("{} {}", self.rng.pick(text::HOSPITALS), province.name);
-            let joined = self.time_between(self.forum.start - 86_400 * 30, self.forum.start);
-            vec![id.into(), email.clone().into(), email.into(), name.into(), self.rng.pick(text::JOBS).into(), hospital.into(),
-                self.rng.pick(text::DEPARTMENTS).into(), province.code.into(), role.into(), joined.into(),
-                (1 + self.rng.below(3) as i64).into(), format!("thanh-vien-{id}").into(), false.into()]
-        }).collect();
+        let rows = (0..self.plan.members() as i64)
+            .map(|i| {
+                let id = self.forum.first_user + i;
+                let name = format!("{} {} {}", self.rng.pick(text::SURNAMES), self.rng.pick(text::MIDDLE), self.rng.pick(text::GIVEN));
+                let province = &provinces[self.rng.below(provinces.len())];
+                let email = format!("scale-{id}@goodpractice.invalid");
+                let role = if (i as u64) < MODERATORS { "moderator" } else { "member" };
+                let hospital = format!("{} {}", self.rng.pick(text::HOSPITALS), province.name);
+                let joined = self.time_between(self.forum.start - 86_400 * 30, self.forum.start);
+                vec![
+                    id.into(),
+                    email.clone().into(),
+                    email.into(),
+                    name.into(),
+                    self.rng.pick(text::JOBS).into(),
+                    hospital.into(),
+                    self.rng.pick(text::DEPARTMENTS).into(),
+                    province.code.into(),
+                    role.into(),
+                    joined.into(),
+                    (1 + self.rng.below(3) as i64).into(),
+                    format!("thanh-vien-{id}").into(),
+                    false.into(),
+                ]
+            })
+            .collect();
         vec![(BulkTable::Users, rows)]
     }
 
     fn tags(&mut self) -> Vec<Vec<Cell>> {
-        text::TAGS.iter().enumerate().map(|(i, label)| {
-            vec![(self.forum.first_tag + i as i64).into(), crate::forum::slugify(label).into(), (*label).into()]
-        }).collect()
+        text::TAGS
+            .iter()
+            .enumerate()
+            .map(|(i, label)| vec![(self.forum.first_tag + i as i64).into(), crate::forum::slugify(label).into(), (*label).into()])
+            .collect()
     }
 
     /// Topics `range` (0-based) with their posts, revisions, tags, citations, flags, queue
@@ -311,7 +327,12 @@ impl Generator {
 
     fn topic(&mut self, i: u64, opened: i64, rows: &mut TopicRows) {
         let id = self.forum.first_topic + i as i64;
-        let kind = match self.rng.below(20) { 0..=6 => "discussion", 7..=11 => "question", 12..=16 => "good_practice", _ => "case_study" };
+        let kind = match self.rng.below(20) {
+            0..=6 => "discussion",
+            7..=11 => "question",
+            12..=16 => "good_practice",
+            _ => "case_study",
+        };
         let author = self.member_id();
         let created = self.time_between(opened, opened + 86_400);
         let replies = self.replies[i as usize] as i64;
@@ -322,7 +343,9 @@ impl Generator {
         let cites_most = kind == "good_practice" && self.citations_left > 0;
         let cited = match cites_most {
             true => Some(0),
-            false if self.rng.chance(0.03) => Some(1 + self.rng.below(self.forum.guidance.len().max(2) - 1).min(self.forum.guidance.len() - 1)),
+            false if self.rng.chance(0.03) => {
+                Some(1 + self.rng.below(self.forum.guidance.len().max(2) - 1).min(self.forum.guidance.len() - 1))
+            }
             false => None,
         };
         if let Some(doc) = cited {
@@ -343,19 +366,42 @@ impl Generator {
             let reply = self.corpus.body(&mut self.rng, sentences);
             let post = self.post(id, position, replier, &reply, at, None, rows);
             if replier != author && self.rng.chance(1.0 / 3.0) {
-                rows.notifications.push(vec![author.into(), "reply".into(), id.into(), post.into(), replier.into(), "".into(),
-                    at.into(), Cell::Time((at.timestamp() < self.forum.end - 86_400 * 30).then_some(at)), "sent".into()]);
+                rows.notifications.push(vec![
+                    author.into(),
+                    "reply".into(),
+                    id.into(),
+                    post.into(),
+                    replier.into(),
+                    "".into(),
+                    at.into(),
+                    Cell::Time((at.timestamp() < self.forum.end - 86_400 * 30).then_some(at)),
+                    "sent".into(),
+                ]);
             }
             self.maybe_queue(post, replier, at, rows);
         }
         let anonymous = kind == "case_study" && self.rng.chance(0.3);
         let tier = anonymous.then(|| ["initial", "basic", "specialised"][self.rng.below(3)]);
         let province = anonymous.then(|| crate::accounts::provinces::all()[self.rng.below(34)].code);
-        rows.topics.push(vec![id.into(), self.forum.categories[self.rng.skewed(self.forum.categories.len())].into(), author.into(),
-            kind.into(), title.into(), Cell::Text(None), "published".into(), replies.into(), created.into(), last.into(),
-            anonymous.into(), tier.into(), province.into()]);
+        rows.topics.push(vec![
+            id.into(),
+            self.forum.categories[self.rng.skewed(self.forum.categories.len())].into(),
+            author.into(),
+            kind.into(),
+            title.into(),
+            Cell::Text(None),
+            "published".into(),
+            replies.into(),
+            created.into(),
+            last.into(),
+            anonymous.into(),
+            tier.into(),
+            province.into(),
+        ]);
         let mut tags: Vec<usize> = (0..self.rng.below(4)).map(|_| self.rng.skewed(text::TAGS.len())).collect();
-        if i == 0 { tags.push(0) }
+        if i == 0 {
+            tags.push(0)
+        }
         tags.sort_unstable();
         tags.dedup();
         rows.tags.extend(tags.into_iter().map(|t| vec![id.into(), (self.forum.first_tag + t as i64).into()]));
@@ -363,11 +409,29 @@ impl Generator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn post(&mut self, topic: i64, position: i64, author: i64, body: &str, at: DateTime<Utc>, title: Option<&str>, rows: &mut TopicRows) -> i64 {
+    fn post(
+        &mut self,
+        topic: i64,
+        position: i64,
+        author: i64,
+        body: &str,
+        at: DateTime<Utc>,
+        title: Option<&str>,
+        rows: &mut TopicRows,
+    ) -> i64 {
         let id = self.next_post;
         self.next_post += 1;
         let html = crate::forum::markdown::render(body);
-        rows.posts.push(vec![id.into(), topic.into(), author.into(), position.into(), body.into(), html.into(), "published".into(), at.into()]);
+        rows.posts.push(vec![
+            id.into(),
+            topic.into(),
+            author.into(),
+            position.into(),
+            body.into(),
+            html.into(),
+            "published".into(),
+            at.into(),
+        ]);
         rows.revisions.push(vec![id.into(), 1i64.into(), title.into(), body.into(), author.into(), at.into()]);
         id
     }
@@ -389,28 +453,64 @@ impl Generator {
         let reasons_json = format!("[{{\"kind\":\"flag\",\"reason\":\"{reason}\"}}]");
         if open {
             self.open_items_left -= 1;
-            rows.items.push(vec!["flagged_post".into(), post.into(), author.into(), reasons_json.into(), "open".into(),
-                Cell::Text(None), Cell::Int(None), Cell::Time(None), at.into()]);
+            rows.items.push(vec![
+                "flagged_post".into(),
+                post.into(),
+                author.into(),
+                reasons_json.into(),
+                "open".into(),
+                Cell::Text(None),
+                Cell::Int(None),
+                Cell::Time(None),
+                at.into(),
+            ]);
         } else {
             let moderator = self.moderator_id();
             let decided = self.time_between(at.timestamp(), at.timestamp() + 86_400 * 3);
-            rows.items.push(vec!["flagged_post".into(), post.into(), author.into(), reasons_json.into(), "approved".into(),
-                "keep".into(), moderator.into(), decided.into(), at.into()]);
+            rows.items.push(vec![
+                "flagged_post".into(),
+                post.into(),
+                author.into(),
+                reasons_json.into(),
+                "approved".into(),
+                "keep".into(),
+                moderator.into(),
+                decided.into(),
+                at.into(),
+            ]);
         }
     }
 
     fn audit_rows(&mut self, n: u64) -> Vec<Vec<Cell>> {
-        const ACTIONS: [(&str, &str); 8] = [("approve", "queue_item"), ("reject", "queue_item"), ("hide", "post"),
-            ("pin", "topic"), ("lock", "topic"), ("move", "topic"), ("silence", "user"), ("delete", "post")];
+        const ACTIONS: [(&str, &str); 8] = [
+            ("approve", "queue_item"),
+            ("reject", "queue_item"),
+            ("hide", "post"),
+            ("pin", "topic"),
+            ("lock", "topic"),
+            ("move", "topic"),
+            ("silence", "user"),
+            ("delete", "post"),
+        ];
         let topics = self.plan.topics() as f64;
-        (0..n).map(|_| {
-            let (action, item_type) = ACTIONS[self.rng.skewed(ACTIONS.len())];
-            let item = self.forum.first_topic + (self.rng.unit() * topics) as i64;
-            let at = self.time_between(self.forum.start, self.forum.end);
-            let reason = self.corpus.sentence(&mut self.rng).chars().take(120).collect::<String>();
-            vec![at.into(), self.moderator_id().into(), action.into(), item_type.into(), item.into(), reason.into(),
-                Cell::Text(None), Cell::Text(None)]
-        }).collect()
+        (0..n)
+            .map(|_| {
+                let (action, item_type) = ACTIONS[self.rng.skewed(ACTIONS.len())];
+                let item = self.forum.first_topic + (self.rng.unit() * topics) as i64;
+                let at = self.time_between(self.forum.start, self.forum.end);
+                let reason = self.corpus.sentence(&mut self.rng).chars().take(120).collect::<String>();
+                vec![
+                    at.into(),
+                    self.moderator_id().into(),
+                    action.into(),
+                    item_type.into(),
+                    item.into(),
+                    reason.into(),
+                    Cell::Text(None),
+                    Cell::Text(None),
+                ]
+            })
+            .collect()
     }
 
     /// Staff accounts present before generation (the benchmark's reader) get many notifications.
@@ -422,8 +522,17 @@ impl Generator {
                 let topic = self.forum.first_topic + ((topics - 1) as f64 * (k as f64 / READER_NOTIFICATIONS as f64)) as i64;
                 let at = self.time_between(self.forum.end - 86_400 * 365, self.forum.end);
                 let actor = self.member_id();
-                rows.push(vec![reader.into(), "watched_topic".into(), topic.into(), Cell::Int(None), actor.into(), "".into(),
-                    at.into(), Cell::Time(None), "sent".into()]);
+                rows.push(vec![
+                    reader.into(),
+                    "watched_topic".into(),
+                    topic.into(),
+                    Cell::Int(None),
+                    actor.into(),
+                    "".into(),
+                    at.into(),
+                    Cell::Time(None),
+                    "sent".into(),
+                ]);
             }
         }
         vec![(BulkTable::Notifications, rows)]
@@ -463,7 +572,12 @@ impl TopicRows {
 /// Text as typed without diacritics (one post in ten), NFC kept.
 fn fold(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    text.nfd().filter(|c| !('\u{300}'..='\u{36f}').contains(c))
-        .map(|c| match c { 'đ' => 'd', 'Đ' => 'D', c => c })
+    text.nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
         .collect()
 }

@@ -132,21 +132,87 @@ fn sentences(text: &str) -> Vec<String> {
 }
 
 pub const TAGS: &[&str] = &[
-    "kiểm tra chéo", "vệ sinh tay", "thuốc nguy cơ cao", "té ngã", "bàn giao ca", "nhận dạng người bệnh",
-    "phẫu thuật an toàn", "kháng sinh", "sự cố y khoa", "báo cáo sự cố", "insulin", "truyền máu",
-    "nhiễm khuẩn bệnh viện", "chống nhiễm khuẩn", "hồ sơ bệnh án điện tử", "giao tiếp", "đào tạo",
-    "bảng kiểm", "cấp cứu", "hồi sức", "nhi khoa", "sản khoa", "lão khoa", "tiêm an toàn",
-    "dị ứng thuốc", "phản vệ", "loét tì đè", "dinh dưỡng", "chăm sóc giảm nhẹ", "y học gia đình",
-    "quản lý chất lượng", "5S", "PDCA", "chuyển đổi số", "thiết bị y tế", "oxy", "máy thở",
-    "xét nghiệm", "chẩn đoán hình ảnh", "dược lâm sàng", "tương tác thuốc", "kê đơn", "y lệnh",
-    "tuyến huyện", "trạm y tế", "khám bệnh", "thời gian chờ", "hài lòng người bệnh", "an toàn người bệnh",
-    "văn hoá an toàn", "đánh giá nguy cơ", "phòng cháy", "bạo lực y tế", "sức khoẻ nhân viên",
-    "tiêm chủng", "lao", "sốt xuất huyết", "đái tháo đường", "tăng huyết áp", "đột quỵ",
+    "kiểm tra chéo",
+    "vệ sinh tay",
+    "thuốc nguy cơ cao",
+    "té ngã",
+    "bàn giao ca",
+    "nhận dạng người bệnh",
+    "phẫu thuật an toàn",
+    "kháng sinh",
+    "sự cố y khoa",
+    "báo cáo sự cố",
+    "insulin",
+    "truyền máu",
+    "nhiễm khuẩn bệnh viện",
+    "chống nhiễm khuẩn",
+    "hồ sơ bệnh án điện tử",
+    "giao tiếp",
+    "đào tạo",
+    "bảng kiểm",
+    "cấp cứu",
+    "hồi sức",
+    "nhi khoa",
+    "sản khoa",
+    "lão khoa",
+    "tiêm an toàn",
+    "dị ứng thuốc",
+    "phản vệ",
+    "loét tì đè",
+    "dinh dưỡng",
+    "chăm sóc giảm nhẹ",
+    "y học gia đình",
+    "quản lý chất lượng",
+    "5S",
+    "PDCA",
+    "chuyển đổi số",
+    "thiết bị y tế",
+    "oxy",
+    "máy thở",
+    "xét nghiệm",
+    "chẩn đoán hình ảnh",
+    "dược lâm sàng",
+    "tương tác thuốc",
+    "kê đơn",
+    "y lệnh",
+    "tuyến huyện",
+    "trạm y tế",
+    "khám bệnh",
+    "thời gian chờ",
+    "hài lòng người bệnh",
+    "an toàn người bệnh",
+    "văn hoá an toàn",
+    "đánh giá nguy cơ",
+    "phòng cháy",
+    "bạo lực y tế",
+    "sức khoẻ nhân viên",
+    "tiêm chủng",
+    "lao",
+    "sốt xuất huyết",
+    "đái tháo đường",
+    "tăng huyết áp",
+    "đột quỵ",
 ];
 
-pub const SURNAMES: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"];
+pub const SURNAMES: &[&str] =
+    &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"];
 pub const MIDDLE: &[&str] = &["Thị", "Văn", "Minh", "Thu", "Ngọc", "Quốc", "Thanh", "Hữu", "Phương", "Đức", "Hoài", "Kim"];
-pub const GIVEN: &[&str] = &["Lan", "Hương", "Minh", "Dũng", "Mai", "Hải", "Thảo", "Tuấn", "Hà", "Nam", "Hoa", "Hùng", "Trang", "Phúc", "Yến", "Khoa", "Linh", "Quang", "Vy", "Sơn"];
-pub const JOBS: &[&str] = &["Điều dưỡng", "Bác sĩ", "Dược sĩ", "Kỹ thuật viên xét nghiệm", "Hộ sinh", "Điều dưỡng trưởng khoa", "Cán bộ quản lý chất lượng"];
-pub const DEPARTMENTS: &[&str] = &["Khoa Nội tổng hợp", "Khoa Ngoại", "Khoa Hồi sức tích cực", "Khoa Nhi", "Khoa Sản", "Khoa Dược", "Phòng Quản lý chất lượng", "Khoa Cấp cứu", "Khoa Xét nghiệm"];
-pub const HOSPITALS: &[&str] = &["Bệnh viện Đa khoa tỉnh", "Bệnh viện Nhi", "Trung tâm Y tế huyện", "Bệnh viện Sản Nhi", "Bệnh viện Đa khoa khu vực", "Trạm Y tế xã"];
+pub const GIVEN: &[&str] = &[
+    "Lan", "Hương", "Minh", "Dũng", "Mai", "Hải", "Thảo", "Tuấn", "Hà", "Nam", "Hoa", "Hùng", "Trang", "Phúc", "Yến", "Khoa", "Linh",
+    "Quang", "Vy", "Sơn",
+];
+pub const JOBS: &[&str] =
+    &["Điều dưỡng", "Bác sĩ", "Dược sĩ", "Kỹ thuật viên xét nghiệm", "Hộ sinh", "Điều dưỡng trưởng khoa", "Cán bộ quản lý chất lượng"];
+pub const DEPARTMENTS: &[&str] = &[
+    "Khoa Nội tổng hợp",
+    "Khoa Ngoại",
+    "Khoa Hồi sức tích cực",
+    "Khoa Nhi",
+    "Khoa Sản",
+    "Khoa Dược",
+    "Phòng Quản lý chất lượng",
+    "Khoa Cấp cứu",
+    "Khoa Xét nghiệm",
+];
+pub const HOSPITALS: &[&str] =
+    &["Bệnh viện Đa khoa tỉnh", "Bệnh viện Nhi", "Trung tâm Y tế huyện", "Bệnh viện Sản Nhi", "Bệnh viện Đa khoa khu vực", "Trạm Y tế xã"];

@@ -12,8 +12,8 @@ use search_index::{Doc, IndexWriter, SearchIndex};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{Building, SearchHandle};
 use super::generations::Generations;
+use super::{Building, SearchHandle};
 use crate::log_once::FailureLog;
 use crate::store::Store;
 
@@ -213,7 +213,13 @@ async fn catch_up(store: &Store, served: &mut Served) -> anyhow::Result<()> {
 /// Builds a new or repaired index from the database. When `serve_early` is given, the index is
 /// served from the start with the build's progress, committing every [`SERVED_COMMIT`] topics so
 /// searches find what is indexed so far; the page says the build is under way (no 503s).
-async fn build_served(store: &Store, generation: u64, index: &SearchIndex, writer: &SharedWriter, serve_early: Option<&SearchHandle>) -> anyhow::Result<i64> {
+async fn build_served(
+    store: &Store,
+    generation: u64,
+    index: &SearchIndex,
+    writer: &SharedWriter,
+    serve_early: Option<&SearchHandle>,
+) -> anyhow::Result<i64> {
     let started = Instant::now();
     let total = store.count_topics(None).await?.max(0) as u64;
     tracing::info!(generation, topics = total, "building the search index from the database");
@@ -231,7 +237,8 @@ async fn build_served(store: &Store, generation: u64, index: &SearchIndex, write
             committed = done;
         }
         commit
-    }).await;
+    })
+    .await;
     if let Some(handle) = serve_early {
         handle.set_building(None);
     }

@@ -88,8 +88,8 @@ impl Generations {
     /// Opens (or creates) one generation and logs what was found.
     pub fn open(&self, generation: u64) -> anyhow::Result<SearchIndex> {
         let dir = self.dir(generation);
-        let (index, outcome) = SearchIndex::open_or_create(&dir)
-            .with_context(|| format!("cannot open the search index in {}", dir.display()))?;
+        let (index, outcome) =
+            SearchIndex::open_or_create(&dir).with_context(|| format!("cannot open the search index in {}", dir.display()))?;
         match outcome {
             OpenOutcome::Opened => tracing::info!(generation, "search index opened"),
             OpenOutcome::Created => tracing::info!(generation, "search index created; it will be built from the database"),

@@ -200,9 +200,16 @@ impl Field {
 /// `/search?…` for these parameters (the page number only when past the first).
 fn url(p: &SearchParams) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in [("q", &p.q), ("category", &p.category), ("kind", &p.kind), ("province", &p.province),
-        ("tag", &p.tag), ("year", &p.year), ("sort", &p.sort), ("page", &p.page)]
-    {
+    for (name, value) in [
+        ("q", &p.q),
+        ("category", &p.category),
+        ("kind", &p.kind),
+        ("province", &p.province),
+        ("tag", &p.tag),
+        ("year", &p.year),
+        ("sort", &p.sort),
+        ("page", &p.page),
+    ] {
         // Defaults are left out, so equal searches have equal URLs.
         let default = match name {
             "sort" => Some("relevance"),

@@ -50,7 +50,8 @@ async fn build(store: &Store, generations: &Generations, generation: u64, progre
     let built = rebuild(store, &writer, |n| {
         progress(n);
         false
-    }).await?;
+    })
+    .await?;
     // Release the writer's lock before `CURRENT` names this generation and a server opens it.
     blocking(move || {
         drop(writer);

@@ -67,16 +67,20 @@ impl Paging {
     pub fn strict(p: &SearchParams) -> AppResult<Paging> {
         let limit = match given(&p.limit) {
             None => DEFAULT_LIMIT,
-            Some(raw) => raw.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-                AppError::BadRequest(Msg::new("search.error.bad_limit").arg("max", MAX_LIMIT))
-            })?,
+            Some(raw) => raw
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| AppError::BadRequest(Msg::new("search.error.bad_limit").arg("max", MAX_LIMIT)))?,
         };
         let max_page = MAX_DEPTH / limit;
         let page = match given(&p.page) {
             None => 1,
-            Some(raw) => raw.parse().ok().filter(|n| (1..=max_page).contains(n)).ok_or_else(|| {
-                AppError::BadRequest(Msg::new("search.error.bad_page").arg("max", max_page))
-            })?,
+            Some(raw) => raw
+                .parse()
+                .ok()
+                .filter(|n| (1..=max_page).contains(n))
+                .ok_or_else(|| AppError::BadRequest(Msg::new("search.error.bad_page").arg("max", max_page)))?,
         };
         Ok(Paging { page, limit })
     }

@@ -26,18 +26,15 @@ pub struct AdminUserRow {
 impl Store {
     /// Members with this role and province (either may be left out), newest first. Name and
     /// email matching happens in the caller, which folds diacritics as people type them.
-    pub async fn admin_user_rows(
-        &self,
-        role: Option<Role>,
-        province: Option<&str>,
-    ) -> StoreResult<Vec<AdminUserRow>> {
+    pub async fn admin_user_rows(&self, role: Option<Role>, province: Option<&str>) -> StoreResult<Vec<AdminUserRow>> {
         let sql = "SELECT u.id, u.email, u.display_name, u.role, u.province_code, u.trust_level, u.created_at, \
                    (u.password_hash IS NOT NULL) AS has_password, \
                    EXISTS (SELECT 1 FROM two_factor f WHERE f.user_id = u.id AND f.enabled_at IS NOT NULL) AS two_factor, \
                    (SELECT MAX(s.until) FROM sanctions s WHERE s.user_id = u.id AND s.kind = 'suspend' AND s.until > $3) AS suspended_until \
                    FROM users u WHERE ($1 = '' OR u.role = $1) AND ($2 = '' OR u.province_code = $2) ORDER BY u.id DESC";
         let role = role.map(Role::as_str).unwrap_or("");
-        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(role).bind(province.unwrap_or("")).bind(Utc::now()).fetch_all(pool).await?);
+        let rows =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(role).bind(province.unwrap_or("")).bind(Utc::now()).fetch_all(pool).await?);
         Ok(rows)
     }
 
@@ -47,16 +44,9 @@ impl Store {
             return Ok(Vec::new());
         }
         // Whole numbers only, so the list is safe to write into the statement.
-        let list = user_ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
-            "SELECT user_id, provider_id FROM user_identities WHERE user_id IN ({list}) ORDER BY provider_id"
-        );
-        let rows =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+        let list = user_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT user_id, provider_id FROM user_identities WHERE user_id IN ({list}) ORDER BY provider_id");
+        let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
         Ok(rows)
     }
 
@@ -64,18 +54,8 @@ impl Store {
     /// without an admin: the admins are locked (PostgreSQL) or the write lock held (SQLite)
     /// while they are counted, so two admins demoting each other at once cannot both succeed.
     /// Returns the role before.
-    pub async fn change_role_audited(
-        &self,
-        actor_id: i64,
-        user_id: i64,
-        role: Role,
-        reason: &str,
-    ) -> StoreResult<Role> {
-        let lock = if matches!(self.pool, Pool::Postgres(_)) {
-            " FOR UPDATE"
-        } else {
-            ""
-        };
+    pub async fn change_role_audited(&self, actor_id: i64, user_id: i64, role: Role, reason: &str) -> StoreResult<Role> {
+        let lock = if matches!(self.pool, Pool::Postgres(_)) { " FOR UPDATE" } else { "" };
         let admins = format!("SELECT id FROM users WHERE role = 'admin'{lock}");
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -94,12 +74,7 @@ impl Store {
 
     /// Switches a member's two-factor sign-in off (they lost their phone and codes), with its
     /// audit row; `NotFound` when it was not on.
-    pub async fn reset_two_factor_audited(
-        &self,
-        actor_id: i64,
-        user_id: i64,
-        reason: &str,
-    ) -> StoreResult<()> {
+    pub async fn reset_two_factor_audited(&self, actor_id: i64, user_id: i64, reason: &str) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;

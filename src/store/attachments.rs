@@ -13,11 +13,21 @@ macro_rules! link_post_attachments {
         async {
             let (post_id, author_id, ids): (i64, i64, &[i64]) = ($post_id, $author_id, $ids);
             for id in ids {
-                sqlx::query("INSERT INTO post_attachments (post_id, attachment_id) \
-                             SELECT $1, id FROM attachments WHERE id = $2 AND uploader_id = $3 ON CONFLICT DO NOTHING")
-                    .bind(post_id).bind(id).bind(author_id).execute(&mut *$tx).await?;
-                let linked: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM post_attachments WHERE post_id = $1 AND attachment_id = $2)")
-                    .bind(post_id).bind(id).fetch_one(&mut *$tx).await?;
+                sqlx::query(
+                    "INSERT INTO post_attachments (post_id, attachment_id) \
+                             SELECT $1, id FROM attachments WHERE id = $2 AND uploader_id = $3 ON CONFLICT DO NOTHING",
+                )
+                .bind(post_id)
+                .bind(id)
+                .bind(author_id)
+                .execute(&mut *$tx)
+                .await?;
+                let linked: bool =
+                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM post_attachments WHERE post_id = $1 AND attachment_id = $2)")
+                        .bind(post_id)
+                        .bind(id)
+                        .fetch_one(&mut *$tx)
+                        .await?;
                 if !linked {
                     return Err($crate::store::StoreError::Refused("error.attachment.not_yours"));
                 }
@@ -99,8 +109,7 @@ impl Store {
                       JOIN topics t ON t.id = p.topic_id \
                       WHERE pa.attachment_id = $1 AND p.deleted_at IS NULL AND t.deleted_at IS NULL \
                         AND ((p.status = 'published' AND t.status = 'published') OR p.author_id = $2)) AS visible";
-        let (linked, visible): (bool, bool) =
-            on_pool!(self, pool => sqlx::query_as(sql).bind(id).bind(viewer_id).fetch_one(pool).await?);
+        let (linked, visible): (bool, bool) = on_pool!(self, pool => sqlx::query_as(sql).bind(id).bind(viewer_id).fetch_one(pool).await?);
         Ok(linked.then_some(visible))
     }
 
@@ -149,7 +158,12 @@ impl Store {
 
     /// Up to `limit` attachments after id `after_id`, uploaded before `before`, that no post
     /// shows, by id.
-    pub async fn unlinked_attachments_after(&self, after_id: i64, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<UnlinkedAttachment>> {
+    pub async fn unlinked_attachments_after(
+        &self,
+        after_id: i64,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<UnlinkedAttachment>> {
         let sql = "SELECT a.id, a.uploader_id, a.sha256, a.thumb_sha256 FROM attachments a \
                    WHERE a.id > $1 AND a.created_at < $2 \
                      AND NOT EXISTS (SELECT 1 FROM post_attachments pa WHERE pa.attachment_id = a.id) \

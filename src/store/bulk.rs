@@ -104,21 +104,49 @@ impl BulkTable {
     /// The columns each row gives values for, in order.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            BulkTable::Users => &["id", "email", "email_lower", "display_name", "job_title", "hospital", "department",
-                "province_code", "role", "created_at", "trust_level", "handle", "placeholder"],
-            BulkTable::Topics => &["id", "category_id", "author_id", "kind", "title", "summary", "status", "reply_count",
-                "created_at", "last_posted_at", "anonymous", "hospital_tier", "anon_province"],
+            BulkTable::Users => &[
+                "id",
+                "email",
+                "email_lower",
+                "display_name",
+                "job_title",
+                "hospital",
+                "department",
+                "province_code",
+                "role",
+                "created_at",
+                "trust_level",
+                "handle",
+                "placeholder",
+            ],
+            BulkTable::Topics => &[
+                "id",
+                "category_id",
+                "author_id",
+                "kind",
+                "title",
+                "summary",
+                "status",
+                "reply_count",
+                "created_at",
+                "last_posted_at",
+                "anonymous",
+                "hospital_tier",
+                "anon_province",
+            ],
             BulkTable::Posts => &["id", "topic_id", "author_id", "position", "body", "body_html", "status", "created_at"],
             BulkTable::PostRevisions => &["post_id", "revision", "title", "body", "editor_id", "created_at"],
             BulkTable::Tags => &["id", "slug", "label"],
             BulkTable::TopicTags => &["topic_id", "tag_id"],
             BulkTable::PostGuidance => &["post_id", "guidance_id", "how"],
             BulkTable::Flags => &["post_id", "user_id", "reason", "note", "weight", "created_at"],
-            BulkTable::ModerationItems => &["kind", "post_id", "user_id", "reasons", "state", "decision", "handled_by",
-                "handled_at", "created_at"],
+            BulkTable::ModerationItems => {
+                &["kind", "post_id", "user_id", "reasons", "state", "decision", "handled_by", "handled_at", "created_at"]
+            }
             BulkTable::AuditLog => &["at", "actor_id", "action", "item_type", "item_id", "reason", "before_text", "after_text"],
-            BulkTable::Notifications => &["user_id", "kind", "topic_id", "post_id", "actor_id", "reason", "created_at",
-                "read_at", "mail_state"],
+            BulkTable::Notifications => {
+                &["user_id", "kind", "topic_id", "post_id", "actor_id", "reason", "created_at", "read_at", "mail_state"]
+            }
             BulkTable::SearchChanges => &["entity", "entity_id", "changed_at"],
         }
     }
@@ -147,8 +175,8 @@ impl Store {
             return Err(anyhow::anyhow!("a {} row has {} values for {} columns", table.name(), bad.len(), columns.len()).into());
         }
         let overriding = matches!(self.pool, Pool::Postgres(_)) && table.gives_id();
-        let head = format!("INSERT INTO {} ({}){} ", table.name(), columns.join(", "),
-            if overriding { " OVERRIDING SYSTEM VALUE" } else { "" });
+        let head =
+            format!("INSERT INTO {} ({}){} ", table.name(), columns.join(", "), if overriding { " OVERRIDING SYSTEM VALUE" } else { "" });
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for chunk in rows.chunks(table.rows_per_statement()) {
@@ -197,9 +225,20 @@ impl Store {
     /// Rows in each table a bulk load writes, by table name: what the generator's report is
     /// checked against.
     pub async fn bulk_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
-        let tables = [BulkTable::Users, BulkTable::Topics, BulkTable::Posts, BulkTable::PostRevisions, BulkTable::Tags,
-            BulkTable::TopicTags, BulkTable::PostGuidance, BulkTable::Flags, BulkTable::ModerationItems,
-            BulkTable::AuditLog, BulkTable::Notifications, BulkTable::SearchChanges];
+        let tables = [
+            BulkTable::Users,
+            BulkTable::Topics,
+            BulkTable::Posts,
+            BulkTable::PostRevisions,
+            BulkTable::Tags,
+            BulkTable::TopicTags,
+            BulkTable::PostGuidance,
+            BulkTable::Flags,
+            BulkTable::ModerationItems,
+            BulkTable::AuditLog,
+            BulkTable::Notifications,
+            BulkTable::SearchChanges,
+        ];
         let mut counts = Vec::new();
         for table in tables {
             let sql = format!("SELECT COUNT(*) FROM {}", table.name());

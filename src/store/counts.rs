@@ -29,9 +29,7 @@ const VISIBLE: &str = "t.status = 'published' AND t.deleted_at IS NULL";
 /// The same four counts by `COUNT(*)` over the tables (scans: for checks, never for pages).
 fn counted() -> [String; 4] {
     [
-        format!(
-            "SELECT t.category_id, COUNT(*) FROM topics t WHERE {VISIBLE} GROUP BY t.category_id ORDER BY 1"
-        ),
+        format!("SELECT t.category_id, COUNT(*) FROM topics t WHERE {VISIBLE} GROUP BY t.category_id ORDER BY 1"),
         format!(
             "SELECT tt.tag_id, COUNT(*) FROM topic_tags tt JOIN topics t ON t.id = tt.topic_id WHERE {VISIBLE} \
                  GROUP BY tt.tag_id ORDER BY 1"
@@ -71,10 +69,8 @@ impl Store {
 
     /// Visible topics with a tag (0 for a tag nobody used).
     pub async fn tag_topic_count(&self, slug: &str) -> StoreResult<i64> {
-        let sql =
-            "SELECT c.n FROM tag_topic_counts c JOIN tags g ON g.id = c.tag_id WHERE g.slug = $1";
-        let n: Option<i64> =
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(slug).fetch_optional(pool).await?);
+        let sql = "SELECT c.n FROM tag_topic_counts c JOIN tags g ON g.id = c.tag_id WHERE g.slug = $1";
+        let n: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(slug).fetch_optional(pool).await?);
         Ok(n.unwrap_or(0))
     }
 

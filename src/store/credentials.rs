@@ -43,19 +43,17 @@ const CREDENTIAL_SELECT: &str = "SELECT u.id, u.email, u.display_name, u.job_tit
 impl Store {
     /// The member of an unexpired session, whether they are suspended, and when it was last used.
     pub async fn session_credential(&self, token_hash: &str) -> StoreResult<Credential> {
-        let sql = format!(
-            "{CREDENTIAL_SELECT} JOIN sessions c ON c.user_id = u.id WHERE c.token_hash = $1 AND c.expires_at > $2"
-        );
-        let found = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(Utc::now()).fetch_one(pool).await?);
+        let sql = format!("{CREDENTIAL_SELECT} JOIN sessions c ON c.user_id = u.id WHERE c.token_hash = $1 AND c.expires_at > $2");
+        let found =
+            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(Utc::now()).fetch_one(pool).await?);
         Ok(found)
     }
 
     /// The member of an unexpired API token, as [`Store::session_credential`].
     pub async fn api_token_credential(&self, token_hash: &str) -> StoreResult<Credential> {
-        let sql = format!(
-            "{CREDENTIAL_SELECT} JOIN api_tokens c ON c.user_id = u.id WHERE c.token_hash = $1 AND c.expires_at > $2"
-        );
-        let found = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(Utc::now()).fetch_one(pool).await?);
+        let sql = format!("{CREDENTIAL_SELECT} JOIN api_tokens c ON c.user_id = u.id WHERE c.token_hash = $1 AND c.expires_at > $2");
+        let found =
+            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(Utc::now()).fetch_one(pool).await?);
         Ok(found)
     }
 
@@ -84,11 +82,7 @@ impl Store {
     pub async fn end_session_of(&self, user_id: i64, token_hash: &str) -> StoreResult<()> {
         let sql = "DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2";
         let done = on_pool!(self, pool => sqlx::query(sql).bind(user_id).bind(token_hash).execute(pool).await?.rows_affected());
-        if done == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Ends every session of a member but the one with `keep` (the browser asking); how many ended.
@@ -126,28 +120,18 @@ impl Store {
     pub async fn revoke_api_token(&self, user_id: i64, id: i64) -> StoreResult<()> {
         let sql = "DELETE FROM api_tokens WHERE user_id = $1 AND id = $2";
         let done = on_pool!(self, pool => sqlx::query(sql).bind(user_id).bind(id).execute(pool).await?.rows_affected());
-        if done == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// The stored password hash of a member (`None` for one who signs in only through a provider).
     pub async fn password_hash_of(&self, user_id: i64) -> StoreResult<Option<String>> {
         let sql = "SELECT password_hash FROM users WHERE id = $1";
-        let hash =
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).fetch_one(pool).await?);
+        let hash = on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).fetch_one(pool).await?);
         Ok(hash)
     }
 
     /// Sets a new password and ends every other session of the member (and open reset links).
-    pub async fn change_password(
-        &self,
-        user_id: i64,
-        hash: &str,
-        keep_session: &str,
-    ) -> StoreResult<()> {
+    pub async fn change_password(&self, user_id: i64, hash: &str, keep_session: &str) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(&mut *tx).await?;
@@ -159,12 +143,7 @@ impl Store {
     }
 
     /// Stores a reset link (its hash) for a member, replacing any earlier one.
-    pub async fn create_password_reset(
-        &self,
-        user_id: i64,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    pub async fn create_password_reset(&self, user_id: i64, token_hash: &str, expires_at: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;

@@ -192,8 +192,8 @@ impl Store {
     }
 }
 
-use super::forum::{FILTERED, TOPIC_SELECT, VISIBLE_TOPIC};
 use super::TopicFilter;
+use super::forum::{FILTERED, TOPIC_SELECT, VISIBLE_TOPIC};
 
 /// Visible topics meeting `condition` (fixed SQL, never input), newest activity first. `$1` limit.
 /// Featured topics and case studies have their own partial indexes (migration 0015).
@@ -215,8 +215,10 @@ impl Store {
     /// Visible topics matching `filter`, most helpful marks first (with their count).
     pub async fn helpful_topics(&self, filter: &TopicFilter<'_>, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
         let select = TOPIC_SELECT.replacen(" FROM topics t", &format!(", {TOPIC_HELPFUL} AS helpful_count FROM topics t"), 1);
-        let sql = format!("{select} WHERE {VISIBLE_TOPIC} AND {FILTERED} \
-                           ORDER BY helpful_count DESC, t.last_posted_at DESC, t.id DESC LIMIT $3 OFFSET $4");
+        let sql = format!(
+            "{select} WHERE {VISIBLE_TOPIC} AND {FILTERED} \
+                           ORDER BY helpful_count DESC, t.last_posted_at DESC, t.id DESC LIMIT $3 OFFSET $4"
+        );
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(filter.category_id).bind(filter.tag).bind(limit).bind(offset).fetch_all(pool).await?);
         Ok(rows)

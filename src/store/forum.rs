@@ -105,10 +105,16 @@ impl Scope {
         match self {
             Scope::All => ("", 0),
             Scope::Category => (" AND t.category_id = $1", 1),
-            Scope::Tag => (" AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
-                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $1))", 1),
-            Scope::CategoryAndTag => (" AND t.category_id = $1 AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
-                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $2))", 2),
+            Scope::Tag => (
+                " AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
+                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $1))",
+                1,
+            ),
+            Scope::CategoryAndTag => (
+                " AND t.category_id = $1 AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
+                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $2))",
+                2,
+            ),
         }
     }
 }
@@ -118,14 +124,20 @@ impl Scope {
 /// placeholders come first, then the limit and the offset.
 pub(super) fn latest_sql(scope: Scope) -> String {
     let (condition, n) = scope.condition();
-    format!("{TOPIC_SELECT} WHERE t.id IN (SELECT t.id FROM topics t WHERE {VISIBLE_TOPIC}{condition} \
-             ORDER BY {LISTING_ORDER} LIMIT ${} OFFSET ${}) ORDER BY {LISTING_ORDER}", n + 1, n + 2)
+    format!(
+        "{TOPIC_SELECT} WHERE t.id IN (SELECT t.id FROM topics t WHERE {VISIBLE_TOPIC}{condition} \
+             ORDER BY {LISTING_ORDER} LIMIT ${} OFFSET ${}) ORDER BY {LISTING_ORDER}",
+        n + 1,
+        n + 2
+    )
 }
 
 /// A member's visible topics, newest first. `$1` author, `$2` limit. Anonymous case studies never
 /// appear under their author's name.
 pub(super) fn by_author_sql() -> String {
-    format!("{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND t.author_id = $1 AND t.anonymous = FALSE ORDER BY t.created_at DESC, t.id DESC LIMIT $2")
+    format!(
+        "{TOPIC_SELECT} WHERE {VISIBLE_TOPIC} AND t.author_id = $1 AND t.anonymous = FALSE ORDER BY t.created_at DESC, t.id DESC LIMIT $2"
+    )
 }
 
 /// A page of a topic's posts in order. `$1` topic, `$2` limit, `$3` offset.
@@ -272,29 +284,57 @@ macro_rules! insert_topic {
             let topic_id: i64 = sqlx::query_scalar(
                 "INSERT INTO topics (category_id, author_id, kind, title, summary, status, created_at, last_posted_at, source_id, \
                  anonymous, hospital_tier, anon_province) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) RETURNING id")
-                .bind(t.category_id).bind(t.author_id).bind(t.kind.as_str()).bind(t.title)
-                .bind(t.summary).bind(t.status.as_str()).bind(t.created_at).bind(t.source_id)
-                .bind(t.anonymous.is_some()).bind(t.anonymous.map(|a| a.0)).bind(t.anonymous.map(|a| a.1))
-                .fetch_one(&mut *$tx).await?;
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(t.category_id)
+            .bind(t.author_id)
+            .bind(t.kind.as_str())
+            .bind(t.title)
+            .bind(t.summary)
+            .bind(t.status.as_str())
+            .bind(t.created_at)
+            .bind(t.source_id)
+            .bind(t.anonymous.is_some())
+            .bind(t.anonymous.map(|a| a.0))
+            .bind(t.anonymous.map(|a| a.1))
+            .fetch_one(&mut *$tx)
+            .await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (topic_id, author_id, position, body, body_html, status, created_at) \
-                 VALUES ($1, $2, 1, $3, $4, $5, $6) RETURNING id")
-                .bind(topic_id).bind(t.author_id).bind(t.body).bind(t.body_html)
-                .bind(t.status.as_str()).bind(t.created_at)
-                .fetch_one(&mut *$tx).await?;
-            sqlx::query("INSERT INTO post_revisions (post_id, revision, title, body, editor_id, created_at) \
-                         VALUES ($1, 1, $2, $3, $4, $5)")
-                .bind(post_id).bind(t.title).bind(t.body).bind(t.author_id).bind(t.created_at)
-                .execute(&mut *$tx).await?;
+                 VALUES ($1, $2, 1, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(topic_id)
+            .bind(t.author_id)
+            .bind(t.body)
+            .bind(t.body_html)
+            .bind(t.status.as_str())
+            .bind(t.created_at)
+            .fetch_one(&mut *$tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO post_revisions (post_id, revision, title, body, editor_id, created_at) \
+                         VALUES ($1, 1, $2, $3, $4, $5)",
+            )
+            .bind(post_id)
+            .bind(t.title)
+            .bind(t.body)
+            .bind(t.author_id)
+            .bind(t.created_at)
+            .execute(&mut *$tx)
+            .await?;
             // In slug order: the tags' count rows are then locked in one order by every writer.
             let mut tags: Vec<&Tag> = t.tags.iter().collect();
             tags.sort_by(|a, b| a.slug.cmp(&b.slug));
             for tag in tags {
                 sqlx::query(INSERT_TAG).bind(&tag.slug).bind(&tag.label).execute(&mut *$tx).await?;
-                sqlx::query("INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 \
-                             ON CONFLICT DO NOTHING")
-                    .bind(topic_id).bind(&tag.slug).execute(&mut *$tx).await?;
+                sqlx::query(
+                    "INSERT INTO topic_tags (topic_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 \
+                             ON CONFLICT DO NOTHING",
+                )
+                .bind(topic_id)
+                .bind(&tag.slug)
+                .execute(&mut *$tx)
+                .await?;
             }
             if t.status == $crate::forum::Status::Published {
                 log_change!($tx, "topic", topic_id)?;

@@ -131,11 +131,18 @@ macro_rules! write_post_guidance {
             sqlx::query("DELETE FROM guidance_cited_unknown WHERE post_id = $1").bind(post_id).execute(&mut *$tx).await?;
             for (guidance_id, how) in &links.known {
                 sqlx::query("INSERT INTO post_guidance (post_id, guidance_id, how) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                    .bind(post_id).bind(guidance_id).bind(*how).execute(&mut *$tx).await?;
+                    .bind(post_id)
+                    .bind(guidance_id)
+                    .bind(*how)
+                    .execute(&mut *$tx)
+                    .await?;
             }
             for number in &links.unknown {
                 sqlx::query("INSERT INTO guidance_cited_unknown (post_id, number) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(post_id).bind(number).execute(&mut *$tx).await?;
+                    .bind(post_id)
+                    .bind(number)
+                    .execute(&mut *$tx)
+                    .await?;
             }
             Ok::<_, sqlx::Error>(())
         }
@@ -161,10 +168,13 @@ const PUBLIC_AUTHOR: &str = "CASE WHEN t.anonymous THEN 0 ELSE t.author_id END A
 /// Visible topics with a visible post citing document `$1`, most helpful first, then newest;
 /// `$2` limit.
 pub(super) fn citing_sql() -> String {
-    format!("SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
+    format!(
+        "SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
              FROM topics t JOIN users u ON u.id = t.author_id WHERE t.id IN (SELECT p.topic_id FROM post_guidance pg \
              JOIN posts p ON p.id = pg.post_id JOIN topics t ON t.id = p.topic_id WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION}) \
-             ORDER BY {} DESC, t.created_at DESC, t.id DESC LIMIT $2", super::engagement::TOPIC_HELPFUL)
+             ORDER BY {} DESC, t.created_at DESC, t.id DESC LIMIT $2",
+        super::engagement::TOPIC_HELPFUL
+    )
 }
 
 impl Store {
@@ -175,8 +185,10 @@ impl Store {
 
     /// Documents not deleted, by kind and status when given, by number.
     pub async fn list_guidance(&self, kind: Option<&str>, status: Option<&str>) -> StoreResult<Vec<GuidanceRow>> {
-        let sql = format!("{GUIDANCE_SELECT} WHERE deleted_at IS NULL AND ($1 IS NULL OR kind = $1) \
-                           AND ($2 IS NULL OR status = $2) ORDER BY issued_on DESC, number");
+        let sql = format!(
+            "{GUIDANCE_SELECT} WHERE deleted_at IS NULL AND ($1 IS NULL OR kind = $1) \
+                           AND ($2 IS NULL OR status = $2) ORDER BY issued_on DESC, number"
+        );
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(kind).bind(status).fetch_all(pool).await?);
         Ok(rows)
@@ -297,11 +309,18 @@ impl Store {
     /// tier (`None` when the profile does not say). `column` is a fixed column name, never input.
     /// The author of an anonymous case study counts under the province the topic shows and no
     /// tier (topics and profiles name tiers differently), never under their profile's.
-    async fn citing_author_counts(&self, guidance_id: i64, column: &'static str, anonymous_value: &'static str) -> StoreResult<Vec<(Option<String>, i64)>> {
-        let sql = format!("SELECT CASE WHEN t.anonymous AND p.author_id = t.author_id THEN {anonymous_value} ELSE u.{column} END AS place, \
+    async fn citing_author_counts(
+        &self,
+        guidance_id: i64,
+        column: &'static str,
+        anonymous_value: &'static str,
+    ) -> StoreResult<Vec<(Option<String>, i64)>> {
+        let sql = format!(
+            "SELECT CASE WHEN t.anonymous AND p.author_id = t.author_id THEN {anonymous_value} ELSE u.{column} END AS place, \
                    COUNT(DISTINCT u.id) FROM post_guidance pg JOIN posts p ON p.id = pg.post_id \
                    JOIN topics t ON t.id = p.topic_id JOIN users u ON u.id = p.author_id \
-                   WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION} GROUP BY place ORDER BY 2 DESC, 1");
+                   WHERE pg.guidance_id = $1 AND {VISIBLE_CITATION} GROUP BY place ORDER BY 2 DESC, 1"
+        );
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(guidance_id).fetch_all(pool).await?);
         Ok(rows)
     }
@@ -316,8 +335,10 @@ impl Store {
 
     /// Numbers cited in visible posts that the library does not hold, most cited first.
     pub async fn cited_unknown_numbers(&self) -> StoreResult<Vec<(String, i64)>> {
-        let sql = format!("SELECT c.number, COUNT(DISTINCT p.id) FROM guidance_cited_unknown c JOIN posts p ON p.id = c.post_id \
-                   JOIN topics t ON t.id = p.topic_id WHERE {VISIBLE_CITATION} GROUP BY c.number ORDER BY 2 DESC, 1");
+        let sql = format!(
+            "SELECT c.number, COUNT(DISTINCT p.id) FROM guidance_cited_unknown c JOIN posts p ON p.id = c.post_id \
+                   JOIN topics t ON t.id = p.topic_id WHERE {VISIBLE_CITATION} GROUP BY c.number ORDER BY 2 DESC, 1"
+        );
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
         Ok(rows)
     }
@@ -458,10 +479,12 @@ impl Store {
 
     /// Visible topics tagged with a criterion, newest first.
     pub async fn topics_for_criterion(&self, criterion_id: i64, limit: i64) -> StoreResult<Vec<CitingTopic>> {
-        let sql = format!("SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
+        let sql = format!(
+            "SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
                    FROM topic_criteria tc JOIN topics t ON t.id = tc.topic_id JOIN users u ON u.id = t.author_id \
                    WHERE tc.criterion_id = $1 AND t.status = 'published' AND t.deleted_at IS NULL \
-                   ORDER BY t.created_at DESC, t.id DESC LIMIT $2");
+                   ORDER BY t.created_at DESC, t.id DESC LIMIT $2"
+        );
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(criterion_id).bind(limit).fetch_all(pool).await?);
         Ok(rows)
     }

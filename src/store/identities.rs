@@ -59,7 +59,13 @@ impl Store {
 
     /// Creates a member and their first provider account together (nothing half-made);
     /// `Conflict` when the email or the provider account is taken.
-    pub async fn create_user_with_identity(&self, user: &NewUser<'_>, email_verified: bool, provider_id: &str, subject: &str) -> StoreResult<i64> {
+    pub async fn create_user_with_identity(
+        &self,
+        user: &NewUser<'_>,
+        email_verified: bool,
+        provider_id: &str,
+        subject: &str,
+    ) -> StoreResult<i64> {
         let now = Utc::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;

@@ -234,7 +234,13 @@ impl Store {
 
     /// Up to `limit` imported Facebook topics opened by the account with `email` (a placeholder's)
     /// between `from` and `to`, oldest first: their `source_id`s.
-    pub async fn imported_topics_of_between(&self, email: &str, from: DateTime<Utc>, to: DateTime<Utc>, limit: i64) -> StoreResult<Vec<String>> {
+    pub async fn imported_topics_of_between(
+        &self,
+        email: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<String>> {
         let sql = "SELECT t.source_id FROM topics t JOIN users u ON u.id = t.author_id \
                    WHERE u.email_lower = $1 AND t.source_id LIKE 'facebook:%' AND t.created_at >= $2 AND t.created_at <= $3 \
                    ORDER BY t.created_at, t.id LIMIT $4";
@@ -268,8 +274,16 @@ impl Store {
 fn post_rows<'a>(items: &[ImportItem<'a>], ids: &HashMap<&str, i64>, next_position: &HashMap<i64, i64>) -> Vec<PostRow<'a>> {
     let mut rows = Vec::new();
     let reply = |topic_id: i64, position: i64, r: &ImportedReply<'a>| PostRow {
-        topic_id, position, author_id: r.author_id, body: r.body, body_html: r.body_html, status: "published",
-        created_at: r.created_at, source_id: r.source_id, title: None, placed_by_guess: r.placed_by_guess
+        topic_id,
+        position,
+        author_id: r.author_id,
+        body: r.body,
+        body_html: r.body_html,
+        status: "published",
+        created_at: r.created_at,
+        source_id: r.source_id,
+        title: None,
+        placed_by_guess: r.placed_by_guess,
     };
     for item in items {
         let Some(&topic_id) = item.source_id().and_then(|s| ids.get(s)) else { continue };
@@ -277,8 +291,16 @@ fn post_rows<'a>(items: &[ImportItem<'a>], ids: &HashMap<&str, i64>, next_positi
             ImportItem::Topic(t) => {
                 let n = &t.topic;
                 rows.push(PostRow {
-                    topic_id, position: 1, author_id: n.author_id, body: n.body, body_html: n.body_html, status: n.status.as_str(),
-                    created_at: n.created_at, source_id: None, title: Some(n.title), placed_by_guess: false
+                    topic_id,
+                    position: 1,
+                    author_id: n.author_id,
+                    body: n.body,
+                    body_html: n.body_html,
+                    status: n.status.as_str(),
+                    created_at: n.created_at,
+                    source_id: None,
+                    title: Some(n.title),
+                    placed_by_guess: false,
                 });
                 rows.extend(t.replies.iter().enumerate().map(|(i, r)| reply(topic_id, i as i64 + 2, r)));
             }

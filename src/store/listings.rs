@@ -23,11 +23,7 @@ pub struct ListingQuery {
 }
 
 fn q(name: &'static str, sql: impl Into<String>, args: Vec<PlanArg>) -> ListingQuery {
-    ListingQuery {
-        name,
-        sql: sql.into(),
-        args,
-    }
+    ListingQuery { name, sql: sql.into(), args }
 }
 
 /// The listing statements: home (with its featured topics and case studies), category, tag
@@ -38,52 +34,16 @@ pub fn listing_queries() -> Vec<ListingQuery> {
     use PlanArg::{Int, Null, Text};
     vec![
         q("home", latest_sql(Scope::All), vec![Int(20), Int(20_000)]),
-        q(
-            "home: featured",
-            super::engagement::topics_where_sql(super::engagement::FEATURED),
-            vec![Int(5)],
-        ),
-        q(
-            "home: case studies",
-            super::engagement::topics_where_sql(super::engagement::CASE_STUDY),
-            vec![Int(5)],
-        ),
-        q(
-            "category",
-            latest_sql(Scope::Category),
-            vec![Int(1), Int(20), Int(20_000)],
-        ),
-        q(
-            "tag",
-            latest_sql(Scope::Tag),
-            vec![Text("an-toan-thuoc"), Int(20), Int(0)],
-        ),
-        q(
-            "topic posts",
-            topic_posts_sql(),
-            vec![Int(1), Int(30), Int(480)],
-        ),
-        q(
-            "guidance citing practices",
-            super::guidance::citing_sql(),
-            vec![Int(1), Int(100)],
-        ),
+        q("home: featured", super::engagement::topics_where_sql(super::engagement::FEATURED), vec![Int(5)]),
+        q("home: case studies", super::engagement::topics_where_sql(super::engagement::CASE_STUDY), vec![Int(5)]),
+        q("category", latest_sql(Scope::Category), vec![Int(1), Int(20), Int(20_000)]),
+        q("tag", latest_sql(Scope::Tag), vec![Text("an-toan-thuoc"), Int(20), Int(0)]),
+        q("topic posts", topic_posts_sql(), vec![Int(1), Int(30), Int(480)]),
+        q("guidance citing practices", super::guidance::citing_sql(), vec![Int(1), Int(100)]),
         q("profile", by_author_sql(), vec![Int(1), Int(20)]),
-        q(
-            "notifications",
-            super::moderation::NOTIFICATIONS,
-            vec![Int(1), Int(50)],
-        ),
-        q(
-            "moderation queue",
-            super::moderation::queue_sql(),
-            vec![Text("open"), Null, Int(50), Int(5_000)],
-        ),
-        q(
-            "audit log",
-            super::moderation::AUDIT_BEFORE,
-            vec![Int(500_000), Int(50)],
-        ),
+        q("notifications", super::moderation::NOTIFICATIONS, vec![Int(1), Int(50)]),
+        q("moderation queue", super::moderation::queue_sql(), vec![Text("open"), Null, Int(50), Int(5_000)]),
+        q("audit log", super::moderation::AUDIT_BEFORE, vec![Int(500_000), Int(50)]),
     ]
 }
 
@@ -109,31 +69,16 @@ impl Store {
         match &self.pool {
             Pool::Sqlite(pool) => {
                 let sql = format!("EXPLAIN QUERY PLAN {}", listing.sql);
-                let query = bind_all!(
-                    sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(sql)),
-                    &listing.args
-                );
-                Ok(query
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(|row| row.3)
-                    .collect())
+                let query = bind_all!(sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(sql)), &listing.args);
+                Ok(query.fetch_all(pool).await?.into_iter().map(|row| row.3).collect())
             }
             Pool::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;
-                sqlx::query("SET enable_seqscan = off")
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await?;
                 let sql = format!("EXPLAIN {}", listing.sql);
-                let query = bind_all!(
-                    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)),
-                    &listing.args
-                );
+                let query = bind_all!(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)), &listing.args);
                 let plan = query.fetch_all(&mut *conn).await;
-                sqlx::query("RESET enable_seqscan")
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query("RESET enable_seqscan").execute(&mut *conn).await?;
                 Ok(plan?)
             }
         }

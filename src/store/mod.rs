@@ -11,20 +11,20 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 mod accounts;
-mod forum;
 mod counts;
+mod forum;
 mod listings;
-pub use listings::{ListingQuery, PlanArg, listing_queries};
 pub use counts::TopicCounts;
-mod guidance;
-mod search;
-mod import;
+pub use listings::{ListingQuery, PlanArg, listing_queries};
 mod bulk;
+mod guidance;
+mod import;
+mod search;
 pub use bulk::{BulkTable, Cell};
 pub use import::{ImportItem, ImportedReply, ImportedTopic, LaterReplies};
-mod moderation;
-mod identities;
 mod attachments;
+mod identities;
+mod moderation;
 pub use attachments::{AttachmentRow, NewAttachment, UnlinkedAttachment};
 mod notify;
 pub use notify::{DigestJob, DigestTopic, MailJob, NewNotification, NotifySettings, WatchRow};
@@ -32,23 +32,30 @@ mod engagement;
 pub use engagement::{BookmarkRow, DraftRow, HelpfulCount};
 mod two_factor;
 pub use two_factor::{PendingSignIn, TwoFactor};
-mod limits;
 mod backup;
+mod limits;
 pub use backup::{BackupCounts, known_schema_version, sqlite_path};
-mod credentials;
 mod admin_users;
+mod credentials;
 mod leaving;
-pub use leaving::{ExportDraft, ExportPost, LEFT_NAME};
 pub use admin_users::AdminUserRow;
 pub use credentials::{ApiTokenRow, Credential, SessionRow};
+pub use leaving::{ExportDraft, ExportPost, LEFT_NAME};
 pub use limits::AttemptClaim;
 
 pub use accounts::{NewUser, ProfileUpdate, User};
-pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Redaction, Revision, TagRow, TopicFilter, TopicRow, TopicSummary};
+pub use forum::{
+    Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Redaction, Revision, TagRow, TopicFilter, TopicRow, TopicSummary,
+};
+pub use guidance::{
+    CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations,
+};
 pub use identities::{Identity, OidcLogin};
+pub use moderation::{
+    AuditEntry, Decision, FlagRow, NewFlag, NewSanction, Notification, QueueFilter, QueueItem, Sanction, TopicAction, TopicFlag,
+    WatchedWordRow,
+};
 pub use search::SearchChange;
-pub use guidance::{CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations};
-pub use moderation::{AuditEntry, Decision, FlagRow, NewFlag, NewSanction, Notification, QueueFilter, QueueItem, Sanction, TopicAction, TopicFlag, WatchedWordRow};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! on_pool {
@@ -134,11 +141,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 impl Store {
     /// Connects to `url` (`postgres://…` or `sqlite://…`) and applies pending migrations.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
-        let store = if url.starts_with("postgres") {
-            Self::open_postgres(url).await?
-        } else {
-            Self::open_sqlite(url).await?
-        };
+        let store = if url.starts_with("postgres") { Self::open_postgres(url).await? } else { Self::open_sqlite(url).await? };
         store.migrate().await?;
         Ok(store)
     }
@@ -161,14 +164,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         if let Some(dir) = options.get_filename().parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create data folder {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create data folder {}", dir.display()))?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .context("cannot open the SQLite database")?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.context("cannot open the SQLite database")?;
         Ok(Self { pool: Pool::Sqlite(pool) })
     }
 
@@ -181,10 +179,11 @@ impl Store {
             let options = sqlx::postgres::PgConnectOptions::from_str(url)
                 .context("invalid PostgreSQL database URL")?
                 .options([("default_transaction_read_only", "on")]);
-            let connected = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10))
-                .connect_with(options).await;
+            let connected = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect_with(options).await;
             // 3D000, invalid_catalog_name: the database named in the URL does not exist.
-            if let Err(sqlx::Error::Database(e)) = &connected && e.code().as_deref() == Some("3D000") {
+            if let Err(sqlx::Error::Database(e)) = &connected
+                && e.code().as_deref() == Some("3D000")
+            {
                 return Ok(None);
             }
             Self { pool: Pool::Postgres(connected.context("cannot connect to PostgreSQL")?) }
@@ -193,8 +192,10 @@ impl Store {
             if !options.get_filename().exists() {
                 return Ok(None);
             }
-            let pool = SqlitePoolOptions::new().max_connections(2)
-                .connect_with(options.read_only(true).busy_timeout(Duration::from_secs(5))).await
+            let pool = SqlitePoolOptions::new()
+                .max_connections(2)
+                .connect_with(options.read_only(true).busy_timeout(Duration::from_secs(5)))
+                .await
                 .context("cannot open the SQLite database")?;
             Self { pool: Pool::Sqlite(pool) }
         };

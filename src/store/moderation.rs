@@ -187,11 +187,20 @@ pub struct NewSanction<'a> {
 /// Appends an audit row inside the caller's transaction.
 macro_rules! audit {
     ($tx:expr, $actor:expr, $action:expr, $item_type:expr, $item_id:expr, $reason:expr, $before:expr, $after:expr) => {
-        sqlx::query("INSERT INTO audit_log (at, actor_id, action, item_type, item_id, reason, before_text, after_text) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(Utc::now()).bind($actor).bind($action).bind($item_type).bind($item_id)
-            .bind($reason).bind($before).bind($after)
-            .execute(&mut *$tx).await
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, action, item_type, item_id, reason, before_text, after_text) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Utc::now())
+        .bind($actor)
+        .bind($action)
+        .bind($item_type)
+        .bind($item_id)
+        .bind($reason)
+        .bind($before)
+        .bind($after)
+        .execute(&mut *$tx)
+        .await
     };
 }
 
@@ -201,14 +210,23 @@ macro_rules! audit {
 macro_rules! hold_post {
     ($tx:expr, $post_id:expr, $author_id:expr, $reasons:expr) => {
         async {
-            sqlx::query("INSERT INTO moderation_items (kind, post_id, user_id, reasons, created_at) \
+            sqlx::query(
+                "INSERT INTO moderation_items (kind, post_id, user_id, reasons, created_at) \
                          VALUES ('held_post', $1, $2, $3, $4) \
                          ON CONFLICT (kind, post_id) WHERE state = 'open' AND post_id IS NOT NULL \
-                         DO UPDATE SET reasons = excluded.reasons")
-                .bind($post_id).bind($author_id).bind($reasons).bind(Utc::now())
-                .execute(&mut *$tx).await?;
+                         DO UPDATE SET reasons = excluded.reasons",
+            )
+            .bind($post_id)
+            .bind($author_id)
+            .bind($reasons)
+            .bind(Utc::now())
+            .execute(&mut *$tx)
+            .await?;
             sqlx::query("UPDATE posts SET private_history = TRUE WHERE id = $1 AND CAST($2 AS TEXT) LIKE '%\"patient_data\"%'")
-                .bind($post_id).bind($reasons).execute(&mut *$tx).await
+                .bind($post_id)
+                .bind($reasons)
+                .execute(&mut *$tx)
+                .await
         }
         .await
     };
@@ -220,8 +238,7 @@ macro_rules! set_post_status {
     ($tx:expr, $post_id:expr, $status:expr) => {
         async {
             let (topic_id, position, old): (i64, i64, String) =
-                sqlx::query_as("SELECT topic_id, position, status FROM posts WHERE id = $1")
-                    .bind($post_id).fetch_one(&mut *$tx).await?;
+                sqlx::query_as("SELECT topic_id, position, status FROM posts WHERE id = $1").bind($post_id).fetch_one(&mut *$tx).await?;
             let new: &str = $status;
             if old != new {
                 sqlx::query("UPDATE posts SET status = $1 WHERE id = $2").bind(new).bind($post_id).execute(&mut *$tx).await?;
@@ -230,7 +247,10 @@ macro_rules! set_post_status {
                 } else if old == "published" || new == "published" {
                     let delta: i64 = if new == "published" { 1 } else { -1 };
                     sqlx::query("UPDATE topics SET reply_count = reply_count + $1 WHERE id = $2")
-                        .bind(delta).bind(topic_id).execute(&mut *$tx).await?;
+                        .bind(delta)
+                        .bind(topic_id)
+                        .execute(&mut *$tx)
+                        .await?;
                 }
                 log_change!($tx, "topic", topic_id)?;
             }
@@ -446,9 +466,19 @@ impl Store {
 
     /// Appends a duplicate topic's posts to `into` (after its last position, `offset`) and
     /// deletes the duplicate, audited.
-    pub async fn merge_topics_audited(&self, topic_id: i64, into: i64, offset: i64, at: DateTime<Utc>, a: &TopicAction<'_>) -> StoreResult<()> {
+    pub async fn merge_topics_audited(
+        &self,
+        topic_id: i64,
+        into: i64,
+        offset: i64,
+        at: DateTime<Utc>,
+        a: &TopicAction<'_>,
+    ) -> StoreResult<()> {
         let statements = [
-            ("UPDATE posts SET topic_id = $1, position = position + $2 WHERE topic_id = $3", vec![Arg::Int(into), Arg::Int(offset), Arg::Int(topic_id)]),
+            (
+                "UPDATE posts SET topic_id = $1, position = position + $2 WHERE topic_id = $3",
+                vec![Arg::Int(into), Arg::Int(offset), Arg::Int(topic_id)],
+            ),
             ("UPDATE topics SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL", vec![Arg::Time(at), Arg::Int(topic_id)]),
             (
                 "UPDATE topics SET reply_count = (SELECT COUNT(*) FROM posts WHERE topic_id = $1 AND status = 'published' AND deleted_at IS NULL) - 1 WHERE id = $1",

@@ -4,8 +4,8 @@
 use super::BeginWrite;
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, StoreResult, on_pool};
 use super::engagement::TOPIC_HELPFUL;
+use super::{Store, StoreError, StoreResult, on_pool};
 
 /// One thing to tell one member.
 #[derive(Debug, Clone)]

@@ -68,40 +68,63 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let heads: Vec<TopicHead> = self.rows_for_topics(
-            "SELECT t.id, t.title, t.summary, t.kind, c.slug AS category, \
+        let heads: Vec<TopicHead> = self
+            .rows_for_topics(
+                "SELECT t.id, t.title, t.summary, t.kind, c.slug AS category, \
              CASE WHEN t.anonymous THEN '' ELSE u.display_name END AS author, \
              CASE WHEN t.anonymous THEN t.anon_province ELSE u.province_code END AS province, t.created_at \
              FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id \
-             WHERE t.status = 'published' AND t.deleted_at IS NULL AND t.id IN ", ids, "").await?;
-        let posts: Vec<PostText> = self.rows_for_topics(
-            "SELECT topic_id, id, position, body FROM posts \
-             WHERE status = 'published' AND deleted_at IS NULL AND topic_id IN ", ids, " ORDER BY topic_id, position").await?;
-        let tags: Vec<(i64, String)> = self.rows_for_topics(
-            "SELECT tt.topic_id, g.slug FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id IN ", ids,
-            " ORDER BY tt.topic_id, g.slug").await?;
-        let numbers: Vec<(i64, String)> = self.rows_for_topics(
-            "SELECT DISTINCT p.topic_id, d.number FROM post_guidance pg JOIN posts p ON p.id = pg.post_id \
+             WHERE t.status = 'published' AND t.deleted_at IS NULL AND t.id IN ",
+                ids,
+                "",
+            )
+            .await?;
+        let posts: Vec<PostText> = self
+            .rows_for_topics(
+                "SELECT topic_id, id, position, body FROM posts \
+             WHERE status = 'published' AND deleted_at IS NULL AND topic_id IN ",
+                ids,
+                " ORDER BY topic_id, position",
+            )
+            .await?;
+        let tags: Vec<(i64, String)> = self
+            .rows_for_topics(
+                "SELECT tt.topic_id, g.slug FROM topic_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.topic_id IN ",
+                ids,
+                " ORDER BY tt.topic_id, g.slug",
+            )
+            .await?;
+        let numbers: Vec<(i64, String)> = self
+            .rows_for_topics(
+                "SELECT DISTINCT p.topic_id, d.number FROM post_guidance pg JOIN posts p ON p.id = pg.post_id \
              JOIN guidance_documents d ON d.id = pg.guidance_id \
-             WHERE p.status = 'published' AND p.deleted_at IS NULL AND d.deleted_at IS NULL AND p.topic_id IN ", ids,
-            " ORDER BY p.topic_id, d.number").await?;
+             WHERE p.status = 'published' AND p.deleted_at IS NULL AND d.deleted_at IS NULL AND p.topic_id IN ",
+                ids,
+                " ORDER BY p.topic_id, d.number",
+            )
+            .await?;
         let mut heads: HashMap<i64, TopicHead> = heads.into_iter().map(|h| (h.id, h)).collect();
         let mut texts: HashMap<i64, Vec<PostText>> = HashMap::new();
         for post in posts {
             texts.entry(post.topic_id).or_default().push(post);
         }
-        let group = |rows: Vec<(i64, String)>| rows.into_iter().fold(HashMap::<i64, Vec<String>>::new(), |mut m, (id, v)| {
-            m.entry(id).or_default().push(v);
-            m
-        });
+        let group = |rows: Vec<(i64, String)>| {
+            rows.into_iter().fold(HashMap::<i64, Vec<String>>::new(), |mut m, (id, v)| {
+                m.entry(id).or_default().push(v);
+                m
+            })
+        };
         let (mut tags, mut numbers) = (group(tags), group(numbers));
-        Ok(ids.iter().map(|&id| {
-            let doc = heads.remove(&id).and_then(|head| {
-                let posts = texts.remove(&id).unwrap_or_default();
-                to_doc(id, head, &posts, tags.remove(&id).unwrap_or_default(), numbers.remove(&id).unwrap_or_default())
-            });
-            (id, doc)
-        }).collect())
+        Ok(ids
+            .iter()
+            .map(|&id| {
+                let doc = heads.remove(&id).and_then(|head| {
+                    let posts = texts.remove(&id).unwrap_or_default();
+                    to_doc(id, head, &posts, tags.remove(&id).unwrap_or_default(), numbers.remove(&id).unwrap_or_default())
+                });
+                (id, doc)
+            })
+            .collect())
     }
 
     /// Rows of `head (id, id, …) tail` for these topic ids.
@@ -129,8 +152,7 @@ impl Store {
                         CASE WHEN t.anonymous THEN t.anon_province ELSE u.province_code END AS province, t.created_at \
                         FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id \
                         WHERE t.id = $1 AND t.status = 'published' AND t.deleted_at IS NULL";
-        let head: Option<TopicHead> =
-            on_pool!(self, pool => sqlx::query_as(head_sql).bind(topic_id).fetch_optional(pool).await?);
+        let head: Option<TopicHead> = on_pool!(self, pool => sqlx::query_as(head_sql).bind(topic_id).fetch_optional(pool).await?);
         let Some(head) = head else { return Ok(None) };
         let posts_sql = "SELECT id, position, body FROM posts \
                          WHERE topic_id = $1 AND status = 'published' AND deleted_at IS NULL ORDER BY position";

@@ -82,7 +82,8 @@ impl Store {
     /// Spends a recovery code: false when it is unknown or spent already.
     pub async fn use_recovery_code(&self, user_id: i64, code_hash: &str) -> StoreResult<bool> {
         let sql = "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL";
-        let n = on_pool!(self, pool => sqlx::query(sql).bind(Utc::now()).bind(user_id).bind(code_hash).execute(pool).await?.rows_affected());
+        let n =
+            on_pool!(self, pool => sqlx::query(sql).bind(Utc::now()).bind(user_id).bind(code_hash).execute(pool).await?.rows_affected());
         Ok(n == 1)
     }
 
@@ -103,7 +104,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_pending_sign_in(&self, token_hash: &str, user_id: i64, next_path: &str, expires_at: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn create_pending_sign_in(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        next_path: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => {
             sqlx::query("DELETE FROM two_factor_pending WHERE expires_at < $1").bind(Utc::now()).execute(pool).await?;
             sqlx::query("INSERT INTO two_factor_pending (token_hash, user_id, next_path, expires_at) VALUES ($1, $2, $3, $4)")

@@ -107,9 +107,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         if from_another_site(req.headers()) {
             return Err(AppError::Forbidden(Msg::new("error.csrf")));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AppError::BadRequest(Msg::new("error.body_too_large")))?;
+        let bytes =
+            axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::BadRequest(Msg::new("error.body_too_large")))?;
         if !percent_decoded_is_utf8(&bytes) {
             return Err(AppError::bad("error.invalid_utf8"));
         }
@@ -125,12 +124,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
 
 /// True when every key and value of a URL-encoded body decodes to valid UTF-8.
 fn percent_decoded_is_utf8(body: &[u8]) -> bool {
-    body.split(|b| *b == b'&')
-        .flat_map(|pair| pair.split(|b| *b == b'='))
-        .all(|part| {
-            let decoded: Vec<u8> = percent_encoding::percent_decode(part).collect();
-            std::str::from_utf8(&decoded).is_ok()
-        })
+    body.split(|b| *b == b'&').flat_map(|pair| pair.split(|b| *b == b'=')).all(|part| {
+        let decoded: Vec<u8> = percent_encoding::percent_decode(part).collect();
+        std::str::from_utf8(&decoded).is_ok()
+    })
 }
 
 #[cfg(test)]

@@ -27,7 +27,8 @@ pub async fn reject_invalid_text(req: Request, next: Next) -> Response {
     let path_ok = is_clean_text(req.uri().path().as_bytes(), false);
     let query_ok = req.uri().query().is_none_or(|q| is_clean_text(q.as_bytes(), true));
     if !(path_ok && query_ok) {
-        return AppError::Rejected(axum::http::StatusCode::BAD_REQUEST, crate::error::Msg::new("error.invalid_address_text")).into_response();
+        return AppError::Rejected(axum::http::StatusCode::BAD_REQUEST, crate::error::Msg::new("error.invalid_address_text"))
+            .into_response();
     }
     next.run(req).await
 }
@@ -61,10 +62,8 @@ pub fn mark_private(headers: &mut HeaderMap) {
     if !no_store {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
     }
-    let varies_by_cookie = headers
-        .get_all(VARY)
-        .iter()
-        .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(|h| h.trim().eq_ignore_ascii_case("cookie"))));
+    let varies_by_cookie =
+        headers.get_all(VARY).iter().any(|v| v.to_str().is_ok_and(|v| v.split(',').any(|h| h.trim().eq_ignore_ascii_case("cookie"))));
     if !varies_by_cookie {
         headers.append(VARY, HeaderValue::from_static("Cookie"));
     }

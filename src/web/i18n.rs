@@ -36,10 +36,7 @@ pub struct Catalogs {
 
 impl Catalogs {
     pub fn load() -> anyhow::Result<Self> {
-        Ok(Self {
-            vi: parse(include_str!("../../web/i18n/vi.toml"))?,
-            en: parse(include_str!("../../web/i18n/en.toml"))?,
-        })
+        Ok(Self { vi: parse(include_str!("../../web/i18n/vi.toml"))?, en: parse(include_str!("../../web/i18n/en.toml"))? })
     }
 
     /// The message for `key`; the key itself if neither catalog has it (a visible bug, not a crash).
@@ -104,10 +101,7 @@ mod tests {
         let c = Catalogs::load().unwrap();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut used = Vec::new();
-        for (dir, ext, openers) in [
-            ("web/templates", "html", &[".t(\""][..]),
-            ("src", "rs", &["Msg::new(\"", "AppError::bad(\""][..]),
-        ] {
+        for (dir, ext, openers) in [("web/templates", "html", &[".t(\""][..]), ("src", "rs", &["Msg::new(\"", "AppError::bad(\""][..])] {
             // This file's own tests hold sample keys.
             for file in files_under(&root.join(dir), ext).into_iter().filter(|f| !f.ends_with("web/i18n.rs")) {
                 let text = std::fs::read_to_string(&file).unwrap();
@@ -142,7 +136,9 @@ mod tests {
     fn literal_args<'a>(text: &'a str, opener: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         text.match_indices(opener).filter_map(move |(at, _)| {
             let rest = &text[at + opener.len()..];
-            rest.find('"').map(|end| &rest[..end]).filter(|key| key.contains('.') && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            rest.find('"')
+                .map(|end| &rest[..end])
+                .filter(|key| key.contains('.') && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'))
         })
     }
 

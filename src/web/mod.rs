@@ -4,11 +4,11 @@
 pub mod atom;
 pub mod client_address;
 pub mod csrf;
+mod error_pages;
 pub mod hardening;
+pub mod i18n;
 pub mod page_cache;
 mod refused_form;
-mod error_pages;
-pub mod i18n;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
@@ -239,8 +239,7 @@ impl BeforeParam {
     pub fn cursor(&self) -> Result<Option<i64>, crate::error::AppError> {
         match self.before.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(raw) => raw.parse::<i64>().ok().filter(|n| *n > 0).map(Some)
-                .ok_or_else(bad_cursor),
+            Some(raw) => raw.parse::<i64>().ok().filter(|n| *n > 0).map(Some).ok_or_else(bad_cursor),
         }
     }
 }

@@ -60,11 +60,7 @@ impl Entry {
 
     /// Weak, since the same page goes out gzip-compressed or not; a page with a token names it.
     fn etag(&self, token: &str) -> String {
-        if self.has_token {
-            format!("W/\"{:016x}-{:016x}\"", self.hash, hash_of(token))
-        } else {
-            format!("W/\"{:016x}\"", self.hash)
-        }
+        if self.has_token { format!("W/\"{:016x}-{:016x}\"", self.hash, hash_of(token)) } else { format!("W/\"{:016x}\"", self.hash) }
     }
 }
 
@@ -91,20 +87,14 @@ pub struct PageCache {
 
 impl PageCache {
     pub fn new(budget_bytes: usize) -> Self {
-        Self {
-            budget: budget_bytes,
-            pages: Mutex::new(Pages::default()),
-        }
+        Self { budget: budget_bytes, pages: Mutex::new(Pages::default()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
         // A panic while holding the lock leaves plain data; the next user empties it to be safe.
         self.pages.lock().unwrap_or_else(|poisoned| {
             let mut pages = poisoned.into_inner();
-            *pages = Pages {
-                generation: pages.generation + 1,
-                ..Pages::default()
-            };
+            *pages = Pages { generation: pages.generation + 1, ..Pages::default() };
             pages
         })
     }
@@ -113,10 +103,7 @@ impl PageCache {
     pub fn invalidate(&self) {
         let mut pages = self.lock();
         let generation = pages.generation + 1;
-        *pages = Pages {
-            generation,
-            ..Pages::default()
-        };
+        *pages = Pages { generation, ..Pages::default() };
     }
 
     fn generation(&self) -> u64 {
@@ -125,11 +112,7 @@ impl PageCache {
 
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
         let pages = self.lock();
-        pages
-            .entries
-            .get(key)
-            .filter(|e| e.generation == pages.generation)
-            .cloned()
+        pages.entries.get(key).filter(|e| e.generation == pages.generation).cloned()
     }
 
     /// Keeps a page rendered at `generation`, unless something changed since.
@@ -177,17 +160,11 @@ fn cache_key(req: &Request) -> Option<String> {
         return None;
     }
     let jar = CookieJar::from_headers(req.headers());
-    if jar
-        .iter()
-        .any(|c| c.name() != CSRF_COOKIE && c.name() != super::LANG_COOKIE)
-    {
+    if jar.iter().any(|c| c.name() != CSRF_COOKIE && c.name() != super::LANG_COOKIE) {
         return None;
     }
     let path = req.uri().path();
-    let listed = path == "/"
-        || ["/c/", "/t/", "/tag/", "/guidance/"]
-            .iter()
-            .any(|p| path.starts_with(p));
+    let listed = path == "/" || ["/c/", "/t/", "/tag/", "/guidance/"].iter().any(|p| path.starts_with(p));
     if !listed || path.ends_with(".atom") {
         return None;
     }
@@ -198,14 +175,9 @@ fn cache_key(req: &Request) -> Option<String> {
 /// Whether a handler's answer may be kept.
 fn keepable(response: &Response) -> bool {
     let headers = response.headers();
-    let html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    let private = headers
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("private") || v.contains("no-store"));
+    let html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    let private =
+        headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("private") || v.contains("no-store"));
     response.status() == StatusCode::OK
         && html
         && !private
@@ -214,10 +186,7 @@ fn keepable(response: &Response) -> bool {
 }
 
 fn gzip(html: &str) -> Option<Bytes> {
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(html.len() / 4),
-        flate2::Compression::default(),
-    );
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(html.len() / 4), flate2::Compression::default());
     encoder.write_all(html.as_bytes()).ok()?;
     encoder.finish().ok().map(Bytes::from)
 }
@@ -225,22 +194,10 @@ fn gzip(html: &str) -> Option<Bytes> {
 /// A page as rendered for the reader holding `token`, ready to keep.
 fn entry_of(generation: u64, body: &str, token: &str, mut headers: HeaderMap) -> Entry {
     let has_token = token.len() >= 16 && body.contains(token);
-    let html = if has_token {
-        body.replace(token, TOKEN_SLOT)
-    } else {
-        body.to_string()
-    };
+    let html = if has_token { body.replace(token, TOKEN_SLOT) } else { body.to_string() };
     let gzip = if has_token { None } else { gzip(&html) };
     headers.remove(header::CONTENT_LENGTH);
-    Entry {
-        generation,
-        hash: hash_of(&html),
-        html,
-        has_token,
-        gzip,
-        headers,
-        modified: Utc::now().trunc_subsecs(0),
-    }
+    Entry { generation, hash: hash_of(&html), html, has_token, gzip, headers, modified: Utc::now().trunc_subsecs(0) }
 }
 
 /// What the reader's browser already has (`If-None-Match`, `If-Modified-Since`).
@@ -252,31 +209,17 @@ struct Conditions {
 
 impl Conditions {
     fn of(headers: &HeaderMap) -> Self {
-        let text = |name| {
-            headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let modified_since = text(header::IF_MODIFIED_SINCE)
-            .and_then(|v| DateTime::parse_from_rfc2822(&v).ok())
-            .map(|d| d.with_timezone(&Utc));
-        let gzip = text(header::ACCEPT_ENCODING)
-            .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-        Self {
-            none_match: text(header::IF_NONE_MATCH),
-            modified_since,
-            gzip,
-        }
+        let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
+        let modified_since =
+            text(header::IF_MODIFIED_SINCE).and_then(|v| DateTime::parse_from_rfc2822(&v).ok()).map(|d| d.with_timezone(&Utc));
+        let gzip = text(header::ACCEPT_ENCODING).is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        Self { none_match: text(header::IF_NONE_MATCH), modified_since, gzip }
     }
 
     fn unchanged(&self, etag: &str, modified: DateTime<Utc>) -> bool {
         match &self.none_match {
             // The weak comparison of RFC 9110: W/ prefixes do not matter.
-            Some(tags) => tags
-                .split(',')
-                .map(str::trim)
-                .any(|t| t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")),
+            Some(tags) => tags.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")),
             None => self.modified_since.is_some_and(|since| modified <= since),
         }
     }
@@ -285,24 +228,15 @@ impl Conditions {
 /// The answer to one reader from a kept page.
 fn respond(entry: &Entry, token: &str, conditions: &Conditions) -> Response {
     let etag = entry.etag(token);
-    let last_modified = entry
-        .modified
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
+    let last_modified = entry.modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let mut response = if conditions.unchanged(&etag, entry.modified) {
         StatusCode::NOT_MODIFIED.into_response()
     } else if let (Some(gzip), true) = (&entry.gzip, conditions.gzip) {
         let mut response = (entry.headers.clone(), Body::from(gzip.clone())).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         response
     } else if entry.has_token {
-        (
-            entry.headers.clone(),
-            Body::from(entry.html.replace(TOKEN_SLOT, token)),
-        )
-            .into_response()
+        (entry.headers.clone(), Body::from(entry.html.replace(TOKEN_SLOT, token))).into_response()
     } else {
         (entry.headers.clone(), Body::from(entry.html.clone())).into_response()
     };
@@ -334,11 +268,7 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
         Some(key) if cache.budget > 0 => key,
         _ => return next.run(req).await,
     };
-    let token = req
-        .extensions()
-        .get::<CsrfToken>()
-        .map(|t| t.0.clone())
-        .unwrap_or_default();
+    let token = req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
     let conditions = Conditions::of(req.headers());
     if let Some(entry) = cache.get(&key) {
         return respond(&entry, &token, &conditions);

@@ -113,8 +113,12 @@ async fn the_main_pages_have_no_wcag_2_a_or_aa_violations_on_phone_and_desktop_l
     for result in report.results.iter().filter(|r| r.device == "phone" && r.overflow > 0) {
         problems.push(format!("{} [WCAG 1.4.10 reflow] the page is {} px wider than the phone", result.label(), result.overflow));
     }
-    let undecided: Vec<String> = report.results.iter()
-        .flat_map(|r| r.incomplete.iter().flat_map(move |v| v.nodes.iter().map(move |n| format!("{}: {} at `{}`", r.label(), v.rule, n.selector))))
+    let undecided: Vec<String> = report
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.incomplete.iter().flat_map(move |v| v.nodes.iter().map(move |n| format!("{}: {} at `{}`", r.label(), v.rule, n.selector)))
+        })
         .collect();
     eprintln!("axe could not decide (review by eye):\n  {}", undecided.join("\n  "));
     assert!(
@@ -138,24 +142,22 @@ async fn every_main_page_is_at_most_60_kb_compressed_and_asks_nothing_of_other_s
     let mut problems = Vec::new();
     let mut table = Vec::new();
     for result in &report.results {
-        let foreign: Vec<&str> =
-            result.requests.iter().map(|r| r.url.as_str()).filter(|url| !url.starts_with(&app.base)).collect();
+        let foreign: Vec<&str> = result.requests.iter().map(|r| r.url.as_str()).filter(|url| !url.starts_with(&app.base)).collect();
         if !foreign.is_empty() {
             problems.push(format!("{}: requests to other servers: {foreign:?}", result.label()));
         }
-        let uncompressed: Vec<&str> = result
-            .requests
-            .iter()
-            .filter(|r| r.encoding.is_none() && r.bytes > 1024)
-            .map(|r| r.url.as_str())
-            .collect();
+        let uncompressed: Vec<&str> =
+            result.requests.iter().filter(|r| r.encoding.is_none() && r.bytes > 1024).map(|r| r.url.as_str()).collect();
         if !uncompressed.is_empty() {
             problems.push(format!("{}: sent without compression: {uncompressed:?}", result.label()));
         }
         let total = result.transferred();
         if total > PAGE_BUDGET_BYTES {
-            problems.push(format!("{}: {total} bytes transferred, over the {PAGE_BUDGET_BYTES} budget: {:?}",
-                result.label(), result.requests.iter().map(|r| (&r.url, r.bytes)).collect::<Vec<_>>()));
+            problems.push(format!(
+                "{}: {total} bytes transferred, over the {PAGE_BUDGET_BYTES} budget: {:?}",
+                result.label(),
+                result.requests.iter().map(|r| (&r.url, r.bytes)).collect::<Vec<_>>()
+            ));
         }
         table.push(format!("{:<16} {:<8} {:>6} bytes in {} requests", result.page, result.device, total, result.requests.len()));
     }
@@ -225,19 +227,24 @@ async fn arrange_pages(app: &TestApp) -> Vec<PageSpec> {
     let reader = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
     let topic = app.api_topic(&author, case_study()).await;
     let reply = app
-        .post_json(&format!("/api/v1/topics/{topic}/posts"), Some(&reader),
-            &json!({"body": "Bổ sung: khoa Cấp cứu của chúng tôi cũng **dán nhãn đỏ** từ tháng 3."}))
+        .post_json(
+            &format!("/api/v1/topics/{topic}/posts"),
+            Some(&reader),
+            &json!({"body": "Bổ sung: khoa Cấp cứu của chúng tôi cũng **dán nhãn đỏ** từ tháng 3."}),
+        )
         .await;
     assert_eq!(reply.status(), 201);
     let reply_id = reply.json::<Value>().await.unwrap()["id"].as_i64().expect("reply id");
     let flag = app
-        .post_json(&format!("/api/v1/posts/{reply_id}/flags"), Some(&author),
-            &json!({"reason": "off_topic", "note": "Không liên quan đến khoa Hồi sức"}))
+        .post_json(
+            &format!("/api/v1/posts/{reply_id}/flags"),
+            Some(&author),
+            &json!({"reason": "off_topic", "note": "Không liên quan đến khoa Hồi sức"}),
+        )
         .await;
     assert_eq!(flag.status(), 201, "flag the reply: {}", flag.text().await.unwrap());
     let pin = app
-        .post_json(&format!("/api/v1/moderation/topics/{topic}/pin"), Some(&moderator),
-            &json!({"reason": "Bài mẫu về thuốc nguy cơ cao"}))
+        .post_json(&format!("/api/v1/moderation/topics/{topic}/pin"), Some(&moderator), &json!({"reason": "Bài mẫu về thuốc nguy cơ cao"}))
         .await;
     assert_eq!(pin.status(), 200, "pin the topic: {}", pin.text().await.unwrap());
     wait_for_search(app, "kiem tra cheo thuoc", CASE_STUDY_TITLE).await;

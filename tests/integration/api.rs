@@ -218,8 +218,11 @@ async fn a_case_study_written_with_headings_has_sections(app: TestApp) {
                 ## Giải pháp can thiệp\nBảng kiểm WHO.\n\n## Kết quả\nKhông còn sót gạc.\n\n## Bài học kinh nghiệm\nĐếm hai lần.";
     let cs = json!({"category": "safe-surgery", "kind": "case_study", "title": "Sót gạc sau mổ", "body": body, "tags": []});
     let t = topic(&app, app.api_topic(&token, cs).await).await;
-    assert_eq!(t["sections"], json!({"context": "Khoa Ngoại.", "problem": "Sót gạc.", "causes": "Không đếm gạc.",
-        "intervention": "Bảng kiểm WHO.", "results": "Không còn sót gạc.", "lessons": "Đếm hai lần."}));
+    assert_eq!(
+        t["sections"],
+        json!({"context": "Khoa Ngoại.", "problem": "Sót gạc.", "causes": "Không đếm gạc.",
+        "intervention": "Bảng kiểm WHO.", "results": "Không còn sót gạc.", "lessons": "Đếm hai lần."})
+    );
 }
 
 async fn case_study_headings_are_recognised_without_diacritics_and_in_english(app: TestApp) {
@@ -229,8 +232,11 @@ async fn case_study_headings_are_recognised_without_diacritics_and_in_english(ap
     let cs = json!({"category": "incident-reporting", "kind": "case_study", "title": "Loét tì đè ở Hồi sức",
         "body": body, "tags": []});
     let t = topic(&app, app.api_topic(&token, cs).await).await;
-    assert_eq!(t["sections"], json!({"context": "Khoa Hồi sức.", "problem": "Loét tì đè.", "causes": "Ít xoay trở.",
-        "intervention": "Lịch xoay 2 giờ.", "results": "Giảm 60%.", "lessons": "Cần nhắc việc."}));
+    assert_eq!(
+        t["sections"],
+        json!({"context": "Khoa Hồi sức.", "problem": "Loét tì đè.", "causes": "Ít xoay trở.",
+        "intervention": "Lịch xoay 2 giờ.", "results": "Giảm 60%.", "lessons": "Cần nhắc việc."})
+    );
 }
 
 async fn a_reply_then_an_edit_show_in_the_topic(app: TestApp) {
@@ -257,8 +263,13 @@ async fn a_reply_then_an_edit_show_in_the_topic(app: TestApp) {
 async fn editing_the_opening_post_can_change_the_title(app: TestApp) {
     let token = member(&app).await;
     let created: Value = app.post_json("/api/v1/topics", Some(&token), &valid_topic()).await.json().await.unwrap();
-    let res = edit(&app, &token, created["post_id"].as_i64().unwrap(),
-        json!({"title": "Dán nhãn đỏ thuốc nguy cơ cao", "body": "Nhãn đỏ và **hai người kiểm tra**."})).await;
+    let res = edit(
+        &app,
+        &token,
+        created["post_id"].as_i64().unwrap(),
+        json!({"title": "Dán nhãn đỏ thuốc nguy cơ cao", "body": "Nhãn đỏ và **hai người kiểm tra**."}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let t = topic(&app, created["id"].as_i64().unwrap()).await;
     assert_eq!(t["title"], "Dán nhãn đỏ thuốc nguy cơ cao");

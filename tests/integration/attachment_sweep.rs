@@ -94,11 +94,16 @@ async fn old_unused_uploads_are_swept_and_the_rest_stays(app: TestApp) {
     let copy_of_shown = upload(&app, &token, "bang kiem ban sao.png", png(2)).await;
     let fresh = upload(&app, &token, "ảnh mới.png", png(3)).await;
     let body = format!("Bảng kiểm an toàn phẫu thuật của khoa.\n\n{}", shown.markdown);
-    app.api_topic(&token, json!({"category": "patient-identification", "kind": "discussion", "title": "Bảng kiểm an toàn phẫu thuật", "body": body})).await;
+    app.api_topic(
+        &token,
+        json!({"category": "patient-identification", "kind": "discussion", "title": "Bảng kiểm an toàn phẫu thuật", "body": body}),
+    )
+    .await;
     for old in [&forgotten, &shown, &copy_of_shown] {
         age(&app, old.id).await;
     }
-    let (forgotten_files, shown_files, fresh_files) = (files_of(&app, forgotten.id).await, files_of(&app, shown.id).await, files_of(&app, fresh.id).await);
+    let (forgotten_files, shown_files, fresh_files) =
+        (files_of(&app, forgotten.id).await, files_of(&app, shown.id).await, files_of(&app, fresh.id).await);
 
     let report = sweep(&app).await;
 

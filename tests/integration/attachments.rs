@@ -134,7 +134,13 @@ async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file
 }
 
 async fn compose_with_file(app: &TestApp, title: &str, file: Option<(&str, &str, Vec<u8>)>) -> reqwest::Response {
-    let fields = [("category", CATEGORY), ("kind", "discussion"), ("title", title), ("body", "Ảnh chụp bảng kiểm an toàn phẫu thuật tại khoa."), ("tags", "")];
+    let fields = [
+        ("category", CATEGORY),
+        ("kind", "discussion"),
+        ("title", title),
+        ("body", "Ảnh chụp bảng kiểm an toàn phẫu thuật tại khoa."),
+        ("tags", ""),
+    ];
     post_multipart(app, "/new", &fields, file).await
 }
 
@@ -202,7 +208,10 @@ async fn a_photo_from_the_compose_form_is_shown_upright_without_exif(app: TestAp
     assert!(header(&res, "content-security-policy").contains("sandbox"));
     assert!(header(&res, "cache-control").contains("max-age=31536000"));
     let disposition = header(&res, "content-disposition");
-    assert!(disposition.starts_with("inline;") && disposition.contains("filename*=UTF-8''%E1%BA%A2nh%20ph%C3%B2ng%20m%E1%BB%95.jpg"), "{disposition}");
+    assert!(
+        disposition.starts_with("inline;") && disposition.contains("filename*=UTF-8''%E1%BA%A2nh%20ph%C3%B2ng%20m%E1%BB%95.jpg"),
+        "{disposition}"
+    );
     let bytes = res.bytes().await.unwrap();
     assert!(!bytes.windows(4).any(|w| w == b"Exif"), "EXIF is gone from the served file");
     let mut decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&bytes)).unwrap();
@@ -219,7 +228,13 @@ async fn a_photo_from_the_compose_form_is_shown_upright_without_exif(app: TestAp
 async fn a_reply_can_carry_a_pdf_and_replies_without_files_still_work(app: TestApp) {
     app.signup("lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
     let topic = topic_of(&compose_with_file(&app, "Kế hoạch cải tiến chất lượng", None).await);
-    let res = post_multipart(&app, &format!("/t/{topic}/reply"), &[("body", "Kế hoạch hành động của khoa.")], Some(("Kế hoạch hành động.pdf", "application/pdf", plain_pdf()))).await;
+    let res = post_multipart(
+        &app,
+        &format!("/t/{topic}/reply"),
+        &[("body", "Kế hoạch hành động của khoa.")],
+        Some(("Kế hoạch hành động.pdf", "application/pdf", plain_pdf())),
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let res = post_multipart(&app, &format!("/t/{topic}/reply"), &[("body", "Cảm ơn chị, rất hữu ích.")], None).await;
     assert_eq!(res.status(), 303);
@@ -250,7 +265,8 @@ async fn the_api_uploads_and_the_markdown_shows_the_image(app: TestApp) {
     assert_eq!(get_as_visitor(&app, &format!("/attachments/{id}")).await.status(), 404, "not shown in a post yet");
 
     let body = format!("Áp phích vệ sinh tay năm thời điểm.\n\n{}", out["markdown"].as_str().unwrap());
-    let topic = app.api_topic(&token, json!({"category": CATEGORY, "kind": "discussion", "title": "Áp phích vệ sinh tay", "body": body})).await;
+    let topic =
+        app.api_topic(&token, json!({"category": CATEGORY, "kind": "discussion", "title": "Áp phích vệ sinh tay", "body": body})).await;
     let (_, html) = app.get_text(&format!("/t/{topic}")).await;
     assert_eq!(attr_of(&html, "section.post img", "src"), Some(format!("/attachments/{id}/thumb")));
     assert_eq!(get_as_visitor(&app, &format!("/attachments/{id}")).await.status(), 200);
@@ -400,7 +416,8 @@ async fn posts_showing_someone_elses_or_unknown_attachments_are_refused(app: Tes
     assert_eq!(get_as_visitor(&app, out["url"].as_str().unwrap()).await.status(), 404, "Lan's upload stays private");
 
     let topic_id = app.api_topic(&minh, topic("Bảng kiểm tự làm của khoa Nhi.")).await;
-    let res = app.post_json(&format!("/api/v1/topics/{topic_id}/posts"), Some(&minh), &json!({"body": "Ảnh: ![x](/attachments/999999)"})).await;
+    let res =
+        app.post_json(&format!("/api/v1/topics/{topic_id}/posts"), Some(&minh), &json!({"body": "Ảnh: ![x](/attachments/999999)"})).await;
     assert_eq!(res.status(), 422, "an unknown attachment");
     assert_eq!(app.store.count_topic_posts(topic_id).await.unwrap(), 1, "no reply was written");
 
@@ -442,7 +459,13 @@ async fn an_uploaded_image_counts_for_new_members_and_waits_with_the_post(app: T
     let token = member_token(&app).await;
     let (_, out) = upload(&app, &token, "poster.png", "image/png", png(40, 40)).await;
     let body = format!("Áp phích của khoa.\n\n{}", out["markdown"].as_str().unwrap());
-    let res = app.post_json("/api/v1/topics", Some(&token), &json!({"category": CATEGORY, "kind": "discussion", "title": "Áp phích mới", "body": body})).await;
+    let res = app
+        .post_json(
+            "/api/v1/topics",
+            Some(&token),
+            &json!({"category": CATEGORY, "kind": "discussion", "title": "Áp phích mới", "body": body}),
+        )
+        .await;
     let created: Value = res.json().await.unwrap();
     assert_eq!(created["status"], "pending", "{created}");
     let url = out["url"].as_str().unwrap();
@@ -461,6 +484,5 @@ async fn uploads_are_rate_limited(app: TestApp) {
     assert_eq!(status, 429);
     assert!(problem["detail"].as_str().unwrap().contains("nhiều tệp trong một giờ"), "{problem}");
 }
-
 
 on_both_with!(shipped_image_rule: an_uploaded_image_counts_for_new_members_and_waits_with_the_post, uploads_are_rate_limited);

@@ -110,7 +110,8 @@ fn png() -> Vec<u8> {
 /// A public topic showing an uploaded photo; (topic id, attachment id).
 async fn topic_with_photo(app: &TestApp, token: &str) -> (i64, i64) {
     let part = Part::bytes(png()).file_name("bang-kiem.png").mime_str("image/png").unwrap();
-    let res = app.client.post(app.url("/api/v1/uploads")).bearer_auth(token).multipart(Form::new().part("file", part)).send().await.unwrap();
+    let res =
+        app.client.post(app.url("/api/v1/uploads")).bearer_auth(token).multipart(Form::new().part("file", part)).send().await.unwrap();
     assert_eq!(res.status(), 201);
     let up: Value = res.json().await.unwrap();
     let body = format!("Bảng kiểm treo ở đầu giường.\n\n{}", up["markdown"].as_str().unwrap());
@@ -190,7 +191,6 @@ async fn a_backup_taken_while_members_post_restores_every_acknowledged_post(app:
     dropper.drop_database().await;
 }
 
-
 /// Writes a copy of a backup folder with `damage` done to it.
 fn damaged_copy(backup: &Path, damage: impl FnOnce(&Path)) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -250,8 +250,18 @@ async fn damaged_foreign_or_newer_backups_and_busy_places_are_refused(app: TestA
         ("cut short", damaged_copy(&good, cut), "cut short"),
         ("no manifest", damaged_copy(&good, |d| std::fs::remove_file(d.join("manifest.json")).unwrap()), "no manifest.json"),
         ("newer schema", damaged_copy(&good, |d| edit_manifest(d, |m| m["schema_version"] = json!(99_999))), "newer goodpractice"),
-        ("other database", damaged_copy(&good, |d| edit_manifest(d, |m| m["database"] = json!(if app.backend == "sqlite" { "postgres" } else { "sqlite" }))), "restore it into the same kind"),
-        ("escaping path", damaged_copy(&good, |d| edit_manifest(d, |m| m["files"][0]["path"] = json!("../../etc/passwd"))), "outside the backup"),
+        (
+            "other database",
+            damaged_copy(&good, |d| {
+                edit_manifest(d, |m| m["database"] = json!(if app.backend == "sqlite" { "postgres" } else { "sqlite" }))
+            }),
+            "restore it into the same kind",
+        ),
+        (
+            "escaping path",
+            damaged_copy(&good, |d| edit_manifest(d, |m| m["files"][0]["path"] = json!("../../etc/passwd"))),
+            "outside the backup",
+        ),
     ];
     let place = Place::new(&app).await;
     for (what, backup, expected) in &cases {
@@ -268,4 +278,7 @@ async fn damaged_foreign_or_newer_backups_and_busy_places_are_refused(app: TestA
     place.dropper().drop_database().await;
 }
 
-on_both_databases!(a_backup_taken_while_members_post_restores_every_acknowledged_post, damaged_foreign_or_newer_backups_and_busy_places_are_refused);
+on_both_databases!(
+    a_backup_taken_while_members_post_restores_every_acknowledged_post,
+    damaged_foreign_or_newer_backups_and_busy_places_are_refused
+);

@@ -7,30 +7,25 @@ use serde_json::json;
 use crate::common::TestApp;
 use goodpractice::accounts::Role;
 
-const HOSTILE: [&str; 8] = [
-    "page=99999999",
-    "page=-1",
-    "page=0",
-    "page=abc",
-    "before=garbage",
-    "before=-5",
-    "limit=100000",
-    "sort=nonexistent",
-];
+const HOSTILE: [&str; 8] =
+    ["page=99999999", "page=-1", "page=0", "page=abc", "before=garbage", "before=-5", "limit=100000", "sort=nonexistent"];
 
 async fn signed_in_moderator(app: &TestApp) -> String {
-    app.create_user("minh@bv.vn", "Trần Văn Minh", Role::Moderator)
-        .await;
+    app.create_user("minh@bv.vn", "Trần Văn Minh", Role::Moderator).await;
     let res = app.login("minh@bv.vn", crate::common::PASSWORD).await;
     assert_eq!(res.status(), 303, "sign-in");
-    app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Moderator)
-        .await
+    app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Moderator).await
 }
 
 async fn hostile_paging_is_a_page_or_a_clear_4xx(app: TestApp) {
     let token = signed_in_moderator(&app).await;
-    let topic = app.api_topic(&token, json!({"kind": "discussion", "title": "Bàn giao người bệnh giữa các ca trực",
-        "body": "Phiếu bàn giao SBAR tại khoa Hồi sức.", "tags": ["bàn giao ca"], "category": "medication-safety"})).await;
+    let topic = app
+        .api_topic(
+            &token,
+            json!({"kind": "discussion", "title": "Bàn giao người bệnh giữa các ca trực",
+        "body": "Phiếu bàn giao SBAR tại khoa Hồi sức.", "tags": ["bàn giao ca"], "category": "medication-safety"}),
+        )
+        .await;
     let pages = [
         "/".to_string(),
         "/c/medication-safety".into(),
@@ -55,31 +50,15 @@ async fn hostile_paging_is_a_page_or_a_clear_4xx(app: TestApp) {
             let sep = if path.contains('?') { '&' } else { '?' };
             let url = format!("{path}{sep}{hostile}");
             let started = std::time::Instant::now();
-            let res = app
-                .client
-                .get(app.url(&url))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+            let res = app.client.get(app.url(&url)).bearer_auth(&token).send().await.unwrap();
             let status = res.status();
             let body = res.text().await.unwrap();
-            assert!(
-                status.is_success() || status.is_client_error(),
-                "{url}: {status}"
-            );
+            assert!(status.is_success() || status.is_client_error(), "{url}: {status}");
             if status.is_client_error() {
-                let said = if path.starts_with("/api/") {
-                    body.contains("\"detail\"")
-                } else {
-                    body.contains("<p")
-                };
+                let said = if path.starts_with("/api/") { body.contains("\"detail\"") } else { body.contains("<p") };
                 assert!(said, "{url}: {status} says why: {body}");
             }
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(5),
-                "{url}: answered without a long scan"
-            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(5), "{url}: answered without a long scan");
         }
     }
 }
@@ -89,19 +68,10 @@ async fn a_cursor_that_is_not_a_key_is_a_400_that_says_so(app: TestApp) {
     for before in ["garbage", "-5", "0", "1e9", "12abc"] {
         let (status, html) = app.get_text(&format!("/mod/audit?before={before}")).await;
         assert_eq!(status, 400, "before={before}");
-        assert!(
-            html.contains("Vị trí trang (before) không hợp lệ"),
-            "before={before}: {html}"
-        );
+        assert!(html.contains("Vị trí trang (before) không hợp lệ"), "before={before}: {html}");
     }
     for before in ["garbage", "-5", "0"] {
-        let res = app
-            .client
-            .get(app.url(&format!("/api/v1/moderation/audit?before={before}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.client.get(app.url(&format!("/api/v1/moderation/audit?before={before}"))).bearer_auth(&token).send().await.unwrap();
         assert_eq!(res.status(), 400, "API before={before}");
     }
     // A key past the oldest entry is an empty page, not an error.
@@ -114,14 +84,9 @@ async fn a_cursor_that_is_not_a_key_is_a_400_that_says_so(app: TestApp) {
 /// skipped, and the CSV export holds every entry.
 async fn the_audit_log_pages_by_key_and_exports_every_entry(app: TestApp) {
     let token = signed_in_moderator(&app).await;
-    let moderator = app
-        .create_user("hung@bv.vn", "Lê Văn Hùng", Role::Moderator)
-        .await;
+    let moderator = app.create_user("hung@bv.vn", "Lê Văn Hùng", Role::Moderator).await;
     for i in 0..120 {
-        app.store
-            .add_watched_word(moderator, &format!("từ cấm {i}"), "hold", None)
-            .await
-            .unwrap();
+        app.store.add_watched_word(moderator, &format!("từ cấm {i}"), "hold", None).await.unwrap();
     }
     let mut seen = Vec::new();
     let mut path = "/mod/audit".to_string();
@@ -148,11 +113,7 @@ async fn the_audit_log_pages_by_key_and_exports_every_entry(app: TestApp) {
     let text = csv.text().await.unwrap();
     let entries = app.store.audit_log(None, 1_000_000).await.unwrap().len();
     assert!(entries >= 120);
-    assert_eq!(
-        text.lines().count(),
-        1 + entries,
-        "a header line and one line per entry"
-    );
+    assert_eq!(text.lines().count(), 1 + entries, "a header line and one line per entry");
     assert_eq!(text.matches("\"watched_word\"").count(), 120);
     let _ = token;
 }

@@ -53,10 +53,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         if let Ok(None) = self.0.try_wait() {
             // Not reaped yet, so the group id cannot have been reused.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.0.id())])
-                .stderr(Stdio::null())
-                .status();
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.0.id())]).stderr(Stdio::null()).status();
         }
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -251,12 +248,14 @@ impl Browser {
         let size = &metrics["cssContentSize"];
         let (width, height) = (size["width"].as_f64().unwrap(), size["height"].as_f64().unwrap().min(10_000.0));
         let shot = self
-            .cdp("Page.captureScreenshot", json!({ "format": "png", "captureBeyondViewport": true,
-                "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } }))
+            .cdp(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "captureBeyondViewport": true,
+                "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } }),
+            )
             .await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(shot["data"].as_str().expect("screenshot data"))
-            .expect("base64 screenshot");
+        let png =
+            base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().expect("screenshot data")).expect("base64 screenshot");
         save_png(name, &png)
     }
 }
@@ -303,18 +302,8 @@ const TITLE: &str = "Giảm té ngã ở người bệnh cao tuổi tại khoa N
 
 /// (textarea id, heading on the topic page, Markdown typed, a phrase the page must then show)
 const SECTIONS: [(&str, &str, &str, &str); 6] = [
-    (
-        "context",
-        "Bối cảnh",
-        "Khoa Nội tổng hợp có 60 giường, phần lớn người bệnh trên 70 tuổi.",
-        "Khoa Nội tổng hợp có 60 giường",
-    ),
-    (
-        "problem",
-        "Vấn đề",
-        "Năm 2024 khoa ghi nhận 14 ca té ngã, trong đó 3 ca gãy cổ xương đùi.",
-        "14 ca té ngã",
-    ),
+    ("context", "Bối cảnh", "Khoa Nội tổng hợp có 60 giường, phần lớn người bệnh trên 70 tuổi.", "Khoa Nội tổng hợp có 60 giường"),
+    ("problem", "Vấn đề", "Năm 2024 khoa ghi nhận 14 ca té ngã, trong đó 3 ca gãy cổ xương đùi.", "14 ca té ngã"),
     (
         "causes",
         "Phân tích nguyên nhân",
@@ -333,12 +322,7 @@ const SECTIONS: [(&str, &str, &str, &str); 6] = [
         "Sau 6 tháng:\n\n| Chỉ số | Trước | Sau |\n|---|---|---|\n| Té ngã / 1000 ngày nằm viện | 3,2 | 1,1 |\n| Đánh giá Morse khi nhập viện | 45% | 96% |",
         "Sau 6 tháng",
     ),
-    (
-        "lessons",
-        "Bài học kinh nghiệm",
-        "Cần sự tham gia của người nhà và đội vệ sinh, không chỉ điều dưỡng.",
-        "sự tham gia của người nhà",
-    ),
+    ("lessons", "Bài học kinh nghiệm", "Cần sự tham gia của người nhà và đội vệ sinh, không chỉ điều dưỡng.", "sự tham gia của người nhà"),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -456,8 +440,11 @@ async fn screenshots_of_the_main_pages_at_phone_and_desktop_width() {
         )
         .await;
     let res = app
-        .post_json(&format!("/api/v1/topics/{topic}/posts"), Some(&token),
-            &json!({"body": "Bổ sung: sau quý III chúng tôi mở rộng sang khoa Cấp cứu."}))
+        .post_json(
+            &format!("/api/v1/topics/{topic}/posts"),
+            Some(&token),
+            &json!({"body": "Bổ sung: sau quý III chúng tôi mở rộng sang khoa Cấp cứu."}),
+        )
         .await;
     assert_eq!(res.status(), 201);
     app.create_user("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
@@ -571,13 +558,22 @@ async fn the_live_preview_warns_of_patient_data_and_replaces_it() {
     let warning = b.find("#reply-preview .patient-data-warning").await;
     let text = warning.text().await.unwrap();
     assert!(text.contains("Bài viết có thể chứa thông tin nhận dạng người bệnh") && text.contains("Có thể là số điện thoại"), "{text}");
-    let marked: Vec<String> = b.js("return Array.from(document.querySelectorAll('#reply-preview .findings mark')).map(m => m.textContent);").await
-        .as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let marked: Vec<String> = b
+        .js("return Array.from(document.querySelectorAll('#reply-preview .findings mark')).map(m => m.textContent);")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     assert_eq!(marked, ["Trần Văn Hùng", "0912 345 678", "giường 12"]);
 
     b.click("#reply-preview button.replace-all").await;
     let value = b.find("#reply-body").await.prop("value").await.unwrap().unwrap_or_default();
-    assert_eq!(value, "Bệnh nhân [tên người bệnh], SĐT [số điện thoại], nằm giường 12 bị nhầm thuốc.", "the bed number is a hint and stays");
+    assert_eq!(
+        value, "Bệnh nhân [tên người bệnh], SĐT [số điện thoại], nằm giường 12 bị nhầm thuốc.",
+        "the bed number is a hint and stays"
+    );
     b.find_xpath("//*[@id='reply-preview']//*[contains(@class,'hints-only')]").await;
     // The autosave follows the replaced text (1.5 s after the change).
     let mut saved = String::new();
@@ -790,8 +786,10 @@ async fn see_watched_reply(b: &Browser, title: &str, replier: &str, topic_url: &
     b.click("header a.notifications-link").await;
     let item = b.find(".notifications .notification.kind-watched_reply").await;
     let text = squash(&item.text().await.expect("notification text"));
-    assert!(text.contains("Có trả lời mới trong chủ đề bạn theo dõi") && text.contains(title) && text.contains(replier),
-        "the watcher's notification reads {text:?}");
+    assert!(
+        text.contains("Có trả lời mới trong chủ đề bạn theo dõi") && text.contains(title) && text.contains(replier),
+        "the watcher's notification reads {text:?}"
+    );
     b.click_link("//li[contains(@class,'watched_reply')]", "xem bài viết").await;
     assert!(b.url().await.starts_with(topic_url), "the notification leads to the topic, not {}", b.url().await);
     assert_eq!(b.text("article.topic h1").await, title);

@@ -87,11 +87,7 @@ impl TestApp {
             let _ = rx.await;
         }));
         let jar = Arc::new(Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
+        let client = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
         let app_store = wait_until_ready(&client, &base, &database_url).await;
         TestApp { base, client, jar, store: app_store, backend, database_url, _shutdown: tx, _dir: dir }
     }
@@ -227,11 +223,7 @@ pub async fn run_with_stdin(mut cmd: std::process::Command, stdin: &str) -> std:
 
 pub fn cookie_value(jar: &Jar, base: &str, name: &str) -> Option<String> {
     let header = jar.cookies(&base.parse().unwrap())?;
-    header
-        .to_str()
-        .ok()?
-        .split("; ")
-        .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
+    header.to_str().ok()?.split("; ").find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
 }
 
 async fn wait_until_ready(client: &reqwest::Client, base: &str, database_url: &str) -> Store {

@@ -32,7 +32,14 @@ async fn opening_post(app: &TestApp, topic: i64) -> i64 {
 /// neither publishes nor saves a draft.
 async fn the_compose_preview_keeps_the_text_and_writes_nothing(app: TestApp) {
     app.signup("lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
-    let fields = [("category", CATEGORY), ("kind", "discussion"), ("title", "Bảng kiểm năm đúng"), ("body", BODY), ("tags", "an-toan"), ("preview", "1")];
+    let fields = [
+        ("category", CATEGORY),
+        ("kind", "discussion"),
+        ("title", "Bảng kiểm năm đúng"),
+        ("body", BODY),
+        ("tags", "an-toan"),
+        ("preview", "1"),
+    ];
     let res = app.post_form("/new", &fields).await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
@@ -50,8 +57,13 @@ async fn the_compose_preview_keeps_the_text_and_writes_nothing(app: TestApp) {
 async fn a_case_study_preview_shows_its_sections(app: TestApp) {
     app.signup("lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
     let fields = [
-        ("category", CATEGORY), ("kind", "case_study"), ("title", "Nhầm thuốc ca đêm"), ("body", "Mo\u{302}\u{323}t ca tru\u{31b}\u{323}c."),
-        ("context", "Khoa Hồi sức, 30 giường."), ("lessons", "Kiểm tra **hai lần** trước khi dùng thuốc."), ("preview", "1"),
+        ("category", CATEGORY),
+        ("kind", "case_study"),
+        ("title", "Nhầm thuốc ca đêm"),
+        ("body", "Mo\u{302}\u{323}t ca tru\u{31b}\u{323}c."),
+        ("context", "Khoa Hồi sức, 30 giường."),
+        ("lessons", "Kiểm tra **hai lần** trước khi dùng thuốc."),
+        ("preview", "1"),
     ];
     let res = app.post_form("/new", &fields).await;
     assert_eq!(res.status(), 200);
@@ -68,7 +80,12 @@ async fn a_case_study_preview_shows_its_sections(app: TestApp) {
 /// The reply and edit forms preview too; the reply is not posted and the post keeps its version.
 async fn reply_and_edit_previews_change_nothing(app: TestApp) {
     app.signup("lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
-    let res = app.post_form("/new", &[("category", CATEGORY), ("kind", "discussion"), ("title", "Bảng kiểm năm đúng"), ("body", "Nội dung đầu tiên.")]).await;
+    let res = app
+        .post_form(
+            "/new",
+            &[("category", CATEGORY), ("kind", "discussion"), ("title", "Bảng kiểm năm đúng"), ("body", "Nội dung đầu tiên.")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let topic: i64 = res.headers()["location"].to_str().unwrap().trim_start_matches("/t/").parse().unwrap();
 

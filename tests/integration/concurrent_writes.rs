@@ -26,15 +26,26 @@ async fn a_hide_racing_other_writes_never_fails(app: TestApp) {
     let hiding = async {
         for round in 0..ROUNDS {
             let status = if round % 2 == 0 { "rejected" } else { "published" };
-            let action = TopicAction { actor_id: moderator, action: "hide", item_type: "post", item_id: reply_id,
-                                       reason: "Lạc đề", before: None, after: None };
-            app.store.set_post_status_audited(reply_id, status, &action, "post_hidden").await
+            let action = TopicAction {
+                actor_id: moderator,
+                action: "hide",
+                item_type: "post",
+                item_id: reply_id,
+                reason: "Lạc đề",
+                before: None,
+                after: None,
+            };
+            app.store
+                .set_post_status_audited(reply_id, status, &action, "post_hidden")
+                .await
                 .unwrap_or_else(|err| panic!("hide {round} failed while others wrote: {err}"));
         }
     };
     let replying = async {
         for round in 0..ROUNDS {
-            let res = app.post_json(&format!("/api/v1/topics/{topic_id}/posts"), Some(&member), &json!({"body": format!("Ý kiến số {round}.")})).await;
+            let res = app
+                .post_json(&format!("/api/v1/topics/{topic_id}/posts"), Some(&member), &json!({"body": format!("Ý kiến số {round}.")}))
+                .await;
             assert_eq!(res.status(), 201, "reply {round}: {}", res.text().await.unwrap());
         }
     };

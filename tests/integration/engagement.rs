@@ -86,7 +86,8 @@ fn error_message(html: &str) -> String {
 }
 
 async fn reply(app: &TestApp, token: &str, topic_id: i64, body: &str) -> i64 {
-    let (status, json) = api(app, reqwest::Method::POST, &format!("/api/v1/topics/{topic_id}/posts"), token, Some(json!({"body": body}))).await;
+    let (status, json) =
+        api(app, reqwest::Method::POST, &format!("/api/v1/topics/{topic_id}/posts"), token, Some(json!({"body": body}))).await;
     assert_eq!(status, 201, "{json}");
     json["id"].as_i64().unwrap()
 }
@@ -105,7 +106,17 @@ async fn opening_post(app: &TestApp, topic_id: i64) -> i64 {
 async fn a_draft_follows_the_member_and_goes_when_posted(app: TestApp) {
     let (phone, _) = member(&app, "lan@benhvien.vn", "Điều dưỡng Lan", Role::Member).await;
     let res = phone
-        .post("/drafts", &[("draft_scope", "new:case_study"), ("kind", "case_study"), ("category", CATEGORY), ("title", TITLE_NFD), ("context", "Khoa Nội, ca đêm."), ("problem", "")])
+        .post(
+            "/drafts",
+            &[
+                ("draft_scope", "new:case_study"),
+                ("kind", "case_study"),
+                ("category", CATEGORY),
+                ("title", TITLE_NFD),
+                ("context", "Khoa Nội, ca đêm."),
+                ("problem", ""),
+            ],
+        )
         .await;
     assert_eq!((res.status().as_u16(), location(&res)), (303, "/new?kind=case_study&draft=saved".to_string()));
 
@@ -124,10 +135,18 @@ async fn a_draft_follows_the_member_and_goes_when_posted(app: TestApp) {
     assert!(text_of(&list, ".draft-item").unwrap().contains(TITLE_NFC));
 
     let sections: Vec<(&str, &str)> = vec![
-        ("kind", "case_study"), ("category", CATEGORY), ("title", TITLE_NFC), ("context", "Khoa Nội, ca đêm."),
-        ("problem", "Người bệnh 80 tuổi tự đi vệ sinh và bị ngã."), ("causes", "Chuông gọi xa giường."),
-        ("intervention", "Đặt chuông trong tầm tay, đánh giá nguy cơ ngã khi nhập viện."), ("results", "Số ca ngã giảm."),
-        ("lessons", "Đánh giá nguy cơ sớm."), ("body", ""), ("tags", ""), ("guidance", ""),
+        ("kind", "case_study"),
+        ("category", CATEGORY),
+        ("title", TITLE_NFC),
+        ("context", "Khoa Nội, ca đêm."),
+        ("problem", "Người bệnh 80 tuổi tự đi vệ sinh và bị ngã."),
+        ("causes", "Chuông gọi xa giường."),
+        ("intervention", "Đặt chuông trong tầm tay, đánh giá nguy cơ ngã khi nhập viện."),
+        ("results", "Số ca ngã giảm."),
+        ("lessons", "Đánh giá nguy cơ sớm."),
+        ("body", ""),
+        ("tags", ""),
+        ("guidance", ""),
     ];
     let res = desktop.post("/new", &sections).await;
     assert_eq!(res.status(), 303, "the case study is published");
@@ -182,7 +201,8 @@ async fn an_edit_draft_follows_the_member_to_another_device(app: TestApp) {
     assert_eq!(attr_of(&form, "form.compose", "data-draft-url").as_deref(), Some("/drafts"), "the edit form autosaves");
     assert_eq!(attr_of(&form, "form.compose input[name=draft_scope]", "value"), Some(format!("edit:{post}")));
     let new_body = "Khoa tôi kiểm tra che\u{301}o kali clorid và insulin.";
-    let fields = [("draft_scope", format!("edit:{post}")), ("title", "Kiểm tra chéo thuốc nguy cơ cao".into()), ("body", new_body.to_string())];
+    let fields =
+        [("draft_scope", format!("edit:{post}")), ("title", "Kiểm tra chéo thuốc nguy cơ cao".into()), ("body", new_body.to_string())];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res = phone.post("/drafts", &fields).await;
     assert_eq!((res.status().as_u16(), location(&res)), (303, format!("/posts/{post}/edit?draft=saved")));
@@ -202,7 +222,9 @@ async fn an_edit_draft_follows_the_member_to_another_device(app: TestApp) {
     let res = other.post("/drafts", &[("draft_scope", &format!("edit:{post}")), ("body", "Sửa bài của người khác")]).await;
     assert_eq!(res.status(), 403, "only those who may edit a post keep a draft of it");
 
-    let res = desktop.post(&format!("/posts/{post}/edit"), &[("title", "Kiểm tra chéo thuốc nguy cơ cao"), ("body", &field(&html, "body"))]).await;
+    let res = desktop
+        .post(&format!("/posts/{post}/edit"), &[("title", "Kiểm tra chéo thuốc nguy cơ cao"), ("body", &field(&html, "body"))])
+        .await;
     assert_eq!(res.status(), 303);
     let (_, html) = phone.get(&format!("/posts/{post}/edit")).await;
     assert_eq!(count(&html, ".draft-restored"), 0, "saving the edit deleted its draft");
@@ -228,13 +250,27 @@ async fn hostile_drafts_are_refused(app: TestApp) {
     let res = lan.post("/drafts", &[("draft_scope", "new:discussion"), ("body", &just_over)]).await;
     assert_eq!(res.status(), 413);
     assert_eq!(error_message(&res.text().await.unwrap()), "Bản nháp quá dài: tối đa 50000 ký tự. Hãy rút gọn hoặc chia thành nhiều bài.");
-    let (status, json) = api(&app, reqwest::Method::PUT, "/api/v1/drafts", &lan_token, Some(json!({"scope": "new:discussion", "fields": {"body": just_over}}))).await;
+    let (status, json) = api(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/drafts",
+        &lan_token,
+        Some(json!({"scope": "new:discussion", "fields": {"body": just_over}})),
+    )
+    .await;
     assert_eq!(status, 413, "{json}");
 
     let res = lan.post("/drafts", &[("draft_scope", "edit:bảy"), ("body", "x")]).await;
     assert_eq!(res.status(), 422);
 
-    let (status, saved) = api(&app, reqwest::Method::PUT, "/api/v1/drafts", &lan_token, Some(json!({"scope": "new:question", "fields": {"title": "Hỏi về bảng kiểm", "csrf": "x"}}))).await;
+    let (status, saved) = api(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/drafts",
+        &lan_token,
+        Some(json!({"scope": "new:question", "fields": {"title": "Hỏi về bảng kiểm", "csrf": "x"}})),
+    )
+    .await;
     assert_eq!(status, 200, "{saved}");
     assert_eq!(saved["fields"], json!({"title": "Hỏi về bảng kiểm"}));
     let id = saved["id"].as_i64().unwrap();
@@ -251,13 +287,23 @@ async fn hostile_drafts_are_refused(app: TestApp) {
 
     let res = lan.client.post(format!("{}/drafts/{id}/delete", lan.base)).form(&[("x", "1")]).send().await.unwrap();
     assert_eq!(res.status(), 403, "no CSRF token");
-    let res = lan.client.post(format!("{}/drafts", lan.base)).form(&[("draft_scope", "new:discussion"), ("body", "x")]).send().await.unwrap();
+    let res =
+        lan.client.post(format!("{}/drafts", lan.base)).form(&[("draft_scope", "new:discussion"), ("body", "x")]).send().await.unwrap();
     assert_eq!(res.status(), 403, "no CSRF token");
 
     let held = app.api_topic(&mallory_token, topic("Nhầm thuốc", "Người bệnh có số CCCD 001204012345 bị phát nhầm thuốc.")).await;
-    let (status, _) = api(&app, reqwest::Method::PUT, "/api/v1/drafts", &lan_token, Some(json!({"scope": format!("reply:{held}"), "fields": {"body": "x"}}))).await;
+    let (status, _) = api(
+        &app,
+        reqwest::Method::PUT,
+        "/api/v1/drafts",
+        &lan_token,
+        Some(json!({"scope": format!("reply:{held}"), "fields": {"body": "x"}})),
+    )
+    .await;
     assert_eq!(status, 404, "a reply draft for a topic Lan cannot see");
-    let (status, _) = api(&app, reqwest::Method::PUT, "/api/v1/drafts", &lan_token, Some(json!({"scope": "reply:999999", "fields": {"body": "x"}}))).await;
+    let (status, _) =
+        api(&app, reqwest::Method::PUT, "/api/v1/drafts", &lan_token, Some(json!({"scope": "reply:999999", "fields": {"body": "x"}})))
+            .await;
     assert_eq!(status, 404);
 
     let res = lan.post(&format!("/drafts/{id}/delete"), &[]).await;
@@ -278,7 +324,8 @@ fn helpful_text(html: &str, post_id: i64) -> String {
 async fn helpful_marks_count_once_and_only_on_public_posts(app: TestApp) {
     let (author, author_token) = member(&app, "an@benhvien.vn", "An", Role::Member).await;
     let (reader, reader_token) = member(&app, "binh@benhvien.vn", "Bình", Role::Member).await;
-    let topic_id = app.api_topic(&author_token, topic("Bảng kiểm an toàn phẫu thuật", "Chúng tôi đọc to bảng kiểm trước khi rạch da.")).await;
+    let topic_id =
+        app.api_topic(&author_token, topic("Bảng kiểm an toàn phẫu thuật", "Chúng tôi đọc to bảng kiểm trước khi rạch da.")).await;
     let post_id = opening_post(&app, topic_id).await;
     let back = format!("/t/{topic_id}");
 
@@ -381,7 +428,8 @@ async fn guidance_pages_list_citing_practices_most_helpful_first(app: TestApp) {
 async fn bookmarks_list_what_is_still_public(app: TestApp) {
     let (author, author_token) = member(&app, "an@benhvien.vn", "An", Role::Member).await;
     let (reader, reader_token) = member(&app, "binh@benhvien.vn", "Bình", Role::Member).await;
-    let topic_id = app.api_topic(&author_token, topic("Xác định người bệnh bằng hai yếu tố", "Họ tên và ngày sinh trước mỗi thủ thuật.")).await;
+    let topic_id =
+        app.api_topic(&author_token, topic("Xác định người bệnh bằng hai yếu tố", "Họ tên và ngày sinh trước mỗi thủ thuật.")).await;
     let reply_id = reply(&app, &author_token, topic_id, "Khoa tôi thêm mã vạch trên vòng tay.").await;
     let opening = opening_post(&app, topic_id).await;
     let back = format!("/t/{topic_id}");
@@ -397,7 +445,9 @@ async fn bookmarks_list_what_is_still_public(app: TestApp) {
     assert_eq!(count(&html, ".bookmark-item"), 2);
     let kinds: Vec<String> = {
         let doc = scraper::Html::parse_document(&html);
-        doc.select(&scraper::Selector::parse(".bookmark-item .meta").unwrap()).map(|e| e.text().collect::<String>().split(" · ").next().unwrap().to_string()).collect()
+        doc.select(&scraper::Selector::parse(".bookmark-item .meta").unwrap())
+            .map(|e| e.text().collect::<String>().split(" · ").next().unwrap().to_string())
+            .collect()
     };
     assert_eq!(kinds, vec!["Bài trả lời", "Chủ đề"], "newest first: the reply, then the topic");
     let (_, topic_html) = reader.get(&back).await;
@@ -488,7 +538,14 @@ async fn the_home_page_leads_with_featured_practices_and_case_studies(app: TestA
     let (_, home) = app.get_text("/").await;
     assert_eq!(count(&home, ".home-featured"), 0);
 
-    let (status, json) = api(&app, reqwest::Method::POST, &format!("/api/v1/moderation/topics/{case}/feature"), &moderator_token, Some(json!({"reason": ""}))).await;
+    let (status, json) = api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/moderation/topics/{case}/feature"),
+        &moderator_token,
+        Some(json!({"reason": ""})),
+    )
+    .await;
     assert!(status < 300, "{status} {json}");
     let (_, home) = app.get_text("/").await;
     assert_eq!(text_of(&home, ".home-featured .topic-title").unwrap(), "Ngã khi đi vệ sinh ban đêm", "featured through the API too");

@@ -54,7 +54,11 @@ async fn import_ok(app: &TestApp, path: &Path) -> String {
 
 async fn topic(app: &TestApp, title: &str) -> Value {
     let topics = app.store.latest_topics(&TopicFilter::default(), 100, 0).await.unwrap();
-    let id = topics.iter().find(|t| t.title == title).unwrap_or_else(|| panic!("no topic {title:?} among {:?}", topics.iter().map(|t| &t.title).collect::<Vec<_>>())).id;
+    let id = topics
+        .iter()
+        .find(|t| t.title == title)
+        .unwrap_or_else(|| panic!("no topic {title:?} among {:?}", topics.iter().map(|t| &t.title).collect::<Vec<_>>()))
+        .id;
     let res = app.get(&format!("/api/v1/topics/{id}")).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
@@ -74,7 +78,11 @@ async fn a_download_your_information_export_is_imported_with_its_vietnamese_repa
         assert!(report.contains(expected), "{expected:?} in\n{report}");
     }
     let falls = topic(&app, FALLS).await;
-    assert_eq!((&falls["created_at"], &falls["category"]), (&json!("2019-03-15T02:30:00Z"), &json!("fall-prevention")), "the category is suggested from the text");
+    assert_eq!(
+        (&falls["created_at"], &falls["category"]),
+        (&json!("2019-03-15T02:30:00Z"), &json!("fall-prevention")),
+        "the category is suggested from the text"
+    );
     let post = &falls["posts"][0];
     assert_eq!(post["author"], "Nguyễn Thị Lan");
     let body = post["body"].as_str().unwrap();
@@ -123,11 +131,15 @@ async fn a_graph_dump_brings_comments_as_replies_and_leaves_real_latin1_alone(ap
     let blood = topic(&app, "Chia sẻ quy trình xác định người bệnh bằng 2 thông tin trước khi truyền máu 🩸").await;
     assert_eq!(blood["created_at"], "2016-05-01T03:00:00Z");
     let posts = blood["posts"].as_array().unwrap();
-    let seen: Vec<(&str, &str, &str)> = posts.iter().map(|p| (p["author"].as_str().unwrap(), p["body"].as_str().unwrap(), p["created_at"].as_str().unwrap())).collect();
-    assert_eq!(seen[1..], [
-        ("Nguyễn Thị Lan", "Rất hữu ích, cảm ơn anh! 👍", "2016-05-01T11:00:00Z"),
-        ("Đỗ Quang Huy", "Khoa em áp dụng từ 2015.", "2016-05-01T10:53:20Z"),
-    ]);
+    let seen: Vec<(&str, &str, &str)> =
+        posts.iter().map(|p| (p["author"].as_str().unwrap(), p["body"].as_str().unwrap(), p["created_at"].as_str().unwrap())).collect();
+    assert_eq!(
+        seen[1..],
+        [
+            ("Nguyễn Thị Lan", "Rất hữu ích, cảm ơn anh! 👍", "2016-05-01T11:00:00Z"),
+            ("Đỗ Quang Huy", "Khoa em áp dụng từ 2015.", "2016-05-01T10:53:20Z"),
+        ]
+    );
     assert_eq!(seen[0].0, "Phạm Minh Tuấn");
 
     let cafe = topic(&app, CAFE).await;
@@ -144,7 +156,10 @@ async fn importing_twice_and_overlapping_exports_add_nothing(app: TestApp) {
     let first = import_ok(&app, &fixture("dyi-2022")).await;
     assert!(first.starts_with("imported: 2\nalready imported: 0\n0 new replies on 0 existing topics\nskipped: 0\n"), "{first}");
     let overlapping = import_ok(&app, &fixture("dyi-2024")).await;
-    assert!(overlapping.starts_with("imported: 1\nalready imported: 1\n0 new replies on 0 existing topics\nskipped: 0\n"), "another member's export shares one post: {overlapping}");
+    assert!(
+        overlapping.starts_with("imported: 1\nalready imported: 1\n0 new replies on 0 existing topics\nskipped: 0\n"),
+        "another member's export shares one post: {overlapping}"
+    );
     let again = import_ok(&app, &fixture("dyi-2024")).await;
     assert!(again.starts_with("imported: 0\nalready imported: 2\n0 new replies on 0 existing topics\n"), "{again}");
     let graph_twice = (import_ok(&app, &fixture("graph")).await, import_ok(&app, &fixture("graph")).await);
@@ -190,13 +205,20 @@ async fn a_dry_run_without_a_database_yet_says_everything_is_new_and_creates_not
         let out = import_into(url, dir.path(), &fixture("dyi-2019"), &["--dry-run"]).await;
         assert!(out.status.success(), "{}", stderr(&out));
         let report = stdout(&out);
-        assert!(report.starts_with("dry run: nothing was written\ndatabase: no database yet, everything would be new\ntopics: 2 new, 0 already imported\n"), "{report}");
+        assert!(
+            report.starts_with(
+                "dry run: nothing was written\ndatabase: no database yet, everything would be new\ntopics: 2 new, 0 already imported\n"
+            ),
+            "{report}"
+        );
     }
     assert!(!dir.path().join("nowhere").exists(), "no SQLite file or folder is created");
     if app.backend == "postgres" {
         let schema = sqlx::PgPool::connect(&missing[0]).await.unwrap();
         let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()")
-            .fetch_one(&schema).await.unwrap();
+            .fetch_one(&schema)
+            .await
+            .unwrap();
         assert_eq!(tables, 0, "no migration ran on the empty schema");
     }
 }
@@ -209,7 +231,9 @@ fn later_graph_feed() -> String {
     let mut feed: Value = serde_json::from_str(&std::fs::read_to_string(fixture("graph/feed.json")).unwrap()).unwrap();
     let comments = feed["data"][0]["comments"]["data"].as_array_mut().unwrap();
     comments.push(json!({"id": "1001_3", "from": {"name": "Võ Thị Mai"}, "message": "Bệnh viện tỉnh em cũng làm vậy từ 2017 👏", "created_time": "2016-05-03T08:00:00+0000"}));
-    comments.push(json!({"from": {"name": "Hoang Van Nam"}, "message": "Cho em xin mau phieu voi a", "created_time": "2016-05-04T09:30:00+0000"}));
+    comments.push(
+        json!({"from": {"name": "Hoang Van Nam"}, "message": "Cho em xin mau phieu voi a", "created_time": "2016-05-04T09:30:00+0000"}),
+    );
     serde_json::to_string_pretty(&feed).unwrap()
 }
 
@@ -224,7 +248,12 @@ fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
 /// (author, body) of each post of the topic, opening post first.
 async fn posts_of(app: &TestApp, title: &str) -> Vec<(String, String)> {
     let topic = topic(app, title).await;
-    topic["posts"].as_array().unwrap().iter().map(|p| (p["author"].as_str().unwrap().to_string(), p["body"].as_str().unwrap().to_string())).collect()
+    topic["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["author"].as_str().unwrap().to_string(), p["body"].as_str().unwrap().to_string()))
+        .collect()
 }
 
 async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
@@ -243,10 +272,14 @@ async fn a_later_export_adds_only_the_comments_written_since(app: TestApp) {
     let report = import_ok(&app, later.path()).await;
     assert!(report.starts_with("imported: 0\nalready imported: 2\n2 new replies on 1 existing topics\nskipped: 1\n"), "{report}");
     let posts = posts_of(&app, BLOOD).await;
-    assert_eq!(posts[3..], [
-        ("Võ Thị Mai".to_string(), "Bệnh viện tỉnh em cũng làm vậy từ 2017 👏".to_string()),
-        ("Hoang Van Nam".to_string(), "Cho em xin mau phieu voi a".to_string()),
-    ], "the new comments follow the old ones");
+    assert_eq!(
+        posts[3..],
+        [
+            ("Võ Thị Mai".to_string(), "Bệnh viện tỉnh em cũng làm vậy từ 2017 👏".to_string()),
+            ("Hoang Van Nam".to_string(), "Cho em xin mau phieu voi a".to_string()),
+        ],
+        "the new comments follow the old ones"
+    );
     let blood = topic(&app, BLOOD).await;
     let (status, page) = app.get_text(&format!("/t/{}", blood["id"])).await;
     assert_eq!(status, 200);
@@ -316,13 +349,28 @@ async fn comments_of_a_members_export_are_placed_only_when_their_post_is_clear(a
     }
     let lan = "Nguyễn Thị Lan".to_string();
     let falls = dated_posts_of(&app, FALLS).await;
-    assert_eq!(falls[1..], [(lan.clone(), "Cập nhật: khoa em đã thêm đèn ngủ ở hành lang, tuần này chưa có ca té nào ạ.".to_string(), "2019-03-17T02:30:00Z".to_string())]);
+    assert_eq!(
+        falls[1..],
+        [(
+            lan.clone(),
+            "Cập nhật: khoa em đã thêm đèn ngủ ở hành lang, tuần này chưa có ca té nào ạ.".to_string(),
+            "2019-03-17T02:30:00Z".to_string()
+        )]
+    );
     let blood = dated_posts_of(&app, BLOOD).await;
     assert_eq!(blood.len(), 4, "after the dump's two comments");
-    assert_eq!(blood[3], (lan, "Em đã gửi quy trình này cho khoa Sản rồi ạ.\n\n<https://example.org/quy-trinh-khoa-san>".to_string(), "2016-05-02T03:00:00Z".to_string()));
+    assert_eq!(
+        blood[3],
+        (
+            lan,
+            "Em đã gửi quy trình này cho khoa Sản rồi ạ.\n\n<https://example.org/quy-trinh-khoa-san>".to_string(),
+            "2016-05-02T03:00:00Z".to_string()
+        )
+    );
 
     let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
-    let mut queued: Vec<String> = open_items(&app, &token, "imported_comment").await.iter().map(|i| i["topic_title"].as_str().unwrap().to_string()).collect();
+    let mut queued: Vec<String> =
+        open_items(&app, &token, "imported_comment").await.iter().map(|i| i["topic_title"].as_str().unwrap().to_string()).collect();
     queued.sort();
     assert_eq!(queued, [BLOOD, FALLS]);
     assert_eq!(app.post_form("/logout", &[]).await.status(), 303);
@@ -331,10 +379,18 @@ async fn comments_of_a_members_export_are_placed_only_when_their_post_is_clear(a
     let (status, page) = app.get_text("/mod/queue?kind=imported_comment").await;
     assert_eq!(status, 200);
     assert_eq!(crate::common::count(&page, "article.kind-imported_comment"), 2, "{page}");
-    assert_eq!(text_of(&page, "article.kind-imported_comment .badge").as_deref(), Some("Bình luận chuyển từ nhóm cũ, được đặt vào bài theo phỏng đoán: cần kiểm tra"));
+    assert_eq!(
+        text_of(&page, "article.kind-imported_comment .badge").as_deref(),
+        Some("Bình luận chuyển từ nhóm cũ, được đặt vào bài theo phỏng đoán: cần kiểm tra")
+    );
 
     let again = import_ok(&app, &fixture("dyi-2019")).await;
-    assert!(again.contains("placed by guess under their post's topic (queued for moderators to check): 0\n  imported before: 2\n  not placed: 4\n"), "{again}");
+    assert!(
+        again.contains(
+            "placed by guess under their post's topic (queued for moderators to check): 0\n  imported before: 2\n  not placed: 4\n"
+        ),
+        "{again}"
+    );
     assert_eq!((dated_posts_of(&app, FALLS).await.len(), dated_posts_of(&app, BLOOD).await.len()), (2, 4), "re-running adds nothing");
     assert_eq!(open_items(&app, &token, "imported_comment").await.len(), 2);
 }
@@ -343,8 +399,10 @@ async fn comments_of_a_members_export_are_placed_only_when_their_post_is_clear(a
 /// listed with its reason and nothing of them is written.
 async fn comments_that_cannot_be_replies_are_listed_not_written(app: TestApp) {
     import_ok(&app, &fixture("graph")).await;
-    let on_tuan = |text: &str| json!({"timestamp": 1_462_158_000, "title": "Lan đã bình luận về bài viết của Phạm Minh Tuấn.",
-        "data": [{"comment": {"timestamp": 1_462_158_000, "comment": text, "author": "Nguyễn Thị Lan"}}]});
+    let on_tuan = |text: &str| {
+        json!({"timestamp": 1_462_158_000, "title": "Lan đã bình luận về bài viết của Phạm Minh Tuấn.",
+        "data": [{"comment": {"timestamp": 1_462_158_000, "comment": text, "author": "Nguyễn Thị Lan"}}]})
+    };
     let file = json!({"group_comments_v2": [on_tuan(&"Dài quá ".repeat(6_000)), {"title": "Lan commented on her own post.", "data": []}, "chuỗi"]});
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("groups")).unwrap();
@@ -367,8 +425,14 @@ async fn a_misplaced_comment_rejected_by_a_moderator_leaves_the_topic(app: TestA
     let token = app.token_for("mod@bv.vn", "Trần Điều Hành", Role::Moderator).await;
     let items = open_items(&app, &token, "imported_comment").await;
     let blood = items.iter().find(|i| i["topic_title"] == BLOOD).expect("the comment under the blood post is queued");
-    let res = app.client.post(app.url(&format!("/api/v1/moderation/queue/{}/reject", blood["id"])))
-        .bearer_auth(&token).json(&json!({"reason": "Không phải bài này"})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/moderation/queue/{}/reject", blood["id"])))
+        .bearer_auth(&token)
+        .json(&json!({"reason": "Không phải bài này"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let (status, page) = app.get_text(&format!("/t/{}", topic(&app, BLOOD).await["id"])).await;
     assert_eq!(status, 200);
@@ -438,11 +502,14 @@ async fn photos_in_a_zip_are_checked_like_uploads(app: TestApp) {
     }]});
     let photo = std::fs::read(fixture("dyi-2019/photos_and_videos/nhom/bang-kiem-te-nga.jpg")).unwrap();
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
-    let zip = zip_file(&dir, &[
-        ("facebook-lan/groups/your_posts_in_groups.json", post.to_string().as_bytes()),
-        ("facebook-lan/photos_and_videos/nhom/bang-kiem-te-nga.jpg", &photo),
-        ("facebook-lan/photos_and_videos/nhom/poster.jpg", svg),
-    ]);
+    let zip = zip_file(
+        &dir,
+        &[
+            ("facebook-lan/groups/your_posts_in_groups.json", post.to_string().as_bytes()),
+            ("facebook-lan/photos_and_videos/nhom/bang-kiem-te-nga.jpg", &photo),
+            ("facebook-lan/photos_and_videos/nhom/poster.jpg", svg),
+        ],
+    );
     let report = import_ok(&app, &zip).await;
     for expected in [
         "imported: 1\n",
@@ -475,12 +542,16 @@ async fn a_zip_is_read_in_place_and_entries_that_climb_out_are_refused() {
     let app = TestApp::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let posts = std::fs::read(fixture("dyi-2022/your_activity_across_facebook/groups/group_posts_and_comments.json")).unwrap();
-    let evil = br#"{"group_posts_v2": [{"timestamp": 1600000000, "title": "X posted in Y.", "data": [{"post": "Evil post from outside"}]}]}"#;
-    let zip = zip_file(&dir, &[
-        ("facebook-binh/your_activity_across_facebook/groups/group_posts_and_comments.json", &posts),
-        ("../groups/your_posts_in_groups.json", evil),
-        ("/tmp/groups/your_posts_in_groups.json", evil),
-    ]);
+    let evil =
+        br#"{"group_posts_v2": [{"timestamp": 1600000000, "title": "X posted in Y.", "data": [{"post": "Evil post from outside"}]}]}"#;
+    let zip = zip_file(
+        &dir,
+        &[
+            ("facebook-binh/your_activity_across_facebook/groups/group_posts_and_comments.json", &posts),
+            ("../groups/your_posts_in_groups.json", evil),
+            ("/tmp/groups/your_posts_in_groups.json", evil),
+        ],
+    );
     let report = import_ok(&app, &zip).await;
     assert!(report.starts_with("imported: 2\n"), "{report}");
     assert!(report.contains("../groups/your_posts_in_groups.json: the entry's path leads outside the export"), "{report}");
@@ -554,8 +625,14 @@ async fn unclear_categories_wait_in_the_moderation_queue(app: TestApp) {
     let items = queue("?kind=imported_category").await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["topic_title"], "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.");
-    let res = app.client.post(app.url(&format!("/api/v1/moderation/queue/{}/approve", items[0]["id"])))
-        .bearer_auth(&token).json(&json!({"reason": "Danh mục đúng"})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/moderation/queue/{}/approve", items[0]["id"])))
+        .bearer_auth(&token)
+        .json(&json!({"reason": "Danh mục đúng"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     assert!(queue("?kind=imported_category").await.is_empty());
     let new_year = topic(&app, "Chúc mừng năm mới cả nhà! 🎉 Chúc mọi người nhiều sức khỏe.").await;

@@ -103,11 +103,17 @@ async fn seeded_library_is_listed_and_readable(app: TestApp) {
 
 async fn ministry_creates_and_patches(app: TestApp) {
     let token = ministry(&app).await;
-    let res = app.post_json("/api/v1/guidance", Some(&token), &json!({
-        "number": "51 / 2017 / tt - byt", "display_number": "51/2017/TT-BYT", "kind": "circular",
-        "title_vi": "Hướng dẫn phòng, chẩn đoán và xử trí phản vệ", "issued_on": "2017-12-29",
-        "official_url": "https://moh.gov.vn/vb/51-2017", "amends": [], "supersedes": ["49/2017/TT-BYT"]
-    })).await;
+    let res = app
+        .post_json(
+            "/api/v1/guidance",
+            Some(&token),
+            &json!({
+                "number": "51 / 2017 / tt - byt", "display_number": "51/2017/TT-BYT", "kind": "circular",
+                "title_vi": "Hướng dẫn phòng, chẩn đoán và xử trí phản vệ", "issued_on": "2017-12-29",
+                "official_url": "https://moh.gov.vn/vb/51-2017", "amends": [], "supersedes": ["49/2017/TT-BYT"]
+            }),
+        )
+        .await;
     let status = res.status().as_u16();
     let created: Value = res.json().await.unwrap();
     assert_eq!(status, 201, "{created}");
@@ -165,7 +171,9 @@ async fn bad_input_is_refused_whole(app: TestApp) {
     assert_eq!(library_size(&app).await, before, "no partial write");
 
     // A PATCH with a bad date changes nothing, not even the valid fields sent with it.
-    let res = app.patch_json("/api/v1/guidance/19-2013-TT-BYT", Some(&token), &json!({"title_en": "Changed", "effective_on": "2019-02-29"})).await;
+    let res = app
+        .patch_json("/api/v1/guidance/19-2013-TT-BYT", Some(&token), &json!({"title_en": "Changed", "effective_on": "2019-02-29"}))
+        .await;
     problem(res, 422).await;
     let (_, doc) = get_json(&app, "/api/v1/guidance/19-2013-TT-BYT").await;
     assert_ne!(doc["title_en"], "Changed");
@@ -241,8 +249,19 @@ async fn authors_choose_documents_explicitly(app: TestApp) {
 
     // The compose form has the same field.
     browser_as(&app, "hoa@bv.vn", "Lê Hoa", Role::Member).await;
-    let res = app.post_form("/new", &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Từ biểu mẫu"),
-        ("body", "Nội dung bài."), ("tags", ""), ("guidance", "19/2013/TT-BYT, 43/2018/TT-BYT")]).await;
+    let res = app
+        .post_form(
+            "/new",
+            &[
+                ("category", "medication-safety"),
+                ("kind", "discussion"),
+                ("title", "Từ biểu mẫu"),
+                ("body", "Nội dung bài."),
+                ("tags", ""),
+                ("guidance", "19/2013/TT-BYT, 43/2018/TT-BYT"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let form_id: i64 = location.trim_start_matches("/t/").parse().unwrap();
@@ -305,12 +324,24 @@ async fn library_and_document_pages(app: TestApp) {
     }
 
     let lan = app.create_user("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
-    let profile = goodpractice::store::ProfileUpdate { display_name: "Nguyễn Thị Lan", job_title: "Điều dưỡng", hospital: "BV Bạch Mai",
-        department: "", province_code: Some("01") };
+    let profile = goodpractice::store::ProfileUpdate {
+        display_name: "Nguyễn Thị Lan",
+        job_title: "Điều dưỡng",
+        hospital: "BV Bạch Mai",
+        department: "",
+        province_code: Some("01"),
+    };
     app.store.update_profile(lan, &profile).await.unwrap();
     app.store.set_hospital_tier(lan, Some("specialised")).await.unwrap();
-    let token = app.post_json("/api/v1/tokens", None, &json!({"email": "lan@bv.vn", "password": crate::common::PASSWORD})).await
-        .json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let token = app
+        .post_json("/api/v1/tokens", None, &json!({"email": "lan@bv.vn", "password": crate::common::PASSWORD}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.api_topic(&token, discussion("Báo cáo sự cố tự nguyện", "Theo 43/2018/TT-BYT.")).await;
     app.api_topic(&token, discussion("Học từ sự cố", "Theo TT43/2018.")).await;
 
@@ -338,9 +369,21 @@ async fn staff_forms_create_edit_and_list_unknown_citations(app: TestApp) {
     let (_, html) = app.get_text("/guidance").await;
     assert!(text_of(&html, ".cited-unknown").unwrap().contains("123/2022/TT-BYT"), "{html}");
 
-    let fields = [("number", "123/2022/TT-BYT"), ("display_number", "123/2022/TT-BYT"), ("kind", "circular"), ("issuer", "Bộ Y tế"),
-        ("title_vi", "Văn bản thử"), ("title_en", ""), ("issued_on", "2022-31-01"), ("effective_on", ""), ("status", "in_force"),
-        ("official_url", ""), ("summary", ""), ("amends", ""), ("supersedes", "")];
+    let fields = [
+        ("number", "123/2022/TT-BYT"),
+        ("display_number", "123/2022/TT-BYT"),
+        ("kind", "circular"),
+        ("issuer", "Bộ Y tế"),
+        ("title_vi", "Văn bản thử"),
+        ("title_en", ""),
+        ("issued_on", "2022-31-01"),
+        ("effective_on", ""),
+        ("status", "in_force"),
+        ("official_url", ""),
+        ("summary", ""),
+        ("amends", ""),
+        ("supersedes", ""),
+    ];
     let res = app.post_form("/guidance/new", &fields).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
@@ -393,7 +436,8 @@ async fn atom_feed_parses(app: TestApp) {
 
 async fn official_answer_and_badge(app: TestApp) {
     let asker = member(&app).await;
-    let question = json!({"category": "medication-safety", "kind": "question", "title": "Báo cáo sự cố bắt buộc khi nào?", "body": "Xin hỏi."});
+    let question =
+        json!({"category": "medication-safety", "kind": "question", "title": "Báo cáo sự cố bắt buộc khi nào?", "body": "Xin hỏi."});
     let topic = app.api_topic(&asker, question).await;
     let staff = ministry(&app).await;
     let reply = |token: String, body: &'static str| {
@@ -445,7 +489,12 @@ async fn criteria_catalog_and_tags(app: TestApp) {
     let topic = app.api_topic(&token, discussion("Vệ sinh tay", "Giám sát tuân thủ.")).await;
 
     browser_as(&app, "admin@bv.vn", "Quản trị", Role::Admin).await;
-    let res = app.post_form("/criteria", &[("code", "c4.3"), ("title_vi", "Triển khai chương trình và giám sát tuân thủ vệ sinh tay"), ("title_en", "")]).await;
+    let res = app
+        .post_form(
+            "/criteria",
+            &[("code", "c4.3"), ("title_vi", "Triển khai chương trình và giám sát tuân thủ vệ sinh tay"), ("title_en", "")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let res = app.post_form("/criteria", &[("code", "F9"), ("title_vi", "Sai"), ("title_en", "")]).await;
     assert_eq!(res.status(), 422);
@@ -462,8 +511,16 @@ async fn criteria_catalog_and_tags(app: TestApp) {
 
 async fn hospital_tier_on_the_profile_form(app: TestApp) {
     let id = browser_as(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
-    let fields = |tier: &'static str| [("display_name", "Nguyễn Thị Lan"), ("job_title", ""), ("hospital", ""), ("department", ""),
-        ("province", ""), ("hospital_tier", tier)];
+    let fields = |tier: &'static str| {
+        [
+            ("display_name", "Nguyễn Thị Lan"),
+            ("job_title", ""),
+            ("hospital", ""),
+            ("department", ""),
+            ("province", ""),
+            ("hospital_tier", tier),
+        ]
+    };
     let res = app.post_form("/settings/profile", &fields("basic")).await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.store.hospital_tier(id).await.unwrap().as_deref(), Some("basic"));

@@ -95,7 +95,10 @@ async fn vietnamese_topics_are_imported_with_their_original_dates(app: TestApp) 
     assert_eq!(stdout(&out), "imported: 3\nalready imported: 0\nskipped: 0\n");
 
     let fall = api_topic(&app, topic_id(&app, "Phòng ngừa té ngã cho người bệnh cao tuổi ban đêm?").await).await;
-    assert_eq!((&fall["kind"], &fall["category"], &fall["created_at"]), (&json!("question"), &json!("fall-prevention"), &json!("2019-03-15T00:00:00Z")));
+    assert_eq!(
+        (&fall["kind"], &fall["category"], &fall["created_at"]),
+        (&json!("question"), &json!("fall-prevention"), &json!("2019-03-15T00:00:00Z"))
+    );
     assert_eq!(fall["tags"], json!(["dieu-duong", "te-nga"]));
     let post = &fall["posts"][0];
     assert_eq!(post["author"], "Nguyễn Thị Lan", "the name is stored composed (NFC)");
@@ -113,7 +116,8 @@ async fn vietnamese_topics_are_imported_with_their_original_dates(app: TestApp) 
     let (status, home) = app.get_text("/").await;
     assert_eq!(status, 200);
     assert_eq!(count(&home, "li.topic-item"), 3);
-    for shown in ["Phòng ngừa té ngã cho người bệnh cao tuổi ban đêm?", "15/03/2019", "Bàn giao ca bằng SBAR tại giường", "01/06/2020"] {
+    for shown in ["Phòng ngừa té ngã cho người bệnh cao tuổi ban đêm?", "15/03/2019", "Bàn giao ca bằng SBAR tại giường", "01/06/2020"]
+    {
         assert!(home.contains(shown), "the home page shows {shown:?}");
     }
 }
@@ -129,14 +133,17 @@ async fn importing_the_same_file_again_adds_nothing(app: TestApp) {
     assert_eq!(stdout(&again), "imported: 0\nalready imported: 3\nskipped: 0\n", "a line without source_id is known by its content");
     assert_eq!(app.store.count_topics(None).await.unwrap(), 3);
 
-    let later = line(json!({"source_id": "fb-2001", "title": "Một bài mới của chị Lan", "body": "Nội dung.", "author_name": "Nguyễn Thị Lan"}));
+    let later =
+        line(json!({"source_id": "fb-2001", "title": "Một bài mới của chị Lan", "body": "Nội dung.", "author_name": "Nguyễn Thị Lan"}));
     let out = import(&app, &jsonl_file(&dir, &[later]), &[]).await;
     assert_eq!(stdout(&out), "imported: 1\nalready imported: 0\nskipped: 0\n", "{}", stderr(&out));
     assert_eq!(app.store.count_users().await.unwrap(), users, "a later import reuses the author's placeholder account");
 }
 
 async fn bad_lines_are_reported_by_number_and_the_good_ones_imported(app: TestApp) {
-    let good = |n: u32| line(json!({"source_id": format!("fb-{n}"), "title": format!("Kinh nghiệm số {n} về an toàn"), "body": "Nội dung chia sẻ."}));
+    let good = |n: u32| {
+        line(json!({"source_id": format!("fb-{n}"), "title": format!("Kinh nghiệm số {n} về an toàn"), "body": "Nội dung chia sẻ."}))
+    };
     let lines = vec![
         good(1),
         r#"{"title": "Thiếu dấu ngoặc", "body": "x""#.as_bytes().to_vec(),
@@ -176,9 +183,20 @@ async fn a_batch_keeps_its_other_topics_when_one_source_was_imported_meanwhile(a
     let author = app.create_user("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
     let category = app.store.categories().await.unwrap()[0].id;
     let topic = |source_id: &'static str| NewTopic {
-        category_id: category, author_id: author, kind: TopicKind::Discussion, title: source_id, summary: None,
-        body: "Nội dung.", body_html: "<p>Nội dung.</p>", status: Status::Published, tags: &[],
-        created_at: chrono::Utc::now(), source_id: Some(source_id), hold: None, anonymous: None, attachments: &[],
+        category_id: category,
+        author_id: author,
+        kind: TopicKind::Discussion,
+        title: source_id,
+        summary: None,
+        body: "Nội dung.",
+        body_html: "<p>Nội dung.</p>",
+        status: Status::Published,
+        tags: &[],
+        created_at: chrono::Utc::now(),
+        source_id: Some(source_id),
+        hold: None,
+        anonymous: None,
+        attachments: &[],
     };
     app.store.create_topic(&topic("fb-1")).await.unwrap();
     let created = app.store.create_topics(&[topic("fb-0"), topic("fb-1"), topic("fb-2")]).await.unwrap();

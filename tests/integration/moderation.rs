@@ -137,7 +137,6 @@ fn duplicate_rule(config: &mut Config) {
     config.duplicate_window_minutes = Config::default().duplicate_window_minutes;
 }
 
-
 async fn user_id(app: &TestApp, email: &str) -> i64 {
     app.store.user_for_login(email).await.unwrap().0.id
 }
@@ -178,11 +177,22 @@ async fn new_accounts_wait_for_approval_when_configured(app: TestApp) {
         let (client, jar) = app.second_browser();
         client.get(app.url("/")).send().await.unwrap();
         let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
-        let res = client.post(app.url("/signup")).form(&[("email", email), ("name", name), ("password", PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
+        let res = client
+            .post(app.url("/signup"))
+            .form(&[("email", email), ("name", name), ("password", PASSWORD), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 303);
     }
     let newcomer = browser(&app, "moi@bv.vn").await;
-    let res = form(&app, &newcomer, "/new", &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Xin chào diễn đàn"), ("body", "Tôi là điều dưỡng mới.")]).await;
+    let res = form(
+        &app,
+        &newcomer,
+        "/new",
+        &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Xin chào diễn đàn"), ("body", "Tôi là điều dưỡng mới.")],
+    )
+    .await;
     assert_eq!(res.status(), 403, "not before approval");
     assert!(res.text().await.unwrap().contains("chờ điều phối viên duyệt"));
 
@@ -193,10 +203,22 @@ async fn new_accounts_wait_for_approval_when_configured(app: TestApp) {
     assert_eq!(decide(&app, &moderator, items[1]["id"].as_i64().unwrap(), "reject", "Không phải nhân viên y tế").await.0, 200);
     assert_eq!(decide(&app, &moderator, items[1]["id"].as_i64().unwrap(), "edit_approve", "").await.0, 409);
 
-    let res = form(&app, &newcomer, "/new", &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Xin chào diễn đàn"), ("body", "Tôi là điều dưỡng mới.")]).await;
+    let res = form(
+        &app,
+        &newcomer,
+        "/new",
+        &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Xin chào diễn đàn"), ("body", "Tôi là điều dưỡng mới.")],
+    )
+    .await;
     assert_eq!(res.status(), 303, "approved: may post");
     let stranger = browser(&app, "la@bv.vn").await;
-    let res = form(&app, &stranger, "/new", &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Quảng cáo"), ("body", "Mua thuốc giá rẻ.")]).await;
+    let res = form(
+        &app,
+        &stranger,
+        "/new",
+        &[("category", "medication-safety"), ("kind", "discussion"), ("title", "Quảng cáo"), ("body", "Mua thuốc giá rẻ.")],
+    )
+    .await;
     assert_eq!(res.status(), 403, "refused: may not post");
     let (_, html) = page(&app, &stranger, "/notifications").await;
     assert!(html.contains("Không phải nhân viên y tế"), "the reason reaches the refused member");
@@ -278,7 +300,8 @@ async fn bad_decisions_are_refused_and_change_nothing(app: TestApp) {
 
     // Wrong type: an appeal cannot be edited-and-approved.
     decide(&app, &c.mod1, item, "reject", "Lộ số CCCD").await;
-    let (status, appeal) = post(&app, &format!("/api/v1/moderation/items/{item}/appeal"), Some(&c.member), json!({"reason": "Tôi đã xoá số"})).await;
+    let (status, appeal) =
+        post(&app, &format!("/api/v1/moderation/items/{item}/appeal"), Some(&c.member), json!({"reason": "Tôi đã xoá số"})).await;
     assert_eq!(status, 201, "{appeal}");
     let appeal = appeal["id"].as_i64().unwrap();
     let res = post(&app, &format!("/api/v1/moderation/queue/{appeal}/edit_approve"), Some(&c.mod2), json!({"body": "Sửa"})).await;
@@ -321,7 +344,8 @@ async fn watched_words_block_hold_and_replace(app: TestApp) {
     assert_eq!(topic["posts"][0]["body"], "Đừng gọi đồng nghiệp là chưa hiểu.");
 
     // Stopping the watch: admins only, audited with what the word was, then posts pass.
-    let (_, added) = post(&app, "/api/v1/moderation/watched-words", Some(&c.admin), json!({"pattern": "hàng xách tay", "action": "block"})).await;
+    let (_, added) =
+        post(&app, "/api/v1/moderation/watched-words", Some(&c.admin), json!({"pattern": "hàng xách tay", "action": "block"})).await;
     let remove = |token: String| {
         let app = &app;
         let path = format!("/api/v1/moderation/watched-words/{}", added["id"]);
@@ -395,7 +419,8 @@ async fn html_of(app: &TestApp, browser: &(reqwest::Client, String), path: &str)
 
 async fn new_members_first_posts_links_and_images_are_held(app: TestApp) {
     let c = cast(&app).await;
-    let (_, first) = post_topic(&app, &c.member, &discussion("Bảng kiểm an toàn phẫu thuật", "Chúng tôi đọc to bảng kiểm trước khi rạch da.")).await;
+    let (_, first) =
+        post_topic(&app, &c.member, &discussion("Bảng kiểm an toàn phẫu thuật", "Chúng tôi đọc to bảng kiểm trước khi rạch da.")).await;
     assert_eq!(first["status"], "pending");
     assert_eq!(queue(&app, &c.mod1, "").await[0]["reasons"][0]["code"], "new_user");
     let moderator_topic = post_topic(&app, &c.mod1, &clean_topic("Moderators are not held")).await.1;
@@ -404,12 +429,22 @@ async fn new_members_first_posts_links_and_images_are_held(app: TestApp) {
     for item in queue(&app, &c.mod1, "").await {
         decide(&app, &c.mod1, item["id"].as_i64().unwrap(), "approve", "").await;
     }
-    let (_, second) = post_topic(&app, &c.member, &discussion("Bàn giao ca bằng SBAR", "Bàn giao theo bốn phần: tình huống, bối cảnh, đánh giá, đề xuất.")).await;
+    let (_, second) = post_topic(
+        &app,
+        &c.member,
+        &discussion("Bàn giao ca bằng SBAR", "Bàn giao theo bốn phần: tình huống, bối cảnh, đánh giá, đề xuất."),
+    )
+    .await;
     assert_eq!(second["status"], "pending", "the first two posts are reviewed");
     let item = queue(&app, &c.mod1, "").await[0]["id"].as_i64().unwrap();
     decide(&app, &c.mod1, item, "approve", "").await;
 
-    let (_, third) = post_topic(&app, &c.member, &discussion("Rửa tay đúng năm thời điểm", "Trước và sau khi tiếp xúc người bệnh, trước thủ thuật vô khuẩn.")).await;
+    let (_, third) = post_topic(
+        &app,
+        &c.member,
+        &discussion("Rửa tay đúng năm thời điểm", "Trước và sau khi tiếp xúc người bệnh, trước thủ thuật vô khuẩn."),
+    )
+    .await;
     assert_eq!(third["status"], "published");
     let links = "Xem [một](https://moh.gov.vn/a), [hai](https://moh.gov.vn/b) và [ba](https://moh.gov.vn/c).";
     let (_, linked) = post_topic(&app, &c.member, &discussion("Ba tài liệu tham khảo", links)).await;
@@ -494,13 +529,13 @@ async fn flags_hide_a_post_once_they_weigh_enough(app: TestApp) {
     let c = cast(&app).await;
     let (_, created) = post_topic(&app, &c.member, &clean_topic("Quy trình truyền máu")).await;
     let (topic, post_id) = (created["id"].as_i64().unwrap(), created["post_id"].as_i64().unwrap());
-    let flaggers = [
-        app.token_for("a@bv.vn", "Thành viên A", Role::Member).await,
-        app.token_for("b@bv.vn", "Thành viên B", Role::Member).await,
-    ];
+    let flaggers =
+        [app.token_for("a@bv.vn", "Thành viên A", Role::Member).await, app.token_for("b@bv.vn", "Thành viên B", Role::Member).await];
     let flag = |token: String, reason: &'static str| {
         let app = &app;
-        async move { post(app, &format!("/api/v1/posts/{post_id}/flags"), Some(&token), json!({"reason": reason, "note": "Có tên người bệnh"})).await }
+        async move {
+            post(app, &format!("/api/v1/posts/{post_id}/flags"), Some(&token), json!({"reason": reason, "note": "Có tên người bệnh"})).await
+        }
     };
 
     let hits = |r: &Value| r["hits"].as_array().unwrap().iter().filter(|h| h["topic_id"].as_i64() == Some(topic)).count();
@@ -553,7 +588,15 @@ async fn sanctions_silence_and_suspend_with_reason_and_date(app: TestApp) {
     let admin_id = user_id(&app, "quan@bv.vn").await;
     let sanction = |user: i64, token: String, kind: &'static str, days: i64, reason: &'static str| {
         let app = &app;
-        async move { post(app, &format!("/api/v1/moderation/users/{user}/sanctions"), Some(&token), json!({"kind": kind, "days": days, "reason": reason})).await }
+        async move {
+            post(
+                app,
+                &format!("/api/v1/moderation/users/{user}/sanctions"),
+                Some(&token),
+                json!({"kind": kind, "days": days, "reason": reason}),
+            )
+            .await
+        }
     };
 
     assert_eq!(sanction(admin_id, c.mod1.clone(), "suspend", 7, "Thử").await.0, 403, "a moderator cannot sanction an admin");
@@ -626,7 +669,9 @@ async fn topic_actions_lock_pin_move_and_hide_are_audited(app: TestApp) {
     };
     let reply = |token: String| {
         let app = &app;
-        async move { post(app, &format!("/api/v1/topics/{older}/posts"), Some(&token), json!({"body": "Cảm ơn chị đã chia sẻ."})).await }
+        async move {
+            post(app, &format!("/api/v1/topics/{older}/posts"), Some(&token), json!({"body": "Cảm ơn chị đã chia sẻ."})).await
+        }
     };
 
     assert_eq!(act(older, "lock", json!({"reason": "Đã đủ ý"})).await, 200);
@@ -656,7 +701,9 @@ async fn topic_actions_lock_pin_move_and_hide_are_audited(app: TestApp) {
     assert_eq!((notes[0]["kind"].as_str(), notes[0]["reason"].as_str()), (Some("post_hidden"), Some("Lạc đề")));
 
     let opening = topic["posts"][0]["id"].as_i64().unwrap();
-    let res = app.patch_json(&format!("/api/v1/posts/{opening}"), Some(&c.mod1), &json!({"body": "Nội dung đã được điều phối viên rút gọn."})).await;
+    let res = app
+        .patch_json(&format!("/api/v1/posts/{opening}"), Some(&c.mod1), &json!({"body": "Nội dung đã được điều phối viên rút gọn."}))
+        .await;
     assert_eq!(res.status(), 200);
     let (_, own_edit) = post_topic(&app, &c.mod1, &clean_topic("Chủ đề của điều phối viên")).await;
     let own = own_edit["post_id"].as_i64().unwrap();
@@ -763,7 +810,9 @@ async fn the_queue_page_works_without_javascript(app: TestApp) {
     assert!(text_of(&html, ".reason-patient_data").unwrap().contains("thông tin nhận dạng người bệnh"));
     let res = form(&app, &moderator, &format!("/mod/queue/{item}/reject"), &[("reason", &"ý".repeat(501))]).await;
     assert_eq!(res.status(), 422, "a long reason is refused on the page too");
-    let res = form(&app, &moderator, &format!("/mod/queue/{item}/edit_approve"), &[("reason", "Đã xoá số"), ("body", "Số CCCD đã được xoá.")]).await;
+    let res =
+        form(&app, &moderator, &format!("/mod/queue/{item}/edit_approve"), &[("reason", "Đã xoá số"), ("body", "Số CCCD đã được xoá.")])
+            .await;
     assert_eq!(res.status(), 303);
     let (_, published) = get_json(&app, &format!("/api/v1/topics/{topic}"), None).await;
     assert_eq!(published["posts"][0]["body"], "Số CCCD đã được xoá.");

@@ -19,7 +19,8 @@ enum Who {
     Silenced,
 }
 
-const EVERYONE: [Who; 8] = [Who::Anonymous, Who::NewMember, Who::Member, Who::Moderator, Who::Ministry, Who::Admin, Who::Suspended, Who::Silenced];
+const EVERYONE: [Who; 8] =
+    [Who::Anonymous, Who::NewMember, Who::Member, Who::Moderator, Who::Ministry, Who::Admin, Who::Suspended, Who::Silenced];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -85,7 +86,8 @@ async fn person(app: &TestApp, who: Who, n: usize) -> Option<Person> {
     let (browser, jar) = app.second_browser();
     browser.get(app.url("/")).send().await.unwrap();
     let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
-    let res = browser.post(app.url("/login")).form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
+    let res =
+        browser.post(app.url("/login")).form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
     assert_eq!(res.status(), 303);
     // Signing in brings a new token, bound to the session.
     let csrf = cookie_value(&jar, &app.base, "gp_csrf").unwrap();
@@ -136,7 +138,8 @@ async fn set_trust(app: &TestApp, id: i64) {
 }
 
 async fn topic(app: &TestApp, token: &str, body: &str) -> Value {
-    let topic = json!({"category": "medication-safety", "kind": "discussion", "title": "Chủ đề kiểm tra phân quyền", "body": body, "tags": []});
+    let topic =
+        json!({"category": "medication-safety", "kind": "discussion", "title": "Chủ đề kiểm tra phân quyền", "body": body, "tags": []});
     let res = app.post_json("/api/v1/topics", Some(token), &topic).await;
     assert_eq!(res.status(), 201);
     res.json().await.unwrap()
@@ -161,12 +164,18 @@ async fn api_request(app: &TestApp, fx: &Fixture, action: Action) -> (bool, Stri
     match action {
         Action::ReadQueue => (true, "/api/v1/moderation/queue".into(), json!({})),
         Action::Approve => (false, format!("/api/v1/moderation/queue/{}/approve", fresh_item(app, fx).await), json!({})),
-        Action::Reject => (false, format!("/api/v1/moderation/queue/{}/reject", fresh_item(app, fx).await), json!({"reason": "Lộ thông tin"})),
-        Action::Sanction => (false, format!("/api/v1/moderation/users/{}/sanctions", fx.target), json!({"kind": "silence", "days": 1, "reason": "Thử"})),
+        Action::Reject => {
+            (false, format!("/api/v1/moderation/queue/{}/reject", fresh_item(app, fx).await), json!({"reason": "Lộ thông tin"}))
+        }
+        Action::Sanction => {
+            (false, format!("/api/v1/moderation/users/{}/sanctions", fx.target), json!({"kind": "silence", "days": 1, "reason": "Thử"}))
+        }
         Action::LockTopic => (false, format!("/api/v1/moderation/topics/{}/lock", fresh_topic(app, fx).await.0), json!({})),
         Action::HidePost => (false, format!("/api/v1/moderation/posts/{}/hide", fresh_topic(app, fx).await.1), json!({"reason": "Thử"})),
         Action::ReadAudit => (true, "/api/v1/moderation/audit".into(), json!({})),
-        Action::WatchWord => (false, "/api/v1/moderation/watched-words".into(), json!({"pattern": format!("từ {}", rand_suffix()), "action": "hold"})),
+        Action::WatchWord => {
+            (false, "/api/v1/moderation/watched-words".into(), json!({"pattern": format!("từ {}", rand_suffix()), "action": "hold"}))
+        }
         Action::Flag => (false, format!("/api/v1/posts/{}/flags", fresh_topic(app, fx).await.1), json!({"reason": "spam"})),
     }
 }
@@ -192,13 +201,17 @@ async fn page_request(app: &TestApp, fx: &Fixture, action: Action) -> (bool, Str
         Action::ReadQueue => (true, "/mod/queue".into(), vec![]),
         Action::Approve => (false, format!("/mod/queue/{}/approve", fresh_item(app, fx).await), vec![]),
         Action::Reject => (false, format!("/mod/queue/{}/reject", fresh_item(app, fx).await), reason()),
-        Action::Sanction => {
-            (false, format!("/mod/users/{}/sanction", fx.target), vec![("kind", "silence".into()), ("days", "1".into()), ("reason", "Thử".into())])
-        }
+        Action::Sanction => (
+            false,
+            format!("/mod/users/{}/sanction", fx.target),
+            vec![("kind", "silence".into()), ("days", "1".into()), ("reason", "Thử".into())],
+        ),
         Action::LockTopic => (false, format!("/mod/topics/{}/lock", fresh_topic(app, fx).await.0), vec![]),
         Action::HidePost => (false, format!("/mod/posts/{}/hide", fresh_topic(app, fx).await.1), reason()),
         Action::ReadAudit => (true, "/mod/audit".into(), vec![]),
-        Action::WatchWord => (false, "/mod/watched-words".into(), vec![("pattern", format!("từ {}", rand_suffix())), ("action", "hold".into())]),
+        Action::WatchWord => {
+            (false, "/mod/watched-words".into(), vec![("pattern", format!("từ {}", rand_suffix())), ("action", "hold".into())])
+        }
         Action::Flag => (false, format!("/posts/{}/flag", fresh_topic(app, fx).await.1), vec![("reason", "spam".into())]),
     }
 }

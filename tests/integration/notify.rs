@@ -236,7 +236,10 @@ async fn watching_a_category_from_its_page_tells_of_new_topics_until_stopped(app
     assert_eq!(text_of(&page, ".notifications-link .unread-count").as_deref(), Some("1"), "unread count in the header");
     let (_, list) = app.get_text("/notifications").await;
     let item = text_of(&list, "li.notification.unread").unwrap();
-    assert!(item.contains("Có chủ đề mới ở mục bạn theo dõi") && item.contains("Dán nhãn thuốc nguy cơ cao") && item.contains("Trần Văn Bình"), "{item}");
+    assert!(
+        item.contains("Có chủ đề mới ở mục bạn theo dõi") && item.contains("Dán nhãn thuốc nguy cơ cao") && item.contains("Trần Văn Bình"),
+        "{item}"
+    );
 
     // Opening it goes to the post and marks it read; the header count is gone.
     let href = attr_of(&list, "li.notification a", "href").unwrap();
@@ -255,7 +258,11 @@ async fn watching_a_category_from_its_page_tells_of_new_topics_until_stopped(app
 async fn watching_a_tag_and_a_guidance_document_through_the_api(app: TestApp) {
     let watcher = member(&app, "thu@bv-hue.vn", "Lê Thị Thu").await;
     let author = member(&app, "minh@bv-dn.vn", "Phạm Minh").await;
-    app.api_topic(&author.token, topic("infection-control", "discussion", "Vệ sinh tay 5 thời điểm", "Tỉ lệ tuân thủ tăng.", &["vệ sinh tay"])).await;
+    app.api_topic(
+        &author.token,
+        topic("infection-control", "discussion", "Vệ sinh tay 5 thời điểm", "Tỉ lệ tuân thủ tăng.", &["vệ sinh tay"]),
+    )
+    .await;
     watch(&app, &watcher, "tag", "ve-sinh-tay").await;
     watch(&app, &watcher, "guidance", "43-2018-TT-BYT").await;
     let res = send(&app, reqwest::Method::PUT, "/api/v1/watches/tag/khong-co-the-nay", &watcher).await;
@@ -264,10 +271,15 @@ async fn watching_a_tag_and_a_guidance_document_through_the_api(app: TestApp) {
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("Chỉ có thể theo dõi"));
 
-    let tagged = app.api_topic(&author.token, topic("infection-control", "discussion", "Đo tuân thủ vệ sinh tay", "Quan sát ẩn.", &["vệ sinh tay"])).await;
+    let tagged = app
+        .api_topic(&author.token, topic("infection-control", "discussion", "Đo tuân thủ vệ sinh tay", "Quan sát ẩn.", &["vệ sinh tay"]))
+        .await;
     reply(&app, &author, tagged, "Theo Thông tư 43/2018/TT-BYT, sự cố này phải báo cáo.").await;
 
-    assert_eq!(told(&app, &watcher).await, [pair("watched_topic", "Đo tuân thủ vệ sinh tay"), pair("guidance_citation", "Đo tuân thủ vệ sinh tay")]);
+    assert_eq!(
+        told(&app, &watcher).await,
+        [pair("watched_topic", "Đo tuân thủ vệ sinh tay"), pair("guidance_citation", "Đo tuân thủ vệ sinh tay")]
+    );
     let kinds: Vec<String> = notifications(&app, &watcher).await.iter().map(|n| n["kind"].as_str().unwrap().into()).collect();
     assert_eq!(kinds.len(), 2, "one notification per post");
     let watches: Vec<Value> = send(&app, reqwest::Method::GET, "/api/v1/watches", &watcher).await.json().await.unwrap();
@@ -335,7 +347,9 @@ async fn a_notification_for_a_removed_post_says_so_and_is_not_mailed(app: TestAp
     let moderator = member_with_role(&app, "mod@bv.vn", "Điều phối viên", Role::Moderator).await;
     let id = app.api_topic(&watcher.token, discussion("Quy trình tiêm an toàn")).await;
     let post = reply(&app, &author, id, "Nội dung sẽ bị ẩn vì có thông tin bệnh nhân.").await;
-    let res = app.post_json(&format!("/api/v1/moderation/posts/{post}/hide"), Some(&moderator.token), &json!({"reason": "Có thông tin người bệnh"})).await;
+    let res = app
+        .post_json(&format!("/api/v1/moderation/posts/{post}/hide"), Some(&moderator.token), &json!({"reason": "Có thông tin người bệnh"}))
+        .await;
     assert_eq!(res.status(), 200);
 
     let list = notifications(&app, &watcher).await;
@@ -359,11 +373,19 @@ async fn removed_posts_are_not_mailed_and_mail_falls_back_to_a_folder(app: TestA
     let moderator = member_with_role(&app, "mod@bv.vn", "Điều phối viên", Role::Moderator).await;
     let id = app.api_topic(&watcher.token, discussion("Quy trình tiêm an toàn")).await;
     let hidden = reply(&app, &author, id, "Bài này sẽ bị ẩn ngay.").await;
-    let res = app.post_json(&format!("/api/v1/moderation/posts/{hidden}/hide"), Some(&moderator.token), &json!({"reason": "Sai chủ đề"})).await;
+    let res =
+        app.post_json(&format!("/api/v1/moderation/posts/{hidden}/hide"), Some(&moderator.token), &json!({"reason": "Sai chủ đề"})).await;
     assert_eq!(res.status(), 200);
     reply(&app, &author, id, "Bài này vẫn công khai.").await;
 
-    wait_for(async || { let s = mail_states(&app, watcher.id).await; s.len() == 2 && !s.contains(&"queued".to_string()) }, "the mail task").await;
+    wait_for(
+        async || {
+            let s = mail_states(&app, watcher.id).await;
+            s.len() == 2 && !s.contains(&"queued".to_string())
+        },
+        "the mail task",
+    )
+    .await;
     assert_eq!(mail_states(&app, watcher.id).await, ["dropped", "sent"]);
     let public_notification = notifications(&app, &watcher).await[0]["id"].as_i64().unwrap();
 
@@ -420,7 +442,13 @@ async fn mail_reaches_a_real_smtp_server_in_the_members_language_with_one_click_
     let settings: Value = send(&app, reqwest::Method::GET, "/api/v1/notification-settings", &lan).await.json().await.unwrap();
     assert_eq!(settings["email_replies"], true, "a GET changes nothing");
 
-    let res = mail_program.post(&url).header("content-type", "application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click").send().await.unwrap();
+    let res = mail_program
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Đã huỷ"));
     let settings: Value = send(&app, reqwest::Method::GET, "/api/v1/notification-settings", &lan).await.json().await.unwrap();
@@ -459,7 +487,9 @@ async fn a_tampered_or_foreign_unsubscribe_link_is_a_clear_400_and_changes_nothi
     let anonymous = reqwest::Client::new();
     for token in &bad {
         let url = app.url(&format!("/unsubscribe/{token}"));
-        for res in [anonymous.get(&url).send().await.unwrap(), anonymous.post(&url).body("List-Unsubscribe=One-Click").send().await.unwrap()] {
+        for res in
+            [anonymous.get(&url).send().await.unwrap(), anonymous.post(&url).body("List-Unsubscribe=One-Click").send().await.unwrap()]
+        {
             assert_eq!(res.status(), 400, "{token}");
             let page = res.text().await.unwrap();
             assert!(page.contains("Liên kết huỷ nhận email này không hợp lệ"), "{token}: {page}");
@@ -500,8 +530,24 @@ async fn the_digest_command_mails_the_weeks_best_practices_to_members_who_want_i
     let reader = member(&app, "binh@bv.vn", "Trần Bình").await;
     let no_digest = member(&app, "an@bv.vn", "Vũ An").await;
     assert_eq!(put_settings(&app, &no_digest, |s| s["digest"] = json!(false)).await.status(), 200);
-    let practice = app.api_topic(&author.token, topic("safe-surgery", "good_practice", "Bảng kiểm an toàn phẫu thuật", "Ba bước: trước gây mê, trước rạch da, trước khi rời phòng.", &[])).await;
-    let case = app.api_topic(&author.token, topic("medication-safety", "case_study", "Sự cố nhầm thuốc ở khoa Nhi", "Một liều kali bị pha nhầm; phát hiện kịp.", &[])).await;
+    let practice = app
+        .api_topic(
+            &author.token,
+            topic(
+                "safe-surgery",
+                "good_practice",
+                "Bảng kiểm an toàn phẫu thuật",
+                "Ba bước: trước gây mê, trước rạch da, trước khi rời phòng.",
+                &[],
+            ),
+        )
+        .await;
+    let case = app
+        .api_topic(
+            &author.token,
+            topic("medication-safety", "case_study", "Sự cố nhầm thuốc ở khoa Nhi", "Một liều kali bị pha nhầm; phát hiện kịp.", &[]),
+        )
+        .await;
     let chat = app.api_topic(&author.token, discussion("Hỏi về lịch trực Tết")).await;
     for n in 0..2 {
         reply(&app, &reader, practice, &format!("Khoa em áp dụng được, lần {n}.")).await;
@@ -511,7 +557,18 @@ async fn the_digest_command_mails_the_weeks_best_practices_to_members_who_want_i
     }
     let _ = case;
     // Found helpful by two colleagues, though nobody replied: it leads the digest.
-    let bundle = app.api_topic(&author.token, topic("infection-control", "good_practice", "Gói dự phòng viêm phổi thở máy", "Nằm đầu cao 30 độ, vệ sinh răng miệng mỗi 6 giờ.", &[])).await;
+    let bundle = app
+        .api_topic(
+            &author.token,
+            topic(
+                "infection-control",
+                "good_practice",
+                "Gói dự phòng viêm phổi thở máy",
+                "Nằm đầu cao 30 độ, vệ sinh răng miệng mỗi 6 giờ.",
+                &[],
+            ),
+        )
+        .await;
     let opening: Value = app.get(&format!("/api/v1/topics/{bundle}")).await.json().await.unwrap();
     let opening_post = opening["posts"][0]["id"].as_i64().expect("the opening post's id");
     for marker in [&reader, &no_digest] {
@@ -520,13 +577,18 @@ async fn the_digest_command_mails_the_weeks_best_practices_to_members_who_want_i
 
     let dry = digest_command(&app, true);
     let place = |title: &str| dry.find(title).unwrap_or_else(|| panic!("{title} missing: {dry}"));
-    let (helpful, discussed, quiet) = (place("Gói dự phòng viêm phổi thở máy"), place("Bảng kiểm an toàn phẫu thuật"), place("Sự cố nhầm thuốc ở khoa Nhi"));
+    let (helpful, discussed, quiet) =
+        (place("Gói dự phòng viêm phổi thở máy"), place("Bảng kiểm an toàn phẫu thuật"), place("Sự cố nhầm thuốc ở khoa Nhi"));
     assert!(helpful < discussed && discussed < quiet, "most helpful first, then most discussed: {dry}");
     assert!(!dry.contains("lịch trực"), "discussions are not practices: {dry}");
     assert!(dry.contains("dry run"));
     let python = any_python();
     let digests = |app: &TestApp| -> Vec<Value> {
-        eml_files(&app.data_dir().join("mail")).iter().map(|f| parse_mail(&python, f)).filter(|m| m["subject"].as_str().unwrap().starts_with("Bản tin")).collect()
+        eml_files(&app.data_dir().join("mail"))
+            .iter()
+            .map(|f| parse_mail(&python, f))
+            .filter(|m| m["subject"].as_str().unwrap().starts_with("Bản tin"))
+            .collect()
     };
     assert!(digests(&app).is_empty(), "a dry run sends nothing");
 
@@ -661,14 +723,23 @@ async fn removed_posts_are_not_mailed_postgres() {
 #[tokio::test]
 async fn smtp_mail_sqlite() {
     let Some(sink) = SmtpSink::start().await else { return };
-    let app = TestApp::sqlite_with(|c| { prompt_mail(c); sink.configure(c) }).await;
+    let app = TestApp::sqlite_with(|c| {
+        prompt_mail(c);
+        sink.configure(c)
+    })
+    .await;
     mail_reaches_a_real_smtp_server_in_the_members_language_with_one_click_unsubscribe(app, sink).await;
 }
 
 #[tokio::test]
 async fn smtp_mail_postgres() {
     let Some(sink) = SmtpSink::start().await else { return };
-    if let Some(app) = TestApp::postgres_with(|c| { prompt_mail(c); sink.configure(c) }).await {
+    if let Some(app) = TestApp::postgres_with(|c| {
+        prompt_mail(c);
+        sink.configure(c)
+    })
+    .await
+    {
         mail_reaches_a_real_smtp_server_in_the_members_language_with_one_click_unsubscribe(app, sink).await;
     }
 }

@@ -53,7 +53,10 @@ async fn zalo_me(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -
         // Zalo reports its errors with status 200 and no id.
         "at-no-id" => answer(StatusCode::OK, json!({"error": 452, "message": "Access token is invalid"})),
         // Decomposed (NFD) on purpose: the account must get the NFC name.
-        "at-good" => answer(StatusCode::OK, json!({"id": "4316981234567", "name": "Tra\u{302}\u{300}n Va\u{306}n Bi\u{300}nh", "error": 0, "message": "Success"})),
+        "at-good" => answer(
+            StatusCode::OK,
+            json!({"id": "4316981234567", "name": "Tra\u{302}\u{300}n Va\u{306}n Bi\u{300}nh", "error": 0, "message": "Success"}),
+        ),
         _ => answer(StatusCode::OK, json!({"error": 452, "message": "Access token is invalid"})),
     }
 }
@@ -89,7 +92,8 @@ async fn stand_in() -> String {
 }
 
 fn preset(id: &str, kind: ProviderKind, client_id: &str, secret: &str, base: &str) -> ProviderConfig {
-    let text = format!("id = \"{id}\"\nclient_id = \"{client_id}\"\nclient_secret = \"{secret}\"\nministry_email_domains = [\"boyte.example\"]");
+    let text =
+        format!("id = \"{id}\"\nclient_id = \"{client_id}\"\nclient_secret = \"{secret}\"\nministry_email_domains = [\"boyte.example\"]");
     let mut p: ProviderConfig = toml::from_str(&text).unwrap();
     p.kind = kind;
     p.token_url = format!("{base}/{id}/token");
@@ -103,7 +107,10 @@ fn preset(id: &str, kind: ProviderKind, client_id: &str, secret: &str, base: &st
 async fn app_with_presets(backend: &str) -> Option<TestApp> {
     let base = stand_in().await;
     let configure = |c: &mut Config| {
-        c.auth.oidc = vec![preset("zalo", ProviderKind::Zalo, "zalo-app", ZALO_SECRET, &base), preset("fb", ProviderKind::Facebook, "fb-app", FB_SECRET, &base)];
+        c.auth.oidc = vec![
+            preset("zalo", ProviderKind::Zalo, "zalo-app", ZALO_SECRET, &base),
+            preset("fb", ProviderKind::Facebook, "fb-app", FB_SECRET, &base),
+        ];
     };
     if backend == "sqlite" { Some(TestApp::sqlite_with(configure).await) } else { TestApp::postgres_with(configure).await }
 }

@@ -108,7 +108,9 @@ async fn start_provider(port: u16, redirect_uri: &str) -> Option<Provider> {
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("ready ") && let Some(tx) = tx.take() {
+            if line.starts_with("ready ")
+                && let Some(tx) = tx.take()
+            {
                 let _ = tx.send(());
             }
         }
@@ -130,7 +132,13 @@ async fn with_provider(backend: &str, adjust: impl FnOnce(&mut Config)) -> Optio
         hs256.client_secret = "hs256-test-secret-that-is-long-enough-0123456789".into();
         // `noid` reads its "user" from the provider's key set: real JSON, but naming no account.
         let (plain, noid) = (plain_oauth_config("plain", &issuer, "/me"), plain_oauth_config("noid", &issuer, "/jwks"));
-        c.auth.oidc = vec![provider_config("test", &issuer, 10), provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2), hs256, plain, noid];
+        c.auth.oidc = vec![
+            provider_config("test", &issuer, 10),
+            provider_config("down", &format!("http://127.0.0.1:{}", free_port()), 2),
+            hs256,
+            plain,
+            noid,
+        ];
         c.auth.oidc.extend(TAMPERED_CLIENTS.map(|id| tampered_client_config(id, &issuer)));
         adjust(c);
     };
@@ -536,7 +544,10 @@ async fn an_organization_claim_queues_a_ministry_request_a_moderator_approves(ap
     let (status, queue) = app.get_text("/mod/queue?kind=ministry_request").await;
     assert_eq!(status, 200);
     assert_eq!(crate::common::count(&queue, "article.kind-ministry_request"), 1);
-    assert_eq!(text_of(&queue, "article.kind-ministry_request .ministry-note").unwrap(), "Thông tin kèm theo: Bộ Y tế (thử): organization = Bộ Y tế");
+    assert_eq!(
+        text_of(&queue, "article.kind-ministry_request .ministry-note").unwrap(),
+        "Thông tin kèm theo: Bộ Y tế (thử): organization = Bộ Y tế"
+    );
     let action = attr_of(&queue, "article.kind-ministry_request form[action$='/approve']", "action").unwrap();
     let res = app.post_form(&action, &[("reason", "Đã xác minh với Cục Quản lý Khám, chữa bệnh")]).await;
     assert_eq!(res.status(), 303);

@@ -12,19 +12,16 @@ use goodpractice::store::TopicAction;
 const SECRET_REPLY: &str = "Bệnh nhân giường 12 cần theo dõi sát chỉ số đường huyết";
 
 async fn topic_with_reply(app: &TestApp, member: &str) -> (i64, i64) {
-    let topic = app.api_topic(member, json!({"kind": "discussion", "title": "Theo dõi đường huyết mao mạch ban đêm",
-        "body": "Khoa Nội tiết chia sẻ quy trình đo đường huyết lúc 3 giờ sáng.", "category": "medication-safety"})).await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/topics/{topic}/posts"),
-            Some(member),
-            &json!({"body": SECRET_REPLY}),
+    let topic = app
+        .api_topic(
+            member,
+            json!({"kind": "discussion", "title": "Theo dõi đường huyết mao mạch ban đêm",
+        "body": "Khoa Nội tiết chia sẻ quy trình đo đường huyết lúc 3 giờ sáng.", "category": "medication-safety"}),
         )
         .await;
+    let res = app.post_json(&format!("/api/v1/topics/{topic}/posts"), Some(member), &json!({"body": SECRET_REPLY})).await;
     assert_eq!(res.status(), 201);
-    let reply = res.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let reply = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
     (topic, reply)
 }
 
@@ -37,12 +34,8 @@ async fn anonymous_text(app: &TestApp, path: &str) -> String {
 }
 
 async fn a_hidden_post_is_gone_from_the_next_anonymous_request(app: TestApp) {
-    let member = app
-        .token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member)
-        .await;
-    let moderator = app
-        .token_for("minh@bv.vn", "Trần Văn Minh", Role::Moderator)
-        .await;
+    let member = app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let moderator = app.token_for("minh@bv.vn", "Trần Văn Minh", Role::Moderator).await;
     let (topic, reply) = topic_with_reply(&app, &member).await;
     let path = format!("/t/{topic}");
 
@@ -51,44 +44,22 @@ async fn a_hidden_post_is_gone_from_the_next_anonymous_request(app: TestApp) {
     let etag = first.headers().get(ETAG).expect("an ETag").clone();
     assert!(first.text().await.unwrap().contains(SECRET_REPLY));
     let again = app.get(&path).await;
-    assert_eq!(
-        again.headers().get(ETAG),
-        Some(&etag),
-        "served from the cache"
-    );
+    assert_eq!(again.headers().get(ETAG), Some(&etag), "served from the cache");
     assert!(again.text().await.unwrap().contains(SECRET_REPLY));
 
     let res = app
-        .post_json(
-            &format!("/api/v1/moderation/posts/{reply}/hide"),
-            Some(&moderator),
-            &json!({"reason": "Lộ thông tin người bệnh"}),
-        )
+        .post_json(&format!("/api/v1/moderation/posts/{reply}/hide"), Some(&moderator), &json!({"reason": "Lộ thông tin người bệnh"}))
         .await;
     assert_eq!(res.status(), 200, "hidden");
     let after = app.get(&path).await;
-    assert_ne!(
-        after.headers().get(ETAG),
-        Some(&etag),
-        "a new page after the change"
-    );
-    assert!(
-        !after.text().await.unwrap().contains(SECRET_REPLY),
-        "the hidden reply is gone at once"
-    );
-    assert!(
-        !anonymous_text(&app, &path).await.contains(SECRET_REPLY),
-        "for every reader"
-    );
+    assert_ne!(after.headers().get(ETAG), Some(&etag), "a new page after the change");
+    assert!(!after.text().await.unwrap().contains(SECRET_REPLY), "the hidden reply is gone at once");
+    assert!(!anonymous_text(&app, &path).await.contains(SECRET_REPLY), "for every reader");
 }
 
 async fn a_change_made_by_another_process_reaches_the_cache_through_the_change_log(app: TestApp) {
-    let member = app
-        .token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member)
-        .await;
-    let moderator = app
-        .create_user("minh@bv.vn", "Trần Văn Minh", Role::Moderator)
-        .await;
+    let member = app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let moderator = app.create_user("minh@bv.vn", "Trần Văn Minh", Role::Moderator).await;
     let (topic, reply) = topic_with_reply(&app, &member).await;
     let path = format!("/t/{topic}");
     assert!(anonymous_text(&app, &path).await.contains(SECRET_REPLY));
@@ -104,19 +75,13 @@ async fn a_change_made_by_another_process_reaches_the_cache_through_the_change_l
         before: None,
         after: None,
     };
-    app.store
-        .set_post_status_audited(reply, "rejected", &action, "post_hidden")
-        .await
-        .unwrap();
+    app.store.set_post_status_audited(reply, "rejected", &action, "post_hidden").await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         if !anonymous_text(&app, &path).await.contains(SECRET_REPLY) {
             break;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the change log emptied the cache within seconds"
-        );
+        assert!(std::time::Instant::now() < deadline, "the change log emptied the cache within seconds");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
@@ -132,137 +97,56 @@ fn tokens_in(html: &str) -> Vec<String> {
 }
 
 async fn nobody_gets_another_readers_page_or_token(app: TestApp) {
-    let member = app
-        .token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member)
-        .await;
+    let member = app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
     let (topic, _) = topic_with_reply(&app, &member).await;
-    app.create_user("hoa@bv.vn", "Phạm Thị Hoa", Role::Member)
-        .await;
+    app.create_user("hoa@bv.vn", "Phạm Thị Hoa", Role::Member).await;
 
-    for path in [
-        "/".to_string(),
-        format!("/t/{topic}"),
-        "/c/medication-safety".to_string(),
-        "/guidance/43-2018-TT-BYT".to_string(),
-    ] {
+    for path in ["/".to_string(), format!("/t/{topic}"), "/c/medication-safety".to_string(), "/guidance/43-2018-TT-BYT".to_string()] {
         // Two signed-out browsers, one after the other (the second is served from the cache).
         let (first, first_jar) = app.second_browser();
         let (second, second_jar) = app.second_browser();
-        let first_html = first
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let second_html = second
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let first_html = first.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+        let second_html = second.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
         let first_token = cookie_value(&first_jar, &app.base, "gp_csrf").expect("a token cookie");
         let second_token = cookie_value(&second_jar, &app.base, "gp_csrf").expect("a token cookie");
         assert_ne!(first_token, second_token);
-        assert!(
-            tokens_in(&first_html).iter().all(|t| *t == first_token),
-            "{path}: the first reader's own token"
-        );
-        assert!(
-            tokens_in(&second_html).iter().all(|t| *t == second_token),
-            "{path}: the second reader's own token"
-        );
-        assert!(
-            !second_html.contains(&first_token),
-            "{path}: never another reader's token"
-        );
+        assert!(tokens_in(&first_html).iter().all(|t| *t == first_token), "{path}: the first reader's own token");
+        assert!(tokens_in(&second_html).iter().all(|t| *t == second_token), "{path}: the second reader's own token");
+        assert!(!second_html.contains(&first_token), "{path}: never another reader's token");
 
         // A signed-in reader gets their own page, never the kept one, and the kept one never theirs.
         let res = app.login("hoa@bv.vn", crate::common::PASSWORD).await;
         assert_eq!(res.status(), 303);
         let signed_in = app.get(&path).await;
-        assert!(
-            signed_in.headers().get(ETAG).is_none(),
-            "{path}: a signed-in page is not from the cache"
-        );
-        assert!(
-            signed_in.text().await.unwrap().contains("Phạm Thị Hoa"),
-            "{path}: the signed-in header"
-        );
-        assert!(
-            !anonymous_text(&app, &path).await.contains("Phạm Thị Hoa"),
-            "{path}: no signed-in page kept"
-        );
+        assert!(signed_in.headers().get(ETAG).is_none(), "{path}: a signed-in page is not from the cache");
+        assert!(signed_in.text().await.unwrap().contains("Phạm Thị Hoa"), "{path}: the signed-in header");
+        assert!(!anonymous_text(&app, &path).await.contains("Phạm Thị Hoa"), "{path}: no signed-in page kept");
         let res = app.post_form("/logout", &[]).await;
         assert!(res.status().is_redirection());
     }
 }
 
 async fn browsers_revalidate_with_304(app: TestApp) {
-    let member = app
-        .token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member)
-        .await;
+    let member = app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
     let (topic, _) = topic_with_reply(&app, &member).await;
     let path = format!("/t/{topic}");
     let (browser, _) = app.second_browser();
     let first = browser.get(app.url(&path)).send().await.unwrap();
-    let etag = first
-        .headers()
-        .get(ETAG)
-        .expect("an ETag")
-        .to_str()
-        .unwrap()
-        .to_string();
-    let modified = first
-        .headers()
-        .get(LAST_MODIFIED)
-        .expect("a Last-Modified")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = first.headers().get(ETAG).expect("an ETag").to_str().unwrap().to_string();
+    let modified = first.headers().get(LAST_MODIFIED).expect("a Last-Modified").to_str().unwrap().to_string();
 
-    let by_tag = browser
-        .get(app.url(&path))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let by_tag = browser.get(app.url(&path)).header(IF_NONE_MATCH, &etag).send().await.unwrap();
     assert_eq!(by_tag.status(), 304);
     assert!(by_tag.bytes().await.unwrap().is_empty());
-    let by_date = browser
-        .get(app.url(&path))
-        .header(IF_MODIFIED_SINCE, &modified)
-        .send()
-        .await
-        .unwrap();
+    let by_date = browser.get(app.url(&path)).header(IF_MODIFIED_SINCE, &modified).send().await.unwrap();
     assert_eq!(by_date.status(), 304);
 
     // A new reply changes the page: the old validator no longer matches.
-    let res = app
-        .post_json(
-            &format!("/api/v1/topics/{topic}/posts"),
-            Some(&member),
-            &json!({"body": "Đã áp dụng tại khoa tôi."}),
-        )
-        .await;
+    let res = app.post_json(&format!("/api/v1/topics/{topic}/posts"), Some(&member), &json!({"body": "Đã áp dụng tại khoa tôi."})).await;
     assert_eq!(res.status(), 201);
-    let changed = browser
-        .get(app.url(&path))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let changed = browser.get(app.url(&path)).header(IF_NONE_MATCH, &etag).send().await.unwrap();
     assert_eq!(changed.status(), 200);
-    assert!(
-        changed
-            .text()
-            .await
-            .unwrap()
-            .contains("Đã áp dụng tại khoa tôi.")
-    );
+    assert!(changed.text().await.unwrap().contains("Đã áp dụng tại khoa tôi."));
 }
 
 crate::on_both_databases!(

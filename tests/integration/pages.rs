@@ -225,7 +225,9 @@ async fn sign_in_is_refused_after_five_failures(app: TestApp) {
     let html = answered(res, 429).await;
     assert_eq!(
         text_of(&html, "p.form-error").as_deref(),
-        Some("Tài khoản này đã đăng nhập sai 5 lần liên tiếp. Để chống dò mật khẩu, lần thử tiếp theo phải chờ 1 phút. (Sau 5 lần sai, mỗi lần sai thêm thời gian chờ tăng gấp đôi, tối đa 15 phút; đăng nhập đúng thì bộ đếm trở về 0.)")
+        Some(
+            "Tài khoản này đã đăng nhập sai 5 lần liên tiếp. Để chống dò mật khẩu, lần thử tiếp theo phải chờ 1 phút. (Sau 5 lần sai, mỗi lần sai thêm thời gian chờ tăng gấp đôi, tối đa 15 phút; đăng nhập đúng thì bộ đếm trở về 0.)"
+        )
     );
     assert_eq!(viewer_name(&page(&app, "/").await), None);
 }
@@ -246,7 +248,10 @@ async fn sign_in_returns_to_the_page_that_asked_for_it(app: TestApp) {
     assert_eq!(viewer_name(&form).as_deref(), Some("Lê Văn Minh"));
     assert_eq!(attr(&form, "input[name=kind]", "value").as_deref(), Some("case_study"));
     assert_eq!(attr(&form, "#category option[selected]", "value").as_deref(), Some(CATEGORY));
-    assert_eq!(count(&form, "textarea#context, textarea#problem, textarea#causes, textarea#intervention, textarea#results, textarea#lessons"), 6);
+    assert_eq!(
+        count(&form, "textarea#context, textarea#problem, textarea#causes, textarea#intervention, textarea#results, textarea#lessons"),
+        6
+    );
 }
 
 async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
@@ -287,7 +292,9 @@ async fn discussions_and_questions_are_published_from_the_form(app: TestApp) {
         ("question", "Câu hỏi", "Có nên dùng mã vạch khi phát thuốc không?", "Bệnh viện tuyến tỉnh đã ai triển khai chưa?"),
     ];
     for (kind, badge, title, body) in kinds {
-        let res = compose(&app, &[("category", CATEGORY), ("kind", kind), ("title", title), ("body", body), ("tags", "bàn giao, Điều dưỡng")]).await;
+        let res =
+            compose(&app, &[("category", CATEGORY), ("kind", kind), ("title", title), ("body", body), ("tags", "bàn giao, Điều dưỡng")])
+                .await;
         let html = page(&app, &format!("/t/{}", topic_id_in(&res))).await;
 
         assert_eq!(text_of(&html, "h1").as_deref(), Some(title));
@@ -312,8 +319,13 @@ async fn a_case_study_shows_its_six_sections_under_their_labels(app: TestApp) {
         ("results", "Kết quả (chỉ số trước và sau)", "| Chỉ số | Trước | Sau |\n|---|---|---|\n| Nhầm người bệnh | 3 | 0 |"),
         ("lessons", "Bài học kinh nghiệm", "Kiểm tra chéo giữa hai điều dưỡng."),
     ];
-    let mut fields = vec![("category", CATEGORY), ("kind", "case_study"), ("title", "Giảm nhầm lẫn người bệnh tại Khoa Nội"),
-        ("body", "Một năm triển khai vòng tay nhận diện."), ("tags", "")];
+    let mut fields = vec![
+        ("category", CATEGORY),
+        ("kind", "case_study"),
+        ("title", "Giảm nhầm lẫn người bệnh tại Khoa Nội"),
+        ("body", "Một năm triển khai vòng tay nhận diện."),
+        ("tags", ""),
+    ];
     fields.extend(sections.iter().map(|(key, _, text)| (*key, *text)));
 
     let res = compose(&app, &fields).await;
@@ -337,8 +349,18 @@ async fn a_good_practice_shows_its_summary(app: TestApp) {
     sign_up(&app, "lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
     let summary = "Bảng kiểm an toàn phẫu thuật giúp không còn sót gạc sau mổ.";
 
-    let res = compose(&app, &[("category", "safe-surgery"), ("kind", "good_practice"), ("title", "Bảng kiểm an toàn phẫu thuật"),
-        ("summary", summary), ("body", "Chúng tôi đọc to bảng kiểm ở ba thời điểm."), ("tags", "")]).await;
+    let res = compose(
+        &app,
+        &[
+            ("category", "safe-surgery"),
+            ("kind", "good_practice"),
+            ("title", "Bảng kiểm an toàn phẫu thuật"),
+            ("summary", summary),
+            ("body", "Chúng tôi đọc to bảng kiểm ở ba thời điểm."),
+            ("tags", ""),
+        ],
+    )
+    .await;
 
     let html = page(&app, &format!("/t/{}", topic_id_in(&res))).await;
     assert_eq!(text_of(&html, "article.topic .meta .badge").as_deref(), Some("Thực hành tốt"));
@@ -362,9 +384,16 @@ async fn a_too_short_title_keeps_the_typed_text_and_writes_nothing(app: TestApp)
 
 async fn a_case_study_without_category_keeps_every_section(app: TestApp) {
     sign_up(&app, "lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
-    let sections = [("context", "Bối cảnh khoa"), ("problem", "Vấn đề té ngã"), ("causes", "Sàn trơn"),
-        ("intervention", "Biển cảnh báo"), ("results", "Giảm 50%"), ("lessons", "Làm sớm hơn")];
-    let mut fields = vec![("category", ""), ("kind", "case_study"), ("title", "Phòng ngừa té ngã ở người cao tuổi"), ("body", ""), ("tags", "")];
+    let sections = [
+        ("context", "Bối cảnh khoa"),
+        ("problem", "Vấn đề té ngã"),
+        ("causes", "Sàn trơn"),
+        ("intervention", "Biển cảnh báo"),
+        ("results", "Giảm 50%"),
+        ("lessons", "Làm sớm hơn"),
+    ];
+    let mut fields =
+        vec![("category", ""), ("kind", "case_study"), ("title", "Phòng ngừa té ngã ở người cao tuổi"), ("body", ""), ("tags", "")];
     fields.extend(sections);
 
     let html = answered(compose(&app, &fields).await, 422).await;
@@ -397,8 +426,12 @@ async fn an_edit_keeps_the_old_text_as_a_revision(app: TestApp) {
     let form = page(&app, &format!("/posts/{post}/edit")).await;
     assert_eq!(field(&form, "body"), "Khoa Nội dùng vòng tay hai thông tin.");
 
-    let res = app.post_form(&format!("/posts/{post}/edit"), &[("title", &field(&form, "title")),
-        ("body", "Khoa Nội dùng vòng tay hai thông tin: họ tên và năm sinh.")]).await;
+    let res = app
+        .post_form(
+            &format!("/posts/{post}/edit"),
+            &[("title", &field(&form, "title")), ("body", "Khoa Nội dùng vòng tay hai thông tin: họ tên và năm sinh.")],
+        )
+        .await;
 
     assert_eq!((res.status().as_u16(), location(&res)), (303, format!("/t/{topic}#post-{post}")));
     let html = page(&app, &format!("/t/{topic}")).await;
@@ -466,7 +499,8 @@ async fn a_reply_without_a_valid_csrf_token_is_refused(app: TestApp) {
 
 async fn a_new_topic_without_a_valid_csrf_token_is_refused(app: TestApp) {
     sign_up(&app, "lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
-    let fields = [("category", CATEGORY), ("kind", "discussion"), ("title", "Bài đăng giả mạo từ trang khác"), ("body", "Nội dung giả mạo")];
+    let fields =
+        [("category", CATEGORY), ("kind", "discussion"), ("title", "Bài đăng giả mạo từ trang khác"), ("body", "Nội dung giả mạo")];
 
     assert_csrf_refused(post_with_token(&app, "/new", &fields, None).await).await;
     assert_csrf_refused(post_with_token(&app, "/new", &fields, Some(FORGED_TOKEN)).await).await;
@@ -528,8 +562,12 @@ async fn a_moderator_may_edit_someone_elses_post(app: TestApp) {
     assert_eq!(app.login("dieuhanh@thuchanhtot.vn", PASSWORD).await.status(), 303);
 
     let form = page(&app, &format!("/posts/{post}/edit")).await;
-    let res = app.post_form(&format!("/posts/{post}/edit"), &[("title", &field(&form, "title")),
-        ("body", "Khoa Nội dùng vòng tay hai thông tin. (Đã ẩn số điện thoại người bệnh.)")]).await;
+    let res = app
+        .post_form(
+            &format!("/posts/{post}/edit"),
+            &[("title", &field(&form, "title")), ("body", "Khoa Nội dùng vòng tay hai thông tin. (Đã ẩn số điện thoại người bệnh.)")],
+        )
+        .await;
 
     assert_eq!(res.status(), 303);
     let html = page(&app, &format!("/t/{topic}")).await;
@@ -544,8 +582,13 @@ async fn a_moderator_may_edit_someone_elses_post(app: TestApp) {
 
 async fn a_former_province_name_is_saved_as_the_current_province(app: TestApp) {
     sign_up(&app, "lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
-    let fields = [("display_name", "Nguyễn Thị Lan"), ("job_title", "Điều dưỡng trưởng khoa"),
-        ("hospital", "Bệnh viện Đa khoa Bắc Quang"), ("department", "Khoa Nội"), ("province", "Hà Giang")];
+    let fields = [
+        ("display_name", "Nguyễn Thị Lan"),
+        ("job_title", "Điều dưỡng trưởng khoa"),
+        ("hospital", "Bệnh viện Đa khoa Bắc Quang"),
+        ("department", "Khoa Nội"),
+        ("province", "Hà Giang"),
+    ];
 
     let res = app.post_form("/settings/profile", &fields).await;
 
@@ -561,8 +604,13 @@ async fn a_former_province_name_is_saved_as_the_current_province(app: TestApp) {
 
 async fn an_unknown_province_is_refused_with_the_typed_values_kept(app: TestApp) {
     sign_up(&app, "lan@bvbachmai.vn", "Nguyễn Thị Lan").await;
-    let fields = [("display_name", "Nguyễn Thị Lan"), ("job_title", "Điều dưỡng"), ("hospital", "Bệnh viện Sài Gòn Mới"),
-        ("department", "Khoa Cấp cứu"), ("province", "Tỉnh Không Có Thật")];
+    let fields = [
+        ("display_name", "Nguyễn Thị Lan"),
+        ("job_title", "Điều dưỡng"),
+        ("hospital", "Bệnh viện Sài Gòn Mới"),
+        ("department", "Khoa Cấp cứu"),
+        ("province", "Tỉnh Không Có Thật"),
+    ];
 
     let html = answered(app.post_form("/settings/profile", &fields).await, 422).await;
 
@@ -639,7 +687,8 @@ async fn twenty_five_topics(app: &TestApp) -> Vec<String> {
 }
 
 async fn unknown_addresses_show_a_not_found_page(app: TestApp) {
-    for path in ["/t/abc", "/t/999999", "/t/-1", "/t/1.5", "/posts/xyz/revisions", "/u/999999", "/u/abc", "/c/khong-co", "/trang-khong-co"] {
+    for path in ["/t/abc", "/t/999999", "/t/-1", "/t/1.5", "/posts/xyz/revisions", "/u/999999", "/u/abc", "/c/khong-co", "/trang-khong-co"]
+    {
         let res = app.get(path).await;
         let is_html = res.headers().get(CONTENT_TYPE).is_some_and(|v| v.to_str().unwrap().starts_with("text/html"));
         let csp = res.headers().get(CONTENT_SECURITY_POLICY).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
@@ -662,8 +711,11 @@ async fn invalid_utf8_in_a_form_is_refused_and_nothing_written(app: TestApp) {
     raw.extend_from_slice(token.as_bytes());
     let reply_body = format!("body=Tr%E1%BA%A3+l%E1%BB%9Di+%C0%80&csrf={token}");
 
-    for (path, body) in [("/new".to_string(), encoded.into_bytes()), ("/new".to_string(), raw), (format!("/t/{topic}/reply"), reply_body.into_bytes())] {
-        let res = app.client.post(app.url(&path)).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+    for (path, body) in
+        [("/new".to_string(), encoded.into_bytes()), ("/new".to_string(), raw), (format!("/t/{topic}/reply"), reply_body.into_bytes())]
+    {
+        let res =
+            app.client.post(app.url(&path)).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body).send().await.unwrap();
         let status = res.status();
         let html = res.text().await.unwrap();
         assert!(status.is_client_error(), "{path}: {status}");
@@ -691,8 +743,13 @@ async fn a_decomposed_title_is_stored_composed(app: TestApp) {
 /// never the author of an anonymous case study.
 async fn a_shared_topic_link_previews_its_title_and_summary(app: TestApp) {
     let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
-    let practice = app.api_topic(&token, json!({"category": "fall-prevention", "kind": "good_practice",
-        "title": "Biển cảnh báo té ngã", "summary": "Dán biển cho người bệnh <nguy cơ cao> & theo dõi.", "body": "Chi tiết."})).await;
+    let practice = app
+        .api_topic(
+            &token,
+            json!({"category": "fall-prevention", "kind": "good_practice",
+        "title": "Biển cảnh báo té ngã", "summary": "Dán biển cho người bệnh <nguy cơ cao> & theo dõi.", "body": "Chi tiết."}),
+        )
+        .await;
     let (_, html) = app.get_text(&format!("/t/{practice}")).await;
     let doc = Html::parse_document(&html);
     let meta = |property: &str| {
@@ -706,15 +763,27 @@ async fn a_shared_topic_link_previews_its_title_and_summary(app: TestApp) {
 
     let secret = app.token_for("an@bv.vn", "Phạm Bí Mật", Role::Member).await;
     let long_case = "Người bệnh được chuyển khoa lúc nửa đêm. ".repeat(20);
-    let study = app.api_topic(&secret, json!({"category": "medication-safety", "kind": "case_study", "title": "Chuyển khoa ban đêm",
+    let study = app
+        .api_topic(
+            &secret,
+            json!({"category": "medication-safety", "kind": "case_study", "title": "Chuyển khoa ban đêm",
         "sections": {"context": long_case, "problem": "Thiếu bàn giao.", "causes": "Vội.", "intervention": "SBAR.",
                      "results": "Tốt hơn.", "lessons": "Bàn giao đủ."},
-        "anonymous": {"hospital_tier": "central", "province": "01"}})).await;
+        "anonymous": {"hospital_tier": "central", "province": "01"}}),
+        )
+        .await;
     let (_, html) = app.get_text(&format!("/t/{study}")).await;
     let doc = Html::parse_document(&html);
     let head = doc.select(&Selector::parse("head").unwrap()).next().unwrap().html();
     assert!(!head.contains("Phạm Bí Mật"), "{head}");
-    let description = doc.select(&Selector::parse("meta[property=\"og:description\"]").unwrap()).next().unwrap().value().attr("content").unwrap().to_string();
+    let description = doc
+        .select(&Selector::parse("meta[property=\"og:description\"]").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("content")
+        .unwrap()
+        .to_string();
     assert!(description.ends_with('…') && description.chars().count() <= 201, "{description}");
     assert!(!description.contains('#'), "Markdown headings are not shown: {description}");
 }
@@ -761,7 +830,11 @@ async fn posting_too_fast_keeps_the_text_in_the_form(app: TestApp) {
     let (topic, _) = lan_with_a_topic(&app).await;
     let body = "Bài thứ hai, viết kỹ:\n\n1. Rửa tay\n2. Đối chiếu";
 
-    let html = answered(compose(&app, &[("category", CATEGORY), ("kind", "question"), ("title", "Câu hỏi thứ hai trong một phút"), ("body", body)]).await, 429).await;
+    let html = answered(
+        compose(&app, &[("category", CATEGORY), ("kind", "question"), ("title", "Câu hỏi thứ hai trong một phút"), ("body", body)]).await,
+        429,
+    )
+    .await;
     let on_topic = answered(reply(&app, topic, "Trả lời vội").await, 429).await;
 
     let message = "Bạn đăng bài quá nhanh. Vui lòng chờ một phút rồi thử lại; nội dung bạn viết vẫn còn trong biểu mẫu.";

@@ -34,8 +34,20 @@ const REPLY_CLEANED: &str = "Khoa tôi gọi người nhà khi cần hỏi thêm
 
 /// What must never be served again, in every spelling a page or mail could use.
 const REMOVED: [&str; 14] = [
-    "Nguyễn Văn Nam", "Nguyen Van Nam", "12/03/1958", "0912 345 678", "0912345678", "001204012345", "DN4797912345678",
-    "nam.nguyen58", "23.004567", "ngõ 45", "Chùa Bộc", "Trần Thị Bưởi", "0987 654 321", "0987654321",
+    "Nguyễn Văn Nam",
+    "Nguyen Van Nam",
+    "12/03/1958",
+    "0912 345 678",
+    "0912345678",
+    "001204012345",
+    "DN4797912345678",
+    "nam.nguyen58",
+    "23.004567",
+    "ngõ 45",
+    "Chùa Bộc",
+    "Trần Thị Bưởi",
+    "0987 654 321",
+    "0987654321",
 ];
 
 fn assert_clean(surface: &str, text: &str) {
@@ -95,13 +107,19 @@ async fn fetch(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, Str
 async fn open_item_for(app: &TestApp, moderator: &str, post_id: i64) -> i64 {
     let (status, items) = api(app, reqwest::Method::GET, "/api/v1/moderation/queue", moderator, Value::Null).await;
     assert_eq!(status, 200, "{items}");
-    let item = items.as_array().unwrap().iter().find(|i| i["post_id"] == post_id).unwrap_or_else(|| panic!("post {post_id} is not in the queue: {items}"));
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["post_id"] == post_id)
+        .unwrap_or_else(|| panic!("post {post_id} is not in the queue: {items}"));
     item["id"].as_i64().unwrap()
 }
 
 async fn approve(app: &TestApp, moderator: &str, post_id: i64) {
     let item = open_item_for(app, moderator, post_id).await;
-    let (status, out) = api(app, reqwest::Method::POST, &format!("/api/v1/moderation/queue/{item}/approve"), moderator, json!({"reason": ""})).await;
+    let (status, out) =
+        api(app, reqwest::Method::POST, &format!("/api/v1/moderation/queue/{item}/approve"), moderator, json!({"reason": ""})).await;
     assert_eq!(status, 200, "{out}");
 }
 
@@ -166,7 +184,8 @@ async fn act_out(app: &TestApp) -> Story {
     let other_topic = app
         .api_topic(&reader.token, json!({"category": "medication-safety", "kind": "discussion", "title": "Pha kali an toàn", "body": "Chúng tôi dán nhãn đỏ.", "tags": []}))
         .await;
-    let (status, out) = api(app, reqwest::Method::POST, &format!("/api/v1/topics/{other_topic}/posts"), &author.token, json!({"body": REPLY_CLEAN})).await;
+    let (status, out) =
+        api(app, reqwest::Method::POST, &format!("/api/v1/topics/{other_topic}/posts"), &author.token, json!({"body": REPLY_CLEAN})).await;
     assert_eq!((status, out["status"].as_str()), (201, Some("published")), "{out}");
     let reply = out["id"].as_i64().unwrap();
     for body in [REPLY_HELD, REPLY_CLEANED] {
@@ -198,7 +217,9 @@ fn public_paths(s: &Story) -> Vec<(String, Option<&'static str>)> {
         format!("/u/{}", s.author.id),
     ];
     let mut paths: Vec<(String, Option<&'static str>)> = paths.into_iter().map(|p| (p, None)).collect();
-    for q in ["kiểm tra chéo", "kiem tra cheo", "Nguyễn Văn Nam", "nguyen van nam", "0912 345 678", "Chùa Bộc", "Trần Thị Bưởi", "0987654321"] {
+    for q in
+        ["kiểm tra chéo", "kiem tra cheo", "Nguyễn Văn Nam", "nguyen van nam", "0912 345 678", "Chùa Bộc", "Trần Thị Bưởi", "0987654321"]
+    {
         let encoded = q.replace(' ', "+");
         paths.push((format!("/search?q={encoded}"), Some(q)));
         paths.push((format!("/api/v1/search?q={encoded}"), Some(q)));
@@ -227,10 +248,15 @@ async fn patient_data_removed_before_approval_is_served_nowhere(app: TestApp, si
         "the approved topic in the search index",
     )
     .await;
-    wait_for(async || send(&app, reqwest::Method::GET, "/api/v1/search?q=gọi+người+nhà", None, None).await.1.contains("Pha kali"), "the cleaned reply in the index").await;
+    wait_for(
+        async || send(&app, reqwest::Method::GET, "/api/v1/search?q=gọi+người+nhà", None, None).await.1.contains("Pha kali"),
+        "the cleaned reply in the index",
+    )
+    .await;
 
     // The moderator still sees what was removed (so the crawl below looks at the right pages).
-    let (status, history) = api(&app, reqwest::Method::GET, &format!("/api/v1/posts/{}/revisions", s.post), &s.moderator.token, Value::Null).await;
+    let (status, history) =
+        api(&app, reqwest::Method::GET, &format!("/api/v1/posts/{}/revisions", s.post), &s.moderator.token, Value::Null).await;
     assert_eq!(status, 200);
     assert!(history.to_string().contains("Nguyễn Văn Nam"), "moderators see the earlier versions: {history}");
 
@@ -307,7 +333,8 @@ async fn earlier_versions_are_for_moderators_who_can_redact_them(app: TestApp) {
     assert_eq!(status, 422, "{out}");
     let (status, _) = api(&app, reqwest::Method::POST, &redact(9), &s.moderator.token, json!({"reason": "lộ tên"})).await;
     assert_eq!(status, 404);
-    let (status, _) = api(&app, reqwest::Method::POST, "/api/v1/posts/999999/revisions/1/redact", &s.moderator.token, json!({"reason": "x"})).await;
+    let (status, _) =
+        api(&app, reqwest::Method::POST, "/api/v1/posts/999999/revisions/1/redact", &s.moderator.token, json!({"reason": "x"})).await;
     assert_eq!(status, 404);
     let (status, out) = api(&app, reqwest::Method::POST, &redact(2), &s.moderator.token, json!({"reason": "lộ tên"})).await;
     assert_eq!(status, 422, "the current version is edited, not redacted: {out}");
@@ -315,7 +342,13 @@ async fn earlier_versions_are_for_moderators_who_can_redact_them(app: TestApp) {
     assert_eq!(audit_count(&app, &s.moderator.token).await, audit_before, "nothing written");
 
     // The form, with its CSRF token: the text is gone for everyone, the notice stays.
-    let res = moderator.0.post(app.url(&format!("{path}/1/redact"))).form(&[("reason", "Lộ họ tên và số điện thoại người bệnh"), ("csrf", &moderator.1)]).send().await.unwrap();
+    let res = moderator
+        .0
+        .post(app.url(&format!("{path}/1/redact")))
+        .form(&[("reason", "Lộ họ tên và số điện thoại người bệnh"), ("csrf", &moderator.1)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let (_, html) = fetch(&app, &moderator.0, &format!("{path}?redacted=1")).await;
     assert!(!html.contains("Nguyễn Văn Nam") && html.contains("đã bị người điều hành xoá"), "{html}");
@@ -363,7 +396,12 @@ async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: T
             (f["kind"].as_str().unwrap().to_string(), f["text"].as_str().unwrap().to_string(), f["hint"].as_bool().unwrap())
         })
         .collect();
-    let expected = [("patient_name", "Nguyễn Văn Nam", false), ("birth_year", "sinh năm 1958", true), ("phone", "0912 345 678", false), ("medical_record_number", "số hồ sơ 23.004567", false)];
+    let expected = [
+        ("patient_name", "Nguyễn Văn Nam", false),
+        ("birth_year", "sinh năm 1958", true),
+        ("phone", "0912 345 678", false),
+        ("medical_record_number", "số hồ sơ 23.004567", false),
+    ];
     assert_eq!(found, expected.map(|(k, t, h)| (k.to_string(), t.to_string(), h)));
     let (_, clean) = api(&app, reqwest::Method::POST, "/api/v1/preview", &author.token, json!({"body": "Khoa tôi kiểm tra chéo."})).await;
     assert_eq!(clean["patient_data"], json!([]), "{clean}");
@@ -422,13 +460,28 @@ async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(a
     let moderator = browser(&app, Some("minh@bv.vn")).await;
     let (_, html) = fetch(&app, &moderator.0, "/mod/queue").await;
     let rendered = scraper::Html::parse_document(&html);
-    let select = |css: &str| rendered.select(&scraper::Selector::parse(css).unwrap()).map(|e| e.text().collect::<String>()).collect::<Vec<_>>();
+    let select =
+        |css: &str| rendered.select(&scraper::Selector::parse(css).unwrap()).map(|e| e.text().collect::<String>()).collect::<Vec<_>>();
     assert_eq!(select(".as-readers-see-it strong"), ["Nguyễn Văn Nam"], "Markdown rendered as readers will see it");
     assert_eq!(select(".as-readers-see-it li"), ["bước 1", "bước 2"]);
     assert_eq!(select(".as-readers-see-it mark"), ["Nguyễn Văn Nam", "0912 345 678"], "findings marked in the rendered post");
 
-    let item = open_item_for(&app, &{ let t = member(&app, "hoa@bv.vn", "Hoa", Role::Moderator).await; t.token }, created["post_id"].as_i64().unwrap()).await;
-    let res = moderator.0.post(app.url(&format!("/mod/queue/{item}/approve"))).form(&[("reason", ""), ("csrf", moderator.1.as_str())]).send().await.unwrap();
+    let item = open_item_for(
+        &app,
+        &{
+            let t = member(&app, "hoa@bv.vn", "Hoa", Role::Moderator).await;
+            t.token
+        },
+        created["post_id"].as_i64().unwrap(),
+    )
+    .await;
+    let res = moderator
+        .0
+        .post(app.url(&format!("/mod/queue/{item}/approve")))
+        .form(&[("reason", ""), ("csrf", moderator.1.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let next = res.headers()["location"].to_str().unwrap().to_string();
     let (_, html) = fetch(&app, &moderator.0, &next).await;
@@ -452,11 +505,23 @@ async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile(app: T
     assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
 
     let b = browser(&app, Some("lan@bv.vn")).await;
-    let res = b.0.post(app.url("/settings/profile")).form(&[("display_name", "Nguyễn Thị Lan"), ("province", "Huế"), ("hospital_tier", "specialised"), ("csrf", &b.1)]).send().await.unwrap();
+    let res =
+        b.0.post(app.url("/settings/profile"))
+            .form(&[("display_name", "Nguyễn Thị Lan"), ("province", "Huế"), ("hospital_tier", "specialised"), ("csrf", &b.1)])
+            .send()
+            .await
+            .unwrap();
     assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
     let (_, compose) = fetch(&app, &b.0, "/new?kind=case_study").await;
-    assert_eq!(crate::common::attr_of(&compose, "#hospital_tier option[selected]", "value").as_deref(), Some("specialised"), "the form starts from the profile");
-    let tiers: Vec<String> = scraper::Html::parse_document(&compose).select(&scraper::Selector::parse("#hospital_tier option").unwrap()).map(|o| o.value().attr("value").unwrap().to_string()).collect();
+    assert_eq!(
+        crate::common::attr_of(&compose, "#hospital_tier option[selected]", "value").as_deref(),
+        Some("specialised"),
+        "the form starts from the profile"
+    );
+    let tiers: Vec<String> = scraper::Html::parse_document(&compose)
+        .select(&scraper::Selector::parse("#hospital_tier option").unwrap())
+        .map(|o| o.value().attr("value").unwrap().to_string())
+        .collect();
     assert_eq!(tiers, ["initial", "basic", "specialised"], "the profile's vocabulary");
 
     let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({}))).await;
@@ -466,7 +531,8 @@ async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile(app: T
     let line = text_of(&html, ".author.anonymous").unwrap();
     assert!(line.starts_with("Ẩn danh · Cấp chuyên sâu · ") && line.contains("Huế"), "{line}");
     // An older client's name of a level is understood; a made-up one is refused.
-    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "provincial"}))).await;
+    let (status, out) =
+        api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "provincial"}))).await;
     assert_eq!(status, 201, "{out}");
     let (_, topic) = send(&app, reqwest::Method::GET, &format!("/api/v1/topics/{}", out["id"]), None, None).await;
     assert!(topic.contains("\"hospital_tier\":\"basic\""), "{topic}");

@@ -45,29 +45,40 @@ async fn the_generator_writes_the_forum_it_claims(app: TestApp) {
     assert!(posts.iter().any(|p| p["body"].as_str().unwrap().contains("người bệnh")), "real Vietnamese text");
 
     // The counts kept by the database's triggers followed the bulk inserts exactly.
-    assert_eq!(app.store.kept_topic_counts().await.unwrap(), app.store.counted_topic_counts().await.unwrap(),
-               "kept topic counts equal a fresh COUNT(*) after generation");
+    assert_eq!(
+        app.store.kept_topic_counts().await.unwrap(),
+        app.store.counted_topic_counts().await.unwrap(),
+        "kept topic counts equal a fresh COUNT(*) after generation"
+    );
 
     // Categories count the generated topics; the pages that list them answer.
     let categories: Value = app.get("/api/v1/categories").await.json().await.unwrap();
     let listed: i64 = categories.as_array().unwrap().iter().map(|c| c["topic_count"].as_i64().unwrap()).sum();
     assert_eq!(listed as u64, POSTS / 4);
-    for path in ["/".to_string(), format!("/tag/{}", report.top_tag), format!("/u/{}", report.busiest_author),
-        format!("/guidance/{}", report.most_cited.replace('/', "-"))]
-    {
+    for path in [
+        "/".to_string(),
+        format!("/tag/{}", report.top_tag),
+        format!("/u/{}", report.busiest_author),
+        format!("/guidance/{}", report.most_cited.replace('/', "-")),
+    ] {
         assert_eq!(app.get(&path).await.status(), 200, "{path}");
     }
 
     // The open moderation queue has its planned size (20 items: one page of the API).
     let token = app.token_for("dieu-phoi@benhvien.vn", "Điều phối Viên", Role::Moderator).await;
-    let queue: Value = app.client.get(format!("{}/api/v1/moderation/queue", app.base)).bearer_auth(&token)
-        .send().await.unwrap().json().await.unwrap();
+    let queue: Value =
+        app.client.get(format!("{}/api/v1/moderation/queue", app.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(queue.as_array().unwrap().len() as u64, plan.open_queue_items(), "{queue}");
 
     // The forum goes on: a new topic gets a fresh id after the generated ones.
     let author = app.token_for("thanh-vien-moi@benhvien.vn", "Thành viên Mới", Role::Member).await;
-    let id = app.api_topic(&author, json!({"title": "Bàn giao ca bằng bảng kiểm SBAR", "body": "Khoa chúng tôi dùng SBAR khi bàn giao ca.",
-        "category": "communication", "kind": "discussion"})).await;
+    let id = app
+        .api_topic(
+            &author,
+            json!({"title": "Bàn giao ca bằng bảng kiểm SBAR", "body": "Khoa chúng tôi dùng SBAR khi bàn giao ca.",
+        "category": "communication", "kind": "discussion"}),
+        )
+        .await;
     assert!(id > report.long_topic + report.topics as i64 - 1, "topic {id} after the generated ones");
     assert!(admin > 0);
 

@@ -11,19 +11,11 @@ use tokio::sync::Mutex;
 use crate::common::TestApp;
 use goodpractice::accounts::Role;
 use goodpractice::forum::{Status, Tag, Tags, TopicKind};
-use goodpractice::store::{
-    Decision, GuidanceLinks, NewPost, NewTopic, ProfileUpdate, Store, TopicAction,
-};
+use goodpractice::store::{Decision, GuidanceLinks, NewPost, NewTopic, ProfileUpdate, Store, TopicAction};
 
 const WRITERS: u64 = 4;
 const STEPS: usize = 60;
-const TAGS: [&str; 5] = [
-    "kiểm tra chéo",
-    "an toàn thuốc",
-    "té ngã",
-    "nhiễm khuẩn",
-    "bàn giao ca",
-];
+const TAGS: [&str; 5] = ["kiểm tra chéo", "an toàn thuốc", "té ngã", "nhiễm khuẩn", "bàn giao ca"];
 const PROVINCES: [&str; 4] = ["01", "79", "48", "92"];
 
 /// What the writers share: the topics and posts made so far (ids only).
@@ -43,27 +35,12 @@ struct World<'a> {
     made: Mutex<Made>,
 }
 
-fn action(
-    actor_id: i64,
-    action: &'static str,
-    item_type: &'static str,
-    item_id: i64,
-) -> TopicAction<'static> {
-    TopicAction {
-        actor_id,
-        action,
-        item_type,
-        item_id,
-        reason: "Kiểm tra số đếm",
-        before: None,
-        after: None,
-    }
+fn action(actor_id: i64, action: &'static str, item_type: &'static str, item_id: i64) -> TopicAction<'static> {
+    TopicAction { actor_id, action, item_type, item_id, reason: "Kiểm tra số đếm", before: None, after: None }
 }
 
 fn tags_for(rng: &mut StdRng) -> Vec<Tag> {
-    let chosen: Vec<&str> = (0..rng.random_range(0..=3))
-        .map(|_| TAGS[rng.random_range(0..TAGS.len())])
-        .collect();
+    let chosen: Vec<&str> = (0..rng.random_range(0..=3)).map(|_| TAGS[rng.random_range(0..TAGS.len())]).collect();
     Tags::parse(&chosen).unwrap().as_slice().to_vec()
 }
 
@@ -75,37 +52,24 @@ fn links_for(rng: &mut StdRng, documents: &[i64]) -> GuidanceLinks {
             known.push((id, "detected"));
         }
     }
-    GuidanceLinks {
-        known,
-        unknown: Vec::new(),
-    }
+    GuidanceLinks { known, unknown: Vec::new() }
 }
 
 impl World<'_> {
     async fn new_topic(&self, rng: &mut StdRng) {
         let held = rng.random_bool(0.25);
-        let anonymous = rng
-            .random_bool(0.2)
-            .then(|| ("central", PROVINCES[rng.random_range(0..PROVINCES.len())]));
+        let anonymous = rng.random_bool(0.2).then(|| ("central", PROVINCES[rng.random_range(0..PROVINCES.len())]));
         let tags = tags_for(rng);
         let links = links_for(rng, &self.documents);
         let t = NewTopic {
             category_id: self.categories[rng.random_range(0..self.categories.len())],
             author_id: self.members[rng.random_range(0..self.members.len())],
-            kind: if anonymous.is_some() {
-                TopicKind::CaseStudy
-            } else {
-                TopicKind::Discussion
-            },
+            kind: if anonymous.is_some() { TopicKind::CaseStudy } else { TopicKind::Discussion },
             title: "Bàn giao người bệnh giữa các ca trực",
             summary: None,
             body: "Khoa chúng tôi dùng phiếu bàn giao theo Thông tư 43/2018/TT-BYT.",
             body_html: "<p>Khoa chúng tôi dùng phiếu bàn giao.</p>",
-            status: if held {
-                Status::Pending
-            } else {
-                Status::Published
-            },
+            status: if held { Status::Pending } else { Status::Published },
             tags: &tags,
             created_at: chrono::Utc::now(),
             source_id: None,
@@ -113,11 +77,7 @@ impl World<'_> {
             anonymous,
             attachments: &[],
         };
-        let (topic_id, post_id) = self
-            .store
-            .create_topic_linked(&t, &links)
-            .await
-            .expect("topic created");
+        let (topic_id, post_id) = self.store.create_topic_linked(&t, &links).await.expect("topic created");
         let mut made = self.made.lock().await;
         made.topics.push((topic_id, post_id));
         if held {
@@ -136,11 +96,7 @@ impl World<'_> {
             author_id: self.members[rng.random_range(0..self.members.len())],
             body: "Đồng ý, nên đối chiếu với Quyết định 5316/QĐ-BYT.",
             body_html: "<p>Đồng ý.</p>",
-            status: if held {
-                Status::Pending
-            } else {
-                Status::Published
-            },
+            status: if held { Status::Pending } else { Status::Published },
             created_at: chrono::Utc::now(),
             hold: held.then_some("[]"),
             attachments: &[],
@@ -167,27 +123,16 @@ impl World<'_> {
             return None;
         }
         let i = rng.random_range(0..all);
-        Some(if i < made.topics.len() {
-            made.topics[i].1
-        } else {
-            made.replies[i - made.topics.len()]
-        })
+        Some(if i < made.topics.len() { made.topics[i].1 } else { made.replies[i - made.topics.len()] })
     }
 
     async fn hide_or_restore(&self, rng: &mut StdRng) {
         let Some(post_id) = self.pick_post(rng).await else {
             return;
         };
-        let status = if rng.random_bool(0.5) {
-            "rejected"
-        } else {
-            "published"
-        };
+        let status = if rng.random_bool(0.5) { "rejected" } else { "published" };
         let a = action(self.moderator, "hide", "post", post_id);
-        let _ = self
-            .store
-            .set_post_status_audited(post_id, status, &a, "post_hidden")
-            .await;
+        let _ = self.store.set_post_status_audited(post_id, status, &a, "post_hidden").await;
     }
 
     async fn approve(&self, rng: &mut StdRng) {
@@ -221,14 +166,7 @@ impl World<'_> {
             return;
         };
         let category = self.categories[rng.random_range(0..self.categories.len())];
-        let _ = self
-            .store
-            .move_topic_audited(
-                topic_id,
-                category,
-                &action(self.moderator, "move", "topic", topic_id),
-            )
-            .await;
+        let _ = self.store.move_topic_audited(topic_id, category, &action(self.moderator, "move", "topic", topic_id)).await;
     }
 
     async fn delete(&self, rng: &mut StdRng) {
@@ -239,9 +177,7 @@ impl World<'_> {
     }
 
     async fn merge(&self, rng: &mut StdRng) {
-        let (Some((from, _)), Some((into, _))) =
-            (self.pick_topic(rng).await, self.pick_topic(rng).await)
-        else {
+        let (Some((from, _)), Some((into, _))) = (self.pick_topic(rng).await, self.pick_topic(rng).await) else {
             return;
         };
         if from == into {
@@ -251,17 +187,12 @@ impl World<'_> {
             return;
         };
         let a = action(self.moderator, "merge", "topic", from);
-        let _ = self
-            .store
-            .merge_topics_audited(from, into, offset, chrono::Utc::now(), &a)
-            .await;
+        let _ = self.store.merge_topics_audited(from, into, offset, chrono::Utc::now(), &a).await;
     }
 
     async fn change_province(&self, rng: &mut StdRng) {
         let member = self.members[rng.random_range(0..self.members.len())];
-        let province = rng
-            .random_bool(0.8)
-            .then(|| PROVINCES[rng.random_range(0..PROVINCES.len())]);
+        let province = rng.random_bool(0.8).then(|| PROVINCES[rng.random_range(0..PROVINCES.len())]);
         let p = ProfileUpdate {
             display_name: "Điều dưỡng Lan",
             job_title: "Điều dưỡng",
@@ -269,10 +200,7 @@ impl World<'_> {
             department: "Hồi sức",
             province_code: province,
         };
-        self.store
-            .update_profile(member, &p)
-            .await
-            .expect("profile saved");
+        self.store.update_profile(member, &p).await.expect("profile saved");
     }
 
     async fn step(&self, rng: &mut StdRng) {
@@ -293,46 +221,13 @@ async fn kept_counts_equal_fresh_counts_under_racing_writers(app: TestApp) {
     let store = &app.store;
     let mut members = Vec::new();
     for i in 0..6 {
-        members.push(
-            app.create_user(
-                &format!("thanh-vien-{i}@benhvien.vn"),
-                &format!("Thành viên {i}"),
-                Role::Member,
-            )
-            .await,
-        );
+        members.push(app.create_user(&format!("thanh-vien-{i}@benhvien.vn"), &format!("Thành viên {i}"), Role::Member).await);
     }
-    let moderator = app
-        .create_user("dieu-phoi@benhvien.vn", "Điều phối Viên", Role::Moderator)
-        .await;
-    let categories: Vec<i64> = store
-        .categories()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.id)
-        .take(4)
-        .collect();
-    let documents: Vec<i64> = store
-        .library_numbers()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .take(4)
-        .collect();
-    assert!(
-        documents.len() >= 2 && categories.len() >= 2,
-        "the seeded library and categories exist"
-    );
-    let world = World {
-        store,
-        members,
-        moderator,
-        categories,
-        documents,
-        made: Mutex::new(Made::default()),
-    };
+    let moderator = app.create_user("dieu-phoi@benhvien.vn", "Điều phối Viên", Role::Moderator).await;
+    let categories: Vec<i64> = store.categories().await.unwrap().into_iter().map(|c| c.id).take(4).collect();
+    let documents: Vec<i64> = store.library_numbers().await.unwrap().into_iter().map(|d| d.id).take(4).collect();
+    assert!(documents.len() >= 2 && categories.len() >= 2, "the seeded library and categories exist");
+    let world = World { store, members, moderator, categories, documents, made: Mutex::new(Made::default()) };
 
     let writer = |seed: u64| {
         let world = &world;
@@ -356,16 +251,8 @@ async fn kept_counts_equal_fresh_counts_under_racing_writers(app: TestApp) {
 
     // And pages read the kept counts: the categories API sums to the visible topics.
     let api: serde_json::Value = app.get("/api/v1/categories").await.json().await.unwrap();
-    let listed: i64 = api
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["topic_count"].as_i64().unwrap())
-        .sum();
-    assert_eq!(
-        listed,
-        counted.categories.iter().map(|(_, n)| n).sum::<i64>()
-    );
+    let listed: i64 = api.as_array().unwrap().iter().map(|c| c["topic_count"].as_i64().unwrap()).sum();
+    assert_eq!(listed, counted.categories.iter().map(|(_, n)| n).sum::<i64>());
 }
 
 crate::on_both_databases!(kept_counts_equal_fresh_counts_under_racing_writers);

@@ -28,7 +28,11 @@ fn schemathesis() -> Option<PathBuf> {
         .map(PathBuf::from)
         .into_iter()
         .chain([PathBuf::from("/opt/gp-schemathesis/bin/schemathesis")])
-        .chain(std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).map(|d| d.join("schemathesis")).collect::<Vec<_>>()));
+        .chain(
+            std::env::var_os("PATH")
+                .into_iter()
+                .flat_map(|p| std::env::split_paths(&p).map(|d| d.join("schemathesis")).collect::<Vec<_>>()),
+        );
     candidates.into_iter().find(|p| p.is_file())
 }
 

@@ -121,15 +121,18 @@ async fn edits_and_replies_are_reflected(app: TestApp) {
     let (_, old) = search(&app, &[("q", "\"phiếu theo dõi giấy\"")]).await;
     assert_eq!(old["total"], 0, "the replaced text is no longer found: {old}");
 
-    let res = app.post_json(&format!("/api/v1/topics/{id}/posts"), Some(&token), &json!({"body": "Khoa Ngoại dùng thêm đồng hồ hẹn giờ."})).await;
+    let res =
+        app.post_json(&format!("/api/v1/topics/{id}/posts"), Some(&token), &json!({"body": "Khoa Ngoại dùng thêm đồng hồ hẹn giờ."})).await;
     assert_eq!(res.status(), 201);
     search_until(&app, &[("q", "dong ho hen gio")], finds(id)).await;
 }
 
 async fn a_deleted_topic_disappears_from_results_facets_and_total(app: TestApp) {
     let token = app.token_for("huong@bv.vn", "Phạm Thu Hương", Role::Member).await;
-    let topic = |category: &str, title: &str| json!({"category": category, "kind": "question", "title": title,
-        "body": "Dây truyền dịch nên thay sau bao nhiêu giờ?"});
+    let topic = |category: &str, title: &str| {
+        json!({"category": category, "kind": "question", "title": title,
+        "body": "Dây truyền dịch nên thay sau bao nhiêu giờ?"})
+    };
     let (kept, _) = publish(&app, &token, topic("infection-control", "Thời gian thay dây truyền dịch ngoại vi")).await;
     let (gone, gone_post) = publish(&app, &token, topic("medication-safety", "Dán nhãn dây truyền dịch có thuốc")).await;
     let both = search_until(&app, &[("q", "dây truyền dịch")], |r| r["total"] == 2).await;
@@ -166,7 +169,8 @@ async fn facets_count_every_match_and_each_filters_the_results(app: TestApp) {
         t
     };
     publish(&app, &hanoi_token, topic("infection-control", "good_practice", "Vệ sinh tay năm thời điểm", &["vệ sinh tay"])).await;
-    publish(&app, &hanoi_token, topic("infection-control", "question", "Cồn vệ sinh tay đặt ở đâu?", &["vệ sinh tay", "khoa hồi sức"])).await;
+    publish(&app, &hanoi_token, topic("infection-control", "question", "Cồn vệ sinh tay đặt ở đâu?", &["vệ sinh tay", "khoa hồi sức"]))
+        .await;
     publish(&app, &other, topic("fall-prevention", "discussion", "Vệ sinh tay khi hỗ trợ người bệnh đi lại", &[])).await;
 
     let all = search_until(&app, &[("q", "vệ sinh tay")], |r| r["total"] == 3).await;
@@ -179,9 +183,14 @@ async fn facets_count_every_match_and_each_filters_the_results(app: TestApp) {
     let years = facet(&all, "year");
     assert_eq!(years, vec![(vietnam_year, 3)]);
 
-    for (filter, value, expected) in [("category", "infection-control", 2), ("kind", "question", 1), ("province", "01", 2),
-        ("province", "Hà Nội", 2), ("tag", "ve-sinh-tay", 2), ("year", years[0].0.as_str(), years[0].1)]
-    {
+    for (filter, value, expected) in [
+        ("category", "infection-control", 2),
+        ("kind", "question", 1),
+        ("province", "01", 2),
+        ("province", "Hà Nội", 2),
+        ("tag", "ve-sinh-tay", 2),
+        ("year", years[0].0.as_str(), years[0].1),
+    ] {
         let (status, r) = search(&app, &[("q", "vệ sinh tay"), (filter, value)]).await;
         assert_eq!((status, r["total"].as_u64().unwrap()), (200, expected), "{filter}={value}: {r}");
     }
@@ -249,16 +258,22 @@ async fn when_no_topic_has_every_word_the_closest_are_shown_and_the_page_says_so
 async fn guidance_filter_finds_short_citations_and_documents_are_searchable(app: TestApp) {
     let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
     // Cites the circular only as "Thông tư 43/2018": linked to 43/2018/TT-BYT by the library.
-    let (id, _) = publish(&app, &token, json!({"category": "incident-reporting", "kind": "good_practice",
+    let (id, _) = publish(
+        &app,
+        &token,
+        json!({"category": "incident-reporting", "kind": "good_practice",
         "title": "Sổ báo cáo sự cố tự nguyện ở khoa Nội", "summary": "Mỗi ca trực ghi lại sự cố.",
-        "body": "Chúng tôi làm theo Thông tư 43/2018 về phòng ngừa sự cố y khoa."})).await;
+        "body": "Chúng tôi làm theo Thông tư 43/2018 về phòng ngừa sự cố y khoa."}),
+    )
+    .await;
     let filtered = search_until(&app, &[("q", "guidance:43/2018/TT-BYT")], finds(id)).await;
     assert_eq!(hit_ids(&filtered), vec![id], "{filtered}");
     let (_, other) = search(&app, &[("q", "guidance:46/2018/TT-BYT")]).await;
     assert_eq!(hit_ids(&other), Vec::<i64>::new());
 
     // The library's documents are found by number or by words, with or without diacritics.
-    let numbers = |r: &Value| r["guidance"].as_array().unwrap().iter().map(|g| g["number"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let numbers =
+        |r: &Value| r["guidance"].as_array().unwrap().iter().map(|g| g["number"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     let (_, by_words) = search(&app, &[("q", "phong ngua su co y khoa")]).await;
     assert_eq!(numbers(&by_words), ["43/2018/TT-BYT"], "{by_words}");
     assert_eq!(by_words["guidance"][0]["url"], "/guidance/43-2018-TT-BYT");
@@ -367,7 +382,14 @@ async fn reindex_builds_a_new_generation_and_the_running_app_switches_to_it(app:
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let r = search_until(&app, &[("q", "te nga")], |r| r["total"] == 2).await;
-    assert_eq!({ let mut ids = hit_ids(&r); ids.sort(); ids }, vec![first, second]);
+    assert_eq!(
+        {
+            let mut ids = hit_ids(&r);
+            ids.sort();
+            ids
+        },
+        vec![first, second]
+    );
     // …and it follows the change log into the new generation.
     let third = json!({"category": "fall-prevention", "kind": "question", "title": "Té ngã ở trẻ em: có thang điểm riêng không?",
         "body": "Thang Humpty Dumpty có dùng được ở Việt Nam?"});
@@ -387,8 +409,13 @@ async fn an_index_folder_deleted_while_running_is_rebuilt(app: TestApp) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     search_until(&app, &[("q", "té ngã")], finds(id)).await;
-    let (later, _) = publish(&app, &token, json!({"category": "fall-prevention", "kind": "question",
-        "title": "Chuông gọi điều dưỡng đặt ở đâu?", "body": "Đặt chuông trong tầm tay người bệnh."})).await;
+    let (later, _) = publish(
+        &app,
+        &token,
+        json!({"category": "fall-prevention", "kind": "question",
+        "title": "Chuông gọi điều dưỡng đặt ở đâu?", "body": "Đặt chuông trong tầm tay người bệnh."}),
+    )
+    .await;
     search_until(&app, &[("q", "chuong goi")], finds(later)).await;
 }
 
@@ -417,10 +444,9 @@ fn ruin_the_index(data_dir: &Path) {
 /// Starts with demo content and a ruined index: the index is rebuilt from the database.
 async fn a_garbage_index_is_rebuilt_from_the_database(app: TestApp) {
     let demo_title = "Vòng đeo tay mã vạch và quy tắc 2 yếu tố nhận dạng tại khoa Hồi sức tích cực";
-    let r = search_until(&app, &[("q", "vong deo tay ma vach")], |r| {
-        r["hits"].as_array().unwrap().iter().any(|h| h["title"] == demo_title)
-    })
-    .await;
+    let r =
+        search_until(&app, &[("q", "vong deo tay ma vach")], |r| r["hits"].as_array().unwrap().iter().any(|h| h["title"] == demo_title))
+            .await;
     assert!(r["total"].as_u64().unwrap() >= 1);
     let token = app.token_for("lan@bv-ninhbinh.vn", "Nguyễn Thị Lan", Role::Member).await;
     let (id, _) = publish(&app, &token, fall_practice()).await;

@@ -284,12 +284,8 @@ impl Member {
             .unwrap();
         browser.get(server.url("/login")).send().await.unwrap();
         let csrf = cookie_value(&jar, &server.base, "gp_csrf").expect("a CSRF cookie from the login page");
-        let res = browser
-            .post(server.url("/login"))
-            .form(&[("email", email), ("password", PASSWORD), ("csrf", &csrf)])
-            .send()
-            .await
-            .unwrap();
+        let res =
+            browser.post(server.url("/login")).form(&[("email", email), ("password", PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
         assert_eq!(res.status(), 303, "sign-in of {email}");
         // Signing in brings a new token, bound to the session.
         let csrf = cookie_value(&jar, &server.base, "gp_csrf").expect("a CSRF cookie for the session");
@@ -324,12 +320,7 @@ impl Member {
 
     /// Deletes a topic the way the site offers: the delete form of its opening post.
     async fn delete(&self, post_id: i64) -> Result<(), Failure> {
-        let res = self
-            .browser
-            .post(format!("{}/posts/{post_id}/delete", self.base))
-            .form(&[("csrf", self.csrf.as_str())])
-            .send()
-            .await?;
+        let res = self.browser.post(format!("{}/posts/{post_id}/delete", self.base)).form(&[("csrf", self.csrf.as_str())]).send().await?;
         match res.status().as_u16() {
             303 => Ok(()),
             other => Err(Failure::Status(format!("delete post {post_id}: {other}"))),
@@ -599,7 +590,11 @@ async fn killed_mid_writing_then_the_index_converges_to_the_database(postgres: O
         // What a writer saw succeed was durable, and the database agrees with the index.
         let published = db.published().await;
         let acknowledged: BTreeSet<i64> = seen_published.keys().copied().filter(|id| !delete_sent.contains(id)).collect();
-        assert!(acknowledged.is_subset(&published), "acknowledged topics lost: {:?}", acknowledged.difference(&published).collect::<Vec<_>>());
+        assert!(
+            acknowledged.is_subset(&published),
+            "acknowledged topics lost: {:?}",
+            acknowledged.difference(&published).collect::<Vec<_>>()
+        );
         assert!(seen_deleted.is_disjoint(&published), "acknowledged deletes undone");
         assert!(published.len() >= 20 * round, "round {round}: only {} topics published", published.len());
         eprintln!(
@@ -705,18 +700,51 @@ async fn an_unusable_or_missing_index_is_rebuilt_at_start_with_a_log_line() {
 
     type Damage = fn(&Path) -> String;
     let cases: &[(&str, Damage, &[&str])] = &[
-        ("segment files overwritten with junk", |d| { overwrite_segments_with_junk(d); String::new() },
-            &["search index was unusable and has been replaced", "search index built from the database"]),
-        ("bytes flipped inside the segment files", |d| { flip_bytes_inside_segments(d); "checksum mismatch".into() },
-            &["search index was unusable and has been replaced", "search index built from the database"]),
-        ("meta.json of an older schema version", |d| format!("schema version {}", claim_an_older_schema_version(d)),
-            &["search index was unusable and has been replaced", "search index built from the database"]),
-        ("the whole search folder deleted", |d| { std::fs::remove_dir_all(search_dir(d)).unwrap(); String::new() },
-            &["search index created", "search index built from the database"]),
-        ("CURRENT names a generation that is gone", |d| { std::fs::remove_dir_all(current_generation(d)).unwrap(); String::new() },
-            &["search index created", "search index built from the database"]),
-        ("CURRENT unreadable", |d| { std::fs::write(search_dir(d).join("CURRENT"), b"\xff\xfe").unwrap(); String::new() },
-            &["CURRENT file is unreadable", "search index built from the database"]),
+        (
+            "segment files overwritten with junk",
+            |d| {
+                overwrite_segments_with_junk(d);
+                String::new()
+            },
+            &["search index was unusable and has been replaced", "search index built from the database"],
+        ),
+        (
+            "bytes flipped inside the segment files",
+            |d| {
+                flip_bytes_inside_segments(d);
+                "checksum mismatch".into()
+            },
+            &["search index was unusable and has been replaced", "search index built from the database"],
+        ),
+        (
+            "meta.json of an older schema version",
+            |d| format!("schema version {}", claim_an_older_schema_version(d)),
+            &["search index was unusable and has been replaced", "search index built from the database"],
+        ),
+        (
+            "the whole search folder deleted",
+            |d| {
+                std::fs::remove_dir_all(search_dir(d)).unwrap();
+                String::new()
+            },
+            &["search index created", "search index built from the database"],
+        ),
+        (
+            "CURRENT names a generation that is gone",
+            |d| {
+                std::fs::remove_dir_all(current_generation(d)).unwrap();
+                String::new()
+            },
+            &["search index created", "search index built from the database"],
+        ),
+        (
+            "CURRENT unreadable",
+            |d| {
+                std::fs::write(search_dir(d).join("CURRENT"), b"\xff\xfe").unwrap();
+                String::new()
+            },
+            &["CURRENT file is unreadable", "search index built from the database"],
+        ),
     ];
     for (n, (case, damage, lines)) in cases.iter().enumerate() {
         let reason = damage(data.path());

@@ -108,7 +108,14 @@ async fn the_address_limit_is_stated_when_it_is_met(app: TestApp) {
         assert_eq!(token_request(&app, &format!("nhanvien{i}@bvbachmai.vn"), "gõ-nhầm").await.status(), 401);
     }
 
-    let res = app.client.post(app.url("/api/v1/tokens")).header("Accept-Language", "en").json(&json!({"email": EMAIL, "password": PASSWORD})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("Accept-Language", "en")
+        .json(&json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
 
     let (status, code, detail) = problem(res).await;
     assert_eq!((status, code.as_str()), (429, "error.login_address_rate"));
@@ -145,7 +152,10 @@ async fn the_wait_doubles_up_to_fifteen_minutes(app: TestApp) {
     assert_eq!(waits, [1, 2, 4, 8, 15, 15]);
     // Failures not seen for a day are forgotten; a right password forgets them at once.
     let a_day_later = now + 24 * 60 * minute;
-    assert_eq!(app.store.claim_login_attempt("k", a_day_later, a_day_later - 1, wait).await.unwrap(), AttemptClaim::Allowed { failures: 1 });
+    assert_eq!(
+        app.store.claim_login_attempt("k", a_day_later, a_day_later - 1, wait).await.unwrap(),
+        AttemptClaim::Allowed { failures: 1 }
+    );
     app.store.reset_login_attempts("k").await.unwrap();
     assert_eq!(app.store.claim_login_attempt("k", a_day_later, 0, wait).await.unwrap(), AttemptClaim::Allowed { failures: 1 });
 }
@@ -324,7 +334,8 @@ async fn a_hidden_post_answers_as_a_missing_one_whatever_the_action(app: TestApp
         async move { problem(req.send().await.unwrap()).await }
     };
     for (hidden, is_post) in [(held_opening, true), (held_reply, true), (held_topic, false)] {
-        let (for_hidden, for_missing) = if is_post { (post_actions(hidden), post_actions(missing)) } else { (topic_actions(hidden), topic_actions(missing)) };
+        let (for_hidden, for_missing) =
+            if is_post { (post_actions(hidden), post_actions(missing)) } else { (topic_actions(hidden), topic_actions(missing)) };
         for ((method, path, body), (m2, missing_path, b2)) in for_hidden.into_iter().zip(for_missing) {
             let seen = answer(method.clone(), path.clone(), body).await;
             let unseen = answer(m2, missing_path, b2).await;
@@ -343,7 +354,9 @@ async fn a_hidden_post_answers_as_a_missing_one_whatever_the_action(app: TestApp
         assert_eq!(app.post_form(&path, &[("body", "Sửa bài của người khác."), ("reason", "spam")]).await.status(), 404, "POST {path}");
     }
     // The author still sees and edits their own held post.
-    let res = app.patch_json(&format!("/api/v1/posts/{held_reply}"), Some(&author), &json!({"body": "Khoa tôi dùng nhãn đỏ và hai người kiểm tra."})).await;
+    let res = app
+        .patch_json(&format!("/api/v1/posts/{held_reply}"), Some(&author), &json!({"body": "Khoa tôi dùng nhãn đỏ và hai người kiểm tra."}))
+        .await;
     assert_eq!(res.status(), 200);
 }
 
@@ -352,7 +365,16 @@ async fn a_hidden_post_answers_as_a_missing_one_whatever_the_action(app: TestApp
 
 async fn nul_and_broken_utf8_in_the_address_are_a_400_on_both_databases(app: TestApp) {
     let token = app.token_for(EMAIL, NAME, Role::Member).await;
-    let pages = ["/criteria/a%00b", "/tag/a%00b/feed.atom", "/tag/a%00b", "/search?q=x&tag=a%00b", "/search?q=ng%C6%B0%E1%BB%9Di%00", "/tag/%FF%FE", "/c/a%01b", "/guidance/43%00-2018"];
+    let pages = [
+        "/criteria/a%00b",
+        "/tag/a%00b/feed.atom",
+        "/tag/a%00b",
+        "/search?q=x&tag=a%00b",
+        "/search?q=ng%C6%B0%E1%BB%9Di%00",
+        "/tag/%FF%FE",
+        "/c/a%01b",
+        "/guidance/43%00-2018",
+    ];
     for path in pages {
         let res = app.get(path).await;
         assert_eq!(res.status(), 400, "{path}");
@@ -366,7 +388,8 @@ async fn nul_and_broken_utf8_in_the_address_are_a_400_on_both_databases(app: Tes
         (reqwest::Method::GET, "/api/v1/guidance/43%00"),
         (reqwest::Method::GET, "/api/v1/topics/1%00"),
     ] {
-        let res = app.client.request(method.clone(), app.url(path)).bearer_auth(&token).header("Accept-Language", "en").send().await.unwrap();
+        let res =
+            app.client.request(method.clone(), app.url(path)).bearer_auth(&token).header("Accept-Language", "en").send().await.unwrap();
         let (status, code, detail) = problem(res).await;
         assert_eq!((status, code.as_str()), (400, "error.invalid_address_text"), "{method} {path}");
         assert!(detail.contains("NUL"), "{detail}");

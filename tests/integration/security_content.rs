@@ -33,7 +33,8 @@ async fn preview(client: &reqwest::Client, base: &str, token: &str, body: &str) 
     let res = client.post(format!("{base}/api/v1/preview")).bearer_auth(token).json(&json!({"body": body})).send().await.unwrap();
     let status = res.status().as_u16();
     let text = res.text().await.unwrap();
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("preview answered {status} with no JSON ({e}): {}", &text[..text.len().min(300)]));
+    let value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("preview answered {status} with no JSON ({e}): {}", &text[..text.len().min(300)]));
     (status, value, started.elapsed())
 }
 
@@ -77,7 +78,11 @@ async fn hostile_previews_leave_healthz_fast(app: TestApp) {
         timings.sort();
         let median = timings[timings.len() / 2];
         let worst = *timings.last().unwrap();
-        eprintln!("{} on 2 workers: {at_once} hostile previews, /healthz median {median:?}, worst {worst:?} over {} probes", app.backend, timings.len());
+        eprintln!(
+            "{} on 2 workers: {at_once} hostile previews, /healthz median {median:?}, worst {worst:?} over {} probes",
+            app.backend,
+            timings.len()
+        );
         assert!(median < Duration::from_millis(100), "{at_once} previews: median /healthz {median:?}");
         assert!(worst < Duration::from_millis(1_000), "{at_once} previews: slowest /healthz {worst:?}");
     }
@@ -234,7 +239,8 @@ fn zlib(data: &[u8]) -> Vec<u8> {
 
 async fn upload_pdf(app: &TestApp, token: &str, bytes: Vec<u8>) -> (u16, Value) {
     let part = Part::bytes(bytes).file_name("quy-trinh.pdf").mime_str("application/pdf").unwrap();
-    let res = app.client.post(app.url("/api/v1/uploads")).bearer_auth(token).multipart(Form::new().part("file", part)).send().await.unwrap();
+    let res =
+        app.client.post(app.url("/api/v1/uploads")).bearer_auth(token).multipart(Form::new().part("file", part)).send().await.unwrap();
     (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
 }
 

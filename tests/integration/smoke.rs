@@ -14,8 +14,11 @@ async fn health_check_answers_once_the_database_does(app: TestApp) {
 async fn a_topic_posted_through_the_api_shows_on_its_page(app: TestApp) {
     let token = app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
     let id = app
-        .api_topic(&token, json!({"category": "medication-safety", "kind": "discussion",
-            "title": "Dán nhãn thuốc nguy cơ cao", "body": "Khoa tôi dán **nhãn đỏ** cho kali clorid.", "tags": []}))
+        .api_topic(
+            &token,
+            json!({"category": "medication-safety", "kind": "discussion",
+            "title": "Dán nhãn thuốc nguy cơ cao", "body": "Khoa tôi dán **nhãn đỏ** cho kali clorid.", "tags": []}),
+        )
         .await;
     let (status, html) = app.get_text(&format!("/t/{id}")).await;
     assert_eq!(status, 200);

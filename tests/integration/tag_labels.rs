@@ -48,7 +48,11 @@ async fn a_tag_shows_as_first_typed(app: TestApp) {
     let (_, page) = app.get_text(&format!("/t/{second}")).await;
     assert_eq!(text_of(&page, "a.tag[href=\"/tag/kiem-tra-cheo\"]").as_deref(), Some("#Kiểm tra chéo"));
     let typed = app.get("/tag/Ki%E1%BB%83m%20tra%20ch%C3%A9o").await;
-    assert_eq!((typed.status().as_u16(), typed.headers()["location"].to_str().unwrap()), (308, "/tag/kiem-tra-cheo"), "words typed in the address");
+    assert_eq!(
+        (typed.status().as_u16(), typed.headers()["location"].to_str().unwrap()),
+        (308, "/tag/kiem-tra-cheo"),
+        "words typed in the address"
+    );
     let (status, tag_page) = app.get_text("/tag/kiem-tra-cheo").await;
     assert_eq!(status, 200);
     assert_eq!(text_of(&tag_page, "main h1").as_deref(), Some("#Kiểm tra chéo"));

@@ -84,9 +84,14 @@ async fn switching_off_needs_the_password_and_a_code(app: TestApp) {
     assert_eq!(app.signup(EMAIL, NAME).await.status(), 303);
     let enrolled = enrol(&app).await;
     let id = user_id(&app).await;
-    let html = answered(app.post_form("/settings/two-factor/disable", &[("password", "sai-mật-khẩu"), ("code", &code(&enrolled.secret, 1))]).await, 401).await;
+    let html = answered(
+        app.post_form("/settings/two-factor/disable", &[("password", "sai-mật-khẩu"), ("code", &code(&enrolled.secret, 1))]).await,
+        401,
+    )
+    .await;
     assert!(text_of(&html, "p.form-error").unwrap().contains("vẫn bật"));
-    answered(app.post_form("/settings/two-factor/disable", &[("password", PASSWORD), ("code", &wrong_code(&enrolled.secret))]).await, 401).await;
+    answered(app.post_form("/settings/two-factor/disable", &[("password", PASSWORD), ("code", &wrong_code(&enrolled.secret))]).await, 401)
+        .await;
     assert!(app.store.has_two_factor(id).await.unwrap());
     let res = app.post_form("/settings/two-factor/disable", &[("password", PASSWORD), ("code", &enrolled.recovery_codes[0])]).await;
     assert_eq!(res.status(), 303);

@@ -57,8 +57,8 @@ const CORPUS: &[&str] = &[
 
 /// Elements a forum page never carries (its own head has a stylesheet, an icon and two metas only).
 const FORBIDDEN_ELEMENTS: &[&str] = &[
-    "script", "iframe", "object", "embed", "form", "style", "base", "frame", "frameset", "applet", "svg", "math",
-    "input", "button", "textarea", "template",
+    "script", "iframe", "object", "embed", "form", "style", "base", "frame", "frameset", "applet", "svg", "math", "input", "button",
+    "textarea", "template",
 ];
 const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite", "srcset"];
 const BAD_SCHEMES: &[&str] = &["javascript:", "data:", "vbscript:"];
@@ -169,8 +169,11 @@ async fn payloads_in_good_practice_summaries_render_inert(app: TestApp) {
     for (n, payload) in CORPUS.iter().enumerate() {
         let summary = format!("Tóm tắt {n}: {payload}");
         let id = app
-            .api_topic(&token, json!({"category": CATEGORY, "kind": "good_practice", "title": title_for(n, payload),
-                "summary": summary, "body": payload}))
+            .api_topic(
+                &token,
+                json!({"category": CATEGORY, "kind": "good_practice", "title": title_for(n, payload),
+                "summary": summary, "body": payload}),
+            )
             .await;
 
         let html = topic_page(&app, id).await;
@@ -187,8 +190,11 @@ async fn payloads_in_case_study_sections_render_inert(app: TestApp) {
         let sections = json!({"context": payload, "problem": payload, "causes": payload,
             "intervention": payload, "results": payload, "lessons": payload});
         let id = app
-            .api_topic(&token, json!({"category": CATEGORY, "kind": "case_study", "title": title_for(n, payload),
-                "body": payload, "sections": sections}))
+            .api_topic(
+                &token,
+                json!({"category": CATEGORY, "kind": "case_study", "title": title_for(n, payload),
+                "body": payload, "sections": sections}),
+            )
             .await;
 
         let html = topic_page(&app, id).await;
@@ -211,7 +217,10 @@ async fn a_title_with_a_script_tag_shows_as_text(app: TestApp) {
     assert_eq!(count(&html, "h1 *"), 0);
     // The one script element is the page's own (share box, draft autosave); the title made none.
     assert_eq!(html.matches("<script").count(), 1, "the title is escaped in the markup");
-    assert!(html.contains("<script src=\"/static/engagement.js\" defer></script>") && !html.contains("<img src=x"), "the title is escaped in the markup");
+    assert!(
+        html.contains("<script src=\"/static/engagement.js\" defer></script>") && !html.contains("<img src=x"),
+        "the title is escaped in the markup"
+    );
     assert!(text_of(&html, "head > title").unwrap().starts_with(title));
     assert_eq!(text_of(&latest, "li.topic-item a.topic-title").as_deref(), Some(title));
     assert_eq!(count(&latest, "li.topic-item script, li.topic-item img"), 0);
@@ -224,7 +233,8 @@ async fn ordinary_markdown_survives_sanitizing(app: TestApp) {
     let token = writer(&app, "Nguyễn Thử Nghiệm").await;
     let body = "**Vệ sinh tay** theo [hướng dẫn của Bộ Y tế](https://moh.gov.vn/huong-dan).\n\n\
                 ![Áp phích](https://moh.gov.vn/poster.png)\n\n| Trước | Sau |\n|---|---|\n| 62% | 88% |";
-    let id = app.api_topic(&token, json!({"category": CATEGORY, "kind": "discussion", "title": "Vệ sinh tay năm bước", "body": body})).await;
+    let id =
+        app.api_topic(&token, json!({"category": CATEGORY, "kind": "discussion", "title": "Vệ sinh tay năm bước", "body": body})).await;
 
     let html = topic_page(&app, id).await;
 

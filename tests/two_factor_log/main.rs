@@ -52,7 +52,12 @@ async fn secrets_and_codes_never_reach_the_log() {
     assert_eq!(code_step(&app, &enrolled.recovery_codes[0]).await.status(), 303);
 
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-    assert!(text.contains("two-factor sign-in turned on"), "the log was captured: {} bytes\n{}", text.len(), text.chars().take(3000).collect::<String>());
+    assert!(
+        text.contains("two-factor sign-in turned on"),
+        "the log was captured: {} bytes\n{}",
+        text.len(),
+        text.chars().take(3000).collect::<String>()
+    );
     let grouped = totp::grouped(&enrolled.secret);
     let mut secrets = vec![enrolled.secret.as_str(), grouped.as_str(), used_code.as_str(), PASSWORD];
     secrets.extend(enrolled.recovery_codes.iter().map(String::as_str));

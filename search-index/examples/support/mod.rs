@@ -57,17 +57,8 @@ pub struct Query {
     pub note: String,
 }
 
-pub const QUERY_TYPES: [&str; 9] = [
-    "diacritics",
-    "no_diacritics",
-    "abbreviation",
-    "tone_placement",
-    "nfd",
-    "question",
-    "phrase",
-    "mixed",
-    "rare_term",
-];
+pub const QUERY_TYPES: [&str; 9] =
+    ["diacritics", "no_diacritics", "abbreviation", "tone_placement", "nfd", "question", "phrase", "mixed", "rare_term"];
 
 pub fn eval_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("eval")
@@ -77,13 +68,8 @@ pub fn load_corpus() -> Result<Vec<Topic>, BoxError> {
     let path = eval_dir().join("corpus.jsonl");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut topics = Vec::new();
-    for (n, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let topic: Topic =
-            serde_json::from_str(line).map_err(|e| format!("corpus.jsonl line {}: {e}", n + 1))?;
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let topic: Topic = serde_json::from_str(line).map_err(|e| format!("corpus.jsonl line {}: {e}", n + 1))?;
         topics.push(topic);
     }
     Ok(topics)
@@ -99,8 +85,7 @@ pub fn load_queries() -> Result<Vec<Query>, BoxError> {
         if line.starts_with('#') || line.starts_with("id\t") || line.trim().is_empty() {
             continue;
         }
-        let query =
-            parse_query_line(line).map_err(|e| format!("queries.tsv line {}: {e}", n + 1))?;
+        let query = parse_query_line(line).map_err(|e| format!("queries.tsv line {}: {e}", n + 1))?;
         queries.push(query);
     }
     Ok(queries)
@@ -116,23 +101,11 @@ fn parse_query_line(line: &str) -> Result<Query, BoxError> {
     }
     let mut judgements = HashMap::new();
     for pair in judged.split_whitespace() {
-        let (topic, grade) = pair
-            .split_once(':')
-            .ok_or_else(|| format!("bad judgement {pair:?}"))?;
+        let (topic, grade) = pair.split_once(':').ok_or_else(|| format!("bad judgement {pair:?}"))?;
         judgements.insert(topic.parse()?, grade.parse()?);
     }
-    let text = if qtype == "nfd" {
-        text.nfd().collect()
-    } else {
-        text.to_string()
-    };
-    Ok(Query {
-        id: id.parse()?,
-        qtype: qtype.to_string(),
-        text,
-        judgements,
-        note: note.to_string(),
-    })
+    let text = if qtype == "nfd" { text.nfd().collect() } else { text.to_string() };
+    Ok(Query { id: id.parse()?, qtype: qtype.to_string(), text, judgements, note: note.to_string() })
 }
 
 /// A relevance set in the BEIR layout that public retrieval benchmarks use: `DIR/corpus.jsonl`
@@ -206,9 +179,7 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Box
 }
 
 pub fn unix_seconds(date: &str) -> i64 {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(9, 0, 0).unwrap().and_utc().timestamp())
-        .unwrap_or(0)
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map(|d| d.and_hms_opt(9, 0, 0).unwrap().and_utc().timestamp()).unwrap_or(0)
 }
 
 pub fn to_doc(topic: &Topic) -> Doc {
@@ -241,33 +212,17 @@ pub struct Scores {
 pub fn score(ranked: &[i64], judgements: &HashMap<i64, u8>) -> Scores {
     let grade = |id: &i64| judgements.get(id).copied().unwrap_or(0);
     let top: Vec<u8> = ranked.iter().take(TOP_K).map(grade).collect();
-    let p1 = if top.first().is_some_and(|&g| g > 0) {
-        1.0
-    } else {
-        0.0
-    };
-    let rr = top
-        .iter()
-        .position(|&g| g > 0)
-        .map_or(0.0, |i| 1.0 / (i as f64 + 1.0));
+    let p1 = if top.first().is_some_and(|&g| g > 0) { 1.0 } else { 0.0 };
+    let rr = top.iter().position(|&g| g > 0).map_or(0.0, |i| 1.0 / (i as f64 + 1.0));
     let dcg = |grades: &[u8]| -> f64 {
         // (+ 0.0: an empty float sum is -0.0)
-        grades
-            .iter()
-            .enumerate()
-            .map(|(i, &g)| (2f64.powi(g as i32) - 1.0) / (i as f64 + 2.0).log2())
-            .sum::<f64>()
-            + 0.0
+        grades.iter().enumerate().map(|(i, &g)| (2f64.powi(g as i32) - 1.0) / (i as f64 + 2.0).log2()).sum::<f64>() + 0.0
     };
     let mut ideal: Vec<u8> = judgements.values().copied().collect();
     ideal.sort_unstable_by(|a, b| b.cmp(a));
     ideal.truncate(TOP_K);
     let ideal_dcg = dcg(&ideal);
-    let ndcg = if ideal_dcg > 0.0 {
-        dcg(&top) / ideal_dcg
-    } else {
-        0.0
-    };
+    let ndcg = if ideal_dcg > 0.0 { dcg(&top) / ideal_dcg } else { 0.0 };
     Scores { p1, rr, ndcg }
 }
 
@@ -310,11 +265,7 @@ pub fn split_terms(query: &str) -> Terms {
                 terms.phrases.push(part.trim().to_string());
             }
         } else {
-            terms.words.extend(
-                part.split_whitespace()
-                    .filter(|w| w.chars().any(char::is_alphanumeric))
-                    .map(str::to_string),
-            );
+            terms.words.extend(part.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).map(str::to_string));
         }
     }
     terms
@@ -339,10 +290,9 @@ pub fn without_diacritics(text: &str) -> String {
 /// "có … không", "gì", "bao lâu"). Only for the `--experiments` rows of the evaluation: they show
 /// how much of our engine's loss on questions comes from requiring these words to match.
 pub const QUESTION_WORDS: &[&str] = &[
-    "làm", "thế", "nào", "sao", "gì", "không", "có", "cần", "để", "ở", "thì", "là", "của", "cho",
-    "khi", "bao", "lâu", "như", "vì", "được", "nên", "những", "các", "phải", "bị", "và", "với",
-    "trong", "ai", "đâu", "đủ", "tại", "lam", "the", "nao", "gi", "khong", "co", "can", "de", "o",
-    "thi", "la", "cua", "nhu", "duoc", "nhung", "cac", "phai", "bi", "va", "voi", "dau", "du",
+    "làm", "thế", "nào", "sao", "gì", "không", "có", "cần", "để", "ở", "thì", "là", "của", "cho", "khi", "bao", "lâu", "như", "vì", "được",
+    "nên", "những", "các", "phải", "bị", "và", "với", "trong", "ai", "đâu", "đủ", "tại", "lam", "the", "nao", "gi", "khong", "co", "can",
+    "de", "o", "thi", "la", "cua", "nhu", "duoc", "nhung", "cac", "phai", "bi", "va", "voi", "dau", "du",
 ];
 
 /// The query without [`QUESTION_WORDS`] (and without "?"), when that leaves anything.
@@ -351,18 +301,12 @@ pub fn without_question_words(query: &str) -> String {
     let kept: Vec<&str> = nfc
         .split_whitespace()
         .filter(|w| {
-            let bare = w
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase();
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
             !bare.is_empty() && !QUESTION_WORDS.contains(&bare.as_str())
         })
         .collect();
     let text = kept.join(" ").replace('?', "");
-    if text.trim().is_empty() {
-        query.to_string()
-    } else {
-        text
-    }
+    if text.trim().is_empty() { query.to_string() } else { text }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,11 +323,7 @@ pub fn build_ours(corpus: &[Topic]) -> Result<SearchIndex, BoxError> {
 }
 
 pub fn search_ours(index: &SearchIndex, query: &str) -> Result<Vec<i64>, String> {
-    let request = SearchRequest {
-        query: query.to_string(),
-        limit: TOP_K,
-        ..Default::default()
-    };
+    let request = SearchRequest { query: query.to_string(), limit: TOP_K, ..Default::default() };
     let results = index.search(&request).map_err(|e| e.to_string())?;
     Ok(results.hits.iter().map(|h| h.topic_id).collect())
 }
@@ -402,20 +342,11 @@ pub enum Fts5Mode {
 /// The FTS5 MATCH expression for the user's text, or None when nothing searchable is left.
 pub fn fts5_match(query: &str, mode: Fts5Mode) -> Option<String> {
     let terms = split_terms(query);
-    let quoted: Vec<String> = terms
-        .phrases
-        .iter()
-        .chain(terms.words.iter())
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
+    let quoted: Vec<String> = terms.phrases.iter().chain(terms.words.iter()).map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
     if quoted.is_empty() {
         return None;
     }
-    Some(quoted.join(if mode == Fts5Mode::AllWords {
-        " "
-    } else {
-        " OR "
-    }))
+    Some(quoted.join(if mode == Fts5Mode::AllWords { " " } else { " OR " }))
 }
 
 pub struct Fts5 {
@@ -428,17 +359,11 @@ impl Fts5 {
     pub async fn build(corpus: &[Topic], mode: Fts5Mode) -> Result<Fts5, BoxError> {
         let options = SqliteConnectOptions::new().in_memory(true);
         // One connection: each in-memory SQLite connection is a database of its own.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None);
+        let pool = SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
         let pool = pool.connect_with(options).await?;
-        sqlx::query(
-            "CREATE VIRTUAL TABLE topics USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')",
-        )
-        .execute(&pool)
-        .await?;
+        sqlx::query("CREATE VIRTUAL TABLE topics USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')")
+            .execute(&pool)
+            .await?;
         let mut tx = pool.begin().await?;
         for topic in corpus {
             sqlx::query("INSERT INTO topics (rowid, title, body) VALUES ($1, $2, $3)")
@@ -456,14 +381,12 @@ impl Fts5 {
         let Some(expr) = fts5_match(query, self.mode) else {
             return Ok(Vec::new());
         };
-        let rows = sqlx::query(
-            "SELECT rowid FROM topics WHERE topics MATCH $1 ORDER BY bm25(topics) LIMIT $2",
-        )
-        .bind(expr)
-        .bind(TOP_K as i64)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| e.to_string())?;
+        let rows = sqlx::query("SELECT rowid FROM topics WHERE topics MATCH $1 ORDER BY bm25(topics) LIMIT $2")
+            .bind(expr)
+            .bind(TOP_K as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
     }
 }
@@ -485,17 +408,11 @@ pub fn pg_tsquery(query: &str, first_param: usize) -> Option<(String, Vec<String
     let mut params = Vec::new();
     for phrase in &terms.phrases {
         params.push(phrase.clone());
-        parts.push(format!(
-            "phraseto_tsquery('simple', public.unaccent(${}))",
-            first_param + params.len() - 1
-        ));
+        parts.push(format!("phraseto_tsquery('simple', public.unaccent(${}))", first_param + params.len() - 1));
     }
     if !terms.words.is_empty() {
         params.push(terms.words.join(" "));
-        parts.push(format!(
-            "plainto_tsquery('simple', public.unaccent(${}))",
-            first_param + params.len() - 1
-        ));
+        parts.push(format!("plainto_tsquery('simple', public.unaccent(${}))", first_param + params.len() - 1));
     }
     if parts.is_empty() {
         return None;
@@ -508,23 +425,16 @@ impl Postgres {
     /// database owner may create it; CI creates it as superuser beforehand) and a fresh schema.
     pub async fn connect(url: &str, schema_prefix: &str) -> Result<Postgres, BoxError> {
         let pool = PgPoolOptions::new().max_connections(2).connect(url).await?;
-        let has_unaccent: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent')",
-        )
-        .fetch_one(&pool)
-        .await?;
+        let has_unaccent: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent')").fetch_one(&pool).await?;
         if !has_unaccent {
             sqlx::query("CREATE EXTENSION IF NOT EXISTS unaccent").execute(&pool).await.map_err(|e| {
                 format!("the unaccent extension is missing and cannot be created ({e}); as superuser: create extension unaccent")
             })?;
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
         let schema = format!("{schema_prefix}_{}_{nanos}", std::process::id());
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&pool)
-            .await?;
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await?;
         sqlx::query(AssertSqlSafe(format!(
             "CREATE TABLE {schema}.topics (id BIGINT PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, \
              category TEXT NOT NULL, kind TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, search_data TSVECTOR)"
@@ -576,24 +486,13 @@ impl Postgres {
         )))
         .execute(&self.pool)
         .await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "CREATE INDEX ON {table} USING GIN (search_data)"
-        )))
-        .execute(&self.pool)
-        .await?;
-        sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(AssertSqlSafe(format!("CREATE INDEX ON {table} USING GIN (search_data)"))).execute(&self.pool).await?;
+        sqlx::query(AssertSqlSafe(format!("ANALYZE {table}"))).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Ranked ids for the user's text, optionally within a category or kind, by rank or newest first.
-    pub async fn search(
-        &self,
-        query: &str,
-        filter: Option<(&str, &str)>,
-        newest: bool,
-    ) -> Result<Vec<i64>, String> {
+    pub async fn search(&self, query: &str, filter: Option<(&str, &str)>, newest: bool) -> Result<Vec<i64>, String> {
         let Some((tsquery, params)) = pg_tsquery(query, 1) else {
             return Ok(Vec::new());
         };
@@ -602,11 +501,7 @@ impl Postgres {
             Some((column, _)) => format!(" AND {column} = ${}", params.len() + 1),
             None => String::new(),
         };
-        let order = if newest {
-            "created_at DESC"
-        } else {
-            "ts_rank(search_data, tsq.q) DESC, id"
-        };
+        let order = if newest { "created_at DESC" } else { "ts_rank(search_data, tsq.q) DESC, id" };
         let sql = format!(
             "SELECT id FROM {table}, (SELECT {tsquery} AS q) AS tsq \
              WHERE search_data @@ tsq.q{filter_sql} ORDER BY {order} LIMIT {TOP_K}"
@@ -618,31 +513,19 @@ impl Postgres {
         if let Some((_, value)) = filter {
             statement = statement.bind(value);
         }
-        let rows = statement
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| e.to_string())?;
+        let rows = statement.fetch_all(&self.pool).await.map_err(|e| e.to_string())?;
         Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
     }
 
     /// Size of the table with its indexes and TOAST, in bytes.
     pub async fn total_bytes(&self) -> Result<i64, BoxError> {
-        let bytes: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT pg_total_relation_size('{}')",
-            self.table()
-        )))
-        .fetch_one(&self.pool)
-        .await?;
+        let bytes: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT pg_total_relation_size('{}')", self.table()))).fetch_one(&self.pool).await?;
         Ok(bytes)
     }
 
     pub async fn drop_schema(&self) -> Result<(), BoxError> {
-        sqlx::query(AssertSqlSafe(format!(
-            "DROP SCHEMA {} CASCADE",
-            self.schema
-        )))
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.schema))).execute(&self.pool).await?;
         Ok(())
     }
 }

@@ -162,7 +162,10 @@ impl ProviderConfig {
     pub fn ministry_decision(&self, claims: &IdClaims) -> Option<(MinistryAction, String)> {
         let verified_domain = claims.email.as_deref().filter(|_| claims.email_verified).and_then(|e| e.rsplit_once('@')).map(|(_, d)| d);
         if self.vouches_for_ministry(claims.email.as_deref(), claims.email_verified) {
-            return Some((MinistryAction::Grant, format!("{}: email_domain = {}", self.display_name(), verified_domain.unwrap_or_default())));
+            return Some((
+                MinistryAction::Grant,
+                format!("{}: email_domain = {}", self.display_name(), verified_domain.unwrap_or_default()),
+            ));
         }
         let matches = |rule: &&MinistryRule| {
             let value = if rule.claim == "email_domain" { verified_domain } else { claims.other.get(&rule.claim).map(String::as_str) };
@@ -199,8 +202,11 @@ impl ProviderConfig {
             anyhow::ensure!(self.scopes.iter().any(|s| s == "openid"), "[[auth.oidc]] {}: scopes must include openid", self.id);
         }
         if let Some(endpoints) = self.oauth_endpoints() {
-            for (name, value) in [("authorize_url", &endpoints.authorize), ("token_url", &endpoints.token), ("userinfo_url", &endpoints.userinfo)] {
-                let url = url::Url::parse(value).map_err(|_| anyhow::anyhow!("[[auth.oidc]] {}: {name} {:?} is not a URL", self.id, value))?;
+            for (name, value) in
+                [("authorize_url", &endpoints.authorize), ("token_url", &endpoints.token), ("userinfo_url", &endpoints.userinfo)]
+            {
+                let url =
+                    url::Url::parse(value).map_err(|_| anyhow::anyhow!("[[auth.oidc]] {}: {name} {:?} is not a URL", self.id, value))?;
                 anyhow::ensure!(matches!(url.scheme(), "https" | "http"), "[[auth.oidc]] {}: {name} must be https", self.id);
             }
         }

@@ -19,13 +19,13 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::discovery::{self, FetchError, Metadata};
-use super::id_token::{self, Expected, IdClaims, TokenError};
+use super::OAuthEndpoints;
 use super::ProviderConfig;
 use super::config::MinistryAction;
+use super::discovery::{self, FetchError, Metadata};
+use super::id_token::{self, Expected, IdClaims, TokenError};
 use super::oauth;
 use super::plain;
-use super::OAuthEndpoints;
 use crate::accounts::session::{random_token, token_hash};
 use crate::accounts::{DisplayName, Email, RequireUser, Role};
 use crate::app::AppState;
@@ -69,7 +69,13 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<NextQuery>, headers: HeaderMap, jar: CookieJar) -> AppResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<NextQuery>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> AppResult<Response> {
     let provider = provider(&state, &id)?;
     begin(&state, provider, &headers, jar, safe_next(q.next.as_deref()), None).await
 }
@@ -105,22 +111,32 @@ async fn authorize_endpoints(provider: &ProviderConfig) -> AppResult<Authorize> 
 }
 
 /// Records the sign-in in progress and sends the browser to the provider.
-async fn begin(state: &AppState, provider: &ProviderConfig, headers: &HeaderMap, jar: CookieJar, next: String, link_user_id: Option<i64>) -> AppResult<Response> {
+async fn begin(
+    state: &AppState,
+    provider: &ProviderConfig,
+    headers: &HeaderMap,
+    jar: CookieJar,
+    next: String,
+    link_user_id: Option<i64>,
+) -> AppResult<Response> {
     let endpoints = authorize_endpoints(provider).await?;
     let redirect_uri = format!("{}/auth/oidc/{}/callback", base_url(state, headers)?, provider.id);
     let (jar, browser_secret) = browser_cookie(state, jar);
     let (state_token, nonce, verifier) = (random_token(), random_token(), random_token());
-    state.store().save_oidc_login(&OidcLogin {
-        state_hash: token_hash(&state_token),
-        provider_id: provider.id.clone(),
-        browser_hash: token_hash(&browser_secret),
-        nonce: nonce.clone(),
-        pkce_verifier: verifier.clone(),
-        redirect_uri: redirect_uri.clone(),
-        next_path: next,
-        link_user_id,
-        created_at: Utc::now(),
-    }).await?;
+    state
+        .store()
+        .save_oidc_login(&OidcLogin {
+            state_hash: token_hash(&state_token),
+            provider_id: provider.id.clone(),
+            browser_hash: token_hash(&browser_secret),
+            nonce: nonce.clone(),
+            pkce_verifier: verifier.clone(),
+            redirect_uri: redirect_uri.clone(),
+            next_path: next,
+            link_user_id,
+            created_at: Utc::now(),
+        })
+        .await?;
     let url = match endpoints {
         Authorize::Oidc(meta) => {
             let client = oauth_client(provider, &meta, &redirect_uri)?;
@@ -185,7 +201,13 @@ struct CallbackQuery {
     error: Option<String>,
 }
 
-async fn callback(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<CallbackQuery>, page: Page, jar: CookieJar) -> AppResult<Response> {
+async fn callback(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<CallbackQuery>,
+    page: Page,
+    jar: CookieJar,
+) -> AppResult<Response> {
     let provider = provider(&state, &id)?;
     // The state is spent whatever happens next.
     let login = match q.state.as_deref() {
@@ -294,18 +316,19 @@ fn http_client(provider: &ProviderConfig) -> oauth::HttpClient {
 /// Nothing is written unless both answer sensibly.
 async fn plain_claims(provider: &ProviderConfig, endpoints: &OAuthEndpoints, code: &str, login: &OidcLogin) -> AppResult<IdClaims> {
     let http = http_client(provider);
-    let access_token = plain::exchange(provider, endpoints, &http, code, &login.pkce_verifier, &login.redirect_uri).await.map_err(|err| match err {
-        oauth::ExchangeError::Refused(reason) => {
-            tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
-            refused(Msg::new("error.oidc.exchange_failed"))
-        }
-        oauth::ExchangeError::Malformed(reason) => {
-            tracing::warn!(provider = %provider.id, %reason, "token response unusable");
-            refused(Msg::new("error.oidc.token_invalid"))
-        }
-        oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
-        oauth::ExchangeError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
-    })?;
+    let access_token =
+        plain::exchange(provider, endpoints, &http, code, &login.pkce_verifier, &login.redirect_uri).await.map_err(|err| match err {
+            oauth::ExchangeError::Refused(reason) => {
+                tracing::warn!(provider = %provider.id, %reason, "code exchange refused");
+                refused(Msg::new("error.oidc.exchange_failed"))
+            }
+            oauth::ExchangeError::Malformed(reason) => {
+                tracing::warn!(provider = %provider.id, %reason, "token response unusable");
+                refused(Msg::new("error.oidc.token_invalid"))
+            }
+            oauth::ExchangeError::Timeout => unavailable(provider, FetchError::Timeout),
+            oauth::ExchangeError::Unavailable(why) => unavailable(provider, FetchError::Failed(why)),
+        })?;
     plain::fetch_user(provider, endpoints, &http, &access_token).await.map_err(|err| match err {
         plain::ProfileError::NoAccount(reason) => {
             tracing::warn!(provider = %provider.id, %reason, "user endpoint names no account");
@@ -346,7 +369,12 @@ async fn finish_sign_in(state: &AppState, provider: &ProviderConfig, claims: &Id
 /// Ministry staff by the provider's word: a `grant` rule (or a trusted email domain) makes a
 /// member ministry staff at once, a `request` rule puts a request in the moderation queue.
 /// Moderators and admins keep their role.
-async fn apply_ministry_rules(state: &AppState, provider: &ProviderConfig, claims: &IdClaims, user: &mut crate::store::User) -> AppResult<()> {
+async fn apply_ministry_rules(
+    state: &AppState,
+    provider: &ProviderConfig,
+    claims: &IdClaims,
+    user: &mut crate::store::User,
+) -> AppResult<()> {
     if user.role != Role::Member {
         return Ok(());
     }
@@ -377,14 +405,16 @@ async fn create_account(state: &AppState, provider: &ProviderConfig, claims: &Id
     let placeholder = format!("{}@{}.oidc.invalid", &token_hash(&claims.subject)[..20], provider.id);
     let email_text = email.as_ref().map(|e| e.as_str().to_string()).unwrap_or(placeholder);
     let name = claims.name.as_deref().and_then(|n| DisplayName::parse(n).ok());
-    let fallback = || crate::text::clean_line(&format!("{} {}", provider.display_name(), claims.subject.chars().take(8).collect::<String>()));
+    let fallback =
+        || crate::text::clean_line(&format!("{} {}", provider.display_name(), claims.subject.chars().take(8).collect::<String>()));
     let name = name.map(|n| n.as_str().to_string()).unwrap_or_else(fallback);
     let verified = email.is_some() && claims.email_verified;
     let new_user = NewUser { email: &email_text, password_hash: None, display_name: &name, role: Role::Member };
-    let user_id = state.store().create_user_with_identity(&new_user, verified, &provider.id, &claims.subject).await.map_err(|e| match e {
-        StoreError::Conflict => AppError::Conflict(Msg::new("error.oidc.email_belongs_to_local")),
-        other => other.into(),
-    })?;
+    let user_id =
+        state.store().create_user_with_identity(&new_user, verified, &provider.id, &claims.subject).await.map_err(|e| match e {
+            StoreError::Conflict => AppError::Conflict(Msg::new("error.oidc.email_belongs_to_local")),
+            other => other.into(),
+        })?;
     crate::moderation::service::queue_new_account(state, user_id).await?;
     Ok(user_id)
 }
@@ -405,7 +435,12 @@ async fn finish_link(state: &AppState, provider: &ProviderConfig, claims: &IdCla
     Ok(Redirect::to(&format!("{SETTINGS}?linked=1")).into_response())
 }
 
-async fn unlink(State(state): State<AppState>, Path(id): Path<String>, RequireUser(user): RequireUser, CsrfForm(_): CsrfForm<Empty>) -> AppResult<Response> {
+async fn unlink(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RequireUser(user): RequireUser,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
     let provider = provider(&state, &id)?;
     state.store().unlink_identity(user.id, &provider.id).await.map_err(|e| match e {
         StoreError::Conflict => AppError::Conflict(Msg::new("error.oidc.last_sign_in")),

@@ -59,8 +59,14 @@ pub(super) struct RawClaims {
 
 /// Asymmetric algorithms only: a token "signed" with the client secret or unsigned is refused.
 const ALLOWED: [Algorithm; 8] = [
-    Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256,
-    Algorithm::PS384, Algorithm::PS512, Algorithm::ES256, Algorithm::EdDSA,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::EdDSA,
 ];
 
 pub fn validate(token: &str, keys: &JwkSet, expected: &Expected<'_>) -> Result<IdClaims, TokenError> {
@@ -98,7 +104,7 @@ impl RawClaims {
     pub(super) fn into_id_claims(self) -> IdClaims {
         let claims = self;
         let email_verified = matches!(&claims.email_verified, Some(serde_json::Value::Bool(true)))
-        || matches!(&claims.email_verified, Some(serde_json::Value::String(s)) if s == "true");
+            || matches!(&claims.email_verified, Some(serde_json::Value::String(s)) if s == "true");
         let other = claims.other.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect();
         IdClaims { subject: claims.sub, email: claims.email, email_verified, name: claims.name, other }
     }

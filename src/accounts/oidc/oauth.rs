@@ -10,8 +10,8 @@ use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicToken
 use oauth2::http;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields, HttpRequest,
-    HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, StandardRevocableToken, StandardTokenResponse,
-    TokenResponse, TokenUrl,
+    HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
+    TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
@@ -57,10 +57,8 @@ pub fn client(s: &ClientSettings<'_>) -> Result<SignInClient, String> {
     let auth = AuthUrl::new(s.authorize_url.to_string()).map_err(|e| format!("authorization endpoint: {e}"))?;
     let token = TokenUrl::new(s.token_url.to_string()).map_err(|e| format!("token endpoint: {e}"))?;
     let redirect = RedirectUrl::new(s.redirect_uri.to_string()).map_err(|e| format!("redirect URI: {e}"))?;
-    let mut client = oauth2::Client::new(ClientId::new(s.client_id.to_string()))
-        .set_auth_uri(auth)
-        .set_token_uri(token)
-        .set_redirect_uri(redirect);
+    let mut client =
+        oauth2::Client::new(ClientId::new(s.client_id.to_string())).set_auth_uri(auth).set_token_uri(token).set_redirect_uri(redirect);
     if !s.client_secret.is_empty() {
         client = client.set_client_secret(ClientSecret::new(s.client_secret.to_string()));
     }

@@ -46,7 +46,13 @@ fn oauth_client(provider: &ProviderConfig, endpoints: &OAuthEndpoints, redirect_
 }
 
 /// Where the browser goes to sign in: code flow with our state and a PKCE S256 challenge.
-pub fn authorization_url(provider: &ProviderConfig, endpoints: &OAuthEndpoints, redirect_uri: &str, state: &str, verifier: &str) -> Result<url::Url, String> {
+pub fn authorization_url(
+    provider: &ProviderConfig,
+    endpoints: &OAuthEndpoints,
+    redirect_uri: &str,
+    state: &str,
+    verifier: &str,
+) -> Result<url::Url, String> {
     if provider.kind != ProviderKind::Zalo {
         let client = oauth_client(provider, endpoints, redirect_uri)?;
         return Ok(oauth::authorization_url(&client, state, verifier, &scopes(provider), &[]));
@@ -62,7 +68,14 @@ pub fn authorization_url(provider: &ProviderConfig, endpoints: &OAuthEndpoints, 
 }
 
 /// Exchanges the code (with the PKCE verifier) for an access token.
-pub async fn exchange<C>(provider: &ProviderConfig, endpoints: &OAuthEndpoints, http: &C, code: &str, verifier: &str, redirect_uri: &str) -> Result<String, ExchangeError>
+pub async fn exchange<C>(
+    provider: &ProviderConfig,
+    endpoints: &OAuthEndpoints,
+    http: &C,
+    code: &str,
+    verifier: &str,
+    redirect_uri: &str,
+) -> Result<String, ExchangeError>
 where
     C: for<'c> AsyncHttpClient<'c, Error = HttpError>,
 {
@@ -71,7 +84,10 @@ where
         return Ok(oauth::exchange_code(&client, http, code, verifier).await?.access_token);
     }
     let request = zalo_token_request(provider, endpoints, code, verifier).map_err(ExchangeError::Unavailable)?;
-    let response = http.call(request).await.map_err(|e| if e.timed_out() { ExchangeError::Timeout } else { ExchangeError::Unavailable(e.to_string()) })?;
+    let response = http
+        .call(request)
+        .await
+        .map_err(|e| if e.timed_out() { ExchangeError::Timeout } else { ExchangeError::Unavailable(e.to_string()) })?;
     let body: Value = serde_json::from_slice(response.body()).map_err(|e| ExchangeError::Malformed(e.to_string()))?;
     match body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()) {
         Some(token) => Ok(token.to_string()),
@@ -109,7 +125,8 @@ fn error_text(body: &Value) -> String {
 
 /// The user request: Zalo wants the token in an `access_token` header, the others as a bearer.
 fn user_request(provider: &ProviderConfig, endpoints: &OAuthEndpoints, access_token: &str) -> Result<HttpRequest, String> {
-    let builder = http::Request::builder().method(http::Method::GET).uri(&endpoints.userinfo).header(http::header::ACCEPT, "application/json");
+    let builder =
+        http::Request::builder().method(http::Method::GET).uri(&endpoints.userinfo).header(http::header::ACCEPT, "application/json");
     let builder = match provider.kind {
         ProviderKind::Zalo => builder.header("access_token", access_token),
         _ => builder.header(http::header::AUTHORIZATION, format!("Bearer {access_token}")),
@@ -118,12 +135,20 @@ fn user_request(provider: &ProviderConfig, endpoints: &OAuthEndpoints, access_to
 }
 
 /// Asks the user endpoint who holds `access_token`.
-pub async fn fetch_user<C>(provider: &ProviderConfig, endpoints: &OAuthEndpoints, http: &C, access_token: &str) -> Result<IdClaims, ProfileError>
+pub async fn fetch_user<C>(
+    provider: &ProviderConfig,
+    endpoints: &OAuthEndpoints,
+    http: &C,
+    access_token: &str,
+) -> Result<IdClaims, ProfileError>
 where
     C: for<'c> AsyncHttpClient<'c, Error = HttpError>,
 {
     let request = user_request(provider, endpoints, access_token).map_err(ProfileError::Unavailable)?;
-    let response = http.call(request).await.map_err(|e| if e.timed_out() { ProfileError::Timeout } else { ProfileError::Unavailable(e.to_string()) })?;
+    let response = http
+        .call(request)
+        .await
+        .map_err(|e| if e.timed_out() { ProfileError::Timeout } else { ProfileError::Unavailable(e.to_string()) })?;
     if !response.status().is_success() {
         return Err(ProfileError::Unavailable(format!("status {}", response.status())));
     }
@@ -146,7 +171,9 @@ pub fn parse_user(kind: ProviderKind, body: &[u8]) -> Result<IdClaims, ProfileEr
         _ => id_of("id"),
     };
     // Zalo reports errors as 200 with {"error": 452, "message": "…"} and no id.
-    let subject = subject.ok_or_else(|| ProfileError::NoAccount(object.get("message").or(object.get("error")).map(Value::to_string).unwrap_or_else(|| "no id".into())))?;
+    let subject = subject.ok_or_else(|| {
+        ProfileError::NoAccount(object.get("message").or(object.get("error")).map(Value::to_string).unwrap_or_else(|| "no id".into()))
+    })?;
     let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let email = if kind == ProviderKind::Zalo { None } else { text("email") };
     let email_verified = kind == ProviderKind::OAuth2 && email.is_some() && object.get("email_verified") == Some(&Value::Bool(true));
@@ -240,7 +267,10 @@ mod tests {
         assert_eq!(url.as_str().split('?').next(), Some("https://oauth.zaloapp.com/v4/permission"));
         let q = query(&url);
         let expected: HashMap<String, String> =
-            [("app_id", "app-123"), ("redirect_uri", REDIRECT), ("code_challenge", CHALLENGE), ("state", "st")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            [("app_id", "app-123"), ("redirect_uri", REDIRECT), ("code_challenge", CHALLENGE), ("state", "st")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         assert_eq!(q, expected);
     }
 
@@ -274,10 +304,11 @@ mod tests {
         assert_eq!(request.uri(), "https://oauth.zaloapp.com/v4/access_token");
         assert_eq!(request.headers()["secret_key"].as_bytes(), "bí-mật".as_bytes());
         assert_eq!(header(&request, "content-type"), Some("application/x-www-form-urlencoded"));
-        let expected: HashMap<String, String> = [("app_id", "app-123"), ("code", "zcode"), ("grant_type", "authorization_code"), ("code_verifier", VERIFIER)]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let expected: HashMap<String, String> =
+            [("app_id", "app-123"), ("code", "zcode"), ("grant_type", "authorization_code"), ("code_verifier", VERIFIER)]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         assert_eq!(form(&request), expected, "the secret is not in the form");
     }
 
@@ -318,7 +349,10 @@ mod tests {
         assert_eq!(request.uri(), "https://graph.zalo.me/v2.0/me?fields=id,name,picture");
         assert_eq!(header(&request, "access_token"), Some("zalo-at"));
         assert_eq!(header(&request, "authorization"), None);
-        assert_eq!((claims.subject.as_str(), claims.name.as_deref(), claims.email.as_deref()), ("4316981234567", Some("Tran Van Binh"), None));
+        assert_eq!(
+            (claims.subject.as_str(), claims.name.as_deref(), claims.email.as_deref()),
+            ("4316981234567", Some("Tran Van Binh"), None)
+        );
     }
 
     #[test]
@@ -333,10 +367,18 @@ mod tests {
         assert!(parse_user(ProviderKind::Facebook, br#"{"id":"","name":"A"}"#).is_err(), "empty id");
         assert!(parse_user(ProviderKind::Facebook, b"[1,2]").is_err());
         assert!(parse_user(ProviderKind::Facebook, b"<html>").is_err());
-        let fb = parse_user(ProviderKind::Facebook, br#"{"id":"5","name":"Ph\u1ea1m Thu H\u00e0","email_verified":true,"email":"ha@moh.gov.vn"}"#).unwrap();
+        let fb = parse_user(
+            ProviderKind::Facebook,
+            br#"{"id":"5","name":"Ph\u1ea1m Thu H\u00e0","email_verified":true,"email":"ha@moh.gov.vn"}"#,
+        )
+        .unwrap();
         assert_eq!(fb.name.as_deref(), Some("Phạm Thu Hà"));
         assert!(!fb.email_verified, "Facebook's word on verification is not taken");
-        let generic = parse_user(ProviderKind::OAuth2, br#"{"sub":"u-1","email":"an@bv.example","email_verified":true,"organization":"B\u1ed9 Y t\u1ebf"}"#).unwrap();
+        let generic = parse_user(
+            ProviderKind::OAuth2,
+            br#"{"sub":"u-1","email":"an@bv.example","email_verified":true,"organization":"B\u1ed9 Y t\u1ebf"}"#,
+        )
+        .unwrap();
         assert_eq!((generic.subject.as_str(), generic.email_verified), ("u-1", true));
         assert_eq!(generic.other["organization"], "Bộ Y tế");
         let numeric = parse_user(ProviderKind::OAuth2, br#"{"id":42,"email":"an@bv.example","email_verified":"true"}"#).unwrap();

@@ -137,9 +137,7 @@ pub async fn require_enrolment(State(state): State<AppState>, req: Request, next
     }
     match state.store().has_two_factor(user.id).await {
         Ok(true) => next.run(req).await,
-        Ok(false) if crate::is_api_path(req.uri().path()) => {
-            AppError::Forbidden(Msg::new("error.two_factor.required_api")).into_response()
-        }
+        Ok(false) if crate::is_api_path(req.uri().path()) => AppError::Forbidden(Msg::new("error.two_factor.required_api")).into_response(),
         Ok(false) => Redirect::to("/settings/two-factor?required=1").into_response(),
         Err(err) => AppError::from(err).into_response(),
     }

@@ -104,10 +104,18 @@ struct SettingsPage {
 
 enum Enrolment {
     /// Not on: the secret to add to an app, as text and as a QR code.
-    Offer { secret_grouped: String, qr_svg: String },
+    Offer {
+        secret_grouped: String,
+        qr_svg: String,
+    },
     /// Just turned on: the recovery codes, shown this once.
-    Enabled { recovery_codes: Vec<String> },
-    On { recovery_codes_left: i64, switched_off_allowed: bool },
+    Enabled {
+        recovery_codes: Vec<String>,
+    },
+    On {
+        recovery_codes_left: i64,
+        switched_off_allowed: bool,
+    },
 }
 
 #[derive(Deserialize, Default)]
@@ -115,7 +123,12 @@ struct SettingsQuery {
     required: Option<String>,
 }
 
-async fn settings(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Query(q): Query<SettingsQuery>) -> AppResult<Response> {
+async fn settings(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    Query(q): Query<SettingsQuery>,
+) -> AppResult<Response> {
     let enrolment = current_state(&state, &page, &user).await?;
     let required = q.required.is_some() && !matches!(enrolment, Enrolment::On { .. });
     Ok(not_stored(SettingsPage { page, error: None, required, state: enrolment }))
@@ -149,9 +162,16 @@ async fn current_state(state: &AppState, page: &Page, user: &User) -> AppResult<
 
 const ISSUER_LABEL: &str = super::ISSUER;
 
-async fn enable(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, CsrfForm(form): CsrfForm<CodeForm>) -> AppResult<Response> {
+async fn enable(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> AppResult<Response> {
     match confirm_enrolment(&state, user.id, &form.code).await {
-        Ok(recovery_codes) => Ok(not_stored(SettingsPage { page, error: None, required: false, state: Enrolment::Enabled { recovery_codes } })),
+        Ok(recovery_codes) => {
+            Ok(not_stored(SettingsPage { page, error: None, required: false, state: Enrolment::Enabled { recovery_codes } }))
+        }
         Err(err) => {
             let error = Some(page.msg(&err.message()));
             let enrolment = current_state(&state, &page, &user).await?;
@@ -167,8 +187,7 @@ async fn confirm_enrolment(state: &AppState, user_id: i64, typed: &str) -> AppRe
         return Err(AppError::Conflict(Msg::new("error.two_factor.already_on")));
     };
     let key = totp::base32_decode(&pending.secret).ok_or_else(|| anyhow::anyhow!("stored TOTP secret is not base32"))?;
-    let step = totp::matching_step(&key, typed, Utc::now().timestamp(), 0)
-        .ok_or_else(|| AppError::bad("error.two_factor.code_wrong"))?;
+    let step = totp::matching_step(&key, typed, Utc::now().timestamp(), 0).ok_or_else(|| AppError::bad("error.two_factor.code_wrong"))?;
     let (codes, hashes) = super::new_recovery_codes();
     state.store().enable_two_factor(user_id, step, &hashes).await.map_err(|e| match e {
         StoreError::Conflict => AppError::Conflict(Msg::new("error.two_factor.already_on")),

@@ -177,7 +177,9 @@ mod tests {
 
     #[test]
     fn base32_round_trips_and_matches_rfc_4648() {
-        for (plain, encoded) in [("", ""), ("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"), ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")] {
+        for (plain, encoded) in
+            [("", ""), ("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"), ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")]
+        {
             assert_eq!(base32_encode(plain.as_bytes()), encoded);
             assert_eq!(base32_decode(encoded).unwrap(), plain.as_bytes());
         }
@@ -191,7 +193,10 @@ mod tests {
     #[test]
     fn the_qr_code_is_inline_svg_with_a_label_and_the_uri_escapes_the_account() {
         let uri = otpauth_uri("goodpractice", "lan@bv.vn", "JBSWY3DPEHPK3PXP");
-        assert_eq!(uri, "otpauth://totp/goodpractice:lan%40bv%2Evn?secret=JBSWY3DPEHPK3PXP&issuer=goodpractice&algorithm=SHA1&digits=6&period=30");
+        assert_eq!(
+            uri,
+            "otpauth://totp/goodpractice:lan%40bv%2Evn?secret=JBSWY3DPEHPK3PXP&issuer=goodpractice&algorithm=SHA1&digits=6&period=30"
+        );
         let svg = qr_svg(&uri, "Mã QR \"thử\"").unwrap();
         assert!(svg.starts_with("<svg role=\"img\" aria-label=\"Mã QR &quot;thử&quot;\""), "{}", svg.chars().take(80).collect::<String>());
         assert!(svg.trim_end().ends_with("</svg>"));

@@ -12,10 +12,10 @@ use crate::app::AppState;
 use crate::attachments::{FilePart, UploadForm};
 use crate::engagement::drafts::{self, Scope};
 use crate::error::{AppError, AppResult};
+use crate::forum::TopicKind;
 use crate::forum::case_study::{self, Section};
 use crate::forum::preview::Preview;
 use crate::forum::service::{self, EditInput};
-use crate::forum::TopicKind;
 use crate::store::{PostRow, TopicRow};
 use crate::web::{Page, refill};
 
@@ -62,7 +62,12 @@ impl EditPage {
 }
 
 /// The edit form: the post as stored, or the member's draft of a new version of it.
-pub(super) async fn edit_form(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser, Path(id): Path<String>) -> AppResult<EditPage> {
+pub(super) async fn edit_form(
+    State(state): State<AppState>,
+    page: Page,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+) -> AppResult<EditPage> {
     let id = parse_id(&id)?;
     let post = service::editable_post(state.store(), &user, id).await?;
     let topic = state.store().topic(post.topic_id).await?;
@@ -78,7 +83,12 @@ pub(super) async fn edit_form(State(state): State<AppState>, page: Page, Require
 
 /// The form fields of a post as stored (a case study's opening post split into its sections).
 fn stored_version(post: &PostRow, topic: &TopicRow) -> ComposeForm {
-    let form = ComposeForm { title: topic.title.clone(), summary: topic.summary.clone().unwrap_or_default(), body: post.body.clone(), ..Default::default() };
+    let form = ComposeForm {
+        title: topic.title.clone(),
+        summary: topic.summary.clone().unwrap_or_default(),
+        body: post.body.clone(),
+        ..Default::default()
+    };
     if post.position == 1 && topic.kind == TopicKind::CaseStudy {
         let (intro, sections) = case_study::split(&post.body);
         return form.with_sections(intro, sections);
@@ -100,7 +110,8 @@ pub(super) async fn edit(
     let view = EditPage::new(page, &post, topic, ComposeForm::default());
     if form.wants_preview() {
         form.replace_patient_data(&view.page);
-        let shown = preview_of(&state, user.id, view.is_case_study(), &form.body, &form.sections(), upload.file.is_some(), "edit-form").await;
+        let shown =
+            preview_of(&state, user.id, view.is_case_study(), &form.body, &form.sections(), upload.file.is_some(), "edit-form").await;
         return edit_again(EditPage { form, ..view }, shown);
     }
     let edited = match attach_to_edit(&state, &user, &view, upload.file, &mut form.body).await {
@@ -115,11 +126,22 @@ pub(super) async fn edit(
 }
 
 fn edit_input(form: &ComposeForm) -> EditInput {
-    EditInput { body: form.body.clone(), title: Some(form.title.clone()), summary: Some(form.summary.clone()), sections: Some(form.sections()) }
+    EditInput {
+        body: form.body.clone(),
+        title: Some(form.title.clone()),
+        summary: Some(form.summary.clone()),
+        sections: Some(form.sections()),
+    }
 }
 
 /// A file chosen in the edit form, added to the post's text; only the author may add one.
-async fn attach_to_edit(state: &AppState, user: &crate::store::User, view: &EditPage, file: Option<FilePart>, body: &mut String) -> AppResult<()> {
+async fn attach_to_edit(
+    state: &AppState,
+    user: &crate::store::User,
+    view: &EditPage,
+    file: Option<FilePart>,
+    body: &mut String,
+) -> AppResult<()> {
     if file.is_some() && !view.can_attach {
         return Err(AppError::bad("error.attachment.not_author"));
     }

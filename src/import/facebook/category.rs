@@ -7,7 +7,10 @@ use search_index::analysis::fold;
 
 /// Keywords per standard category slug, as members of the old group wrote them.
 const KEYWORDS: [(&str, &[&str]); 11] = [
-    ("patient-identification", &["xac dinh nguoi benh", "nhan dien nguoi benh", "vong tay", "deo vong", "2 thong tin", "hai thong tin", "nham nguoi benh"]),
+    (
+        "patient-identification",
+        &["xac dinh nguoi benh", "nhan dien nguoi benh", "vong tay", "deo vong", "2 thong tin", "hai thong tin", "nham nguoi benh"],
+    ),
     ("safe-surgery", &["phau thuat", "bang kiem an toan phau thuat", "danh dau vi tri mo", "dem gac", "phong mo", "thu thuat", "gay me"]),
     ("medication-safety", &["thuoc", "nham thuoc", "duoc lam sang", "phan ung co hai", "adr", "y lenh thuoc", "truyen dich"]),
     ("infection-control", &["ve sinh tay", "nhiem khuan", "khu khuan", "tiet khuan", "chat thai y te", "sat khuan", "ksnk"]),

@@ -196,7 +196,9 @@ async fn topic_for(store: &Store, comment: &GroupComment) -> anyhow::Result<Resu
     let found = store.imported_topics_of_between(&placeholder_email(name), comment.at - WINDOW, comment.at, 2).await?;
     Ok(match <[String; 1]>::try_from(found) {
         Ok([topic]) => Ok(topic),
-        Err(found) if found.is_empty() => Err(format!("no candidate: no imported post by {name} in the {} days before it", WINDOW.num_days())),
+        Err(found) if found.is_empty() => {
+            Err(format!("no candidate: no imported post by {name} in the {} days before it", WINDOW.num_days()))
+        }
         Err(_) => Err(format!("several candidates: {name} has several imported posts in the {} days before it", WINDOW.num_days())),
     })
 }
@@ -227,8 +229,10 @@ mod tests {
 
     #[test]
     fn a_comment_is_known_by_its_author_time_and_text() {
-        let entry = |text: &str| json!({"timestamp": 1_600_000_100, "title": "Lan commented on her own post.",
-            "data": [{"comment": {"timestamp": 1_600_000_000, "comment": text, "author": "Nguyễn Thị Lan"}}]});
+        let entry = |text: &str| {
+            json!({"timestamp": 1_600_000_100, "title": "Lan commented on her own post.",
+            "data": [{"comment": {"timestamp": 1_600_000_000, "comment": text, "author": "Nguyễn Thị Lan"}}]})
+        };
         let a = group_comment(&entry("Cảm ơn chị!"), "f #1".into()).unwrap();
         assert_eq!((a.at.timestamp(), a.answers.eq(&Answers::PostOf("Nguyễn Thị Lan".into()))), (1_600_000_000, true));
         assert_eq!(a.source_id(), group_comment(&entry("Cảm ơn chị!"), "g #9".into()).unwrap().source_id());

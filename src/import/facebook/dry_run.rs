@@ -80,8 +80,11 @@ impl fmt::Display for DryRun {
         writeln!(f, "dry run: nothing was written")?;
         writeln!(f, "database: {}", self.known.database)?;
         writeln!(f, "topics: {} new, {} already imported", t.topics_new, t.topics_known)?;
-        writeln!(f, "replies: {} new, {} already imported ({} new replies on {} existing topics)", t.replies_new, t.replies_known,
-                 self.replies_new_on_known, self.topics_gaining_replies)?;
+        writeln!(
+            f,
+            "replies: {} new, {} already imported ({} new replies on {} existing topics)",
+            t.replies_new, t.replies_known, self.replies_new_on_known, self.topics_gaining_replies
+        )?;
         writeln!(f, "per year (new / already imported):")?;
         for (year, c) in &self.per_year {
             writeln!(f, "  {year}: topics {} / {}, replies {} / {}", c.topics_new, c.topics_known, c.replies_new, c.replies_known)?;
@@ -96,8 +99,12 @@ impl fmt::Display for DryRun {
         }
         writeln!(f, "duplicates within the export: {}", self.duplicates)?;
         if self.group_comments > 0 {
-            writeln!(f, "comments from your_comments_in_groups.json: {} (imported before: {}; a real run places the others \
-                         only where their post is clear, and lists the rest)", self.group_comments, self.group_comments_known)?;
+            writeln!(
+                f,
+                "comments from your_comments_in_groups.json: {} (imported before: {}; a real run places the others \
+                         only where their post is clear, and lists the rest)",
+                self.group_comments, self.group_comments_known
+            )?;
         }
         write_media(f, self.media, &self.media_missing)?;
         writeln!(f, "skipped: {}", self.skipped.len())?;

@@ -43,7 +43,8 @@ impl Export {
     /// Lists what `path` holds. Fails when it cannot be read at all.
     pub fn open(path: &Path) -> anyhow::Result<Export> {
         let meta = std::fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let mut export = Export { location: Location::File(path.to_path_buf()), files: Vec::new(), names: Default::default(), refused: Vec::new() };
+        let mut export =
+            Export { location: Location::File(path.to_path_buf()), files: Vec::new(), names: Default::default(), refused: Vec::new() };
         if meta.is_dir() {
             export.location = Location::Folder(path.to_path_buf());
             export.list_folder(path, "")?;
@@ -105,7 +106,8 @@ impl Export {
     }
 
     fn list_zip(&mut self, path: &Path) -> anyhow::Result<()> {
-        let mut archive = zip::ZipArchive::new(BufReader::new(File::open(path)?)).with_context(|| format!("{} is not a readable zip", path.display()))?;
+        let mut archive =
+            zip::ZipArchive::new(BufReader::new(File::open(path)?)).with_context(|| format!("{} is not a readable zip", path.display()))?;
         for i in 0..archive.len() {
             let file = archive.by_index_raw(i)?;
             let name = file.name().to_string();
@@ -165,9 +167,7 @@ impl Export {
 /// A relative path with no `..`, no root and no drive letter.
 pub fn safe_name(name: &str) -> bool {
     let path = Path::new(name);
-    !name.is_empty()
-        && !name.contains('\\')
-        && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    !name.is_empty() && !name.contains('\\') && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 fn is_zip(path: &Path) -> anyhow::Result<bool> {
@@ -205,8 +205,12 @@ mod tests {
 
     #[test]
     fn every_layout_is_recognised() {
-        for name in ["groups/your_posts_in_groups.json", "your_activity_across_facebook/groups/group_posts_and_comments.json",
-                     "facebook-lan/your_facebook_activity/groups/your_comments_in_groups.json", "graph_feed.json"] {
+        for name in [
+            "groups/your_posts_in_groups.json",
+            "your_activity_across_facebook/groups/group_posts_and_comments.json",
+            "facebook-lan/your_facebook_activity/groups/your_comments_in_groups.json",
+            "graph_feed.json",
+        ] {
             assert!(wanted(name), "{name}");
         }
         assert!(!wanted("messages/your_posts_in_groups.json"));

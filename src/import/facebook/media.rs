@@ -8,8 +8,8 @@
 
 use std::path::PathBuf;
 
-use super::layouts::Export;
 use super::Post;
+use super::layouts::Export;
 use crate::accounts::DisplayName;
 use crate::import::{DEFAULT_AUTHOR, Record, SourceId, placeholder_email};
 use crate::store::Store;

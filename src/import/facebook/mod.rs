@@ -150,7 +150,10 @@ fn count_media(post: &Post, media: &mut u64, missing: &mut Vec<String>) {
 enum Message {
     /// The element as a record and its post (read and repaired on the reading thread, beside
     /// the database work), or why it is skipped.
-    Element { number: u64, read: Result<Item, String> },
+    Element {
+        number: u64,
+        read: Result<Item, String>,
+    },
     Note(String),
 }
 
@@ -271,7 +274,11 @@ fn record(post: &Post) -> Result<Record, String> {
     let text = text::clean(&post.text);
     // A post of photos only is imported when its photos are in the export: they become its body.
     if text.is_empty() && !post.media.iter().any(|(_, present)| *present) {
-        return Err(if post.media.is_empty() { "the post has no text".to_string() } else { "the post has only photos or media, none of them in the export".to_string() });
+        return Err(if post.media.is_empty() {
+            "the post has no text".to_string()
+        } else {
+            "the post has only photos or media, none of them in the export".to_string()
+        });
     }
     let mut body = text.clone();
     for link in &post.links {
@@ -284,7 +291,13 @@ fn record(post: &Post) -> Result<Record, String> {
         .map(|(i, c)| match c.at {
             Some(at) => {
                 let source_id = c.id.as_ref().map(|id| format!("{SOURCE_PREFIX}comment:{id}"));
-                Ok(ReplyRecord { author_name: c.author.clone(), body: text::clean(&c.text), created_at: at, source_id, placed_by_guess: false })
+                Ok(ReplyRecord {
+                    author_name: c.author.clone(),
+                    body: text::clean(&c.text),
+                    created_at: at,
+                    source_id,
+                    placed_by_guess: false,
+                })
             }
             None => Err(format!("comment {} has no timestamp", i + 1)),
         })

@@ -155,7 +155,12 @@ mod tests {
                     0 => b"{\"group_posts_v2\": [".to_vec(),
                     n if n <= self.posts => {
                         let comma = if n > 1 { "," } else { "" };
-                        format!("{comma}{{\"timestamp\": {}, \"data\": [{{\"post\": \"{}\"}}]}}", 1_500_000_000 + n, "Th\\u00e1\\u00ba\\u00a7y ".repeat(40)).into_bytes()
+                        format!(
+                            "{comma}{{\"timestamp\": {}, \"data\": [{{\"post\": \"{}\"}}]}}",
+                            1_500_000_000 + n,
+                            "Th\\u00e1\\u00ba\\u00a7y ".repeat(40)
+                        )
+                        .into_bytes()
                     }
                     _ => {
                         self.done = true;

@@ -116,7 +116,11 @@ fn tail(text: &str, words: &[Word], mut last: usize) -> usize {
     for _ in 0..MAX_TAIL {
         let Some(next) = words.get(last + 1) else { break };
         let gap = between(text, &words[last], next);
-        let part = next.is_capitalised() || is_house_number(next) || LANES.contains(&next.folded.as_str()) || STREETS.contains(&next.folded.as_str()) || next.folded == "so";
+        let part = next.is_capitalised()
+            || is_house_number(next)
+            || LANES.contains(&next.folded.as_str())
+            || STREETS.contains(&next.folded.as_str())
+            || next.folded == "so";
         if !(gap == " " || gap == "/") || !part {
             break;
         }

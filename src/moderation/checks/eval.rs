@@ -44,8 +44,7 @@ pub fn parse(tsv: &str) -> Result<Vec<Labelled>, String> {
             continue;
         }
         let line_number = index + 1;
-        let (labels, sentence) =
-            line.split_once('\t').ok_or_else(|| format!("line {line_number}: expected `kinds<TAB>sentence`"))?;
+        let (labels, sentence) = line.split_once('\t').ok_or_else(|| format!("line {line_number}: expected `kinds<TAB>sentence`"))?;
         let expected = parse_labels(labels).map_err(|e| format!("line {line_number}: {e}"))?;
         out.push(Labelled { line: line_number, expected, sentence: sentence.trim().to_string() });
     }
@@ -157,11 +156,15 @@ pub fn evaluate(set: &[Labelled]) -> Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{:<22} {:>4} {:>4} {:>4} {:>9} {:>7}", "kind", "tp", "fp", "fn", "precision", "recall")?;
-        let rows = self.per_kind.iter().map(|(k, c)| (if k.is_hint() { format!("{} (hint)", k.as_str()) } else { k.as_str().to_string() }, *c)).chain([
-            ("overall".to_string(), self.overall()),
-            ("no diacritics".to_string(), self.without_diacritics),
-            ("sentences held".to_string(), self.sentence_level),
-        ]);
+        let rows = self
+            .per_kind
+            .iter()
+            .map(|(k, c)| (if k.is_hint() { format!("{} (hint)", k.as_str()) } else { k.as_str().to_string() }, *c))
+            .chain([
+                ("overall".to_string(), self.overall()),
+                ("no diacritics".to_string(), self.without_diacritics),
+                ("sentences held".to_string(), self.sentence_level),
+            ]);
         for (name, c) in rows {
             writeln!(
                 f,

@@ -23,11 +23,8 @@ pub fn highlight_html(text: &str, ranges: &[Range<usize>]) -> String {
 
 /// Ranges on character boundaries, sorted, non-empty, overlaps merged.
 fn merged(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
-    let mut sorted: Vec<Range<usize>> = ranges
-        .iter()
-        .map(|r| floor_boundary(text, r.start)..ceil_boundary(text, r.end))
-        .filter(|r| r.start < r.end)
-        .collect();
+    let mut sorted: Vec<Range<usize>> =
+        ranges.iter().map(|r| floor_boundary(text, r.start)..ceil_boundary(text, r.end)).filter(|r| r.start < r.end).collect();
     sorted.sort_by_key(|r| r.start);
     let mut out: Vec<Range<usize>> = Vec::with_capacity(sorted.len());
     for range in sorted {
@@ -62,7 +59,8 @@ fn mark_text(text: &str, needles: &[String]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     loop {
-        let next = needles.iter().filter_map(|n| rest.find(n.as_str()).map(|at| (at, n))).min_by_key(|(at, n)| (*at, std::cmp::Reverse(n.len())));
+        let next =
+            needles.iter().filter_map(|n| rest.find(n.as_str()).map(|at| (at, n))).min_by_key(|(at, n)| (*at, std::cmp::Reverse(n.len())));
         let Some((at, needle)) = next else { break };
         out.push_str(&rest[..at]);
         out.push_str("<mark>");
@@ -90,7 +88,6 @@ fn ceil_boundary(text: &str, at: usize) -> usize {
     at
 }
 
-
 #[cfg(test)]
 #[allow(clippy::single_range_in_vec_init)] // one range to mark is the point of these tests
 mod tests {
@@ -101,10 +98,7 @@ mod tests {
         let text = "<script>alert('x')</script> gọi 0912 345 678 & \"ok\"";
         let at = text.find("0912").unwrap();
         let html = highlight_html(text, &[at..at + 12]);
-        assert_eq!(
-            html,
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; gọi <mark>0912 345 678</mark> &amp; &quot;ok&quot;"
-        );
+        assert_eq!(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; gọi <mark>0912 345 678</mark> &amp; &quot;ok&quot;");
         let html = highlight_html(text, &[0..8]);
         assert!(html.starts_with("<mark>&lt;script&gt;</mark>"), "{html}");
     }

@@ -17,21 +17,21 @@ use super::folded::Folded;
 use super::{Finding, FindingKind};
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[a-z0-9](?:[a-z0-9._%+\-]*[a-z0-9_])?@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}\b")
-        .expect("email pattern")
+    Regex::new(
+        r"(?i)[a-z0-9](?:[a-z0-9._%+\-]*[a-z0-9_])?@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}\b",
+    )
+    .expect("email pattern")
 });
 
 /// Two letters (who the insured is, e.g. DN, HC, TE), benefit level 1–5, province code, then
 /// ten digits; printed with or without spaces ("DN4797912345678", "DN 4 79 7912345678").
-static INSURANCE_CARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:[A-Z]{2}|[a-z]{2})[ .\-]?[1-5](?:[ .\-]?[0-9]){12}\b").expect("insurance card pattern")
-});
+static INSURANCE_CARD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:[A-Z]{2}|[a-z]{2})[ .\-]?[1-5](?:[ .\-]?[0-9]){12}\b").expect("insurance card pattern"));
 
 /// Digit groups joined by one separator; a leading `+` for "+84"; an area code in brackets
 /// ("(0251) 3822 456", "(+84) 912 345 678").
-static NUMBER_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\(\+?[0-9]{2,4}\)[ .\-]?)?\+?[0-9]+(?:[ .\-][0-9]+)*").expect("number run pattern")
-});
+static NUMBER_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\(\+?[0-9]{2,4}\)[ .\-]?)?\+?[0-9]+(?:[ .\-][0-9]+)*").expect("number run pattern"));
 
 /// The most digits an identifier here has (a landline with 84: 12; a CCCD: 12), with room to spare.
 const MAX_DIGITS: usize = 13;
@@ -132,7 +132,8 @@ fn classify(text: &str, stretch: &[Group], plus: bool) -> Option<FindingKind> {
     } else if digits.len() == 12 && ((is_citizen_id(&digits) && whole_groups(stretch)) || after_id_word(text, range.start)) {
         Some(FindingKind::CitizenId)
     } else if digits.len() == 9
-        && (after_id_word(text, range.start) || (looks_like_old_id(text, stretch, range.end) && !after_other_number_word(text, range.start)))
+        && (after_id_word(text, range.start)
+            || (looks_like_old_id(text, stretch, range.end) && !after_other_number_word(text, range.start)))
     {
         Some(FindingKind::OldIdNumber)
     } else {
@@ -184,9 +185,7 @@ fn looks_like_old_id(text: &str, stretch: &[Group], end: usize) -> bool {
 
 fn followed_by_unit(text: &str, end: usize) -> bool {
     let next = Folded::new(text[end..].trim_start().get(..12).unwrap_or(text[end..].trim_start())).text;
-    UNIT_WORDS.iter().any(|unit| {
-        next.strip_prefix(unit).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
-    })
+    UNIT_WORDS.iter().any(|unit| next.strip_prefix(unit).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric())))
 }
 
 /// Whether a word that names some other kind of number (a lot, an invoice, a tax code) comes
@@ -247,7 +246,19 @@ mod tests {
 
     #[test]
     fn hotlines_amounts_and_dates_are_not_phones() {
-        for text in ["Creatinin 0.5 0.8 0.9 1.2 3.4 mg/dL", "Tổng đài 1900 9095", "Tổng đài bệnh viện 028 3855 4269", "duong day nong cua So Y te 0989 671 115", "Hotline khoa Cấp cứu: 0243 869 3731", "450.000.000 đồng", "từ 01.01.2023-31.12.2023", "lô 12 3 456 789", "ngày 12.03.2023", "1.000.000 đơn vị", "mã 2023-0456"] {
+        for text in [
+            "Creatinin 0.5 0.8 0.9 1.2 3.4 mg/dL",
+            "Tổng đài 1900 9095",
+            "Tổng đài bệnh viện 028 3855 4269",
+            "duong day nong cua So Y te 0989 671 115",
+            "Hotline khoa Cấp cứu: 0243 869 3731",
+            "450.000.000 đồng",
+            "từ 01.01.2023-31.12.2023",
+            "lô 12 3 456 789",
+            "ngày 12.03.2023",
+            "1.000.000 đơn vị",
+            "mã 2023-0456",
+        ] {
             assert_eq!(kinds(text), [], "{text}");
         }
     }

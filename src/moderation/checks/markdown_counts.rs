@@ -8,8 +8,7 @@ use regex::Regex;
 
 /// A bare URL in text. Pages show it as plain text, but it counts as a link: readers copy it,
 /// so it advertises just as well as a clickable one.
-static BARE_URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>]+").expect("bare URL pattern"));
+static BARE_URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>]+").expect("bare URL pattern"));
 
 /// Raw HTML that makes a link or an image (if the sanitizer lets it through, it counts).
 static HTML_LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)<a\s[^>]*href").expect("html link pattern"));

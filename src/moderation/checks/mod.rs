@@ -30,8 +30,7 @@ pub use duplicates::near_duplicate;
 pub use highlight::{highlight_html, mark_in_html};
 pub use markdown_counts::{image_count, link_count};
 pub use watched::{
-    DEFAULT_REPLACEMENT, MAX_PATTERN_CHARS, PatternError, WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words,
-    parse_pattern,
+    DEFAULT_REPLACEMENT, MAX_PATTERN_CHARS, PatternError, WatchedAction, WatchedOutcome, WatchedWord, apply_watched_words, parse_pattern,
 };
 
 /// What kind of patient identifier a finding looks like.
@@ -150,7 +149,10 @@ pub fn patient_data(text: &str) -> Vec<Finding> {
     findings.extend(addresses::find(text));
     let records = records::find(text);
     // The digits of a record number ("mã BN 230045671") are that record number, not an old ID.
-    findings.retain(|f| !matches!(f.kind, FindingKind::OldIdNumber | FindingKind::CitizenId | FindingKind::Phone) || !records.iter().any(|r| r.range.start <= f.range.start && f.range.end <= r.range.end));
+    findings.retain(|f| {
+        !matches!(f.kind, FindingKind::OldIdNumber | FindingKind::CitizenId | FindingKind::Phone)
+            || !records.iter().any(|r| r.range.start <= f.range.start && f.range.end <= r.range.end)
+    });
     findings.extend(records);
     drop_contained_duplicates(findings)
 }

@@ -16,8 +16,23 @@ use super::{Finding, FindingKind};
 
 /// Words (folded) that introduce a person. Two-word triggers are written with one space.
 const TRIGGERS: [&str; 17] = [
-    "benh nhan", "nguoi benh", "san phu", "benh nhi", "bn", "nb", "be", "chau", "ong", "ba", "anh", "chi", "cu", "em",
-    "nguoi nha", "me", "ten",
+    "benh nhan",
+    "nguoi benh",
+    "san phu",
+    "benh nhi",
+    "bn",
+    "nb",
+    "be",
+    "chau",
+    "ong",
+    "ba",
+    "anh",
+    "chi",
+    "cu",
+    "em",
+    "nguoi nha",
+    "me",
+    "ten",
 ];
 
 /// After these, given names alone can be a name.
@@ -28,28 +43,43 @@ const FILLERS: [&str; 3] = ["la", "ten", "ho ten"];
 
 /// Common Vietnamese family names, folded (Nguyễn, Trần, Lê… cover nearly everyone).
 const FAMILY_NAMES: [&str; 69] = [
-    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong",
-    "ly", "dinh", "truong", "lam", "mai", "cao", "ta", "trinh", "quach", "kieu", "luong", "luu", "la", "thai", "ton",
-    "tang", "lai", "ha", "chu", "dao", "doan", "vuong", "khuc", "khong", "lo", "luc", "giang", "thach", "quan", "chau",
-    "tong", "au", "diep", "mac", "ong", "nghiem", "phung", "to", "trieu", "bach", "kim", "lieu", "nong", "hua", "tieu",
-    "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang",
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly", "dinh",
+    "truong", "lam", "mai", "cao", "ta", "trinh", "quach", "kieu", "luong", "luu", "la", "thai", "ton", "tang", "lai", "ha", "chu", "dao",
+    "doan", "vuong", "khuc", "khong", "lo", "luc", "giang", "thach", "quan", "chau", "tong", "au", "diep", "mac", "ong", "nghiem", "phung",
+    "to", "trieu", "bach", "kim", "lieu", "nong", "hua", "tieu", "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang",
 ];
 
 /// Family names that a lower-case name may start with (see [`lower_case_name`]).
-const LOWER_CASE_FAMILY_NAMES: [&str; 11] =
-    ["nguyen", "tran", "pham", "hoang", "huynh", "bui", "ngo", "dinh", "truong", "trinh", "vu"];
+const LOWER_CASE_FAMILY_NAMES: [&str; 11] = ["nguyen", "tran", "pham", "hoang", "huynh", "bui", "ngo", "dinh", "truong", "trinh", "vu"];
 
 /// Capitalised words that follow a trigger without being a name: sex, places, institutions,
 /// diseases ("bệnh nhân Nam giới", "Bà Rịa", "bệnh nhân Covid", "người bệnh Khoa Nội").
 const NOT_NAMES: [&str; 22] = [
-    "nam", "nu", "khoa", "benh", "vien", "phong", "trung", "tam", "so", "bo", "tinh", "huyen", "xa", "quan", "thanh",
-    "covid", "ria", "chieu", "den", "hat", "y", "te",
+    "nam", "nu", "khoa", "benh", "vien", "phong", "trung", "tam", "so", "bo", "tinh", "huyen", "xa", "quan", "thanh", "covid", "ria",
+    "chieu", "den", "hat", "y", "te",
 ];
 
 /// Places that begin like a family name ("bệnh nhân Hà Nội chuyển về").
 const PLACES: [&str; 19] = [
-    "ho chi minh", "bach mai", "tu du", "hoang mai", "ha noi", "ha nam", "ha tinh", "ha giang", "ha dong", "cao bang", "lam dong", "thai nguyen", "tay ninh",
-    "quang nam", "quang ninh", "quang ngai", "quang tri", "quang binh", "ba ria",
+    "ho chi minh",
+    "bach mai",
+    "tu du",
+    "hoang mai",
+    "ha noi",
+    "ha nam",
+    "ha tinh",
+    "ha giang",
+    "ha dong",
+    "cao bang",
+    "lam dong",
+    "thai nguyen",
+    "tay ninh",
+    "quang nam",
+    "quang ninh",
+    "quang ngai",
+    "quang tri",
+    "quang binh",
+    "ba ria",
 ];
 
 /// The first and last word of a name found.
@@ -143,11 +173,7 @@ fn is_age_separator(text: &str, words: &[Word], left: usize, right: usize) -> bo
 fn filler_len(words: &[Word], at: usize) -> Option<usize> {
     let one = words.get(at)?.folded.as_str();
     let two = words.get(at + 1).map(|w| format!("{one} {}", w.folded));
-    if two.as_deref().is_some_and(|t| FILLERS.contains(&t)) {
-        Some(2)
-    } else {
-        FILLERS.contains(&one).then_some(1)
-    }
+    if two.as_deref().is_some_and(|t| FILLERS.contains(&t)) { Some(2) } else { FILLERS.contains(&one).then_some(1) }
 }
 
 /// Between a trigger and a name: spaces, maybe a colon ("bệnh nhân: Đinh Công Thành"),

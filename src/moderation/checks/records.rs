@@ -33,7 +33,8 @@ pub fn find(text: &str) -> Vec<Finding> {
             let digits = trimmed.bytes().filter(u8::is_ascii_digit).count();
             let whole = caps.get(0)?;
             let end = code.start() + trimmed.len();
-            (digits >= MIN_DIGITS).then(|| Finding { kind: FindingKind::MedicalRecordNumber, range: folded.original_range(whole.start()..end) })
+            (digits >= MIN_DIGITS)
+                .then(|| Finding { kind: FindingKind::MedicalRecordNumber, range: folded.original_range(whole.start()..end) })
         })
         .collect()
 }

@@ -13,7 +13,6 @@ const BED_WORDS: [&str; 3] = ["giuong", "phong", "buong"];
 /// Counting nouns: "phòng 6 giường" is a count of beds, not room 6.
 const COUNTED: [&str; 12] = ["giuong", "phong", "nguoi", "benh", "ca", "luot", "ngay", "gio", "phut", "tuoi", "thang", "nam"];
 
-
 pub fn find(text: &str) -> Vec<Finding> {
     let words = words(text);
     (0..words.len())
@@ -49,9 +48,7 @@ fn is_bed_label(folded: &str) -> bool {
 /// "phòng 6 giường", "giường 120%", "giường 1:1", "giường 2,5": a quantity, not a label.
 fn is_a_count(text: &str, words: &[Word], n: usize) -> bool {
     let after = &text[words[n].range.end..];
-    let counted = words
-        .get(n + 1)
-        .is_some_and(|w| COUNTED.contains(&w.folded.as_str()) && between(text, &words[n], w).trim().is_empty());
+    let counted = words.get(n + 1).is_some_and(|w| COUNTED.contains(&w.folded.as_str()) && between(text, &words[n], w).trim().is_empty());
     let mut chars = after.chars();
     let ratio_or_percent = match (chars.next(), chars.next()) {
         (Some('%'), _) => true,

@@ -63,11 +63,7 @@ fn findings_come_in_text_order_with_ranges_on_the_identifiers() {
     let found: Vec<(FindingKind, &str)> = patient_data(text).into_iter().map(|f| (f.kind, &text[f.range])).collect();
     assert_eq!(
         found,
-        [
-            (FindingKind::PatientName, "Nguyễn Thị Sáu"),
-            (FindingKind::CitizenId, "048150000123"),
-            (FindingKind::Phone, "0913 222 333"),
-        ]
+        [(FindingKind::PatientName, "Nguyễn Thị Sáu"), (FindingKind::CitizenId, "048150000123"), (FindingKind::Phone, "0913 222 333"),]
     );
 }
 
@@ -163,7 +159,8 @@ proptest! {
 #[test]
 fn hostile_long_inputs_are_checked_quickly() {
     let started = std::time::Instant::now();
-    for unit in ["1 ", "0912 345 678 ", "a1@b.vn 1 ", "Bệnh nhân Nguyễn Văn Hùng ", "giường 1 khoa Nội ", "sinh ngày 1/1/1990 "] {
+    for unit in ["1 ", "0912 345 678 ", "a1@b.vn 1 ", "Bệnh nhân Nguyễn Văn Hùng ", "giường 1 khoa Nội ", "sinh ngày 1/1/1990 "]
+    {
         let text = unit.repeat(200_000 / unit.len());
         let findings = patient_data(&text);
         assert!(findings.iter().all(|f| on_char_boundaries(&text, &f.range)));
@@ -178,10 +175,8 @@ fn hostile_long_inputs_are_checked_quickly() {
 
 #[test]
 fn evaluation_counts_each_sentence_and_kind_once() {
-    let set = eval::parse(
-        "phone,email\tGọi 0912 345 678 hoặc a.b@c.vn\nnone\tCCCD 001085012345\nbirth_date\tsinh hoạt bình thường\n",
-    )
-    .unwrap();
+    let set =
+        eval::parse("phone,email\tGọi 0912 345 678 hoặc a.b@c.vn\nnone\tCCCD 001085012345\nbirth_date\tsinh hoạt bình thường\n").unwrap();
     let report = eval::evaluate(&set);
     let counts = |kind| report.per_kind[&kind];
     assert_eq!(counts(FindingKind::Phone).true_positives, 1);
@@ -246,7 +241,9 @@ fn long_clinical_posts_written_by_others_raise_almost_no_findings() {
     // Hints (bed and room numbers, birth years) hold nothing and are left out of the count.
     let found: Vec<String> = texts
         .iter()
-        .flat_map(|text| patient_data(text).into_iter().filter(|f| !f.kind.is_hint()).map(move |f| format!("{:?} {:?}", f.kind, &text[f.range])))
+        .flat_map(|text| {
+            patient_data(text).into_iter().filter(|f| !f.kind.is_hint()).map(move |f| format!("{:?} {:?}", f.kind, &text[f.range]))
+        })
         .collect();
     assert!(found.len() * 50 <= texts.len(), "{} findings in {} texts:\n{}", found.len(), texts.len(), found.join("\n"));
 }
