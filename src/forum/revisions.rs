@@ -59,7 +59,7 @@ pub async fn history(state: &AppState, viewer: Option<&User>, post_id: i64) -> A
         }
     }
     let total = revisions.len();
-    if !moderator && (post.private_history || revisions.iter().any(|r| held_for_privacy(r))) {
+    if !moderator && (post.private_history || revisions.iter().any(held_for_privacy)) {
         revisions.retain(|r| r.revision == post.revision);
     }
     Ok(History { topic, post_id, withheld: total - revisions.len(), revisions, moderator })

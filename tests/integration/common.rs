@@ -66,19 +66,21 @@ impl TestApp {
 
     async fn start(database_url: String, dir: tempfile::TempDir, backend: &'static str, adjust: impl FnOnce(&mut Config)) -> TestApp {
         install_crypto();
-        let mut config = Config::default();
-        config.data_dir = dir.path().to_path_buf();
-        config.database_url = database_url.clone();
-        config.demo = false;
-        config.posts_per_minute = 1000;
-        config.posts_per_minute_per_address = 100_000;
-        // Most tests post as new members; moderation tests turn these rules back on.
-        config.new_user_held_posts = 0;
-        config.new_user_max_links = 1000;
-        config.new_user_max_images = 1000;
-        config.duplicate_window_minutes = 0;
-        // The background digest runs on Mondays in Vietnam; a test must not depend on the weekday.
-        config.weekly_digest = false;
+        let mut config = Config {
+            data_dir: dir.path().to_path_buf(),
+            database_url: database_url.clone(),
+            demo: false,
+            posts_per_minute: 1000,
+            posts_per_minute_per_address: 100_000,
+            // Most tests post as new members; moderation tests turn these rules back on.
+            new_user_held_posts: 0,
+            new_user_max_links: 1000,
+            new_user_max_images: 1000,
+            duplicate_window_minutes: 0,
+            // The background digest runs on Mondays in Vietnam; a test must not depend on the weekday.
+            weekly_digest: false,
+            ..Config::default()
+        };
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -228,10 +230,10 @@ pub fn cookie_value(jar: &Jar, base: &str, name: &str) -> Option<String> {
 
 async fn wait_until_ready(client: &reqwest::Client, base: &str, database_url: &str) -> Store {
     for _ in 0..200 {
-        if let Ok(res) = client.get(format!("{base}/healthz")).send().await {
-            if res.status() == 200 {
-                return Store::open(database_url).await.expect("open the test database");
-            }
+        if let Ok(res) = client.get(format!("{base}/healthz")).send().await
+            && res.status() == 200
+        {
+            return Store::open(database_url).await.expect("open the test database");
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
