@@ -93,7 +93,8 @@ async fn the_audit_log_pages_by_key_and_exports_every_entry(app: TestApp) {
     loop {
         let (status, html) = app.get_text(&path).await;
         assert_eq!(status, 200, "{path}");
-        seen.extend(html.match_indices("watched_word #").map(|(i, m)| {
+        // Each row names its item in words: "Từ theo dõi #12".
+        seen.extend(html.match_indices("Từ theo dõi #").map(|(i, m)| {
             let rest = &html[i + m.len()..];
             rest[..rest.find('<').unwrap()].trim().to_string()
         }));

@@ -531,7 +531,7 @@ async fn the_home_page_leads_with_featured_practices_and_case_studies(app: TestA
     let (_, topic_html) = app.get_text(&format!("/t/{practice}")).await;
     assert_eq!(text_of(&topic_html, ".badge.featured").unwrap(), "Nổi bật");
     let (_, audit) = moderator.get("/mod/audit").await;
-    assert!(text_of(&audit, ".audit-row").unwrap().contains("feature"), "featuring is in the audit log");
+    assert!(text_of(&audit, ".audit-row").unwrap().contains("Đưa lên trang chủ"), "featuring is in the audit log, in words");
 
     let res = moderator.post(&format!("/mod/topics/{practice}/unfeature"), &[("reason", "")]).await;
     assert_eq!(res.status(), 303);

@@ -55,7 +55,8 @@ async fn a_member_asks_once_and_a_moderator_approves(app: TestApp) {
     assert_eq!(app.store.user_by_id(id).await.unwrap().role, Role::Ministry);
     let audit = app.get_text("/mod/audit").await.1;
     assert_eq!(count(&audit, "tr.audit-row"), 2);
-    assert_eq!(text_of(&audit, "td.audit-action").unwrap(), "grant_role");
+    assert_eq!(attr_of(&audit, "td.audit-action", "data-action").unwrap(), "grant_role");
+    assert_eq!(text_of(&audit, "td.audit-action").unwrap(), "Cấp vai trò", "the action in words");
     // A decided request cannot be decided again.
     let html = app.get_text("/mod/queue?kind=ministry_request").await.1;
     assert_eq!(count(&html, "article.kind-ministry_request"), 0);
@@ -68,7 +69,8 @@ async fn a_rejected_request_leaves_the_role_and_may_be_sent_again(app: TestApp) 
     decide(&app, &queue, "reject", "Chưa đủ thông tin để xác minh").await;
     assert_eq!(app.store.user_by_id(id).await.unwrap().role, Role::Member);
     let audit = app.get_text("/mod/audit").await.1;
-    assert_eq!(text_of(&audit, "td.audit-action").unwrap(), "reject_ministry");
+    assert_eq!(attr_of(&audit, "td.audit-action", "data-action").unwrap(), "reject_ministry");
+    assert_eq!(text_of(&audit, "td.audit-action").unwrap(), "Từ chối yêu cầu cán bộ Bộ Y tế", "the action in words");
     assert_eq!(count(&audit, "tr.audit-row"), 1, "no role change recorded");
 
     assert_eq!(app.post_form("/logout", &[]).await.status(), 303);

@@ -58,7 +58,7 @@ fn links_for(rng: &mut StdRng, documents: &[i64]) -> GuidanceLinks {
 impl World<'_> {
     async fn new_topic(&self, rng: &mut StdRng) {
         let held = rng.random_bool(0.25);
-        let anonymous = rng.random_bool(0.2).then(|| ("central", PROVINCES[rng.random_range(0..PROVINCES.len())]));
+        let anonymous = rng.random_bool(0.2).then(|| ("specialised", PROVINCES[rng.random_range(0..PROVINCES.len())]));
         let tags = tags_for(rng);
         let links = links_for(rng, &self.documents);
         let t = NewTopic {
