@@ -208,6 +208,17 @@ pub async fn fresh_postgres_url() -> Option<String> {
     Some(format!("{admin_url}{sep}options[search_path]={schema}"))
 }
 
+/// Rate limits count hits in fixed clock windows (`window_ms` long, starting on multiples of
+/// it). A test that must meet a limit waits for the next window when fewer than `needed_ms` are
+/// left, so its hits cannot straddle two windows and be counted apart.
+pub async fn within_one_rate_window(window_ms: i64, needed_ms: i64) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let left = window_ms - now.rem_euclid(window_ms);
+    if left < needed_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(left as u64 + 50)).await;
+    }
+}
+
 /// Runs a command to the end with `stdin` piped in (a command that stops before reading it,
 /// e.g. on bad arguments, is fine).
 pub async fn run_with_stdin(mut cmd: std::process::Command, stdin: &str) -> std::process::Output {
