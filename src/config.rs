@@ -45,6 +45,11 @@ pub struct Config {
     pub password_resets_per_email: i64,
     /// Password reset requests from one client address per hour (a hospital may share one).
     pub password_resets_per_address: i64,
+    /// Sign-up requests from one client address per hour (a hospital may share one address).
+    pub signups_per_address: i64,
+    /// Sign-up mails one email may be sent per hour (new or already used alike: the limit says
+    /// nothing about which emails have accounts, and keeps the form from flooding an inbox).
+    pub signups_per_email: i64,
     /// Moderation: new sign-ups wait in the review queue and cannot post until a moderator approves them.
     pub approve_new_accounts: bool,
     /// Moderation: how many first posts of a trust-level-0 member wait for review.
@@ -113,6 +118,8 @@ impl Default for Config {
             previews_per_minute: 60,
             password_resets_per_email: 3,
             password_resets_per_address: 30,
+            signups_per_address: 20,
+            signups_per_email: 3,
             posts_per_minute_per_address: 30,
             trusted_proxies: Vec::new(),
             approve_new_accounts: false,
@@ -203,6 +210,8 @@ impl Config {
         set_int(&mut self.previews_per_minute, "GP_PREVIEWS_PER_MINUTE", &var)?;
         set_int(&mut self.password_resets_per_email, "GP_PASSWORD_RESETS_PER_EMAIL", &var)?;
         set_int(&mut self.password_resets_per_address, "GP_PASSWORD_RESETS_PER_ADDRESS", &var)?;
+        set_int(&mut self.signups_per_address, "GP_SIGNUPS_PER_ADDRESS", &var)?;
+        set_int(&mut self.signups_per_email, "GP_SIGNUPS_PER_EMAIL", &var)?;
         set_int(&mut self.posts_per_minute_per_address, "GP_POSTS_PER_MINUTE_PER_ADDRESS", &var)?;
         if let Some(v) = var("GP_TRUSTED_PROXIES") {
             self.trusted_proxies = parse_addresses(&v).context("GP_TRUSTED_PROXIES")?;

@@ -14,6 +14,8 @@ pub mod reset;
 mod reset_pages;
 mod security_pages;
 pub mod session;
+mod signup;
+mod signup_pages;
 pub mod strength;
 pub mod two_factor;
 
@@ -81,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(security_pages::router())
         .merge(admin::router())
         .merge(leaving::router())
+        .merge(signup_pages::router())
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {

@@ -12,7 +12,7 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::provinces::{self, Province};
-use super::{DisplayName, Email, Password, RequireUser, Role, session};
+use super::{DisplayName, RequireUser, Role};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
 use crate::forum::Localized;
@@ -22,7 +22,6 @@ use crate::web::{CsrfForm, Page, refill, safe_next};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/signup", get(signup_form).post(signup))
         .route("/login", get(login_form).post(login))
         .route("/u/{id}", get(profile))
         .route("/settings/profile", get(settings_form).post(save_settings))
@@ -36,55 +35,6 @@ struct NextQuery {
     two_factor_expired: Option<String>,
     /// Set after a password was reset with a mailed link.
     password_reset: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "signup.html")]
-struct SignupPage {
-    page: Page,
-    error: Option<String>,
-    email: String,
-    name: String,
-    next: String,
-}
-
-async fn signup_form(page: Page, Query(q): Query<NextQuery>) -> SignupPage {
-    SignupPage { page, error: None, email: String::new(), name: String::new(), next: safe_next(q.next.as_deref()) }
-}
-
-#[derive(Deserialize)]
-struct SignupForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    password: String,
-    next: Option<String>,
-}
-
-async fn signup(State(state): State<AppState>, page: Page, jar: CookieJar, CsrfForm(form): CsrfForm<SignupForm>) -> AppResult<Response> {
-    let next = safe_next(form.next.as_deref());
-    match create_account(&state, &form).await {
-        Ok(user_id) => {
-            let jar = session::start(&state, jar, user_id).await?;
-            Ok((jar, Redirect::to(&next)).into_response())
-        }
-        Err(err) => {
-            let error = Some(page.msg(&err.message()));
-            refill(err, SignupPage { page, error, email: form.email, name: form.name, next })
-        }
-    }
-}
-
-async fn create_account(state: &AppState, form: &SignupForm) -> AppResult<i64> {
-    let email = Email::parse(&form.email)?;
-    let name = DisplayName::parse(&form.name)?;
-    let password = Password::parse(&form.password)?;
-    super::strength::check(&password, &[name.as_str(), email.as_str()])?;
-    let user_id = super::register(state.store(), &email, &name, &password, Role::Member).await?;
-    crate::moderation::service::queue_new_account(state, user_id).await?;
-    Ok(user_id)
 }
 
 #[derive(Template, WebTemplate)]

@@ -91,6 +91,16 @@ pub async fn begin(state: &AppState, account: &str, ip: IpAddr) -> AppResult<Att
     }
 }
 
+/// Counts one hit for `key` (hashed before it is stored) in the current clock hour, shared by
+/// every app process; `Some(minutes until the hour ends)` when that went past `limit`.
+pub async fn past_hourly_limit(state: &AppState, key: &str, limit: i64) -> AppResult<Option<i64>> {
+    const HOUR_MS: i64 = 3_600_000;
+    let now = Utc::now().timestamp_millis();
+    let window = now - now.rem_euclid(HOUR_MS);
+    let hits = state.store().count_hit(&super::session::token_hash(key), window).await?;
+    Ok((hits > limit).then(|| minutes_until(now, window + HOUR_MS)))
+}
+
 /// Whole minutes from `now_ms` to `until_ms`, at least 1.
 fn minutes_until(now_ms: i64, until_ms: i64) -> i64 {
     ((until_ms - now_ms + 59_999) / 60_000).max(1)

@@ -26,7 +26,6 @@ use crate::web::i18n::Lang;
 
 /// How long a link works.
 pub const LINK_MINUTES: i64 = 60;
-const WINDOW_MS: i64 = 3_600_000;
 /// Tries to deliver one link, a few seconds apart.
 const SEND_TRIES: u32 = 3;
 
@@ -45,18 +44,15 @@ pub async fn request(state: &AppState, raw_email: &str, ip: IpAddr) -> AppResult
 }
 
 async fn check_limits(state: &AppState, email: &Email, ip: IpAddr) -> AppResult<()> {
-    let now = Utc::now().timestamp_millis();
-    let window = now - now.rem_euclid(WINDOW_MS);
-    let minutes = ((window + WINDOW_MS - now) / 60_000).max(1);
     let per_address = state.config().password_resets_per_address;
-    if state.store().count_hit(&token_hash(&format!("reset-ip:{ip}")), window).await? > per_address {
+    if let Some(minutes) = super::rate_limit::past_hourly_limit(state, &format!("reset-ip:{ip}"), per_address).await? {
         return Err(AppError::TooManyRequests(
             Msg::new("account.error.reset_address_rate").arg("limit", per_address).arg("minutes", minutes),
         ));
     }
     let per_email = state.config().password_resets_per_email;
-    let key = token_hash(&format!("reset-email:{}", email.as_str().to_lowercase()));
-    if state.store().count_hit(&key, window).await? > per_email {
+    let key = format!("reset-email:{}", email.as_str().to_lowercase());
+    if let Some(minutes) = super::rate_limit::past_hourly_limit(state, &key, per_email).await? {
         return Err(AppError::TooManyRequests(Msg::new("account.error.reset_email_rate").arg("limit", per_email).arg("minutes", minutes)));
     }
     Ok(())
@@ -96,7 +92,7 @@ fn compose(state: &AppState, user: &User, token: &str, lang: Lang) -> Outgoing {
     }
 }
 
-async fn send_with_retries(state: &AppState, letter: &Outgoing) {
+pub(super) async fn send_with_retries(state: &AppState, letter: &Outgoing) {
     for attempt in 1..=SEND_TRIES {
         match mail::send_now(state.config(), letter).await {
             Ok(()) => return,

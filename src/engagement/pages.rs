@@ -17,7 +17,7 @@ use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::BookmarkRow;
-use crate::web::{CsrfForm, Page, safe_next};
+use crate::web::{CsrfForm, NoFields, Page, safe_next};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -88,14 +88,11 @@ async fn my_drafts(State(state): State<AppState>, page: Page, RequireUser(user):
     Ok(DraftsPage { drafts: drafts::list(state.store(), user.id).await?, page })
 }
 
-#[derive(Deserialize)]
-struct Empty {}
-
 async fn delete_draft(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     state.store().delete_draft(user.id, parse_id(&id)?).await?;
     Ok(Redirect::to("/drafts").into_response())

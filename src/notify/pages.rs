@@ -16,7 +16,7 @@ use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::{Notification, NotifySettings};
-use crate::web::{CsrfForm, Page};
+use crate::web::{CsrfForm, NoFields, Page};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,13 +57,10 @@ async fn list(State(state): State<AppState>, page: Page, RequireUser(user): Requ
     Ok(ListPage { page, notifications, sanction })
 }
 
-async fn read_all(State(state): State<AppState>, RequireUser(user): RequireUser, CsrfForm(_): CsrfForm<Empty>) -> AppResult<Redirect> {
+async fn read_all(State(state): State<AppState>, RequireUser(user): RequireUser, CsrfForm(_): CsrfForm<NoFields>) -> AppResult<Redirect> {
     state.store().mark_all_read(user.id).await?;
     Ok(Redirect::to("/notifications"))
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "notify_removed.html")]

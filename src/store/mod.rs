@@ -38,10 +38,12 @@ pub use backup::{BackupCounts, known_schema_version, sqlite_path};
 mod admin_users;
 mod credentials;
 mod leaving;
+mod signups;
 pub use admin_users::AdminUserRow;
 pub use credentials::{ApiTokenRow, Credential, SessionRow};
 pub use leaving::{ExportDraft, ExportPost, LEFT_NAME};
 pub use limits::AttemptClaim;
+pub use signups::{NewSignup, SignupRequest};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
 pub use forum::{

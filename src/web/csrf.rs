@@ -81,6 +81,10 @@ fn from_another_site(headers: &HeaderMap) -> bool {
 
 use axum::response::IntoResponse;
 
+/// The fields of a form that is only a button: `CsrfForm<NoFields>` checks its token.
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// A URL-encoded form whose `csrf` field matches the browser's token, decoded into `T`.
 /// Invalid UTF-8 is refused rather than silently replaced.
 pub struct CsrfForm<T>(pub T);

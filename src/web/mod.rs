@@ -24,7 +24,7 @@ use crate::accounts::Viewer;
 use crate::app::AppState;
 use crate::error::Msg;
 use crate::store::User;
-pub use csrf::{CsrfForm, CsrfToken};
+pub use csrf::{CsrfForm, CsrfToken, NoFields};
 pub use error_pages::{generic_message, render_error_pages};
 pub use i18n::Lang;
 

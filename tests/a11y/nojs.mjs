@@ -2,9 +2,11 @@
 // data-saving phones): sign up, write a case study through the compose form, read it, reply.
 //
 // Started by tests/integration/a11y.rs with one JSON argument:
-//   { base, chromium, screenshots, member: {name, email, password},
+//   { base, chromium, screenshots, member: {name, email, password}, mailDir,
 //     topic: {category, title, tags, sections: [[id, markdown], …]}, reply }
 // It only acts and reports what a reader sees (JSON on stdout); the Rust test asserts on it.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const config = JSON.parse(process.argv[2]);
@@ -27,6 +29,9 @@ try {
   await page.fill("#name", config.member.name);
   await page.fill("#email", config.member.email);
   await page.fill("#password", config.member.password);
+  await Promise.all([page.waitForNavigation(), page.click("main form button[type=submit]")]);
+  seen.signupSent = await text(page, "#signup-sent");
+  await page.goto(await mailedLink(config.mailDir, config.member.email, "/signup/confirm/"));
   await Promise.all([page.waitForNavigation(), page.click("main form button[type=submit]")]);
   seen.viewer = await text(page, "header.site a.viewer");
 
@@ -54,4 +59,33 @@ try {
 
 async function text(page, selector) {
   return (await page.innerText(selector)).replace(/\s+/g, " ").trim();
+}
+
+// The newest link holding `marker` in a mail to `email`, waiting (bounded) for it: with no SMTP
+// server set the forum writes each mail as an .eml file in `mailDir` (names sort by time).
+async function mailedLink(mailDir, email, marker) {
+  for (let i = 0; i < 150; i++) {
+    const files = existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith(".eml")).sort().reverse() : [];
+    for (const file of files) {
+      const raw = readFileSync(join(mailDir, file), "latin1");
+      if (!raw.toLowerCase().includes(email.toLowerCase())) continue;
+      const link = mimeTexts(raw).join("\n").match(new RegExp(`https?://[^\\s"<>]*${marker}[A-Za-z0-9_-]+`));
+      if (link) return link[0];
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`no mail to ${email} with a link holding ${marker}`);
+}
+
+// The decoded bodies of a message's MIME parts (base64 or quoted-printable as the part says).
+function mimeTexts(raw) {
+  return raw.split(/\r?\n--/).map((part) => {
+    const [head, ...rest] = part.split(/\r?\n\r?\n/);
+    const body = rest.join("\n\n");
+    if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+    if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+      return body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    }
+    return body;
+  });
 }

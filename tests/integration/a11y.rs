@@ -184,6 +184,7 @@ async fn with_javascript_off_a_member_signs_up_writes_a_case_study_and_replies()
     let reply = "Không cần JavaScript, trả lời vẫn gửi được.";
     let config = json!({
         "member": {"name": "Phạm Thu Trang", "email": "trang@bvnhi.vn", "password": PASSWORD},
+        "mailDir": app.data_dir().join("mail"),
         "topic": {"category": "medication-safety", "title": title, "tags": "liều thuốc, nhi khoa",
                   "sections": sections.iter().map(|(id, _, md)| json!([id, md])).collect::<Vec<_>>()},
         "reply": reply,
@@ -192,7 +193,8 @@ async fn with_javascript_off_a_member_signs_up_writes_a_case_study_and_replies()
     let seen = tools.run("nojs.mjs", &app, config).await;
 
     assert_eq!(seen["scriptTitle"], "off", "JavaScript was really off");
-    assert_eq!(seen["viewer"], "Phạm Thu Trang", "signed up and signed in");
+    assert!(seen["signupSent"].as_str().unwrap().contains("trang@bvnhi.vn"), "the form said where the link went: {}", seen["signupSent"]);
+    assert_eq!(seen["viewer"], "Phạm Thu Trang", "signed up, activated with the mailed link and signed in");
     assert!(seen["topicPath"].as_str().unwrap().starts_with("/t/"), "the form led to the topic: {seen}");
     assert_eq!(seen["title"], title);
     let expected: Vec<Value> = sections.iter().map(|(_, heading, text)| json!([heading, text])).collect();

@@ -132,9 +132,35 @@ impl TestApp {
         self.client.post(self.url(path)).form(&all).send().await.expect("POST form")
     }
 
-    /// Signs up through the form; the browser is then signed in.
+    /// Signs up through the form, then opens the link mailed to `email` and activates the
+    /// account; the browser is then signed in. Returns the activation's answer (a redirect).
     pub async fn signup(&self, email: &str, name: &str) -> reqwest::Response {
-        self.post_form("/signup", &[("email", email), ("name", name), ("password", PASSWORD)]).await
+        let asked = self.post_form("/signup", &[("email", email), ("name", name), ("password", PASSWORD)]).await;
+        assert_eq!(asked.status(), 200, "the sign-up form took the request");
+        let link = self.mailed_link(email, "/signup/confirm/").await;
+        let path = link.strip_prefix(&self.base).expect("a link to this forum");
+        assert_eq!(self.get(path).await.status(), 200, "the activation page opens");
+        self.post_form(path, &[]).await
+    }
+
+    /// The newest link holding `marker` in a mail to `email`, waiting (bounded) for it to be
+    /// written: with no SMTP server set, the forum writes each mail as an .eml file under
+    /// `<data_dir>/mail/`.
+    pub async fn mailed_link(&self, email: &str, marker: &str) -> String {
+        let python = "python3";
+        for _ in 0..150 {
+            let mails = eml_files(&self.data_dir().join("mail"));
+            let found = mails.iter().rev().map(|f| parse_mail(python, f)).find_map(|mail| {
+                let to_this = mail["to"].as_str().is_some_and(|to| to.to_lowercase().contains(&email.to_lowercase()));
+                let text = mail["text"].as_str().unwrap_or_default().to_string();
+                to_this.then(|| text.split_whitespace().find(|w| w.contains(marker)).map(str::to_string)).flatten()
+            });
+            if let Some(link) = found {
+                return link;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no mail to {email} with a link holding {marker}");
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
@@ -206,6 +232,26 @@ pub async fn fresh_postgres_url() -> Option<String> {
     admin.close().await;
     let sep = if admin_url.contains('?') { '&' } else { '?' };
     Some(format!("{admin_url}{sep}options[search_path]={schema}"))
+}
+
+/// The mails written as .eml files in `dir` (the forum does so when no SMTP server is set), oldest first.
+pub fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| (e.metadata().unwrap().modified().unwrap(), e.path()))
+        .collect();
+    files.sort();
+    files.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The message parsed by Python's `email` package: decoded headers, text and HTML parts.
+pub fn parse_mail(python: &str, file: &std::path::Path) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/notify/parse_mail.py");
+    let out = std::process::Command::new(python).arg(script).stdin(std::fs::File::open(file).unwrap()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Rate limits count hits in fixed clock windows (`window_ms` long, starting on multiples of

@@ -38,6 +38,7 @@ mod search;
 mod search_consistency;
 mod security;
 mod security_content;
+mod signup;
 mod smoke;
 mod tag_labels;
 mod two_factor;

@@ -2,7 +2,7 @@
 //! mail through a real SMTP sink (Python aiosmtpd started here) or the .eml folder, the weekly
 //! digest command, and one-click unsubscribe. Each runs on SQLite and on PostgreSQL.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -190,24 +190,7 @@ impl Drop for SmtpSink {
     }
 }
 
-pub(crate) fn eml_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| (e.metadata().unwrap().modified().unwrap(), e.path()))
-        .collect();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
-}
-
-/// The message parsed by Python's `email` package: decoded headers, text and HTML parts.
-pub(crate) fn parse_mail(python: &str, file: &Path) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/notify/parse_mail.py");
-    let out = Command::new(python).arg(script).stdin(std::fs::File::open(file).unwrap()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+pub(crate) use crate::common::{eml_files, parse_mail};
 
 /// Any Python 3 parses mail (the standard library is enough).
 pub(crate) fn any_python() -> String {
