@@ -16,6 +16,7 @@ struct Inner {
     catalogs: Catalogs,
     search: SearchHandle,
     pages: crate::web::page_cache::PageCache,
+    metrics: crate::ops::Metrics,
     /// The site's address for links in mail, known once the server listens (`lib::run`).
     site_base: std::sync::OnceLock<String>,
 }
@@ -23,7 +24,8 @@ struct Inner {
 impl AppState {
     pub fn new(config: Config, store: Store, catalogs: Catalogs, search: SearchHandle) -> Self {
         let pages = crate::web::page_cache::PageCache::new(config.page_cache_mb as usize * 1024 * 1024);
-        Self(Arc::new(Inner { config, store, catalogs, search, pages, site_base: std::sync::OnceLock::new() }))
+        let metrics = crate::ops::Metrics::default();
+        Self(Arc::new(Inner { config, store, catalogs, search, pages, metrics, site_base: std::sync::OnceLock::new() }))
     }
 
     pub fn config(&self) -> &Config {
@@ -41,6 +43,11 @@ impl AppState {
     /// Rendered pages for signed-out readers (`web::page_cache`).
     pub fn pages(&self) -> &crate::web::page_cache::PageCache {
         &self.0.pages
+    }
+
+    /// Requests served since start, for `/metrics`.
+    pub fn metrics(&self) -> &crate::ops::Metrics {
+        &self.0.metrics
     }
 
     /// Records the site's address for mail links (`public_url`, or the address listened on).

@@ -1,0 +1,61 @@
+//! What an operator watches (`/metrics`): queue lengths, uploads stored, the pool.
+//!
+//! Each number is one cheap query: a `COUNT` over an indexed state column (the queues stay short),
+//! kept counts for topics, and one pass over `attachments` (far fewer rows than posts; the caller
+//! keeps the answer for a while rather than asking on every scrape).
+
+use super::{Pool, Store, StoreResult, on_pool};
+
+/// The database's side of the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpsGauges {
+    /// Notification mails not sent yet (including those waiting out their delay).
+    pub mail_queued: i64,
+    /// Weekly digests not sent yet.
+    pub digest_queued: i64,
+    /// Open items in the moderation queue.
+    pub moderation_open: i64,
+    /// Visible topics, from the kept per-category counts.
+    pub topics_visible: i64,
+    /// Uploaded files recorded, and their bytes (thumbnails not counted).
+    pub uploads: i64,
+    pub upload_bytes: i64,
+    /// The newest change-log sequence number (what the search index must reach).
+    pub latest_change_seq: i64,
+}
+
+/// Connections of the pool now: open ones, idle ones, and the most it will open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+const COUNTS: &str = "SELECT \
+    (SELECT COUNT(*) FROM notifications WHERE mail_state = 'queued'), \
+    (SELECT COUNT(*) FROM digest_outbox WHERE state = 'queued'), \
+    (SELECT COUNT(*) FROM moderation_items WHERE state = 'open'), \
+    (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM category_topic_counts), \
+    (SELECT COUNT(*) FROM attachments), \
+    (SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM attachments), \
+    (SELECT COALESCE(MAX(seq), 0) FROM search_changes)";
+
+impl Store {
+    /// The gauges `/metrics` reports from the database, in one round trip.
+    pub async fn ops_gauges(&self) -> StoreResult<OpsGauges> {
+        type Row = (i64, i64, i64, i64, i64, i64, i64);
+        let row: Row = on_pool!(self, pool => sqlx::query_as(COUNTS).fetch_one(pool).await?);
+        let (mail_queued, digest_queued, moderation_open, topics_visible, uploads, upload_bytes, latest_change_seq) = row;
+        Ok(OpsGauges { mail_queued, digest_queued, moderation_open, topics_visible, uploads, upload_bytes, latest_change_seq })
+    }
+
+    /// How the connection pool is used right now (no query).
+    pub fn pool_use(&self) -> PoolUse {
+        let (open, idle, max) = match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Pool::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        };
+        PoolUse { open, idle: idle as u32, max }
+    }
+}
