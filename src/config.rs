@@ -92,6 +92,11 @@ pub struct Config {
     /// `/metrics` is served to scrapers on this machine; with a token set (16 characters or
     /// more), also to anyone sending `Authorization: Bearer <token>`. Never printed.
     pub metrics_token: String,
+    /// Key that encrypts members' TOTP secrets in the database: a file holding 64 hex characters
+    /// (32 random bytes), kept apart from the database and its backups. Empty: none.
+    pub totp_key_file: PathBuf,
+    /// The same key given directly (better in `GP_TOTP_KEY` than in the file). Never printed.
+    pub totp_key: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -140,6 +145,8 @@ impl Default for Config {
             mail_delay_seconds: 60,
             page_cache_mb: 32,
             metrics_token: String::new(),
+            totp_key_file: PathBuf::new(),
+            totp_key: String::new(),
         }
     }
 }
@@ -154,6 +161,7 @@ impl std::fmt::Debug for Config {
             .field("require_two_factor", &self.require_two_factor)
             .field("auth", &self.auth)
             .field("smtp_host", &self.smtp_host)
+            .field("totp_key_file", &self.totp_key_file)
             .finish_non_exhaustive()
     }
 }
@@ -228,6 +236,12 @@ impl Config {
         }
         if let Some(v) = var("GP_METRICS_TOKEN") {
             self.metrics_token = v;
+        }
+        if let Some(v) = var("GP_TOTP_KEY_FILE") {
+            self.totp_key_file = PathBuf::from(v);
+        }
+        if let Some(v) = var("GP_TOTP_KEY") {
+            self.totp_key = v;
         }
         self.check_metrics_token()?;
         self.apply_mail_env(&var)

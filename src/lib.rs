@@ -50,9 +50,11 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let store = Store::open(&config.effective_database_url()).await?;
     prepare(&store, &config).await?;
+    let totp = ops::totp_key::prepare(&store, &config).await?;
     let search = search::SearchHandle::starting();
     let indexer = search::Indexer::spawn(store.clone(), search::Generations::new(&config.data_dir), search.clone());
     let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
+    state.set_totp_secrets(totp);
     let addr = listener.local_addr()?;
     state.set_site_base(notify::outbox::site_base(&state.config().public_url, &addr.to_string()));
     let mail = notify::outbox::MailTask::spawn(state.clone(), state.site_base())?;

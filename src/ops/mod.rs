@@ -8,6 +8,7 @@ pub mod metrics;
 mod pg_tools;
 pub mod requests;
 pub mod restore;
+pub mod totp_key;
 
 use axum::Router;
 use axum::routing::get;

@@ -59,3 +59,28 @@ impl Store {
         PoolUse { open, idle: idle as u32, max }
     }
 }
+
+/// TOTP secrets sealed or in clear (`ops::totp_key`): the table has one row per member who
+/// began enrolling, so reading all of it at start is cheap.
+impl Store {
+    /// One sealed secret (the lowest member id), to check the configured key against.
+    pub async fn sealed_totp_secret_sample(&self, prefix: &str) -> StoreResult<Option<(i64, String)>> {
+        let sql = "SELECT user_id, secret FROM two_factor WHERE secret LIKE $1 ORDER BY user_id LIMIT 1";
+        let row = on_pool!(self, pool => sqlx::query_as(sql).bind(format!("{prefix}%")).fetch_optional(pool).await?);
+        Ok(row)
+    }
+
+    /// Every secret still stored in clear, by member id.
+    pub async fn clear_totp_secrets(&self, prefix: &str) -> StoreResult<Vec<(i64, String)>> {
+        let sql = "SELECT user_id, secret FROM two_factor WHERE secret NOT LIKE $1 ORDER BY user_id";
+        let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(format!("{prefix}%")).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// Replaces a member's stored secret with `new` if it is still `old`; whether it did.
+    pub async fn replace_totp_secret(&self, user_id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let sql = "UPDATE two_factor SET secret = $1 WHERE user_id = $2 AND secret = $3";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(new).bind(user_id).bind(old).execute(pool).await?.rows_affected());
+        Ok(done == 1)
+    }
+}

@@ -10,6 +10,7 @@ use openmetrics_parser::{MetricsExposition, PrometheusType, PrometheusValue};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
+use crate::two_factor_steps::{code, code_step, enrol, password_step, sign_out, signed_up_and_enrolled};
 use crate::{on_both_databases, on_both_with};
 
 const TOKEN: &str = "scrape-token-for-the-tests-0123";
@@ -65,6 +66,28 @@ async fn readiness_reports_the_database_and_the_search_index(app: TestApp) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(last, (200, json!({"ready": true, "database": "ok", "search": {"state": "ready"}})));
+}
+
+/// A file where the index folder should be: the indexer cannot open the index, and says so.
+#[tokio::test]
+async fn readiness_fails_while_the_search_index_cannot_be_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("search"), "not a folder").unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let app = TestApp::on(url, dir, "sqlite").await;
+    let mut last = (0, Value::Null);
+    for _ in 0..100 {
+        let res = app.get("/readyz").await;
+        last = (res.status().as_u16(), res.json().await.unwrap());
+        if last.1["search"]["state"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(last.0, 503, "{last:?}");
+    assert_eq!((&last.1["ready"], &last.1["database"], &last.1["search"]["state"]), (&json!(false), &json!("ok"), &json!("failed")));
+    assert_eq!(sample(&scrape(&app, &[]).await, "goodpractice_search_index_state", &[("state", "failed")]), Some(1.0));
+    assert_eq!(app.get("/healthz").await.status(), 200, "alive all the same");
 }
 
 async fn scrape(app: &TestApp, headers: &[(&str, &str)]) -> Exposition {
@@ -163,7 +186,58 @@ async fn forwarded_requests_are_refused_without_a_token_configured(app: TestApp)
     assert_eq!(res.status(), 200, "no token configured: the bearer header neither helps nor hurts locally");
 }
 
+// ---------------------------------------------------------------------------------------------
+// TOTP secrets encrypted at rest
+
+const TOTP_KEY: &str = "8f1e0c5a9b2d47e6a3c1f0b9d8e7a6c5b4a3928170f6e5d4c3b2a19080706050";
+const SEALED: &str = "enc1:";
+
+/// `goodpractice::run` on the app's database with this TOTP key; the error it stops with.
+async fn start_error(app: &TestApp, totp_key: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        database_url: app.database_url().to_string(),
+        demo: false,
+        weekly_digest: false,
+        totp_key: totp_key.into(),
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let run = goodpractice::run(config, listener, std::future::pending());
+    let ended = tokio::time::timeout(Duration::from_secs(30), run).await.expect("the server should refuse to start");
+    format!("{:#}", ended.expect_err("the server should refuse to start"))
+}
+
+async fn totp_secrets_are_sealed_with_the_key_and_the_server_refuses_to_start_without_it(app: TestApp) {
+    let enrolled = signed_up_and_enrolled(&app).await;
+    let member = app.store.clear_totp_secrets(SEALED).await.unwrap();
+    assert_eq!(member.len(), 1, "in clear without a key");
+    let member_id = member[0].0;
+
+    let keyed = TestApp::on_with(app.database_url().to_string(), tempfile::tempdir().unwrap(), app.backend, |c| {
+        c.totp_key = TOTP_KEY.into();
+    })
+    .await;
+    let stored = keyed.store.two_factor_of(member_id).await.unwrap().unwrap().secret;
+    assert!(stored.starts_with(SEALED) && !stored.contains(&enrolled.secret), "sealed at start: {stored}");
+    password_step(&keyed).await;
+    assert_eq!(code_step(&keyed, &code(&enrolled.secret, 1)).await.status(), 303, "the sealed secret still signs in");
+
+    sign_out(&keyed).await;
+    assert_eq!(keyed.signup("hoa@bvtn.vn", "Trần Văn Hoà").await.status(), 303);
+    let second = enrol(&keyed).await;
+    assert!(keyed.store.clear_totp_secrets(SEALED).await.unwrap().is_empty(), "a new enrolment is stored sealed");
+    assert!(!second.secret.is_empty());
+
+    let missing = start_error(&app, "").await;
+    assert!(missing.contains("no TOTP key is configured") && missing.contains("GP_TOTP_KEY"), "{missing}");
+    let wrong = start_error(&app, &TOTP_KEY.replace('8', "9")).await;
+    assert!(wrong.contains("does not decrypt"), "{wrong}");
+}
+
 on_both_databases!(
+    totp_secrets_are_sealed_with_the_key_and_the_server_refuses_to_start_without_it,
     every_answer_carries_a_request_id_and_echoes_a_sane_one,
     readiness_reports_the_database_and_the_search_index,
     metrics_count_requests_by_route_and_status,
