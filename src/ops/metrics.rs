@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
-use crate::error::{AppResult, Msg};
+use crate::error::Msg;
 use crate::store::{OpsGauges, PoolUse};
 use crate::web::i18n::Lang;
 
@@ -64,17 +64,18 @@ impl Metrics {
         series.sum_seconds += seconds;
     }
 
-    /// The database's gauges, asked again at most every [`GAUGES_FRESH_FOR`].
-    async fn gauges(&self, state: &AppState) -> AppResult<OpsGauges> {
+    /// The database's gauges, asked again at most every [`GAUGES_FRESH_FOR`]; `None` while the
+    /// database does not answer (the rest of the page is still worth scraping).
+    async fn gauges(&self, state: &AppState) -> Option<OpsGauges> {
         let mut kept = self.gauges.lock().await;
         if let Some((at, gauges)) = *kept
             && at.elapsed() < GAUGES_FRESH_FOR
         {
-            return Ok(gauges);
+            return Some(gauges);
         }
-        let gauges = state.store().ops_gauges().await?;
+        let gauges = state.store().ops_gauges().await.ok()?;
         *kept = Some((Instant::now(), gauges));
-        Ok(gauges)
+        Some(gauges)
     }
 
     fn write_requests(&self, out: &mut String) {
@@ -96,21 +97,29 @@ impl Metrics {
 }
 
 /// `GET /metrics`.
-pub async fn metrics(State(state): State<AppState>, extensions: Extensions, headers: HeaderMap) -> AppResult<Response> {
+pub async fn metrics(State(state): State<AppState>, extensions: Extensions, headers: HeaderMap) -> Response {
     let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     if !may_scrape(&state, peer, &headers) {
-        return Ok(refused(&state, &headers));
+        return refused(&state, &headers);
     }
-    let gauges = state.metrics().gauges(&state).await?;
+    let gauges = state.metrics().gauges(&state).await;
     let mut out = String::with_capacity(16 * 1024);
     state.metrics().write_requests(&mut out);
     write_pool(&mut out, state.store().pool_use());
-    write_database(&mut out, &gauges);
-    write_search(&mut out, &state, gauges.latest_change_seq).await;
+    gauge(
+        &mut out,
+        "goodpractice_database_up",
+        "1 when the database answered the last query for these numbers.",
+        u8::from(gauges.is_some()),
+    );
+    if let Some(gauges) = &gauges {
+        write_database(&mut out, gauges);
+    }
+    write_search(&mut out, &state, gauges.map(|g| g.latest_change_seq)).await;
     let version = escape(env!("CARGO_PKG_VERSION"));
     describe(&mut out, "goodpractice_build_info", "gauge", "The running version.");
     let _ = writeln!(out, "goodpractice_build_info{{version=\"{version}\",database=\"{}\"}} 1", state.store().backend());
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }
 
 /// A scraper on this machine, or one with the configured token. A request a proxy forwarded is
@@ -158,8 +167,9 @@ fn write_database(out: &mut String, g: &OpsGauges) {
     gauge(out, "goodpractice_search_changes_seq", "Newest change-log sequence number.", g.latest_change_seq);
 }
 
-/// The index's state, and how far it trails the change log (only once an index is open).
-async fn write_search(out: &mut String, state: &AppState, latest: i64) {
+/// The index's state, and how far it trails the change log (once an index is open and the
+/// log's end is known).
+async fn write_search(out: &mut String, state: &AppState, latest: Option<i64>) {
     let status = super::health::search_status(state);
     describe(out, "goodpractice_search_index_state", "gauge", "1 for the search index's current state.");
     for name in ["ready", "building", "failed"] {
@@ -172,8 +182,9 @@ async fn write_search(out: &mut String, state: &AppState, latest: i64) {
     let Some(index) = state.search().index() else { return };
     // Reads the last commit's payload from the index folder: off the async workers.
     let indexed = tokio::task::spawn_blocking(move || index.last_applied_seq()).await;
-    if let Ok(Ok(Some(indexed))) = indexed {
-        gauge(out, "goodpractice_search_indexed_seq", "Change-log sequence number the search index has applied.", indexed);
+    let Ok(Ok(Some(indexed))) = indexed else { return };
+    gauge(out, "goodpractice_search_indexed_seq", "Change-log sequence number the search index has applied.", indexed);
+    if let Some(latest) = latest {
         gauge(out, "goodpractice_search_index_lag", "Changes logged but not yet in the search index.", (latest - indexed).max(0));
     }
 }

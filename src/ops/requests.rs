@@ -24,18 +24,13 @@ const MAX_ID_LEN: usize = 64;
 /// The route label of a request no route matched (a 404): its path is not logged.
 pub const UNMATCHED: &str = "unmatched";
 
-/// The id a request is known by in logs, kept in its extensions for handlers that want it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
-
 /// Middleware (outermost): gives the request an id, runs it inside a span carrying the id (so
 /// whatever the handlers log names it), then logs one access line and records the metrics.
-pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request_id(req.headers());
     let method = method_label(req.method());
     let route = req.extensions().get::<MatchedPath>().map_or(UNMATCHED, |m| m.as_str()).to_owned();
-    req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", id = %id);
     let mut response = next.run(req).instrument(span).await;
     let elapsed = started.elapsed();

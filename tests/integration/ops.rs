@@ -135,6 +135,7 @@ async fn metrics_count_requests_by_route_and_status(app: TestApp) {
     let routes = route_label_values(&metrics);
     assert!(routes.iter().all(|r| !r.contains("bv.vn") && !r.contains("secret") && !r.contains('?')), "{routes:?}");
 
+    assert_eq!(sample(&metrics, "goodpractice_database_up", &[]), Some(1.0));
     assert_eq!(sample(&metrics, "goodpractice_topics_visible", &[]), Some(1.0));
     assert_eq!(sample(&metrics, "goodpractice_moderation_queue_open", &[]), Some(0.0));
     assert_eq!(sample(&metrics, "goodpractice_mail_outbox", &[("kind", "digest")]), Some(0.0));
