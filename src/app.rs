@@ -16,6 +16,9 @@ struct Inner {
     catalogs: Catalogs,
     search: SearchHandle,
     pages: crate::web::page_cache::PageCache,
+    metrics: crate::ops::Metrics,
+    /// Seals and opens TOTP secrets (`ops::totp_key`); set once by `lib::run` after its checks.
+    totp: std::sync::OnceLock<crate::ops::totp_key::TotpSecrets>,
     /// The site's address for links in mail, known once the server listens (`lib::run`).
     site_base: std::sync::OnceLock<String>,
 }
@@ -23,7 +26,17 @@ struct Inner {
 impl AppState {
     pub fn new(config: Config, store: Store, catalogs: Catalogs, search: SearchHandle) -> Self {
         let pages = crate::web::page_cache::PageCache::new(config.page_cache_mb as usize * 1024 * 1024);
-        Self(Arc::new(Inner { config, store, catalogs, search, pages, site_base: std::sync::OnceLock::new() }))
+        let metrics = crate::ops::Metrics::default();
+        Self(Arc::new(Inner {
+            config,
+            store,
+            catalogs,
+            search,
+            pages,
+            metrics,
+            totp: std::sync::OnceLock::new(),
+            site_base: std::sync::OnceLock::new(),
+        }))
     }
 
     pub fn config(&self) -> &Config {
@@ -41,6 +54,22 @@ impl AppState {
     /// Rendered pages for signed-out readers (`web::page_cache`).
     pub fn pages(&self) -> &crate::web::page_cache::PageCache {
         &self.0.pages
+    }
+
+    /// Requests served since start, for `/metrics`.
+    pub fn metrics(&self) -> &crate::ops::Metrics {
+        &self.0.metrics
+    }
+
+    /// Uses `secrets` for TOTP secrets from now on (once; later calls change nothing).
+    pub fn set_totp_secrets(&self, secrets: crate::ops::totp_key::TotpSecrets) {
+        let _ = self.0.totp.set(secrets);
+    }
+
+    /// Seals and opens TOTP secrets; without a key (never set), passes them through in clear.
+    pub fn totp_secrets(&self) -> &crate::ops::totp_key::TotpSecrets {
+        static CLEAR: crate::ops::totp_key::TotpSecrets = crate::ops::totp_key::TotpSecrets::CLEAR;
+        self.0.totp.get().unwrap_or(&CLEAR)
     }
 
     /// Records the site's address for mail links (`public_url`, or the address listened on).

@@ -94,6 +94,14 @@ pub struct Config {
     /// Memory for rendered pages kept for signed-out readers (home, categories, topics, tags,
     /// guidance), in MiB; 0 turns the cache off.
     pub page_cache_mb: i64,
+    /// `/metrics` is served to scrapers on this machine; with a token set (16 characters or
+    /// more), also to anyone sending `Authorization: Bearer <token>`. Never printed.
+    pub metrics_token: String,
+    /// Key that encrypts members' TOTP secrets in the database: a file holding 64 hex characters
+    /// (32 random bytes), kept apart from the database and its backups. Empty: none.
+    pub totp_key_file: PathBuf,
+    /// The same key given directly (better in `GP_TOTP_KEY` than in the file). Never printed.
+    pub totp_key: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -143,6 +151,9 @@ impl Default for Config {
             weekly_digest: true,
             mail_delay_seconds: 60,
             page_cache_mb: 32,
+            metrics_token: String::new(),
+            totp_key_file: PathBuf::new(),
+            totp_key: String::new(),
         }
     }
 }
@@ -157,6 +168,7 @@ impl std::fmt::Debug for Config {
             .field("require_two_factor", &self.require_two_factor)
             .field("auth", &self.auth)
             .field("smtp_host", &self.smtp_host)
+            .field("totp_key_file", &self.totp_key_file)
             .finish_non_exhaustive()
     }
 }
@@ -231,7 +243,25 @@ impl Config {
         if let Some(v) = var("GP_REQUIRE_TWO_FACTOR") {
             self.require_two_factor = parse_roles(&v).context("GP_REQUIRE_TWO_FACTOR")?;
         }
+        if let Some(v) = var("GP_METRICS_TOKEN") {
+            self.metrics_token = v;
+        }
+        if let Some(v) = var("GP_TOTP_KEY_FILE") {
+            self.totp_key_file = PathBuf::from(v);
+        }
+        if let Some(v) = var("GP_TOTP_KEY") {
+            self.totp_key = v;
+        }
+        self.check_metrics_token()?;
         self.apply_mail_env(&var)
+    }
+
+    /// A short token could be guessed by anyone who can reach `/metrics`.
+    fn check_metrics_token(&self) -> anyhow::Result<()> {
+        let token = &self.metrics_token;
+        let usable = token.is_empty() || (token.len() >= 16 && token.bytes().all(|b| b.is_ascii_graphic()));
+        anyhow::ensure!(usable, "metrics_token (GP_METRICS_TOKEN) must be at least 16 visible ASCII characters, without spaces");
+        Ok(())
     }
 
     fn apply_mail_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
@@ -349,6 +379,16 @@ mod tests {
         let mut config = Config::default();
         let err = config.apply_env(env(&[("GP_DEMO", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("GP_DEMO"));
+    }
+
+    #[test]
+    fn a_short_metrics_token_is_refused_and_a_long_one_stays_out_of_debug_output() {
+        let mut config = Config::default();
+        let err = config.apply_env(env(&[("GP_METRICS_TOKEN", "short")])).unwrap_err();
+        assert!(err.to_string().contains("GP_METRICS_TOKEN"), "{err}");
+        config.apply_env(env(&[("GP_METRICS_TOKEN", "a-long-enough-scrape-token")])).unwrap();
+        assert_eq!(config.metrics_token, "a-long-enough-scrape-token");
+        assert!(!format!("{config:?}").contains("scrape-token"));
     }
 
     #[test]

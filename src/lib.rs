@@ -28,16 +28,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
@@ -52,9 +50,11 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let store = Store::open(&config.effective_database_url()).await?;
     prepare(&store, &config).await?;
+    let totp = ops::totp_key::prepare(&store, &config).await?;
     let search = search::SearchHandle::starting();
     let indexer = search::Indexer::spawn(store.clone(), search::Generations::new(&config.data_dir), search.clone());
     let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
+    state.set_totp_secrets(totp);
     let addr = listener.local_addr()?;
     state.set_site_base(notify::outbox::site_base(&state.config().public_url, &addr.to_string()));
     let mail = notify::outbox::MailTask::spawn(state.clone(), state.site_base())?;
@@ -101,7 +101,6 @@ pub fn router(state: AppState) -> Router {
         .merge(notify::api_router())
         .merge(engagement::api_router());
     let routes = Router::new()
-        .route("/healthz", get(healthz))
         .merge(forum::router())
         .merge(guidance::router())
         .merge(moderation::router())
@@ -131,14 +130,18 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         // Personal answers are never cached by anyone else; HSTS over HTTPS.
         .layer(from_fn_with_state(state.clone(), web::hardening::personal_and_transport_headers));
-    with_security_headers(routes)
+    // Health, readiness and metrics skip the page layers; they still say HSTS over HTTPS.
+    let machines = ops::router().layer(from_fn_with_state(state.clone(), web::hardening::personal_and_transport_headers));
+    with_security_headers(routes.merge(machines))
         // gzip (what browsers ask for over plain HTTP) or brotli: pages shrink to a fifth for phones
         // on slow links. The default predicate leaves images, gRPC, event streams and bodies under
         // 32 bytes alone.
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // Outermost: the request id, the access-log line and the metrics see every answer,
+        // timeouts and panics included.
+        .layer(from_fn_with_state(state.clone(), ops::requests::track))
         .with_state(state)
 }
 
@@ -157,11 +160,6 @@ fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(set(header::REFERRER_POLICY, "same-origin"))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
-}
-
-/// `GET /healthz`: 200 once the database answers.
-async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if state.store().ping().await { (StatusCode::OK, "ok") } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }
 }
 
 /// True for requests to the JSON API, which authenticates and reports errors its own way.

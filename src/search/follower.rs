@@ -79,6 +79,7 @@ impl Follower {
                 _ = stopped.changed() => break,
                 outcome = self.tick() => outcome,
             };
+            self.handle.set_failing(outcome.is_err());
             let pause = match outcome {
                 Ok(()) => {
                     if failures.succeeded() {

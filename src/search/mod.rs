@@ -10,6 +10,7 @@ mod pages;
 mod reindex;
 mod service;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::Router;
@@ -25,6 +26,8 @@ pub use reindex::{Reindexed, reindex, reindex_command};
 pub struct SearchHandle {
     index: Arc<RwLock<Option<SearchIndex>>>,
     building: Arc<RwLock<Option<Building>>>,
+    /// The indexer's last attempt failed (database gone, disk full…): `/readyz` says so.
+    failing: Arc<AtomicBool>,
 }
 
 /// An index being built from the database while it is served: searches find the topics
@@ -61,6 +64,15 @@ impl SearchHandle {
     /// How far the build of the served index has got; `None` when it is complete.
     pub fn building(&self) -> Option<Building> {
         *self.building.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the indexer's last attempt to open the index or apply changes failed.
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
+    fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::Relaxed);
     }
 
     fn set(&self, index: SearchIndex) {

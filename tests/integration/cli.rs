@@ -66,12 +66,20 @@ fn http() -> reqwest::Client {
 struct Server {
     child: Child,
     base: String,
+    /// What it prints after the address line (its log).
+    lines: mpsc::Receiver<String>,
 }
 
 impl Server {
     /// Starts the server and waits for the address line it prints.
     fn start(data_dir: &Path, extra: &[&str]) -> Server {
+        Self::start_logging(data_dir, extra, "warn")
+    }
+
+    /// Starts the server logging at `level` (`RUST_LOG`).
+    fn start_logging(data_dir: &Path, extra: &[&str], level: &str) -> Server {
         let mut cmd = goodpractice(&["serve", "--bind", "127.0.0.1:0", "--data-dir", &data_dir.display().to_string()]);
+        cmd.env("RUST_LOG", level);
         let mut child = cmd.args(extra).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start goodpractice serve");
         let out = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -81,9 +89,9 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let mut server = Server { child, base: String::new() };
+        let mut server = Server { child, base: String::new(), lines: rx };
         loop {
-            match rx.recv_timeout(Duration::from_secs(60)) {
+            match server.lines.recv_timeout(Duration::from_secs(60)) {
                 Ok(line) => {
                     if let Some(base) = line.strip_prefix("goodpractice: ") {
                         server.base = base.trim().to_string();
@@ -97,6 +105,17 @@ impl Server {
 
     async fn get(&self, path: &str) -> reqwest::Response {
         http().get(format!("{}{path}", self.base)).send().await.expect("GET from goodpractice serve")
+    }
+
+    /// The first line printed from now on that contains `text`.
+    fn line_with(&self, text: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(10)) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => {}
+                Err(e) => panic!("no line with {text:?} ({e})"),
+            }
+        }
     }
 
     /// Sends SIGTERM and returns how the process ended.
@@ -255,6 +274,30 @@ async fn serve_stops_cleanly_on_sigterm() {
     let server = Server::start(dir.path(), &["--no-demo"]);
     assert_eq!(server.get("/healthz").await.status(), 200);
     assert!(server.terminate().success());
+}
+
+/// One access line per request at the default level, with the request id and the route pattern;
+/// nothing of what the reader asked for (query, path values) nor who they are.
+#[tokio::test]
+async fn serve_logs_one_access_line_per_request_without_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_logging(dir.path(), &["--no-demo"], "info");
+    let url = format!("{}/search?q=lan%40bv.vn+ma-benh-nhan-4471", server.base);
+    let res = http().get(url).header("x-request-id", "access-log-test-1").header("cookie", "gp_lang=en").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-request-id"], "access-log-test-1");
+    let line = server.line_with("access-log-test-1");
+    for part in ["goodpractice::access", "method=\"GET\"", "route=\"/search\"", "status=200", "ms="] {
+        assert!(line.contains(part), "{part:?} missing from {line}");
+    }
+    for secret in ["bv.vn", "4471", "q=", "gp_lang", "127.0.0.1"] {
+        assert!(!line.contains(secret), "{secret:?} leaked into {line}");
+    }
+    let missing = server.get("/u/lan@bv.vn/4471").await;
+    let id = missing.headers()["x-request-id"].to_str().unwrap().to_string();
+    let line = server.line_with(&id);
+    assert!(line.contains("route=\"unmatched\"") && line.contains("status=404"), "{line}");
+    assert!(!line.contains("bv.vn") && !line.contains("4471"), "a path no route knows is not logged: {line}");
 }
 
 #[tokio::test]

@@ -64,6 +64,11 @@ impl TestApp {
         Self::start(database_url, dir, backend, |_| {}).await
     }
 
+    /// Like `on`, with the configuration adjusted (e.g. a second server on the same database).
+    pub async fn on_with(database_url: String, dir: tempfile::TempDir, backend: &'static str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start(database_url, dir, backend, adjust).await
+    }
+
     async fn start(database_url: String, dir: tempfile::TempDir, backend: &'static str, adjust: impl FnOnce(&mut Config)) -> TestApp {
         install_crypto();
         let mut config = Config {

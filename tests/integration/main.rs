@@ -27,6 +27,7 @@ mod moderation_matrix;
 mod notify;
 mod oauth_presets;
 mod oidc;
+mod ops;
 mod page_cache;
 mod pages;
 mod privacy;

@@ -69,7 +69,8 @@ pub async fn check_code(state: &AppState, user_id: i64, typed: &str) -> AppResul
     let Some(two_factor) = state.store().two_factor_of(user_id).await?.filter(|t| t.enabled_at.is_some()) else {
         return Ok(CodeCheck::Wrong);
     };
-    let key = totp::base32_decode(&two_factor.secret).ok_or_else(|| anyhow::anyhow!("stored TOTP secret is not base32"))?;
+    let key = totp::base32_decode(&state.totp_secrets().open(user_id, &two_factor.secret)?)
+        .ok_or_else(|| anyhow::anyhow!("stored TOTP secret is not base32"))?;
     if let Some(step) = totp::matching_step(&key, typed, Utc::now().timestamp(), two_factor.last_step) {
         // A second request with the same code loses the race in the database.
         if state.store().accept_two_factor_step(user_id, step).await? {

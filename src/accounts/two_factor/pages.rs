@@ -148,10 +148,10 @@ async fn current_state(state: &AppState, page: &Page, user: &User) -> AppResult<
         return Ok(Enrolment::On { recovery_codes_left, switched_off_allowed: !required_for(state, user) });
     }
     let secret = match existing {
-        Some(t) => t.secret,
+        Some(t) => state.totp_secrets().open(user.id, &t.secret)?,
         None => {
             let secret = totp::new_secret();
-            state.store().begin_two_factor(user.id, &secret).await?;
+            state.store().begin_two_factor(user.id, &state.totp_secrets().seal(user.id, &secret)?).await?;
             secret
         }
     };
@@ -186,7 +186,8 @@ async fn confirm_enrolment(state: &AppState, user_id: i64, typed: &str) -> AppRe
     let Some(pending) = pending.filter(|t| t.enabled_at.is_none()) else {
         return Err(AppError::Conflict(Msg::new("error.two_factor.already_on")));
     };
-    let key = totp::base32_decode(&pending.secret).ok_or_else(|| anyhow::anyhow!("stored TOTP secret is not base32"))?;
+    let key = totp::base32_decode(&state.totp_secrets().open(user_id, &pending.secret)?)
+        .ok_or_else(|| anyhow::anyhow!("stored TOTP secret is not base32"))?;
     let step = totp::matching_step(&key, typed, Utc::now().timestamp(), 0).ok_or_else(|| AppError::bad("error.two_factor.code_wrong"))?;
     let (codes, hashes) = super::new_recovery_codes();
     state.store().enable_two_factor(user_id, step, &hashes).await.map_err(|e| match e {
