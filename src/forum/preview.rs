@@ -181,7 +181,7 @@ struct SectionOut {
 #[derive(Serialize, ToSchema)]
 struct PatientDataOut {
     /// citizen_id, old_id_number, insurance_card, phone, email, birth_date, patient_name,
-    /// medical_record_number, street_address; or a hint: birth_year, bed_room.
+    /// medical_record_number, street_address, patient_date; or a hint: birth_year, bed_room.
     kind: &'static str,
     /// The words found.
     text: String,

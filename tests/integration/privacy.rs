@@ -17,11 +17,11 @@ use crate::notify::{SmtpSink, any_python, digest_command, eml_files, parse_mail}
 // The identifiers, and the text that is left once they are removed
 
 /// One of each kind the check knows: name, birth date, phone, citizen ID, insurance card,
-/// email, record number and home address.
+/// email, record number, home address and a date of care.
 const HELD_TITLE: &str = "Nhầm thuốc ở bệnh nhân Nguyễn Văn Nam";
 const HELD_BODY: &str = "Bệnh nhân Nguyễn Văn Nam, sinh ngày 12/03/1958, SĐT 0912 345 678, CCCD 001204012345, \
     thẻ BHYT DN4797912345678, email nam.nguyen58@gmail.com, số hồ sơ 23.004567, nhà số 12 ngõ 45 phố Chùa Bộc, \
-    được phát hiện nhầm thuốc nhờ kiểm tra chéo.";
+    nhập viện ngày 14/02/2024, được phát hiện nhầm thuốc nhờ kiểm tra chéo.";
 const HELD_SUMMARY: &str = "Ca của bệnh nhân Nguyễn Văn Nam: kiểm tra chéo phát hiện nhầm thuốc.";
 const CLEAN_TITLE: &str = "Nhầm thuốc được phát hiện nhờ kiểm tra chéo";
 const CLEAN_BODY: &str = "Một người bệnh nam, 65 tuổi, được phát hiện nhầm thuốc nhờ kiểm tra chéo vòng tay trước khi tiêm.";
@@ -33,7 +33,7 @@ const REPLY_HELD: &str = "Người nhà là bà Trần Thị Bưởi, gọi 0987
 const REPLY_CLEANED: &str = "Khoa tôi gọi người nhà khi cần hỏi thêm về kiểm tra chéo.";
 
 /// What must never be served again, in every spelling a page or mail could use.
-const REMOVED: [&str; 14] = [
+const REMOVED: [&str; 15] = [
     "Nguyễn Văn Nam",
     "Nguyen Van Nam",
     "12/03/1958",
@@ -45,6 +45,7 @@ const REMOVED: [&str; 14] = [
     "23.004567",
     "ngõ 45",
     "Chùa Bộc",
+    "14/02/2024",
     "Trần Thị Bưởi",
     "0987 654 321",
     "0987654321",
@@ -380,7 +381,7 @@ async fn audit_count(app: &TestApp, moderator: &str) -> usize {
 
 async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: TestApp) {
     let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
-    let typed = "Bệnh nhân Nguyễn Văn Nam, sinh năm 1958, SĐT 0912 345 678, số hồ sơ 23.004567.";
+    let typed = "Bệnh nhân Nguyễn Văn Nam, sinh năm 1958, SĐT 0912 345 678, số hồ sơ 23.004567, mổ ngày 3/4.";
 
     // API: kind, words, character offsets into the text; an empty list when clean.
     let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/preview", &author.token, json!({"body": typed})).await;
@@ -401,6 +402,7 @@ async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: T
         ("birth_year", "sinh năm 1958", true),
         ("phone", "0912 345 678", false),
         ("medical_record_number", "số hồ sơ 23.004567", false),
+        ("patient_date", "ngày 3/4", false),
     ];
     assert_eq!(found, expected.map(|(k, t, h)| (k.to_string(), t.to_string(), h)));
     let (_, clean) = api(&app, reqwest::Method::POST, "/api/v1/preview", &author.token, json!({"body": "Khoa tôi kiểm tra chéo."})).await;
@@ -423,14 +425,20 @@ async fn previews_name_the_patient_data_and_replace_it_without_javascript(app: T
     assert_eq!(status, 200);
     let warning = text_of(&html, ".patient-data-warning").expect("a warning");
     assert!(warning.contains("Bài viết có thể chứa thông tin nhận dạng người bệnh") && warning.contains("Có thể là mã hồ sơ"), "{warning}");
-    assert!(html.contains("<mark>0912 345 678</mark>"), "the words are marked");
+    assert!(html.contains("<mark>0912 345 678</mark>") && html.contains("<mark>ngày 3/4</mark>"), "the words are marked");
+    assert!(warning.contains("Có thể là ngày nhập viện"), "why a date of care is marked: {warning}");
+    assert_eq!(
+        crate::common::attr_of(&html, "button.replace-finding[data-text='ngày 3/4']", "data-placeholder").as_deref(),
+        Some("[ngày]"),
+        "a button offers the date's placeholder"
+    );
     assert!(html.contains("form=\"compose-form\"") && html.contains("value=\"all\""), "buttons submit the form without JavaScript");
 
     // "Replace all": the text comes back with placeholders (the year, a hint, stays); nothing is posted.
     let (status, html) = send_form(form(("replace", "all"))).await;
     assert_eq!(status, 200);
     let body = text_of(&html, "textarea[name=body]").unwrap();
-    assert_eq!(body, "Bệnh nhân [tên người bệnh], sinh năm 1958, SĐT [số điện thoại], [số hồ sơ].");
+    assert_eq!(body, "Bệnh nhân [tên người bệnh], sinh năm 1958, SĐT [số điện thoại], [số hồ sơ], mổ [ngày].");
     assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
     let (status, out) = api(&app, reqwest::Method::GET, "/api/v1/drafts", &author.token, Value::Null).await;
     assert_eq!((status, out.as_array().map(Vec::len)), (200, Some(0)), "a preview writes no draft: {out}");
@@ -559,6 +567,26 @@ fn the_check_holds_the_held_out_sentences_with_identifiers_and_no_others() {
     let held = report.sentence_level;
     assert!(held.recall() >= 0.95, "sentence-level recall {:.3}\n{report}\n{}", held.recall(), misses.join("\n"));
     assert!(held.precision() >= 0.95, "sentence-level precision {:.3}\n{report}\n{}", held.precision(), misses.join("\n"));
+}
+
+/// tests/data/patient-data-heldout-2.tsv: 300 sentences (150 without diacritics) written by a
+/// helper who never saw the detector, its code or the earlier sets, from the kind definitions
+/// only; copied unedited, scored once before any change (docs/BENCHMARKS.md). Precision meets
+/// the issue's target (≥ 0.95). Recall does not: the first run held 0.885 of the sentences with
+/// identifiers, so that first-run figure is asserted as a floor, not the target of 0.95; the
+/// misses are mostly names without a family-name shape and hamlets named without a number.
+#[test]
+fn the_check_on_a_set_written_by_someone_who_never_saw_it() {
+    use goodpractice::moderation::checks::eval;
+    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/patient-data-heldout-2.tsv")).unwrap();
+    let set = eval::parse(&tsv).unwrap();
+    let plain = set.iter().filter(|l| !search_index::analysis::has_diacritics(&l.sentence)).count();
+    assert!(set.len() == 300 && plain == 150, "{} sentences, {plain} without diacritics", set.len());
+    let report = eval::evaluate(&set);
+    let misses: Vec<String> = report.misses.iter().map(ToString::to_string).collect();
+    let held = report.sentence_level;
+    assert!(held.precision() >= 0.95, "sentence-level precision {:.3}\n{report}\n{}", held.precision(), misses.join("\n"));
+    assert!(held.recall() >= 0.885, "sentence-level recall {:.3} below the first run\n{report}\n{}", held.recall(), misses.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,9 @@ const STREETS: [&str; 2] = ["duong", "pho"];
 const HAMLETS: [&str; 5] = ["thon", "xom", "ap", "to", "khom"];
 const COMMUNES: [&str; 3] = ["xa", "phuong", "thi"];
 
+/// Slashes in a house number ("25/16/2/1" has three).
+const MAX_SLASHED: usize = 3;
+
 /// Words an address may run on over after its core (the rest of a street name).
 const MAX_TAIL: usize = 5;
 
@@ -73,9 +76,12 @@ fn is_house_number(w: &Word) -> bool {
     (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && w.folded.len() - digits.len() <= 1
 }
 
-/// The last word of "118/5", "25/16/2": numbers joined by slashes.
-fn slashed_number_end(text: &str, words: &[Word], mut i: usize) -> usize {
-    while words.get(i + 1).is_some_and(|n| is_house_number(n) && between(text, &words[i], n) == "/") {
+/// The last word of "118/5", "25/16/2": numbers joined by slashes. At most a few: a longer
+/// run ("1/2/1/2/…") is no house number, and walking it from every word would take quadratic
+/// time on a hostile post.
+fn slashed_number_end(text: &str, words: &[Word], start: usize) -> usize {
+    let mut i = start;
+    while i - start < MAX_SLASHED && words.get(i + 1).is_some_and(|n| is_house_number(n) && between(text, &words[i], n) == "/") {
         i += 1;
     }
     i

@@ -3,8 +3,9 @@
 //! functions only say what they found and where, as byte ranges in the text they were given.
 //!
 //! - [`patient_data`]: suspected patient identifiers (citizen ID, old ID, health-insurance card,
-//!   phone, email, date of birth, patient name, hospital record number, home address), with or
-//!   without diacritics, and hints that hold nothing (a birth year, a bed or room number).
+//!   phone, email, date of birth, patient name, hospital record number, home address, a date of
+//!   admission, discharge, operation, visit or death), with or without diacritics, and hints
+//!   that hold nothing (a birth year, a bed or room number).
 //!   Its labelling policy and measured precision/recall are in `README.md` beside this file.
 //! - [`apply_watched_words`]: the admin's watched words (block, hold, replace).
 //! - [`link_count`], [`image_count`]: for new-user limits.
@@ -20,6 +21,7 @@ mod highlight;
 mod identifiers;
 mod markdown_counts;
 mod names;
+mod patient_dates;
 mod records;
 mod rooms;
 mod watched;
@@ -48,10 +50,11 @@ pub enum FindingKind {
     MedicalRecordNumber,
     StreetAddress,
     BirthYear,
+    PatientDate,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 11] = [
+    pub const ALL: [FindingKind; 12] = [
         FindingKind::CitizenId,
         FindingKind::OldIdNumber,
         FindingKind::InsuranceCard,
@@ -63,6 +66,7 @@ impl FindingKind {
         FindingKind::MedicalRecordNumber,
         FindingKind::StreetAddress,
         FindingKind::BirthYear,
+        FindingKind::PatientDate,
     ];
 
     /// The snake_case name, as serialised and as written in the labelled set.
@@ -79,6 +83,7 @@ impl FindingKind {
             FindingKind::MedicalRecordNumber => "medical_record_number",
             FindingKind::StreetAddress => "street_address",
             FindingKind::BirthYear => "birth_year",
+            FindingKind::PatientDate => "patient_date",
         }
     }
 
@@ -96,6 +101,7 @@ impl FindingKind {
             FindingKind::MedicalRecordNumber => "moderation.finding.medical_record_number",
             FindingKind::StreetAddress => "moderation.finding.street_address",
             FindingKind::BirthYear => "moderation.finding.birth_year",
+            FindingKind::PatientDate => "moderation.finding.patient_date",
         }
     }
 
@@ -117,6 +123,7 @@ impl FindingKind {
             FindingKind::BedRoom => "preview.placeholder.bed_room",
             FindingKind::MedicalRecordNumber => "preview.placeholder.medical_record_number",
             FindingKind::StreetAddress => "preview.placeholder.street_address",
+            FindingKind::PatientDate => "preview.placeholder.patient_date",
         }
     }
 }
@@ -154,7 +161,16 @@ pub fn patient_data(text: &str) -> Vec<Finding> {
             || !records.iter().any(|r| r.range.start <= f.range.start && f.range.end <= r.range.end)
     });
     findings.extend(records);
+    // A date that is part of a date of birth, an address ("16/2 ngõ Quỳnh") or a record number
+    // is that, not a date of care.
+    let dates: Vec<Finding> =
+        patient_dates::find(text).into_iter().filter(|d| !findings.iter().any(|f| overlaps(&f.range, &d.range))).collect();
+    findings.extend(dates);
     drop_contained_duplicates(findings)
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
 }
 
 /// Whether `text` has suspected patient data that holds a post (hints do not).
