@@ -55,9 +55,11 @@ pub(crate) struct BonusQuery {
     pub required: Box<dyn Query>,
     /// Added in full where they match (word scores).
     pub weights: Vec<Box<dyn Query>>,
-    /// Added where they match, their sum saturating below `cap` (see [`saturate`]).
+    /// Added where they match, their sum saturating below the presence of the least of the
+    /// `protected` words that the document lacks (see [`saturate`]).
     pub bonuses: Vec<Box<dyn Query>>,
-    pub cap: Option<Score>,
+    /// Rare words, each with what having it is worth.
+    pub protected: Vec<(Box<dyn Query>, Score)>,
     pub threshold: Threshold,
 }
 
@@ -68,7 +70,7 @@ impl Clone for BonusQuery {
             required: self.required.box_clone(),
             weights: clone(&self.weights),
             bonuses: clone(&self.bonuses),
-            cap: self.cap,
+            protected: self.protected.iter().map(|(q, worth)| (q.box_clone(), *worth)).collect(),
             threshold: self.threshold.clone(),
         }
     }
@@ -87,7 +89,7 @@ impl Query for BonusQuery {
             required,
             weights: bounded(&self.weights)?,
             bonuses: bounded(&self.bonuses)?,
-            cap: self.cap,
+            protected: self.protected.iter().map(|(q, worth)| Ok((q.weight(enable_scoring)?, *worth))).collect::<tantivy::Result<_>>()?,
             threshold: self.threshold.clone(),
         }))
     }
@@ -95,12 +97,13 @@ impl Query for BonusQuery {
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
         self.required.query_terms(visitor);
         self.weights.iter().chain(&self.bonuses).for_each(|q| q.query_terms(visitor));
+        self.protected.iter().for_each(|(q, _)| q.query_terms(visitor));
     }
 }
 
-/// A document's bonuses together, kept below `cap`: about their sum while it is small against
-/// the cap, and never reaching it however many there are (as BM25 saturates a word's
-/// frequency), so that they refine the order without making up for a missing word.
+/// A document's bonuses together, kept below `cap` (when it lacks a protected word): about
+/// their sum while it is small against the cap, and never reaching it however many there are
+/// (as BM25 saturates a word's frequency), so that they never make up for the missing word.
 fn saturate(sum: Score, cap: Option<Score>) -> Score {
     match cap {
         None => sum,
@@ -154,7 +157,7 @@ struct BonusWeight {
     /// Each with its highest possible score, when known.
     weights: Vec<WithBound>,
     bonuses: Vec<WithBound>,
-    cap: Option<Score>,
+    protected: Vec<(Box<dyn Weight>, Score)>,
     threshold: Threshold,
 }
 
@@ -164,7 +167,11 @@ impl Weight for BonusWeight {
             required: self.required.scorer(reader, boost)?,
             weights: Group::new(&self.weights, reader, boost)?,
             bonuses: Group::new(&self.bonuses, reader, boost)?,
-            cap: self.cap.map(|cap| cap * boost),
+            protected: self
+                .protected
+                .iter()
+                .map(|(weight, worth)| Ok((Bonus::new(weight.scorer(reader, boost)?, 0.0), worth * boost)))
+                .collect::<tantivy::Result<_>>()?,
             threshold: self.threshold.clone(),
         }))
     }
@@ -176,7 +183,9 @@ impl Weight for BonusWeight {
                 explanation.add_detail(detail);
             }
         }
-        let mut bonuses = Explanation::new_with_string(format!("bonuses, saturating below {:?}", self.cap), 0.0);
+        let mut scorer = self.scorer(reader, 1.0)?;
+        let cap = if scorer.seek(doc) == doc { scorer.downcast_mut::<BonusScorer>().and_then(|s| s.cap(doc)) } else { None };
+        let mut bonuses = Explanation::new_with_string(format!("bonuses, saturating below {cap:?}"), 0.0);
         let mut sum = 0.0;
         for (bonus, _) in &self.bonuses {
             if let Ok(detail) = bonus.explain(reader, doc) {
@@ -184,7 +193,7 @@ impl Weight for BonusWeight {
                 bonuses.add_detail(detail);
             }
         }
-        let mut total = Explanation::new_with_string(format!("{sum} saturated"), saturate(sum, self.cap));
+        let mut total = Explanation::new_with_string(format!("{sum} saturated"), saturate(sum, cap));
         total.add_detail(bonuses);
         explanation.add_detail(total);
         Ok(explanation)
@@ -246,10 +255,14 @@ impl Bonus {
 
     /// Its score in `doc` (0 when it does not match there).
     fn score_in(&mut self, doc: DocId) -> Score {
+        if self.matches(doc) { self.scorer.score() } else { 0.0 }
+    }
+
+    fn matches(&mut self, doc: DocId) -> bool {
         if self.next < doc {
             self.next = self.scorer.seek(doc);
         }
-        if self.next == doc { self.scorer.score() } else { 0.0 }
+        self.next == doc
     }
 }
 
@@ -257,8 +270,16 @@ struct BonusScorer {
     required: Box<dyn Scorer>,
     weights: Group,
     bonuses: Group,
-    cap: Option<Score>,
+    /// The protected words' scorers, each with what having it is worth.
+    protected: Vec<(Bonus, Score)>,
     threshold: Threshold,
+}
+
+impl BonusScorer {
+    /// What a document's bonuses stay below: the worth of the least protected word it lacks.
+    fn cap(&mut self, doc: DocId) -> Option<Score> {
+        self.protected.iter_mut().filter_map(|(word, worth)| (!word.matches(doc)).then_some(*worth)).min_by(Score::total_cmp)
+    }
 }
 
 impl DocSet for BonusScorer {
@@ -294,7 +315,8 @@ impl Scorer for BonusScorer {
         let doc = self.required.doc();
         let threshold = self.threshold.get();
         let mut score = self.required.score() + self.weights.unbounded_in(doc);
-        let most_bonus = saturate(self.bonuses.most(), self.cap);
+        let cap = self.cap(doc);
+        let most_bonus = saturate(self.bonuses.most(), cap);
         for (i, weight) in self.weights.bounded.iter_mut().enumerate() {
             if score + self.weights.remaining[i] + most_bonus < threshold {
                 return score;
@@ -303,11 +325,11 @@ impl Scorer for BonusScorer {
         }
         let mut sum = self.bonuses.unbounded_in(doc);
         for (i, bonus) in self.bonuses.bounded.iter_mut().enumerate() {
-            if score + saturate(sum + self.bonuses.remaining[i], self.cap) < threshold {
-                return score + saturate(sum, self.cap);
+            if score + saturate(sum + self.bonuses.remaining[i], cap) < threshold {
+                return score + saturate(sum, cap);
             }
             sum += bonus.score_in(doc);
         }
-        score + saturate(sum, self.cap)
+        score + saturate(sum, cap)
     }
 }

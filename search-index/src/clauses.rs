@@ -61,19 +61,20 @@ pub(crate) fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
 }
 
 /// `required`, scoring more for each of `weights` and `bonuses` that also matches, the bonuses
-/// together staying below `cap` (see [`BonusQuery`]); `threshold` is the search's page
-/// threshold that lets it skip hopeless look-ups.
+/// of a document that lacks one of the `protected` words together worth less than that word
+/// (see [`BonusQuery`]); `threshold` is the search's page threshold that lets it skip hopeless
+/// look-ups.
 pub(crate) fn with_bonuses(
     required: Box<dyn Query>,
     weights: Vec<Box<dyn Query>>,
     bonuses: Vec<Box<dyn Query>>,
-    cap: Option<f32>,
+    protected: Vec<(Box<dyn Query>, f32)>,
     threshold: &Threshold,
 ) -> Box<dyn Query> {
     if weights.is_empty() && bonuses.is_empty() {
         return required;
     }
-    Box::new(BonusQuery { required, weights, bonuses, cap, threshold: threshold.clone() })
+    Box::new(BonusQuery { required, weights, bonuses, protected, threshold: threshold.clone() })
 }
 
 /// A query scoring `factor` times as much: tantivy's `BoostQuery`, with its parts visible so

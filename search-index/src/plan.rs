@@ -17,10 +17,13 @@
 //! * filters must hold and do not change scores; exclusions must not match.
 //!
 //! What ranks (BM25 summed): the folded match of each word plus its *presence*, worth its IDF
-//! times [`PRESENCE_WEIGHT`] (a rare word counts by its rarity even mentioned once), then
-//! bonuses only looked up in documents that already match, small enough to refine the order
-//! rather than decide it: the exact spelling when typed with diacritics ("đường" over
-//! "dương"), the title, adjacent words side by side (bigrams: cheap proximity), legal references.
+//! times [`PRESENCE_WEIGHT`] (a rare word counts by its rarity even mentioned once; a word typed
+//! with diacritics, by the rarity of its spelling where it is spelled so: "lạm" is rare though
+//! "làm" is not), then bonuses only looked up in documents that already match, to refine the
+//! order: the exact spelling when typed with diacritics ("đường" over "dương"), the title,
+//! adjacent words side by side (bigrams: cheap proximity), legal references. A document that
+//! lacks one of the question's rare words (in at most [`PROTECTED_SHARE`] of the documents) has
+//! its bonuses together saturate below that word's presence: no bonus makes up for it.
 
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query};
 
@@ -54,6 +57,11 @@ const SYNONYM_WEIGHT: f32 = 0.7;
 /// more common words the lead (issue 15: "Biotin", "Cefaclor"). Tuned on `eval/` and the
 /// outside sets (see docs/BENCHMARKS.md).
 const PRESENCE_WEIGHT: f32 = 3.0;
+/// A word in at most this share of the documents (one topic in 200: a drug, a disease, a
+/// device) is rare enough that no bonus makes up for its absence (see [`Words::protected`]).
+/// At 1% and 2% the outside question sets lost P@1 (0.4 and 0.7 points): there, a question's
+/// rarer words are often its own wording ("mô tả", "giúp ích"), which the answer need not have.
+const PROTECTED_SHARE: f64 = 0.005;
 /// Queries with more units than this need only some of them.
 const ALL_WORDS_UP_TO: usize = 4;
 /// A word in more than this share of the documents is common: it ranks but is not required.
@@ -112,7 +120,7 @@ pub(crate) fn plan(
     let has_text = text.is_some();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let threshold = Threshold::new();
-    clauses.extend(text.map(|t| (Occur::Must, with_bonuses(t.required, t.weights, t.bonuses, t.cap, &threshold))));
+    clauses.extend(text.map(|t| (Occur::Must, with_bonuses(t.required, t.weights, t.bonuses, t.protected, &threshold))));
     clauses.extend(filter_clauses(&filters, fields));
     for term in &parsed.excluded {
         clauses.extend(builder.exclusion(term).map(|q| (Occur::MustNot, q)));
@@ -132,10 +140,10 @@ struct Text {
     required: Box<dyn Query>,
     /// Word scores looked up in the documents that match (common words, rare spellings).
     weights: Vec<Box<dyn Query>>,
-    /// Refinements (exact spelling, title, side by side, references), together worth less
-    /// than `cap` (see [`Words::cap`]).
+    /// Refinements (exact spelling, title, side by side, references).
     bonuses: Vec<Box<dyn Query>>,
-    cap: Option<f32>,
+    /// See [`Words::protected`].
+    protected: Vec<(Box<dyn Query>, f32)>,
 }
 
 /// What a word or phrase needs a document to have, and what then adds to its score. Kept
@@ -262,15 +270,15 @@ impl Builder<'_> {
         for marks in marked_units(&mut units) {
             self.highlight.extend(marks);
         }
-        let mut cap = None;
+        let mut protected = Vec::new();
         if let Some(words) = combine_words(units, self.relaxed) {
             self.can_relax = words.can_relax;
             required.push(words.required);
             weights.extend(words.weights);
             bonuses.extend(words.bonuses);
-            cap = words.cap;
+            protected = words.protected;
         }
-        Some(Text { required: all_of(required), weights, bonuses, cap })
+        Some(Text { required: all_of(required), weights, bonuses, protected })
     }
 
     /// Units for a run of consecutive words, plus the bigram and reference bonuses of the run.
@@ -556,11 +564,12 @@ struct Words {
     required: Box<dyn Query>,
     weights: Vec<Box<dyn Query>>,
     bonuses: Vec<Box<dyn Query>>,
-    /// What all bonuses of a document together stay below: the presence of the least
-    /// informative word that a matching document may lack, so that no title, spelling or
-    /// side-by-side bonus makes up for a missing informative word. `None` when a document
+    /// The rare words a matching document may lack (in at most [`PROTECTED_SHARE`] of the
+    /// documents: a drug, a disease, a name), each with its presence: a document that lacks
+    /// some has all its bonuses together worth less than the least of them, so that no title,
+    /// spelling or side-by-side bonus makes up for a missing rare word. Empty when a document
     /// cannot lack any (every word required).
-    cap: Option<f32>,
+    protected: Vec<(Box<dyn Query>, f32)>,
     can_relax: bool,
 }
 
@@ -598,6 +607,15 @@ fn presence(unit: &Unit) -> f32 {
     PRESENCE_WEIGHT * idf(unit.share)
 }
 
+/// The units rare enough to be protected (see [`Words::protected`]): their matches and presence.
+fn protect(units: &[Unit]) -> Vec<(Box<dyn Query>, f32)> {
+    units
+        .iter()
+        .filter(|u| u.share > 0.0 && u.share <= PROTECTED_SHARE && !u.number)
+        .map(|u| (u.scored.matches.box_clone(), presence(u)))
+        .collect()
+}
+
 /// The inverse document frequency of what a `share` of the documents have (BM25's), 0 for
 /// what none has.
 fn idf(share: f64) -> f32 {
@@ -607,11 +625,11 @@ fn idf(share: f64) -> f32 {
 /// Every unit required, or (relaxed) half of them.
 fn short_query(units: Vec<Unit>, relaxed: bool) -> Words {
     let count = units.len();
-    let cap = None;
+    let protected = if relaxed { protect(&units) } else { Vec::new() };
     let (matches, weights, bonuses) = split(units.into_iter().map(|u| u.scored).collect());
     let required: Box<dyn Query> =
         if relaxed { Box::new(MinMatchQuery { clauses: matches, needed: count.div_ceil(2) }) } else { all_of(matches) };
-    Words { required, weights, bonuses, cap, can_relax: !relaxed && count > 1 }
+    Words { required, weights, bonuses, protected, can_relax: !relaxed && count > 1 }
 }
 
 /// A third of the informative units required, or (relaxed) one.
@@ -621,7 +639,7 @@ fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
     if rare.is_empty() {
         std::mem::swap(&mut rare, &mut common); // only common words: they are all there is
     }
-    let cap = None; // interim: a cap at the least presence cost 10 points of P@1 on the outside sets
+    let protected = protect(&rare);
     let (matches, mut weights, bonuses) = split(rare.into_iter().map(|u| u.scored).collect());
     // A common word ranks by its folded match only: its spelling and title bonuses would be
     // looked up in most documents for little.
@@ -633,5 +651,5 @@ fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
         n if needed >= n => all_of(matches),
         _ => Box::new(MinMatchQuery { clauses: matches, needed }),
     };
-    Words { required, weights, bonuses, cap, can_relax }
+    Words { required, weights, bonuses, protected, can_relax }
 }
