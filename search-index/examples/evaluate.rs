@@ -39,6 +39,8 @@ struct Options {
     experiments: bool,
     /// Only run this query on every engine and show what each returns.
     query: Option<String>,
+    /// With `--query`: why our engine scores these topics as it does.
+    explain: Vec<i64>,
     /// Relevance sets in BEIR layout, run after `eval/` (see `support::load_beir`).
     sets: Vec<PathBuf>,
     /// Run the judged set in `eval/` too.
@@ -46,7 +48,17 @@ struct Options {
 }
 
 fn options() -> Result<Options, BoxError> {
-    let mut o = Options { repeat: 5, worst: 20, all: false, postgres: true, experiments: false, query: None, sets: Vec::new(), own: true };
+    let mut o = Options {
+        repeat: 5,
+        worst: 20,
+        all: false,
+        postgres: true,
+        experiments: false,
+        query: None,
+        explain: Vec::new(),
+        sets: Vec::new(),
+        own: true,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -56,11 +68,12 @@ fn options() -> Result<Options, BoxError> {
             "--no-postgres" => o.postgres = false,
             "--experiments" => o.experiments = true,
             "--query" => o.query = Some(args.next().ok_or("--query needs the text")?),
+            "--explain" => o.explain.push(args.next().ok_or("--explain needs a topic number")?.parse()?),
             "--set" => o.sets.push(args.next().ok_or("--set needs a folder")?.into()),
             "--no-own" => o.own = false,
             "-h" | "--help" => {
                 println!(
-                    "usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments] [--query TEXT] [--no-own] [--set BEIR_DIR]..."
+                    "usage: evaluate [--repeat N] [--worst N] [--all] [--no-postgres] [--experiments] [--query TEXT [--explain ID]...] [--no-own] [--set BEIR_DIR]..."
                 );
                 std::process::exit(0);
             }
@@ -123,6 +136,7 @@ async fn run(options: Options) -> Result<(), BoxError> {
         let mut runs = build_engines(&corpus, &options).await?;
         if let Some(text) = &options.query {
             show_one_query(&runs, &corpus, text).await;
+            explain(&runs, text, &options.explain)?;
             return drop_schemas(&runs).await;
         }
         for variant in Variant::ALL {
@@ -248,6 +262,15 @@ async fn show_one_query(runs: &[Run], corpus: &[Topic], text: &str) {
         }
         println!();
     }
+}
+
+/// `--explain ID`: our engine's score of a topic for the `--query`, term by term.
+fn explain(runs: &[Run], text: &str, topics: &[i64]) -> Result<(), BoxError> {
+    let Some(Engine::Ours(index)) = runs.first().map(|r| &r.engine) else { return Ok(()) };
+    for &topic in topics {
+        println!("## Why topic {topic}\n{}\n", index.explain(text, topic)?.unwrap_or_else(|| "(no match)".into()));
+    }
+    Ok(())
 }
 
 fn print_set(corpus: &[Topic], queries: &[Query]) {

@@ -53,15 +53,24 @@ impl Threshold {
 #[derive(Debug)]
 pub(crate) struct BonusQuery {
     pub required: Box<dyn Query>,
+    /// Added in full where they match (word scores).
+    pub weights: Vec<Box<dyn Query>>,
+    /// Added where they match, their sum saturating below the presence of the least of the
+    /// `protected` words that the document lacks (see [`saturate`]).
     pub bonuses: Vec<Box<dyn Query>>,
+    /// Rare words, each with what having it is worth.
+    pub protected: Vec<(Box<dyn Query>, Score)>,
     pub threshold: Threshold,
 }
 
 impl Clone for BonusQuery {
     fn clone(&self) -> Self {
+        let clone = |queries: &[Box<dyn Query>]| queries.iter().map(|q| q.box_clone()).collect();
         BonusQuery {
             required: self.required.box_clone(),
-            bonuses: self.bonuses.iter().map(|q| q.box_clone()).collect(),
+            weights: clone(&self.weights),
+            bonuses: clone(&self.bonuses),
+            protected: self.protected.iter().map(|(q, worth)| (q.box_clone(), *worth)).collect(),
             threshold: self.threshold.clone(),
         }
     }
@@ -73,16 +82,34 @@ impl Query for BonusQuery {
         let EnableScoring::Enabled { statistics_provider, .. } = enable_scoring else {
             return Ok(required);
         };
-        let mut bonuses = Vec::with_capacity(self.bonuses.len());
-        for query in &self.bonuses {
-            bonuses.push((query.weight(enable_scoring)?, highest_score(query.as_ref(), statistics_provider)?));
-        }
-        Ok(Box::new(BonusWeight { required, bonuses, threshold: self.threshold.clone() }))
+        let bounded = |queries: &[Box<dyn Query>]| -> tantivy::Result<Vec<WithBound>> {
+            queries.iter().map(|q| Ok((q.weight(enable_scoring)?, highest_score(q.as_ref(), statistics_provider)?))).collect()
+        };
+        Ok(Box::new(BonusWeight {
+            required,
+            weights: bounded(&self.weights)?,
+            bonuses: bounded(&self.bonuses)?,
+            protected: self.protected.iter().map(|(q, worth)| Ok((q.weight(enable_scoring)?, *worth))).collect::<tantivy::Result<_>>()?,
+            threshold: self.threshold.clone(),
+        }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
         self.required.query_terms(visitor);
-        self.bonuses.iter().for_each(|q| q.query_terms(visitor));
+        self.weights.iter().chain(&self.bonuses).for_each(|q| q.query_terms(visitor));
+        self.protected.iter().for_each(|(q, _)| q.query_terms(visitor));
+    }
+}
+
+/// A document's bonuses together, kept below `cap` (when it lacks a protected word): about
+/// their sum while it is small against the cap, and never reaching it however many there are
+/// (as BM25 saturates a word's frequency), so that they never make up for the missing word.
+fn saturate(sum: Score, cap: Option<Score>) -> Score {
+    match cap {
+        None => sum,
+        Some(_) if sum <= 0.0 => 0.0,
+        Some(cap) if sum.is_infinite() => cap,
+        Some(cap) => cap * sum / (sum + cap),
     }
 }
 
@@ -122,18 +149,70 @@ fn highest_score(query: &dyn Query, statistics: &dyn Bm25StatisticsProvider) -> 
     Ok(None)
 }
 
+/// A weight and the highest score it can give, when known.
+type WithBound = (Box<dyn Weight>, Option<Score>);
+
 struct BonusWeight {
     required: Box<dyn Weight>,
-    /// Each bonus with its highest possible score, when known.
-    bonuses: Vec<(Box<dyn Weight>, Option<Score>)>,
+    /// Each with its highest possible score, when known.
+    weights: Vec<WithBound>,
+    bonuses: Vec<WithBound>,
+    protected: Vec<(Box<dyn Weight>, Score)>,
     threshold: Threshold,
 }
 
 impl Weight for BonusWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let required = self.required.scorer(reader, boost)?;
+        Ok(Box::new(BonusScorer {
+            required: self.required.scorer(reader, boost)?,
+            weights: Group::new(&self.weights, reader, boost)?,
+            bonuses: Group::new(&self.bonuses, reader, boost)?,
+            protected: self
+                .protected
+                .iter()
+                .map(|(weight, worth)| Ok((Bonus::new(weight.scorer(reader, boost)?, 0.0), worth * boost)))
+                .collect::<tantivy::Result<_>>()?,
+            threshold: self.threshold.clone(),
+        }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut explanation = self.required.explain(reader, doc)?;
+        for (weight, _) in &self.weights {
+            if let Ok(detail) = weight.explain(reader, doc) {
+                explanation.add_detail(detail);
+            }
+        }
+        let mut scorer = self.scorer(reader, 1.0)?;
+        let cap = if scorer.seek(doc) == doc { scorer.downcast_mut::<BonusScorer>().and_then(|s| s.cap(doc)) } else { None };
+        let mut bonuses = Explanation::new_with_string(format!("bonuses, saturating below {cap:?}"), 0.0);
+        let mut sum = 0.0;
+        for (bonus, _) in &self.bonuses {
+            if let Ok(detail) = bonus.explain(reader, doc) {
+                sum += detail.value();
+                bonuses.add_detail(detail);
+            }
+        }
+        let mut total = Explanation::new_with_string(format!("{sum} saturated"), saturate(sum, cap));
+        total.add_detail(bonuses);
+        explanation.add_detail(total);
+        Ok(explanation)
+    }
+}
+
+/// Bonus scorers of one kind for a segment.
+struct Group {
+    unbounded: Vec<Bonus>,
+    /// Largest bound first: the likeliest to be given up on (small bounds) come last.
+    bounded: Vec<Bonus>,
+    /// `remaining[i]`: the most that bounded bonuses `i..` can still add.
+    remaining: Vec<Score>,
+}
+
+impl Group {
+    fn new(weights: &[WithBound], reader: &SegmentReader, boost: Score) -> tantivy::Result<Group> {
         let (mut bounded, mut unbounded) = (Vec::new(), Vec::new());
-        for (weight, highest) in &self.bonuses {
+        for (weight, highest) in weights {
             let scorer = weight.scorer(reader, boost)?;
             if scorer.doc() == TERMINATED {
                 continue; // a term missing from this segment costs nothing
@@ -143,23 +222,21 @@ impl Weight for BonusWeight {
                 None => unbounded.push(Bonus::new(scorer, Score::INFINITY)),
             }
         }
-        // The likeliest to be given up on (small bounds) last.
         bounded.sort_by(|a, b| b.highest.total_cmp(&a.highest));
         let mut remaining = vec![0.0; bounded.len() + 1];
         for i in (0..bounded.len()).rev() {
             remaining[i] = remaining[i + 1] + bounded[i].highest;
         }
-        Ok(Box::new(BonusScorer { required, unbounded, bounded, remaining, threshold: self.threshold.clone() }))
+        Ok(Group { unbounded, bounded, remaining })
     }
 
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut explanation = self.required.explain(reader, doc)?;
-        for (bonus, _) in &self.bonuses {
-            if let Ok(bonus_explanation) = bonus.explain(reader, doc) {
-                explanation.add_detail(bonus_explanation);
-            }
-        }
-        Ok(explanation)
+    /// The most the group can add to any document.
+    fn most(&self) -> Score {
+        if self.unbounded.is_empty() { self.remaining[0] } else { Score::INFINITY }
+    }
+
+    fn unbounded_in(&mut self, doc: DocId) -> Score {
+        self.unbounded.iter_mut().map(|b| b.score_in(doc)).sum()
     }
 }
 
@@ -178,20 +255,31 @@ impl Bonus {
 
     /// Its score in `doc` (0 when it does not match there).
     fn score_in(&mut self, doc: DocId) -> Score {
+        if self.matches(doc) { self.scorer.score() } else { 0.0 }
+    }
+
+    fn matches(&mut self, doc: DocId) -> bool {
         if self.next < doc {
             self.next = self.scorer.seek(doc);
         }
-        if self.next == doc { self.scorer.score() } else { 0.0 }
+        self.next == doc
     }
 }
 
 struct BonusScorer {
     required: Box<dyn Scorer>,
-    unbounded: Vec<Bonus>,
-    bounded: Vec<Bonus>,
-    /// `remaining[i]`: the most that bounded bonuses `i..` can still add.
-    remaining: Vec<Score>,
+    weights: Group,
+    bonuses: Group,
+    /// The protected words' scorers, each with what having it is worth.
+    protected: Vec<(Bonus, Score)>,
     threshold: Threshold,
+}
+
+impl BonusScorer {
+    /// What a document's bonuses stay below: the worth of the least protected word it lacks.
+    fn cap(&mut self, doc: DocId) -> Option<Score> {
+        self.protected.iter_mut().filter_map(|(word, worth)| (!word.matches(doc)).then_some(*worth)).min_by(Score::total_cmp)
+    }
 }
 
 impl DocSet for BonusScorer {
@@ -221,19 +309,27 @@ impl DocSet for BonusScorer {
 }
 
 impl Scorer for BonusScorer {
+    /// A document that can no longer reach the page (its score so far plus the most the rest
+    /// could add is below the threshold) is given up on: its exact score does not matter.
     fn score(&mut self) -> Score {
         let doc = self.required.doc();
-        let mut score = self.required.score();
-        for bonus in &mut self.unbounded {
-            score += bonus.score_in(doc);
-        }
         let threshold = self.threshold.get();
-        for (i, bonus) in self.bounded.iter_mut().enumerate() {
-            if score + self.remaining[i] < threshold {
-                return score; // cannot reach the page any more: its exact score does not matter
+        let mut score = self.required.score() + self.weights.unbounded_in(doc);
+        let cap = self.cap(doc);
+        let most_bonus = saturate(self.bonuses.most(), cap);
+        for (i, weight) in self.weights.bounded.iter_mut().enumerate() {
+            if score + self.weights.remaining[i] + most_bonus < threshold {
+                return score;
             }
-            score += bonus.score_in(doc);
+            score += weight.score_in(doc);
         }
-        score
+        let mut sum = self.bonuses.unbounded_in(doc);
+        for (i, bonus) in self.bonuses.bounded.iter_mut().enumerate() {
+            if score + saturate(sum + self.bonuses.remaining[i], cap) < threshold {
+                return score + saturate(sum, cap);
+            }
+            sum += bonus.score_in(doc);
+        }
+        score + saturate(sum, cap)
     }
 }

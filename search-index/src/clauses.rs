@@ -60,13 +60,21 @@ pub(crate) fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
     if weight == 1.0 { query } else { Box::new(Scaled { inner: query, factor: weight }) }
 }
 
-/// `required`, scoring more for each of `bonuses` that also matches (see [`BonusQuery`]);
-/// `threshold` is the search's page threshold that lets it skip hopeless bonus look-ups.
-pub(crate) fn with_bonuses(required: Box<dyn Query>, bonuses: Vec<Box<dyn Query>>, threshold: &Threshold) -> Box<dyn Query> {
-    if bonuses.is_empty() {
+/// `required`, scoring more for each of `weights` and `bonuses` that also matches, the bonuses
+/// of a document that lacks one of the `protected` words together worth less than that word
+/// (see [`BonusQuery`]); `threshold` is the search's page threshold that lets it skip hopeless
+/// look-ups.
+pub(crate) fn with_bonuses(
+    required: Box<dyn Query>,
+    weights: Vec<Box<dyn Query>>,
+    bonuses: Vec<Box<dyn Query>>,
+    protected: Vec<(Box<dyn Query>, f32)>,
+    threshold: &Threshold,
+) -> Box<dyn Query> {
+    if weights.is_empty() && bonuses.is_empty() {
         return required;
     }
-    Box::new(BonusQuery { required, bonuses, threshold: threshold.clone() })
+    Box::new(BonusQuery { required, weights, bonuses, protected, threshold: threshold.clone() })
 }
 
 /// A query scoring `factor` times as much: tantivy's `BoostQuery`, with its parts visible so

@@ -49,6 +49,7 @@ const MARKED: &[&str] = &[
     "nhé",
     "như",
     "những",
+    "nhiêu",
     "nhiều",
     "ở",
     "phải",
@@ -96,11 +97,18 @@ fn tables() -> &'static (HashSet<&'static str>, HashSet<&'static str>) {
 /// Whether a lower-case syllable as typed is a function word: as written when it carries
 /// diacritics, by its folded form when it carries none.
 pub fn is_function_word(syllable: &str) -> bool {
+    is_function_word_in(syllable, false)
+}
+
+/// [`is_function_word`] for a syllable of a query: in a query typed with diacritics, a
+/// syllable without any is meant as it is ("thi hành", "co giật"), so only the marked list
+/// applies; the folded forms are for queries typed without diacritics ("thi" for "thì").
+pub fn is_function_word_in(syllable: &str, query_has_diacritics: bool) -> bool {
     let (marked, folded) = tables();
     if marked.contains(syllable) {
         return true;
     }
-    fold(syllable) == syllable && folded.contains(syllable)
+    !query_has_diacritics && fold(syllable) == syllable && folded.contains(syllable)
 }
 
 #[cfg(test)]
@@ -120,6 +128,17 @@ mod tests {
         for word in ["nao", "the", "tay", "dau", "de", "vi", "dang", "chung", "cơ", "cổ", "não", "ngã", "mổ", "đau"] {
             assert!(!is_function_word(word), "{word}");
         }
+    }
+
+    /// "thi hành", "co giật", "ma túy" typed with diacritics: the unmarked syllable is not "thì",
+    /// "có", "mà"; typed without any, it may be.
+    #[test]
+    fn unmarked_syllables_of_a_marked_query_are_meant_as_typed() {
+        for word in ["thi", "co", "ma", "la", "bi"] {
+            assert!(!is_function_word_in(word, true), "{word}");
+            assert!(is_function_word_in(word, false), "{word}");
+        }
+        assert!(is_function_word_in("thì", true) && is_function_word_in("nhiêu", true));
     }
 
     #[test]

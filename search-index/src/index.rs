@@ -14,7 +14,7 @@ use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, Seg
 
 use crate::document::to_document;
 use crate::facets::FacetCollector;
-use crate::plan::{Plan, plan};
+use crate::plan::{Form, Plan, plan};
 use crate::query::{self, Filter};
 use crate::schema::{CREATED_AT, Fields, SCHEMA_VERSION, build_schema};
 use crate::snippet::snippet_html;
@@ -104,7 +104,18 @@ impl SearchIndex {
 
     /// The single writer of this index (one per process).
     pub fn writer(&self) -> Result<IndexWriter, SearchError> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_WRITER_THREADS);
+        self.writer_with_threads(std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_WRITER_THREADS))
+    }
+
+    /// A writer with one indexing thread: documents keep the order they were added in, so
+    /// documents with exactly the same score rank the same in every run (for evaluations; with
+    /// two threads they land in either segment and ties break differently from run to run).
+    #[doc(hidden)]
+    pub fn writer_in_order(&self) -> Result<IndexWriter, SearchError> {
+        self.writer_with_threads(1)
+    }
+
+    fn writer_with_threads(&self, threads: usize) -> Result<IndexWriter, SearchError> {
         let writer: tantivy::IndexWriter = self.inner.index.writer_with_num_threads(threads, WRITER_HEAP_BYTES)?;
         // A new tantivy writer gives its first operation the opstamp of the last commit, and a
         // merge of committed segments that starts during the next commit counts an operation
@@ -119,7 +130,7 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let parsed = query::parse(&request.query)?;
         let searcher = self.inner.reader.searcher();
-        let frequency = |folded: &str| self.frequency(&searcher, folded);
+        let frequency = |form: Form, syllable: &str| self.frequency(&searcher, form, syllable);
         let filters = request_filters(request)?;
         let Some(mut plan) = plan(&parsed, &filters, &self.inner.fields, &frequency, false) else {
             return Ok(SearchResults::default());
@@ -138,15 +149,36 @@ impl SearchIndex {
         Ok(SearchResults { total, hits, facets, relaxed: relaxed && total > 0 })
     }
 
+    /// Why a topic scores what it does for a query (tantivy's explanation as JSON), `None` when
+    /// it does not match: for tuning the ranking (`evaluate --query … --explain ID`).
+    #[doc(hidden)]
+    pub fn explain(&self, query_text: &str, topic_id: i64) -> Result<Option<String>, SearchError> {
+        let parsed = query::parse(query_text)?;
+        let searcher = self.inner.reader.searcher();
+        let frequency = |form: Form, syllable: &str| self.frequency(&searcher, form, syllable);
+        let Some(plan) = plan(&parsed, &[], &self.inner.fields, &frequency, false) else { return Ok(None) };
+        let topic = tantivy::query::TermQuery::new(
+            Term::from_field_i64(self.inner.fields.topic_id, topic_id),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let Some((_, address)) = searcher.search(&topic, &TopDocs::with_limit(1).order_by_score())?.pop() else { return Ok(None) };
+        Ok(plan.query.explain(&searcher, address).ok().map(|e| e.to_pretty_json()))
+    }
+
     /// Number of documents searchable now.
     pub fn num_docs(&self) -> u64 {
         self.inner.reader.searcher().num_docs()
     }
 
-    /// The share of documents that have this folded syllable (the body fields hold the title too).
-    fn frequency(&self, searcher: &Searcher, folded: &str) -> f64 {
+    /// The share of documents that have this syllable, folded or as spelled (the body fields
+    /// hold the title too).
+    fn frequency(&self, searcher: &Searcher, form: Form, syllable: &str) -> f64 {
         let num_docs = searcher.num_docs();
-        let term = Term::from_field_text(self.inner.fields.body_text.fold, folded);
+        let field = match form {
+            Form::Folded => self.inner.fields.body_text.fold,
+            Form::Exact => self.inner.fields.body_text.exact,
+        };
+        let term = Term::from_field_text(field, syllable);
         let doc_freq = searcher.doc_freq(&term).unwrap_or(0);
         if num_docs == 0 { 0.0 } else { doc_freq as f64 / num_docs as f64 }
     }

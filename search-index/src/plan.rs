@@ -17,10 +17,13 @@
 //! * filters must hold and do not change scores; exclusions must not match.
 //!
 //! What ranks (BM25 summed): the folded match of each word plus its *presence*, worth its IDF
-//! times [`PRESENCE_WEIGHT`] (a rare word counts by its rarity even mentioned once), then
-//! bonuses only looked up in documents that already match, small enough to refine the order
-//! rather than decide it: the exact spelling when typed with diacritics ("đường" over
-//! "dương"), the title, adjacent words side by side (bigrams: cheap proximity), legal references.
+//! times [`PRESENCE_WEIGHT`] (a rare word counts by its rarity even mentioned once; a word typed
+//! with diacritics, by the rarity of its spelling where it is spelled so: "lạm" is rare though
+//! "làm" is not), then bonuses only looked up in documents that already match, to refine the
+//! order: the exact spelling when typed with diacritics ("đường" over "dương"), the title,
+//! adjacent words side by side (bigrams: cheap proximity), legal references. A document that
+//! lacks one of the question's rare words (in at most [`PROTECTED_SHARE`] of the documents) has
+//! its bonuses together saturate below that word's presence: no bonus makes up for it.
 
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query};
 
@@ -29,7 +32,7 @@ use crate::analysis::{exact_token, exact_tokens, fold, has_diacritics, join_bigr
 use crate::bonus_query::Threshold;
 use crate::clauses::{Adjacency, PlusConstant, adjacent, all_of, boost, keyword_query, sequence, term_query, union, with_bonuses};
 use crate::filters::{filter_clauses, filter_query};
-use crate::function_words::is_function_word;
+use crate::function_words::is_function_word_in;
 use crate::legal_refs::short_form;
 use crate::min_match_query::MinMatchQuery;
 use crate::query::{Filter, ParsedQuery, QueryTerm};
@@ -54,6 +57,11 @@ const SYNONYM_WEIGHT: f32 = 0.7;
 /// more common words the lead (issue 15: "Biotin", "Cefaclor"). Tuned on `eval/` and the
 /// outside sets (see docs/BENCHMARKS.md).
 const PRESENCE_WEIGHT: f32 = 3.0;
+/// A word in at most this share of the documents (one topic in 200: a drug, a disease, a
+/// device) is rare enough that no bonus makes up for its absence (see [`Words::protected`]).
+/// At 1% and 2% the outside question sets lost P@1 (0.4 and 0.7 points): there, a question's
+/// rarer words are often its own wording ("mô tả", "giúp ích"), which the answer need not have.
+const PROTECTED_SHARE: f64 = 0.005;
 /// Queries with more units than this need only some of them.
 const ALL_WORDS_UP_TO: usize = 4;
 /// A word in more than this share of the documents is common: it ranks but is not required.
@@ -62,8 +70,17 @@ const COMMON_SHARE: f64 = 0.2;
 /// set in `eval/`: a third ranks questions best; half loses answers that word things differently).
 const REQUIRED_SHARE: f64 = 1.0 / 3.0;
 
-/// The share of documents that contain a folded syllable (0 when none does).
-pub(crate) type Frequency<'a> = &'a dyn Fn(&str) -> f64;
+/// The share of documents that contain a syllable in a form (0 when none does).
+pub(crate) type Frequency<'a> = &'a dyn Fn(Form, &str) -> f64;
+
+/// How a syllable is looked up.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Form {
+    /// Without diacritics, đ as d: what every word matches.
+    Folded,
+    /// As spelled, with its diacritics.
+    Exact,
+}
 
 pub(crate) struct Plan {
     pub query: Box<dyn Query>,
@@ -85,7 +102,16 @@ pub(crate) fn plan(
     frequency: Frequency<'_>,
     relaxed: bool,
 ) -> Option<Plan> {
-    let mut builder = Builder { fields, title_only: parsed.title_only, highlight: Marks::default(), frequency, relaxed, can_relax: false };
+    let query_has_diacritics = parsed.terms.iter().any(|t| has_diacritics(t.text()));
+    let mut builder = Builder {
+        fields,
+        title_only: parsed.title_only,
+        highlight: Marks::default(),
+        frequency,
+        relaxed,
+        can_relax: false,
+        query_has_diacritics,
+    };
     let text = builder.text(&parsed.terms);
     let filters: Vec<&Filter> = parsed.filters.iter().chain(extra_filters).collect();
     if text.is_none() && filters.is_empty() && parsed.excluded_filters.is_empty() {
@@ -94,7 +120,7 @@ pub(crate) fn plan(
     let has_text = text.is_some();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let threshold = Threshold::new();
-    clauses.extend(text.map(|t| (Occur::Must, with_bonuses(t.required, t.bonuses, &threshold))));
+    clauses.extend(text.map(|t| (Occur::Must, with_bonuses(t.required, t.weights, t.bonuses, t.protected, &threshold))));
     clauses.extend(filter_clauses(&filters, fields));
     for term in &parsed.excluded {
         clauses.extend(builder.exclusion(term).map(|q| (Occur::MustNot, q)));
@@ -112,34 +138,59 @@ pub(crate) fn plan(
 /// The words and phrases of a query: what must match, and what adds to the score.
 struct Text {
     required: Box<dyn Query>,
+    /// Word scores looked up in the documents that match (common words, rare spellings).
+    weights: Vec<Box<dyn Query>>,
+    /// Refinements (exact spelling, title, side by side, references).
     bonuses: Vec<Box<dyn Query>>,
+    /// See [`Words::protected`].
+    protected: Vec<(Box<dyn Query>, f32)>,
 }
 
 /// What a word or phrase needs a document to have, and what then adds to its score. Kept
-/// apart so that intersections and min-should-match run over plain terms, and bonuses are
+/// apart so that intersections and min-should-match run over plain terms, and the rest is
 /// looked up once per final match.
 struct Scored {
     matches: Box<dyn Query>,
+    /// What the word is worth where it is spelled as typed, beyond its folded match.
+    weights: Vec<Box<dyn Query>>,
     bonuses: Vec<Box<dyn Query>>,
 }
 
 impl Scored {
+    fn new(matches: Box<dyn Query>) -> Scored {
+        Scored { matches, weights: Vec::new(), bonuses: Vec::new() }
+    }
+
     /// Any of the alternatives, with all their bonuses (a bonus of an alternative that did not
     /// match rarely matches anyway: it is the same words in the title or spelled exactly).
     fn any(alternatives: Vec<Scored>) -> Scored {
-        let (matches, bonuses): (Vec<_>, Vec<_>) = alternatives.into_iter().map(|s| (s.matches, s.bonuses)).unzip();
-        Scored { matches: union(matches), bonuses: bonuses.into_iter().flatten().collect() }
+        let (matches, weights, bonuses) = split(alternatives);
+        Scored { matches: union(matches), weights, bonuses }
     }
 
     fn all(parts: Vec<Scored>) -> Scored {
-        let (matches, bonuses): (Vec<_>, Vec<_>) = parts.into_iter().map(|s| (s.matches, s.bonuses)).unzip();
-        Scored { matches: all_of(matches), bonuses: bonuses.into_iter().flatten().collect() }
+        let (matches, weights, bonuses) = split(parts);
+        Scored { matches: all_of(matches), weights, bonuses }
     }
 
     /// The same match, scoring `weight` times as much.
     fn scaled(self, weight: f32) -> Scored {
-        Scored { matches: boost(self.matches, weight), bonuses: self.bonuses.into_iter().map(|b| boost(b, weight)).collect() }
+        let scale = |queries: Vec<Box<dyn Query>>| queries.into_iter().map(|q| boost(q, weight)).collect();
+        Scored { matches: boost(self.matches, weight), weights: scale(self.weights), bonuses: scale(self.bonuses) }
     }
+}
+
+type Queries = Vec<Box<dyn Query>>;
+
+/// The matches of several, and all their weights and bonuses.
+fn split(parts: Vec<Scored>) -> (Queries, Queries, Queries) {
+    let (mut matches, mut weights, mut bonuses) = (Vec::new(), Vec::new(), Vec::new());
+    for part in parts {
+        matches.push(part.matches);
+        weights.extend(part.weights);
+        bonuses.extend(part.bonuses);
+    }
+    (matches, weights, bonuses)
 }
 
 /// One word (or group of words) of the query, and how common it is.
@@ -186,12 +237,14 @@ struct Builder<'a> {
     /// Fewer words required: the query matched nothing as it was (see [`combine_words`]).
     relaxed: bool,
     can_relax: bool,
+    /// Some word of the query carries diacritics: its unmarked syllables are meant as typed.
+    query_has_diacritics: bool,
 }
 
 impl Builder<'_> {
     /// The clauses for the words and phrases; `None` when there are none.
     fn text(&mut self, terms: &[QueryTerm]) -> Option<Text> {
-        let (mut units, mut required, mut bonuses) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut units, mut required, mut weights, mut bonuses) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut run: Vec<&str> = Vec::new();
         for term in terms {
             match term {
@@ -200,6 +253,7 @@ impl Builder<'_> {
                     self.words(&mut run, &mut units, &mut bonuses);
                     if let Some(scored) = self.phrase_unit(phrase) {
                         required.push(scored.matches);
+                        weights.extend(scored.weights);
                         bonuses.extend(scored.bonuses);
                     }
                 }
@@ -216,12 +270,15 @@ impl Builder<'_> {
         for marks in marked_units(&mut units) {
             self.highlight.extend(marks);
         }
+        let mut protected = Vec::new();
         if let Some(words) = combine_words(units, self.relaxed) {
             self.can_relax = words.can_relax;
             required.push(words.required);
+            weights.extend(words.weights);
             bonuses.extend(words.bonuses);
+            protected = words.protected;
         }
-        Some(Text { required: all_of(required), bonuses })
+        Some(Text { required: all_of(required), weights, bonuses, protected })
     }
 
     /// Units for a run of consecutive words, plus the bigram and reference bonuses of the run.
@@ -235,7 +292,7 @@ impl Builder<'_> {
             // Each unit's marks are kept apart: only the informative units are marked.
             let highlight = std::mem::take(&mut self.highlight);
             let group = self.expansion_group(&words[i..]).or_else(|| self.synonym_group(&words[i..]));
-            let function_word = group.is_none() && is_function(&words[i].1);
+            let function_word = group.is_none() && is_function(&words[i].1, self.query_has_diacritics);
             let (scored, used) = group.unwrap_or_else(|| (self.word_unit(&words[i]), 1));
             let marks = std::mem::replace(&mut self.highlight, highlight);
             // A group is as informative as its rarest word.
@@ -247,7 +304,8 @@ impl Builder<'_> {
         }
         // Side by side counts unless both are function words: "thế nào", "làm gì" would favour
         // chatty texts (while "nguy co" may well be "nguy cơ").
-        for pair in words.windows(2).filter(|p| !(is_function(&p[0].1) && is_function(&p[1].1))) {
+        let function = |tokens: &[String]| is_function(tokens, self.query_has_diacritics);
+        for pair in words.windows(2).filter(|p| !(function(&p[0].1) && function(&p[1].1))) {
             if let (Some(last), Some(first)) = (pair[0].1.last(), pair[1].1.first()) {
                 bonuses.extend(self.bigram_bonuses(last, first));
             }
@@ -260,13 +318,17 @@ impl Builder<'_> {
 
     /// The share of documents with the word's rarest syllable.
     fn share(&self, tokens: &[String]) -> f64 {
-        tokens.iter().map(|t| (self.frequency)(&fold(t))).fold(1.0, f64::min)
+        tokens.iter().map(|t| (self.frequency)(Form::Folded, &fold(t))).fold(1.0, f64::min)
     }
 
-    /// How common a one-syllable word is; longer words and compounds count as rare.
+    /// How common a one-syllable word is; longer words and compounds count as rare. A word typed
+    /// with diacritics is as common as its spelling ("lạm" is rare even though "làm" is not),
+    /// unless nothing is spelled so (a wrong tone mark: then its folded form decides).
     fn commonness(&self, tokens: &[String]) -> Commonness {
         let [token] = tokens else { return Commonness::Rare };
-        match (self.frequency)(&fold(token)) {
+        let exact = if has_diacritics(token) { (self.frequency)(Form::Exact, token) } else { 0.0 };
+        let share = if exact > 0.0 { exact } else { (self.frequency)(Form::Folded, &fold(token)) };
+        match share {
             share if share <= 0.0 => Commonness::Absent,
             share if share > COMMON_SHARE => Commonness::Common,
             _ => Commonness::Rare,
@@ -290,7 +352,7 @@ impl Builder<'_> {
     }
 
     fn reference(&self, reference: &str) -> Scored {
-        Scored { matches: keyword_query(self.fields.refs, reference), bonuses: Vec::new() }
+        Scored::new(keyword_query(self.fields.refs, reference))
     }
 
     /// When the next words spell out an abbreviation's expansion (longest first): one unit that
@@ -370,14 +432,25 @@ impl Builder<'_> {
         let marked = exact != folded.as_slice();
         let (main, title) = self.texts();
         let matches = adjacent(main, &folded, adjacency)?;
-        let mut bonuses = Vec::new();
+        let mut scored = Scored::new(matches);
         if marked {
-            bonuses.extend(exact_bonus(main, exact, EXACT_BOOST));
+            scored.bonuses.extend(exact_bonus(main, exact, EXACT_BOOST));
+            scored.weights.extend(self.spelling_presence(exact, &folded));
         }
         if let Some(title) = title {
-            bonuses.extend(adjacent(title, &folded, Adjacency::Bigrams).map(|q| boost(q, TITLE_BOOST)));
+            scored.bonuses.extend(adjacent(title, &folded, Adjacency::Bigrams).map(|q| boost(q, TITLE_BOOST)));
         }
-        Some(Scored { matches, bonuses })
+        Some(scored)
+    }
+
+    /// What a word's spelling is rarer than its folded form ("lạm" among all "lam"/"làm"),
+    /// counted where it is spelled as typed: a word typed with diacritics weighs the rarity of
+    /// what was typed (on top of its folded presence, see [`with_presence`]).
+    fn spelling_presence(&self, exact: &[String], folded: &[String]) -> Option<Box<dyn Query>> {
+        let ([exact], [folded]) = (exact, folded) else { return None };
+        let gain = idf((self.frequency)(Form::Exact, exact)) - idf((self.frequency)(Form::Folded, folded));
+        let found = boost(term_query(self.texts().0.exact, exact), 0.0); // presence only, no BM25
+        (gain > 0.0).then(|| Box::new(PlusConstant { inner: found, extra: PRESENCE_WEIGHT * gain }) as Box<dyn Query>)
     }
 
     /// Syllables in order across punctuation: no bigram spans a clause break in the index, so
@@ -399,7 +472,7 @@ impl Builder<'_> {
             }
         }
         all.extend(sequence(main.fold, &folded));
-        Some(Scored { matches: all_of(all), bonuses })
+        Some(Scored { matches: all_of(all), weights: Vec::new(), bonuses })
     }
 
     /// Bonuses for two adjacent words found side by side (their syllables `a` and `b` that
@@ -466,9 +539,9 @@ fn exact_clauses(phrase: &str) -> Vec<Vec<String>> {
     clauses
 }
 
-/// A word that is one function word ("có", "gì").
-fn is_function(tokens: &[String]) -> bool {
-    matches!(tokens, [token] if is_function_word(token))
+/// A word that is one function word ("có", "gì"); see [`is_function_word_in`].
+fn is_function(tokens: &[String], query_has_diacritics: bool) -> bool {
+    matches!(tokens, [token] if is_function_word_in(token, query_has_diacritics))
 }
 
 /// The marks of the units that snippets show: not function words (unless they are the query)
@@ -489,7 +562,14 @@ fn marked_units(units: &mut [Unit]) -> Vec<Marks> {
 /// What the words of a query require and add to the score, and whether relaxing would help.
 struct Words {
     required: Box<dyn Query>,
+    weights: Vec<Box<dyn Query>>,
     bonuses: Vec<Box<dyn Query>>,
+    /// The rare words a matching document may lack (in at most [`PROTECTED_SHARE`] of the
+    /// documents: a drug, a disease, a name), each with its presence: a document that lacks
+    /// some has all its bonuses together worth less than the least of them, so that no title,
+    /// spelling or side-by-side bonus makes up for a missing rare word. Empty when a document
+    /// cannot lack any (every word required).
+    protected: Vec<(Box<dyn Query>, f32)>,
     can_relax: bool,
 }
 
@@ -516,23 +596,40 @@ fn combine_words(units: Vec<Unit>, relaxed: bool) -> Option<Words> {
 /// The unit, scoring its rarity on top of BM25 wherever it matches.
 fn with_presence(mut unit: Unit) -> Unit {
     if unit.share > 0.0 {
-        let idf = (1.0 + (1.0 - unit.share) / unit.share.max(1e-6)).ln() as f32;
-        unit.scored.matches = Box::new(PlusConstant { inner: unit.scored.matches, extra: PRESENCE_WEIGHT * idf });
+        let extra = presence(&unit);
+        unit.scored.matches = Box::new(PlusConstant { inner: unit.scored.matches, extra });
     }
     unit
+}
+
+/// What having the unit is worth on top of its BM25.
+fn presence(unit: &Unit) -> f32 {
+    PRESENCE_WEIGHT * idf(unit.share)
+}
+
+/// The units rare enough to be protected (see [`Words::protected`]): their matches and presence.
+fn protect(units: &[Unit]) -> Vec<(Box<dyn Query>, f32)> {
+    units
+        .iter()
+        .filter(|u| u.share > 0.0 && u.share <= PROTECTED_SHARE && !u.number)
+        .map(|u| (u.scored.matches.box_clone(), presence(u)))
+        .collect()
+}
+
+/// The inverse document frequency of what a `share` of the documents have (BM25's), 0 for
+/// what none has.
+fn idf(share: f64) -> f32 {
+    if share <= 0.0 { 0.0 } else { (1.0 + (1.0 - share) / share).ln() as f32 }
 }
 
 /// Every unit required, or (relaxed) half of them.
 fn short_query(units: Vec<Unit>, relaxed: bool) -> Words {
     let count = units.len();
-    let Scored { matches, bonuses } = if relaxed {
-        let (matches, bonuses): (Vec<_>, Vec<_>) = units.into_iter().map(|u| (u.scored.matches, u.scored.bonuses)).unzip();
-        let needed = count.div_ceil(2);
-        Scored { matches: Box::new(MinMatchQuery { clauses: matches, needed }), bonuses: bonuses.into_iter().flatten().collect() }
-    } else {
-        Scored::all(units.into_iter().map(|u| u.scored).collect())
-    };
-    Words { required: matches, bonuses, can_relax: !relaxed && count > 1 }
+    let protected = if relaxed { protect(&units) } else { Vec::new() };
+    let (matches, weights, bonuses) = split(units.into_iter().map(|u| u.scored).collect());
+    let required: Box<dyn Query> =
+        if relaxed { Box::new(MinMatchQuery { clauses: matches, needed: count.div_ceil(2) }) } else { all_of(matches) };
+    Words { required, weights, bonuses, protected, can_relax: !relaxed && count > 1 }
 }
 
 /// A third of the informative units required, or (relaxed) one.
@@ -542,11 +639,11 @@ fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
     if rare.is_empty() {
         std::mem::swap(&mut rare, &mut common); // only common words: they are all there is
     }
-    let (matches, bonuses): (Vec<_>, Vec<_>) = rare.into_iter().map(|u| (u.scored.matches, u.scored.bonuses)).unzip();
-    let mut bonuses: Vec<Box<dyn Query>> = bonuses.into_iter().flatten().collect();
+    let protected = protect(&rare);
+    let (matches, mut weights, bonuses) = split(rare.into_iter().map(|u| u.scored).collect());
     // A common word ranks by its folded match only: its spelling and title bonuses would be
     // looked up in most documents for little.
-    bonuses.extend(common.into_iter().map(|u| u.scored.matches));
+    weights.extend(common.into_iter().map(|u| u.scored.matches));
     let needed = if relaxed { 1 } else { ((matches.len() as f64 * REQUIRED_SHARE).ceil() as usize).max(1) };
     let can_relax = !relaxed && needed > 1;
     let required: Box<dyn Query> = match matches.len() {
@@ -554,5 +651,5 @@ fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
         n if needed >= n => all_of(matches),
         _ => Box::new(MinMatchQuery { clauses: matches, needed }),
     };
-    Words { required, bonuses, can_relax }
+    Words { required, weights, bonuses, protected, can_relax }
 }

@@ -162,7 +162,7 @@ mod tests {
         writer.commit(None).unwrap();
         let searcher = index.inner.reader.searcher();
         let fields = &index.inner.fields;
-        let frequency = |_: &str| 0.01;
+        let frequency = |_: crate::plan::Form, _: &str| 0.01;
         for text in
             ["đường huyết", "duong", "người bệnh an toàn", "báo cáo sự cố thuốc tiêm", "mổ", "rửa tay vệ sinh", "\"sự cố\" khoa nội"]
         {

@@ -257,3 +257,23 @@ fn numbers_in_long_questions_are_not_required() {
     ]);
     assert_eq!(found(&index, "Bộ luật Dân sự 2015 quy định thế nào về tài sản của pháp nhân?")[0], 1);
 }
+
+/// The rule of issue 15: a topic that lacks a rare word of the question (a drug named in a
+/// handful of topics) never outranks one that has it, whatever bonuses it collects instead:
+/// the question's other words side by side, in its title, spelled with the same diacritics.
+#[test]
+fn no_bonus_makes_up_for_a_missing_rare_word() {
+    let mut docs: Vec<_> =
+        (100..400).map(|i| doc(i, &format!("Ca trực số {i}"), "Khoa ghi nhận ca trực bình thường, không có sự cố.")).collect();
+    docs.push(doc(1, "Hỏi đáp dược", "Liều dùng: cefaclor giảm liều khi thận suy; mạn tính thì bệnh nhân cần theo dõi."));
+    docs.push(doc(
+        2,
+        "Bệnh nhân suy thận mạn dùng liều",
+        "Bệnh nhân suy thận mạn dùng liều nào cho an toàn, bệnh nhân suy thận mạn dùng liều thấp.",
+    ));
+    let index = index_with(&docs);
+    for query in ["Bệnh nhân suy thận mạn dùng Cefaclor liều bao nhiêu?", "benh nhan suy than man dung cefaclor lieu bao nhieu"]
+    {
+        assert_eq!(found(&index, query)[..2], [1, 2], "{query}");
+    }
+}
