@@ -72,7 +72,7 @@ pub struct Config {
     /// Empty: taken from the request's Host header (fine on 127.0.0.1; set it in production).
     pub public_url: String,
     /// Roles that must sign in with a second factor (TOTP); such a member is led to enrolment first.
-    pub require_two_factor: Vec<crate::accounts::Role>,
+    pub require_two_factor: Vec<crate::domain::Role>,
     /// External sign-in providers (`[[auth.oidc]]` tables).
     pub auth: AuthConfig,
     /// Mail server for notifications and the digest; empty: each mail is written as an .eml file
@@ -313,7 +313,7 @@ fn parse_addresses(text: &str) -> anyhow::Result<Vec<std::net::IpAddr>> {
 }
 
 /// A comma-separated list of roles ("admin, moderator"); empty means none.
-fn parse_roles(text: &str) -> anyhow::Result<Vec<crate::accounts::Role>> {
+fn parse_roles(text: &str) -> anyhow::Result<Vec<crate::domain::Role>> {
     text.split(',').map(str::trim).filter(|r| !r.is_empty()).map(|r| r.parse().map_err(anyhow::Error::msg)).collect()
 }
 
@@ -364,7 +364,7 @@ mod tests {
 
     #[test]
     fn roles_that_require_two_factor_come_from_the_file_or_the_environment() {
-        use crate::accounts::Role;
+        use crate::domain::Role;
         let mut config: Config = toml::from_str("require_two_factor = [\"admin\", \"ministry\"]").unwrap();
         assert_eq!(config.require_two_factor, [Role::Admin, Role::Ministry]);
         config.apply_env(env(&[("GP_REQUIRE_TWO_FACTOR", "moderator, admin")])).unwrap();

@@ -8,6 +8,7 @@ pub mod app;
 pub mod attachments;
 pub mod config;
 pub mod demo;
+pub mod domain;
 pub mod engagement;
 pub mod error;
 pub mod forum;

@@ -8,7 +8,6 @@ mod leaving;
 pub mod oidc;
 mod pages;
 pub mod password;
-pub mod provinces;
 mod rate_limit;
 pub mod reset;
 mod reset_pages;
@@ -22,58 +21,12 @@ pub mod two_factor;
 use axum::Router;
 
 use crate::app::AppState;
+pub use crate::domain::{Role, provinces};
 use crate::error::{AppError, AppResult};
 use crate::store::{NewUser, Store, StoreError};
 pub use api::{DEFAULT_TOKEN_DAYS, LABEL_MAX as TOKEN_LABEL_MAX, MAX_TOKEN_DAYS};
 pub use domain::{DisplayName, Email, Password};
 pub use session::{RequireUser, Viewer};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
-#[serde(try_from = "String")]
-pub enum Role {
-    Member,
-    Moderator,
-    Ministry,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Moderator => "moderator",
-            Role::Ministry => "ministry",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Moderators and admins may edit and delete what others wrote.
-    pub fn can_moderate(self) -> bool {
-        matches!(self, Role::Moderator | Role::Admin)
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "member" => Ok(Role::Member),
-            "moderator" => Ok(Role::Moderator),
-            "ministry" => Ok(Role::Ministry),
-            "admin" => Ok(Role::Admin),
-            other => Err(format!("unknown role {other:?} (member, moderator, ministry or admin)")),
-        }
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
 
 pub fn router() -> Router<AppState> {
     pages::router()

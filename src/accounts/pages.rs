@@ -173,7 +173,7 @@ async fn provider_buttons(state: &AppState, user_id: i64) -> AppResult<Vec<super
 
 impl SettingsPage {
     fn tiers(&self) -> &'static [&'static str] {
-        crate::guidance::domain::HOSPITAL_TIERS
+        crate::domain::HOSPITAL_TIERS
     }
 }
 

@@ -10,9 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use base64::Engine;
 use chrono::{Duration, Utc};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
@@ -20,34 +18,8 @@ use crate::error::{AppError, AppResult};
 use crate::store::{Credential, StoreError, User};
 use crate::web::CsrfForm;
 
-pub const COOKIE: &str = "gp_session";
-
-#[derive(Debug, Clone, Default)]
-pub enum Viewer {
-    #[default]
-    Anonymous,
-    /// A session cookie was sent but its session is over.
-    Expired,
-    SignedIn(User),
-    /// A suspended member's session or token: it may not act; refusals say why and until when.
-    Suspended(crate::error::Msg),
-}
-
-impl Viewer {
-    pub fn user(&self) -> Option<&User> {
-        match self {
-            Viewer::SignedIn(user) => Some(user),
-            _ => None,
-        }
-    }
-}
-
-/// 32 random bytes, URL-safe base64.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
+pub use crate::web::session_cookie::{COOKIE, csrf_token_for, random_token, signed_in_session_token};
+pub use crate::web::viewer::Viewer;
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -161,21 +133,6 @@ pub async fn start(state: &AppState, jar: CookieJar, user_id: i64) -> AppResult<
         .max_age(time_days(days))
         .build();
     Ok(jar.add(session).add(csrf))
-}
-
-/// The CSRF token of a signed-in browser, derived from its session token. Only that browser
-/// holds the session token (an HttpOnly cookie, stored here only as a hash), so a `gp_csrf`
-/// cookie planted by someone else never matches, and each sign-in brings a new token.
-pub fn csrf_token_for(session_token: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(format!("csrf:{session_token}").as_bytes()))
-}
-
-/// The session token a signed-in request carries (`None` when signed out or expired).
-pub fn signed_in_session_token(req_headers: &axum::http::HeaderMap, viewer: Option<&Viewer>) -> Option<String> {
-    if !matches!(viewer, Some(Viewer::SignedIn(_))) {
-        return None;
-    }
-    CookieJar::from_headers(req_headers).get(COOKIE).map(|c| c.value().to_string())
 }
 
 fn time_days(days: i64) -> cookie::time::Duration {

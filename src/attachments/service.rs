@@ -14,6 +14,7 @@ use super::sniff::{self, Kind};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
 use crate::store::{AttachmentRow, NewAttachment, Store, User};
+pub use crate::web::upload_limit::{human_size, max_bytes, too_large};
 
 /// An attachment just stored, with what a post needs to show it.
 #[derive(Debug, Clone)]
@@ -87,11 +88,6 @@ pub async fn upload_for_member(state: &AppState, user: &User, file_name: &str, b
     store_upload(state.store(), &config.data_dir, max_bytes(config), user.id, file_name, bytes).await
 }
 
-/// The configured upload limit in bytes.
-pub fn max_bytes(config: &crate::config::Config) -> u64 {
-    config.max_upload_bytes.max(0) as u64
-}
-
 async fn prepare(bytes: Vec<u8>, max_bytes: u64) -> AppResult<Prepared> {
     if bytes.len() as u64 > max_bytes {
         return Err(too_large(max_bytes));
@@ -104,10 +100,6 @@ async fn prepare(bytes: Vec<u8>, max_bytes: u64) -> AppResult<Prepared> {
     tokio::task::spawn_blocking(move || prepare_blocking(bytes, kind))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("attachment check stopped: {e}")))?
-}
-
-pub fn too_large(max_bytes: u64) -> AppError {
-    AppError::Rejected(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("attachments.error.too_large").arg("max", human_size(max_bytes as i64)))
 }
 
 fn prepare_blocking(bytes: Vec<u8>, kind: Kind) -> AppResult<Prepared> {
@@ -173,12 +165,6 @@ fn stored(id: i64, new: &NewAttachment<'_>) -> Stored {
     }
 }
 
-/// "2.4 MB", "310 KB": sizes as people read them.
-pub fn human_size(bytes: i64) -> String {
-    const MB: f64 = 1024.0 * 1024.0;
-    if bytes as f64 >= MB { format!("{:.1} MB", bytes as f64 / MB) } else { format!("{} KB", (bytes + 1023) / 1024) }
-}
-
 /// A file name as literal Markdown text (no emphasis, links or HTML from a name).
 fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -213,7 +199,5 @@ mod tests {
     #[test]
     fn names_cannot_inject_markdown() {
         assert_eq!(escape_markdown("a](javascript:x)"), "a\\]\\(javascript:x\\)");
-        assert_eq!(human_size(2_516_582), "2.4 MB");
-        assert_eq!(human_size(1000), "1 KB");
     }
 }

@@ -2,6 +2,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::domain::Tag;
 use crate::error::{AppError, Msg};
 use crate::text;
 
@@ -63,14 +64,6 @@ impl Summary {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// A tag: the ASCII slug that is its URL and matching key ("kiem-tra-cheo"), and the label
-/// people read, as first typed (NFC, with its diacritics: "kiểm tra chéo").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
-    pub slug: String,
-    pub label: String,
 }
 
 impl Tag {

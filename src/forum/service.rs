@@ -110,8 +110,8 @@ pub struct Anonymity {
 }
 
 /// One vocabulary of tiers everywhere: the three levels of the 2023 Law on Medical Examination
-/// and Treatment, as profiles use them (`guidance::domain::HOSPITAL_TIERS`).
-pub use crate::guidance::domain::HOSPITAL_TIERS;
+/// and Treatment, as profiles use them (`domain::HOSPITAL_TIERS`).
+pub use crate::domain::HOSPITAL_TIERS;
 
 /// The tier a case study names: one of [`HOSPITAL_TIERS`], or an old name of the same level
 /// still sent by older API clients (what migration 0014 did to stored topics).

@@ -276,8 +276,7 @@ pub fn fields_of(row: &GuidanceRow) -> GuidanceFields {
     }
 }
 
-/// Levels of care under the 2023 Law on Medical Examination and Treatment.
-pub const HOSPITAL_TIERS: &[&str] = &["initial", "basic", "specialised"];
+pub use crate::domain::HOSPITAL_TIERS;
 
 /// A profile's hospital tier: empty for "not given".
 pub fn parse_hospital_tier(input: &str) -> AppResult<Option<&'static str>> {

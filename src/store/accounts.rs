@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{BeginWrite, Store, StoreResult, on_pool};
-use crate::accounts::Role;
+use crate::domain::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {

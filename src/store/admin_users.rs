@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{BeginWrite, Pool, Store, StoreError, StoreResult, on_pool};
-use crate::accounts::Role;
+use crate::domain::Role;
 
 /// One member as the admin's users page shows them.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::attachments::link_post_attachments;
 use super::guidance::write_post_guidance;
 use super::{GuidanceLinks, Store, StoreError, StoreResult, on_pool};
-use crate::forum::{Status, Tag, TopicKind};
+use crate::domain::{Status, Tag, TopicKind};
 
 /// A tag is labelled as first typed; a label that is only the slug (a tag from before labels,
 /// or first typed as a slug) gives way to the first label typed with more than the slug.
@@ -336,7 +336,7 @@ macro_rules! insert_topic {
                 .execute(&mut *$tx)
                 .await?;
             }
-            if t.status == $crate::forum::Status::Published {
+            if t.status == $crate::domain::Status::Published {
                 log_change!($tx, "topic", topic_id)?;
             }
             if let Some(reasons) = t.hold {

@@ -161,7 +161,7 @@ impl Store {
             // 4. What the search index and the moderators are told; tags and holds (rare in imports).
             let now = Utc::now();
             let changed: Vec<i64> = items.iter().filter(|i| match i {
-                ImportItem::Topic(t) => t.topic.status == crate::forum::Status::Published,
+                ImportItem::Topic(t) => t.topic.status == crate::domain::Status::Published,
                 ImportItem::Replies(r) => !r.replies.is_empty(),
             }).filter_map(|i| i.source_id().and_then(|s| ids.get(s)).copied()).collect();
             for chunk in changed.chunks(ROWS_PER_STATEMENT) {

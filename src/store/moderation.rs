@@ -24,7 +24,7 @@ pub struct QueueItem {
     pub user_id: i64,
     pub author_name: String,
     pub appeal_of: Option<i64>,
-    /// JSON array of [`crate::moderation::Reason`].
+    /// JSON array of the moderation feature's `Reason`s.
     pub reasons: String,
     pub note: String,
     pub state: String,
@@ -133,7 +133,7 @@ pub struct Decision<'a> {
     /// The notification kind sent to the author.
     pub notify: &'a str,
     /// A role the member is given with the approval (a ministry staff request), if still a member.
-    pub grant_role: Option<crate::accounts::Role>,
+    pub grant_role: Option<crate::domain::Role>,
 }
 
 /// A moderator action on a topic or post outside the queue (lock, pin, move, hide, delete, merge).

@@ -1,6 +1,6 @@
 //! CSRF protection for every HTML form. Signed out, it is a double submit: a random token in an
 //! HttpOnly, SameSite cookie that each form repeats in a hidden `csrf` field. Signed in, the token
-//! is bound to the session (derived from the session token, `accounts::session::csrf_token_for`),
+//! is bound to the session (derived from the session token, `session_cookie::csrf_token_for`),
 //! so it changes at every sign-in and a `gp_csrf` cookie planted by someone else (a sibling
 //! subdomain, a network on plain HTTP) is worth nothing. Forms a browser says come from another
 //! site (`Sec-Fetch-Site: cross-site` or `same-site`) are refused whatever their token.
@@ -15,10 +15,10 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use crate::accounts::Viewer;
-use crate::accounts::session::{csrf_token_for, random_token, signed_in_session_token};
 use crate::app::AppState;
 use crate::error::{AppError, Msg};
+use crate::web::Viewer;
+use crate::web::session_cookie::{csrf_token_for, random_token, signed_in_session_token};
 
 pub const COOKIE: &str = "gp_csrf";
 

@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Page;
 use super::refused_form::{self, RefusedFormText};
-use crate::accounts::Viewer;
 use crate::app::AppState;
 use crate::error::{ErrorReport, Msg};
+use crate::web::Viewer;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
@@ -33,12 +33,12 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     let is_get = parts.method == Method::GET;
     let expired = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::Expired));
     // A form that may carry a file may be as large as an upload (checked again by its extractor).
-    let max_upload = crate::attachments::service::max_bytes(state.config()) as usize;
+    let max_upload = super::upload_limit::max_bytes(state.config()) as usize;
     // Only members send files (a visitor's multipart form keeps the ordinary limit); an expired
     // session still gets its text back.
     let member = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::SignedIn(_) | Viewer::Expired));
     let (limit, too_large) = if refused_form::is_multipart(&parts) && member {
-        (crate::BODY_LIMIT_BYTES + max_upload, crate::attachments::service::too_large(max_upload as u64).message())
+        (crate::BODY_LIMIT_BYTES + max_upload, super::upload_limit::too_large(max_upload as u64).message())
     } else {
         (crate::BODY_LIMIT_BYTES, Msg::new("error.body_too_large"))
     };

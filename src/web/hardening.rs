@@ -74,7 +74,7 @@ fn carries_credentials(headers: &HeaderMap) -> bool {
     if headers.contains_key(AUTHORIZATION) {
         return true;
     }
-    let session = format!("{}=", crate::accounts::session::COOKIE);
+    let session = format!("{}=", crate::web::session_cookie::COOKIE);
     headers.get_all(COOKIE).iter().any(|v| v.to_str().is_ok_and(|v| v.split(';').any(|c| c.trim_start().starts_with(&session))))
 }
 
@@ -85,7 +85,7 @@ fn is_public_asset(path: &str) -> bool {
 
 /// An answer that starts a session (its cookie must never sit in a shared cache).
 fn signs_in(headers: &HeaderMap) -> bool {
-    let session = format!("{}=", crate::accounts::session::COOKIE);
+    let session = format!("{}=", crate::web::session_cookie::COOKIE);
     headers.get_all(SET_COOKIE).iter().any(|v| v.to_str().is_ok_and(|v| v.starts_with(&session)))
 }
 

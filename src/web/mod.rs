@@ -9,6 +9,9 @@ pub mod hardening;
 pub mod i18n;
 pub mod page_cache;
 mod refused_form;
+pub mod session_cookie;
+pub mod upload_limit;
+pub mod viewer;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
@@ -20,13 +23,13 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::accounts::Viewer;
 use crate::app::AppState;
 use crate::error::Msg;
 use crate::store::User;
 pub use csrf::{CsrfForm, CsrfToken, NoFields};
 pub use error_pages::{generic_message, render_error_pages};
 pub use i18n::Lang;
+pub use viewer::Viewer;
 
 pub const LANG_COOKIE: &str = "gp_lang";
 

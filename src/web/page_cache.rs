@@ -31,8 +31,8 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::accounts::Viewer;
 use crate::app::AppState;
+use crate::web::Viewer;
 use crate::web::csrf::{COOKIE as CSRF_COOKIE, CsrfToken};
 
 /// Stands for the reader's CSRF token in a kept page (NUL never occurs in rendered text).

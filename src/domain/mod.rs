@@ -1,0 +1,14 @@
+//! The shared vocabulary: the types every layer names (roles, topic kind and status, tags,
+//! provinces, hospital tiers). It sits below everything else and imports nothing of the app
+//! (std, serde and other crates only) — `tests/integration/architecture.rs` checks that.
+
+pub mod provinces;
+mod role;
+mod tag;
+mod tiers;
+mod topic;
+
+pub use role::Role;
+pub use tag::Tag;
+pub use tiers::HOSPITAL_TIERS;
+pub use topic::{Status, TopicKind};

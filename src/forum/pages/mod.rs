@@ -1,0 +1,63 @@
+//! Forum pages, one file per page or action: the topic lists (home, category, tag), a topic,
+//! a reply, composing a topic, editing and deleting a post; `form.rs` holds what their forms share.
+
+mod compose;
+mod delete;
+mod edit;
+mod form;
+mod listing;
+mod reply;
+mod topic;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::store::{Category, TopicRow};
+use crate::web::Lang;
+use form::{ComposeForm, attach, preview_of};
+pub use listing::tag_label;
+
+const TOPICS_PER_PAGE: i64 = 20;
+const POSTS_PER_PAGE: i64 = 30;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(listing::latest))
+        .route("/c/{slug}", get(listing::category))
+        .route("/c/{slug}/helpful", get(listing::category_by_helpful))
+        .route("/tag/{slug}", get(listing::tag))
+        .route("/t/{id}", get(topic::topic))
+        .route("/t/{id}/reply", post(reply::reply))
+        .route("/new", get(compose::compose_form).post(compose::compose))
+        .route("/posts/{id}/edit", get(edit::edit_form).post(edit::edit))
+        .route("/posts/{id}/delete", post(delete::delete))
+}
+
+/// Names in the reader's language, for templates.
+pub trait Localized {
+    fn name(&self, lang: &Lang) -> &str;
+}
+
+impl Localized for Category {
+    fn name(&self, lang: &Lang) -> &str {
+        if *lang == Lang::En { &self.name_en } else { &self.name_vi }
+    }
+}
+
+impl Localized for TopicRow {
+    fn name(&self, lang: &Lang) -> &str {
+        if *lang == Lang::En { &self.category_name_en } else { &self.category_name_vi }
+    }
+}
+
+impl Category {
+    pub fn description(&self, lang: &Lang) -> &str {
+        if *lang == Lang::En { &self.description_en } else { &self.description_vi }
+    }
+}
+
+fn parse_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
