@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::common::{TestApp, text_of};
 use crate::on_both_databases;
 
-async fn health_check_answers_once_the_database_does(app: TestApp) {
+async fn the_liveness_check_answers_while_the_process_runs(app: TestApp) {
     let (status, body) = app.get_text("/healthz").await;
     assert_eq!((status, body.as_str()), (200, "ok"));
 }
@@ -26,4 +26,4 @@ async fn a_topic_posted_through_the_api_shows_on_its_page(app: TestApp) {
     assert!(html.contains("<strong>nhãn đỏ</strong>"));
 }
 
-on_both_databases!(health_check_answers_once_the_database_does, a_topic_posted_through_the_api_shows_on_its_page);
+on_both_databases!(the_liveness_check_answers_while_the_process_runs, a_topic_posted_through_the_api_shows_on_its_page);
