@@ -51,7 +51,8 @@ static CACHE: LazyLock<Mutex<HashMap<String, Arc<Metadata>>>> = LazyLock::new(De
 /// One client for every provider: no redirects followed (a provider's answer is read where it is).
 pub fn http() -> &'static reqwest::Client {
     static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
-        // Several rustls backends are compiled in (sqlx uses ring); name one, as the tests do.
+        // reqwest is built without a TLS provider of its own: the one TLS stack is rustls with
+        // ring, as sqlx and lettre use (installing it again is a no-op).
         let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
