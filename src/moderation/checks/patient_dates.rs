@@ -277,7 +277,7 @@ struct DateAt {
     /// The first word of the finding (the date word "ngày" when there is one) and the last.
     first: usize,
     last: usize,
-    /// The first and last word looked around from (the date word whatever it is, and the date).
+    /// Where the look to the left starts: the date word whatever it is ("sáng" too), or the day.
     outer_first: usize,
     shape: Shape,
 }
@@ -324,8 +324,7 @@ fn numeric_date(text: &str, words: &[Word], i: usize, marked: bool) -> Option<(u
     if !matches!(sep, "/" | "-" | ".") {
         return None;
     }
-    let month = small_number(&words[i + 1], 12)?;
-    if month == 0 || words[i + 1].text.len() > 2 {
+    if small_number(&words[i + 1], 12)? == 0 {
         return None;
     }
     let year = words.get(i + 2).filter(|y| between(text, &words[i + 1], y) == sep && y.is_number());
