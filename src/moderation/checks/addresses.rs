@@ -7,6 +7,8 @@
 //! and "đường" as a route or sugar ("2 đường truyền", "đường huyết 12 mmol/L"): after
 //! "đường"/"phố" a street is a capitalised name or "số" and a number.
 
+use search_index::analysis::{fold, has_diacritics};
+
 use super::folded::{Word, between, words};
 use super::{Finding, FindingKind};
 
@@ -17,6 +19,8 @@ const STREETS: [&str; 2] = ["duong", "pho"];
 /// Numbered places inside a commune or ward.
 const HAMLETS: [&str; 5] = ["thon", "xom", "ap", "to", "khom"];
 const COMMUNES: [&str; 3] = ["xa", "phuong", "thi"];
+/// Hamlets and groups that may have a name rather than a number.
+const NAMED_HAMLETS: [&str; 6] = ["thôn", "xóm", "ấp", "bản", "khóm", "tổ"];
 
 /// Slashes in a house number ("25/16/2/1" has three).
 const MAX_SLASHED: usize = 3;
@@ -65,9 +69,55 @@ fn address_at(text: &str, words: &[Word], i: usize) -> Option<(usize, usize)> {
     if HAMLETS.contains(&folded) && words.get(i + 1).is_some_and(is_house_number) {
         let commune = words.get(i + 2)?;
         let gap = between(text, &words[i + 1], commune).trim();
-        return (COMMUNES.contains(&commune.folded.as_str()) && matches!(gap, "" | ",")).then_some((i, i + 2));
+        if COMMUNES.contains(&commune.folded.as_str()) && matches!(gap, "" | ",") {
+            return Some((i, i + 2));
+        }
+    }
+    named_hamlet(text, words, i)
+}
+
+/// A hamlet or residential group with a name or number and then its commune or ward: "thôn
+/// Đồng Chằm, xã Tân Lập", "ấp Bình Phú, xã Tân Thạnh Đông", "tổ 15 khu 3 phường Hồng Hải",
+/// "xom bai, xa dong son" (HIPAA's Safe Harbor counts every place smaller than a state). Typed
+/// with diacritics, the words must be the right ones ("tổ", not "to"; "xã", not "xa") and the
+/// name capitalised ("tổ chức … xã" is no address); typed without, a lower-case name of up to
+/// three words counts, and the short words that are also common ones ("ap", "to", "ban") only
+/// before a capitalised name or a number.
+fn named_hamlet(text: &str, words: &[Word], i: usize) -> Option<(usize, usize)> {
+    let w = &words[i];
+    let accented = has_diacritics(w.text);
+    let hamlet = NAMED_HAMLETS.iter().find(|h| w.folded == fold(h))?;
+    if accented && w.text.to_lowercase() != *hamlet {
+        return None;
+    }
+    let first = words.get(i + 1)?;
+    let ambiguous = !accented && matches!(w.folded.as_str(), "ap" | "to" | "ban");
+    if ambiguous && !(first.is_capitalised() || is_house_number(first) || (w.folded == "to" && first.folded == "dan")) {
+        return None;
+    }
+    let max_name = if accented { 5 } else { 4 };
+    for k in i + 1..(i + 2 + max_name).min(words.len()) {
+        let gap = between(text, &words[k - 1], &words[k]).trim();
+        if !matches!(gap, "" | ",") {
+            return None;
+        }
+        if k > i + 1 && is_commune(&words[k]) {
+            let name =
+                words.get(k + 1).filter(|n| between(text, &words[k], n) == " " && (n.is_capitalised() || !has_diacritics(n.text)))?;
+            return (!name.is_number()).then_some((i, k + 1));
+        }
+        let part = &words[k];
+        let name_like = part.is_capitalised() || is_house_number(part) || matches!(part.folded.as_str(), "khu" | "pho" | "dan");
+        if accented && !name_like {
+            return None;
+        }
     }
     None
+}
+
+/// "xã", "phường", "thị trấn" (with their diacritics when typed with any).
+fn is_commune(w: &Word) -> bool {
+    ["xã", "phường", "thị"].iter().any(|c| w.folded == fold(c) && (!has_diacritics(w.text) || w.text.to_lowercase() == *c))
 }
 
 /// "12", "118", "3A": a house or lane number.
@@ -157,6 +207,9 @@ mod tests {
         assert_eq!(addresses("thuê trọ ở kiệt 42 Hùng Vương, số nhà 9"), ["kiệt 42 Hùng Vương", "số nhà 9"]);
         assert_eq!(addresses("khai ở thôn 3, xã Hòa Phú"), ["thôn 3, xã Hòa Phú"]);
         assert_eq!(addresses("số 88/12 đường số 7, phường Bình Trị Đông"), ["số 88/12 đường số 7"]);
+        assert_eq!(addresses("ở thôn Đồng Chằm, xã Tân Lập, huyện"), ["thôn Đồng Chằm, xã Tân Lập"]);
+        assert_eq!(addresses("xe don bn o xom bai, xa dong son, mat"), ["xom bai, xa dong"]);
+        assert_eq!(addresses("nha o to 7 khu pho 3 phuong tan phong"), ["to 7 khu pho 3 phuong tan"]);
     }
 
     #[test]
@@ -168,6 +221,9 @@ mod tests {
             "sau 30 phút đường huyết 12 mmol/L",
             "cơ sở 2 nằm trên đường Nguyễn Văn Linh",
             "Khoa có 3 phòng, tầng 1 nhà B",
+            "Tổ chức khám cho người dân xã Tân Lập",
+            "u to, xa nha nen den muon",
+            "ban kham xa cua so",
         ] {
             assert_eq!(addresses(text), Vec::<&str>::new(), "{text}");
         }

@@ -24,6 +24,13 @@ static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("birth date pattern")
 });
 
+/// A full date a few words after "ngày sinh" ("ngày sinh đầy đủ 27/05/1971", "ngay sinh bn la
+/// 30-04-1975", "ngày sinh in trên đó 02/10/1948"): with its year, so nothing else is taken.
+static BIRTH_DATE_LATER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bngay\s+sinh\s+(?P<next>[a-z]+)(?:\s+[a-z]+){0,3}\s*:?\s*(?P<date>(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})\s*[/\-.]\s*(?P<year>\d{4}))\b")
+        .expect("later birth date pattern")
+});
+
 /// Words that, before "sinh", make it part of another word or a time after birth.
 const NOT_BIRTH_BEFORE: [&str; 9] = ["khang", "ve", "phat", "hoi", "sau", "truoc", "ky", "tai", "nguyen"];
 
@@ -38,14 +45,24 @@ pub fn find(text: &str) -> Vec<Finding> {
             let kind = if caps.name("ayear").is_some() { FindingKind::BirthYear } else { FindingKind::BirthDate };
             Finding { kind, range: folded.original_range(whole.range()) }
         })
+        .chain(BIRTH_DATE_LATER.captures_iter(&folded.text).filter(|caps| is_birth(&folded.text, caps) && !compound(caps)).map(|caps| {
+            let date = caps.name("date").expect("date group");
+            Finding { kind: FindingKind::BirthDate, range: folded.original_range(date.range()) }
+        }))
         .collect()
 }
 
+/// "ngày sinh hoạt", "ngày sinh viên …": "sinh" begins another word.
+fn compound(caps: &regex::Captures) -> bool {
+    caps.name("next").is_some_and(|w| matches!(w.as_str(), "hoat" | "vien" | "ly" | "hoc" | "san" | "pham" | "thai" | "ton"))
+}
+
 fn is_birth(folded: &str, caps: &regex::Captures) -> bool {
-    let trigger = caps.name("trigger").expect("trigger group");
-    let before = folded[..trigger.start()].split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
-    if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) {
-        return false;
+    if let Some(trigger) = caps.name("trigger") {
+        let before = folded[..trigger.start()].split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
+        if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) {
+            return false;
+        }
     }
     let number = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
     if let Some(year) = number("ayear") {
@@ -79,6 +96,8 @@ mod tests {
         assert_eq!(dates("Ngày sinh: 05-11-1990, nhóm máu O"), ["Ngày sinh: 05-11-1990"]);
         assert_eq!(dates("Trẻ sinh ngày 3 tháng 5 năm 2024 tại khoa"), ["sinh ngày 3 tháng 5 năm 2024"]);
         assert_eq!(dates("(sinh năm 1969)"), ["sinh năm 1969"]);
+        assert_eq!(dates("yêu cầu ngày sinh đầy đủ 27/05/1971 nên"), ["27/05/1971"]);
+        assert_eq!(dates("ngay sinh bn la 30-04-1975, trung ngay le"), ["30-04-1975"]);
     }
 
     #[test]
@@ -90,6 +109,7 @@ mod tests {
             "kháng sinh 30 phút trước rạch da",
             "Vệ sinh tay đạt 82% trong quý 3 năm 2023",
             "sinh non ở tuần thứ 32",
+            "ngày sinh hoạt khoa học 12/03/2024 của khoa",
         ] {
             assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
         }

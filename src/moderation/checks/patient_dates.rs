@@ -50,7 +50,8 @@ struct Phrase {
 #[derive(Clone, Copy, PartialEq)]
 enum Rule {
     Any,
-    /// Only followed by a date word or a date ("mất ngày 3/4", not "mất ngủ", "mất 2 ngày").
+    /// Only followed by a date word, "lúc", "vào", "hồi" or a date ("mất ngày 3/4", "mất hồi
+    /// 22h ngày 4/12", not "mất ngủ", "mất 2 ngày").
     DateAfter,
     /// Not followed by one of these words: "khám chữa bệnh" is healthcare in general, as in
     /// the law's name; "mo ta", "mo hinh" typed without diacritics are "mô tả", "mô hình".
@@ -89,6 +90,22 @@ const EVENTS: &[(&str, bool, Rule)] = &[
     ("thủ thuật", true, Rule::Any),
     ("mổ", true, Rule::NotBefore(&["ta", "hinh", "phong", "hoi", "coi"])),
     ("nội soi", true, Rule::Any),
+    // putting in or taking out a device is a procedure ("đặt stent", "rút ống NKQ")
+    ("đặt stent", true, Rule::Any),
+    ("đặt ống", true, Rule::Any),
+    ("đặt sonde", true, Rule::Any),
+    ("đặt nội khí quản", true, Rule::Any),
+    ("đặt nkq", true, Rule::Any),
+    ("đặt catheter", true, Rule::Any),
+    ("đặt dẫn lưu", true, Rule::Any),
+    ("đặt máy tạo nhịp", true, Rule::Any),
+    ("rút ống", true, Rule::Any),
+    ("rút sonde", true, Rule::Any),
+    ("rút nội khí quản", true, Rule::Any),
+    ("rút nkq", true, Rule::Any),
+    ("rút catheter", true, Rule::Any),
+    ("rút dẫn lưu", true, Rule::Any),
+    ("rút chỉ", true, Rule::Any),
     ("sinh thiết", true, Rule::Any),
     ("tử vong", true, Rule::Any),
     ("qua đời", true, Rule::Any),
@@ -260,7 +277,7 @@ struct DateAt {
     /// The first word of the finding (the date word "ngày" when there is one) and the last.
     first: usize,
     last: usize,
-    /// The first and last word looked around from (the date word whatever it is, and the date).
+    /// Where the look to the left starts: the date word whatever it is ("sáng" too), or the day.
     outer_first: usize,
     shape: Shape,
 }
@@ -307,8 +324,7 @@ fn numeric_date(text: &str, words: &[Word], i: usize, marked: bool) -> Option<(u
     if !matches!(sep, "/" | "-" | ".") {
         return None;
     }
-    let month = small_number(&words[i + 1], 12)?;
-    if month == 0 || words[i + 1].text.len() > 2 {
+    if small_number(&words[i + 1], 12)? == 0 {
         return None;
     }
     let year = words.get(i + 2).filter(|y| between(text, &words[i + 1], y) == sep && y.is_number());
@@ -455,7 +471,7 @@ fn rule_holds(text: &str, words: &[Word], next: usize, rule: Rule) -> bool {
         Rule::NotBefore(words) => !words.contains(&after.folded.as_str()),
         Rule::DateAfter => {
             let joined = between(text, &words[next - 1], after).trim().is_empty();
-            joined && (is_marker(after) || matches!(after.folded.as_str(), "luc" | "vao") || small_number(after, 31).is_some())
+            joined && (is_marker(after) || matches!(after.folded.as_str(), "luc" | "vao" | "hoi") || small_number(after, 31).is_some())
         }
     }
 }
@@ -536,6 +552,8 @@ mod tests {
         assert_eq!(dates("Sáng 12/3, bà được đưa vào cấp cứu."), ["12/3"]);
         assert_eq!(dates("Sản phụ đẻ ngày 3/4, ra viện mùng 6 tháng 4."), ["ngày 3/4", "mùng 6 tháng 4"]);
         assert_eq!(dates("cu ong mat ngay 20/11/2023 tai nha"), ["ngay 20/11/2023"]);
+        assert_eq!(dates("Người bệnh mất hồi 22h40 ngày 04/12/2023."), ["ngày 04/12/2023"]);
+        assert_eq!(dates("giuong 14 rut ong NKQ sang 03/05, dat stent hom 2/9"), ["03/05", "2/9"]);
     }
 
     #[test]
@@ -555,6 +573,7 @@ mod tests {
             "Xe cấp cứu đến số 25 ngách 16/2 ngõ Quỳnh.",
             "Sự cố xảy ra ngày 05/11/2022 khi bàn giao ca.",
             "Mất 2 ngày mới chuyển được; mất ngủ từ 12/3.",
+            "Họp rút kinh nghiệm ngày 12/3 về đặt lịch mổ.",
         ] {
             assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
         }

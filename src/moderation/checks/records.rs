@@ -17,7 +17,10 @@ use super::{Finding, FindingKind};
 static RECORD_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     let trigger = r"(?:so|ma)\s+(?:ho\s+so|benh\s+an|luu\s+tru|vao\s+vien|hsba)|ma\s+(?:bn|nb|nguoi\s+benh|benh\s+nhan|so\s+benh\s+nhan|y\s+te)|hsba\s+so|pid";
     let code = r"(?P<code>(?:[a-z]{1,4}[ \-]?)?[a-z0-9]*[0-9][a-z0-9./\-]*)";
-    Regex::new(&format!(r"\b(?:{trigger})\b(?:\s+benh\s+an)?\s*(?:[:#]\s*|\bla\s+|\bso\s+)?{code}")).expect("record number pattern")
+    // A kind of record may stand between the words and the code ("mã bệnh án điện tử", "số hồ sơ ngoại trú").
+    let qualifier = r"(?:\s+(?:dien\s+tu|ngoai\s+tru|noi\s+tru))?";
+    Regex::new(&format!(r"\b(?:{trigger})\b(?:\s+benh\s+an)?{qualifier}\s*(?:[:#]\s*|\bla\s+|\bso\s+)?{code}"))
+        .expect("record number pattern")
 });
 
 /// The fewest digits a record code has (counts and years have fewer or stand alone).
@@ -55,6 +58,8 @@ mod tests {
         assert_eq!(codes("số lưu trữ BA 3312 để"), ["số lưu trữ BA 3312"]);
         assert_eq!(codes("PID 1045789 được in"), ["PID 1045789"]);
         assert_eq!(codes("Mã hồ sơ bệnh án 2024/00917 bị sửa."), ["Mã hồ sơ bệnh án 2024/00917"]);
+        assert_eq!(codes("Mã bệnh án điện tử BA-2409-00417 mở"), ["Mã bệnh án điện tử BA-2409-00417"]);
+        assert_eq!(codes("so ho so ngoai tru 2024.N.115207 bi khoa"), ["so ho so ngoai tru 2024.N.115207"]);
     }
 
     #[test]
