@@ -12,10 +12,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::watch::{self, Target};
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::{Notification, NotifySettings};
+use crate::web::RequireUser;
 use crate::web::{CsrfForm, Page};
 
 pub fn router() -> Router<AppState> {
