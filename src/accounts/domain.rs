@@ -1,6 +1,7 @@
 //! Parsed account values: once constructed, they are valid.
 
-use crate::error::{AppError, Msg};
+use crate::domain::HOSPITAL_TIERS;
+use crate::error::{AppError, AppResult, Msg};
 use crate::text;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +73,14 @@ impl Password {
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// A profile's hospital tier: empty for "not given".
+pub fn parse_hospital_tier(input: &str) -> AppResult<Option<&'static str>> {
+    match input.trim() {
+        "" => Ok(None),
+        typed => HOSPITAL_TIERS.iter().copied().find(|t| *t == typed).map(Some).ok_or_else(|| AppError::bad("guidance.error.tier")),
     }
 }
 

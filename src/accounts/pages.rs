@@ -15,9 +15,9 @@ use super::provinces::{self, Province};
 use super::{DisplayName, RequireUser, Role};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
-use crate::forum::Localized;
 use crate::store::{ProfileUpdate, TopicRow, User};
 use crate::text;
+use crate::web::Localized;
 use crate::web::{CsrfForm, Page, refill, safe_next};
 
 pub fn router() -> Router<AppState> {
@@ -283,7 +283,7 @@ async fn update_profile(state: &AppState, user_id: i64, form: &SettingsForm) -> 
         "" => None,
         typed => Some(provinces::resolve(typed).ok_or_else(|| AppError::bad("error.province_unknown"))?.code),
     };
-    let tier = crate::guidance::domain::parse_hospital_tier(&form.hospital_tier)?;
+    let tier = super::domain::parse_hospital_tier(&form.hospital_tier)?;
     let update = ProfileUpdate {
         display_name: name.as_str(),
         job_title: &job_title,

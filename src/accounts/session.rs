@@ -2,28 +2,22 @@
 //! Only hashes of session and API tokens are stored, so a database leak does not sign anyone in.
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{Duration, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::store::{Credential, StoreError, User};
 use crate::web::CsrfForm;
 
-pub use crate::web::session_cookie::{COOKIE, csrf_token_for, random_token, signed_in_session_token};
-pub use crate::web::viewer::Viewer;
-
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use crate::web::session_cookie::{COOKIE, csrf_token_for, random_token, signed_in_session_token, token_hash};
+pub use crate::web::viewer::{RequireUser, Viewer};
 
 /// Middleware: finds out who is asking, once per request. Pages use the session cookie; the API
 /// uses `Authorization: Bearer <token>` only, so a cookie can never act on the API cross-site.
@@ -137,22 +131,6 @@ pub async fn start(state: &AppState, jar: CookieJar, user_id: i64) -> AppResult<
 
 fn time_days(days: i64) -> cookie::time::Duration {
     cookie::time::Duration::days(days)
-}
-
-/// A handler argument that only exists for a signed-in user; otherwise the request is refused
-/// with "sign in first" (a redirect to the sign-in page for pages).
-pub struct RequireUser(pub User);
-
-impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        match parts.extensions.get::<Viewer>() {
-            Some(Viewer::SignedIn(user)) => Ok(RequireUser(user.clone())),
-            Some(Viewer::Suspended(why)) => Err(AppError::Forbidden(why.clone())),
-            _ => Err(AppError::LoginRequired),
-        }
-    }
 }
 
 #[derive(serde::Deserialize)]

@@ -11,9 +11,9 @@ use utoipa_axum::routes;
 
 use super::form::{parts_of, read_body};
 use super::service::{self, Stored};
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
+use crate::web::RequireUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(upload))

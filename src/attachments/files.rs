@@ -44,7 +44,7 @@ impl Files {
         }
         let dir = path.parent().expect("hash files sit in a folder");
         std::fs::create_dir_all(dir)?;
-        let temp = dir.join(format!(".{sha256}.{}.part", crate::accounts::session::random_token()));
+        let temp = dir.join(format!(".{sha256}.{}.part", crate::web::session_cookie::random_token()));
         let written = write_synced(&temp, bytes).and_then(|()| std::fs::rename(&temp, &path));
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);

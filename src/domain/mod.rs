@@ -11,4 +11,4 @@ mod topic;
 pub use role::Role;
 pub use tag::Tag;
 pub use tiers::HOSPITAL_TIERS;
-pub use topic::{Status, TopicKind};
+pub use topic::{FACEBOOK_SOURCE_PREFIX, Status, TopicKind};

@@ -78,3 +78,6 @@ impl TryFrom<String> for Status {
         }
     }
 }
+
+/// The `source_id` prefix of topics and replies brought over from the old Facebook group.
+pub const FACEBOOK_SOURCE_PREFIX: &str = "facebook:";

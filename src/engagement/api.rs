@@ -14,11 +14,11 @@ use utoipa_axum::routes;
 use super::bookmarks::{self, Target};
 use super::drafts::{self, Draft, DraftFields, Scope};
 use super::helpful;
-use crate::accounts::RequireUser;
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::HelpfulCount;
+use crate::web::RequireUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

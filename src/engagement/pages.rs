@@ -13,11 +13,10 @@ use serde::Deserialize;
 use super::bookmarks::{self, Target};
 use super::drafts::{self, Draft, DraftFields, Scope};
 use super::helpful;
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::BookmarkRow;
-use crate::web::{CsrfForm, NoFields, Page, safe_next};
+use crate::web::{CsrfForm, NoFields, Page, RequireUser, safe_next};
 
 pub fn router() -> Router<AppState> {
     Router::new()

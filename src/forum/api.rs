@@ -14,10 +14,10 @@ use utoipa_axum::routes;
 use super::case_study::Sections;
 use super::service::{self, EditInput, TopicInput};
 use super::{Status, TopicKind};
-use crate::accounts::{RequireUser, Viewer};
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::web::{RequireUser, Viewer};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

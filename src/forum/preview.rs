@@ -21,12 +21,12 @@ use utoipa_axum::routes;
 use super::case_study::{Section, Sections};
 use super::preview_privacy::{self, FieldFinding};
 use super::{Body, TopicKind};
-use crate::accounts::RequireUser;
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
 use crate::guidance::linking::{self, Library};
 use crate::store::Store;
+use crate::web::RequireUser;
 use crate::web::{CsrfForm, Page};
 
 /// A post rendered for preview: the whole post, or a case study's introduction and sections.
@@ -110,7 +110,7 @@ fn byte_range(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
 pub async fn within_preview_rate(state: &AppState, member_id: i64) -> AppResult<()> {
     let now = chrono::Utc::now().timestamp_millis();
     let window = now - now.rem_euclid(60_000);
-    let key = crate::accounts::session::token_hash(&format!("preview:{member_id}"));
+    let key = crate::web::session_cookie::token_hash(&format!("preview:{member_id}"));
     let limit = state.config().previews_per_minute;
     if state.store().count_hit(&key, window).await? > limit {
         let seconds = ((window + 60_000 - now) / 1000).max(1);

@@ -20,13 +20,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Status, service};
-use crate::accounts::{RequireUser, Viewer};
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
 use crate::moderation::checks;
 use crate::store::{Redaction, Revision, StoreError, TopicRow, User};
 use crate::web::{CsrfForm, Page};
+use crate::web::{RequireUser, Viewer};
 
 /// What a viewer may see of a post's history.
 pub struct History {

@@ -140,7 +140,7 @@ async fn validate_anonymity(store: &Store, author: &User, kind: TopicKind, a: &A
         "" => author.province_code.clone().unwrap_or_default(),
         typed => typed.to_string(),
     };
-    let province = crate::accounts::provinces::resolve(&province).ok_or_else(|| AppError::bad("error.province_unknown"))?;
+    let province = crate::domain::provinces::resolve(&province).ok_or_else(|| AppError::bad("error.province_unknown"))?;
     Ok((tier, province.code))
 }
 

@@ -10,11 +10,11 @@ use utoipa_axum::routes;
 
 use super::domain::{GuidanceInput, slug_of};
 use super::{official, service, view};
-use crate::accounts::RequireUser;
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::{GuidanceRow, Store};
+use crate::web::RequireUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

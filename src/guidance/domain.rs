@@ -278,14 +278,6 @@ pub fn fields_of(row: &GuidanceRow) -> GuidanceFields {
 
 pub use crate::domain::HOSPITAL_TIERS;
 
-/// A profile's hospital tier: empty for "not given".
-pub fn parse_hospital_tier(input: &str) -> AppResult<Option<&'static str>> {
-    match input.trim() {
-        "" => Ok(None),
-        typed => HOSPITAL_TIERS.iter().copied().find(|t| *t == typed).map(Some).ok_or_else(|| AppError::bad("guidance.error.tier")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,10 +14,11 @@ use serde::Deserialize;
 use super::domain::{self, DocStatus, GuidanceInput, Kind, kind_label, slug_of, status_label};
 use super::view::{self, Relations};
 use super::{feed, official, service};
-use crate::accounts::{RequireUser, provinces};
 use crate::app::AppState;
+use crate::domain::provinces;
 use crate::error::{AppError, AppResult, Msg};
 use crate::store::{CitingTopic, Criterion, GuidanceRow};
+use crate::web::RequireUser;
 use crate::web::{CsrfForm, Lang, Page, refill};
 
 pub fn router() -> Router<AppState> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::domain::{self, DocNumber, GuidanceInput, number_from_slug};
 use super::linking::Library;
-use crate::accounts::Role;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult, Msg};
 use crate::store::{GuidanceFields, GuidanceRow, Store, StoreError, User};
 

@@ -12,11 +12,11 @@ use utoipa_axum::routes;
 
 use super::service::{self, QueueAction, TopicOp};
 use super::{Reason, parse_reasons};
-use crate::accounts::RequireUser;
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::{AuditEntry, QueueFilter, QueueItem};
+use crate::web::RequireUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -10,10 +10,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::service;
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::store::{AuditEntry, Store};
+use crate::web::RequireUser;
 use crate::web::{BeforeParam, Page};
 
 const AUDIT_PER_PAGE: i64 = 50;

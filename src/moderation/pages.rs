@@ -13,10 +13,10 @@ use super::api::{QueueQuery, queue_filter};
 use super::checks;
 use super::service::{self, FLAG_REASONS, QueueAction, TopicOp};
 use super::{Reason, parse_reasons};
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::{FlagRow, QueueItem, WatchedWordRow};
+use crate::web::RequireUser;
 use crate::web::{CsrfForm, Page, Pagination};
 
 pub fn router() -> Router<AppState> {

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use chrono::{Duration, Utc};
 
 use super::{checks, trust};
-use crate::accounts::Role;
 use crate::app::AppState;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult, Msg};
 use crate::forum::{Body, Status, markdown};
 use crate::store::{Decision, NewFlag, NewSanction, QueueItem, Sanction, Store, StoreError, TopicAction, TopicFlag, User};
@@ -87,7 +87,7 @@ pub async fn queue_new_account(state: &AppState, user_id: i64) -> AppResult<()> 
 }
 
 fn address_key(ip: IpAddr) -> String {
-    crate::accounts::session::token_hash(&format!("post-ip:{ip}"))
+    crate::web::session_cookie::token_hash(&format!("post-ip:{ip}"))
 }
 
 /// Refuses a post when its client address already posted `posts_per_minute_per_address` times

@@ -10,11 +10,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::watch::{self, Target};
-use crate::accounts::RequireUser;
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::NotifySettings;
+use crate::web::RequireUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -12,11 +12,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::watch::{self, Target};
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::store::{Notification, NotifySettings};
-use crate::web::{CsrfForm, NoFields, Page};
+use crate::web::{CsrfForm, NoFields, Page, RequireUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()

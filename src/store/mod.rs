@@ -14,6 +14,7 @@ mod accounts;
 mod counts;
 mod forum;
 mod listings;
+mod revisions;
 pub use counts::TopicCounts;
 pub use listings::{ListingQuery, PlanArg, listing_queries};
 mod bulk;
@@ -25,6 +26,8 @@ pub use import::{ImportItem, ImportedReply, ImportedTopic, LaterReplies};
 mod attachments;
 mod identities;
 mod moderation;
+mod posting_checks;
+mod watched_words;
 pub use attachments::{AttachmentRow, NewAttachment, UnlinkedAttachment};
 mod notify;
 pub use notify::{DigestJob, DigestTopic, MailJob, NewNotification, NotifySettings, WatchRow};
@@ -48,18 +51,17 @@ pub use limits::AttemptClaim;
 pub use signups::{NewSignup, SignupRequest};
 
 pub use accounts::{NewUser, ProfileUpdate, User};
-pub use forum::{
-    Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, Redaction, Revision, TagRow, TopicFilter, TopicRow, TopicSummary,
-};
+pub use forum::{Category, NewCategory, NewPost, NewTopic, PostEdit, PostRow, TagRow, TopicFilter, TopicRow, TopicSummary};
 pub use guidance::{
     CitingTopic, Criterion, GuidanceFields, GuidanceLinks, GuidanceRow, LibraryNumber, PostCitation, RelatedDoc, Relations,
 };
 pub use identities::{Identity, OidcLogin};
 pub use moderation::{
     AuditEntry, Decision, FlagRow, NewFlag, NewSanction, Notification, QueueFilter, QueueItem, Sanction, TopicAction, TopicFlag,
-    WatchedWordRow,
 };
+pub use revisions::{Redaction, Revision};
 pub use search::SearchChange;
+pub use watched_words::WatchedWordRow;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! on_pool {

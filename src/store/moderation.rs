@@ -1,4 +1,4 @@
-//! Moderation: the review queue, flags, sanctions, watched words, notifications and the
+//! Moderation: the review queue, flags, sanctions (watched words: `watched_words.rs`), notifications and the
 //! append-only audit log. Every moderator action writes its audit row in the same transaction
 //! as the change itself, so the log never claims what did not happen (nor misses what did).
 
@@ -69,14 +69,6 @@ pub struct Sanction {
     pub reason: String,
     pub by_id: i64,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WatchedWordRow {
-    pub id: i64,
-    pub pattern: String,
-    pub action: String,
-    pub replacement: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -557,40 +549,6 @@ impl Store {
         Ok(row)
     }
 
-    pub async fn watched_words(&self) -> StoreResult<Vec<WatchedWordRow>> {
-        let sql = "SELECT id, pattern, action, replacement FROM watched_words ORDER BY pattern";
-        let rows = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
-        Ok(rows)
-    }
-
-    /// Adds a watched word with its audit row; `Conflict` when the pattern exists.
-    pub async fn add_watched_word(&self, actor_id: i64, pattern: &str, action: &str, replacement: Option<&str>) -> StoreResult<i64> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let id: i64 = sqlx::query_scalar("INSERT INTO watched_words (pattern, action, replacement, created_at) \
-                                              VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(pattern).bind(action).bind(replacement).bind(Utc::now()).fetch_one(&mut *tx).await?;
-            let after = format!("{pattern} → {action}");
-            audit!(tx, actor_id, "watch_word", "watched_word", id, "", None::<&str>, Some(after.as_str()))?;
-            tx.commit().await?;
-            Ok(id)
-        })
-    }
-
-    /// Removes a watched word with its audit row (what it was, as the "before" text);
-    /// `NotFound` when there is none.
-    pub async fn remove_watched_word(&self, actor_id: i64, id: i64) -> StoreResult<()> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let (pattern, action): (String, String) = sqlx::query_as("DELETE FROM watched_words WHERE id = $1 RETURNING pattern, action")
-                .bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
-            let before = format!("{pattern} → {action}");
-            audit!(tx, actor_id, "unwatch_word", "watched_word", id, "", Some(before.as_str()), None::<&str>)?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
     pub async fn notifications(&self, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
         let sql = NOTIFICATIONS;
         let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(user_id).bind(limit).fetch_all(pool).await?);
@@ -605,42 +563,10 @@ impl Store {
         Ok(rows)
     }
 
-    /// What trust is computed from: the stored level, the account's creation and its published posts.
-    pub async fn trust_inputs(&self, user_id: i64) -> StoreResult<(i64, DateTime<Utc>, i64)> {
-        let sql = "SELECT u.trust_level, u.created_at, \
-                   (SELECT COUNT(*) FROM posts p WHERE p.author_id = u.id AND p.status = 'published' AND p.deleted_at IS NULL) \
-                   FROM users u WHERE u.id = $1";
-        let row = on_pool!(self, pool => sqlx::query_as(sql).bind(user_id).fetch_one(pool).await?);
-        Ok(row)
-    }
-
-    /// Remembers that a post came from this (hashed) address, forgetting entries older than `forget_before`.
-    pub async fn record_post_address(&self, key_hash: &str, forget_before: DateTime<Utc>) -> StoreResult<()> {
-        on_pool!(self, pool => {
-            sqlx::query("DELETE FROM post_addresses WHERE at < $1").bind(forget_before).execute(pool).await?;
-            sqlx::query("INSERT INTO post_addresses (key_hash, at) VALUES ($1, $2)").bind(key_hash).bind(Utc::now()).execute(pool).await?;
-        });
-        Ok(())
-    }
-
-    pub async fn posts_from_address_since(&self, key_hash: &str, since: DateTime<Utc>) -> StoreResult<i64> {
-        let sql = "SELECT COUNT(*) FROM post_addresses WHERE key_hash = $1 AND at > $2";
-        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(key_hash).bind(since).fetch_one(pool).await?);
-        Ok(n)
-    }
-
     /// The highest post position in a topic (0 when it has none).
     pub async fn max_position(&self, topic_id: i64) -> StoreResult<i64> {
         let sql = "SELECT COALESCE(MAX(position), 0) FROM posts WHERE topic_id = $1";
         let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(topic_id).fetch_one(pool).await?);
         Ok(n)
-    }
-
-    /// The author's most recent post bodies since `since`, for duplicate detection.
-    pub async fn recent_bodies(&self, author_id: i64, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<String>> {
-        let sql = "SELECT body FROM posts WHERE author_id = $1 AND created_at > $2 AND deleted_at IS NULL \
-                   ORDER BY created_at DESC LIMIT $3";
-        let rows = on_pool!(self, pool => sqlx::query_scalar(sql).bind(author_id).bind(since).bind(limit).fetch_all(pool).await?);
-        Ok(rows)
     }
 }

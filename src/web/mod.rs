@@ -7,6 +7,7 @@ pub mod csrf;
 mod error_pages;
 pub mod hardening;
 pub mod i18n;
+mod localized;
 pub mod page_cache;
 mod refused_form;
 pub mod session_cookie;
@@ -29,7 +30,8 @@ use crate::store::User;
 pub use csrf::{CsrfForm, CsrfToken, NoFields};
 pub use error_pages::{generic_message, render_error_pages};
 pub use i18n::Lang;
-pub use viewer::Viewer;
+pub use localized::Localized;
+pub use viewer::{RequireUser, Viewer};
 
 pub const LANG_COOKIE: &str = "gp_lang";
 

@@ -11,6 +11,11 @@ use super::viewer::Viewer;
 
 pub const COOKIE: &str = "gp_session";
 
+/// The hex SHA-256 of a token: what is stored of session, API and one-time tokens.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 /// 32 random bytes, URL-safe base64.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];

@@ -6,6 +6,7 @@ mod common;
 mod a11y;
 mod accounts;
 mod api;
+mod architecture;
 mod attachment_sweep;
 mod attachments;
 mod backup;

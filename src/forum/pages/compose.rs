@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{ComposeForm, Localized, attach, preview_of};
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::attachments::UploadForm;
 use crate::engagement::drafts::{self, Scope};
@@ -19,6 +18,7 @@ use crate::forum::case_study::Section;
 use crate::forum::preview::Preview;
 use crate::forum::service::{self, TopicInput};
 use crate::store::Category;
+use crate::web::RequireUser;
 use crate::web::{Page, refill};
 
 #[derive(Template, WebTemplate)]
@@ -36,8 +36,8 @@ pub(super) struct ComposePage {
 }
 
 impl ComposePage {
-    fn provinces(&self) -> &'static [crate::accounts::provinces::Province] {
-        crate::accounts::provinces::all()
+    fn provinces(&self) -> &'static [crate::domain::provinces::Province] {
+        crate::domain::provinces::all()
     }
 
     fn section_fields(&self) -> Vec<(Section, &str)> {

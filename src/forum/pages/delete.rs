@@ -5,11 +5,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::parse_id;
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::forum::service;
 use crate::web::CsrfForm;
+use crate::web::RequireUser;
 
 #[derive(Deserialize)]
 pub(super) struct DeleteForm {}

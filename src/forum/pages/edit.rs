@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{ComposeForm, attach, parse_id, preview_of};
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::attachments::{FilePart, UploadForm};
 use crate::engagement::drafts::{self, Scope};
@@ -17,6 +16,7 @@ use crate::forum::case_study::{self, Section};
 use crate::forum::preview::Preview;
 use crate::forum::service::{self, EditInput};
 use crate::store::{PostRow, TopicRow};
+use crate::web::RequireUser;
 use crate::web::{Page, refill};
 
 #[derive(Template, WebTemplate)]

@@ -14,8 +14,7 @@ use axum::routing::{get, post};
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::store::{Category, TopicRow};
-use crate::web::Lang;
+pub use crate::web::Localized;
 use form::{ComposeForm, attach, preview_of};
 pub use listing::tag_label;
 
@@ -33,29 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/new", get(compose::compose_form).post(compose::compose))
         .route("/posts/{id}/edit", get(edit::edit_form).post(edit::edit))
         .route("/posts/{id}/delete", post(delete::delete))
-}
-
-/// Names in the reader's language, for templates.
-pub trait Localized {
-    fn name(&self, lang: &Lang) -> &str;
-}
-
-impl Localized for Category {
-    fn name(&self, lang: &Lang) -> &str {
-        if *lang == Lang::En { &self.name_en } else { &self.name_vi }
-    }
-}
-
-impl Localized for TopicRow {
-    fn name(&self, lang: &Lang) -> &str {
-        if *lang == Lang::En { &self.category_name_en } else { &self.category_name_vi }
-    }
-}
-
-impl Category {
-    pub fn description(&self, lang: &Lang) -> &str {
-        if *lang == Lang::En { &self.description_en } else { &self.description_vi }
-    }
 }
 
 fn parse_id(raw: &str) -> AppResult<i64> {

@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::topic::{set_share_links, topic_page};
 use super::{POSTS_PER_PAGE, attach, parse_id, preview_of};
-use crate::accounts::RequireUser;
 use crate::app::AppState;
 use crate::attachments::UploadForm;
 use crate::error::{AppError, AppResult};
@@ -16,6 +15,7 @@ use crate::forum::case_study::Sections;
 use crate::forum::preview::Preview;
 use crate::forum::preview_privacy::{Replace, replace_in_form};
 use crate::forum::service;
+use crate::web::RequireUser;
 use crate::web::{Page, refill};
 
 #[derive(Deserialize)]

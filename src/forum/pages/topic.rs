@@ -181,7 +181,7 @@ pub fn anonymous_line(page: &Page, topic: &TopicRow) -> String {
     if let Some(tier) = &topic.hospital_tier {
         parts.push(page.t(&format!("guidance.tier.{tier}")).to_string());
     }
-    if let Some(p) = topic.anon_province.as_deref().and_then(crate::accounts::provinces::by_code) {
+    if let Some(p) = topic.anon_province.as_deref().and_then(crate::domain::provinces::by_code) {
         parts.push(p.name.to_string());
     }
     parts.join(" · ")
@@ -273,7 +273,7 @@ pub(super) async fn topic_page(
         (official.row.author_id, official.row.author_name, official.row.author_job_title, official.row.author_hospital) =
             (0, String::new(), String::new(), String::new());
     }
-    let imported_from_facebook = store.topic_source_id(id).await?.is_some_and(|s| s.starts_with(crate::import::facebook::SOURCE_PREFIX));
+    let imported_from_facebook = store.topic_source_id(id).await?.is_some_and(|s| s.starts_with(crate::domain::FACEBOOK_SOURCE_PREFIX));
     let watch = crate::notify::watch::button(store, viewer, crate::notify::watch::Target::Topic, topic.id).await?;
     let engagement = crate::engagement::for_topic(store, &topic, viewer, "").await?;
     Ok(TopicPage {

@@ -36,7 +36,7 @@ use reader::{Event, Kind};
 pub use dry_run::{DryRun, Known, dry_run};
 
 /// Prefix of every Facebook topic's `source_id`; the topic page marks such topics as imported.
-pub const SOURCE_PREFIX: &str = "facebook:";
+pub use crate::domain::FACEBOOK_SOURCE_PREFIX as SOURCE_PREFIX;
 /// Longest title cut from a post's first line, in characters.
 const TITLE_CHARS: usize = 100;
 
