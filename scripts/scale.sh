@@ -206,7 +206,7 @@ run_backend() {  # $1 label, $2 database url
   kill "$pid"; wait "$pid" 2>/dev/null || true; trap - EXIT
   local lines five03 top
   lines=$(wc -l <"$dir/server.log"); five03=$(grep -c '503 Service Unavailable' "$dir/server.log" || true)
-  top=$(sed -E 's/^[^ ]+ +[A-Z]+ +//' "$dir/server.log" | sed -E 's/[0-9]+(\.[0-9]+)?/N/g' | sort | uniq -c | sort -rn | head -1 | sed -E 's/^ +//')
+  top=$(sed -E 's/^[^ ]+ +[A-Z]+ +//' "$dir/server.log" | sed -E 's/[0-9]+(\.[0-9]+)?/N/g' | sort | uniq -c | sort -rn | awk 'NR == 1' | sed -E 's/^ +//')
   {
     echo
     echo "Memory (RssAnon): ${rss_indexed} MiB after indexing, ${rss_single} MiB after the single-client pass, ${rss_load} MiB after the load; VmHWM ${hwm_load} MiB.  "

@@ -127,7 +127,9 @@ async fn next_piece(store: Store, at: Export) -> Option<(Result<Bytes, std::io::
 pub(super) async fn audit_csv(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Response> {
     service::require_moderator(&user)?;
     let store = state.store().clone();
-    let pieces = futures_util::stream::unfold(Export::Header, move |at| next_piece(store.clone(), at));
+    // Fused: the gzip/br compressor polls the body once more after its end, and an unfused
+    // `unfold` panics there, cutting the download just before its last bytes.
+    let pieces = futures_util::StreamExt::fuse(futures_util::stream::unfold(Export::Header, move |at| next_piece(store.clone(), at)));
     let headers =
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.csv\"")];
     Ok((headers, Body::from_stream(pieces)).into_response())

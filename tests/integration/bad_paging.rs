@@ -116,6 +116,12 @@ async fn the_audit_log_pages_by_key_and_exports_every_entry(app: TestApp) {
     assert!(entries >= 120);
     assert_eq!(text.lines().count(), 1 + entries, "a header line and one line per entry");
     assert_eq!(text.matches("\"watched_word\"").count(), 120);
+    // Compressed as a browser asks, the stream still ends cleanly (the compressor polls the
+    // body once more after its end; the export stream must stay ended).
+    let gzip = app.client.get(app.url("/mod/audit.csv")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let bytes = gzip.bytes().await.expect("the whole compressed file arrives");
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b]);
     let _ = token;
 }
 
