@@ -142,7 +142,7 @@ async fn older_expired_and_forged_links_are_refused_and_change_nothing(app: Test
     assert!(res.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("liên kết mới hơn"));
 
     // An hour later the newer one has expired too.
-    age_reset_links(&app).await;
+    crate::common::expire_all(&app, "password_resets").await;
     let res = app.post_json("/api/v1/password/reset", None, &json!({"token": token_of(&second), "password": NEW_PASSWORD})).await;
     assert_eq!(res.status(), 400);
 
@@ -160,22 +160,6 @@ async fn older_expired_and_forged_links_are_refused_and_change_nothing(app: Test
     assert_eq!(app.login("binh@bvcr.vn", PASSWORD).await.status(), 303);
     let res = app.post_json("/api/v1/password/reset", None, &json!({"token": token_of(&third), "password": NEW_PASSWORD})).await;
     assert_eq!(res.status(), 400);
-}
-
-/// Moves every reset link's expiry into the past (as if an hour had gone by).
-async fn age_reset_links(app: &TestApp) {
-    let sql = "UPDATE password_resets SET expires_at = $1";
-    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
-    match app.backend {
-        "sqlite" => {
-            let pool = sqlx::SqlitePool::connect(app.database_url()).await.unwrap();
-            sqlx::query(sql).bind(past).execute(&pool).await.unwrap();
-        }
-        _ => {
-            let pool = sqlx::PgPool::connect(app.database_url()).await.unwrap();
-            sqlx::query(sql).bind(past).execute(&pool).await.unwrap();
-        }
-    }
 }
 
 async fn the_api_resets_with_the_mailed_token_and_limits_requests_per_address(app: TestApp, sink: SmtpSink) {

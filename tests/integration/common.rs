@@ -259,6 +259,23 @@ pub fn parse_mail(python: &str, file: &std::path::Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Moves the expiry of every row of `table` (mailed links: `password_resets`, `signup_requests`)
+/// a minute into the past, as if their time had run out.
+pub async fn expire_all(app: &TestApp, table: &str) {
+    let sql = format!("UPDATE {table} SET expires_at = $1");
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    match app.backend {
+        "sqlite" => {
+            let pool = sqlx::SqlitePool::connect(app.database_url()).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(past).execute(&pool).await.unwrap();
+        }
+        _ => {
+            let pool = sqlx::PgPool::connect(app.database_url()).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(past).execute(&pool).await.unwrap();
+        }
+    }
+}
+
 /// Rate limits count hits in fixed clock windows (`window_ms` long, starting on multiples of
 /// it). A test that must meet a limit waits for the next window when fewer than `needed_ms` are
 /// left, so its hits cannot straddle two windows and be counted apart.

@@ -99,26 +99,10 @@ async fn a_link_whose_email_got_an_account_meanwhile_makes_no_second_one(app: Te
     assert_eq!(app.store.count_users().await.unwrap(), 1);
 }
 
-/// Moves every sign-up link's expiry into the past (as if a day had gone by).
-async fn age_signup_links(app: &TestApp) {
-    let sql = "UPDATE signup_requests SET expires_at = $1";
-    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
-    match app.backend {
-        "sqlite" => {
-            let pool = sqlx::SqlitePool::connect(app.database_url()).await.unwrap();
-            sqlx::query(sql).bind(past).execute(&pool).await.unwrap();
-        }
-        _ => {
-            let pool = sqlx::PgPool::connect(app.database_url()).await.unwrap();
-            sqlx::query(sql).bind(past).execute(&pool).await.unwrap();
-        }
-    }
-}
-
 async fn expired_forged_and_overlong_links_are_refused_and_make_nothing(app: TestApp) {
     assert_eq!(ask(&app, "tam@bvqy.vn", "Phạm Tâm", PASSWORD).await.status(), 200);
     let link = app.mailed_link("tam@bvqy.vn", "/signup/confirm/").await;
-    age_signup_links(&app).await;
+    crate::common::expire_all(&app, "signup_requests").await;
     let path = path_of(&app, &link).to_string();
     let forged = format!("/signup/confirm/{}", "x".repeat(43));
     let overlong = format!("/signup/confirm/{}", "a".repeat(5_000));
