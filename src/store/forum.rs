@@ -100,19 +100,23 @@ impl Scope {
         }
     }
 
-    /// The condition added to [`VISIBLE_TOPIC`], and how many placeholders it takes.
-    fn condition(self) -> (&'static str, usize) {
+    /// The ids of one page of the listing, walked along its `*_listing` index, and how many
+    /// placeholders come before the limit and the offset. A tag's topics are walked along the
+    /// listing keys each tag row carries (migration 0022), never sorted per request.
+    fn page_ids(self) -> (String, usize) {
+        const TAGGED: &str = "SELECT tt.topic_id FROM topic_tags tt WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $1) \
+            AND tt.listed = TRUE ORDER BY tt.pinned DESC, tt.last_posted_at DESC, tt.topic_id DESC";
         match self {
-            Scope::All => ("", 0),
-            Scope::Category => (" AND t.category_id = $1", 1),
-            Scope::Tag => (
-                " AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
-                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $1))",
-                1,
-            ),
+            Scope::All => (format!("SELECT t.id FROM topics t WHERE {VISIBLE_TOPIC} ORDER BY {LISTING_ORDER}"), 0),
+            Scope::Category => {
+                (format!("SELECT t.id FROM topics t WHERE {VISIBLE_TOPIC} AND t.category_id = $1 ORDER BY {LISTING_ORDER}"), 1)
+            }
+            Scope::Tag => (TAGGED.to_string(), 1),
             Scope::CategoryAndTag => (
-                " AND t.category_id = $1 AND t.id IN (SELECT tt.topic_id FROM topic_tags tt \
-                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $2))",
+                "SELECT tt.topic_id FROM topic_tags tt JOIN topics t ON t.id = tt.topic_id \
+                WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.slug = $2) AND tt.listed = TRUE AND t.category_id = $1 \
+                ORDER BY tt.pinned DESC, tt.last_posted_at DESC, tt.topic_id DESC"
+                    .to_string(),
                 2,
             ),
         }
@@ -123,13 +127,8 @@ impl Scope {
 /// index entries rather than joined rows; then only the page's rows are joined. The scope's
 /// placeholders come first, then the limit and the offset.
 pub(super) fn latest_sql(scope: Scope) -> String {
-    let (condition, n) = scope.condition();
-    format!(
-        "{TOPIC_SELECT} WHERE t.id IN (SELECT t.id FROM topics t WHERE {VISIBLE_TOPIC}{condition} \
-             ORDER BY {LISTING_ORDER} LIMIT ${} OFFSET ${}) ORDER BY {LISTING_ORDER}",
-        n + 1,
-        n + 2
-    )
+    let (page_ids, n) = scope.page_ids();
+    format!("{TOPIC_SELECT} WHERE t.id IN ({page_ids} LIMIT ${} OFFSET ${}) ORDER BY {LISTING_ORDER}", n + 1, n + 2)
 }
 
 /// A member's visible topics, newest first. `$1` author, `$2` limit. Anonymous case studies never

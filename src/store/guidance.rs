@@ -167,6 +167,10 @@ const PUBLIC_AUTHOR: &str = "CASE WHEN t.anonymous THEN 0 ELSE t.author_id END A
 
 /// Visible topics with a visible post citing document `$1`, most helpful first, then newest;
 /// `$2` limit.
+/// The members shown with the ministry badge, read on every topic and listing page: the partial
+/// index `users_ministry_listing` holds exactly them.
+pub(super) const MINISTRY_STAFF: &str = "SELECT id FROM users WHERE role = 'ministry'";
+
 pub(super) fn citing_sql() -> String {
     format!(
         "SELECT t.id AS topic_id, t.title, t.kind, {PUBLIC_AUTHOR}, t.created_at \
@@ -395,8 +399,7 @@ impl Store {
 
     /// Ids of members with the ministry role (few), for their badge next to their names.
     pub async fn ministry_staff_ids(&self) -> StoreResult<Vec<i64>> {
-        let sql = "SELECT id FROM users WHERE role = 'ministry'";
-        let rows = on_pool!(self, pool => sqlx::query_scalar(sql).fetch_all(pool).await?);
+        let rows = on_pool!(self, pool => sqlx::query_scalar(MINISTRY_STAFF).fetch_all(pool).await?);
         Ok(rows)
     }
 

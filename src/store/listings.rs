@@ -40,6 +40,9 @@ pub fn listing_queries() -> Vec<ListingQuery> {
         q("tag", latest_sql(Scope::Tag), vec![Text("an-toan-thuoc"), Int(20), Int(0)]),
         q("topic posts", topic_posts_sql(), vec![Int(1), Int(30), Int(480)]),
         q("guidance citing practices", super::guidance::citing_sql(), vec![Int(1), Int(100)]),
+        q("tag, deep page", latest_sql(Scope::Tag), vec![Text("an-toan-thuoc"), Int(20), Int(20_000)]),
+        q("category and tag", latest_sql(Scope::CategoryAndTag), vec![Int(1), Text("an-toan-thuoc"), Int(20), Int(0)]),
+        q("ministry staff badges (topic and listing pages)", super::guidance::MINISTRY_STAFF, vec![]),
         q("profile", by_author_sql(), vec![Int(1), Int(20)]),
         q("notifications", super::moderation::NOTIFICATIONS, vec![Int(1), Int(50)]),
         q("moderation queue", super::moderation::queue_sql(), vec![Text("open"), Null, Int(50), Int(5_000)]),
@@ -61,8 +64,22 @@ macro_rules! bind_all {
     }};
 }
 
+/// SQLite's plan steps (id, parent, _, detail), each detail indented two spaces per level, so
+/// a step inside a subquery (a page's ids) can be told from one of the outer statement.
+fn indented(rows: Vec<(i64, i64, i64, String)>) -> Vec<String> {
+    let mut depth = std::collections::HashMap::new();
+    rows.into_iter()
+        .map(|(id, parent, _, detail)| {
+            let level = depth.get(&parent).map_or(0, |d| d + 1);
+            depth.insert(id, level);
+            format!("{}{detail}", "  ".repeat(level))
+        })
+        .collect()
+}
+
 impl Store {
-    /// The plan of a statement, one line per step: SQLite's `EXPLAIN QUERY PLAN` details, or
+    /// The plan of a statement, one line per step: SQLite's `EXPLAIN QUERY PLAN` details
+    /// (indented by level), or
     /// PostgreSQL's `EXPLAIN` with sequential scans turned off, so a statement that could only
     /// be answered by a scan still shows one on a test database small enough to scan.
     pub async fn query_plan(&self, listing: &ListingQuery) -> StoreResult<Vec<String>> {
@@ -70,7 +87,7 @@ impl Store {
             Pool::Sqlite(pool) => {
                 let sql = format!("EXPLAIN QUERY PLAN {}", listing.sql);
                 let query = bind_all!(sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(sql)), &listing.args);
-                Ok(query.fetch_all(pool).await?.into_iter().map(|row| row.3).collect())
+                Ok(indented(query.fetch_all(pool).await?))
             }
             Pool::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;

@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 use crate::common::TestApp;
 use goodpractice::accounts::Role;
 use goodpractice::forum::{Status, Tag, Tags, TopicKind};
-use goodpractice::store::{Decision, GuidanceLinks, NewPost, NewTopic, ProfileUpdate, Store, TopicAction};
+use goodpractice::store::{Decision, GuidanceLinks, NewPost, NewTopic, ProfileUpdate, Store, TopicAction, TopicFilter, TopicFlag};
 
 const WRITERS: u64 = 4;
 const STEPS: usize = 60;
@@ -203,15 +203,24 @@ impl World<'_> {
         self.store.update_profile(member, &p).await.expect("profile saved");
     }
 
+    async fn pin_or_unpin(&self, rng: &mut StdRng) {
+        let Some((topic_id, _)) = self.pick_topic(rng).await else {
+            return;
+        };
+        let a = action(self.moderator, "pin", "topic", topic_id);
+        let _ = self.store.set_topic_flag_audited(topic_id, TopicFlag::Pinned, rng.random_bool(0.5), &a).await;
+    }
+
     async fn step(&self, rng: &mut StdRng) {
         match rng.random_range(0..100) {
             0..30 => self.new_topic(rng).await,
-            30..50 => self.reply(rng).await,
-            50..65 => self.hide_or_restore(rng).await,
-            65..72 => self.approve(rng).await,
-            72..80 => self.move_topic(rng).await,
-            80..88 => self.delete(rng).await,
-            88..93 => self.merge(rng).await,
+            30..48 => self.reply(rng).await,
+            48..62 => self.hide_or_restore(rng).await,
+            62..69 => self.approve(rng).await,
+            69..76 => self.move_topic(rng).await,
+            76..84 => self.delete(rng).await,
+            84..89 => self.merge(rng).await,
+            89..94 => self.pin_or_unpin(rng).await,
             _ => self.change_province(rng).await,
         }
     }
@@ -253,6 +262,26 @@ async fn kept_counts_equal_fresh_counts_under_racing_writers(app: TestApp) {
     let api: serde_json::Value = app.get("/api/v1/categories").await.json().await.unwrap();
     let listed: i64 = api.as_array().unwrap().iter().map(|c| c["topic_count"].as_i64().unwrap()).sum();
     assert_eq!(listed, counted.categories.iter().map(|(_, n)| n).sum::<i64>());
+
+    // Each tag's listing, walked along the keys its tag rows keep, is the one a fresh sort of
+    // the visible topics carrying the tag gives.
+    let made: Vec<i64> = world.made.lock().await.topics.iter().map(|t| t.0).collect();
+    for label in TAGS {
+        let slug = Tags::parse(&[label]).unwrap().as_slice()[0].slug.clone();
+        let mut fresh = Vec::new();
+        for &id in &made {
+            let topic = store.topic(id).await.unwrap();
+            let tagged = store.topic_tags(id).await.unwrap().iter().any(|g| g.slug == slug);
+            if tagged && topic.status == Status::Published && topic.deleted_at.is_none() {
+                fresh.push(topic);
+            }
+        }
+        fresh.sort_by(|a, b| (b.pinned, b.last_posted_at, b.id).cmp(&(a.pinned, a.last_posted_at, a.id)));
+        let fresh: Vec<i64> = fresh.iter().map(|t| t.id).collect();
+        let filter = TopicFilter { category_id: None, tag: Some(&slug) };
+        let walked: Vec<i64> = store.latest_topics(&filter, 10_000, 0).await.unwrap().iter().map(|t| t.id).collect();
+        assert_eq!(walked, fresh, "the listing of tag {slug}");
+    }
 }
 
 crate::on_both_databases!(kept_counts_equal_fresh_counts_under_racing_writers);
