@@ -59,8 +59,9 @@ to_ms() {
 
 # One wrk run at 64 connections: prints "p50 p99 requests/s errors" (errors: socket errors,
 # timeouts past 5 s and answers other than 2xx/3xx).
-measure() {  # $1 seconds, $2 path or @script.lua
+measure() {  # $1 seconds, $2 path or @script.lua, $3 cookie (optional: a signed-in reader)
   local args=(-t2 -c64 -d"$1s" --timeout 5s --latency) target=$2 out
+  [ -n "${3:-}" ] && args+=(-H "Cookie: $3")
   if [[ $target == @* ]]; then args+=(-s "${target#@}"); target=/; fi
   out=$(wrk "${args[@]}" "http://127.0.0.1:$port$target" 2>&1)
   local p50 p99 rps errors
@@ -142,13 +143,17 @@ run_backend() {  # $1 label, $2 database url
   local q1 q2 q3
   q1=$(urlq "vệ sinh tay ngoại khoa"); q2=$(urlq "kiem tra cheo thuoc nguy co cao"); q3=$(urlq "làm sao giảm té ngã ở người cao tuổi")
   lua_random "$dir/topic.lua" /t/ "$first" "$topics"
-  local random_topics; random_topics=$(for _ in $(seq 300); do printf '/t/%d ' $((first + (RANDOM * 32768 + RANDOM) % topics)); done)
+  # The 1,000 newest topics: what most readers open (links shared today, the home page's list).
+  lua_random "$dir/topic-recent.lua" /t/ $((first + topics - 1000)) 1000
+  # 2,000 random topics, each asked once (the single-client pass stops at 2,000 requests): a
+  # page rendered afresh, not one the anonymous cache kept from an earlier request.
+  local random_topics; random_topics=$(for _ in $(seq 2000); do printf '/t/%d ' $((first + (RANDOM * 32768 + RANDOM) % topics)); done)
   local category=medication-safety
   local pages=(
     "home|/|"
     "category, first page|/c/$category|"
     "category, page 1,000|/c/$category?page=1000|"
-    "topic, random|$random_topics|"
+    "topic, random, each once|$random_topics|"
     "topic with 500 replies, first page|/t/$long|"
     "topic with 500 replies, last page|/t/$long?page=$last_page|"
     "tag|/tag/$tag|"
@@ -165,6 +170,12 @@ run_backend() {  # $1 label, $2 database url
     "feed: guidance document|/guidance/$cited/feed.atom|"
     "API categories|/api/v1/categories|"
     "API search (3 queries)|/api/v1/search?q=$q1 /api/v1/search?q=$q2 /api/v1/search?q=$q3|"
+    # A signed-in reader is never served from the anonymous cache: these are rendered afresh.
+    "signed in (admin): home|/|$cookie"
+    "signed in (admin): category, page 1,000|/c/$category?page=1000|$cookie"
+    "signed in (admin): topic, random, each once|$random_topics|$cookie"
+    "signed in (admin): tag|/tag/$tag|$cookie"
+    "signed in (admin): guidance document cited by 5,000|/guidance/$cited|$cookie"
   )
   {
     echo "### $label, $POSTS posts"
@@ -189,15 +200,17 @@ run_backend() {  # $1 label, $2 database url
   local rss_single; rss_single=$(mib RssAnon "$pid")
   {
     echo
-    echo "64 connections, anonymous (wrk -t2 -c64 --timeout 5s, ${LOAD_SECONDS} s each; load $(load_average) at start):"
+    echo "64 connections (wrk -t2 -c64 --timeout 5s, ${LOAD_SECONDS} s each; anonymous unless marked; load $(load_average) at start):"
     echo
     echo "| page | requests/s | ratio to the stylesheet | p50 ms | p99 ms | errors |"
     echo "|---|---:|---:|---:|---:|---:|"
   } | tee -a "$dir/results.md"
   local css_rps=''
-  for row in "static /static/style.css|/static/style.css" "topic, random|@$dir/topic.lua" "home|/" "category, first page|/c/$category"; do
-    IFS='|' read -r name path <<<"$row"
-    read -r p50 p99 rps errors <<<"$(measure "$LOAD_SECONDS" "$path")"
+  for row in "static /static/style.css|/static/style.css|" "topic, random of all|@$dir/topic.lua|" \
+    "topic, random of the 1,000 newest|@$dir/topic-recent.lua|" "home|/|" "category, first page|/c/$category|" \
+    "signed in (admin): topic, random of all|@$dir/topic.lua|$cookie" "signed in (admin): home|/|$cookie"; do
+    IFS='|' read -r name path auth <<<"$row"
+    read -r p50 p99 rps errors <<<"$(measure "$LOAD_SECONDS" "$path" "$auth")"
     [ -z "$css_rps" ] && css_rps=$rps
     printf '| %s | %s | %.2f | %s | %s | %s |\n' "$name" "$rps" "$(echo "$rps / $css_rps" | bc -l)" "$p50" "$p99" "$errors" \
       | tee -a "$dir/results.md"

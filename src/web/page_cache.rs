@@ -12,7 +12,8 @@
 //! forms). Pages with no token are also kept gzip-compressed, served as they are.
 //!
 //! Invalidation through the change log: every write in this process (any request that is not
-//! `GET`/`HEAD`/`OPTIONS` and not refused with a 4xx) empties the cache once it has answered, so the next request after a
+//! `GET`/`HEAD`/`OPTIONS` and not refused with a 4xx, except the private writes of
+//! [`writes_only_private_things`]) empties the cache once it has answered, so the next request after a
 //! hide never sees the hidden post; a task follows the change log (`search_changes`) every
 //! second for writes made by other processes (imports, other servers). A page rendered while a
 //! write was under way is stored under the old generation and never served.
@@ -151,6 +152,38 @@ impl PageCache {
     }
 }
 
+/// Writes that change nothing a signed-out reader's page shows: a draft saved as someone types
+/// (every few seconds per writer), a preview, signing in and out, bookmarks, watching, one's own
+/// notifications and security settings. Emptying the cache for each of them would empty it
+/// all day on a busy forum. Anything not listed empties it (a profile's name shows on posts).
+fn writes_only_private_things(path: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "/drafts",
+        "/api/v1/drafts",
+        "/preview",
+        "/api/v1/preview",
+        "/api/v1/uploads",
+        "/login",
+        "/logout",
+        "/password/",
+        "/api/v1/password/",
+        "/signup",
+        "/watch",
+        "/api/v1/watches",
+        "/notifications/read-all",
+        "/api/v1/notifications",
+        "/api/v1/notification-settings",
+        "/settings/notifications",
+        "/settings/password",
+        "/settings/sessions/",
+        "/settings/tokens/",
+        "/api/v1/tokens",
+        "/settings/two-factor/",
+    ];
+    let bookmark = path.ends_with("/bookmark") && ["/posts/", "/api/v1/posts/", "/api/v1/topics/"].iter().any(|p| path.starts_with(p));
+    bookmark || PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
 /// The key of a request whose answer may be kept, if it may.
 fn cache_key(req: &Request) -> Option<String> {
     if req.method() != Method::GET || req.headers().contains_key(header::AUTHORIZATION) {
@@ -257,9 +290,10 @@ fn respond(entry: &Entry, token: &str, conditions: &Conditions) -> Response {
 pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cache = state.pages();
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let private = writes_only_private_things(req.uri().path());
         let response = next.run(req).await;
         // A refused write (4xx) wrote nothing; anything else may have changed what pages show.
-        if !response.status().is_client_error() {
+        if !response.status().is_client_error() && !private {
             cache.invalidate();
         }
         return response;

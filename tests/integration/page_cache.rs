@@ -149,7 +149,46 @@ async fn browsers_revalidate_with_304(app: TestApp) {
     assert!(changed.text().await.unwrap().contains("Đã áp dụng tại khoa tôi."));
 }
 
+/// When a signed-out reader's copy of `path` was made (the kept page's `Last-Modified`).
+async fn kept_since(app: &TestApp, path: &str) -> String {
+    let (client, _) = app.second_browser();
+    let res = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.headers().get(LAST_MODIFIED).expect("a Last-Modified").to_str().unwrap().to_string()
+}
+
+/// Drafts saved as people type, previews and bookmarks change nothing signed-out readers see,
+/// so they leave the kept pages alone (a busy forum would otherwise empty the cache all day);
+/// a reply still renews the page.
+async fn private_writes_keep_the_cache_and_public_ones_renew_it(app: TestApp) {
+    let member = app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let (topic, reply) = topic_with_reply(&app, &member).await;
+    let path = format!("/t/{topic}");
+    // The change-log follower (every second) sees the new topic once and empties the cache.
+    let follower_tick = std::time::Duration::from_millis(1_200);
+    tokio::time::sleep(follower_tick).await;
+    let kept = kept_since(&app, &path).await;
+
+    let put = |path: String, body: serde_json::Value| app.client.put(app.url(&path)).bearer_auth(&member).json(&body).send();
+    let bookmark = put(format!("/api/v1/posts/{reply}/bookmark"), json!({})).await.unwrap();
+    assert!(bookmark.status().is_success(), "bookmarked: {}", bookmark.status());
+    let preview = app.post_json("/api/v1/preview", Some(&member), &json!({"body": "Đang viết dở: đo đường huyết lúc 3 giờ sáng"})).await;
+    assert_eq!(preview.status(), 200, "previewed");
+    let draft =
+        put("/api/v1/drafts".into(), json!({"scope": format!("reply:{topic}"), "fields": {"body": "Khoa tôi cũng đo lúc"}})).await.unwrap();
+    assert!(draft.status().is_success(), "draft saved: {}", draft.status());
+    // Long enough for the follower to notice a change had any of them logged one, and past the
+    // second of `kept`, so a page rendered again would say a later time.
+    tokio::time::sleep(follower_tick).await;
+    assert_eq!(kept_since(&app, &path).await, kept, "the same kept page after private writes");
+
+    let res = app.post_json(&format!("/api/v1/topics/{topic}/posts"), Some(&member), &json!({"body": "Đã áp dụng tại khoa tôi."})).await;
+    assert_eq!(res.status(), 201);
+    assert_ne!(kept_since(&app, &path).await, kept, "a reply renews the page");
+}
+
 crate::on_both_databases!(
+    private_writes_keep_the_cache_and_public_ones_renew_it,
     a_hidden_post_is_gone_from_the_next_anonymous_request,
     a_change_made_by_another_process_reaches_the_cache_through_the_change_log,
     nobody_gets_another_readers_page_or_token,
