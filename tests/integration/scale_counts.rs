@@ -276,7 +276,7 @@ async fn kept_counts_equal_fresh_counts_under_racing_writers(app: TestApp) {
                 fresh.push(topic);
             }
         }
-        fresh.sort_by(|a, b| (b.pinned, b.last_posted_at, b.id).cmp(&(a.pinned, a.last_posted_at, a.id)));
+        fresh.sort_by_key(|t| std::cmp::Reverse((t.pinned, t.last_posted_at, t.id)));
         let fresh: Vec<i64> = fresh.iter().map(|t| t.id).collect();
         let filter = TopicFilter { category_id: None, tag: Some(&slug) };
         let walked: Vec<i64> = store.latest_topics(&filter, 10_000, 0).await.unwrap().iter().map(|t| t.id).collect();
