@@ -59,8 +59,11 @@ fn compound(caps: &regex::Captures) -> bool {
 
 fn is_birth(folded: &str, caps: &regex::Captures) -> bool {
     if let Some(trigger) = caps.name("trigger") {
-        let before = folded[..trigger.start()].split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
-        if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) {
+        let head = &folded[..trigger.start()];
+        let before = head.split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
+        // A comma or a colon between makes "sinh" a word of its own ("Lý Văn Tài, sinh …").
+        let own_word = head.trim_end().ends_with([',', ':', ';', '(']);
+        if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) && !own_word {
             return false;
         }
     }
@@ -98,6 +101,7 @@ mod tests {
         assert_eq!(dates("(sinh năm 1969)"), ["sinh năm 1969"]);
         assert_eq!(dates("yêu cầu ngày sinh đầy đủ 27/05/1971 nên"), ["27/05/1971"]);
         assert_eq!(dates("ngay sinh bn la 30-04-1975, trung ngay le"), ["30-04-1975"]);
+        assert_eq!(dates("Lý Văn Tài, sinh 12/10/1959, thẻ"), ["sinh 12/10/1959"]);
     }
 
     #[test]
