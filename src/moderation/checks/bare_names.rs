@@ -148,7 +148,8 @@ fn full_date_at(text: &str, words: &[Word], at: usize) -> Option<usize> {
 /// "Lâm Quốc Huy, 19/12/1978", "Đoàn Văn Khải, nam, 15/05/1971": a full date right after a
 /// patient's name (maybe after the sex) is their date of birth.
 fn birth_date_after(text: &str, words: &[Word], name: &Finding) -> Option<Finding> {
-    let last = words.iter().position(|w| w.range.end == name.range.end)?;
+    // Words are in text order: a binary search keeps a post of many names linear-logarithmic.
+    let last = words.binary_search_by_key(&name.range.end, |w| w.range.end).ok()?;
     let comma = |a: usize, b: usize| words.get(b).is_some_and(|wb| between(text, &words[a], wb).trim() == ",");
     let mut at = last + 1;
     if comma(last, at) && matches!(words[at].folded.as_str(), "nam" | "nu") && comma(at, at + 1) {

@@ -1,7 +1,7 @@
 //! Full names of patients and their family: two to four capitalised syllables right after a
 //! word that introduces a person ("bệnh nhân", "BN", "người bệnh", "NB", "bé", "cháu", "ông",
-//! "bà", "anh", "chị", "cụ", "sản phụ", "mang tên"), or a full name followed by an age ("Nguyễn Thị Hường,
-//! 72 tuổi").
+//! "bà", "anh", "chị", "cụ", "sản phụ", "mang tên", "cô", "chú", "của", "hồ sơ"), or a full name followed
+//! by an age ("Nguyễn Thị Hường, 72 tuổi"). Names with no such word: [`bare_names`](super::bare_names).
 //!
 //! Not names: role words and generic text ("bệnh nhân Nam giới", "BN nữ", "bệnh nhân A", "bà
 //! mẹ", "anh chị em", "người bệnh Khoa Nội tiết"), initials ("BN N.V.A"), the usual placeholder
