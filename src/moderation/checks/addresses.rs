@@ -20,7 +20,8 @@ const STREETS: [&str; 2] = ["duong", "pho"];
 const HAMLETS: [&str; 5] = ["thon", "xom", "ap", "to", "khom"];
 const COMMUNES: [&str; 3] = ["xa", "phuong", "thi"];
 /// Hamlets and groups that may have a name rather than a number.
-const NAMED_HAMLETS: [&str; 6] = ["thôn", "xóm", "ấp", "bản", "khóm", "tổ"];
+/// "buôn", "làng", "plei", "sóc": villages of the Central Highlands and the Mekong delta.
+const NAMED_HAMLETS: [&str; 10] = ["thôn", "xóm", "ấp", "bản", "khóm", "tổ", "buôn", "làng", "plei", "sóc"];
 
 /// Slashes in a house number ("25/16/2/1" has three).
 const MAX_SLASHED: usize = 3;
@@ -54,7 +55,7 @@ fn address_at(text: &str, words: &[Word], i: usize) -> Option<(usize, usize)> {
         if spaced(text, words, number_end, street) && names_a_place(text, words, street) {
             return Some((number_start(words, i), street + 1));
         }
-        return None;
+        return street_then_ward(text, words, number_end).map(|last| (number_start(words, i), last));
     }
     let folded = w.folded.as_str();
     if LANES.contains(&folded) && words.get(i + 1).is_some_and(is_house_number) && spaced(text, words, i, i + 1) {
@@ -91,7 +92,7 @@ fn named_hamlet(text: &str, words: &[Word], i: usize) -> Option<(usize, usize)> 
         return None;
     }
     let first = words.get(i + 1)?;
-    let ambiguous = !accented && matches!(w.folded.as_str(), "ap" | "to" | "ban");
+    let ambiguous = !accented && matches!(w.folded.as_str(), "ap" | "to" | "ban" | "buon" | "lang" | "soc");
     if ambiguous && !(first.is_capitalised() || is_house_number(first) || (w.folded == "to" && first.folded == "dan")) {
         return None;
     }
@@ -113,6 +114,32 @@ fn named_hamlet(text: &str, words: &[Word], i: usize) -> Option<(usize, usize)> 
         }
     }
     None
+}
+
+/// "72/9 Phan Huy Ích, phường 15", "14 Trần Bình Trọng, phường 4", "112 Nguyễn Trãi, P.2": a
+/// house number, a capitalised street name of one to four words, then its ward, commune or
+/// district after a comma (a number and a name alone may be anything: "12 Bệnh viện"). The
+/// last word of the street name.
+fn street_then_ward(text: &str, words: &[Word], number_end: usize) -> Option<usize> {
+    let mut last = number_end;
+    while last - number_end < 4 && words.get(last + 1).is_some_and(|w| w.is_capitalised() && w.text.chars().count() > 1) {
+        if between(text, &words[last], &words[last + 1]) != " " {
+            break;
+        }
+        last += 1;
+    }
+    let ward = words.get(last + 1)?;
+    let after_comma = between(text, &words[last], ward).trim() == ",";
+    // "phường 15", "xã Ea Tiêu", "P.2" (not "phường nào", "xã hội").
+    let named = words.get(last + 2).is_some_and(|n| n.is_number() || n.is_capitalised());
+    (last > number_end && after_comma && is_ward(ward) && named).then_some(last)
+}
+
+/// A ward, commune or district word: "phường", "xã", "quận", "huyện", "thị trấn", "P.", "Q.".
+fn is_ward(w: &Word) -> bool {
+    is_commune(w)
+        || ["quận", "huyện"].iter().any(|c| w.folded == fold(c) && (!has_diacritics(w.text) || w.text.to_lowercase() == *c))
+        || matches!(w.text, "P" | "Q")
 }
 
 /// "xã", "phường", "thị trấn" (with their diacritics when typed with any).
@@ -210,6 +237,8 @@ mod tests {
         assert_eq!(addresses("ở thôn Đồng Chằm, xã Tân Lập, huyện"), ["thôn Đồng Chằm, xã Tân Lập"]);
         assert_eq!(addresses("xe don bn o xom bai, xa dong son, mat"), ["xom bai, xa dong"]);
         assert_eq!(addresses("nha o to 7 khu pho 3 phuong tan phong"), ["to 7 khu pho 3 phuong tan"]);
+        assert_eq!(addresses("tạm trú tại 72/9 Phan Huy Ích, phường 15 để"), ["72/9 Phan Huy Ích"]);
+        assert_eq!(addresses("dia chi buon Ko Siar, xa Ea Tieu, huyen"), ["buon Ko Siar, xa Ea Tieu"]);
     }
 
     #[test]
@@ -224,6 +253,8 @@ mod tests {
             "Tổ chức khám cho người dân xã Tân Lập",
             "u to, xa nha nen den muon",
             "ban kham xa cua so",
+            "Khoa có 12 Bác Sĩ, phường nào cũng có trạm",
+            "Ca 3 Nội Tiết, xã hội hóa",
         ] {
             assert_eq!(addresses(text), Vec::<&str>::new(), "{text}");
         }

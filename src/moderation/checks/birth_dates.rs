@@ -31,6 +31,14 @@ static BIRTH_DATE_LATER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("later birth date pattern")
 });
 
+/// A year alone right after a patient and the sex, or an old person's honorific ("BN nam 1987",
+/// "bn nu 1993", "Bà cụ 1939"): their birth year, a hint. Typed with diacritics the sex word
+/// must be "nam"/"nữ" ("bệnh nhân năm 2023" is a year of care).
+static YEAR_AFTER_SEX: LazyLock<Regex> = LazyLock::new(|| {
+    let who = r"(?:bn|nb|benh\s+nhan|nguoi\s+benh)\s+(?P<sex>nam|nu)|(?:ba|ong)\s+cu|cu\s+(?:ba|ong)";
+    Regex::new(&format!(r"\b(?:{who})\s*,?\s+(?P<ayear>19\d\d|20[01]\d)\b")).expect("year after sex pattern")
+});
+
 /// Words that, before "sinh", make it part of another word or a time after birth.
 const NOT_BIRTH_BEFORE: [&str; 9] = ["khang", "ve", "phat", "hoi", "sau", "truoc", "ky", "tai", "nguyen"];
 
@@ -45,11 +53,23 @@ pub fn find(text: &str) -> Vec<Finding> {
             let kind = if caps.name("ayear").is_some() { FindingKind::BirthYear } else { FindingKind::BirthDate };
             Finding { kind, range: folded.original_range(whole.range()) }
         })
+        .chain(YEAR_AFTER_SEX.captures_iter(&folded.text).filter(|caps| sex_typed_right(text, &folded, caps)).map(|caps| {
+            let year = caps.name("ayear").expect("year group");
+            Finding { kind: FindingKind::BirthYear, range: folded.original_range(year.range()) }
+        }))
         .chain(BIRTH_DATE_LATER.captures_iter(&folded.text).filter(|caps| is_birth(&folded.text, caps) && !compound(caps)).map(|caps| {
             let date = caps.name("date").expect("date group");
             Finding { kind: FindingKind::BirthDate, range: folded.original_range(date.range()) }
         }))
         .collect()
+}
+
+/// "nam" typed with diacritics is "nam" (male), not "năm" (year) or "nằm" (lies).
+fn sex_typed_right(text: &str, folded: &Folded, caps: &regex::Captures) -> bool {
+    caps.name("sex").is_none_or(|sex| {
+        let original = &text[folded.original_range(sex.range())];
+        !search_index::analysis::has_diacritics(original) || matches!(original.to_lowercase().as_str(), "nữ")
+    })
 }
 
 /// "ngày sinh hoạt", "ngày sinh viên …": "sinh" begins another word.
@@ -59,8 +79,11 @@ fn compound(caps: &regex::Captures) -> bool {
 
 fn is_birth(folded: &str, caps: &regex::Captures) -> bool {
     if let Some(trigger) = caps.name("trigger") {
-        let before = folded[..trigger.start()].split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
-        if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) {
+        let head = &folded[..trigger.start()];
+        let before = head.split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
+        // A comma or a colon between makes "sinh" a word of its own ("Lý Văn Tài, sinh …").
+        let own_word = head.trim_end().ends_with([',', ':', ';', '(']);
+        if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) && !own_word {
             return false;
         }
     }
@@ -98,6 +121,8 @@ mod tests {
         assert_eq!(dates("(sinh năm 1969)"), ["sinh năm 1969"]);
         assert_eq!(dates("yêu cầu ngày sinh đầy đủ 27/05/1971 nên"), ["27/05/1971"]);
         assert_eq!(dates("ngay sinh bn la 30-04-1975, trung ngay le"), ["30-04-1975"]);
+        assert_eq!(dates("Lý Văn Tài, sinh 12/10/1959, thẻ"), ["sinh 12/10/1959"]);
+        assert_eq!(dates("BN nam 1987 nhập viện; bn nu 1993 mang thai; Bà cụ 1939, nằm lâu"), ["1987", "1993", "1939"]);
     }
 
     #[test]
@@ -110,6 +135,7 @@ mod tests {
             "Vệ sinh tay đạt 82% trong quý 3 năm 2023",
             "sinh non ở tuần thứ 32",
             "ngày sinh hoạt khoa học 12/03/2024 của khoa",
+            "Bệnh nhân năm 2015 ít hơn năm nay; bệnh nhân nằm 2016",
         ] {
             assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
         }

@@ -13,6 +13,7 @@
 //! - [`highlight_html`]: the text with the matched parts marked, for the moderator.
 
 mod addresses;
+mod bare_names;
 mod birth_dates;
 mod duplicates;
 pub mod eval;
@@ -20,6 +21,7 @@ mod folded;
 mod highlight;
 mod identifiers;
 mod markdown_counts;
+mod name_lists;
 mod names;
 mod patient_dates;
 mod records;
@@ -151,7 +153,9 @@ pub struct Finding {
 pub fn patient_data(text: &str) -> Vec<Finding> {
     let mut findings = identifiers::find(text);
     findings.extend(birth_dates::find(text));
-    findings.extend(names::find(text));
+    let names = names::find(text);
+    findings.extend(bare_names::find(text, &names));
+    findings.extend(names);
     findings.extend(rooms::find(text));
     findings.extend(addresses::find(text));
     let records = records::find(text);

@@ -1,7 +1,7 @@
 //! Full names of patients and their family: two to four capitalised syllables right after a
 //! word that introduces a person ("bệnh nhân", "BN", "người bệnh", "NB", "bé", "cháu", "ông",
-//! "bà", "anh", "chị", "cụ", "sản phụ", "mang tên"), or a full name followed by an age ("Nguyễn Thị Hường,
-//! 72 tuổi").
+//! "bà", "anh", "chị", "cụ", "sản phụ", "mang tên", "cô", "chú", "của", "hồ sơ"), or a full name followed
+//! by an age ("Nguyễn Thị Hường, 72 tuổi"). Names with no such word: [`bare_names`](super::bare_names).
 //!
 //! Not names: role words and generic text ("bệnh nhân Nam giới", "BN nữ", "bệnh nhân A", "bà
 //! mẹ", "anh chị em", "người bệnh Khoa Nội tiết"), initials ("BN N.V.A"), the usual placeholder
@@ -12,11 +12,16 @@
 //! capitalised syllables that are not place or institution words are enough.
 
 use super::folded::{Word, between, words};
+use super::name_lists::{FAMILY_NAMES, PLAIN_FAMILY_NAMES, is_given};
 use super::{Finding, FindingKind};
 
 /// Words (folded) that introduce a person. Two-word triggers are written with one space.
-const TRIGGERS: [&str; 17] = [
+const TRIGGERS: [&str; 21] = [
     "benh nhan",
+    "ho so",
+    "cua",
+    "co",
+    "chu",
     "nguoi benh",
     "san phu",
     "benh nhi",
@@ -35,22 +40,15 @@ const TRIGGERS: [&str; 17] = [
     "ten",
 ];
 
+/// Triggers that are also other everyday words once folded: typed with diacritics, they must be
+/// these ("cô", not "có"; "chú", not "chủ" or "chữ").
+const ACCENTED_TRIGGERS: [&str; 2] = ["cô", "chú"];
+
 /// After these, given names alone can be a name.
 const CHILD_TRIGGERS: [&str; 3] = ["be", "chau", "benh nhi"];
 
 /// Words that may stand between the trigger and the name ("BN là …", "bệnh nhân tên …").
 const FILLERS: [&str; 3] = ["la", "ten", "ho ten"];
-
-/// Common Vietnamese family names, folded (Nguyễn, Trần, Lê… cover nearly everyone).
-const FAMILY_NAMES: [&str; 69] = [
-    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly", "dinh",
-    "truong", "lam", "mai", "cao", "ta", "trinh", "quach", "kieu", "luong", "luu", "la", "thai", "ton", "tang", "lai", "ha", "chu", "dao",
-    "doan", "vuong", "khuc", "khong", "lo", "luc", "giang", "thach", "quan", "chau", "tong", "au", "diep", "mac", "ong", "nghiem", "phung",
-    "to", "trieu", "bach", "kim", "lieu", "nong", "hua", "tieu", "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang",
-];
-
-/// Family names that a lower-case name may start with (see [`lower_case_name`]).
-const LOWER_CASE_FAMILY_NAMES: [&str; 11] = ["nguyen", "tran", "pham", "hoang", "huynh", "bui", "ngo", "dinh", "truong", "trinh", "vu"];
 
 /// Capitalised words that follow a trigger without being a name: sex, places, institutions,
 /// diseases ("bệnh nhân Nam giới", "Bà Rịa", "bệnh nhân Covid", "người bệnh Khoa Nội").
@@ -111,11 +109,17 @@ fn trigger_len(words: &[Word], i: usize) -> usize {
     let two = words.get(i + 1).map(|next| format!("{one} {}", next.folded));
     if two.as_deref().is_some_and(|t| TRIGGERS.contains(&t)) {
         2
-    } else if TRIGGERS.contains(&one) {
+    } else if TRIGGERS.contains(&one) && accented_as_a_trigger(&words[i]) {
         1
     } else {
         0
     }
+}
+
+/// "có"/"cô": a one-word trigger typed with diacritics must be the trigger itself.
+fn accented_as_a_trigger(word: &Word) -> bool {
+    let accented = ACCENTED_TRIGGERS.iter().find(|a| search_index::analysis::fold(a) == word.folded);
+    accented.is_none_or(|a| !search_index::analysis::has_diacritics(word.text) || word.text.to_lowercase() == *a)
 }
 
 fn name_after_trigger(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
@@ -138,6 +142,8 @@ fn name_after_trigger(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
     name_end(text, words, first)
         .filter(|&last| is_full_name(&words[first..=last], allow_given_names))
         .or_else(|| lower_case_name(text, words, first))
+        .or_else(|| STRONG_TRIGGERS.contains(&trigger.as_str()).then(|| lower_case_given_names(text, words, first)).flatten())
+        .or_else(|| highland_name(text, words, first))
         .map(|last| NameAt { first, last })
 }
 
@@ -148,8 +154,89 @@ fn lower_case_name(text: &str, words: &[Word], first: usize) -> Option<usize> {
     let name = words.get(first..first + 3)?;
     let spaced = name.windows(2).all(|pair| between(text, &pair[0], &pair[1]) == " ");
     let lower = name.iter().all(|w| w.text.chars().all(char::is_lowercase));
-    let shape = LOWER_CASE_FAMILY_NAMES.contains(&name[0].folded.as_str()) && matches!(name[1].folded.as_str(), "van" | "thi");
+    let shape = PLAIN_FAMILY_NAMES.contains(&name[0].folded.as_str()) && matches!(name[1].folded.as_str(), "van" | "thi");
     (spaced && lower && shape && name[2].text.chars().count() > 1).then_some(first + 2)
+}
+
+/// Family names that are also everyday words once folded ("ta vẫn", "đó đã", "họ thì").
+const EVERYDAY_FAMILY_NAMES: [&str; 14] = ["ta", "do", "ho", "vo", "la", "mai", "lam", "cao", "to", "tu", "van", "son", "ong", "lo"];
+
+/// Given names that are also everyday words once folded ("ăn", "bình thường", "dùng").
+const EVERYDAY_GIVEN_NAMES: [&str; 16] =
+    ["an", "binh", "dung", "lam", "nam", "sang", "tam", "the", "tien", "tin", "tinh", "tra", "trong", "tu", "y", "thuong"];
+
+/// Triggers that are no other everyday word once folded ("chi" is also "chỉ", "anh" "ảnh",
+/// "co" "có", "cua" "của"): after these only, a lower-case name needs no "văn"/"thị".
+const STRONG_TRIGGERS: [&str; 12] =
+    ["benh nhan", "nguoi benh", "bn", "nb", "benh nhi", "san phu", "nguoi nha", "be", "chau", "ong", "ba", "cu"];
+
+/// Pairs of syllables that are everyday words, never a name ("kháng sinh", "điều dưỡng",
+/// "dinh dưỡng", "quản lý", "hợp đồng", "đồng ý", "thực hiện").
+const WORD_PAIRS: [&str; 24] = [
+    "khang sinh",
+    "dieu duong",
+    "dinh duong",
+    "tinh mach",
+    "ve sinh",
+    "an toan",
+    "binh thuong",
+    "quan ly",
+    "quy trinh",
+    "quy dinh",
+    "tinh trang",
+    "thanh tra",
+    "phu hop",
+    "hop dong",
+    "dong y",
+    "tai chinh",
+    "thuc hien",
+    "kien thuc",
+    "huong dan",
+    "hai long",
+    "tien hanh",
+    "phat hien",
+    "hien tai",
+    "tu van",
+];
+
+/// "chau vo minh khang", "nguoi nha bn ta van cuong", "ong nong van thach": right after a
+/// strong trigger, typed without diacritics, a family name and two or three syllables of given
+/// names ("văn"/"thị" count), no pair of them an everyday word. A family name that is an
+/// everyday word ("ta", "đó", "họ") needs the name to stop after three syllables and not end in
+/// a given name that is an everyday word too ("anh ta van binh thuong", "ba ta van an com").
+fn lower_case_given_names(text: &str, words: &[Word], first: usize) -> Option<usize> {
+    let lower =
+        |w: &Word| w.text.chars().count() > 1 && w.text.chars().all(char::is_lowercase) && !search_index::analysis::has_diacritics(w.text);
+    let family = words.get(first).filter(|w| lower(w) && FAMILY_NAMES.contains(&w.folded.as_str()))?;
+    let mut last = first;
+    while last + 1 < words.len() && last - first < 3 {
+        let next = &words[last + 1];
+        let given = is_given(&next.folded) || matches!(next.folded.as_str(), "van" | "thi");
+        if !(lower(next) && given && between(text, &words[last], next) == " ") {
+            break;
+        }
+        last += 1;
+    }
+    let run = last - first + 1;
+    let pair = |k: usize| WORD_PAIRS.contains(&format!("{} {}", words[k].folded, words[k + 1].folded).as_str());
+    if run < 3 || !is_given(&words[last].folded) || (first..last).any(pair) {
+        return None;
+    }
+    let everyday = !PLAIN_FAMILY_NAMES.contains(&family.folded.as_str()) && EVERYDAY_FAMILY_NAMES.contains(&family.folded.as_str());
+    let continues = words.get(last + 1).is_some_and(|w| is_given(&w.folded) && between(text, &words[last], w) == " ");
+    if everyday && (run > 3 || continues || EVERYDAY_GIVEN_NAMES.contains(&words[last].folded.as_str())) {
+        return None;
+    }
+    Some(last)
+}
+
+/// "bn Y Bhiong Nie", "chị H'Hen Niê": Ê Đê and other highland names start with "Y" (men) or
+/// "H" (women) and put the family name last; after a trigger, "Y" and two capitalised words.
+fn highland_name(text: &str, words: &[Word], first: usize) -> Option<usize> {
+    let name = words.get(first..first + 3)?;
+    let spaced = name.windows(2).all(|pair| matches!(between(text, &pair[0], &pair[1]), " " | "'" | "’"));
+    let rest = name[1..].iter().all(|w| w.is_capitalised() && w.text.chars().count() > 1 && !NOT_NAMES.contains(&w.folded.as_str()));
+    (matches!(name[0].text, "Y" | "H") && spaced && rest).then_some(first + 2)
 }
 
 /// "Nguyễn Thị Hường, 72 tuổi", "Trần Văn Hùng (45 tuổi)", "Lê Văn Tám, nam, 61 tuổi": a full
@@ -184,7 +271,7 @@ fn introduces(gap: &str) -> bool {
 }
 
 /// The last word of a run of up to four name-like words starting at `first`, joined by single spaces.
-fn name_end(text: &str, words: &[Word], first: usize) -> Option<usize> {
+pub(super) fn name_end(text: &str, words: &[Word], first: usize) -> Option<usize> {
     let caps = words.get(first).filter(|w| is_name_word(w))?.is_all_caps();
     let mut last = first;
     while last + 1 < words.len() && last - first < 3 {
@@ -204,7 +291,7 @@ fn is_name_word(word: &Word) -> bool {
 
 /// Two to four syllables, not ending in a one-letter placeholder, not a role or place word;
 /// starting with a family name unless given names are allowed. Names in capitals need one.
-fn is_full_name(name: &[Word], allow_given_names: bool) -> bool {
+pub(super) fn is_full_name(name: &[Word], allow_given_names: bool) -> bool {
     let placeholder = |w: &Word| w.text.len() == 1 && w.text.is_ascii();
     if name.len() < 2 || name.iter().any(placeholder) {
         return false;
@@ -239,6 +326,12 @@ mod tests {
         assert_eq!(names("BN NGUYỄN VĂN HÙNG"), ["NGUYỄN VĂN HÙNG"]);
         assert_eq!(names("benh nhan nguyen van hung bi nga"), ["nguyen van hung"]);
         assert_eq!(names("bà trần thị lan té ngã"), ["trần thị lan"]);
+        assert_eq!(names("the bhyt cua chau vo minh khang so"), ["vo minh khang"]);
+        assert_eq!(names("nguoi nha bn ta van cuong xin"), ["ta van cuong"]);
+        assert_eq!(names("bn Y Bhiong Nie, ma y te"), ["Y Bhiong Nie"]);
+        assert_eq!(names("Cô Hà Thị Sương ở bản"), ["Hà Thị Sương"]);
+        assert_eq!(names("Phiếu lĩnh máu của Kim Văn Thạch ghi sai"), ["Kim Văn Thạch"]);
+        assert_eq!(names("khoa có Nguyễn Văn Hùng trực"), Vec::<&str>::new());
     }
 
     #[test]
@@ -270,6 +363,11 @@ mod tests {
             "bệnh nhân Bạch Mai chuyển đến",
             "Bệnh nhân Hồ Chí Minh, 5 tuổi",
             "anh ta van di lam, benh nhan do thi khong",
+            "Bé trai được chỉ định kháng sinh tĩnh mạch.",
+            "be trai duoc chi dinh khang sinh tinh mach",
+            "em lam dieu duong 8 nam",
+            "ba ta van an com, ong ta van binh thuong",
+            "bn co dinh duong qua sonde",
         ] {
             assert_eq!(names(text), Vec::<&str>::new(), "{text}");
         }

@@ -310,7 +310,10 @@ fn date_at(text: &str, words: &[Word], i: usize) -> Option<DateAt> {
         return None;
     }
     let marker = i.checked_sub(1).filter(|&m| is_marker(&words[m]) && between(text, &words[m], &words[i]).trim().is_empty());
-    let (last, shape) = numeric_date(text, words, i, marker.is_some()).or_else(|| worded_date(words, i, marker.is_some()))?;
+    let lunar = marker.is_some_and(|m| matches!(words[m].folded.as_str(), "mung" | "mong"));
+    let (last, shape) = numeric_date(text, words, i, marker.is_some() || in_a_range(text, words, i))
+        .or_else(|| worded_date(words, i, marker.is_some()))
+        .or_else(|| tet_date(words, i, lunar))?;
     if (shape == Shape::Bare && is_a_fraction(text, words, last)) || idiom(words, i, last) {
         return None;
     }
@@ -357,6 +360,19 @@ fn worded_date(words: &[Word], i: usize, marked: bool) -> Option<(usize, Shape)>
     }
     let year = words.get(i + 3).filter(|w| w.folded == "nam").and(words.get(i + 4)).filter(|y| y.is_number() && y.text.len() == 4);
     Some((if year.is_some() { i + 4 } else { i + 2 }, Shape::Full))
+}
+
+/// "mùng 2 Tết": a day of the lunar new year (the month is Tết itself).
+fn tet_date(words: &[Word], i: usize, lunar: bool) -> Option<(usize, Shape)> {
+    (lunar && words.get(i + 1)?.folded == "tet").then_some((i + 1, Shape::Full))
+}
+
+/// "từ 1/11 đến 10/11": both ends of a range of day/month are dates, as if after "ngày".
+fn in_a_range(text: &str, words: &[Word], i: usize) -> bool {
+    let slash = |d: usize| words.get(d + 1).is_some_and(|m| between(text, &words[d], m) == "/" && small_number(m, 12).is_some());
+    let word = |k: usize| words.get(k).map_or("", |w| w.folded.as_str());
+    let opens = i >= 1 && word(i - 1) == "tu" && matches!(word(i + 2), "den" | "toi") && slash(i + 3);
+    slash(i) && (opens || (i >= 4 && matches!(word(i - 1), "den" | "toi") && word(i - 4) == "tu" && slash(i - 3)))
 }
 
 /// A number of one or two digits up to `max`.

@@ -23,12 +23,38 @@ static RECORD_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("record number pattern")
 });
 
+/// Words that introduce a code less surely: "hồ sơ" alone, "số BA" (also "số ba", three), a
+/// specimen or lab slip ("mã GPB", "mã XN", "mã barcode", "mã bệnh phẩm"), "mã số". The code
+/// then needs more digits ("Hồ sơ 2406/NT-0098", "mã barcode 7701245519", "so BA 25.014520").
+static LOOSE_RECORD_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    let specimen = r"gpb|xn|barcode|bp|benh\s+pham|mau|phieu|xet\s+nghiem|tiep\s+nhan";
+    let trigger = format!(r"ho\s+so|(?:so|ma)\s+ba|ma(?:\s+so)?\s+(?:{specimen})|ma\s+so|so\s+phieu");
+    let code = r"(?P<code>(?:[a-z]{1,4}[ \-]?)?[a-z0-9]*[0-9][a-z0-9./\-]*)";
+    Regex::new(&format!(r"\b(?:{trigger})\b\s*(?:[:#]\s*|\bla\s+)?{code}")).expect("loose record number pattern")
+});
+
 /// The fewest digits a record code has (counts and years have fewer or stand alone).
 const MIN_DIGITS: usize = 4;
+/// The fewest digits after the less sure words (a year has four, a count fewer).
+const LOOSE_MIN_DIGITS: usize = 6;
+
+/// After the less sure words: "2.500.000" (an amount), "43/2018/TT-BYT" (a document), "thuế
+/// 0101234567" (a tax code), "8935049501236" (a product's barcode: GS1 prefix 893 of Vietnam).
+static NOT_A_RECORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\d{1,3}(?:\.\d{3})+|.*/(?:19|20)\d\d/.*|thue.*|893\d{10})$").expect("not-a-record pattern"));
 
 pub fn find(text: &str) -> Vec<Finding> {
     let folded = Folded::new(text);
-    RECORD_NUMBER
+    let sure = codes(&folded, &RECORD_NUMBER, MIN_DIGITS, false);
+    let loose = codes(&folded, &LOOSE_RECORD_NUMBER, LOOSE_MIN_DIGITS, true);
+    let loose = loose.into_iter().filter(|l| !sure.iter().any(|s| s.range.start < l.range.end && l.range.start < s.range.end));
+    let mut out: Vec<Finding> = sure.iter().cloned().chain(loose).collect();
+    out.sort_by_key(|f| f.range.start);
+    out
+}
+
+fn codes(folded: &Folded, pattern: &Regex, min_digits: usize, loose: bool) -> Vec<Finding> {
+    pattern
         .captures_iter(&folded.text)
         .filter_map(|caps| {
             let code = caps.name("code")?;
@@ -36,7 +62,7 @@ pub fn find(text: &str) -> Vec<Finding> {
             let digits = trimmed.bytes().filter(u8::is_ascii_digit).count();
             let whole = caps.get(0)?;
             let end = code.start() + trimmed.len();
-            (digits >= MIN_DIGITS)
+            (digits >= min_digits && !(loose && NOT_A_RECORD.is_match(trimmed)))
                 .then(|| Finding { kind: FindingKind::MedicalRecordNumber, range: folded.original_range(whole.start()..end) })
         })
         .collect()
@@ -60,6 +86,10 @@ mod tests {
         assert_eq!(codes("Mã hồ sơ bệnh án 2024/00917 bị sửa."), ["Mã hồ sơ bệnh án 2024/00917"]);
         assert_eq!(codes("Mã bệnh án điện tử BA-2409-00417 mở"), ["Mã bệnh án điện tử BA-2409-00417"]);
         assert_eq!(codes("so ho so ngoai tru 2024.N.115207 bi khoa"), ["so ho so ngoai tru 2024.N.115207"]);
+        assert_eq!(codes("Hồ sơ 2406/NT-0098 ghi"), ["Hồ sơ 2406/NT-0098"]);
+        assert_eq!(codes("so BA 25.014520, ngay"), ["so BA 25.014520"]);
+        assert_eq!(codes("Mẫu sinh thiết mã GPB 24-3318 lấy"), ["mã GPB 24-3318"]);
+        assert_eq!(codes("mã barcode 7701245519 bị"), ["mã barcode 7701245519"]);
     }
 
     #[test]
@@ -70,6 +100,13 @@ mod tests {
             "mã ICD I21.0 được ghi đúng",
             "quản lý mã người bệnh trên HIS",
             "Mã BN 12 bị trùng",
+            "Hồ sơ 2024 có 120 bộ",
+            "số ba 2.500.000 đồng",
+            "mã số thuế 0101234567 của bệnh viện",
+            "mã số 43/2018/TT-BYT",
+            "mã GPB 24-33",
+            "Mã vạch 8935049501236 trên chai dịch truyền",
+            "ma barcode 8935049501236 cua lo thuoc",
         ] {
             assert_eq!(codes(text), Vec::<&str>::new(), "{text}");
         }

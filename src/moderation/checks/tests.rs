@@ -37,6 +37,37 @@ fn each_kind_is_found_with_and_without_diacritics() {
     }
 }
 
+/// Issue 14, third held-out set: shapes found on its development half (odd lines).
+#[test]
+fn names_without_a_trigger_word_ranges_and_lunar_days() {
+    use FindingKind::*;
+    for (text, expected) in [
+        ("Thông tin hành chính: Lý Văn Tài, sinh 12/10/1959, nhập khoa.", vec![PatientName, BirthDate]),
+        ("Tóm tắt: Đoàn Văn Khải, nam, 15/05/1971, tái khám.", vec![PatientName, BirthDate]),
+        ("nguoi nha la dang van khoa xin ky cam ket", vec![PatientName]),
+        ("the bhyt cua chau vo minh khang bi sai", vec![PatientName]),
+        ("bn Y Bhiong Nie khong biet tieng Kinh", vec![PatientName]),
+        ("BN thở máy từ 1/11 đến 10/11 thì rút ống thành công.", vec![PatientDate, PatientDate]),
+        ("BN vào cấp cứu mùng 2 Tết vì ngộ độc rượu.", vec![PatientDate]),
+        ("Người nhà khai tạm trú tại 72/9 Phan Huy Ích, phường 15.", vec![StreetAddress]),
+    ] {
+        assert_eq!(kinds(text), expected, "{text}");
+    }
+}
+
+#[test]
+fn staff_and_streets_named_like_patients_are_not_held() {
+    for text in [
+        "Cảm ơn BS Trần Thị Hoa, ĐD Lê Văn Tâm và anh em khoa Nội.",
+        "Nhà thuốc ở 45 Lê Văn Sỹ, gần đường Nguyễn Thị Minh Khai.",
+        "anh ta van binh thuong, ho thi khong sao",
+        "Lịch trực từ 1/11 đến 10/11 đã gửi các khoa.",
+        "Khoa có 12 Bác Sĩ, phường nào cũng có trạm y tế; xã hội hóa.",
+    ] {
+        assert!(!holds_patient_data(text), "{text}: {:?}", kinds(text));
+    }
+}
+
 #[test]
 fn clinical_prose_has_no_findings() {
     for text in [
