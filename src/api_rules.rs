@@ -98,4 +98,23 @@ fn fields() -> Vec<(&'static str, &'static str, Value)> {
         ("SettingsIo", "handle", json!({"pattern": format!("^@?[a-z0-9_]{{3,{}}}$", crate::text::HANDLE_MAX)})),
         ("SettingsIo", "language", words(&["vi", "en"])),
     ]
+    .into_iter()
+    .chain(collection_fields())
+    .collect()
+}
+
+/// Curated collections (`collections::api`).
+fn collection_fields() -> Vec<(&'static str, &'static str, Value)> {
+    use crate::collections::domain::{INTRO_MAX, SLUG_MAX, TITLE_MAX};
+    let slug = json!({"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": SLUG_MAX});
+    let mut rules = Vec::new();
+    for component in ["NewCollectionIn", "CollectionPatchIn"] {
+        rules.push((component, "title", text(3, TITLE_MAX)));
+        rules.push((component, "intro", text(1, INTRO_MAX)));
+        rules.push((component, "intro_en", text(0, INTRO_MAX)));
+        rules.push((component, "slug", slug.clone()));
+        rules.push((component, "status", words(&["draft", "published"])));
+    }
+    rules.push(("CollectionPatchIn", "version", json!({"minimum": 1})));
+    rules
 }

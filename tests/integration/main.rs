@@ -13,6 +13,7 @@ mod backup;
 mod bad_paging;
 mod browser;
 mod cli;
+mod collections;
 mod compose;
 mod concurrent_writes;
 mod engagement;
