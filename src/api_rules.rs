@@ -68,6 +68,8 @@ fn parameters() -> Vec<(&'static str, &'static str, Value)> {
         ("/api/v1/search", "limit", number_or_empty(1, 100)),
         ("/api/v1/search", "year", number_or_empty(1900, 9998)),
         ("/api/v1/search", "page", number_or_empty(1, 10_000)),
+        ("/api/v1/collections", "page", number_or_empty(1, crate::collections::MAX_API_PAGE)),
+        ("/api/v1/collections/{slug}", "page", number_or_empty(1, crate::collections::MAX_API_PAGE)),
     ]
 }
 

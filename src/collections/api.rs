@@ -13,9 +13,9 @@ use utoipa_axum::routes;
 use super::service::{self, CollectionInput};
 use crate::api::ApiJson;
 use crate::app::AppState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, Msg};
 use crate::store::{CollectionRow, Store};
-use crate::web::{PageParam, Pagination, RequireUser, Viewer};
+use crate::web::{RequireUser, Viewer};
 
 /// Collections in one page of the list.
 const LIST_PER_PAGE: i64 = 50;
@@ -63,7 +63,7 @@ struct CollectionOut {
     /// Send it back with a PATCH: a change made meanwhile makes the PATCH a 409.
     version: i64,
     url: String,
-    /// The items the public sees, in order (at most 500 per page).
+    /// The items the public sees, in order (at most 500 per page; past the last page: none).
     items: Vec<ItemOut>,
 }
 
@@ -79,8 +79,8 @@ fn summary(row: CollectionRow) -> CollectionSummaryOut {
 }
 
 async fn collection_out(store: &Store, row: CollectionRow, page: Option<i64>) -> AppResult<CollectionOut> {
-    let pages = Pagination::new(page, API_ITEMS_PER_PAGE, row.visible_items);
-    let items = store.collection_items(row.id, false, pages.per_page, pages.offset()).await?;
+    let offset = (page.unwrap_or(1) - 1) * API_ITEMS_PER_PAGE;
+    let items = store.collection_items(row.id, false, API_ITEMS_PER_PAGE, offset).await?;
     Ok(CollectionOut {
         items: items
             .into_iter()
@@ -98,28 +98,51 @@ async fn collection_out(store: &Store, row: CollectionRow, page: Option<i64>) ->
     })
 }
 
+/// `?page=`: a whole number from 1 (left out: the first page); anything else is a 422.
+#[derive(Deserialize, Default)]
+struct ApiPage {
+    page: Option<String>,
+}
+
+/// Pages past the last are empty; this bound only keeps offsets far from overflowing.
+pub const MAX_API_PAGE: i64 = 1_000_000;
+
+impl ApiPage {
+    fn number(&self) -> AppResult<Option<i64>> {
+        match self.page.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_API_PAGE).contains(n))
+                .map(Some)
+                .ok_or_else(|| AppError::BadRequest(Msg::new("collections.error.page").arg("max", MAX_API_PAGE))),
+        }
+    }
+}
+
 /// Published collections, most recently changed first (50 per page).
-#[utoipa::path(get, path = "/api/v1/collections", params(("page" = Option<i64>, Query)),
-    responses((status = 200, body = Vec<CollectionSummaryOut>)))]
-async fn list_collections(State(state): State<AppState>, Query(p): Query<PageParam>) -> AppResult<Json<Vec<CollectionSummaryOut>>> {
-    let store = state.store();
-    let pages = Pagination::new(p.number(), LIST_PER_PAGE, store.count_collections(false).await?);
-    let rows = store.collections(false, None, pages.per_page, pages.offset()).await?;
+#[utoipa::path(get, path = "/api/v1/collections", params(("page" = Option<String>, Query)),
+    responses((status = 200, body = Vec<CollectionSummaryOut>), (status = 422)))]
+async fn list_collections(State(state): State<AppState>, Query(p): Query<ApiPage>) -> AppResult<Json<Vec<CollectionSummaryOut>>> {
+    let offset = (p.number()?.unwrap_or(1) - 1) * LIST_PER_PAGE;
+    let rows = state.store().collections(false, None, LIST_PER_PAGE, offset).await?;
     Ok(Json(rows.into_iter().map(summary).collect()))
 }
 
 /// One collection with its visible items in order (a draft only for curators).
-#[utoipa::path(get, path = "/api/v1/collections/{slug}", params(("slug" = String, Path), ("page" = Option<i64>, Query)),
-    responses((status = 200, body = CollectionOut), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/collections/{slug}", params(("slug" = String, Path), ("page" = Option<String>, Query)),
+    responses((status = 200, body = CollectionOut), (status = 404), (status = 422)))]
 async fn get_collection(
     State(state): State<AppState>,
     viewer: Option<axum::Extension<Viewer>>,
     Path(slug): Path<String>,
-    Query(p): Query<PageParam>,
+    Query(p): Query<ApiPage>,
 ) -> AppResult<Json<CollectionOut>> {
+    let page = p.number()?;
     let viewer = viewer.map(|v| v.0).unwrap_or_default();
     let row = service::visible(state.store(), &slug, viewer.user()).await?;
-    Ok(Json(collection_out(state.store(), row, p.number()).await?))
+    Ok(Json(collection_out(state.store(), row, page).await?))
 }
 
 /// A new collection.

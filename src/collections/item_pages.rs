@@ -48,6 +48,7 @@ async fn add(
     let version = parse_version(&form.version)?;
     let topic_id = parse_topic_ref(&form.topic)?;
     service::add_item(state.store(), &user, collection.id, Some(version), topic_id, &form.note).await?;
+    super::follow::new_item(&state, &collection, topic_id, &user).await;
     // The new item is last: the last page shows it.
     let count = state.store().count_collection_items(collection.id).await?;
     let last = (count + super::pages::ITEMS_PER_PAGE - 1) / super::pages::ITEMS_PER_PAGE;
@@ -99,5 +100,8 @@ async fn add_from_topic(
     let topic_id = parse_topic_ref(&form.topic)?;
     let slug = state.store().collection_slug(collection_id).await.map_err(|_| AppError::bad("collections.error.choose"))?;
     service::add_item(state.store(), &user, collection_id, None, topic_id, &form.note).await?;
+    if let Ok(collection) = state.store().collection_by_slug(&slug).await {
+        super::follow::new_item(&state, &collection, topic_id, &user).await;
+    }
     Ok(Redirect::to(&format!("/t/{topic_id}?collected={slug}#collections")).into_response())
 }

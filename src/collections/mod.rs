@@ -14,11 +14,13 @@ mod extras;
 pub mod follow;
 mod item_pages;
 mod pages;
+mod reader_pages;
 pub mod service;
 
 use axum::Router;
 
 use crate::app::AppState;
+pub use api::MAX_API_PAGE;
 pub use extras::Extras;
 
 pub fn router() -> Router<AppState> {

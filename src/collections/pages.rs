@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/collections/{slug}", get(show))
         .route("/collections/{slug}/edit", get(edit_form).post(update))
         .merge(super::item_pages::router())
+        .merge(super::reader_pages::router())
 }
 
 /// The introduction in the reader's language (the Vietnamese one when no English was written).

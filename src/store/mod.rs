@@ -42,6 +42,8 @@ pub use backup::{BackupCounts, known_schema_version, sqlite_path};
 pub use ops::{OpsGauges, PoolUse};
 mod admin_users;
 mod collection_readers;
+mod collection_views;
+pub use collection_views::{CollectionOpening, RecentItem};
 mod collections;
 pub use collections::{CollectionChange, CollectionFields, CollectionItemRow, CollectionRow, STALE as COLLECTION_STALE, TopicCollection};
 mod credentials;

@@ -308,6 +308,65 @@ async fn a_topic_page_adds_to_a_collection_and_500_items_are_paged(app: TestApp)
     assert_eq!(item_titles(&edit).len(), 50);
 }
 
+async fn notifications(app: &TestApp, token: &str) -> Vec<(String, i64)> {
+    let res = app.client.get(app.url("/api/v1/notifications")).bearer_auth(token).send().await.unwrap();
+    let rows: Value = res.json().await.unwrap();
+    rows.as_array().unwrap().iter().map(|n| (n["kind"].as_str().unwrap().to_string(), n["topic_id"].as_i64().unwrap_or(0))).collect()
+}
+
+async fn followers_are_told_see_what_they_read_and_print_it(app: TestApp) {
+    let (moderator, _) = person(&app, "dieu-hanh@bv.vn", "Trần Điều Hành", Role::Moderator).await;
+    let (reader, reader_token) = person(&app, "dieu-duong@bv.vn", "Đỗ Điều Dưỡng", Role::Member).await;
+    let a = topic(&app, &reader_token, "Đánh giá nguy cơ té ngã").await;
+    let b = topic(&app, &reader_token, "Chuông gọi trong tầm tay").await;
+    let c = topic(&app, &reader_token, "Giày chống trượt").await;
+    let slug = create(&moderator, "Phòng ngừa té ngã", "te-nga", "published").await;
+    add(&moderator, &slug, &a.to_string(), "Đọc *trước tiên*.").await;
+
+    // Follow; open a topic of the collection; the page marks it read.
+    let (_, page) = reader.get(&format!("/collections/{slug}")).await;
+    assert_eq!(count(&page, "#follow form button"), 1, "a follow button");
+    assert_eq!(reader.post(&format!("/collections/{slug}/follow"), &[]).await.status(), 303);
+    assert_eq!(reader.get(&format!("/t/{a}")).await.0, 200);
+    add(&moderator, &slug, &b.to_string(), "").await;
+    let (_, page) = reader.get(&format!("/collections/{slug}")).await;
+    assert!(text_of(&page, "#follow .following").is_some(), "the reader is told they follow it");
+    assert!(text_of(&page, &format!("#item-{a} .read-mark")).is_some(), "the opened topic is marked read");
+    assert!(text_of(&page, &format!("#item-{b} .read-mark")).is_none(), "the new one is not");
+    assert_eq!(count(&app.get_text(&format!("/collections/{slug}")).await.1, ".read-mark"), 0, "signed out: no marks");
+
+    // The new item notified the follower, through the notification module.
+    let told = notifications(&app, &reader_token).await;
+    assert!(told.contains(&("collection_item".to_string(), b)), "{told:?}");
+    assert!(!told.iter().any(|(kind, topic)| kind == "collection_item" && *topic == a), "only items added after following");
+    let (_, list) = reader.get("/notifications").await;
+    assert!(list.contains("Có bài mới trong bộ sưu tập bạn theo dõi"), "the notification is named in words");
+
+    // Unfollowed: the next item tells nobody.
+    assert_eq!(reader.post(&format!("/collections/{slug}/follow"), &[("undo", "1")]).await.status(), 303);
+    add(&moderator, &slug, &c.to_string(), "").await;
+    assert!(!notifications(&app, &reader_token).await.iter().any(|(_, topic)| *topic == c));
+
+    // The Atom feed, newest item first, and the print view with every opening post in order.
+    let res = app.get(&format!("/collections/{slug}/feed.atom")).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+    let feed = feed_rs::parser::parse(&res.bytes().await.unwrap()[..]).expect("a valid Atom feed");
+    let titles: Vec<String> = feed.entries.iter().map(|e| e.title.as_ref().unwrap().content.clone()).collect();
+    assert_eq!(titles, ["Giày chống trượt", "Chuông gọi trong tầm tay", "Đánh giá nguy cơ té ngã"]);
+    let (status, print) = app.get_text(&format!("/collections/{slug}/print")).await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&print, ".collection-print-item"), 3);
+    let first = text_of(&print, ".collection-print-item").unwrap();
+    assert!(first.contains("Đánh giá nguy cơ té ngã") && first.contains("các bước làm, kết quả"), "{first}");
+    assert!(first.contains("trước tiên"), "with the curator's note");
+
+    // A draft has no feed and cannot be followed.
+    let draft = create(&moderator, "Bản nháp", "ban-nhap", "draft").await;
+    assert_eq!(app.get(&format!("/collections/{draft}/feed.atom")).await.status(), 404);
+    assert_eq!(reader.post(&format!("/collections/{draft}/follow"), &[]).await.status(), 404);
+}
+
 /// Arranges published topics "Thực hành số N" at the end of a collection straight in the
 /// database (500 through the API would take minutes on a debug build).
 async fn topics_in_collection(app: &TestApp, collection_id: i64, author_id: i64, numbers: std::ops::RangeInclusive<i64>) {
@@ -341,4 +400,5 @@ on_both_databases!(
     members_cannot_curate_and_drafts_stay_private,
     stale_forms_duplicates_clashes_and_hidden_topics_are_refused,
     a_topic_page_adds_to_a_collection_and_500_items_are_paged,
+    followers_are_told_see_what_they_read_and_print_it,
 );

@@ -14,6 +14,7 @@ mod bad_paging;
 mod browser;
 mod cli;
 mod collections;
+mod collections_api;
 mod compose;
 mod concurrent_writes;
 mod engagement;
