@@ -68,6 +68,8 @@ fn parameters() -> Vec<(&'static str, &'static str, Value)> {
         ("/api/v1/search", "limit", number_or_empty(1, 100)),
         ("/api/v1/search", "year", number_or_empty(1900, 9998)),
         ("/api/v1/search", "page", number_or_empty(1, 10_000)),
+        ("/api/v1/collections", "page", number_or_empty(1, crate::collections::MAX_API_PAGE)),
+        ("/api/v1/collections/{slug}", "page", number_or_empty(1, crate::collections::MAX_API_PAGE)),
     ]
 }
 
@@ -98,4 +100,23 @@ fn fields() -> Vec<(&'static str, &'static str, Value)> {
         ("SettingsIo", "handle", json!({"pattern": format!("^@?[a-z0-9_]{{3,{}}}$", crate::text::HANDLE_MAX)})),
         ("SettingsIo", "language", words(&["vi", "en"])),
     ]
+    .into_iter()
+    .chain(collection_fields())
+    .collect()
+}
+
+/// Curated collections (`collections::api`).
+fn collection_fields() -> Vec<(&'static str, &'static str, Value)> {
+    use crate::collections::domain::{INTRO_MAX, SLUG_MAX, TITLE_MAX};
+    let slug = json!({"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": SLUG_MAX});
+    let mut rules = Vec::new();
+    for component in ["NewCollectionIn", "CollectionPatchIn"] {
+        rules.push((component, "title", text(3, TITLE_MAX)));
+        rules.push((component, "intro", text(1, INTRO_MAX)));
+        rules.push((component, "intro_en", text(0, INTRO_MAX)));
+        rules.push((component, "slug", slug.clone()));
+        rules.push((component, "status", words(&["draft", "published"])));
+    }
+    rules.push(("CollectionPatchIn", "version", json!({"minimum": 1})));
+    rules
 }

@@ -21,6 +21,8 @@ struct Inner {
     totp: std::sync::OnceLock<crate::ops::totp_key::TotpSecrets>,
     /// The site's address for links in mail, known once the server listens (`lib::run`).
     site_base: std::sync::OnceLock<String>,
+    /// What features add to other features' pages (`web::extras`), plugged in by `lib::router`.
+    extras: std::sync::OnceLock<Arc<dyn crate::web::extras::PageExtras>>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             metrics,
             totp: std::sync::OnceLock::new(),
             site_base: std::sync::OnceLock::new(),
+            extras: std::sync::OnceLock::new(),
         }))
     }
 
@@ -89,5 +92,18 @@ impl AppState {
     /// The search index being served (swapped when `goodpractice reindex` publishes a new one).
     pub fn search(&self) -> &SearchHandle {
         &self.0.search
+    }
+
+    /// Plugs in what features add to other features' pages (once; later calls change nothing).
+    pub fn set_page_extras(&self, extras: Arc<dyn crate::web::extras::PageExtras>) {
+        let _ = self.0.extras.set(extras);
+    }
+
+    /// What features add to other features' pages; nothing until plugged in.
+    pub fn page_extras(&self) -> &dyn crate::web::extras::PageExtras {
+        match self.0.extras.get() {
+            Some(extras) => extras.as_ref(),
+            None => &crate::web::extras::NoExtras,
+        }
     }
 }

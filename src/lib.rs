@@ -6,6 +6,7 @@ pub mod api;
 mod api_rules;
 pub mod app;
 pub mod attachments;
+pub mod collections;
 pub mod config;
 pub mod demo;
 pub mod domain;
@@ -92,6 +93,7 @@ pub async fn prepare(store: &Store, config: &Config) -> anyhow::Result<()> {
 
 /// Every route of the site and the API, with the layers they share.
 pub fn router(state: AppState) -> Router {
+    state.set_page_extras(std::sync::Arc::new(collections::Extras));
     let api = OpenApiRouter::new()
         .merge(accounts::api_router())
         .merge(forum::api_router())
@@ -100,13 +102,15 @@ pub fn router(state: AppState) -> Router {
         .merge(moderation::api_router())
         .merge(attachments::api_router())
         .merge(notify::api_router())
-        .merge(engagement::api_router());
+        .merge(engagement::api_router())
+        .merge(collections::api_router());
     let routes = Router::new()
         .merge(forum::router())
         .merge(guidance::router())
         .merge(moderation::router())
         .merge(notify::router())
         .merge(engagement::router())
+        .merge(collections::router())
         .merge(search::router())
         .merge(accounts::router())
         .merge(accounts::oidc::router())

@@ -10,7 +10,8 @@ use crate::error::AppResult;
 use crate::store::{NewNotification, PostRow, Store, TopicRow};
 
 /// Notification kinds made here, most personal first.
-pub const KINDS: [&str; 5] = ["mention", "reply", "watched_reply", "guidance_citation", "watched_topic"];
+/// `collection_item` (a topic added to a followed collection) is written by `collections::follow`.
+pub const KINDS: [&str; 6] = ["mention", "reply", "watched_reply", "guidance_citation", "watched_topic", "collection_item"];
 
 /// Recipients and the reason each is told.
 #[derive(Default)]

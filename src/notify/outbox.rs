@@ -94,7 +94,7 @@ pub fn wants(settings: &NotifySettings, kind: &str) -> bool {
     match kind {
         "mention" => settings.email_mentions,
         "reply" => settings.email_replies,
-        "watched_reply" | "watched_topic" | "guidance_citation" => settings.email_watched,
+        "watched_reply" | "watched_topic" | "guidance_citation" | "collection_item" => settings.email_watched,
         _ => settings.email_moderation,
     }
 }

@@ -63,7 +63,8 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             for table in ["sessions", "api_tokens", "password_resets", "drafts", "bookmarks", "watches", "notifications",
-                          "notify_settings", "digest_outbox", "user_identities", "recovery_codes", "two_factor", "two_factor_pending"] {
+                          "notify_settings", "digest_outbox", "user_identities", "recovery_codes", "two_factor", "two_factor_pending",
+                          "collection_follows", "collection_reads"] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE user_id = $1"))).bind(user_id).execute(&mut *tx).await?;
             }
             let topics: Vec<i64> = sqlx::query_scalar("SELECT id FROM topics WHERE author_id = $1").bind(user_id).fetch_all(&mut *tx).await?;

@@ -5,6 +5,7 @@ pub mod atom;
 pub mod client_address;
 pub mod csrf;
 mod error_pages;
+pub mod extras;
 pub mod hardening;
 pub mod i18n;
 mod localized;

@@ -13,6 +13,8 @@ mod backup;
 mod bad_paging;
 mod browser;
 mod cli;
+mod collections;
+mod collections_api;
 mod compose;
 mod concurrent_writes;
 mod engagement;

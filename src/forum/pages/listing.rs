@@ -31,6 +31,8 @@ pub(super) struct LatestPage {
     home: Option<crate::engagement::Home>,
     /// A category listed by helpful marks (`/c/{slug}/helpful`).
     sort_helpful: bool,
+    /// What other features add to the first page of the home and category pages (`web::extras`).
+    extras_html: String,
 }
 
 impl LatestPage {
@@ -137,5 +139,10 @@ async fn list_page(state: &AppState, page: Page, listing: Listing, number: Optio
     };
     let ministry_ids = store.ministry_staff_ids().await?;
     let categories = store.categories().await?;
-    Ok(LatestPage { heading, category, categories, topics, pages, base_url, page, ministry_ids, watch, home, sort_helpful })
+    let extras_html = match (&category, &home) {
+        (Some(c), _) if pages.page == 1 => state.page_extras().listing(state, &page, Some(c.id)).await,
+        (None, Some(_)) => state.page_extras().listing(state, &page, None).await,
+        _ => String::new(),
+    };
+    Ok(LatestPage { heading, category, categories, topics, pages, base_url, page, ministry_ids, watch, home, sort_helpful, extras_html })
 }

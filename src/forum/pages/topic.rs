@@ -71,6 +71,8 @@ pub(super) struct TopicPage {
     reply_draft: bool,
     /// The reply as it will look ("Xem trước").
     pub(super) preview: Option<Preview>,
+    /// What other features add under the title (`web::extras`: collections).
+    extras_html: String,
 }
 
 impl TopicPage {
@@ -276,7 +278,9 @@ pub(super) async fn topic_page(
     let imported_from_facebook = store.topic_source_id(id).await?.is_some_and(|s| s.starts_with(crate::domain::FACEBOOK_SOURCE_PREFIX));
     let watch = crate::notify::watch::button(store, viewer, crate::notify::watch::Target::Topic, topic.id).await?;
     let engagement = crate::engagement::for_topic(store, &topic, viewer, "").await?;
+    let extras_html = state.page_extras().topic(state, &page, topic.id).await;
     Ok(TopicPage {
+        extras_html,
         watch,
         engagement,
         reply_draft: false,
