@@ -111,6 +111,12 @@ pub fn is_function_word_in(syllable: &str, query_has_diacritics: bool) -> bool {
     !query_has_diacritics && fold(syllable) == syllable && folded.contains(syllable)
 }
 
+/// The spellings in which a syllable typed without diacritics is a function word ("toi": "tôi";
+/// "co": "có"), for telling how often it is one.
+pub(crate) fn function_spellings(folded: &str) -> impl Iterator<Item = &'static str> + '_ {
+    MARKED.iter().copied().filter(move |word| fold(word) == folded)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,7 @@ use crate::analysis::{exact_token, exact_tokens, fold, has_diacritics, join_bigr
 use crate::bonus_query::Threshold;
 use crate::clauses::{Adjacency, PlusConstant, adjacent, all_of, boost, keyword_query, sequence, term_query, union, with_bonuses};
 use crate::filters::{filter_clauses, filter_query};
-use crate::function_words::is_function_word_in;
+use crate::function_words::{function_spellings, is_function_word_in};
 use crate::legal_refs::short_form;
 use crate::min_match_query::MinMatchQuery;
 use crate::query::{Filter, ParsedQuery, QueryTerm};
@@ -62,6 +62,9 @@ const PRESENCE_WEIGHT: f32 = 3.0;
 /// At 1% and 2% the outside question sets lost P@1 (0.4 and 0.7 points): there, a question's
 /// rarer words are often its own wording ("mô tả", "giúp ích"), which the answer need not have.
 const PROTECTED_SHARE: f64 = 0.005;
+/// A syllable typed without diacritics is a function word if at least this share of the
+/// documents with its folded form have it in a function spelling: most of them.
+const FUNCTION_SPELLING_SHARE: f64 = 0.5;
 /// Queries with more units than this need only some of them.
 const ALL_WORDS_UP_TO: usize = 4;
 /// A word in more than this share of the documents is common: it ranks but is not required.
@@ -200,6 +203,12 @@ struct Unit {
     /// A function word ("có", "không", "gì"; see `function_words.rs`): it only counts when the
     /// query has nothing else.
     function_word: bool,
+    /// A function word only by its folded form, which most documents spell as another word
+    /// ("toi": "tội", "tối"). Still neither required nor scored (in questions it is mostly the
+    /// function word: "con toi 2 tuoi"), but it counts towards the query's length: leaving it
+    /// out made "muc khau tru toi da la bao nhieu" a short query that needed every word, while
+    /// typed with diacritics it is a question that needs a third.
+    maybe_content: bool,
     /// What it marks in snippets, if it is marked (see [`marked_units`]).
     marks: Marks,
     /// The share of documents that have it (its rarest syllable's).
@@ -207,6 +216,15 @@ struct Unit {
     /// Only digits ("2015", "16"): a year or an article number in a question, which the answer
     /// often does not repeat ("Bộ luật này"). It ranks but is never required.
     number: bool,
+    /// For a word rare only as spelled ("lạm", while "lam"/"làm" is in most documents): its
+    /// exact postings, by which a long query counts it. Its folded postings would count it in
+    /// most documents, which then all had to be scored (questions matched 1.9 times as many
+    /// documents as before such words were rare; see docs/BENCHMARKS.md). Counted as
+    /// spelled, it adds to what a document has, but is left out of the share of units asked
+    /// for: required, it dropped answers whose words are near spellings ("sổ" for "sở"), that
+    /// the folded match used to let through. It still scores by its folded match (see
+    /// [`long_query`]).
+    spelled: Option<Box<dyn Query>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -292,19 +310,21 @@ impl Builder<'_> {
             // Each unit's marks are kept apart: only the informative units are marked.
             let highlight = std::mem::take(&mut self.highlight);
             let group = self.expansion_group(&words[i..]).or_else(|| self.synonym_group(&words[i..]));
-            let function_word = group.is_none() && is_function(&words[i].1, self.query_has_diacritics);
+            let function_word = group.is_none() && self.is_function(&words[i].1);
+            let maybe_content = function_word && self.maybe_content(&words[i].1);
             let (scored, used) = group.unwrap_or_else(|| (self.word_unit(&words[i]), 1));
             let marks = std::mem::replace(&mut self.highlight, highlight);
             // A group is as informative as its rarest word.
             let commonness = commonness[i..i + used].iter().copied().min_by_key(|c| c.rank()).unwrap_or(Commonness::Rare);
             let share = shares[i..i + used].iter().copied().fold(1.0, f64::min);
             let number = words[i..i + used].iter().all(|(_, tokens)| tokens.iter().all(|t| t.bytes().all(|b| b.is_ascii_digit())));
-            units.push(Unit { scored, commonness, function_word, marks, share, number });
+            let spelled = if used == 1 { self.spelled(&words[i]) } else { None };
+            units.push(Unit { scored, commonness, function_word, maybe_content, marks, share, number, spelled });
             i += used;
         }
         // Side by side counts unless both are function words: "thế nào", "làm gì" would favour
         // chatty texts (while "nguy co" may well be "nguy cơ").
-        let function = |tokens: &[String]| is_function(tokens, self.query_has_diacritics);
+        let function = |tokens: &[String]| self.is_function(tokens);
         for pair in words.windows(2).filter(|p| !(function(&p[0].1) && function(&p[1].1))) {
             if let (Some(last), Some(first)) = (pair[0].1.last(), pair[1].1.first()) {
                 bonuses.extend(self.bigram_bonuses(last, first));
@@ -314,6 +334,25 @@ impl Builder<'_> {
         for reference in legal_refs(&joined) {
             bonuses.push(boost(keyword_query(self.fields.refs, &reference), REF_BOOST));
         }
+    }
+
+    /// A word that is one function word ("có", "gì"; see [`is_function_word_in`]).
+    fn is_function(&self, tokens: &[String]) -> bool {
+        matches!(tokens, [token] if is_function_word_in(token, self.query_has_diacritics))
+    }
+
+    /// A function word typed without diacritics that most documents with its folded form spell
+    /// as another word: fewer than [`FUNCTION_SPELLING_SHARE`] of them have a function spelling
+    /// of it (in a law corpus most "toi" are "tội", crime, or "tối đa", maximum, not "tôi", I).
+    /// It may well be a content word the user typed; see [`Unit::maybe_content`].
+    fn maybe_content(&self, tokens: &[String]) -> bool {
+        let [token] = tokens else { return false };
+        if self.query_has_diacritics || has_diacritics(token) {
+            return false;
+        }
+        let folded = (self.frequency)(Form::Folded, token);
+        let as_function = function_spellings(token).map(|s| (self.frequency)(Form::Exact, s)).fold(0.0, f64::max);
+        folded > 0.0 && as_function < FUNCTION_SPELLING_SHARE * folded
     }
 
     /// The share of documents with the word's rarest syllable.
@@ -333,6 +372,16 @@ impl Builder<'_> {
             share if share > COMMON_SHARE => Commonness::Common,
             _ => Commonness::Rare,
         }
+    }
+
+    /// The exact postings of a one-syllable word that is rare as typed but common folded
+    /// ("lạm" / "làm"), when nothing else can stand for it (an abbreviation, a reference).
+    fn spelled(&self, (word, tokens): &(&str, Vec<String>)) -> Option<Box<dyn Query>> {
+        let [token] = tokens.as_slice() else { return None };
+        let exact = if has_diacritics(token) { (self.frequency)(Form::Exact, token) } else { 0.0 };
+        let rare_as_spelled = exact > 0.0 && exact <= COMMON_SHARE && (self.frequency)(Form::Folded, &fold(token)) > COMMON_SHARE;
+        let alone = abbreviations::lookup(word).is_none() && legal_refs(word).is_empty();
+        (rare_as_spelled && alone).then(|| term_query(self.texts().0.exact, token))
     }
 
     /// A word: its syllables (a phrase when it has several, like "COVID-19"), or what it
@@ -539,11 +588,6 @@ fn exact_clauses(phrase: &str) -> Vec<Vec<String>> {
     clauses
 }
 
-/// A word that is one function word ("có", "gì"); see [`is_function_word_in`].
-fn is_function(tokens: &[String], query_has_diacritics: bool) -> bool {
-    matches!(tokens, [token] if is_function_word_in(token, query_has_diacritics))
-}
-
 /// The marks of the units that snippets show: not function words (unless they are the query)
 /// and, in a long query with rare words, not its common ones ("có", "từ", "ra" would mark
 /// half the passage, drowning the word that decided the hit).
@@ -586,11 +630,12 @@ fn combine_words(units: Vec<Unit>, relaxed: bool) -> Option<Words> {
     // Function words are left out (the caller has turned them into plain words when there is
     // nothing else). Scoring them, even lightly, did not change the ranking of the judged
     // set and cost a lookup per match.
+    let length = units.iter().filter(|u| !u.function_word || u.maybe_content).count();
     let units: Vec<Unit> = units.into_iter().filter(|u| !u.function_word).map(with_presence).collect();
     if units.is_empty() {
         return None;
     }
-    Some(if units.len() <= ALL_WORDS_UP_TO { short_query(units, relaxed) } else { long_query(units, relaxed) })
+    Some(if length <= ALL_WORDS_UP_TO { short_query(units, relaxed) } else { long_query(units, relaxed) })
 }
 
 /// The unit, scoring its rarity on top of BM25 wherever it matches.
@@ -632,7 +677,8 @@ fn short_query(units: Vec<Unit>, relaxed: bool) -> Words {
     Words { required, weights, bonuses, protected, can_relax: !relaxed && count > 1 }
 }
 
-/// A third of the informative units required, or (relaxed) one.
+/// A third of the informative units required, or (relaxed) one; words rare only as spelled
+/// count as spelled and are not asked for (see `Unit::spelled`).
 fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
     let (mut rare, mut common): (Vec<Unit>, Vec<Unit>) =
         units.into_iter().filter(|u| u.commonness != Commonness::Absent).partition(|u| u.commonness == Commonness::Rare && !u.number);
@@ -640,11 +686,29 @@ fn long_query(units: Vec<Unit>, relaxed: bool) -> Words {
         std::mem::swap(&mut rare, &mut common); // only common words: they are all there is
     }
     let protected = protect(&rare);
-    let (matches, mut weights, bonuses) = split(rare.into_iter().map(|u| u.scored).collect());
+    let (mut matches, mut weights, mut bonuses) = (Vec::new(), Vec::new(), Vec::new());
+    // How many units the share is of: a word rare only as spelled counts when a document has
+    // it so, but is not asked for (see `Unit::spelled`).
+    let mut asked = 0;
+    for unit in rare {
+        match unit.spelled {
+            // Matched as spelled (counting, not scoring), scored by its folded match.
+            Some(spelled) => {
+                matches.push(boost(spelled, 0.0));
+                weights.push(unit.scored.matches);
+            }
+            None => {
+                matches.push(unit.scored.matches);
+                asked += 1;
+            }
+        }
+        weights.extend(unit.scored.weights);
+        bonuses.extend(unit.scored.bonuses);
+    }
     // A common word ranks by its folded match only: its spelling and title bonuses would be
     // looked up in most documents for little.
     weights.extend(common.into_iter().map(|u| u.scored.matches));
-    let needed = if relaxed { 1 } else { ((matches.len() as f64 * REQUIRED_SHARE).ceil() as usize).max(1) };
+    let needed = if relaxed { 1 } else { ((asked as f64 * REQUIRED_SHARE).ceil() as usize).max(1) };
     let can_relax = !relaxed && needed > 1;
     let required: Box<dyn Query> = match matches.len() {
         0 => Box::new(EmptyQuery),
