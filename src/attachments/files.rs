@@ -1,4 +1,5 @@
-//! Attachment bytes on disk: `<data_dir>/attachments/<2 hex>/<sha256 hex>`. The path is made only
+//! Attachment bytes on disk: `<uploads_dir>/<2 hex>/<sha256 hex>` (`uploads_dir` is
+//! `<data_dir>/attachments` by default). The path is made only
 //! from the content hash, so nothing a user sends can name a place on disk. Files are written to
 //! a temporary name in the same folder tree and renamed, so a crash never leaves half a file
 //! under a real name.
@@ -22,8 +23,9 @@ pub struct Put {
 }
 
 impl Files {
-    pub fn new(data_dir: &Path) -> Self {
-        Self { root: data_dir.join("attachments") }
+    /// Files under `uploads_dir` (the `uploads_dir` setting, `<data_dir>/attachments` by default).
+    pub fn new(uploads_dir: &Path) -> Self {
+        Self { root: uploads_dir.to_path_buf() }
     }
 
     /// The file of a hash; `None` for anything that is not 64 lowercase hex digits.
