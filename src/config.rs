@@ -17,6 +17,12 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `postgres://…` or `sqlite://…`; empty means SQLite at `<data_dir>/goodpractice.db`.
     pub database_url: String,
+    /// Folder of this server's search index; empty means `<data_dir>/search`. Each server of a
+    /// group sharing one PostgreSQL needs its own.
+    pub index_dir: PathBuf,
+    /// Folder of uploaded files; empty means `<data_dir>/attachments`. Servers sharing one
+    /// PostgreSQL must all see the same folder (a shared mount).
+    pub uploads_dir: PathBuf,
     /// Load the demo users and posts on start when the forum has no topics yet.
     pub demo: bool,
     /// Mark cookies `Secure` (set when the site is served over HTTPS).
@@ -116,6 +122,8 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             database_url: String::new(),
+            index_dir: PathBuf::new(),
+            uploads_dir: PathBuf::new(),
             demo: true,
             secure_cookies: false,
             log_json: false,
@@ -163,6 +171,8 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
+            .field("index_dir", &self.index_dir())
+            .field("uploads_dir", &self.uploads_dir())
             .field("database", &self.database_kind())
             .field("demo", &self.demo)
             .field("require_two_factor", &self.require_two_factor)
@@ -208,6 +218,12 @@ impl Config {
         }
         if let Some(v) = var("GP_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("GP_INDEX_DIR") {
+            self.index_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("GP_UPLOADS_DIR") {
+            self.uploads_dir = PathBuf::from(v);
         }
         if let Some(v) = var("DATABASE_URL").or_else(|| var("GP_DATABASE_URL")) {
             self.database_url = v;
@@ -291,6 +307,16 @@ impl Config {
         Ok(())
     }
 
+    /// The search index folder actually used: the configured one, or `<data_dir>/search`.
+    pub fn index_dir(&self) -> PathBuf {
+        if self.index_dir.as_os_str().is_empty() { self.data_dir.join("search") } else { self.index_dir.clone() }
+    }
+
+    /// The uploads folder actually used: the configured one, or `<data_dir>/attachments`.
+    pub fn uploads_dir(&self) -> PathBuf {
+        if self.uploads_dir.as_os_str().is_empty() { self.data_dir.join("attachments") } else { self.uploads_dir.clone() }
+    }
+
     /// The database URL actually used: the configured one, or SQLite under the data dir.
     pub fn effective_database_url(&self) -> String {
         if self.database_url.is_empty() {
@@ -351,6 +377,18 @@ mod tests {
         assert_eq!(config.bind.port(), 7000);
         assert!(!config.demo);
         assert_eq!(config.session_days, 30);
+    }
+
+    #[test]
+    fn index_and_uploads_folders_default_under_the_data_dir_and_can_be_moved() {
+        let mut config = Config { data_dir: PathBuf::from("/srv/gp"), ..Config::default() };
+        assert_eq!(config.index_dir(), PathBuf::from("/srv/gp/search"));
+        assert_eq!(config.uploads_dir(), PathBuf::from("/srv/gp/attachments"));
+        config.apply_env(env(&[("GP_INDEX_DIR", "/var/lib/gp-index"), ("GP_UPLOADS_DIR", "/mnt/shared/uploads")])).unwrap();
+        assert_eq!(config.index_dir(), PathBuf::from("/var/lib/gp-index"));
+        assert_eq!(config.uploads_dir(), PathBuf::from("/mnt/shared/uploads"));
+        let file: Config = toml::from_str("index_dir = \"/a\"\nuploads_dir = \"/b\"").unwrap();
+        assert_eq!((file.index_dir(), file.uploads_dir()), (PathBuf::from("/a"), PathBuf::from("/b")));
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     prepare(&store, &config).await?;
     let totp = ops::totp_key::prepare(&store, &config).await?;
     let search = search::SearchHandle::starting();
-    let indexer = search::Indexer::spawn(store.clone(), search::Generations::new(&config.data_dir), search.clone());
+    let indexer = search::Indexer::spawn(store.clone(), search::Generations::new(&config.index_dir()), search.clone());
     let state = AppState::new(config, store, web::i18n::Catalogs::load()?, search);
     state.set_totp_secrets(totp);
     let addr = listener.local_addr()?;
@@ -62,7 +62,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let mail = notify::outbox::MailTask::spawn(state.clone(), state.site_base())?;
     let sweeper = attachments::sweep::SweepTask::spawn(
         state.store().clone(),
-        state.config().data_dir.clone(),
+        state.config().uploads_dir(),
         attachments::sweep::max_age(state.config()),
     );
     let page_changes = web::page_cache::follow_changes(state.clone());

@@ -331,7 +331,7 @@ async fn restore(config: &Config, from: &Path) -> anyhow::Result<()> {
 async fn sweep_attachments(config: &Config) -> anyhow::Result<()> {
     use goodpractice::attachments::sweep;
     let store = Store::open(&config.effective_database_url()).await?;
-    let swept = sweep::sweep_all(&store, &config.data_dir, sweep::max_age(config)).await.map_err(|e| anyhow::anyhow!(explain(e)))?;
+    let swept = sweep::sweep_all(&store, &config.uploads_dir(), sweep::max_age(config)).await.map_err(|e| anyhow::anyhow!(explain(e)))?;
     sweep::log_swept(&swept);
     println!(
         "unused uploads swept: {} attachments and {} files removed, {} kept for drafts",
@@ -379,7 +379,7 @@ async fn import_facebook(config: &Config, path: &Path, dry_run: bool, default_ca
         facebook::dry_run(path, facebook::Known::read(store.as_ref()).await?).await?.to_string()
     } else {
         let store = Store::open(&config.effective_database_url()).await?;
-        let photos = facebook::media::Photos::new(config.data_dir.clone(), goodpractice::attachments::service::max_bytes(config))?;
+        let photos = facebook::media::Photos::new(config.uploads_dir(), goodpractice::attachments::service::max_bytes(config))?;
         facebook::import(&store, path, Options { default_category }, photos).await?.to_string()
     };
     match write!(std::io::stdout().lock(), "{report}") {

@@ -1,4 +1,5 @@
-//! Attachment bytes on disk: `<data_dir>/attachments/<2 hex>/<sha256 hex>`. The path is made only
+//! Attachment bytes on disk: `<uploads_dir>/<2 hex>/<sha256 hex>` (`uploads_dir` is
+//! `<data_dir>/attachments` by default). The path is made only
 //! from the content hash, so nothing a user sends can name a place on disk. Files are written to
 //! a temporary name in the same folder tree and renamed, so a crash never leaves half a file
 //! under a real name.
@@ -22,8 +23,9 @@ pub struct Put {
 }
 
 impl Files {
-    pub fn new(data_dir: &Path) -> Self {
-        Self { root: data_dir.join("attachments") }
+    /// Files under `uploads_dir` (the `uploads_dir` setting, `<data_dir>/attachments` by default).
+    pub fn new(uploads_dir: &Path) -> Self {
+        Self { root: uploads_dir.to_path_buf() }
     }
 
     /// The file of a hash; `None` for anything that is not 64 lowercase hex digits.
@@ -89,7 +91,7 @@ mod tests {
         let again = files.put(b"poster").unwrap();
         assert!(first.created && !again.created);
         let path = files.path(&first.sha256).unwrap();
-        assert!(path.starts_with(dir.path().join("attachments")));
+        assert!(path.starts_with(dir.path()) && path.parent().unwrap().parent() == Some(dir.path()), "<uploads_dir>/<2 hex>/<hash>");
         assert_eq!(std::fs::read(path).unwrap(), b"poster");
         assert!(files.path("../../etc/passwd").is_none());
     }

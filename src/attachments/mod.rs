@@ -1,6 +1,7 @@
 //! Attachments: images and PDFs on posts. Checked by content (magic bytes), images re-encoded
 //! without metadata and given a phone thumbnail, PDFs refused when they carry script, stored by
-//! content hash under `<data_dir>/attachments/`, served with safe headers to those who may see a
+//! content hash under `uploads_dir` (`<data_dir>/attachments/` by default), served with safe
+//! headers to those who may see a
 //! post that shows them.
 
 mod api;

@@ -43,7 +43,7 @@ async fn find(state: &AppState, page: &Page, raw_id: &str) -> AppResult<Attachme
 }
 
 async fn read(state: &AppState, sha256: &str) -> AppResult<Vec<u8>> {
-    let path = Files::new(&state.config().data_dir).path(sha256).ok_or(AppError::NotFound)?;
+    let path = Files::new(&state.config().uploads_dir()).path(sha256).ok_or(AppError::NotFound)?;
     tokio::fs::read(&path).await.map_err(|e| AppError::Internal(anyhow::Error::new(e).context("attachment file unreadable")))
 }
 

@@ -38,18 +38,18 @@ struct Prepared {
 }
 
 /// Checks `bytes` by content (type, size, image limits, PDF active content), re-encodes images,
-/// writes the files under `<data_dir>/attachments/` and records the row. On any refusal or failure
+/// writes the files under `uploads_dir` and records the row. On any refusal or failure
 /// nothing is left behind: no row, and no file that this call created.
 pub async fn store_upload(
     store: &Store,
-    data_dir: &Path,
+    uploads_dir: &Path,
     max_bytes: u64,
     uploader_id: i64,
     file_name: &str,
     bytes: Vec<u8>,
 ) -> AppResult<Stored> {
     let prepared = prepare(bytes, max_bytes).await?;
-    let files = Files::new(data_dir);
+    let files = Files::new(uploads_dir);
     let (full, thumb) = write_files(&files, &prepared).await?;
     let name = names::display_name(file_name, names::stored_extension(prepared.kind));
     let new = NewAttachment {
@@ -85,7 +85,7 @@ pub async fn upload_for_member(state: &AppState, user: &User, file_name: &str, b
         return Err(AppError::TooManyRequests(Msg::new("attachments.error.rate")));
     }
     let config = state.config();
-    store_upload(state.store(), &config.data_dir, max_bytes(config), user.id, file_name, bytes).await
+    store_upload(state.store(), &config.uploads_dir(), max_bytes(config), user.id, file_name, bytes).await
 }
 
 async fn prepare(bytes: Vec<u8>, max_bytes: u64) -> AppResult<Prepared> {

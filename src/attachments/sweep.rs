@@ -2,7 +2,9 @@
 //! post after `unused_upload_hours` is deleted, and its files with it once no other attachment
 //! names the same bytes (files are shared by content hash). An upload that one of its
 //! uploader's drafts still shows is kept: the member may post it later. The server runs it every
-//! hour (`SweepTask`); `goodpractice attachments sweep` runs it once.
+//! hour (`SweepTask`); `goodpractice attachments sweep` runs it once. With several servers on
+//! one database only the holder of the `upload_sweep` job lease sweeps; it renews the lease at
+//! each round, and another server takes over after a round it missed.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::files::Files;
 use crate::error::AppResult;
-use crate::store::{Store, UnlinkedAttachment};
+use crate::store::{JobLease, Store, UnlinkedAttachment};
 
 /// Attachments looked at per batch; the server's hourly pass stops after one batch.
 const BATCH: i64 = 200;
@@ -26,6 +28,9 @@ const NEXT_BATCH: Duration = Duration::from_secs(5);
 /// A file put this recently is kept even when no row names it: an upload of the same bytes may
 /// be between writing the file and recording its row.
 const FILE_GRACE: Duration = Duration::from_secs(10 * 60);
+/// How long one round's hold on the `upload_sweep` lease lasts: past the holder's next round,
+/// so it keeps the job while alive.
+const LEASE: Duration = Duration::from_secs(65 * 60);
 
 /// What one sweep removed (counts only: the log never names a member or a file).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +49,10 @@ pub fn max_age(config: &crate::config::Config) -> chrono::Duration {
 /// One batch: up to `BATCH` unused uploads older than `max_age` with ids after `after`, which
 /// moves past them (an upload kept for a draft is not looked at again in this round). `done`
 /// is false when more may remain.
-pub async fn sweep_batch(store: &Store, data_dir: &Path, max_age: chrono::Duration, after: &mut i64) -> AppResult<(Swept, bool)> {
+pub async fn sweep_batch(store: &Store, uploads_dir: &Path, max_age: chrono::Duration, after: &mut i64) -> AppResult<(Swept, bool)> {
     let candidates = store.unlinked_attachments_after(*after, Utc::now() - max_age, BATCH).await?;
     let done = (candidates.len() as i64) < BATCH;
-    let files = Files::new(data_dir);
+    let files = Files::new(uploads_dir);
     let mut swept = Swept::default();
     for candidate in candidates {
         *after = candidate.id;
@@ -62,10 +67,10 @@ pub async fn sweep_batch(store: &Store, data_dir: &Path, max_age: chrono::Durati
 }
 
 /// Sweeps every unused upload older than `max_age`, batch after batch (the one-shot command).
-pub async fn sweep_all(store: &Store, data_dir: &Path, max_age: chrono::Duration) -> AppResult<Swept> {
+pub async fn sweep_all(store: &Store, uploads_dir: &Path, max_age: chrono::Duration) -> AppResult<Swept> {
     let (mut total, mut after) = (Swept::default(), 0);
     loop {
-        let (swept, done) = sweep_batch(store, data_dir, max_age, &mut after).await?;
+        let (swept, done) = sweep_batch(store, uploads_dir, max_age, &mut after).await?;
         total.attachments += swept.attachments;
         total.files += swept.files;
         total.kept_for_drafts += swept.kept_for_drafts;
@@ -106,9 +111,10 @@ pub struct SweepTask {
 }
 
 impl SweepTask {
-    pub fn spawn(store: Store, data_dir: std::path::PathBuf, max_age: chrono::Duration) -> Self {
+    pub fn spawn(store: Store, uploads_dir: std::path::PathBuf, max_age: chrono::Duration) -> Self {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
+        let lease = JobLease::new("upload_sweep", LEASE);
         let handle = tokio::spawn(async move {
             let (mut after, mut pause) = (0, FIRST);
             loop {
@@ -116,7 +122,11 @@ impl SweepTask {
                     _ = tokio::time::sleep(pause) => {}
                     _ = stopped.notified() => break,
                 }
-                let done = match sweep_batch(&store, &data_dir, max_age, &mut after).await {
+                if !holds(&lease, &store).await {
+                    (after, pause) = (0, EVERY);
+                    continue;
+                }
+                let done = match sweep_batch(&store, &uploads_dir, max_age, &mut after).await {
                     Ok((swept, done)) => {
                         log_swept(&swept);
                         done
@@ -128,6 +138,7 @@ impl SweepTask {
                 };
                 (after, pause) = if done { (0, EVERY) } else { (after, NEXT_BATCH) };
             }
+            lease.release(&store).await;
         });
         Self { stop, handle }
     }
@@ -136,6 +147,15 @@ impl SweepTask {
         self.stop.notify_one();
         let _ = self.handle.await;
     }
+}
+
+/// Whether this process holds the sweep's job lease for this round (false when the database
+/// cannot say; the next round tries again).
+async fn holds(lease: &JobLease, store: &Store) -> bool {
+    lease.hold(store).await.unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "could not take the upload sweep's job lease");
+        false
+    })
 }
 
 pub fn log_swept(swept: &Swept) {

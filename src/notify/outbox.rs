@@ -2,7 +2,10 @@
 //! queued weekly digests) every few seconds, claims each row so two processes never send the
 //! same mail, and sends it. Posting never waits on it. A failed delivery is tried again later
 //! (1, 2, 4, 8 minutes), at most `MAX_ATTEMPTS` times; a permanent SMTP refusal stops at once.
-//! It also queues the weekly digest on Monday mornings when `weekly_digest` is on.
+//! It also queues the weekly digest on Monday mornings when `weekly_digest` is on. With several
+//! servers on one database only the holder of the `mail` job lease works the outbox; the lease
+//! lasts `LEASE` and is renewed at every pass, so a killed server's mail moves to another
+//! within seconds.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +19,7 @@ use super::mail::{self, SendError, Transport};
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::log_once::FailureLog;
-use crate::store::{MailJob, NotifySettings, Store};
+use crate::store::{JobLease, MailJob, NotifySettings, Store};
 use crate::web::Lang;
 
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -24,6 +27,8 @@ const POLL: Duration = Duration::from_millis(500);
 const BATCH: i64 = 50;
 /// How long a claimed row is left alone before another process may try it (a crash mid-send).
 const CLAIM_MINUTES: i64 = 10;
+/// How long one pass's hold on the `mail` job lease lasts (ten polls).
+const LEASE: Duration = Duration::from_secs(5);
 
 /// Counts of one pass over the outbox.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -46,33 +51,20 @@ impl MailTask {
         tracing::info!(transport = %transport.describe(), "mail task started");
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
+        let lease = JobLease::new("mail", LEASE);
         let handle = tokio::spawn(async move {
             let mut digest = DigestSchedule::default();
-            let (mut digest_failures, mut pass_failures) = (FailureLog::default(), FailureLog::default());
+            let mut failures = Failures::default();
             loop {
-                if state.config().weekly_digest {
-                    match digest.tick(state.store(), Utc::now()).await {
-                        Ok(_) if digest_failures.succeeded() => tracing::info!("the weekly digest can be queued again"),
-                        Ok(_) => {}
-                        Err(err) if digest_failures.failed(&err.to_string()) => {
-                            tracing::warn!(error = %err, "could not queue the weekly digest (not logged again while it keeps failing)");
-                        }
-                        Err(_) => {}
-                    }
-                }
-                match deliver_due(&state, &transport, &base).await {
-                    Ok(_) if pass_failures.succeeded() => tracing::info!("the mail outbox works again"),
-                    Ok(_) => {}
-                    Err(err) if pass_failures.failed(&err.to_string()) => {
-                        tracing::warn!(error = %err, "mail outbox pass failed (not logged again while it keeps failing)");
-                    }
-                    Err(_) => {}
+                if holds(&lease, state.store(), &mut failures.lease).await {
+                    one_pass(&state, &transport, &base, &mut digest, &mut failures).await;
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(POLL) => {}
                     _ = stopped.notified() => break,
                 }
             }
+            lease.release(state.store()).await;
         });
         Ok(Self { stop, handle })
     }
@@ -80,6 +72,53 @@ impl MailTask {
     pub async fn stop(self) {
         self.stop.notify_one();
         let _ = self.handle.await;
+    }
+}
+
+/// The failures of each step of the mail task, each logged once while it lasts.
+#[derive(Default)]
+struct Failures {
+    lease: FailureLog,
+    digest: FailureLog,
+    pass: FailureLog,
+}
+
+/// Whether this process holds the `mail` job lease for the next pass (false when the database
+/// cannot say: better a pass skipped than a mail sent twice).
+async fn holds(lease: &JobLease, store: &Store, failures: &mut FailureLog) -> bool {
+    match lease.hold(store).await {
+        Ok(ours) => {
+            failures.succeeded();
+            ours
+        }
+        Err(err) => {
+            if failures.failed(&err.to_string()) {
+                tracing::warn!(error = %err, "could not take the mail job lease (not logged again while it keeps failing)");
+            }
+            false
+        }
+    }
+}
+
+/// One round: queue the weekly digest when due, then send what the outbox holds.
+async fn one_pass(state: &AppState, transport: &Transport, base: &str, digest: &mut DigestSchedule, failures: &mut Failures) {
+    if state.config().weekly_digest {
+        match digest.tick(state.store(), Utc::now()).await {
+            Ok(_) if failures.digest.succeeded() => tracing::info!("the weekly digest can be queued again"),
+            Ok(_) => {}
+            Err(err) if failures.digest.failed(&err.to_string()) => {
+                tracing::warn!(error = %err, "could not queue the weekly digest (not logged again while it keeps failing)");
+            }
+            Err(_) => {}
+        }
+    }
+    match deliver_due(state, transport, base).await {
+        Ok(_) if failures.pass.succeeded() => tracing::info!("the mail outbox works again"),
+        Ok(_) => {}
+        Err(err) if failures.pass.failed(&err.to_string()) => {
+            tracing::warn!(error = %err, "mail outbox pass failed (not logged again while it keeps failing)");
+        }
+        Err(_) => {}
     }
 }
 

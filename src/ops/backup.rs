@@ -24,7 +24,7 @@ pub async fn backup(config: &Config, to: &Path) -> anyhow::Result<Manifest> {
     // Uploads are named by their hash and never changed in place, so files copied after the
     // snapshot are a superset of what it references.
     let mut files = vec![FileEntry::of(to, database_file)?];
-    files.extend(copy_attachments(&config.data_dir.join(ATTACHMENTS), to)?);
+    files.extend(copy_attachments(&config.uploads_dir(), to)?);
     let manifest = Manifest {
         format: manifest::FORMAT,
         app_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -59,7 +59,7 @@ async fn snapshot(store: &Store, url: &str, to: &Path) -> anyhow::Result<(&'stat
     Ok((POSTGRES_FILE, counts))
 }
 
-/// Copies `<data_dir>/attachments/<2 hex>/<hash>` files (not half-written `.part` files).
+/// Copies `<uploads_dir>/<2 hex>/<hash>` files (not half-written `.part` files).
 fn copy_attachments(from: &Path, to: &Path) -> anyhow::Result<Vec<FileEntry>> {
     let mut entries = Vec::new();
     if !from.exists() {

@@ -23,13 +23,13 @@ pub async fn restore(config: &Config, from: &Path) -> anyhow::Result<Restored> {
     check_compatible(&manifest, &url)?;
     check_target_empty(config, &url).await?;
     load_database(&manifest, &url, from).await?;
-    copy_attachments(&manifest, from, &config.data_dir)?;
+    copy_attachments(&manifest, from, &config.uploads_dir())?;
     let store = Store::open(&url).await?;
     let counts = store.backup_counts().await?;
     if counts != manifest.counts {
         bail!("the restored database holds {counts:?}, the manifest says {:?}", manifest.counts);
     }
-    let indexed = crate::search::reindex(&store, &config.data_dir, |_| {}).await?;
+    let indexed = crate::search::reindex(&store, &config.index_dir(), |_| {}).await?;
     Ok(Restored { counts, topics_indexed: indexed.topics })
 }
 
@@ -50,7 +50,7 @@ fn check_compatible(manifest: &Manifest, url: &str) -> anyhow::Result<()> {
 
 /// Nothing is overwritten: the database must be new and the uploads folder absent or empty.
 async fn check_target_empty(config: &Config, url: &str) -> anyhow::Result<()> {
-    let attachments = config.data_dir.join(ATTACHMENTS);
+    let attachments = config.uploads_dir();
     if attachments.exists() && std::fs::read_dir(&attachments)?.next().is_some() {
         bail!("{} already holds uploads: restore into an empty data folder", attachments.display());
     }
@@ -84,10 +84,12 @@ async fn load_database(manifest: &Manifest, url: &str, from: &Path) -> anyhow::R
     std::fs::rename(&temp, &path).context("cannot put the database in place")
 }
 
-fn copy_attachments(manifest: &Manifest, from: &Path, data_dir: &Path) -> anyhow::Result<()> {
+/// Copies the backup's `attachments/…` files into `uploads_dir` (the manifest's paths were
+/// checked; `safe_join` refuses any that would leave the folder).
+fn copy_attachments(manifest: &Manifest, from: &Path, uploads_dir: &Path) -> anyhow::Result<()> {
     let prefix = format!("{ATTACHMENTS}/");
     for entry in manifest.files.iter().filter(|f| f.path.starts_with(&prefix)) {
-        let target = manifest::safe_join(data_dir, &entry.path)?;
+        let target = manifest::safe_join(uploads_dir, &entry.path[prefix.len()..])?;
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)?;
         }

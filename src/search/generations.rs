@@ -1,4 +1,5 @@
-//! Where indexes live on disk: `<data_dir>/search/<generation>/`, one folder per build, and a
+//! Where indexes live on disk: `<index_dir>/<generation>/` (`<data_dir>/search/` by default),
+//! one folder per build, and a
 //! `CURRENT` file naming the one to serve. `goodpractice reindex` builds generation N+1 beside
 //! the served one and then replaces `CURRENT` atomically; a running server notices and switches.
 
@@ -16,8 +17,9 @@ pub struct Generations {
 }
 
 impl Generations {
-    pub fn new(data_dir: &Path) -> Self {
-        Self { root: data_dir.join("search") }
+    /// Generations under `index_dir` (the `index_dir` setting, `<data_dir>/search` by default).
+    pub fn new(index_dir: &Path) -> Self {
+        Self { root: index_dir.to_path_buf() }
     }
 
     pub fn dir(&self, generation: u64) -> PathBuf {

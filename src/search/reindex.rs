@@ -21,8 +21,8 @@ pub struct Reindexed {
 }
 
 /// Builds and publishes a new generation; `progress` hears the running count of topics.
-pub async fn reindex(store: &Store, data_dir: &Path, progress: impl FnMut(u64)) -> anyhow::Result<Reindexed> {
-    let generations = Generations::new(data_dir);
+pub async fn reindex(store: &Store, index_dir: &Path, progress: impl FnMut(u64)) -> anyhow::Result<Reindexed> {
+    let generations = Generations::new(index_dir);
     let generation = generations.next();
     let dir = generations.dir(generation);
     match build(store, &generations, generation, progress).await {
@@ -67,7 +67,7 @@ pub async fn reindex_command(config: &Config) -> anyhow::Result<()> {
     let store = Store::open(&config.effective_database_url()).await?;
     let started = std::time::Instant::now();
     println!("building a new search index from the database ({})…", config.database_kind());
-    let done = reindex(&store, &config.data_dir, |n| println!("  {n} topics indexed")).await?;
+    let done = reindex(&store, &config.index_dir(), |n| println!("  {n} topics indexed")).await?;
     println!(
         "search index rebuilt: {} topics in {:.1} s, generation {} ({}), change log at {}; a running server switches to it within a second",
         done.topics,

@@ -42,6 +42,7 @@ mod search;
 mod search_consistency;
 mod security;
 mod security_content;
+mod servers;
 mod signup;
 mod smoke;
 mod tag_labels;

@@ -17,7 +17,7 @@ use crate::web::i18n::{Catalogs, Lang};
 
 /// Where photos go, and the largest accepted (the site's upload settings).
 pub struct Photos {
-    pub data_dir: PathBuf,
+    pub uploads_dir: PathBuf,
     pub max_bytes: u64,
     catalogs: Catalogs,
     /// (topic source id, author id, attachment ids) to link once the topics are written.
@@ -28,8 +28,8 @@ pub struct Photos {
 }
 
 impl Photos {
-    pub fn new(data_dir: PathBuf, max_bytes: u64) -> anyhow::Result<Self> {
-        Ok(Self { data_dir, max_bytes, catalogs: Catalogs::load()?, pending: Vec::new(), imported: 0, refused: Vec::new() })
+    pub fn new(uploads_dir: PathBuf, max_bytes: u64) -> anyhow::Result<Self> {
+        Ok(Self { uploads_dir, max_bytes, catalogs: Catalogs::load()?, pending: Vec::new(), imported: 0, refused: Vec::new() })
     }
 
     /// Stores the post's media that are in the export and adds them to the record's body.
@@ -70,7 +70,7 @@ impl Photos {
     async fn store_one(&self, store: &Store, export: &Export, author_id: i64, uri: &str) -> Result<crate::attachments::Stored, String> {
         let bytes = export.read_media(uri, self.max_bytes).map_err(|e| format!("{e:#}"))?;
         let name = uri.rsplit('/').next().unwrap_or(uri);
-        crate::attachments::store_upload(store, &self.data_dir, self.max_bytes, author_id, name, bytes)
+        crate::attachments::store_upload(store, &self.uploads_dir, self.max_bytes, author_id, name, bytes)
             .await
             .map_err(|e| self.catalogs.format(Lang::En, &e.message()))
     }
