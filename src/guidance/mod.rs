@@ -4,6 +4,7 @@
 
 mod api;
 pub mod criteria;
+pub mod dates;
 pub mod domain;
 mod feed;
 pub mod linking;

@@ -734,7 +734,7 @@ async fn flag_opening_post(b: &Browser, reason: &str, note: &str) {
     b.click(&format!("section.post.opening details.flag input[name=reason][value={reason}]")).await;
     b.type_into("section.post.opening details.flag textarea[name=note]", note).await;
     b.click("section.post.opening details.flag button[type=submit]").await;
-    assert_eq!(b.text(".flag-sent").await, "Cảm ơn bạn, điều phối viên sẽ xem xét báo cáo.");
+    assert_eq!(b.text(".flag-sent").await, "Cảm ơn bạn, điều hành viên sẽ xem xét báo cáo.");
 }
 
 /// From the header's queue link: the flagged post is there with the flag's note; the moderator

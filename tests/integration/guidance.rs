@@ -151,8 +151,8 @@ async fn bad_input_is_refused_whole(app: TestApp) {
     // Duplicate number, in another spelling.
     let detail = problem(app.post_json("/api/v1/guidance", Some(&token), &document("43/2018/tt-byt")).await, 409).await;
     assert!(detail.contains("43/2018/TT-BYT") && detail.contains("đã có"), "{detail}");
-    // Invalid dates.
-    for date in ["2023-02-30", "26/12/2018", "2018-13"] {
+    // Invalid dates (day first is accepted: 26/12/2018; a day not in the calendar is not).
+    for date in ["2023-02-30", "31/02/2024", "2018-13", "26/12/18"] {
         let body = json!({"number": "2/2020/TT-BYT", "kind": "circular", "title_vi": "X", "issued_on": date});
         let detail = problem(app.post_json("/api/v1/guidance", Some(&token), &body).await, 422).await;
         assert!(detail.contains(date), "{detail}");

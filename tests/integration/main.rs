@@ -47,4 +47,5 @@ mod smoke;
 mod tag_labels;
 mod two_factor;
 mod two_factor_steps;
+mod wording;
 mod xss;
