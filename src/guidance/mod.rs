@@ -9,6 +9,7 @@ pub mod domain;
 mod feed;
 pub mod linking;
 pub mod official;
+mod official_pages;
 mod pages;
 pub mod seed;
 pub mod service;

@@ -43,11 +43,13 @@ pub use ops::{OpsGauges, PoolUse};
 mod admin_users;
 mod credentials;
 mod leaving;
+mod official_answers;
 mod signups;
 pub use admin_users::AdminUserRow;
 pub use credentials::{ApiTokenRow, Credential, SessionRow};
 pub use leaving::{ExportDraft, ExportPost, LEFT_NAME};
 pub use limits::AttemptClaim;
+pub use official_answers::Endorsement;
 pub use signups::{NewSignup, SignupRequest};
 
 pub use accounts::{NewUser, ProfileUpdate, User};

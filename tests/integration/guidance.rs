@@ -471,9 +471,12 @@ async fn official_answer_and_badge(app: TestApp) {
     let (_, list) = app.get_text("/").await;
     assert_eq!(count(&list, ".topic-item .badge.ministry"), 1, "{list}");
 
-    // The form does the same, with CSRF; not on a discussion.
+    // The form does the same after a confirmation page, with CSRF; not on a discussion.
     browser_as(&app, "bo2@moh.gov.vn", "Phạm Bộ", Role::Ministry).await;
     let res = app.post_form(&format!("/t/{topic}/official-answer"), &[("post_id", &first.to_string())]).await;
+    assert_eq!(res.status(), 200, "a confirmation page first");
+    assert_eq!(app.store.official_answer(topic).await.unwrap(), Some(answer), "nothing changed yet");
+    let res = app.post_form(&format!("/t/{topic}/official-answer"), &[("post_id", &first.to_string()), ("confirm", "yes")]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.store.official_answer(topic).await.unwrap(), Some(first));
     let discussion_id = app.api_topic(&asker, discussion("Thảo luận", "Nội dung.")).await;

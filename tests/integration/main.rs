@@ -29,6 +29,7 @@ mod moderation;
 mod moderation_matrix;
 mod notify;
 mod oauth_presets;
+mod official_endorsement;
 mod oidc;
 mod ops;
 mod page_cache;
