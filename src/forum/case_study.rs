@@ -42,6 +42,18 @@ impl Section {
         }
     }
 
+    /// The i18n key of the hint under the section's label: what to write there.
+    pub fn hint_key(self) -> &'static str {
+        match self {
+            Section::Context => "phone.section_hint.context",
+            Section::Problem => "phone.section_hint.problem",
+            Section::Causes => "phone.section_hint.causes",
+            Section::Intervention => "phone.section_hint.intervention",
+            Section::Results => "phone.section_hint.results",
+            Section::Lessons => "phone.section_hint.lessons",
+        }
+    }
+
     /// The heading written into the body (Vietnamese, as the forum's readers write it).
     pub fn heading(self) -> &'static str {
         match self {

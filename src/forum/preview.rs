@@ -34,8 +34,9 @@ use crate::web::{CsrfForm, Page};
 pub struct Preview {
     pub intro_html: String,
     pub sections: Vec<(Section, String)>,
-    /// A file was chosen in the form: a preview does not upload it, so it must be chosen again.
-    pub file_not_kept: bool,
+    /// The file chosen in the form was uploaded by the preview and added to the text: the post
+    /// will show it without choosing it again.
+    pub file_added: bool,
     /// Suspected patient data in what was typed (the check that would hold the post, and hints).
     pub findings: Vec<FieldFinding>,
     /// Each field with findings, as HTML-escaped text with the words marked.
@@ -82,7 +83,7 @@ pub async fn render(store: &Store, case_study: bool, body: &str, sections: &Sect
         };
         let findings = preview_privacy::find(&fields);
         let marked = marked_fields(&fields, &findings);
-        Ok(Preview { intro_html, sections, file_not_kept: false, findings, marked, form_id: "" })
+        Ok(Preview { intro_html, sections, file_added: false, findings, marked, form_id: "" })
     })
     .await
 }

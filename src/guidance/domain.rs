@@ -1,7 +1,6 @@
 //! Guidance documents as ministry staff write them: parsed into checked values before anything
 //! is stored (a document number, a kind, a status, dates that exist, an http(s) link).
 
-use chrono::NaiveDate;
 use search_index::analysis::normalize_legal_ref;
 
 use crate::error::{AppError, AppResult, Msg};
@@ -112,25 +111,10 @@ pub fn status_label(status: &str) -> &'static str {
     DocStatus::parse(status).map(DocStatus::label_key).unwrap_or("guidance.status.in_force")
 }
 
-/// A date as precise as it is known: `2018-12-26`, `2024-02` or `2024`. Every part must exist
-/// (no 2023-02-30).
+/// A date as precise as it is known: `2018-12-26`, `2024-02` or `2024`, typed that way or day
+/// first (`26/12/2018`); every part must exist (no 31/02/2024). See [`super::dates`].
 pub fn parse_partial_date(input: &str) -> AppResult<Option<String>> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    let bad = || AppError::BadRequest(Msg::new("guidance.error.date").arg("value", s));
-    let parts: Vec<&str> = s.split('-').collect();
-    let numbers: Vec<u32> = parts.iter().map(|p| p.parse::<u32>()).collect::<Result<_, _>>().map_err(|_| bad())?;
-    let lengths_ok = parts.first().is_some_and(|y| y.len() == 4) && parts.iter().skip(1).all(|p| p.len() == 2);
-    let valid = lengths_ok
-        && match numbers[..] {
-            [y] => (1900..=2100).contains(&y),
-            [y, m] => (1900..=2100).contains(&y) && (1..=12).contains(&m),
-            [y, m, d] => (1900..=2100).contains(&y) && NaiveDate::from_ymd_opt(y as i32, m, d).is_some(),
-            _ => false,
-        };
-    if valid { Ok(Some(s.to_string())) } else { Err(bad()) }
+    super::dates::parse(input)
 }
 
 /// A document as sent by a form or the API, before checking; `None` keeps what is stored.
@@ -145,7 +129,7 @@ pub struct GuidanceInput {
     pub issuer: Option<String>,
     pub title_vi: Option<String>,
     pub title_en: Option<String>,
-    /// YYYY-MM-DD, YYYY-MM or YYYY; empty to clear.
+    /// YYYY-MM-DD, YYYY-MM or YYYY, or day first (DD/MM/YYYY, MM/YYYY); empty to clear.
     pub issued_on: Option<String>,
     pub effective_on: Option<String>,
     pub dates_verified: Option<bool>,
@@ -206,6 +190,10 @@ pub fn apply(mut g: GuidanceFields, input: &GuidanceInput) -> AppResult<Guidance
         Ok(())
     };
     set(&mut g.display_number, &input.display_number, SHORT_MAX, "guidance.error.too_long")?;
+    if g.display_number.is_empty() {
+        // Left empty: the document is shown by its number, never by an empty heading or link.
+        g.display_number = g.number.clone();
+    }
     set(&mut g.issuer, &input.issuer, SHORT_MAX, "guidance.error.too_long")?;
     set(&mut g.title_vi, &input.title_vi, TITLE_MAX, "guidance.error.too_long")?;
     set(&mut g.title_en, &input.title_en, TITLE_MAX, "guidance.error.too_long")?;
@@ -296,7 +284,8 @@ mod tests {
         assert_eq!(parse_partial_date("2018-12-26").unwrap().as_deref(), Some("2018-12-26"));
         assert_eq!(parse_partial_date("2024-02").unwrap().as_deref(), Some("2024-02"));
         assert_eq!(parse_partial_date("").unwrap(), None);
-        for bad in ["2023-02-30", "2018-13", "26/12/2018", "2018-1-5", "yesterday", "99999"] {
+        assert_eq!(parse_partial_date("26/12/2018").unwrap().as_deref(), Some("2018-12-26"));
+        for bad in ["2023-02-30", "2018-13", "31/02/2024", "2018-1-5", "yesterday", "99999"] {
             assert!(parse_partial_date(bad).is_err(), "{bad}");
         }
     }

@@ -4,10 +4,12 @@
 
 mod api;
 pub mod criteria;
+pub mod dates;
 pub mod domain;
 mod feed;
 pub mod linking;
 pub mod official;
+mod official_pages;
 mod pages;
 pub mod seed;
 pub mod service;

@@ -4,7 +4,7 @@ use crate::error::{AppError, AppResult, Msg};
 use crate::forum::{Status, TopicKind, service as forum};
 use crate::store::{Store, User};
 
-/// Marks `post_id` as the official answer of question `topic_id`.
+/// Marks `post_id` as the official answer of question `topic_id`, audited.
 pub async fn mark(store: &Store, user: &User, topic_id: i64, post_id: i64) -> AppResult<()> {
     super::service::require_editor(user)?;
     let topic = forum::visible_topic(store, topic_id, Some(user)).await?;
@@ -16,5 +16,12 @@ pub async fn mark(store: &Store, user: &User, topic_id: i64, post_id: i64) -> Ap
     if !is_reply || post.deleted_at.is_some() || post.status != Status::Published {
         return Err(AppError::BadRequest(Msg::new("official.error.not_reply")));
     }
-    Ok(store.set_official_answer(topic_id, post_id, user.id).await?)
+    Ok(store.endorse_official_answer_audited(topic_id, post_id, user.id).await?)
+}
+
+/// Withdraws the official answer of `topic_id`, audited; 404 when it has none.
+pub async fn withdraw(store: &Store, user: &User, topic_id: i64) -> AppResult<()> {
+    super::service::require_editor(user)?;
+    forum::visible_topic(store, topic_id, Some(user)).await?;
+    Ok(store.withdraw_official_answer_audited(topic_id, user.id).await?)
 }

@@ -13,10 +13,10 @@ use serde::Deserialize;
 
 use super::domain::{self, DocStatus, GuidanceInput, Kind, kind_label, slug_of, status_label};
 use super::view::{self, Relations};
-use super::{feed, official, service};
+use super::{feed, service};
 use crate::app::AppState;
 use crate::domain::provinces;
-use crate::error::{AppError, AppResult, Msg};
+use crate::error::{AppError, AppResult};
 use crate::store::{CitingTopic, Criterion, GuidanceRow};
 use crate::web::RequireUser;
 use crate::web::{CsrfForm, Lang, Page, refill};
@@ -28,7 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/guidance/{*rest}", get(document_get).post(document_post))
         .route("/criteria", get(criteria_list).post(criteria_save))
         .route("/criteria/{code}", get(criterion_page))
-        .route("/t/{id}/official-answer", axum::routing::post(mark_official))
+        .route("/t/{id}/official-answer", axum::routing::post(super::official_pages::endorse))
+        .route("/t/{id}/official-answer/withdraw", axum::routing::post(super::official_pages::withdraw))
         .route("/t/{id}/criteria", axum::routing::post(tag_criteria))
 }
 
@@ -399,23 +400,6 @@ async fn criterion_page(State(state): State<AppState>, page: Page, Path(code): P
     let topics = state.store().topics_for_criterion(criterion.id, view::CITING_LIMIT).await?;
     let ministry_ids = state.store().ministry_staff_ids().await?;
     Ok(CriterionPage { page, criterion, topics, ministry_ids })
-}
-
-#[derive(Deserialize)]
-struct OfficialForm {
-    post_id: String,
-}
-
-async fn mark_official(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<OfficialForm>,
-) -> AppResult<Redirect> {
-    let topic_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let post_id: i64 = form.post_id.parse().map_err(|_| AppError::BadRequest(Msg::new("official.error.not_reply")))?;
-    official::mark(state.store(), &user, topic_id, post_id).await?;
-    Ok(Redirect::to(&format!("/t/{topic_id}#official-answer")))
 }
 
 #[derive(Deserialize)]

@@ -80,7 +80,7 @@ pub fn digest(head: &Letterhead, job: &DigestJob, topics: &[DigestTopic]) -> Out
             "{}. {} ({kind} · {category} · {})",
             i + 1,
             t.title,
-            head.fill("notify.digest.replies", &[("n", &t.reply_count.to_string())])
+            head.catalogs.plural(head.lang, "phone.plural.replies", t.reply_count)
         );
         if let Some(summary) = t.summary.as_deref().filter(|s| !s.is_empty()) {
             entry.push('\n');

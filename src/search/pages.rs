@@ -270,7 +270,7 @@ impl SearchPage {
 
     fn show(&mut self, params: &SearchParams, results: SearchResults, pages: Pagination, names: &Names) {
         self.asked = true;
-        self.found = self.page.msg(&Msg::new("search.found").arg("total", results.total));
+        self.found = self.page.count("phone.plural.results", &(results.total as i64));
         self.relaxed = results.relaxed.then(|| self.page.msg(&Msg::new("search.relaxed").arg("q", &self.q)));
         self.no_results = if self.q.is_empty() {
             self.page.t("search.no_results_filtered").to_string()

@@ -24,7 +24,8 @@ impl std::ops::Deref for GuidanceRow {
     }
 }
 
-const GUIDANCE_SELECT: &str = "SELECT id, number, display_number, kind, issuer, title_vi, title_en, issued_on, \
+/// A document saved before the display number fell back to the number shows its number.
+const GUIDANCE_SELECT: &str = "SELECT id, number, COALESCE(NULLIF(display_number, ''), number) AS display_number, kind, issuer, title_vi, title_en, issued_on, \
     effective_on, dates_verified, status, official_url, summary, created_at, updated_at, deleted_at FROM guidance_documents";
 
 /// The fields of a document as written by ministry staff (or the seed).
@@ -221,7 +222,7 @@ impl Store {
 
     /// What a document amends or supersedes and what amends or supersedes it.
     pub async fn guidance_relations(&self, id: i64) -> StoreResult<Vec<RelatedDoc>> {
-        let sql = "SELECT r.relation, r.newer_id = $1 AS newer_is_self, d.number, d.display_number, d.title_vi, \
+        let sql = "SELECT r.relation, r.newer_id = $1 AS newer_is_self, d.number, COALESCE(NULLIF(d.display_number, ''), d.number) AS display_number, d.title_vi, \
                    d.deleted_at IS NOT NULL AS deleted FROM guidance_relations r \
                    JOIN guidance_documents d ON d.id = CASE WHEN r.newer_id = $1 THEN r.older_id ELSE r.newer_id END \
                    WHERE r.newer_id = $1 OR r.older_id = $1 ORDER BY d.number";
@@ -349,7 +350,7 @@ impl Store {
 
     /// The documents each post of a topic cites (deleted documents included, marked).
     pub async fn topic_citations(&self, topic_id: i64) -> StoreResult<Vec<PostCitation>> {
-        let sql = "SELECT pg.post_id, d.number, d.display_number, d.title_vi, d.title_en, d.deleted_at IS NOT NULL AS deleted \
+        let sql = "SELECT pg.post_id, d.number, COALESCE(NULLIF(d.display_number, ''), d.number) AS display_number, d.title_vi, d.title_en, d.deleted_at IS NOT NULL AS deleted \
                    FROM post_guidance pg JOIN posts p ON p.id = pg.post_id JOIN guidance_documents d ON d.id = pg.guidance_id \
                    WHERE p.topic_id = $1 ORDER BY pg.post_id, d.number";
         let rows = on_pool!(self, pool => sqlx::query_as(sql).bind(topic_id).fetch_all(pool).await?);

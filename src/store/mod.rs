@@ -49,12 +49,14 @@ mod collections;
 pub use collections::{CollectionChange, CollectionFields, CollectionItemRow, CollectionRow, STALE as COLLECTION_STALE, TopicCollection};
 mod credentials;
 mod leaving;
+mod official_answers;
 mod signups;
 pub use admin_users::AdminUserRow;
 pub use credentials::{ApiTokenRow, Credential, SessionRow};
 pub use leases::JobLease;
 pub use leaving::{ExportDraft, ExportPost, LEFT_NAME};
 pub use limits::AttemptClaim;
+pub use official_answers::Endorsement;
 pub use signups::{NewSignup, SignupRequest};
 
 pub use accounts::{NewUser, ProfileUpdate, User};

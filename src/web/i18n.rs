@@ -48,6 +48,16 @@ impl Catalogs {
         primary.get(key).or_else(|| self.vi.get(key)).map(String::as_str).unwrap_or(key)
     }
 
+    /// A message about `n` things, with `{n}` filled in: `{key}.one` when `n` is 1 and
+    /// `{key}.other` otherwise (English "1 reply" / "2 replies"; Vietnamese nouns do not change,
+    /// so its `one` and `other` are the same words). A catalog without `.one` uses `.other`.
+    pub fn plural(&self, lang: Lang, key: &str, n: i64) -> String {
+        let other = format!("{key}.other");
+        let one = format!("{key}.one");
+        let form = if n == 1 && self.get(lang, &one) != one { one } else { other };
+        self.get(lang, &form).replace("{n}", &n.to_string())
+    }
+
     /// A message with its `{placeholders}` filled in.
     pub fn format(&self, lang: Lang, msg: &Msg) -> String {
         let mut text = self.get(lang, msg.key).to_string();
@@ -147,6 +157,16 @@ mod tests {
         let text = r#"{{ page.t("nav.login") }} x.t("a.b") Msg::new("error.x").arg("n", 1)"#;
         assert_eq!(literal_args(text, ".t(\"").collect::<Vec<_>>(), ["nav.login", "a.b"]);
         assert_eq!(literal_args(text, "Msg::new(\"").collect::<Vec<_>>(), ["error.x"]);
+    }
+
+    #[test]
+    fn counts_take_the_plural_form_of_the_language() {
+        let c = Catalogs::load().unwrap();
+        let en: Vec<String> = [0, 1, 2, 21].iter().map(|n| c.plural(Lang::En, "phone.plural.replies", *n)).collect();
+        assert_eq!(en, ["0 replies", "1 reply", "2 replies", "21 replies"]);
+        assert_eq!(c.plural(Lang::Vi, "phone.plural.replies", 1), "1 trả lời");
+        assert_eq!(c.plural(Lang::Vi, "phone.plural.replies", 2), "2 trả lời");
+        assert_eq!(c.plural(Lang::En, "phone.plural.results", 1), "1 result");
     }
 
     #[test]

@@ -54,6 +54,11 @@ impl Page {
         self.state.catalogs().get(self.lang, key)
     }
 
+    /// "1 reply" / "2 replies": the plural form of `key` for `n` in this page's language.
+    pub fn count(&self, key: &str, n: &i64) -> String {
+        self.state.catalogs().plural(self.lang, key, *n)
+    }
+
     pub fn msg(&self, msg: &Msg) -> String {
         self.state.catalogs().format(self.lang, msg)
     }

@@ -151,8 +151,8 @@ async fn bad_input_is_refused_whole(app: TestApp) {
     // Duplicate number, in another spelling.
     let detail = problem(app.post_json("/api/v1/guidance", Some(&token), &document("43/2018/tt-byt")).await, 409).await;
     assert!(detail.contains("43/2018/TT-BYT") && detail.contains("đã có"), "{detail}");
-    // Invalid dates.
-    for date in ["2023-02-30", "26/12/2018", "2018-13"] {
+    // Invalid dates (day first is accepted: 26/12/2018; a day not in the calendar is not).
+    for date in ["2023-02-30", "31/02/2024", "2018-13", "26/12/18"] {
         let body = json!({"number": "2/2020/TT-BYT", "kind": "circular", "title_vi": "X", "issued_on": date});
         let detail = problem(app.post_json("/api/v1/guidance", Some(&token), &body).await, 422).await;
         assert!(detail.contains(date), "{detail}");
@@ -471,9 +471,12 @@ async fn official_answer_and_badge(app: TestApp) {
     let (_, list) = app.get_text("/").await;
     assert_eq!(count(&list, ".topic-item .badge.ministry"), 1, "{list}");
 
-    // The form does the same, with CSRF; not on a discussion.
+    // The form does the same after a confirmation page, with CSRF; not on a discussion.
     browser_as(&app, "bo2@moh.gov.vn", "Phạm Bộ", Role::Ministry).await;
     let res = app.post_form(&format!("/t/{topic}/official-answer"), &[("post_id", &first.to_string())]).await;
+    assert_eq!(res.status(), 200, "a confirmation page first");
+    assert_eq!(app.store.official_answer(topic).await.unwrap(), Some(answer), "nothing changed yet");
+    let res = app.post_form(&format!("/t/{topic}/official-answer"), &[("post_id", &first.to_string()), ("confirm", "yes")]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.store.official_answer(topic).await.unwrap(), Some(first));
     let discussion_id = app.api_topic(&asker, discussion("Thảo luận", "Nội dung.")).await;

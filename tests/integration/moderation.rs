@@ -186,7 +186,7 @@ async fn new_accounts_wait_for_approval_when_configured(app: TestApp) {
     )
     .await;
     assert_eq!(res.status(), 403, "not before approval");
-    assert!(res.text().await.unwrap().contains("chờ điều phối viên duyệt"));
+    assert!(res.text().await.unwrap().contains("chờ điều hành viên duyệt"));
 
     let items = queue(&app, &moderator, "?kind=account").await;
     let names: Vec<&str> = items.iter().map(|i| i["author"].as_str().unwrap()).collect();

@@ -310,7 +310,7 @@ async fn earlier_versions_are_for_moderators_who_can_redact_them(app: TestApp) {
 
     // Readers: the current version, a sentence saying why the others are not shown, no link.
     let (_, html) = app.get_text(&path).await;
-    assert!(html.contains(CLEAN_BODY) && html.contains("chỉ người điều hành xem được"), "{html}");
+    assert!(html.contains(CLEAN_BODY) && html.contains("chỉ điều hành viên xem được"), "{html}");
     let (_, topic_page) = app.get_text(&format!("/t/{}", s.topic)).await;
     assert!(!topic_page.contains(&path), "no 'edited — see versions' link for readers");
     let (_, out) = send(&app, reqwest::Method::GET, &format!("/api/v1/posts/{}/revisions", s.post), None, None).await;
@@ -329,7 +329,7 @@ async fn earlier_versions_are_for_moderators_who_can_redact_them(app: TestApp) {
     let redact = |revision: i64| format!("/api/v1/posts/{}/revisions/{revision}/redact", s.post);
     let (status, out) = api(&app, reqwest::Method::POST, &redact(1), &s.author.token, json!({"reason": "lộ tên"})).await;
     assert_eq!(status, 403, "{out}");
-    assert!(out["detail"].as_str().unwrap().contains("Chỉ điều phối viên"), "{out}");
+    assert!(out["detail"].as_str().unwrap().contains("Chỉ điều hành viên"), "{out}");
     let (status, out) = api(&app, reqwest::Method::POST, &redact(1), &s.moderator.token, json!({"reason": "  "})).await;
     assert_eq!(status, 422, "{out}");
     let (status, _) = api(&app, reqwest::Method::POST, &redact(9), &s.moderator.token, json!({"reason": "lộ tên"})).await;
@@ -352,7 +352,7 @@ async fn earlier_versions_are_for_moderators_who_can_redact_them(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 303);
     let (_, html) = fetch(&app, &moderator.0, &format!("{path}?redacted=1")).await;
-    assert!(!html.contains("Nguyễn Văn Nam") && html.contains("đã bị người điều hành xoá"), "{html}");
+    assert!(!html.contains("Nguyễn Văn Nam") && html.contains("đã bị điều hành viên xoá"), "{html}");
     assert!(text_of(&html, "p[role=status]").unwrap().contains("Đã xoá nội dung phiên bản 1"), "{html}");
     let res = moderator.0.post(app.url(&format!("{path}/1/redact"))).form(&[("reason", "x")]).send().await.unwrap();
     assert_eq!(res.status(), 403, "no CSRF token, no redaction");

@@ -44,6 +44,16 @@ impl ComposePage {
         Section::ALL.into_iter().map(|s| (s, self.form.section(s))).collect()
     }
 
+    /// A case study's anonymity choice, kept hidden while the form is another kind of topic so
+    /// that switching back finds it as it was.
+    fn kept_hidden(&self) -> Vec<(&'static str, &str)> {
+        let f = &self.form;
+        [("anonymous", f.anonymous.as_str()), ("hospital_tier", &f.hospital_tier), ("anon_province", &f.anon_province)]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
+
     /// Where this form's draft is kept: one per kind of topic.
     fn draft_scope(&self) -> String {
         format!("new:{}", self.form.kind)
@@ -97,16 +107,26 @@ pub(super) async fn compose(
     upload: UploadForm<ComposeForm>,
 ) -> AppResult<Response> {
     let mut form = upload.form;
+    // A chosen file is stored first, whatever the button: a preview or a switch of kind keeps it
+    // in the text, so it is never to be chosen again.
+    let file_added = upload.file.is_some();
+    if let Err(err) = attach(&state, &user, upload.file, &mut form.body).await {
+        return compose_again(&state, page, form, err).await;
+    }
+    if !form.switch_kind.is_empty() {
+        let Some(kind) = TopicKind::parse(&form.switch_kind) else {
+            return compose_again(&state, page, form, AppError::bad("error.kind_unknown")).await;
+        };
+        let form = switch_kind(&state, &user, form, kind).await?;
+        return Ok(compose_page(&state, page, form, None, None).await?.into_response());
+    }
     if form.wants_preview() {
         form.replace_patient_data(&page);
         let case_study = form.kind == TopicKind::CaseStudy.as_str();
-        return match preview_of(&state, user.id, case_study, &form.body, &form.sections(), upload.file.is_some(), "compose-form").await {
+        return match preview_of(&state, user.id, case_study, &form.body, &form.sections(), file_added, "compose-form").await {
             Ok(shown) => Ok(compose_page(&state, page, form, None, Some(shown)).await?.into_response()),
             Err(err) => compose_again(&state, page, form, err).await,
         };
-    }
-    if let Err(err) = attach(&state, &user, upload.file, &mut form.body).await {
-        return compose_again(&state, page, form, err).await;
     }
     let input = TopicInput {
         category: form.category.clone(),
@@ -124,6 +144,22 @@ pub(super) async fn compose(
         Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),
         Err(err) => compose_again(&state, page, form, err).await,
     }
+}
+
+/// The form as another kind of topic. A draft autosaved under the old kind moves with it (when
+/// the new kind has none of its own), so the drafts list never holds the text under a kind the
+/// member left.
+async fn switch_kind(state: &AppState, user: &crate::store::User, form: ComposeForm, kind: TopicKind) -> AppResult<ComposeForm> {
+    let old = TopicKind::parse(&form.kind).map(Scope::NewTopic);
+    let form = form.switch_to(kind);
+    let new = Scope::NewTopic(kind);
+    let Some(old) = old.filter(|o| *o != new) else { return Ok(form) };
+    if drafts::load(state.store(), user.id, &old).await?.is_some() && drafts::load(state.store(), user.id, &new).await?.is_none() {
+        let fields = drafts::DraftFields::from_pairs(form.draft_pairs())?;
+        drafts::save(state.store(), user, &new, &fields).await?;
+        drafts::forget(state.store(), user.id, &old).await?;
+    }
+    Ok(form)
 }
 
 /// The compose form again with the reader's input and the problem stated.

@@ -108,16 +108,17 @@ pub(super) async fn edit(
     let topic = state.store().topic(post.topic_id).await?;
     let mut form = upload.form;
     let view = EditPage::new(page, &post, topic, ComposeForm::default());
+    // The chosen file is stored first, so a preview shows it and keeps it in the text.
+    let file_added = upload.file.is_some();
+    if let Err(err) = attach_to_edit(&state, &user, &view, upload.file, &mut form.body).await {
+        return edit_again(EditPage { form, ..view }, Err(err));
+    }
     if form.wants_preview() {
         form.replace_patient_data(&view.page);
-        let shown =
-            preview_of(&state, user.id, view.is_case_study(), &form.body, &form.sections(), upload.file.is_some(), "edit-form").await;
+        let shown = preview_of(&state, user.id, view.is_case_study(), &form.body, &form.sections(), file_added, "edit-form").await;
         return edit_again(EditPage { form, ..view }, shown);
     }
-    let edited = match attach_to_edit(&state, &user, &view, upload.file, &mut form.body).await {
-        Ok(()) => service::edit_post(&state, &user, id, &edit_input(&form)).await,
-        Err(err) => Err(err),
-    };
+    let edited = service::edit_post(&state, &user, id, &edit_input(&form)).await;
     match edited {
         Ok(()) => Ok(Redirect::to(&format!("/t/{}#post-{id}", post.topic_id)).into_response()),
         Err(err @ (AppError::NotFound | AppError::Forbidden(_) | AppError::Internal(_))) => Err(err),

@@ -7,12 +7,14 @@ use crate::app::AppState;
 use crate::attachments::FilePart;
 use crate::engagement::drafts;
 use crate::error::AppResult;
+use crate::forum::TopicKind;
 use crate::forum::case_study::{Section, Sections};
 use crate::forum::preview::{self, Preview};
 use crate::forum::preview_privacy::{Replace, replace_in_form};
 use crate::web::Page;
 
-/// The preview of a form's text; `file_chosen`: a file was chosen, which a preview does not keep.
+/// The preview of a form's text; `file_added`: the file chosen in the form was uploaded by this
+/// preview and its line added to the text, so the post will show it without choosing it again.
 /// `form_id`: the form the preview's replace buttons submit.
 pub(super) async fn preview_of(
     state: &AppState,
@@ -20,12 +22,12 @@ pub(super) async fn preview_of(
     case_study: bool,
     body: &str,
     sections: &Sections,
-    file_chosen: bool,
+    file_added: bool,
     form_id: &'static str,
 ) -> AppResult<Preview> {
     preview::within_preview_rate(state, member_id).await?;
     let mut shown = preview::render(state.store(), case_study, body, sections).await?;
-    shown.file_not_kept = file_chosen;
+    shown.file_added = file_added;
     shown.form_id = form_id;
     Ok(shown)
 }
@@ -73,6 +75,10 @@ pub(super) struct ComposeForm {
     /// suspected patient data is replaced by placeholders and the form comes back with a preview.
     #[serde(default)]
     pub(super) replace: String,
+    /// Set by the compose form's kind buttons: the form comes back as that kind of topic,
+    /// holding everything typed; nothing is posted.
+    #[serde(default)]
+    pub(super) switch_kind: String,
 }
 
 impl ComposeForm {
@@ -98,6 +104,23 @@ impl ComposeForm {
         }
     }
 
+    /// The fields a draft keeps, by the names the form posts.
+    pub(super) fn draft_pairs(&self) -> Vec<(&'static str, &str)> {
+        let mut pairs = vec![
+            ("category", self.category.as_str()),
+            ("title", &self.title),
+            ("summary", &self.summary),
+            ("body", &self.body),
+            ("tags", &self.tags),
+            ("guidance", &self.guidance),
+            ("anonymous", &self.anonymous),
+            ("hospital_tier", &self.hospital_tier),
+            ("anon_province", &self.anon_province),
+        ];
+        pairs.extend(Section::ALL.into_iter().map(|s| (s.key(), self.section(s))));
+        pairs
+    }
+
     /// A saved draft fills the form field by field (the same names the form posts).
     pub(super) fn from_draft(draft: &drafts::Draft) -> Option<ComposeForm> {
         serde_urlencoded::from_str(&draft.fields.to_form()).ok()
@@ -115,6 +138,26 @@ impl ComposeForm {
         replace_in_form(&mut self.body, &mut sections, &which, |k| page.t(k.placeholder_key()).to_string());
         let body = std::mem::take(&mut self.body);
         *self = std::mem::take(self).with_sections(body, sections);
+    }
+
+    /// The form as another kind of topic, nothing typed lost: a case study's sections become
+    /// headed parts of the text (the headings bring them back when switching to a case study
+    /// again), and a text with such headings is split into the sections. The summary and the
+    /// anonymity choice stay in the form (hidden) for the kinds that have them.
+    pub(super) fn switch_to(mut self, kind: TopicKind) -> Self {
+        let was_case_study = self.kind == TopicKind::CaseStudy.as_str();
+        self.kind = kind.as_str().to_string();
+        match (was_case_study, kind == TopicKind::CaseStudy) {
+            (true, false) => {
+                let body = self.sections().to_markdown(&self.body);
+                self.with_sections(body, Sections::default())
+            }
+            (false, true) => {
+                let (intro, sections) = crate::forum::case_study::split(&self.body);
+                self.with_sections(intro, sections)
+            }
+            _ => self,
+        }
     }
 
     pub(super) fn with_sections(mut self, intro: String, s: Sections) -> Self {

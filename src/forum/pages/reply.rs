@@ -45,14 +45,16 @@ pub(super) async fn reply(
         let mut no_sections = Sections::default();
         replace_in_form(&mut form.body, &mut no_sections, &which, |k| page.t(k.placeholder_key()).to_string());
     }
+    // The chosen file is stored first, so a preview shows it and keeps it in the text.
+    let file_added = upload.file.is_some();
+    if let Err(err) = attach(&state, &user, upload.file, &mut form.body).await {
+        return reply_again(&state, page, &headers, id, form.body, Err(err)).await;
+    }
     if !form.preview.is_empty() || !form.replace.is_empty() {
-        let shown = preview_of(&state, user.id, false, &form.body, &Sections::default(), upload.file.is_some(), "reply-form").await;
+        let shown = preview_of(&state, user.id, false, &form.body, &Sections::default(), file_added, "reply-form").await;
         return reply_again(&state, page, &headers, id, form.body, shown).await;
     }
-    let replied = match attach(&state, &user, upload.file, &mut form.body).await {
-        Ok(()) => service::reply(&state, &user, id, &form.body, Some(addr.ip())).await,
-        Err(err) => Err(err),
-    };
+    let replied = service::reply(&state, &user, id, &form.body, Some(addr.ip())).await;
     match replied {
         Ok((post_id, _)) => {
             let last = state.store().count_topic_posts(id).await?;

@@ -93,6 +93,8 @@ impl TopicPage {
 /// ministry badges.
 struct TopicGuidance {
     official: Option<PostView>,
+    /// Who endorsed the official answer (ministry staff) and when.
+    endorsement: Option<crate::store::Endorsement>,
     can_mark_official: bool,
     citations: Vec<crate::store::PostCitation>,
     ministry_ids: Vec<i64>,
@@ -108,8 +110,9 @@ impl TopicGuidance {
 
 async fn topic_guidance(store: &crate::store::Store, topic: &TopicRow, viewer: Option<&crate::store::User>) -> AppResult<TopicGuidance> {
     let editor = viewer.is_some_and(crate::guidance::service::can_edit);
-    let official = match store.official_answer(topic.id).await? {
-        Some(post_id) => store.post(post_id).await.ok().filter(|p| p.deleted_at.is_none() && p.status == Status::Published),
+    let endorsement = store.official_endorsement(topic.id).await?;
+    let official = match &endorsement {
+        Some(e) => store.post(e.post_id).await.ok().filter(|p| p.deleted_at.is_none() && p.status == Status::Published),
         None => None,
     };
     let official = official.map(|row| PostView {
@@ -124,6 +127,7 @@ async fn topic_guidance(store: &crate::store::Store, topic: &TopicRow, viewer: O
     });
     Ok(TopicGuidance {
         official,
+        endorsement,
         can_mark_official: editor && topic.kind == TopicKind::Question,
         citations: store.topic_citations(topic.id).await?,
         ministry_ids: store.ministry_staff_ids().await?,
