@@ -21,6 +21,7 @@ mod facebook_import;
 mod feeds;
 mod guidance;
 mod import;
+mod integrations_api;
 mod listing;
 mod ministry;
 mod moderation;
