@@ -57,6 +57,23 @@ pub fn limit(params: &[(String, String)], max: i64) -> AppResult<i64> {
     }
 }
 
+/// A tag typed as people write it ("kiểm tra chéo") as its slug ("kiem-tra-cheo"), the way the
+/// forum makes slugs (`forum::slugify`; not imported, which would make a feature cycle through
+/// guidance, which names this module).
+pub fn tag_slug(input: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = input
+        .nfd()
+        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+            _ => ' ',
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join("-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +91,7 @@ mod tests {
             assert!(given(l).is_err(), "{l}");
         }
         assert_eq!(limit(&[], 100).unwrap(), DEFAULT_LIMIT);
+        assert_eq!(tag_slug("Kiểm tra chéo"), "kiem-tra-cheo");
+        assert_eq!(tag_slug("Đối chiếu"), "doi-chieu");
     }
 }

@@ -106,7 +106,7 @@ async fn filter(state: &AppState, given: &[(String, String)]) -> AppResult<ApiTo
         filter.category_id = Some(found.id);
     }
     if let Some(slug) = params::get(given, "tag") {
-        let id = store.tag_id(&crate::forum::slugify(slug)).await.map_err(|_| params::bad("error.integrations.unknown_tag", slug))?;
+        let id = store.tag_id(&params::tag_slug(slug)).await.map_err(|_| params::bad("error.integrations.unknown_tag", slug))?;
         filter.tag_id = Some(id);
     }
     if let Some(kind) = params::get(given, "kind") {

@@ -135,6 +135,7 @@ pub(super) fn public_posts_sql(author_id: i64, after: Option<Keyset>, limit: i64
     (sql, args)
 }
 
+/// Binds each of `$args` (a slice of [`Arg`]) in order.
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
         let mut query = $query;
@@ -148,6 +149,7 @@ macro_rules! bind_args {
         query
     }};
 }
+pub(super) use bind_args;
 
 impl Store {
     /// A page of visible topics, newest first, after `after`.
@@ -229,6 +231,8 @@ pub(super) fn listing_queries() -> Vec<super::ListingQuery> {
         sample("api topics: every filter", api_topics_sql(&filter(Some(1), Some(1), Some("case_study"), Some("01")), key, 20)),
         sample("api member posts", public_posts_sql(1, None, 20)),
         sample("api member posts: next page", public_posts_sql(1, key, 20)),
+        sample("api guidance citing", super::citing::citing_topics_sql(1, None, 20)),
+        sample("api guidance citing: next page", super::citing::citing_topics_sql(1, key, 20)),
     ]
 }
 

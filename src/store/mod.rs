@@ -12,6 +12,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 mod accounts;
 mod api_listings;
+mod citing;
+pub use citing::{CitingGroup, CitingTopicRow};
 mod counts;
 mod forum;
 mod listings;

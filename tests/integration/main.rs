@@ -22,6 +22,7 @@ mod feeds;
 mod guidance;
 mod import;
 mod integrations_api;
+mod integrations_citing;
 mod listing;
 mod ministry;
 mod moderation;
