@@ -243,3 +243,31 @@ on_both_databases!(
     province_filter_uses_the_shown_province_and_profiles_never_name_anonymous_authors,
     tags_and_categories_come_with_kept_counts,
 );
+
+async fn every_api_get_answers_if_none_match_with_304(app: TestApp) {
+    let token = app.token_for("lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
+    let id = app.api_topic(&token, topic("medication-safety", "question", "Câu hỏi về nhãn thuốc", &[])).await;
+    for path in ["/api/v1/topics", "/api/v1/categories", "/api/v1/tags", &format!("/api/v1/topics/{id}"), "/api/v1/guidance/43-2018-TT-BYT"]
+    {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let etag = res.headers()["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with("W/\""), "{path}: {etag}");
+        let again = app.client.get(app.url(path)).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.bytes().await.unwrap().is_empty());
+        let stale = app.client.get(app.url(path)).header("If-None-Match", "W/\"0000\"").send().await.unwrap();
+        assert_eq!(stale.status(), 200, "{path}");
+    }
+    // A change changes the tag.
+    let before = app.get("/api/v1/topics").await.headers()["etag"].clone();
+    app.api_topic(&token, topic("medication-safety", "question", "Một câu hỏi mới về thuốc", &[])).await;
+    let res = app.client.get(app.url("/api/v1/topics")).header("If-None-Match", before).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+mod etag {
+    use super::*;
+    on_both_databases!(every_api_get_answers_if_none_match_with_304);
+}
