@@ -82,8 +82,17 @@ struct PostsQuery {
     cursor: Option<String>,
 }
 
+/// The query of the profile (documentation): the first page only.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ProfileQuery {
+    /// Posts on the first page, 1 to 100 (default 20); outside that range: 400.
+    limit: Option<String>,
+}
+
 /// A member's public profile with the first page of their public posts.
-#[utoipa::path(get, path = "/api/v1/users/{username}", params(("username" = String, Path, description = "The member's handle (with or without @) or number."), PostsQuery),
+#[utoipa::path(get, path = "/api/v1/users/{username}", params(("username" = String, Path, description = "The member's handle (with or without @) or number."), ProfileQuery),
     responses((status = 200, body = ProfileOut), (status = 400, description = "An unknown parameter or a limit outside 1–100."), (status = 404)))]
 async fn profile(State(state): State<AppState>, Path(name): Path<String>, RawQuery(raw): RawQuery) -> AppResult<Json<ProfileOut>> {
     let member = find(&state, &name).await?;
