@@ -70,6 +70,16 @@ fn parameters() -> Vec<(&'static str, &'static str, Value)> {
         ("/api/v1/search", "page", number_or_empty(1, 10_000)),
         ("/api/v1/collections", "page", number_or_empty(1, crate::collections::MAX_API_PAGE)),
         ("/api/v1/collections/{slug}", "page", number_or_empty(1, crate::collections::MAX_API_PAGE)),
+        // The integration lists (issue 21): empty means "any"; a limit outside its range is a 400.
+        (
+            "/api/v1/topics",
+            "kind",
+            json!({"enum": std::iter::once("").chain(TopicKind::ALL.iter().map(|k| k.as_str())).collect::<Vec<_>>()}),
+        ),
+        ("/api/v1/topics", "limit", number_or_empty(1, 100)),
+        ("/api/v1/tags", "limit", number_or_empty(1, 1000)),
+        ("/api/v1/users/{username}", "limit", number_or_empty(1, 100)),
+        ("/api/v1/users/{username}/posts", "limit", number_or_empty(1, 100)),
     ]
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod forum;
 pub mod guidance;
 pub mod import;
+pub mod integrations;
 pub mod log_once;
 pub mod moderation;
 pub mod notify;
@@ -103,7 +104,8 @@ pub fn router(state: AppState) -> Router {
         .merge(attachments::api_router())
         .merge(notify::api_router())
         .merge(engagement::api_router())
-        .merge(collections::api_router());
+        .merge(collections::api_router())
+        .merge(integrations::api_router());
     let routes = Router::new()
         .merge(forum::router())
         .merge(guidance::router())

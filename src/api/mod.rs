@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::error::{AppError, ErrorReport, Msg};
 use crate::web::{Lang, lang_of};
 
+pub mod etag;
 pub mod openapi;
 
 /// A JSON request body; anything unreadable is answered with a problem that says what is wrong.
@@ -98,7 +99,7 @@ fn describe(mut doc: OpenApi) -> OpenApi {
     doc.info.title = "goodpractice API".into();
     doc.info.version = "1".into();
     doc.info.description = Some(
-        "Forum API for sharing good practices in patient safety. Send `Authorization: Bearer <token>` from POST /api/v1/tokens.".into(),
+        "Forum API for sharing good practices in patient safety. Send `Authorization: Bearer <token>` from POST /api/v1/tokens. Every GET answered 200 with JSON carries a weak `ETag`; send it back in `If-None-Match` to get 304 Not Modified with no body when nothing changed.".into(),
     );
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
@@ -111,5 +112,6 @@ pub fn router(features: OpenApiRouter<AppState>, rules: &openapi::Rules) -> Rout
     let doc = describe(doc);
     let json = serde_json::to_value(&doc).map(|d| openapi::complete(d, rules)).map(|d| d.to_string()).unwrap_or_else(|_| "{}".into());
     router
+        .layer(axum::middleware::from_fn(etag::tag))
         .route("/api/openapi.json", axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json.clone()) }))
 }

@@ -1,7 +1,7 @@
 //! JSON API for the guidance library and official answers.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,6 +13,7 @@ use super::{official, service, view};
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::integrations::citing::{CitingOut, CitingPage};
 use crate::store::{GuidanceRow, Store};
 use crate::web::RequireUser;
 
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_guidance, create_guidance))
         .routes(routes!(get_guidance, patch_guidance, delete_guidance))
         .routes(routes!(mark_official_answer))
+        .routes(routes!(citing_page))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -53,6 +55,9 @@ struct GuidanceOut {
     supersedes: Vec<RelatedOut>,
     amended_by: Vec<RelatedOut>,
     superseded_by: Vec<RelatedOut>,
+    /// The practices citing the document (GET /api/v1/guidance/{number} only): counts and the first page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    citing: Option<CitingOut>,
 }
 
 async fn guidance_out(store: &Store, row: GuidanceRow) -> AppResult<GuidanceOut> {
@@ -65,6 +70,7 @@ async fn guidance_out(store: &Store, row: GuidanceRow) -> AppResult<GuidanceOut>
             .collect()
     };
     Ok(GuidanceOut {
+        citing: None,
         amends: pick("amends", true),
         supersedes: pick("supersedes", true),
         amended_by: pick("amends", false),
@@ -114,7 +120,23 @@ async fn get_guidance(State(state): State<AppState>, Path(number): Path<String>)
     if row.deleted_at.is_some() {
         return Err(service::withdrawn());
     }
-    Ok(Json(guidance_out(state.store(), row).await?))
+    let citing = crate::integrations::citing::summary(&state, row.id).await?;
+    let mut out = guidance_out(state.store(), row).await?;
+    out.citing = Some(citing);
+    Ok(Json(out))
+}
+
+/// The practices citing a document after the first page, newest first.
+#[utoipa::path(get, path = "/api/v1/guidance/{number}/citing",
+    params(("number" = String, Path), ("limit" = Option<String>, Query, description = "Topics per page, 1 to 100 (default 20); outside that range: 400."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page, as given; changed or another document's: 400.")),
+    responses((status = 200, body = CitingPage), (status = 400, description = "An unknown parameter, a limit outside 1–100, or a cursor that was changed or belongs to another list."), (status = 404), (status = 410)))]
+async fn citing_page(State(state): State<AppState>, Path(number): Path<String>, RawQuery(raw): RawQuery) -> AppResult<Json<CitingPage>> {
+    let row = resolve(state.store(), &number).await?;
+    if row.deleted_at.is_some() {
+        return Err(service::withdrawn());
+    }
+    Ok(Json(crate::integrations::citing::page(&state, row.id, raw.as_deref()).await?))
 }
 
 async fn resolve(store: &Store, segment: &str) -> AppResult<GuidanceRow> {

@@ -128,6 +128,12 @@ async fn document_get(State(state): State<AppState>, page: Page, headers: Header
             Err(redirect) => Ok(redirect),
         };
     }
+    if let Some(segment) = rest.strip_suffix("/citing.csv") {
+        return match canonical_or_redirect(&state, segment, "/citing.csv").await? {
+            Ok(number) => citing_csv(&state, &number).await,
+            Err(redirect) => Ok(redirect),
+        };
+    }
     if let Some(segment) = rest.strip_suffix("/edit") {
         return match canonical_or_redirect(&state, segment, "/edit").await? {
             Ok(number) => edit_form(&state, page, &number).await,
@@ -138,6 +144,15 @@ async fn document_get(State(state): State<AppState>, page: Page, headers: Header
         Ok(number) => Ok(document_page(&state, page, &number).await?.into_response()),
         Err(redirect) => Ok(redirect),
     }
+}
+
+/// The practices citing a document as a CSV file (UTF-8 with a BOM, for Excel), streamed.
+async fn citing_csv(state: &AppState, number: &str) -> AppResult<Response> {
+    let doc = state.store().guidance_by_number(number).await?;
+    if doc.deleted_at.is_some() {
+        return Err(service::withdrawn());
+    }
+    Ok(crate::integrations::citing::csv_response(state, doc.id, &super::domain::slug_of(number)))
 }
 
 /// The canonical number for a path, or a permanent redirect to the canonical path when the

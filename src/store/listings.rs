@@ -11,6 +11,8 @@ use super::{Pool, Store, StoreResult};
 pub enum PlanArg {
     Int(i64),
     Text(&'static str),
+    /// A timestamp (a page key).
+    Time(&'static str),
     Null,
 }
 
@@ -22,17 +24,18 @@ pub struct ListingQuery {
     pub args: Vec<PlanArg>,
 }
 
-fn q(name: &'static str, sql: impl Into<String>, args: Vec<PlanArg>) -> ListingQuery {
+pub(super) fn q(name: &'static str, sql: impl Into<String>, args: Vec<PlanArg>) -> ListingQuery {
     ListingQuery { name, sql: sql.into(), args }
 }
 
 /// The listing statements: home (with its featured topics and case studies), category, tag
 /// (the Atom feeds of latest/category/tag run the same statements with offset 0), topic posts,
 /// topics citing a guidance document (its page and feed), profile, notifications, moderation
-/// queue, audit log (its page, API and CSV export walk it by key).
+/// queue, audit log (its page, API and CSV export walk it by key), and the integration API's
+/// pages by key (`api_listings`).
 pub fn listing_queries() -> Vec<ListingQuery> {
     use PlanArg::{Int, Null, Text};
-    vec![
+    let mut queries = vec![
         q("home", latest_sql(Scope::All), vec![Int(20), Int(20_000)]),
         q("home: featured", super::engagement::topics_where_sql(super::engagement::FEATURED), vec![Int(5)]),
         q("home: case studies", super::engagement::topics_where_sql(super::engagement::CASE_STUDY), vec![Int(5)]),
@@ -47,7 +50,9 @@ pub fn listing_queries() -> Vec<ListingQuery> {
         q("notifications", super::moderation::NOTIFICATIONS, vec![Int(1), Int(50)]),
         q("moderation queue", super::moderation::queue_sql(), vec![Text("open"), Null, Int(50), Int(5_000)]),
         q("audit log", super::moderation::AUDIT_BEFORE, vec![Int(500_000), Int(50)]),
-    ]
+    ];
+    queries.extend(super::api_listings::listing_queries());
+    queries
 }
 
 macro_rules! bind_all {
@@ -57,6 +62,7 @@ macro_rules! bind_all {
             query = match arg {
                 PlanArg::Int(v) => query.bind(*v),
                 PlanArg::Text(v) => query.bind(*v),
+                PlanArg::Time(v) => query.bind(chrono::DateTime::parse_from_rfc3339(v).expect("a sample time").to_utc()),
                 PlanArg::Null => query.bind(None::<String>),
             };
         }

@@ -11,9 +11,13 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 mod accounts;
+mod api_listings;
+mod citing;
+pub use citing::{CitingGroup, CitingTopicRow};
 mod counts;
 mod forum;
 mod listings;
+pub use api_listings::{ApiPostRow, ApiTopicFilter, ApiTopicRow, Keyset, PublicMember};
 mod revisions;
 pub use counts::TopicCounts;
 pub use listings::{ListingQuery, PlanArg, listing_queries};

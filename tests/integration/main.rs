@@ -25,6 +25,8 @@ mod facebook_import;
 mod feeds;
 mod guidance;
 mod import;
+mod integrations_api;
+mod integrations_citing;
 mod listing;
 mod ministry;
 mod moderation;
