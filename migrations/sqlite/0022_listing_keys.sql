@@ -2,36 +2,42 @@
 --
 -- A tag's listing (page and feed) sorted every topic carrying the tag on each request (75 ms
 -- for a tag of 20,000 topics at 1,000,000 posts). Each tag row now carries its topic's listing
--- keys — visible or not, pinned, last post — kept by triggers in the transaction of every change
+-- keys — visible or not, pinned, last post, creation — kept by triggers in the transaction of every change
 -- that moves them, and an index walks a tag's visible topics in listing order.
 ALTER TABLE topic_tags ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE topic_tags ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE topic_tags ADD COLUMN last_posted_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE topic_tags ADD COLUMN created_at TEXT NOT NULL DEFAULT '';
 
 UPDATE topic_tags SET
     listed = (SELECT t.status = 'published' AND t.deleted_at IS NULL FROM topics t WHERE t.id = topic_tags.topic_id),
     pinned = (SELECT t.pinned FROM topics t WHERE t.id = topic_tags.topic_id),
-    last_posted_at = (SELECT t.last_posted_at FROM topics t WHERE t.id = topic_tags.topic_id);
+    last_posted_at = (SELECT t.last_posted_at FROM topics t WHERE t.id = topic_tags.topic_id),
+    created_at = (SELECT t.created_at FROM topics t WHERE t.id = topic_tags.topic_id);
 
 CREATE TRIGGER topic_tags_listing_keys AFTER INSERT ON topic_tags BEGIN
     UPDATE topic_tags SET
         listed = (SELECT t.status = 'published' AND t.deleted_at IS NULL FROM topics t WHERE t.id = NEW.topic_id),
         pinned = (SELECT t.pinned FROM topics t WHERE t.id = NEW.topic_id),
-        last_posted_at = (SELECT t.last_posted_at FROM topics t WHERE t.id = NEW.topic_id)
+        last_posted_at = (SELECT t.last_posted_at FROM topics t WHERE t.id = NEW.topic_id),
+        created_at = (SELECT t.created_at FROM topics t WHERE t.id = NEW.topic_id)
     WHERE topic_id = NEW.topic_id AND tag_id = NEW.tag_id;
 END;
 
-CREATE TRIGGER topics_tag_listing_keys AFTER UPDATE OF status, deleted_at, pinned, last_posted_at ON topics BEGIN
+CREATE TRIGGER topics_tag_listing_keys AFTER UPDATE OF status, deleted_at, pinned, last_posted_at, created_at ON topics BEGIN
     UPDATE topic_tags SET
         listed = (NEW.status = 'published' AND NEW.deleted_at IS NULL),
         pinned = NEW.pinned,
-        last_posted_at = NEW.last_posted_at
+        last_posted_at = NEW.last_posted_at,
+        created_at = NEW.created_at
     WHERE topic_id = NEW.id;
 END;
 
 -- `_listing`: an index holding exactly a listing's rows in its order (see `store::listings`);
 -- `listed` as a column too, so SQLite walks the index alone (covering), as for `topics_listing`.
 CREATE INDEX topic_tags_listing ON topic_tags(tag_id, pinned, last_posted_at, topic_id, listed) WHERE listed = TRUE;
+-- The API's topics of a tag, newest first (`GET /api/v1/topics?tag=`).
+CREATE INDEX topic_tags_created_listing ON topic_tags(tag_id, created_at, topic_id, listed) WHERE listed = TRUE;
 
 -- Topic and listing pages mark the posts of ministry staff; there are a few dozen of them among
 -- tens of thousands of members.

@@ -88,9 +88,6 @@ pub(super) fn api_topics_sql(filter: &ApiTopicFilter, after: Option<Keyset>, lim
     if let Some(kind) = filter.kind {
         conditions += &format!(" AND t.kind = {}", next(Arg::Text(kind.into())));
     }
-    if let Some(tag) = filter.tag_id {
-        conditions += &format!(" AND t.id IN (SELECT tt.topic_id FROM topic_tags tt WHERE tt.tag_id = {})", next(Arg::Int(tag)));
-    }
     if let Some(code) = filter.province {
         conditions += &format!(
             " AND COALESCE(CASE WHEN t.anonymous THEN t.anon_province \
@@ -98,17 +95,30 @@ pub(super) fn api_topics_sql(filter: &ApiTopicFilter, after: Option<Keyset>, lim
             next(Arg::Text(code.into()))
         );
     }
+    // A tag's topics are walked along the creation keys its tag rows keep (migration 0022), never
+    // sorted per request; the other filters then read each topic's own row.
+    let (walk, created, id) = match filter.tag_id {
+        Some(tag) => (
+            format!(
+                "SELECT tt.topic_id FROM topic_tags tt JOIN topics t ON t.id = tt.topic_id \
+                 WHERE tt.tag_id = {} AND tt.listed = TRUE",
+                next(Arg::Int(tag))
+            ),
+            "tt.created_at",
+            "tt.topic_id",
+        ),
+        None => ("SELECT t.id FROM topics t WHERE t.status = 'published' AND t.deleted_at IS NULL".to_string(), "t.created_at", "t.id"),
+    };
     if let Some(key) = after {
         let at = next(Arg::Time(key.at));
-        let id = next(Arg::Int(key.id));
-        conditions += &format!(" AND (t.created_at < {at} OR (t.created_at = {at} AND t.id < {id}))");
+        let after_id = next(Arg::Int(key.id));
+        conditions += &format!(" AND ({created} < {at} OR ({created} = {at} AND {id} < {after_id}))");
     }
     let limit = next(Arg::Int(limit));
     let sql = format!(
         "SELECT t.id, t.title, t.kind, c.slug AS category_slug, t.created_at, t.last_posted_at, t.reply_count \
          FROM topics t JOIN categories c ON c.id = t.category_id \
-         WHERE t.id IN (SELECT t.id FROM topics t WHERE t.status = 'published' AND t.deleted_at IS NULL{conditions} \
-         ORDER BY {NEWEST_FIRST} LIMIT {limit}) ORDER BY {NEWEST_FIRST}"
+         WHERE t.id IN ({walk}{conditions} ORDER BY {created} DESC, {id} DESC LIMIT {limit}) ORDER BY {NEWEST_FIRST}"
     );
     (sql, args)
 }

@@ -169,7 +169,7 @@ async fn members_cannot_curate_and_drafts_stay_private(app: TestApp) {
         .post("/collections", &[("title", "Của tôi"), ("category", "fall-prevention"), ("intro", "x"), ("status", "published")])
         .await;
     assert_eq!(refused.status(), 403);
-    assert!(refused.text().await.unwrap().contains("Chỉ người điều hành, cán bộ Bộ Y tế và quản trị viên"));
+    assert!(refused.text().await.unwrap().contains("Chỉ điều hành viên, cán bộ Bộ Y tế và quản trị viên"));
     assert_eq!(member.get("/collections/new").await.0, 403);
     assert_eq!(member.get(&format!("/collections/{slug}/edit")).await.0, 403);
     let v = version(&moderator, &slug).await;

@@ -39,7 +39,7 @@ async fn curators_use_the_api_and_readers_read_it(app: TestApp) {
     let (status, problem) =
         call(&app, Method::POST, "/api/v1/collections", Some(&member), Some(new_collection("Té ngã", "te-nga", "published"))).await;
     assert_eq!(status, 403);
-    assert!(problem["detail"].as_str().unwrap_or_default().contains("Chỉ người điều hành"), "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or_default().contains("Chỉ điều hành viên"), "{problem}");
 
     let (status, created) =
         call(&app, Method::POST, "/api/v1/collections", Some(&ministry), Some(new_collection("Phòng ngừa té ngã", "te-nga", "published")))
