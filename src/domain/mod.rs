@@ -9,6 +9,6 @@ mod tiers;
 mod topic;
 
 pub use role::Role;
-pub use tag::Tag;
+pub use tag::{Tag, slugify};
 pub use tiers::HOSPITAL_TIERS;
 pub use topic::{FACEBOOK_SOURCE_PREFIX, Status, TopicKind};

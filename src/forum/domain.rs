@@ -1,8 +1,7 @@
 //! Parsed forum values: titles, bodies, summaries and tags within their limits, stored as NFC.
 
-use unicode_normalization::UnicodeNormalization;
-
 use crate::domain::Tag;
+pub use crate::domain::slugify;
 use crate::error::{AppError, Msg};
 use crate::text;
 
@@ -115,23 +114,10 @@ impl Tags {
     }
 }
 
-/// Lowercase ASCII letters and digits joined by single hyphens; Vietnamese letters lose their marks.
-pub fn slugify(input: &str) -> String {
-    let folded: String = input
-        .nfd()
-        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
-            _ => ' ',
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join("-")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     #[test]
     fn titles_have_limits_and_are_stored_nfc() {

@@ -57,21 +57,9 @@ pub fn limit(params: &[(String, String)], max: i64) -> AppResult<i64> {
     }
 }
 
-/// A tag typed as people write it ("kiểm tra chéo") as its slug ("kiem-tra-cheo"), the way the
-/// forum makes slugs (`forum::slugify`; not imported, which would make a feature cycle through
-/// guidance, which names this module).
+/// A tag typed as people write it ("kiểm tra chéo") as its slug ("kiem-tra-cheo").
 pub fn tag_slug(input: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let folded: String = input
-        .nfd()
-        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
-            _ => ' ',
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join("-")
+    crate::domain::slugify(input)
 }
 
 #[cfg(test)]
