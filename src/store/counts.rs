@@ -1,5 +1,6 @@
 //! Topic counts kept by the database (migration 0015's triggers) per category, tag, province
-//! and guidance document, and the same counts made afresh to check them.
+//! and guidance document, helpful marks kept per topic (migration 0025), and the same counts
+//! made afresh to check them.
 //!
 //! Pages read the kept counts: counting a category's topics at 1,000,000 posts scanned the table
 //! on every request. The triggers move them in the transaction of every write, whoever makes
@@ -8,26 +9,28 @@
 use super::{Store, StoreResult, on_pool};
 
 /// Visible topics per category id, tag id, province code ('' = unknown) and guidance document id,
-/// each sorted by key, zero counts left out.
+/// and helpful marks on visible posts per topic id, each sorted by key, zero counts left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TopicCounts {
     pub categories: Vec<(i64, i64)>,
     pub tags: Vec<(i64, i64)>,
     pub provinces: Vec<(String, i64)>,
     pub guidance: Vec<(i64, i64)>,
+    pub helpful: Vec<(i64, i64)>,
 }
 
-const KEPT: [&str; 4] = [
+const KEPT: [&str; 5] = [
     "SELECT category_id, n FROM category_topic_counts WHERE n <> 0 ORDER BY 1",
     "SELECT tag_id, n FROM tag_topic_counts WHERE n <> 0 ORDER BY 1",
     "SELECT province_code, n FROM province_topic_counts WHERE n <> 0 ORDER BY 1",
     "SELECT guidance_id, n FROM guidance_topic_counts WHERE n <> 0 ORDER BY 1",
+    "SELECT id, helpful_count FROM topics WHERE helpful_count <> 0 ORDER BY 1",
 ];
 
 const VISIBLE: &str = "t.status = 'published' AND t.deleted_at IS NULL";
 
-/// The same four counts by `COUNT(*)` over the tables (scans: for checks, never for pages).
-fn counted() -> [String; 4] {
+/// The same five counts by `COUNT(*)` over the tables (scans: for checks, never for pages).
+fn counted() -> [String; 5] {
     [
         format!("SELECT t.category_id, COUNT(*) FROM topics t WHERE {VISIBLE} GROUP BY t.category_id ORDER BY 1"),
         format!(
@@ -43,6 +46,9 @@ fn counted() -> [String; 4] {
                  JOIN topics t ON t.id = p.topic_id WHERE {VISIBLE} AND p.status = 'published' AND p.deleted_at IS NULL \
                  GROUP BY pg.guidance_id ORDER BY 1"
         ),
+        "SELECT p.topic_id, COUNT(*) FROM helpful_marks h JOIN posts p ON p.id = h.post_id \
+             WHERE p.status = 'published' AND p.deleted_at IS NULL GROUP BY p.topic_id ORDER BY 1"
+            .to_string(),
     ]
 }
 
@@ -57,13 +63,14 @@ impl Store {
         self.topic_counts_by(counted()).await
     }
 
-    async fn topic_counts_by(&self, sql: [String; 4]) -> StoreResult<TopicCounts> {
-        let [categories, tags, provinces, guidance] = sql;
+    async fn topic_counts_by(&self, sql: [String; 5]) -> StoreResult<TopicCounts> {
+        let [categories, tags, provinces, guidance, helpful] = sql;
         Ok(on_pool!(self, pool => TopicCounts {
             categories: sqlx::query_as(sqlx::AssertSqlSafe(categories)).fetch_all(pool).await?,
             tags: sqlx::query_as(sqlx::AssertSqlSafe(tags)).fetch_all(pool).await?,
             provinces: sqlx::query_as(sqlx::AssertSqlSafe(provinces)).fetch_all(pool).await?,
             guidance: sqlx::query_as(sqlx::AssertSqlSafe(guidance)).fetch_all(pool).await?,
+            helpful: sqlx::query_as(sqlx::AssertSqlSafe(helpful)).fetch_all(pool).await?,
         }))
     }
 

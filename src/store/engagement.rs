@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::forum::TopicRow;
+use super::forum::{TOPIC_SELECT, TopicRow, VISIBLE_TOPIC};
 use super::{Store, StoreError, StoreResult, on_pool};
 
 /// What a member was composing, as saved.
@@ -47,9 +47,20 @@ pub struct HelpfulCount {
 const PUBLIC_POST: &str = "SELECT p.id FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = $1 \
     AND p.status = 'published' AND p.deleted_at IS NULL AND t.status = 'published' AND t.deleted_at IS NULL";
 
-/// Marks on visible posts of topic `t`, for "most helpful" orderings.
-pub(super) const TOPIC_HELPFUL: &str = "(SELECT COUNT(*) FROM helpful_marks h JOIN posts hp ON hp.id = h.post_id \
-    WHERE hp.topic_id = t.id AND hp.status = 'published' AND hp.deleted_at IS NULL)";
+/// Marks on visible posts of topic `t`, for "most helpful" orderings: a count each topic keeps
+/// (migration 0025's triggers), so an ordering never counts marks per request.
+pub(super) const TOPIC_HELPFUL: &str = "t.helpful_count";
+
+/// A page of a category's visible topics, most helpful first: the ids walked along
+/// `topics_category_helpful_listing`, then only the page's rows joined. `$1` category, `$2`
+/// limit, `$3` offset.
+pub(super) fn category_helpful_sql() -> String {
+    const ORDER: &str = "t.helpful_count DESC, t.last_posted_at DESC, t.id DESC";
+    format!(
+        "{TOPIC_SELECT} WHERE t.id IN (SELECT t.id FROM topics t WHERE {VISIBLE_TOPIC} AND t.category_id = $1 \
+         ORDER BY {ORDER} LIMIT $2 OFFSET $3) ORDER BY {ORDER}"
+    )
+}
 
 impl Store {
     /// Saves (or replaces) the draft for `scope`; returns its id.
@@ -192,9 +203,6 @@ impl Store {
     }
 }
 
-use super::TopicFilter;
-use super::forum::{FILTERED, TOPIC_SELECT, VISIBLE_TOPIC};
-
 /// Visible topics meeting `condition` (fixed SQL, never input), newest activity first. `$1` limit.
 /// Featured topics and case studies have their own partial indexes (migration 0015).
 pub(super) fn topics_where_sql(condition: &str) -> String {
@@ -212,15 +220,11 @@ impl Store {
         Ok(rows)
     }
 
-    /// Visible topics matching `filter`, most helpful marks first (with their count).
-    pub async fn helpful_topics(&self, filter: &TopicFilter<'_>, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
-        let select = TOPIC_SELECT.replacen(" FROM topics t", &format!(", {TOPIC_HELPFUL} AS helpful_count FROM topics t"), 1);
-        let sql = format!(
-            "{select} WHERE {VISIBLE_TOPIC} AND {FILTERED} \
-                           ORDER BY helpful_count DESC, t.last_posted_at DESC, t.id DESC LIMIT $3 OFFSET $4"
-        );
+    /// A page of a category's visible topics, most helpful marks first (with their count).
+    pub async fn helpful_topics(&self, category_id: i64, limit: i64, offset: i64) -> StoreResult<Vec<TopicRow>> {
+        let sql = category_helpful_sql();
         let rows = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(filter.category_id).bind(filter.tag).bind(limit).bind(offset).fetch_all(pool).await?);
+            .bind(category_id).bind(limit).bind(offset).fetch_all(pool).await?);
         Ok(rows)
     }
 }

@@ -54,7 +54,8 @@ pub struct TopicRow {
     pub anonymous: bool,
     pub hospital_tier: Option<String>,
     pub anon_province: Option<String>,
-    /// Helpful marks on the topic's visible posts; only the "most helpful" listing selects it.
+    /// Helpful marks on the topic's visible posts (kept by migration 0025's triggers); shown by
+    /// the "most helpful" listing. Statements that build rows without `TOPIC_SELECT` leave it 0.
     #[sqlx(default)]
     pub helpful_count: i64,
 }
@@ -66,7 +67,7 @@ pub(super) const TOPIC_SELECT: &str = "SELECT t.id, c.slug AS category_slug, c.n
     c.name_en AS category_name_en, t.author_id, \
     CASE WHEN t.anonymous THEN '' ELSE u.display_name END AS author_name, t.kind, t.title, \
     t.summary, t.status, t.reply_count, t.created_at, t.last_posted_at, t.deleted_at, \
-    t.locked, t.pinned, t.anonymous, t.hospital_tier, t.anon_province \
+    t.locked, t.pinned, t.anonymous, t.hospital_tier, t.anon_province, t.helpful_count \
     FROM topics t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id";
 
 pub(super) const VISIBLE_TOPIC: &str = "t.status = 'published' AND t.deleted_at IS NULL";

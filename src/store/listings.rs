@@ -41,6 +41,7 @@ pub fn listing_queries() -> Vec<ListingQuery> {
         q("home: case studies", super::engagement::topics_where_sql(super::engagement::CASE_STUDY), vec![Int(5)]),
         q("category", latest_sql(Scope::Category), vec![Int(1), Int(20), Int(20_000)]),
         q("tag", latest_sql(Scope::Tag), vec![Text("an-toan-thuoc"), Int(20), Int(0)]),
+        q("category, most helpful", super::engagement::category_helpful_sql(), vec![Int(1), Int(20), Int(2_000)]),
         q("topic posts", topic_posts_sql(), vec![Int(1), Int(30), Int(480)]),
         q("guidance citing practices", super::guidance::citing_sql(), vec![Int(1), Int(100)]),
         q("tag, deep page", latest_sql(Scope::Tag), vec![Text("an-toan-thuoc"), Int(20), Int(20_000)]),

@@ -1,8 +1,9 @@
-//! Kept topic counts (per category, tag, province and guidance document) stay exactly equal to a
-//! fresh `COUNT(*)` while several writers race through a random mix of what moves them: new
-//! topics (published or held, anonymous or not, with tags and citations), replies citing
-//! documents, hiding and restoring posts, approving held posts, moving, merging and deleting
-//! topics, deleting replies, members changing province. On both databases.
+//! Kept topic counts (per category, tag, province and guidance document, and helpful marks per
+//! topic) stay exactly equal to a fresh `COUNT(*)` while several writers race through a random
+//! mix of what moves them: new topics (published or held, anonymous or not, with tags and
+//! citations), replies citing documents, marking posts helpful and taking marks back, hiding and
+//! restoring posts, approving held posts, moving, merging and deleting topics, deleting replies,
+//! members changing province. On both databases.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -190,6 +191,20 @@ impl World<'_> {
         let _ = self.store.merge_topics_audited(from, into, offset, chrono::Utc::now(), &a).await;
     }
 
+    /// A member marks a post helpful or takes the mark back (held and hidden posts too: the store
+    /// refuses those in the app, but a mark made before a post was hidden stays in the table).
+    async fn mark_or_unmark(&self, rng: &mut StdRng) {
+        let Some(post_id) = self.pick_post(rng).await else {
+            return;
+        };
+        let member = self.members[rng.random_range(0..self.members.len())];
+        let _ = if rng.random_bool(0.7) {
+            self.store.mark_helpful(post_id, member).await
+        } else {
+            self.store.unmark_helpful(post_id, member).await
+        };
+    }
+
     async fn change_province(&self, rng: &mut StdRng) {
         let member = self.members[rng.random_range(0..self.members.len())];
         let province = rng.random_bool(0.8).then(|| PROVINCES[rng.random_range(0..PROVINCES.len())]);
@@ -212,10 +227,11 @@ impl World<'_> {
     }
 
     async fn step(&self, rng: &mut StdRng) {
-        match rng.random_range(0..100) {
+        match rng.random_range(0..110) {
             0..30 => self.new_topic(rng).await,
             30..48 => self.reply(rng).await,
             48..62 => self.hide_or_restore(rng).await,
+            100..110 => self.mark_or_unmark(rng).await,
             62..69 => self.approve(rng).await,
             69..76 => self.move_topic(rng).await,
             76..84 => self.delete(rng).await,
@@ -253,8 +269,8 @@ async fn kept_counts_equal_fresh_counts_under_racing_writers(app: TestApp) {
     let kept = store.kept_topic_counts().await.unwrap();
     let counted = store.counted_topic_counts().await.unwrap();
     assert!(
-        !counted.categories.is_empty() && !counted.tags.is_empty() && !counted.guidance.is_empty(),
-        "the run left visible topics, tags and citations to count: {counted:?}"
+        !counted.categories.is_empty() && !counted.tags.is_empty() && !counted.guidance.is_empty() && !counted.helpful.is_empty(),
+        "the run left visible topics, tags, citations and helpful marks to count: {counted:?}"
     );
     assert_eq!(kept, counted, "kept counts equal a fresh COUNT(*)");
 

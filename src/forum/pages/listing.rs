@@ -108,10 +108,9 @@ async fn list_page(state: &AppState, page: Page, listing: Listing, number: Optio
     };
     let pages = Pagination::new(number, TOPICS_PER_PAGE, store.count_filtered_topics(&filter).await?);
     let sort_helpful = matches!(listing, Listing::CategoryByHelpful(_));
-    let topics = if sort_helpful {
-        store.helpful_topics(&filter, pages.per_page, pages.offset()).await?
-    } else {
-        store.latest_topics(&filter, pages.per_page, pages.offset()).await?
+    let topics = match &listing {
+        Listing::CategoryByHelpful(c) => store.helpful_topics(c.id, pages.per_page, pages.offset()).await?,
+        _ => store.latest_topics(&filter, pages.per_page, pages.offset()).await?,
     };
     if topics.is_empty() && matches!(listing, Listing::Tag(_)) {
         return Err(AppError::NotFound);
