@@ -153,6 +153,7 @@ run_backend() {  # $1 label, $2 database url
     "home|/|"
     "category, first page|/c/$category|"
     "category, page 1,000|/c/$category?page=1000|"
+    "category, most helpful, page 100|/c/$category/helpful?page=100|"
     "topic, random, each once|$random_topics|"
     "topic with 500 replies, first page|/t/$long|"
     "topic with 500 replies, last page|/t/$long?page=$last_page|"
@@ -173,6 +174,7 @@ run_backend() {  # $1 label, $2 database url
     # A signed-in reader is never served from the anonymous cache: these are rendered afresh.
     "signed in (admin): home|/|$cookie"
     "signed in (admin): category, page 1,000|/c/$category?page=1000|$cookie"
+    "signed in (admin): category, most helpful|/c/$category/helpful|$cookie"
     "signed in (admin): topic, random, each once|$random_topics|$cookie"
     "signed in (admin): tag|/tag/$tag|$cookie"
     "signed in (admin): guidance document cited by 5,000|/guidance/$cited|$cookie"

@@ -80,7 +80,7 @@ pub struct Report {
 
 impl Report {
     fn add(&mut self, table: BulkTable, n: usize) {
-        let name = table_name(table);
+        let name = table.name();
         match self.rows.iter_mut().find(|(t, _)| *t == name) {
             Some((_, count)) => *count += n as u64,
             None => self.rows.push((name, n as u64)),
@@ -89,23 +89,6 @@ impl Report {
 
     pub fn rows_of(&self, table: &str) -> u64 {
         self.rows.iter().find(|(t, _)| *t == table).map_or(0, |(_, n)| *n)
-    }
-}
-
-fn table_name(table: BulkTable) -> &'static str {
-    match table {
-        BulkTable::Users => "users",
-        BulkTable::Topics => "topics",
-        BulkTable::Posts => "posts",
-        BulkTable::PostRevisions => "post_revisions",
-        BulkTable::Tags => "tags",
-        BulkTable::TopicTags => "topic_tags",
-        BulkTable::PostGuidance => "post_guidance",
-        BulkTable::Flags => "flags",
-        BulkTable::ModerationItems => "moderation_items",
-        BulkTable::AuditLog => "audit_log",
-        BulkTable::Notifications => "notifications",
-        BulkTable::SearchChanges => "search_changes",
     }
 }
 
@@ -433,7 +416,20 @@ impl Generator {
             at.into(),
         ]);
         rows.revisions.push(vec![id.into(), 1i64.into(), title.into(), body.into(), author.into(), at.into()]);
+        self.helpful_marks(id, author, at, rows);
         id
+    }
+
+    /// One post in ten was found helpful by one to four other members (the "most helpful"
+    /// orderings then have marks to order by).
+    fn helpful_marks(&mut self, post: i64, author: i64, at: DateTime<Utc>, rows: &mut TopicRows) {
+        if !self.rng.chance(0.1) {
+            return;
+        }
+        let mut markers: Vec<i64> = (0..1 + self.rng.below(4)).map(|_| self.member_id()).filter(|m| *m != author).collect();
+        markers.sort_unstable();
+        markers.dedup();
+        rows.helpful.extend(markers.into_iter().map(|m| vec![post.into(), m.into(), at.into()]));
     }
 
     /// Every `queue_stride`-th reply is flagged: every other one stays open until the open
@@ -551,6 +547,7 @@ struct TopicRows {
     items: Vec<Vec<Cell>>,
     notifications: Vec<Vec<Cell>>,
     changes: Vec<Vec<Cell>>,
+    helpful: Vec<Vec<Cell>>,
 }
 
 impl TopicRows {
@@ -565,6 +562,7 @@ impl TopicRows {
             (BulkTable::ModerationItems, self.items),
             (BulkTable::Notifications, self.notifications),
             (BulkTable::SearchChanges, self.changes),
+            (BulkTable::HelpfulMarks, self.helpful),
         ]
     }
 }

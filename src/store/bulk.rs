@@ -81,10 +81,11 @@ pub enum BulkTable {
     AuditLog,
     Notifications,
     SearchChanges,
+    HelpfulMarks,
 }
 
 impl BulkTable {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             BulkTable::Users => "users",
             BulkTable::Topics => "topics",
@@ -98,6 +99,7 @@ impl BulkTable {
             BulkTable::AuditLog => "audit_log",
             BulkTable::Notifications => "notifications",
             BulkTable::SearchChanges => "search_changes",
+            BulkTable::HelpfulMarks => "helpful_marks",
         }
     }
 
@@ -148,6 +150,7 @@ impl BulkTable {
                 &["user_id", "kind", "topic_id", "post_id", "actor_id", "reason", "created_at", "read_at", "mail_state"]
             }
             BulkTable::SearchChanges => &["entity", "entity_id", "changed_at"],
+            BulkTable::HelpfulMarks => &["post_id", "user_id", "created_at"],
         }
     }
 
@@ -238,6 +241,7 @@ impl Store {
             BulkTable::AuditLog,
             BulkTable::Notifications,
             BulkTable::SearchChanges,
+            BulkTable::HelpfulMarks,
         ];
         let mut counts = Vec::new();
         for table in tables {

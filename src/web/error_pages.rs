@@ -4,7 +4,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,8 +28,10 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
     if crate::is_api_path(req.uri().path()) {
         return next.run(req).await;
     }
-    let (mut parts, body) = req.into_parts();
-    let Ok(page) = Page::from_request_parts(&mut parts, &state).await;
+    let (parts, body) = req.into_parts();
+    // Built before the request goes on (its parts move into it), without the unread count: a
+    // query on every signed-in request for a page that is rarely an error.
+    let page = Page::uncounted(&parts, &state);
     let is_get = parts.method == Method::GET;
     let expired = matches!(parts.extensions.get::<Viewer>(), Some(Viewer::Expired));
     // A form that may carry a file may be as large as an upload (checked again by its extractor).

@@ -100,20 +100,28 @@ pub fn lang_of(jar: &CookieJar) -> Lang {
     jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())).unwrap_or_default()
 }
 
-impl FromRequestParts<AppState> for Page {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+impl Page {
+    /// The page context of a request without the unread count (a query): for the error pages'
+    /// middleware, which needs it only when a request fails.
+    pub(crate) fn uncounted(parts: &Parts, state: &AppState) -> Page {
         let jar = CookieJar::from_headers(&parts.headers);
         let viewer = parts.extensions.get::<Viewer>().and_then(|v| v.user().cloned());
         let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        Page { lang: lang_of(&jar), viewer, csrf, here, unread: 0, state: state.clone() }
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let mut page = Page::uncounted(parts, state);
         // A failed count only hides the badge; the page itself still renders.
-        let unread = match &viewer {
-            Some(user) => state.store().unread_count(user.id).await.unwrap_or(0),
-            None => 0,
-        };
-        Ok(Page { lang: lang_of(&jar), viewer, csrf, here, unread, state: state.clone() })
+        if let Some(user) = &page.viewer {
+            page.unread = state.store().unread_count(user.id).await.unwrap_or(0);
+        }
+        Ok(page)
     }
 }
 
