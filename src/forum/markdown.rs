@@ -24,7 +24,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 /// Images are shown only from our own attachment URLs: an image from elsewhere would tell another
 /// site who reads the post (and could change after moderation). Other images keep their alt text.
 fn only_our_images<'u>(element: &str, attribute: &str, value: &'u str) -> Option<std::borrow::Cow<'u, str>> {
-    let refused = element == "img" && attribute == "src" && crate::attachments::attachment_id(value).is_none();
+    let refused = element == "img" && attribute == "src" && crate::domain::attachment::attachment_id(value).is_none();
     (!refused).then_some(value.into())
 }
 
@@ -232,7 +232,7 @@ enum ImageAs {
 
 impl ImageAs {
     fn of(dest_url: &str, in_link: bool) -> Self {
-        match (crate::attachments::attachment_id(dest_url), in_link) {
+        match (crate::domain::attachment::attachment_id(dest_url), in_link) {
             (Some(id), false) => Self::Thumbnail(id),
             (Some(_), true) => Self::Image,
             (None, false) => Self::Link,
@@ -244,9 +244,9 @@ impl ImageAs {
         let link = |dest_url: CowStr<'a>, title: CowStr<'a>| Tag::Link { link_type: LinkType::Inline, dest_url, title, id: "".into() };
         match self {
             Self::Thumbnail(id) => {
-                let thumb = crate::attachments::thumb_url(id);
+                let thumb = crate::domain::attachment::thumb_url(id);
                 let image = Tag::Image { link_type: LinkType::Inline, dest_url: thumb.into(), title, id: ref_id };
-                vec![Event::Start(link(crate::attachments::url(id).into(), "".into())), Event::Start(image)]
+                vec![Event::Start(link(crate::domain::attachment::url(id).into(), "".into())), Event::Start(image)]
             }
             Self::Image => vec![event],
             Self::Link => vec![Event::Start(link(dest_url, title))],
@@ -397,5 +397,19 @@ mod tests {
                 assert!(!html.contains(bad), "{case:?} rendered as {html:?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_known_mention_becomes_a_profile_link_in_rendered_markdown() {
+        let known = HashMap::from([("nguyen_thi_lan".to_string(), 7)]);
+        let html =
+            super::render_linking("Chị @nguyen_thi_lan xem giúp, gửi @khong_ai_ca.", &|t| crate::notify::mentions::links(t, &known));
+        assert!(html.contains(r#"<a href="/u/7" rel="nofollow ugc noopener">@nguyen_thi_lan</a>"#), "{html}");
+        assert!(html.contains("@khong_ai_ca") && !html.contains("khong_ai_ca</a>"), "{html}");
     }
 }

@@ -17,7 +17,7 @@ use axum::Router;
 use crate::app::AppState;
 pub use crate::domain::{Status, Tag, TopicKind};
 pub use domain::{Body, Summary, Tags, Title, slugify};
-pub use pages::Localized;
+pub use pages::{Localized, POSTS_PER_PAGE, TopicPage, parse_id, set_share_links, topic_page};
 
 pub fn router() -> Router<AppState> {
     pages::router().merge(feeds::router()).merge(preview::router()).merge(revisions::router())

@@ -258,7 +258,7 @@ pub async fn flag_post(state: &AppState, user: &User, post_id: i64, reason: &str
     let store = state.store();
     ensure_can_post(store, user).await?;
     let post = store.post(post_id).await?;
-    let topic = crate::forum::service::visible_topic(store, post.topic_id, Some(user)).await?;
+    let topic = crate::store::access::visible_topic(store, post.topic_id, Some(user)).await?;
     if post.deleted_at.is_some() || post.status != Status::Published || topic.status != Status::Published {
         return Err(AppError::NotFound);
     }

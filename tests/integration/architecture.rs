@@ -27,22 +27,18 @@ const MAX_LINES: usize = 600;
 /// may only shrink: remove an edge when it is gone (the test says so). A new edge that closes a
 /// cycle fails the test; break it with a type in `domain/`, the shells, or a hook instead.
 const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
-    // Publishing is not yet one pipeline owned by the forum (issue 16): the forum calls each
-    // step itself and the others call back for topics, bodies and rendering.
-    ("forum", "attachments"),      // markdown.rs: only our own /attachments/ images; service: link uploads
-    ("forum", "engagement"),       // service.rs: forget the draft a post was written in; pages: helpful, share
-    ("forum", "guidance"),         // preview/service/pages: link document numbers, official answers
-    ("forum", "moderation"),       // autocheck on publish and edit, reasons on the topic page, revisions
-    ("forum", "notify"),           // service.rs: fan-out after commit; pages: watch buttons
-    ("attachments", "moderation"), // service.rs: ensure_can_post (sanctions) before an upload
-    ("engagement", "forum"),       // drafts.rs: visible_topic / editable_post for a draft's scope
-    ("guidance", "forum"),         // linking/criteria/official: markdown, visible_topic, Body
-    ("guidance", "notify"),        // linking.rs: @mentions in the same Markdown pre-pass; watch buttons
-    ("moderation", "forum"),       // service.rs: visible_topic, post status
-    ("moderation", "notify"),      // service.rs: fan-out when a held post is approved
-    ("notify", "forum"),           // watch.rs: visible_topic; mentions.rs tests render Markdown
-    ("notify", "guidance"),        // watch.rs: locate a document to watch
-    ("notify", "moderation"),      // pages.rs: the sanction line above the notifications
+    // Posting is one pipeline (`posting/`), above every feature it calls. What remains is the
+    // reading side: the topic page composes what guidance, moderation and notify add to it, and
+    // those features call down into the forum for Markdown, visible topics and post bodies.
+    ("forum", "guidance"),    // topic page and preview: render case-study sections with document links
+    ("forum", "moderation"),  // reasons on the topic page, the preview's findings, revisions, deletion
+    ("forum", "notify"),      // watch buttons on the topic and listing pages
+    ("guidance", "forum"),    // linking/criteria/official: markdown, visible_topic, Body
+    ("guidance", "notify"),   // linking.rs: @mentions in the same Markdown pre-pass; watch buttons
+    ("moderation", "forum"),  // service.rs: an approved edit is parsed as a Body and rendered
+    ("moderation", "notify"), // service.rs: fan-out when a held post is approved
+    ("notify", "guidance"),   // watch.rs: locate a document to watch
+    ("notify", "moderation"), // pages.rs: the sanction line above the notifications
 ];
 
 /// One `crate::x` (or `super::…::x` reaching the root) found in a file.
