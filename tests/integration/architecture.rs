@@ -27,18 +27,12 @@ const MAX_LINES: usize = 600;
 /// may only shrink: remove an edge when it is gone (the test says so). A new edge that closes a
 /// cycle fails the test; break it with a type in `domain/`, the shells, or a hook instead.
 const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
-    // Posting is one pipeline (`posting/`), above every feature it calls. What remains is the
-    // reading side: the topic page composes what guidance, moderation and notify add to it, and
-    // those features call down into the forum for Markdown, visible topics and post bodies.
-    ("forum", "guidance"),    // topic page and preview: render case-study sections with document links
-    ("forum", "moderation"),  // reasons on the topic page, the preview's findings, revisions, deletion
-    ("forum", "notify"),      // watch buttons on the topic and listing pages
-    ("guidance", "forum"),    // linking/criteria/official: markdown, visible_topic, Body
-    ("guidance", "notify"),   // linking.rs: @mentions in the same Markdown pre-pass; watch buttons
-    ("moderation", "forum"),  // service.rs: an approved edit is parsed as a Body and rendered
-    ("moderation", "notify"), // service.rs: fan-out when a held post is approved
-    ("notify", "guidance"),   // watch.rs: locate a document to watch
-    ("notify", "moderation"), // pages.rs: the sanction line above the notifications
+    // Posting is one pipeline (`posting/`), above every feature it calls; the Markdown renderer
+    // is the page shell's, who may see what is the store's. What remains:
+    ("forum", "moderation"), // reasons and flag form on the topic page, the preview's findings, revisions, deletion
+    ("moderation", "forum"), // service.rs: a moderator's edit-and-approve is parsed as a `Body`
+    ("guidance", "notify"),  // linking.rs: @mentions in the same Markdown pre-pass; watch buttons
+    ("notify", "guidance"),  // watch.rs: a document to watch named in any spelling (`guidance::service::locate`)
 ];
 
 /// One `crate::x` (or `super::…::x` reaching the root) found in a file.
