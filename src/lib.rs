@@ -157,7 +157,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The site's Content-Security-Policy: nothing inline, nothing from another host. Images too
 /// come only from the forum itself (attachments, the favicon): a reader's phone never contacts
-/// a third party, and Markdown images from elsewhere are rendered as links (`forum::markdown`).
+/// a third party, and Markdown images from elsewhere are rendered as links (`web::markdown`).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
     object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
