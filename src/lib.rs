@@ -20,6 +20,7 @@ pub mod log_once;
 pub mod moderation;
 pub mod notify;
 pub mod ops;
+pub mod posting;
 pub mod scale;
 pub mod search;
 pub mod store;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new()
         .merge(accounts::api_router())
         .merge(forum::api_router())
+        .merge(posting::api_router())
         .merge(search::api_router())
         .merge(guidance::api_router())
         .merge(moderation::api_router())
@@ -108,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(integrations::api_router());
     let routes = Router::new()
         .merge(forum::router())
+        .merge(posting::router())
         .merge(guidance::router())
         .merge(moderation::router())
         .merge(notify::router())
@@ -154,7 +157,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The site's Content-Security-Policy: nothing inline, nothing from another host. Images too
 /// come only from the forum itself (attachments, the favicon): a reader's phone never contacts
-/// a third party, and Markdown images from elsewhere are rendered as links (`forum::markdown`).
+/// a third party, and Markdown images from elsewhere are rendered as links (`web::markdown`).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
     object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 

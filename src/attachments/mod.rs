@@ -20,28 +20,9 @@ use axum::Router;
 use pulldown_cmark::{Event, Parser, Tag};
 
 use crate::app::AppState;
+pub use crate::domain::attachment::{attachment_id, thumb_url, url};
 pub use form::{FilePart, UploadForm};
 pub use service::{Stored, store_upload};
-
-/// Where an attachment is served (stable: ids never change, the bytes behind them neither).
-pub fn url(id: i64) -> String {
-    format!("/attachments/{id}")
-}
-
-/// The thumbnail of an image attachment.
-pub fn thumb_url(id: i64) -> String {
-    format!("/attachments/{id}/thumb")
-}
-
-/// The attachment id of one of our own attachment URLs (`/attachments/7`, `/attachments/7/thumb`).
-pub fn attachment_id(url: &str) -> Option<i64> {
-    let rest = url.strip_prefix("/attachments/")?;
-    let digits = rest.strip_suffix("/thumb").unwrap_or(rest);
-    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
 
 /// Attachments a Markdown body shows or links to, in order, without repeats.
 pub fn ids_in_markdown(markdown: &str) -> Vec<i64> {

@@ -100,11 +100,14 @@ async fn create_topic(store: &Store, users: &HashMap<String, i64>, t: &DemoTopic
     };
     let valid = service::validate_topic(store, &input).await.map_err(|e| anyhow::anyhow!("demo topic {:?}: {e}", t.title))?;
     let at = Utc::now() - Duration::days(t.days_ago);
-    let created = service::insert_topic(store, author(&t.author)?, &valid, at).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let created =
+        crate::posting::pipeline::insert_topic(store, author(&t.author)?, &valid, at).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     for r in &t.replies {
         let body = Body::parse(&r.body).map_err(|e| anyhow::anyhow!("demo reply: {e}"))?;
         let at = Utc::now() - Duration::days(r.days_ago) + Duration::minutes(1);
-        service::insert_reply(store, author(&r.author)?, created.topic_id, &body, at, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::posting::pipeline::insert_reply(store, author(&r.author)?, created.topic_id, &body, at, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
 }

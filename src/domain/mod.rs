@@ -2,6 +2,7 @@
 //! provinces, hospital tiers). It sits below everything else and imports nothing of the app
 //! (std, serde and other crates only) — `tests/integration/architecture.rs` checks that.
 
+pub mod attachment;
 pub mod provinces;
 mod role;
 mod tag;

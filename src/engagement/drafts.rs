@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 
+use crate::domain::TopicKind;
 use crate::error::{AppError, AppResult, Msg};
-use crate::forum::TopicKind;
 use crate::store::User;
 use crate::store::{DraftRow, Store};
 
@@ -166,13 +166,13 @@ async fn topic_of(store: &Store, user: &User, scope: &Scope) -> AppResult<Option
     match scope {
         Scope::NewTopic(_) => Ok(None),
         Scope::Reply(topic_id) => {
-            let topic = crate::forum::service::visible_topic(store, *topic_id, Some(user)).await?;
+            let topic = crate::store::access::visible_topic(store, *topic_id, Some(user)).await?;
             if topic.deleted_at.is_some() {
                 return Err(AppError::NotFound);
             }
             Ok(Some(topic.id))
         }
-        Scope::EditPost(post_id) => Ok(Some(crate::forum::service::editable_post(store, user, *post_id).await?.topic_id)),
+        Scope::EditPost(post_id) => Ok(Some(crate::store::access::editable_post(store, user, *post_id).await?.topic_id)),
     }
 }
 

@@ -2,7 +2,7 @@
 //! `A1.1` (a criterion), kept by ministry staff and admins, and the criteria a topic is tagged with.
 
 use crate::error::{AppError, AppResult, Msg};
-use crate::forum::service as forum;
+use crate::store::access;
 use crate::store::{Store, User};
 use crate::text::{char_len, clean_line};
 
@@ -37,7 +37,7 @@ pub async fn save(store: &Store, code: &str, title_vi: &str, title_en: &str) -> 
 /// Tags a topic with the criteria in `codes` (commas or spaces between), replacing earlier tags.
 /// The topic's author, moderators, ministry staff and admins may do it.
 pub async fn tag_topic(store: &Store, user: &User, topic_id: i64, codes: &str) -> AppResult<()> {
-    let topic = forum::visible_topic(store, topic_id, Some(user)).await?;
+    let topic = access::visible_topic(store, topic_id, Some(user)).await?;
     let allowed = topic.author_id == user.id || user.role.can_moderate() || super::service::can_edit(user);
     if !allowed {
         return Err(AppError::Forbidden(Msg::new("error.not_your_post")));

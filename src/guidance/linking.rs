@@ -7,8 +7,8 @@ use search_index::{legal_ref_spans, short_form};
 
 use super::domain::{DocNumber, slug_of};
 use crate::error::{AppError, AppResult, Msg};
-use crate::forum::markdown;
 use crate::store::{GuidanceLinks, LibraryNumber, Store};
+use crate::web::markdown;
 
 /// The library's numbers, loaded once per post written.
 #[derive(Default)]

@@ -1,13 +1,14 @@
 //! Official answers: ministry staff mark one reply of a question as the answer.
 
+use crate::domain::{Status, TopicKind};
 use crate::error::{AppError, AppResult, Msg};
-use crate::forum::{Status, TopicKind, service as forum};
+use crate::store::access;
 use crate::store::{Store, User};
 
 /// Marks `post_id` as the official answer of question `topic_id`, audited.
 pub async fn mark(store: &Store, user: &User, topic_id: i64, post_id: i64) -> AppResult<()> {
     super::service::require_editor(user)?;
-    let topic = forum::visible_topic(store, topic_id, Some(user)).await?;
+    let topic = access::visible_topic(store, topic_id, Some(user)).await?;
     if topic.kind != TopicKind::Question {
         return Err(AppError::bad("official.error.not_question"));
     }
@@ -22,6 +23,6 @@ pub async fn mark(store: &Store, user: &User, topic_id: i64, post_id: i64) -> Ap
 /// Withdraws the official answer of `topic_id`, audited; 404 when it has none.
 pub async fn withdraw(store: &Store, user: &User, topic_id: i64) -> AppResult<()> {
     super::service::require_editor(user)?;
-    forum::visible_topic(store, topic_id, Some(user)).await?;
+    access::visible_topic(store, topic_id, Some(user)).await?;
     Ok(store.withdraw_official_answer_audited(topic_id, user.id).await?)
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::official;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, Msg};
-use crate::forum::service as forum;
+use crate::store::access;
 use crate::web::{CsrfForm, Page, RequireUser};
 
 #[derive(Deserialize)]
@@ -85,8 +85,8 @@ async fn confirm_page(
     topic_id: i64,
     post: Option<crate::store::PostRow>,
 ) -> AppResult<ConfirmPage> {
-    let topic = forum::visible_topic(state.store(), topic_id, Some(user)).await?;
-    if topic.kind != crate::forum::TopicKind::Question {
+    let topic = access::visible_topic(state.store(), topic_id, Some(user)).await?;
+    if topic.kind != crate::domain::TopicKind::Question {
         return Err(AppError::bad("official.error.not_question"));
     }
     let (post_id, author, excerpt) = match post {

@@ -9,10 +9,12 @@ use chrono::{Duration, Utc};
 use super::{checks, trust};
 use crate::app::AppState;
 use crate::domain::Role;
+use crate::domain::Status;
 use crate::error::{AppError, AppResult, Msg};
-use crate::forum::{Body, Status, markdown};
+use crate::forum::Body;
 use crate::store::{Decision, NewFlag, NewSanction, QueueItem, Sanction, Store, StoreError, TopicAction, TopicFlag, User};
 use crate::text;
+use crate::web::markdown;
 
 /// Longest reason or note a moderator, flagger or appellant may write.
 pub const REASON_MAX: usize = 500;
@@ -24,12 +26,9 @@ pub fn require_moderator(user: &User) -> AppResult<()> {
     if user.role.can_moderate() { Ok(()) } else { Err(AppError::Forbidden(Msg::new("error.moderation.moderators_only"))) }
 }
 
-/// "You may not post until …. Reason: …" for a sanction in force.
-pub fn sanction_message(s: &Sanction) -> Msg {
-    let key = if s.kind == "suspend" { "error.moderation.suspended" } else { "error.moderation.silenced" };
-    let until = s.until.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset"));
-    Msg::new(key).arg("until", until.format("%d/%m/%Y %H:%M")).arg("reason", &s.reason)
-}
+/// The sentence a sanction in force is shown with is the page shell's: every page that refuses a
+/// sanctioned member (and the notifications page) says it the same way.
+pub use crate::web::sanction_message;
 
 fn sanction_error(s: &Sanction) -> AppError {
     AppError::Forbidden(sanction_message(s))
@@ -258,7 +257,7 @@ pub async fn flag_post(state: &AppState, user: &User, post_id: i64, reason: &str
     let store = state.store();
     ensure_can_post(store, user).await?;
     let post = store.post(post_id).await?;
-    let topic = crate::forum::service::visible_topic(store, post.topic_id, Some(user)).await?;
+    let topic = crate::store::access::visible_topic(store, post.topic_id, Some(user)).await?;
     if post.deleted_at.is_some() || post.status != Status::Published || topic.status != Status::Published {
         return Err(AppError::NotFound);
     }

@@ -84,7 +84,7 @@ mod render_tests {
     fn a_known_mention_becomes_a_profile_link_in_rendered_markdown() {
         let known = HashMap::from([("nguyen_thi_lan".to_string(), 7)]);
         let html =
-            crate::forum::markdown::render_linking("Chị @nguyen_thi_lan xem giúp, gửi @khong_ai_ca.", &|t| super::links(t, &known));
+            crate::web::markdown::render_linking("Chị @nguyen_thi_lan xem giúp, gửi @khong_ai_ca.", &|t| super::links(t, &known));
         assert!(html.contains(r#"<a href="/u/7" rel="nofollow ugc noopener">@nguyen_thi_lan</a>"#), "{html}");
         assert!(html.contains("@khong_ai_ca") && !html.contains("khong_ai_ca</a>"), "{html}");
     }

@@ -52,7 +52,7 @@ impl ListPage {
 
 async fn list(State(state): State<AppState>, page: Page, RequireUser(user): RequireUser) -> AppResult<ListPage> {
     let notifications = state.store().notifications(user.id, 100).await?;
-    let sanction = state.store().active_sanction(user.id).await?.map(|s| page.msg(&crate::moderation::service::sanction_message(&s)));
+    let sanction = state.store().active_sanction(user.id).await?.map(|s| page.msg(&crate::web::sanction_message(&s)));
     Ok(ListPage { page, notifications, sanction })
 }
 

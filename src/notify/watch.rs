@@ -59,7 +59,7 @@ pub async fn resolve(store: &Store, viewer: &User, target: Target, raw: &str) ->
     match target {
         Target::Topic => {
             let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-            let topic = crate::forum::service::visible_topic(store, id, Some(viewer)).await?;
+            let topic = crate::store::access::visible_topic(store, id, Some(viewer)).await?;
             if topic.deleted_at.is_some() { Err(AppError::NotFound) } else { Ok(topic.id) }
         }
         Target::Category => match raw.parse::<i64>() {

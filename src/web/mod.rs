@@ -9,8 +9,10 @@ pub mod extras;
 pub mod hardening;
 pub mod i18n;
 mod localized;
+pub mod markdown;
 pub mod page_cache;
 mod refused_form;
+mod sanction;
 pub mod session_cookie;
 pub mod upload_limit;
 pub mod viewer;
@@ -32,6 +34,7 @@ pub use csrf::{CsrfForm, CsrfToken, NoFields};
 pub use error_pages::{generic_message, render_error_pages};
 pub use i18n::Lang;
 pub use localized::Localized;
+pub use sanction::sanction_message;
 pub use viewer::{RequireUser, Viewer};
 
 pub const LANG_COOKIE: &str = "gp_lang";

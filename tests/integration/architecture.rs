@@ -27,22 +27,12 @@ const MAX_LINES: usize = 600;
 /// may only shrink: remove an edge when it is gone (the test says so). A new edge that closes a
 /// cycle fails the test; break it with a type in `domain/`, the shells, or a hook instead.
 const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
-    // Publishing is not yet one pipeline owned by the forum (issue 16): the forum calls each
-    // step itself and the others call back for topics, bodies and rendering.
-    ("forum", "attachments"),      // markdown.rs: only our own /attachments/ images; service: link uploads
-    ("forum", "engagement"),       // service.rs: forget the draft a post was written in; pages: helpful, share
-    ("forum", "guidance"),         // preview/service/pages: link document numbers, official answers
-    ("forum", "moderation"),       // autocheck on publish and edit, reasons on the topic page, revisions
-    ("forum", "notify"),           // service.rs: fan-out after commit; pages: watch buttons
-    ("attachments", "moderation"), // service.rs: ensure_can_post (sanctions) before an upload
-    ("engagement", "forum"),       // drafts.rs: visible_topic / editable_post for a draft's scope
-    ("guidance", "forum"),         // linking/criteria/official: markdown, visible_topic, Body
-    ("guidance", "notify"),        // linking.rs: @mentions in the same Markdown pre-pass; watch buttons
-    ("moderation", "forum"),       // service.rs: visible_topic, post status
-    ("moderation", "notify"),      // service.rs: fan-out when a held post is approved
-    ("notify", "forum"),           // watch.rs: visible_topic; mentions.rs tests render Markdown
-    ("notify", "guidance"),        // watch.rs: locate a document to watch
-    ("notify", "moderation"),      // pages.rs: the sanction line above the notifications
+    // Posting is one pipeline (`posting/`), above every feature it calls; the Markdown renderer
+    // is the page shell's, who may see what is the store's. What remains:
+    ("forum", "moderation"), // reasons and flag form on the topic page, the preview's findings, revisions, deletion
+    ("moderation", "forum"), // service.rs: a moderator's edit-and-approve is parsed as a `Body`
+    ("guidance", "notify"),  // linking.rs: @mentions in the same Markdown pre-pass; watch buttons
+    ("notify", "guidance"),  // watch.rs: a document to watch named in any spelling (`guidance::service::locate`)
 ];
 
 /// One `crate::x` (or `super::…::x` reaching the root) found in a file.

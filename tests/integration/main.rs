@@ -38,6 +38,7 @@ mod oidc;
 mod ops;
 mod page_cache;
 mod pages;
+mod posting;
 mod privacy;
 mod query_plans;
 mod scale;

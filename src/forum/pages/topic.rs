@@ -45,7 +45,7 @@ impl PostView {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "topic.html")]
-pub(super) struct TopicPage {
+pub struct TopicPage {
     page: Page,
     topic: TopicRow,
     tags: Vec<crate::store::TagRow>,
@@ -70,7 +70,7 @@ pub(super) struct TopicPage {
     /// The reply box holds a draft saved earlier.
     reply_draft: bool,
     /// The reply as it will look ("Xem trước").
-    pub(super) preview: Option<Preview>,
+    pub preview: Option<Preview>,
     /// What other features add under the title (`web::extras`: collections).
     extras_html: String,
 }
@@ -221,12 +221,12 @@ pub(super) async fn topic(
 }
 
 /// The share box's links, absolute (`public_url` or the reader's Host).
-pub(super) fn set_share_links(state: &AppState, headers: &axum::http::HeaderMap, view: &mut TopicPage) {
+pub fn set_share_links(state: &AppState, headers: &axum::http::HeaderMap, view: &mut TopicPage) {
     let site = crate::engagement::share::site_base(state, headers);
     view.engagement.share = crate::engagement::ShareLinks::for_url(format!("{site}/t/{}", view.topic.id));
 }
 
-pub(super) async fn topic_page(
+pub async fn topic_page(
     state: &AppState,
     page: Page,
     id: i64,

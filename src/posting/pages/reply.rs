@@ -6,15 +6,15 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::topic::{set_share_links, topic_page};
-use super::{POSTS_PER_PAGE, attach, parse_id, preview_of};
+use super::{attach, preview_of};
 use crate::app::AppState;
 use crate::attachments::UploadForm;
 use crate::error::{AppError, AppResult};
 use crate::forum::case_study::Sections;
 use crate::forum::preview::Preview;
 use crate::forum::preview_privacy::{Replace, replace_in_form};
-use crate::forum::service;
+use crate::forum::{POSTS_PER_PAGE, parse_id, set_share_links, topic_page};
+use crate::posting::pipeline;
 use crate::web::RequireUser;
 use crate::web::{Page, refill};
 
@@ -54,7 +54,7 @@ pub(super) async fn reply(
         let shown = preview_of(&state, user.id, false, &form.body, &Sections::default(), file_added, "reply-form").await;
         return reply_again(&state, page, &headers, id, form.body, shown).await;
     }
-    let replied = service::reply(&state, &user, id, &form.body, Some(addr.ip())).await;
+    let replied = pipeline::reply(&state, &user, id, &form.body, Some(addr.ip())).await;
     match replied {
         Ok((post_id, _)) => {
             let last = state.store().count_topic_posts(id).await?;

@@ -1,4 +1,6 @@
-//! Markdown → HTML through an allow-list sanitizer. Only the output of [`render`] is ever marked
+//! Markdown → HTML through an allow-list sanitizer, for every feature that shows what members
+//! wrote (the posting pipeline, previews, revisions, guidance links, moderation). It lives in the
+//! shell because it is the one gate HTML passes to reach a page. Only the output of [`render`] is ever marked
 //! safe in templates; everything else is auto-escaped.
 
 use std::collections::HashSet;
@@ -24,7 +26,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 /// Images are shown only from our own attachment URLs: an image from elsewhere would tell another
 /// site who reads the post (and could change after moderation). Other images keep their alt text.
 fn only_our_images<'u>(element: &str, attribute: &str, value: &'u str) -> Option<std::borrow::Cow<'u, str>> {
-    let refused = element == "img" && attribute == "src" && crate::attachments::attachment_id(value).is_none();
+    let refused = element == "img" && attribute == "src" && crate::domain::attachment::attachment_id(value).is_none();
     (!refused).then_some(value.into())
 }
 
@@ -232,7 +234,7 @@ enum ImageAs {
 
 impl ImageAs {
     fn of(dest_url: &str, in_link: bool) -> Self {
-        match (crate::attachments::attachment_id(dest_url), in_link) {
+        match (crate::domain::attachment::attachment_id(dest_url), in_link) {
             (Some(id), false) => Self::Thumbnail(id),
             (Some(_), true) => Self::Image,
             (None, false) => Self::Link,
@@ -244,9 +246,9 @@ impl ImageAs {
         let link = |dest_url: CowStr<'a>, title: CowStr<'a>| Tag::Link { link_type: LinkType::Inline, dest_url, title, id: "".into() };
         match self {
             Self::Thumbnail(id) => {
-                let thumb = crate::attachments::thumb_url(id);
+                let thumb = crate::domain::attachment::thumb_url(id);
                 let image = Tag::Image { link_type: LinkType::Inline, dest_url: thumb.into(), title, id: ref_id };
-                vec![Event::Start(link(crate::attachments::url(id).into(), "".into())), Event::Start(image)]
+                vec![Event::Start(link(crate::domain::attachment::url(id).into(), "".into())), Event::Start(image)]
             }
             Self::Image => vec![event],
             Self::Link => vec![Event::Start(link(dest_url, title))],

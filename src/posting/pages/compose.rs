@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{ComposeForm, Localized, attach, preview_of};
+use super::{ComposeForm, attach, preview_of};
 use crate::app::AppState;
 use crate::attachments::UploadForm;
 use crate::engagement::drafts::{self, Scope};
@@ -16,8 +16,10 @@ use crate::error::{AppError, AppResult};
 use crate::forum::TopicKind;
 use crate::forum::case_study::Section;
 use crate::forum::preview::Preview;
-use crate::forum::service::{self, TopicInput};
+use crate::forum::service::{Anonymity, TopicInput};
+use crate::posting::pipeline;
 use crate::store::Category;
+use crate::web::Localized;
 use crate::web::RequireUser;
 use crate::web::{Page, refill};
 
@@ -139,8 +141,8 @@ pub(super) async fn compose(
         guidance: crate::guidance::linking::split_chosen(&form.guidance),
     };
     let anonymity = (form.anonymous == "on" && form.kind == "case_study")
-        .then(|| service::Anonymity { hospital_tier: form.hospital_tier.clone(), province: form.anon_province.clone() });
-    match service::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await {
+        .then(|| Anonymity { hospital_tier: form.hospital_tier.clone(), province: form.anon_province.clone() });
+    match pipeline::create_topic(&state, &user, &input, anonymity.as_ref(), Some(addr.ip())).await {
         Ok(created) => Ok(Redirect::to(&format!("/t/{}", created.topic_id)).into_response()),
         Err(err) => compose_again(&state, page, form, err).await,
     }

@@ -6,15 +6,17 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{ComposeForm, attach, parse_id, preview_of};
+use super::{ComposeForm, attach, preview_of};
 use crate::app::AppState;
 use crate::attachments::{FilePart, UploadForm};
 use crate::engagement::drafts::{self, Scope};
 use crate::error::{AppError, AppResult};
 use crate::forum::TopicKind;
 use crate::forum::case_study::{self, Section};
+use crate::forum::parse_id;
 use crate::forum::preview::Preview;
 use crate::forum::service::{self, EditInput};
+use crate::posting::pipeline;
 use crate::store::{PostRow, TopicRow};
 use crate::web::RequireUser;
 use crate::web::{Page, refill};
@@ -118,7 +120,7 @@ pub(super) async fn edit(
         let shown = preview_of(&state, user.id, view.is_case_study(), &form.body, &form.sections(), file_added, "edit-form").await;
         return edit_again(EditPage { form, ..view }, shown);
     }
-    let edited = service::edit_post(&state, &user, id, &edit_input(&form)).await;
+    let edited = pipeline::edit_post(&state, &user, id, &edit_input(&form)).await;
     match edited {
         Ok(()) => Ok(Redirect::to(&format!("/t/{}#post-{id}", post.topic_id)).into_response()),
         Err(err @ (AppError::NotFound | AppError::Forbidden(_) | AppError::Internal(_))) => Err(err),
