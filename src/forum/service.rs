@@ -54,6 +54,9 @@ pub fn validate_topic_among(categories: &[Category], input: &TopicInput) -> AppR
     let kind = TopicKind::parse(input.kind.trim()).ok_or_else(|| AppError::bad("error.kind_unknown"))?;
     let slug = input.category.trim();
     let category = categories.iter().find(|c| c.slug == slug).cloned().ok_or_else(|| AppError::bad("error.category_unknown"))?;
+    if category.archived {
+        return Err(AppError::bad("error.category_archived"));
+    }
     let title = Title::parse(&input.title)?;
     let body = Body::parse(&compose_body(kind, &input.body, input.sections.as_ref()))?;
     let summary = match (kind, input.summary.as_deref().map(str::trim)) {
@@ -196,7 +199,7 @@ pub async fn create_topic(
 async fn check_post_rate(state: &AppState, author: &User) -> AppResult<()> {
     let since = Utc::now() - Duration::minutes(1);
     let recent = state.store().posts_by_author_since(author.id, since).await?;
-    if recent >= state.config().posts_per_minute {
+    if recent >= crate::admin::settings::posts_per_minute(state).await? {
         return Err(AppError::TooManyRequests(Msg::new("error.post_rate")));
     }
     Ok(())
