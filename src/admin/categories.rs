@@ -174,8 +174,7 @@ enum Refused {
 
 async fn render(state: &AppState, page: Page, refused: Refused, notice: Option<&'static str>) -> AppResult<CategoriesPage> {
     let categories = state.store().categories().await?;
-    let mut rows: Vec<Row> =
-        categories.into_iter().map(|c| Row { form: CategoryForm::of(&c), category: c, error: None }).collect();
+    let mut rows: Vec<Row> = categories.into_iter().map(|c| Row { form: CategoryForm::of(&c), category: c, error: None }).collect();
     let (mut new_form, mut new_error) = (CategoryForm::default(), None);
     match refused {
         Refused::None => {}
@@ -310,11 +309,9 @@ async fn archive(
     match state.store().archive_category_audited(user.id, id, archive, &reason).await {
         Ok(()) => Ok(done(if archive { "archived" } else { "unarchived" }, id)),
         Err(StoreError::NotFound) => Err(gone()),
-        Err(StoreError::Conflict) => Err(AppError::Conflict(Msg::new(if archive {
-            "admin.categories.already_archived"
-        } else {
-            "admin.categories.not_archived"
-        }))),
+        Err(StoreError::Conflict) => {
+            Err(AppError::Conflict(Msg::new(if archive { "admin.categories.already_archived" } else { "admin.categories.not_archived" })))
+        }
         Err(other) => Err(other.into()),
     }
 }

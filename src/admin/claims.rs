@@ -72,7 +72,9 @@ fn parse_message(raw: &str) -> AppResult<String> {
     let message = crate::text::clean(raw).trim().to_string();
     match crate::text::char_len(&message) {
         0 => Err(AppError::bad("admin.claims.message_missing")),
-        len if len > MESSAGE_MAX => Err(AppError::BadRequest(Msg::new("admin.categories.too_long").arg("max", MESSAGE_MAX).arg("len", len))),
+        len if len > MESSAGE_MAX => {
+            Err(AppError::BadRequest(Msg::new("admin.categories.too_long").arg("max", MESSAGE_MAX).arg("len", len)))
+        }
         _ => Ok(message),
     }
 }

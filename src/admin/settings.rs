@@ -87,9 +87,7 @@ impl Key {
     fn check(self, raw: &str) -> AppResult<String> {
         let raw = raw.trim();
         match self {
-            Key::SignupMode => {
-                SignupMode::parse(raw).map(|_| raw.to_string()).ok_or_else(|| AppError::bad("admin.settings.mode_unknown"))
-            }
+            Key::SignupMode => SignupMode::parse(raw).map(|_| raw.to_string()).ok_or_else(|| AppError::bad("admin.settings.mode_unknown")),
             _ => match raw.parse::<i64>() {
                 Ok(n) if (1..=LIMIT_MAX).contains(&n) => Ok(n.to_string()),
                 _ => Err(AppError::BadRequest(Msg::new("admin.settings.limit_range").arg("max", LIMIT_MAX))),

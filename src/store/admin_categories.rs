@@ -73,11 +73,7 @@ const LOG_ITS_TOPICS: &str =
 
 impl Store {
     /// Creates a category at the end of the list, audited. `Ok(Err(clash))` writes nothing.
-    pub async fn create_category_audited(
-        &self,
-        actor_id: i64,
-        f: &CategoryFields<'_>,
-    ) -> StoreResult<Result<i64, CategoryClash>> {
+    pub async fn create_category_audited(&self, actor_id: i64, f: &CategoryFields<'_>) -> StoreResult<Result<i64, CategoryClash>> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let all: Vec<Names> = sqlx::query_as(NAMES).fetch_all(&mut *tx).await?;
@@ -100,12 +96,7 @@ impl Store {
 
     /// Renames and describes a category, audited; a new slug leaves the old one redirecting
     /// here and re-indexes the category's topics. `NotFound` when it no longer exists.
-    pub async fn update_category_audited(
-        &self,
-        actor_id: i64,
-        id: i64,
-        f: &CategoryFields<'_>,
-    ) -> StoreResult<Result<(), CategoryClash>> {
+    pub async fn update_category_audited(&self, actor_id: i64, id: i64, f: &CategoryFields<'_>) -> StoreResult<Result<(), CategoryClash>> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let all: Vec<Names> = sqlx::query_as(NAMES).fetch_all(&mut *tx).await?;
@@ -168,7 +159,8 @@ impl Store {
         } else {
             "UPDATE categories SET archived_at = NULL WHERE id = $2 AND archived_at IS NOT NULL AND archived_at < $1"
         };
-        let (action, before, after) = if archive { ("category_archive", "open", "archived") } else { ("category_unarchive", "archived", "open") };
+        let (action, before, after) =
+            if archive { ("category_archive", "open", "archived") } else { ("category_unarchive", "archived", "open") };
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM categories WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;

@@ -44,10 +44,15 @@ macro_rules! merge_placeholder {
     ($tx:expr, $placeholder:expr, $member:expr) => {
         async {
             let now = Utc::now();
-            sqlx::query("INSERT INTO search_changes (entity, entity_id, changed_at) \
+            sqlx::query(
+                "INSERT INTO search_changes (entity, entity_id, changed_at) \
                          SELECT 'topic', id, $2 FROM topics WHERE author_id = $1 \
-                         UNION SELECT 'topic', topic_id, $2 FROM posts WHERE author_id = $1")
-                .bind($placeholder).bind(now).execute(&mut *$tx).await?;
+                         UNION SELECT 'topic', topic_id, $2 FROM posts WHERE author_id = $1",
+            )
+            .bind($placeholder)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
             for table in [
                 "UPDATE topics SET author_id = $2 WHERE author_id = $1",
                 "UPDATE posts SET author_id = $2 WHERE author_id = $1",

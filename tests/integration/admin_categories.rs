@@ -34,7 +34,18 @@ async fn an_admin_creates_renames_reorders_and_archives_a_category(app: TestApp)
     let before = app.store.categories().await.unwrap().len();
 
     // Created at the end of the list, its slug made from the Vietnamese name.
-    let res = app.post_form("/admin/categories", &[("name_vi", "Chăm sóc giảm nhẹ"), ("name_en", "Palliative care"), ("slug", ""), ("description_vi", "Giảm đau, chăm sóc cuối đời."), ("description_en", "")]).await;
+    let res = app
+        .post_form(
+            "/admin/categories",
+            &[
+                ("name_vi", "Chăm sóc giảm nhẹ"),
+                ("name_en", "Palliative care"),
+                ("slug", ""),
+                ("description_vi", "Giảm đau, chăm sóc cuối đời."),
+                ("description_en", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let (status, page) = app.get_text("/admin/categories?done=created").await;
     assert_eq!(status, 200);
@@ -53,7 +64,13 @@ async fn an_admin_creates_renames_reorders_and_archives_a_category(app: TestApp)
 
     // Renamed with a new address: the old one answers 301 (subpages and query too), the topic
     // moved with it, and the signed-out reader sees the new name at once.
-    let fields = [("name_vi", "Chăm sóc giảm nhẹ và cuối đời"), ("name_en", "Palliative and end-of-life care"), ("slug", "giam-nhe"), ("description_vi", "Giảm đau."), ("description_en", "Pain relief.")];
+    let fields = [
+        ("name_vi", "Chăm sóc giảm nhẹ và cuối đời"),
+        ("name_en", "Palliative and end-of-life care"),
+        ("slug", "giam-nhe"),
+        ("description_vi", "Giảm đau."),
+        ("description_en", "Pain relief."),
+    ];
     assert_eq!(app.post_form(&format!("/admin/categories/{id}"), &fields).await.status(), 303);
     let old = reader.get(app.url("/c/cham-soc-giam-nhe")).send().await.unwrap();
     assert_eq!(old.status(), 301);
@@ -83,7 +100,13 @@ async fn an_admin_creates_renames_reorders_and_archives_a_category(app: TestApp)
     assert!(page.contains("Giảm đau cho người bệnh ung thư") && text_of(&page, ".archived-category").is_some());
     let compose = app.get_text("/new").await.1;
     assert!(compose.contains("value=\"medication-safety\"") && !compose.contains("value=\"giam-nhe\""));
-    let refused = app.post_json("/api/v1/topics", Some(&token), &json!({"category": "giam-nhe", "kind": "discussion", "title": "Một chủ đề mới về giảm đau", "body": "Nội dung."})).await;
+    let refused = app
+        .post_json(
+            "/api/v1/topics",
+            Some(&token),
+            &json!({"category": "giam-nhe", "kind": "discussion", "title": "Một chủ đề mới về giảm đau", "body": "Nội dung."}),
+        )
+        .await;
     assert_eq!(refused.status(), 422);
     assert!(refused.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("lưu trữ"));
     assert_eq!(app.post_form(&format!("/admin/categories/{id}/archive"), &[("archive", "yes")]).await.status(), 409);
@@ -131,7 +154,12 @@ async fn bad_category_input_gets_a_clear_answer_and_changes_nothing(app: TestApp
     // Renaming onto another category's name; a category that is no longer there.
     let first = &before[0];
     let other = &before[1];
-    let res = app.post_form(&format!("/admin/categories/{}", first.id), &[("name_vi", &other.name_vi), ("name_en", "Something new"), ("slug", &first.slug)]).await;
+    let res = app
+        .post_form(
+            &format!("/admin/categories/{}", first.id),
+            &[("name_vi", &other.name_vi), ("name_en", "Something new"), ("slug", &first.slug)],
+        )
+        .await;
     assert_eq!(res.status(), 409);
     let page = res.text().await.unwrap();
     assert!(page.contains(&other.name_vi));
@@ -146,11 +174,15 @@ async fn bad_category_input_gets_a_clear_answer_and_changes_nothing(app: TestApp
     assert_eq!(app.post_form(&format!("/admin/categories/{}/move", first.id), &[("direction", "sideways")]).await.status(), 422);
 
     // Without the form's token nothing is done.
-    let res = app.client.post(app.url("/admin/categories")).form(&[("name_vi", "Không token"), ("name_en", "No token")]).send().await.unwrap();
+    let res =
+        app.client.post(app.url("/admin/categories")).form(&[("name_vi", "Không token"), ("name_en", "No token")]).send().await.unwrap();
     assert_eq!(res.status(), 403);
 
     let after = app.store.categories().await.unwrap();
-    assert_eq!(after.iter().map(|c| (&c.slug, &c.name_vi, &c.name_en)).collect::<Vec<_>>(), before.iter().map(|c| (&c.slug, &c.name_vi, &c.name_en)).collect::<Vec<_>>());
+    assert_eq!(
+        after.iter().map(|c| (&c.slug, &c.name_vi, &c.name_en)).collect::<Vec<_>>(),
+        before.iter().map(|c| (&c.slug, &c.name_vi, &c.name_en)).collect::<Vec<_>>()
+    );
     assert_eq!(actions(&app).await.len(), audited, "nothing audited");
 }
 
@@ -168,7 +200,10 @@ async fn only_admins_manage_categories(app: TestApp) {
         let (status, page) = app.get_text("/admin/categories").await;
         assert_eq!(status, 403);
         assert!(page.contains("Chỉ quản trị viên"));
-        assert_eq!(app.post_form("/admin/categories", &[("name_vi", "Của điều hành viên"), ("name_en", "Moderators'")]).await.status(), 403);
+        assert_eq!(
+            app.post_form("/admin/categories", &[("name_vi", "Của điều hành viên"), ("name_en", "Moderators'")]).await.status(),
+            403
+        );
         assert_eq!(app.post_form(&format!("/admin/categories/{first}/archive"), &[("archive", "yes")]).await.status(), 403);
         assert_eq!(app.post_form(&format!("/admin/categories/{first}/move"), &[("direction", "down")]).await.status(), 403);
         app.post_form("/logout", &[]).await;

@@ -15,6 +15,17 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.find("header.site a.viewer").await;
 }
 
+/// Waits (bounded) for the page the last click led to: its address holds `marker`.
+async fn arrived(b: &Browser, marker: &str) {
+    for _ in 0..150 {
+        if b.url().await.contains(marker) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the browser did not reach a page with {marker:?}: {}", b.url().await);
+}
+
 async fn listed(b: &Browser) -> Vec<String> {
     let names = b.js("return Array.from(document.querySelectorAll('.category-admin .category-name')).map(e => e.textContent);").await;
     names.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
@@ -43,6 +54,7 @@ async fn on_a_phone_an_admin_creates_renames_and_reorders_a_category() {
     b.type_into("#new-name-vi", "Chăm sóc giảm nhẹ").await;
     b.type_into("#new-name-en", "Palliative care").await;
     b.click("form.new-category button[type=submit]").await;
+    arrived(&b, "done=created").await;
     assert!(b.text(".notice").await.contains("Đã tạo chuyên mục"));
     assert_eq!(listed(&b).await.last().unwrap(), "Chăm sóc giảm nhẹ");
     let id = app.store.categories().await.unwrap().into_iter().find(|c| c.slug == "cham-soc-giam-nhe").unwrap().id;
@@ -53,6 +65,7 @@ async fn on_a_phone_an_admin_creates_renames_and_reorders_a_category() {
     b.type_into(&format!("#c{id}-slug"), "cuoi-doi").await;
     b.assert_no_horizontal_scroll("an open edit form").await;
     b.click(&format!("#category-{id} details form button[type=submit]")).await;
+    arrived(&b, "done=saved").await;
     assert!(b.text(".notice").await.contains("Đã lưu chuyên mục"));
     b.goto(&app.url("/c/cham-soc-giam-nhe")).await;
     assert!(b.url().await.ends_with("/c/cuoi-doi"), "the old address leads to the new one: {}", b.url().await);
@@ -61,6 +74,7 @@ async fn on_a_phone_an_admin_creates_renames_and_reorders_a_category() {
     // Moved up one place.
     b.goto(&app.url("/admin/categories")).await;
     b.click(&format!("#category-{id} button[value=up]")).await;
+    arrived(&b, "done=moved").await;
     assert!(b.text(".notice").await.contains("Đã đổi thứ tự"));
     let names = listed(&b).await;
     assert_eq!(names[names.len() - 2], "Chăm sóc cuối đời");

@@ -49,7 +49,8 @@ async fn a_moderator_approves_a_claim_and_the_posts_move_to_the_member(app: Test
     let (status, page) = app.get_text(&format!("/claims/{placeholder}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Hoa Nguyen"));
-    let res = app.post_form(&format!("/claims/{placeholder}"), &[("message", "Em là Hoa, điều dưỡng khoa Nội, đã đăng bài này năm 2021.")]).await;
+    let res =
+        app.post_form(&format!("/claims/{placeholder}"), &[("message", "Em là Hoa, điều dưỡng khoa Nội, đã đăng bài này năm 2021.")]).await;
     assert_eq!(res.status(), 303);
     assert!(text_of(&app.get_text(&format!("/claims/{placeholder}?sent=1")).await.1, ".notice").unwrap().contains("Đã gửi yêu cầu"));
 
@@ -107,7 +108,8 @@ async fn bad_claims_are_refused_and_change_nothing(app: TestApp) {
     // A suspended member's claim is refused with the suspension's reason.
     let moderator = app.create_user("dieuphoi@bv.vn", "Điều Phối", Role::Moderator).await;
     let until = chrono::Utc::now() + chrono::Duration::days(7);
-    let sanction = goodpractice::store::NewSanction { user_id: lan, kind: "suspend", until, reason: "Đăng quảng cáo", by_id: moderator };
+    let sanction =
+        goodpractice::store::NewSanction { user_id: lan, kind: "suspend", until, reason: "Đăng quảng cáo", by_id: moderator };
     app.store.add_sanction(&sanction).await.unwrap();
     assert_eq!(app.post_form(&format!("/claims/{placeholder}"), &[("message", "Đây là tôi.")]).await.status(), 403);
     assert!(app.store.open_claims().await.unwrap().is_empty(), "no claim recorded");

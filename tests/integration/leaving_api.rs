@@ -29,22 +29,26 @@ async fn a_member_exports_their_data_and_deletes_the_account_through_the_api(app
     assert_eq!(app.get("/api/v1/me/export").await.status(), 401, "no token, no data");
 
     // A wrong email or password changes nothing, with a problem document saying which.
-    let wrong = bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "khac@bvnhi.vn", "password": PASSWORD}))).await;
+    let wrong =
+        bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "khac@bvnhi.vn", "password": PASSWORD}))).await;
     assert_eq!(wrong.status(), 422);
     assert!(wrong.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("không khớp"));
-    let wrong = bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "thu@bvnhi.vn", "password": "sai"}))).await;
+    let wrong =
+        bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "thu@bvnhi.vn", "password": "sai"}))).await;
     assert_eq!(wrong.status(), 400);
     let wrong = bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"password": PASSWORD}))).await;
     assert_eq!(wrong.status(), 422, "the confirmation is required");
     assert_eq!(app.store.user_by_id(data["profile"]["id"].as_i64().unwrap()).await.unwrap().email, "thu@bvnhi.vn");
 
-    let gone = bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "THU@bvnhi.vn", "password": PASSWORD}))).await;
+    let gone =
+        bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "THU@bvnhi.vn", "password": PASSWORD}))).await;
     assert_eq!(gone.status(), 204);
     let (status, page) = app.get_text(&format!("/t/{topic}")).await;
     assert_eq!(status, 200, "the public post stays");
     assert!(page.contains("Thành viên đã rời") && !page.contains("Võ Thị Thu"));
     // Deleting twice: the token ended with the account.
-    let again = bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "thu@bvnhi.vn", "password": PASSWORD}))).await;
+    let again =
+        bearer(&app, reqwest::Method::DELETE, "/api/v1/me", &token, Some(json!({"confirm": "thu@bvnhi.vn", "password": PASSWORD}))).await;
     assert_eq!(again.status(), 401);
     assert!(app.store.audit_log(None, 10).await.unwrap().iter().any(|a| a.action == "delete_account"));
 }
