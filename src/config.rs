@@ -409,6 +409,19 @@ mod tests {
     }
 
     #[test]
+    fn the_keys_a_file_and_the_environment_set_are_remembered_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("goodpractice.toml");
+        std::fs::write(&path, "approve_new_accounts = true\nposts_per_minute = 5\n").unwrap();
+        let mut config = Config::from_file(&path).unwrap();
+        config.apply_env(env(&[("GP_POSTS_PER_MINUTE", "9")])).unwrap();
+        assert_eq!(config.sources.file_keys, ["approve_new_accounts", "posts_per_minute"]);
+        assert_eq!(config.sources.env_vars, ["GP_POSTS_PER_MINUTE"]);
+        assert_eq!(config.posts_per_minute, 9);
+        assert!(!format!("{config:?}").contains("sources"), "names only, and not in the debug output either");
+    }
+
+    #[test]
     fn index_and_uploads_folders_default_under_the_data_dir_and_can_be_moved() {
         let mut config = Config { data_dir: PathBuf::from("/srv/gp"), ..Config::default() };
         assert_eq!(config.index_dir(), PathBuf::from("/srv/gp/search"));

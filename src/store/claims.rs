@@ -125,9 +125,10 @@ impl Store {
             if approve {
                 merge_placeholder!(tx, placeholder, member)?;
             }
-            let (action, after) = if approve { ("claim_approve", member.to_string()) } else { ("claim_reject", String::new()) };
+            // Before: the placeholder's account number; after: the member's it was merged into.
+            let (action, after) = if approve { ("claim_approve", Some(member.to_string())) } else { ("claim_reject", None) };
             let before = placeholder.to_string();
-            super::moderation::audit!(tx, actor_id, action, "user", placeholder, reason, Some(before.as_str()), Some(after.as_str()))?;
+            super::moderation::audit!(tx, actor_id, action, "user", placeholder, reason, Some(before.as_str()), after.as_deref())?;
             tx.commit().await?;
             Ok(())
         })

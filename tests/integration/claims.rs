@@ -91,7 +91,7 @@ async fn a_moderator_approves_a_claim_and_the_posts_move_to_the_member(app: Test
 }
 
 async fn bad_claims_are_refused_and_change_nothing(app: TestApp) {
-    let (placeholder, _) = imported_author(&app, "Lan Tran", "Quy trình tiêm an toàn").await;
+    let (placeholder, topic) = imported_author(&app, "Lan Tran", "Quy trình tiêm an toàn").await;
     let real = app.create_user("that@bvdk.vn", "Thành Viên Thật", Role::Member).await;
     assert_eq!(app.post_form(&format!("/claims/{placeholder}"), &[("message", "Ẩn danh")]).await.status(), 401);
 
@@ -111,13 +111,25 @@ async fn bad_claims_are_refused_and_change_nothing(app: TestApp) {
     let sanction =
         goodpractice::store::NewSanction { user_id: lan, kind: "suspend", until, reason: "Đăng quảng cáo", by_id: moderator };
     app.store.add_sanction(&sanction).await.unwrap();
-    assert_eq!(app.post_form(&format!("/claims/{placeholder}"), &[("message", "Đây là tôi.")]).await.status(), 403);
+    let refused = app.post_form(&format!("/claims/{placeholder}"), &[("message", "Đây là tôi.")]).await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("Đăng quảng cáo"), "the suspension's reason is given");
     assert!(app.store.open_claims().await.unwrap().is_empty(), "no claim recorded");
 
-    // Deciding: a bad choice, an unknown claim.
+    // A claim rejected: nothing moves, and the author can be claimed again.
+    sign_in(&app, "binh@bvdk.vn", "Lê Văn Bình", Role::Member).await;
+    assert_eq!(app.post_form(&format!("/claims/{placeholder}"), &[("message", "Bài của tôi.")]).await.status(), 303);
+    let claim = app.store.open_claims().await.unwrap()[0].id;
+    assert_eq!(app.post_form(&format!("/admin/claims/{claim}"), &[("decision", "reject")]).await.status(), 403, "members cannot decide");
     sign_in(&app, "quantri@bv.vn", "Quản Trị", Role::Admin).await;
+    assert_eq!(app.post_form(&format!("/admin/claims/{claim}"), &[("decision", "maybe")]).await.status(), 422);
+    let res = app.post_form(&format!("/admin/claims/{claim}"), &[("decision", "reject"), ("reason", "Không xác minh được")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.post_form(&format!("/admin/claims/{claim}"), &[("decision", "approve")]).await.status(), 409);
     assert_eq!(app.post_form("/admin/claims/999999", &[("decision", "approve")]).await.status(), 404);
-    assert_eq!(app.post_form("/admin/claims/1", &[("decision", "maybe")]).await.status(), 422);
+    assert!(app.get_text(&format!("/t/{topic}")).await.1.contains("Lan Tran"), "the topic stays the imported author's");
+    assert!(app.store.audit_log(None, 10).await.unwrap().iter().any(|a| a.action == "claim_reject" && a.reason == "Không xác minh được"));
+    assert!(app.store.is_claimable_placeholder(placeholder).await.unwrap());
 }
 
 crate::on_both_databases!(a_moderator_approves_a_claim_and_the_posts_move_to_the_member, bad_claims_are_refused_and_change_nothing);
