@@ -61,6 +61,10 @@ async fn an_admin_creates_renames_reorders_and_archives_a_category(app: TestApp)
     let (reader, _) = app.second_browser();
     let seen = reader.get(app.url("/c/cham-soc-giam-nhe")).send().await.unwrap().text().await.unwrap();
     assert!(seen.contains("Chăm sóc giảm nhẹ"));
+    reader.get(app.url("/")).send().await.unwrap();
+    let home = reader.get(app.url("/")).send().await.unwrap();
+    assert!(home.headers().contains_key("etag"), "the home page comes from the signed-out cache");
+    assert!(home.text().await.unwrap().contains("Chăm sóc giảm nhẹ"));
 
     // Renamed with a new address: the old one answers 301 (subpages and query too), the topic
     // moved with it, and the signed-out reader sees the new name at once.
@@ -79,6 +83,8 @@ async fn an_admin_creates_renames_reorders_and_archives_a_category(app: TestApp)
     assert_eq!(old.headers()["location"], "/c/giam-nhe/helpful?page=1");
     let now = reader.get(app.url("/c/giam-nhe")).send().await.unwrap().text().await.unwrap();
     assert!(now.contains("Chăm sóc giảm nhẹ và cuối đời") && now.contains("Giảm đau cho người bệnh ung thư"));
+    let home = reader.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Chăm sóc giảm nhẹ và cuối đời"), "the cached home page was renewed by the rename");
     assert_eq!(app.get_text("/c/khong-co-chuyen-muc-nay").await.0, 404, "an unknown slug is still a 404");
     let audit = app.store.audit_log(None, 10).await.unwrap();
     let edit = audit.iter().find(|a| a.action == "category_edit" && a.item_id == id).expect("the rename is audited");
