@@ -72,6 +72,19 @@ async fn settings_show_their_source_and_a_change_takes_effect_at_once(app: TestA
     assert_eq!(app.post_form("/signup", &newcomer).await.status(), 200);
     assert_eq!(app.login("quantri@bvtn.vn", PASSWORD).await.status(), 303);
 
+    // Back to the configured sign-up by approval (the file's): a new account waits in the queue.
+    let accounts_waiting = || async {
+        let filter = goodpractice::store::QueueFilter { state: "open".into(), kind: Some("account".into()) };
+        app.store.queue(&filter, 100, 0).await.unwrap().len()
+    };
+    assert_eq!(accounts_waiting().await, 0, "nothing waits yet");
+    assert_eq!(app.post_form("/admin/settings/signup_mode", &[("reset", "yes")]).await.status(), 303);
+    app.post_form("/logout", &[]).await;
+    assert_eq!(app.signup("duyet@bvdk.vn", "Người Chờ Duyệt").await.status(), 303);
+    assert_eq!(accounts_waiting().await, 1, "made while sign-up needs approval");
+    app.post_form("/logout", &[]).await;
+    assert_eq!(app.login("quantri@bvtn.vn", PASSWORD).await.status(), 303);
+
     // Back to the configured value: the environment's again.
     assert_eq!(app.post_form("/admin/settings/posts_per_minute", &[("reset", "yes")]).await.status(), 303);
     let page = app.get_text("/admin/settings").await.1;
