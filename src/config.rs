@@ -108,6 +108,17 @@ pub struct Config {
     pub totp_key_file: PathBuf,
     /// The same key given directly (better in `GP_TOTP_KEY` than in the file). Never printed.
     pub totp_key: String,
+    /// Which keys the file set and which variables the environment set, so the admin's
+    /// settings page can say where a value came from. Not a setting.
+    #[serde(skip)]
+    pub sources: Sources,
+}
+
+/// Where the configured values came from (names only, never values).
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    pub file_keys: Vec<String>,
+    pub env_vars: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -162,6 +173,7 @@ impl Default for Config {
             metrics_token: String::new(),
             totp_key_file: PathBuf::new(),
             totp_key: String::new(),
+            sources: Sources::default(),
         }
     }
 }
@@ -196,8 +208,10 @@ impl Config {
 
     fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-        let config: Config = toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
+        let mut config: Config = toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
         config.check_providers()?;
+        let table: toml::Table = toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
+        config.sources.file_keys = table.keys().cloned().collect();
         Ok(config)
     }
 
@@ -213,6 +227,21 @@ impl Config {
 
     /// Applies `GP_*` variables (and `DATABASE_URL`) read through `var`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        // Remember which variables were set (names only), for the admin's settings page.
+        let seen = std::cell::RefCell::new(Vec::new());
+        let var = |key: &str| {
+            let value = var(key);
+            if value.is_some() {
+                seen.borrow_mut().push(key.to_string());
+            }
+            value
+        };
+        let applied = self.apply_env_vars(&var);
+        self.sources.env_vars.extend(seen.take());
+        applied
+    }
+
+    fn apply_env_vars(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
         if let Some(v) = var("GP_BIND") {
             self.bind = v.parse().with_context(|| format!("GP_BIND is not an address: {v}"))?;
         }
@@ -377,6 +406,19 @@ mod tests {
         assert_eq!(config.bind.port(), 7000);
         assert!(!config.demo);
         assert_eq!(config.session_days, 30);
+    }
+
+    #[test]
+    fn the_keys_a_file_and_the_environment_set_are_remembered_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("goodpractice.toml");
+        std::fs::write(&path, "approve_new_accounts = true\nposts_per_minute = 5\n").unwrap();
+        let mut config = Config::from_file(&path).unwrap();
+        config.apply_env(env(&[("GP_POSTS_PER_MINUTE", "9")])).unwrap();
+        assert_eq!(config.sources.file_keys, ["approve_new_accounts", "posts_per_minute"]);
+        assert_eq!(config.sources.env_vars, ["GP_POSTS_PER_MINUTE"]);
+        assert_eq!(config.posts_per_minute, 9);
+        assert!(!format!("{config:?}").contains("sources"), "names only, and not in the debug output either");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! studies on patient safety. `run` is what both the binary and the tests call.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 mod api_rules;
 pub mod app;
@@ -118,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .merge(collections::router())
         .merge(search::router())
         .merge(accounts::router())
+        .merge(admin::router())
         .merge(accounts::oidc::router())
         .merge(web::router())
         .merge(attachments::router())
@@ -127,6 +129,8 @@ pub fn router(state: AppState) -> Router {
         // loaded before anything else runs.
         // Members whose role requires two-factor are sent to enrolment before any handler runs.
         // NUL or broken UTF-8 in the address is a clear 400 before any handler or query sees it.
+        // A renamed category's old address answers 301 where the forum found nothing.
+        .layer(from_fn_with_state(state.clone(), admin::categories::redirect_moved))
         .layer(axum::middleware::from_fn(web::hardening::reject_invalid_text))
         .layer(from_fn_with_state(state.clone(), accounts::two_factor::require_enrolment))
         .layer(from_fn_with_state(state.clone(), web::render_error_pages))

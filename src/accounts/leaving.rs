@@ -45,8 +45,8 @@ async fn account_page(State(state): State<AppState>, page: Page, RequireUser(use
 }
 
 /// Everything the forum keeps about the member that is theirs: profile, posts, drafts,
-/// bookmarks and notifications, as one JSON file.
-async fn export(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Response> {
+/// bookmarks and notifications, as one JSON document (the page's download and the API's).
+pub(super) async fn export_document(state: &AppState, user: &User) -> AppResult<serde_json::Value> {
     let store = state.store();
     let bookmarks: Vec<_> =
         store.bookmarks(user.id).await?.into_iter().map(|b| json!({"post_id": b.post_id, "created_at": b.created_at})).collect();
@@ -56,7 +56,7 @@ async fn export(State(state): State<AppState>, RequireUser(user): RequireUser) -
         .into_iter()
         .map(|n| json!({"kind": n.kind, "topic_id": n.topic_id, "post_id": n.post_id, "reason": n.reason, "created_at": n.created_at}))
         .collect();
-    let body = json!({
+    Ok(json!({
         "profile": {
             "id": user.id, "email": user.email, "display_name": user.display_name, "job_title": user.job_title,
             "hospital": user.hospital, "department": user.department, "province": user.province_code,
@@ -66,7 +66,12 @@ async fn export(State(state): State<AppState>, RequireUser(user): RequireUser) -
         "drafts": store.export_drafts(user.id).await?,
         "bookmarks": bookmarks,
         "notifications": notifications,
-    });
+    }))
+}
+
+/// The export as a file to download.
+async fn export(State(state): State<AppState>, RequireUser(user): RequireUser) -> AppResult<Response> {
+    let body = export_document(&state, &user).await?;
     let mut response = (
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
@@ -80,12 +85,12 @@ async fn export(State(state): State<AppState>, RequireUser(user): RequireUser) -
 }
 
 #[derive(Deserialize)]
-struct DeleteForm {
+pub(super) struct DeleteForm {
     /// The member's email, typed again: deletion cannot be undone.
     #[serde(default)]
-    confirm: String,
+    pub(super) confirm: String,
     #[serde(default)]
-    password: String,
+    pub(super) password: String,
 }
 
 async fn delete(
@@ -110,7 +115,7 @@ async fn delete(
 }
 
 /// The typed email must be the account's, and its password right (counted like a sign-in).
-async fn confirm_and_delete(state: &AppState, user: &User, form: &DeleteForm, ip: std::net::IpAddr) -> AppResult<()> {
+pub(super) async fn confirm_and_delete(state: &AppState, user: &User, form: &DeleteForm, ip: std::net::IpAddr) -> AppResult<()> {
     if crate::text::clean_line(&form.confirm).to_lowercase() != user.email.to_lowercase() {
         return Err(AppError::bad("account.leave.confirm_wrong"));
     }

@@ -5,6 +5,7 @@ mod api;
 mod devices;
 mod domain;
 mod leaving;
+mod leaving_api;
 pub mod oidc;
 mod pages;
 pub mod password;
@@ -40,7 +41,7 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    api::router()
+    api::router().merge(leaving_api::router())
 }
 
 /// Creates an account with a password; the email must be free in any letter case.

@@ -107,6 +107,8 @@ struct ProfilePage {
     user: User,
     province: Option<&'static Province>,
     topics: Vec<TopicRow>,
+    /// An imported author nobody has claimed yet: signed-in readers get a "this is me" link.
+    claimable: bool,
 }
 
 impl ProfilePage {
@@ -131,7 +133,8 @@ async fn profile(State(state): State<AppState>, page: Page, Path(id): Path<Strin
     let user = state.store().user_by_id(id).await?;
     let topics = state.store().topics_by_author(id, 20).await?;
     let province = user.province_code.as_deref().and_then(provinces::by_code);
-    Ok(ProfilePage { page, user, province, topics })
+    let claimable = state.store().is_claimable_placeholder(id).await?;
+    Ok(ProfilePage { page, user, province, topics, claimable })
 }
 
 #[derive(Template, WebTemplate)]

@@ -49,6 +49,7 @@ impl SignupAsk {
 /// Takes a checked sign-up: counts it against the limits, then mails a link or an "already
 /// have an account" notice in the background. The answer does not depend on the email.
 pub async fn request(state: &AppState, ask: SignupAsk, ip: IpAddr, lang: Lang) -> AppResult<()> {
+    crate::admin::settings::require_signup_open(state).await?;
     check_limits(state, &ask.email, ip).await?;
     let state = state.clone();
     tokio::spawn(async move {
@@ -147,6 +148,7 @@ pub async fn complete(state: &AppState, token: &str) -> AppResult<(i64, String)>
     if token.len() > 128 {
         return Err(bad_link());
     }
+    crate::admin::settings::require_signup_open(state).await?;
     let (user_id, next) = match state.store().complete_signup(&token_hash(token.trim())).await {
         Ok(done) => done,
         Err(StoreError::NotFound) => return Err(bad_link()),

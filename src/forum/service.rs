@@ -52,6 +52,9 @@ pub fn validate_topic_among(categories: &[Category], input: &TopicInput) -> AppR
     let kind = TopicKind::parse(input.kind.trim()).ok_or_else(|| AppError::bad("error.kind_unknown"))?;
     let slug = input.category.trim();
     let category = categories.iter().find(|c| c.slug == slug).cloned().ok_or_else(|| AppError::bad("error.category_unknown"))?;
+    if category.archived {
+        return Err(AppError::bad("error.category_archived"));
+    }
     let title = Title::parse(&input.title)?;
     let body = Body::parse(&compose_body(kind, &input.body, input.sections.as_ref()))?;
     let summary = match (kind, input.summary.as_deref().map(str::trim)) {

@@ -77,9 +77,9 @@ pub async fn request_ministry(state: &AppState, user: &User, note: &str) -> AppR
     Ok(())
 }
 
-/// When new accounts need approval, queues this one.
+/// When new accounts need approval (the admin's settings page), queues this one.
 pub async fn queue_new_account(state: &AppState, user_id: i64) -> AppResult<()> {
-    if state.config().approve_new_accounts {
+    if crate::admin::settings::signup_mode(state).await? == crate::admin::settings::SignupMode::Approval {
         state.store().queue_account(user_id).await?;
     }
     Ok(())
@@ -95,7 +95,7 @@ pub async fn check_address_rate(state: &AppState, from: Option<IpAddr>) -> AppRe
     let Some(ip) = from else { return Ok(()) };
     let since = Utc::now() - Duration::minutes(1);
     let recent = state.store().posts_from_address_since(&address_key(ip), since).await?;
-    if recent >= state.config().posts_per_minute_per_address {
+    if recent >= crate::admin::settings::posts_per_minute_per_address(state).await? {
         return Err(AppError::TooManyRequests(Msg::new("error.post_rate")));
     }
     Ok(())

@@ -48,7 +48,7 @@ async fn admit(state: &AppState, author: &User, from: Option<IpAddr>) -> AppResu
 async fn check_post_rate(state: &AppState, author: &User) -> AppResult<()> {
     let since = Utc::now() - Duration::minutes(1);
     let recent = state.store().posts_by_author_since(author.id, since).await?;
-    if recent >= state.config().posts_per_minute {
+    if recent >= crate::admin::settings::posts_per_minute(state).await? {
         return Err(AppError::TooManyRequests(Msg::new("error.post_rate")));
     }
     Ok(())

@@ -29,6 +29,8 @@ pub struct Category {
     pub description_vi: String,
     pub description_en: String,
     pub topic_count: i64,
+    /// Readable, but takes no new topics (the admin's categories page).
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -348,7 +350,7 @@ impl Store {
     pub async fn categories(&self) -> StoreResult<Vec<Category>> {
         // The count is kept by triggers (store/counts.rs), never counted here.
         let sql = "SELECT c.id, c.slug, c.name_vi, c.name_en, c.description_vi, c.description_en, \
-                   COALESCE(k.n, 0) AS topic_count \
+                   COALESCE(k.n, 0) AS topic_count, (c.archived_at IS NOT NULL) AS archived \
                    FROM categories c LEFT JOIN category_topic_counts k ON k.category_id = c.id ORDER BY c.position, c.id";
         let rows = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows)

@@ -250,13 +250,14 @@ impl Store {
     }
 
     /// The placeholder account with this email, created (no password, role member) if there is
-    /// none. `None` when a real, non-placeholder account holds the email.
+    /// none; for a placeholder merged into the member who claimed it, that member. `None` when a
+    /// real, non-placeholder account holds the email.
     pub async fn placeholder_user(&self, email: &str, display_name: &str) -> StoreResult<Option<i64>> {
         // The no-op update makes RETURNING give the existing row's id; its WHERE leaves real accounts alone.
         let sql = "INSERT INTO users (email, email_lower, password_hash, display_name, role, created_at, placeholder) \
                    VALUES ($1, $2, NULL, $3, 'member', $4, $5) \
                    ON CONFLICT (email_lower) DO UPDATE SET placeholder = users.placeholder WHERE users.placeholder \
-                   RETURNING id";
+                   RETURNING COALESCE(merged_into, id)";
         let id = on_pool!(self, pool => sqlx::query_scalar(sql)
             .bind(email)
             .bind(email.to_lowercase())

@@ -409,6 +409,7 @@ async fn create_account(state: &AppState, provider: &ProviderConfig, claims: &Id
         || crate::text::clean_line(&format!("{} {}", provider.display_name(), claims.subject.chars().take(8).collect::<String>()));
     let name = name.map(|n| n.as_str().to_string()).unwrap_or_else(fallback);
     let verified = email.is_some() && claims.email_verified;
+    crate::admin::settings::require_signup_open(state).await?;
     let new_user = NewUser { email: &email_text, password_hash: None, display_name: &name, role: Role::Member };
     let user_id =
         state.store().create_user_with_identity(&new_user, verified, &provider.id, &claims.subject).await.map_err(|e| match e {

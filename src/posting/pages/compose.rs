@@ -93,7 +93,7 @@ pub(super) async fn compose_form(
     Ok(ComposePage {
         page,
         error: None,
-        categories: state.store().categories().await?,
+        categories: state.store().open_categories().await?,
         kinds: TopicKind::ALL,
         form,
         draft_saved_at,
@@ -178,6 +178,6 @@ async fn compose_page(
     error: Option<String>,
     preview: Option<Preview>,
 ) -> AppResult<ComposePage> {
-    let categories = state.store().categories().await?;
+    let categories = state.store().open_categories().await?;
     Ok(ComposePage { page, error, categories, kinds: TopicKind::ALL, form, draft_saved_at: None, preview })
 }
