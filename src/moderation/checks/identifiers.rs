@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::folded::Folded;
+use super::folded::{Folded, Word, between, words};
 use super::{Finding, FindingKind};
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -46,6 +46,15 @@ const OTHER_NUMBER_WORDS: [&str; 9] = ["lo", "hoa don", "ma vach", "so seri", "s
 /// hospital's switchboard, hotline or duty line ("Tổng đài bệnh viện 028 3855 4269").
 const INSTITUTION_WORDS: [&str; 6] = ["tong dai", "hotline", "duong day nong", "duong day ho tro", "so truc", "so may le"];
 
+/// A department's own line: a phone word right before a department word ("số máy phòng Kế
+/// hoạch", "điện thoại khoa Cấp cứu", "SĐT của khoa"), not a person's number that a department
+/// holds ("số điện thoại của người nhà bệnh nhân khoa Nội" names the relative first).
+static DEPARTMENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    let phone = r"(?:so\s+)?(?:dien\s+thoai|dt|sdt|so\s+may|may\s+ban)";
+    let unit = r"(?:khoa|phong|tram|trung\s+tam|benh\s+vien|bv|don\s+vi|van\s+phong|quay|buong)";
+    Regex::new(&format!(r"\b{phone}\s+(?:(?:cua|rieng\s+cua|truc\s+cua|truc)\s+)?{unit}\b")).expect("department line pattern")
+});
+
 /// Words right after a number that make it an amount or a dose.
 const UNIT_WORDS: [&str; 16] =
     ["dong", "d", "vnd", "usd", "don vi", "ui", "iu", "mg", "mcg", "g", "ml", "l", "trieu", "ty", "ngan", "nghin"];
@@ -66,6 +75,71 @@ pub fn find(text: &str) -> Vec<Finding> {
         findings.extend(numbers_in_run(text, run.range()));
     }
     findings
+        .extend(spoken_phones(text).into_iter().filter(|r| !after_institution_word(text, r.start)).map(|r| finding(FindingKind::Phone, r)));
+    findings
+}
+
+/// Digits said as words, with their diacritics: "không chín một hai …" (also "tư", "lăm", "mốt", "bẩy").
+const DIGIT_WORDS: [(&str, char); 14] = [
+    ("không", '0'),
+    ("một", '1'),
+    ("mốt", '1'),
+    ("hai", '2'),
+    ("ba", '3'),
+    ("bốn", '4'),
+    ("tư", '4'),
+    ("năm", '5'),
+    ("lăm", '5'),
+    ("sáu", '6'),
+    ("bảy", '7'),
+    ("bẩy", '7'),
+    ("tám", '8'),
+    ("chín", '9'),
+];
+
+/// The digit a word says: typed with diacritics it must be the word itself ("bà" is no "ba").
+fn digit_word(word: &Word) -> Option<char> {
+    let lower = word.text.to_lowercase();
+    let plain = !search_index::analysis::has_diacritics(word.text);
+    DIGIT_WORDS.iter().find(|(w, _)| if plain { search_index::analysis::fold(w) == word.folded } else { *w == lower }).map(|&(_, d)| d)
+}
+
+/// A phone number said in words, maybe mixed with digits ("không chín tám bảy 654 321",
+/// "khong chin mot hai ba bon nam sau bay tam"): a run of digit words and digit groups joined
+/// by spaces, dots or dashes, with at least one word, that spells a Vietnamese phone number.
+fn spoken_phones(text: &str) -> Vec<Range<usize>> {
+    let words = words(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let mut digits = String::new();
+        let mut spoken = false;
+        let mut last = i;
+        for (k, w) in words.iter().enumerate().skip(i) {
+            if k > i && !matches!(between(text, &words[k - 1], w), " " | "." | "-") {
+                break;
+            }
+            match digit_word(w) {
+                Some(d) => {
+                    digits.push(d);
+                    spoken = true;
+                }
+                None if w.is_number() => digits.push_str(w.text),
+                None => break,
+            }
+            last = k;
+            if digits.len() > MAX_DIGITS {
+                break;
+            }
+        }
+        if spoken && is_phone(&digits, false) {
+            out.push(words[i].range.start..words[last].range.end);
+            i = last + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 fn finding(kind: FindingKind, range: Range<usize>) -> Finding {
@@ -157,12 +231,14 @@ fn is_phone(digits: &str, plus: bool) -> bool {
     }
 }
 
-/// People group phone digits in twos to fours ("0977 12 34 56"); single digits in a row are
-/// decimals in a table ("0.5 0.8 0.9 1.2 3.4"), not a number. One digit is allowed right after
-/// the country code ("+84 9 1234 5678").
+/// People group phone digits in twos to fours ("0977 12 34 56"), or type them one by one with
+/// the same separator ("0 9 1 2 3 4 5 6 7 8"); single digits with mixed separators are decimals
+/// in a table ("0.5 0.8 0.9 1.2 3.4"), not a number. One digit is allowed right after the
+/// country code ("+84 9 1234 5678").
 fn phone_grouping(stretch: &[Group]) -> bool {
     let after_country_code = |i: usize| i == 1 && stretch[0].digits == "84";
-    stretch.len() == 1 || stretch.iter().enumerate().all(|(i, g)| g.digits.len() >= 2 || after_country_code(i))
+    let one_by_one = stretch.iter().all(|g| g.digits.len() == 1) && stretch[1..].iter().all(|g| g.separator == stretch[1].separator);
+    stretch.len() == 1 || one_by_one || stretch.iter().enumerate().all(|(i, g)| g.digits.len() >= 2 || after_country_code(i))
 }
 
 /// Groups of three or more digits: how ID numbers are spaced ("079 190 123 456", "0011 8500
@@ -209,7 +285,7 @@ fn after_institution_word(text: &str, start: usize) -> bool {
     let window = window_before(text, start, 40);
     let clause = window.rsplit(['.', ';', '\n', '!', '?']).next().unwrap_or(window);
     let folded = Folded::new(clause).text;
-    INSTITUTION_WORDS.iter().any(|w| folded.contains(w))
+    INSTITUTION_WORDS.iter().any(|w| folded.contains(w)) || DEPARTMENT_LINE.is_match(&folded)
 }
 
 /// Whether an identity-document word ("CCCD", "số CMND", "căn cước") comes within a few words before.
@@ -239,6 +315,11 @@ mod tests {
             ("số (+84) 912 345 678", "(+84) 912 345 678"),
             ("gọi +84 9 1234 5678", "+84 9 1234 5678"),
             ("số 0977 12 34 56", "0977 12 34 56"),
+            ("sdt 0 9 1 2 3 4 5 6 7 8 nhe", "0 9 1 2 3 4 5 6 7 8"),
+            ("số 0-9-8-7-6-5-4-3-2-1.", "0-9-8-7-6-5-4-3-2-1"),
+            ("số điện thoại của người nhà bệnh nhân khoa Nội: 0912 345 678", "0912 345 678"),
+            ("gọi số không chín một hai ba bốn năm sáu bảy tám nhé", "không chín một hai ba bốn năm sáu bảy tám"),
+            ("sdt khong chin tam 765 4321 nha", "khong chin tam 765 4321"),
         ] {
             assert_eq!(kinds(text), [(FindingKind::Phone, number)], "{text}");
         }
@@ -258,6 +339,12 @@ mod tests {
             "ngày 12.03.2023",
             "1.000.000 đơn vị",
             "mã 2023-0456",
+            "Số máy phòng Kế hoạch tổng hợp 0243 869 3731",
+            "dien thoai khoa cap cuu 0236 3812 947",
+            "SĐT của khoa: 0912 345 678",
+            "HbA1c 0.5 0.8 0.9 1.2 3.4 5 6 7 8 9",
+            "không, ba năm sáu tháng rồi mà không hai ba lần",
+            "khong ba nam sau bay tam",
         ] {
             assert_eq!(kinds(text), [], "{text}");
         }

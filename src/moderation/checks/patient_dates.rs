@@ -27,6 +27,7 @@ use std::sync::LazyLock;
 use search_index::analysis::{fold, has_diacritics};
 
 use super::folded::{Word, between, words};
+use super::patient_date_words::{EVENTS, NOT_PATIENT, PLACES, Rule};
 use super::{Finding, FindingKind};
 
 /// Words before a day that make it a date ("ngày 12/3", "hôm 15-03", "sáng 12/3").
@@ -47,17 +48,6 @@ struct Phrase {
     rule: Rule,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Rule {
-    Any,
-    /// Only followed by a date word, "lúc", "vào", "hồi" or a date ("mất ngày 3/4", "mất hồi
-    /// 22h ngày 4/12", not "mất ngủ", "mất 2 ngày").
-    DateAfter,
-    /// Not followed by one of these words: "khám chữa bệnh" is healthcare in general, as in
-    /// the law's name; "mo ta", "mo hinh" typed without diacritics are "mô tả", "mô hình".
-    NotBefore(&'static [&'static str]),
-}
-
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Tag {
     Event,
@@ -65,177 +55,6 @@ enum Tag {
     /// the start of a rule, statistics, expiry dates.
     NotPatient,
 }
-
-/// Patient events: (phrase, one word typed without diacritics matches, rule).
-const EVENTS: &[(&str, bool, Rule)] = &[
-    ("nhập viện", true, Rule::Any),
-    ("vào viện", true, Rule::Any),
-    ("ra viện", true, Rule::Any),
-    ("xuất viện", true, Rule::Any),
-    ("nằm viện", true, Rule::Any),
-    ("trốn viện", true, Rule::Any),
-    ("bỏ viện", true, Rule::Any),
-    ("vào bệnh viện", true, Rule::Any),
-    ("đến bệnh viện", true, Rule::Any),
-    ("nhập khoa", true, Rule::Any),
-    ("vào khoa", true, Rule::Any),
-    ("chuyển viện", true, Rule::Any),
-    ("chuyển khoa", true, Rule::Any),
-    ("chuyển tuyến", true, Rule::Any),
-    ("chuyển lên", true, Rule::Any),
-    ("chuyển xuống", true, Rule::Any),
-    ("chuyển sang", true, Rule::Any),
-    ("chuyển đến", true, Rule::Any),
-    ("phẫu thuật", true, Rule::Any),
-    ("thủ thuật", true, Rule::Any),
-    ("mổ", true, Rule::NotBefore(&["ta", "hinh", "phong", "hoi", "coi"])),
-    ("nội soi", true, Rule::Any),
-    // putting in or taking out a device is a procedure ("đặt stent", "rút ống NKQ")
-    ("đặt stent", true, Rule::Any),
-    ("đặt ống", true, Rule::Any),
-    ("đặt sonde", true, Rule::Any),
-    ("đặt nội khí quản", true, Rule::Any),
-    ("đặt nkq", true, Rule::Any),
-    ("đặt catheter", true, Rule::Any),
-    ("đặt dẫn lưu", true, Rule::Any),
-    ("đặt máy tạo nhịp", true, Rule::Any),
-    ("rút ống", true, Rule::Any),
-    ("rút sonde", true, Rule::Any),
-    ("rút nội khí quản", true, Rule::Any),
-    ("rút nkq", true, Rule::Any),
-    ("rút catheter", true, Rule::Any),
-    ("rút dẫn lưu", true, Rule::Any),
-    ("rút chỉ", true, Rule::Any),
-    ("sinh thiết", true, Rule::Any),
-    ("tử vong", true, Rule::Any),
-    ("qua đời", true, Rule::Any),
-    ("từ trần", true, Rule::Any),
-    ("mất", true, Rule::DateAfter),
-    ("khám", true, Rule::NotBefore(&["chua"])),
-    ("cấp cứu", true, Rule::Any),
-    ("chuyển dạ", true, Rule::Any),
-    ("đẻ", false, Rule::Any),
-    ("sanh", true, Rule::Any),
-    ("sinh con", true, Rule::Any),
-    ("sinh thường", true, Rule::Any),
-    ("sinh mổ", true, Rule::Any),
-    ("sinh non", true, Rule::Any),
-    ("sinh đôi", true, Rule::Any),
-    ("sinh bé", true, Rule::Any),
-    ("sinh", true, Rule::DateAfter),
-];
-
-/// Words that make a date not the patient's: (phrase, one word typed without diacritics matches).
-const NOT_PATIENT: &[(&str, bool)] = &[
-    // documents
-    ("thông tư", true),
-    ("quyết định", true),
-    ("nghị định", true),
-    ("nghị quyết", true),
-    ("công văn", true),
-    ("văn bản", true),
-    ("chỉ thị", true),
-    ("luật", true),
-    ("thông báo", true),
-    ("báo cáo", true),
-    ("tờ trình", true),
-    ("biên bản", true),
-    ("ban hành", true),
-    ("hiệu lực", true),
-    ("ký", false),
-    // meetings
-    ("họp", false),
-    ("cuộc họp", true),
-    ("buổi họp", true),
-    ("giao ban", true),
-    ("hội nghị", true),
-    ("hội thảo", true),
-    ("hội đồng", true),
-    ("sinh hoạt", true),
-    ("khai mạc", true),
-    ("bế mạc", true),
-    ("tổng kết", true),
-    ("sơ kết", true),
-    ("lễ", false),
-    ("mít tinh", true),
-    ("ngày hội", true),
-    ("tuần lễ", true),
-    // trainings
-    ("tập huấn", true),
-    ("đào tạo", true),
-    ("lớp", true),
-    ("khóa học", true),
-    ("học", true),
-    ("diễn tập", true),
-    ("kỳ thi", true),
-    ("cuộc thi", true),
-    ("thi tuyển", true),
-    // audits
-    ("thanh tra", true),
-    ("kiểm định", true),
-    ("kiểm toán", true),
-    ("đánh giá", true),
-    ("giám sát", true),
-    ("khảo sát", true),
-    ("đoàn", false),
-    ("đợt", false),
-    // campaigns
-    ("chiến dịch", true),
-    ("phát động", true),
-    ("miễn phí", true),
-    ("sàng lọc", true),
-    ("tiêm chủng", true),
-    ("hưởng ứng", true),
-    ("tình nguyện", true),
-    ("từ thiện", true),
-    // the start of a rule or of a service
-    ("áp dụng", true),
-    ("triển khai", true),
-    ("tổ chức", true),
-    ("khánh thành", true),
-    ("vận hành", true),
-    ("công bố", true),
-    ("cập nhật", true),
-    ("thành lập", true),
-    // statistics
-    ("lượt", true),
-    ("tổng số", true),
-    ("tỷ lệ", true),
-    ("tỉ lệ", true),
-    ("trung bình", true),
-    ("thống kê", true),
-    ("tổng cộng", true),
-    // goods and deadlines
-    ("hết hạn", true),
-    ("thời hạn", true),
-    ("hạn dùng", true),
-    ("hạn sử dụng", true),
-    ("hạn đến", true),
-    ("sản xuất", true),
-    ("lô", false),
-];
-
-/// Words right before an event word that make it a place, a team or a plan, not an event
-/// ("khoa Cấp cứu", "phòng mổ", "xe cấp cứu", "lịch khám", "bảng kiểm an toàn phẫu thuật").
-const PLACES: &[(&str, bool)] = &[
-    ("khoa", true),
-    ("phòng", true),
-    ("trung tâm", true),
-    ("xe", true),
-    ("đội", true),
-    ("kíp", true),
-    ("khu", true),
-    ("buồng", true),
-    ("bàn", false),
-    ("giờ", true),
-    ("lịch", true),
-    ("trực", true),
-    ("tua", true),
-    ("an toàn", true),
-    ("quy trình", true),
-    ("bảng kiểm", true),
-    ("đơn vị", true),
-];
 
 /// Words that may stand between what makes a date not a patient's and an event word, which is
 /// then its topic: "tập huấn cấp cứu", "hội thảo về phẫu thuật", "triển khai kỹ thuật nội soi".
@@ -456,6 +275,13 @@ fn doc_code_at(text: &str, words: &[Word], i: usize) -> bool {
     prev.is_number() && between(text, prev, &words[i]) == "/" && words[i].text.chars().any(char::is_alphabetic)
 }
 
+/// The longest patient event starting at word `i` ("nhập viện", "tử vong", "mổ"), as written
+/// in the word list, and how many words it has; for [`bare_names`](super::bare_names), which
+/// takes a name right before such an event for a patient's.
+pub(super) fn event_at(text: &str, words: &[Word], i: usize) -> Option<(&'static str, usize)> {
+    EVENT_PHRASES.iter().zip(EVENTS).filter(|(p, _)| matches_at(text, words, i, p)).map(|(p, e)| (e.0, p.words.len())).max_by_key(|e| e.1)
+}
+
 /// The longest phrase starting at word `i`: its length and its tag.
 fn longest_match(text: &str, words: &[Word], i: usize) -> Option<(usize, Tag)> {
     let longest = |phrases: &[Phrase]| phrases.iter().filter(|p| matches_at(text, words, i, p)).map(|p| p.words.len()).max();
@@ -570,6 +396,40 @@ mod tests {
         assert_eq!(dates("cu ong mat ngay 20/11/2023 tai nha"), ["ngay 20/11/2023"]);
         assert_eq!(dates("Người bệnh mất hồi 22h40 ngày 04/12/2023."), ["ngày 04/12/2023"]);
         assert_eq!(dates("giuong 14 rut ong NKQ sang 03/05, dat stent hom 2/9"), ["03/05", "2/9"]);
+    }
+
+    #[test]
+    fn what_happens_to_the_patient_and_care_given_with_and_without_diacritics() {
+        assert_eq!(dates("Bà cụ té ngã ngày 3/4 trong nhà vệ sinh."), ["ngày 3/4"]);
+        assert_eq!(dates("bn bi nga sang 5/6 khi tu di ve sinh"), ["5/6"]);
+        assert_eq!(dates("Cụ ông chết ngày 12/3/2024 tại nhà."), ["ngày 12/3/2024"]);
+        assert_eq!(dates("ong cu chet hom 12/3 o nha"), ["12/3"]);
+        assert_eq!(dates("BN ngừng tim lúc 3h ngày 7/7, cấp cứu không kết quả."), ["ngày 7/7"]);
+        assert_eq!(dates("Truyền máu ngày 4/5 thì rét run."), ["ngày 4/5"]);
+        assert_eq!(dates("truyen khoi hong cau ngay 4/5 bi phan ung"), ["ngay 4/5"]);
+        assert_eq!(dates("Bé bị sặc sữa đêm 20/10, tím tái."), ["20/10"]);
+        assert_eq!(dates("be bi sac sua dem 20/10"), ["20/10"]);
+        assert_eq!(dates("Kết quả xét nghiệm ngày 7/8 kali 6,8 mmol/L."), ["ngày 7/8"]);
+        assert_eq!(dates("chup CT ngay 9/9 thay xuat huyet"), ["ngay 9/9"]);
+        assert_eq!(dates("Sốc phản vệ sau tiêm ngày 2/2/2024."), ["ngày 2/2/2024"]);
+        assert_eq!(dates("tiem nham insulin ngay 6/6 cho bn"), ["ngay 6/6"]);
+        assert_eq!(dates("Bé chào đời ngày 1/1/2025 lúc 0h05."), ["ngày 1/1/2025"]);
+    }
+
+    #[test]
+    fn campaigns_machines_and_quality_control_are_no_one_s_dates() {
+        for text in [
+            "Ngày Thế giới phòng chống đột quỵ 29/10, khoa tổ chức tư vấn.",
+            "Máy xét nghiệm hỏng ngày 3/4, phải gửi mẫu đi.",
+            "Tập huấn phòng ngừa té ngã ngày 12/3 cho điều dưỡng.",
+            "Ngoại kiểm xét nghiệm ngày 5/6 đạt yêu cầu.",
+            "bao tri may chup CT ngay 3/4 nen hoan lich",
+            "Chiến dịch tiêm chủng ngày 10/10 tại trạm.",
+            "Phòng xét nghiệm nghỉ ngày 2/9.",
+            "Sự cố xảy ra ngày 05/11/2022 khi bàn giao ca.",
+        ] {
+            assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
+        }
     }
 
     #[test]
