@@ -221,7 +221,7 @@ fn plain_shape(text: &str, words: &[Word], i: usize) -> Option<usize> {
 /// title, a street or place word, or a house number ("112 Nguyễn Trãi").
 fn placed_or_titled(text: &str, words: &[Word], i: usize) -> bool {
     let Some(prev) = i.checked_sub(1).map(|p| &words[p]) else { return false };
-    if between(text, prev, &words[i]).contains(['\n', ',', ';', ':', '(']) {
+    if between(text, prev, &words[i]).contains(['\n', ',', ';', ':', '(', '–', '—']) {
         return false;
     }
     let two = i.checked_sub(2).map(|p| format!("{} {}", words[p].folded, prev.folded));
@@ -298,6 +298,7 @@ mod tests {
         assert_eq!(names("cap cuu cho Nguyen Van Binh trong 40 phut"), ["Nguyen Van Binh"]);
         assert_eq!(names("Chuyển Nguyễn Văn Nam (BN giường 5) lên ICU"), ["Nguyễn Văn Nam"]);
         assert_eq!(names("Lê Thị Hoa, bệnh nhân khoa Nội, than phiền"), ["Lê Thị Hoa"]);
+        assert_eq!(names("Giường 16 – Mông Thị Hoa (SN 1987) sốt"), ["Mông Thị Hoa"]);
     }
 
     #[test]

@@ -27,7 +27,7 @@ static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// A full date a few words after "ngày sinh" ("ngày sinh đầy đủ 27/05/1971", "ngay sinh bn la
 /// 30-04-1975", "ngày sinh in trên đó 02/10/1948"): with its year, so nothing else is taken.
 static BIRTH_DATE_LATER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bngay\s+sinh\s+(?P<next>[a-z]+)(?:\s+[a-z]+){0,3}\s*:?\s*(?P<date>(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})\s*[/\-.]\s*(?P<year>\d{4}))\b")
+    Regex::new(r"\bngay\s+sinh\s+(?P<next>[a-z]+)(?:\s+[a-z]+){0,5}\s*:?\s*(?P<date>(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})\s*[/\-.]\s*(?P<year>\d{4}))\b")
         .expect("later birth date pattern")
 });
 

@@ -74,8 +74,15 @@ pub fn find(text: &str) -> Vec<Finding> {
         }
         findings.extend(numbers_in_run(text, run.range()));
     }
-    findings
-        .extend(spoken_phones(text).into_iter().filter(|r| !after_institution_word(text, r.start)).map(|r| finding(FindingKind::Phone, r)));
+    // A number said in words or digit by digit is one number, not the pieces read above.
+    // (Spoken numbers come in text order and do not overlap: a binary search finds the one a
+    // finding could be inside, so a post full of numbers stays linear-logarithmic.)
+    let spoken = spoken_numbers(text);
+    findings.retain(|f| {
+        let before = spoken.partition_point(|s| s.range.start <= f.range.start);
+        !before.checked_sub(1).is_some_and(|k| f.range.end <= spoken[k].range.end)
+    });
+    findings.extend(spoken);
     findings
 }
 
@@ -97,49 +104,96 @@ const DIGIT_WORDS: [(&str, char); 14] = [
     ("chín", '9'),
 ];
 
+static FOLDED_DIGIT_WORDS: LazyLock<Vec<String>> =
+    LazyLock::new(|| DIGIT_WORDS.iter().map(|(w, _)| search_index::analysis::fold(w)).collect());
+
 /// The digit a word says: typed with diacritics it must be the word itself ("bà" is no "ba").
 fn digit_word(word: &Word) -> Option<char> {
+    let at = FOLDED_DIGIT_WORDS.iter().position(|f| *f == word.folded)?;
+    if !search_index::analysis::has_diacritics(word.text) {
+        return Some(DIGIT_WORDS[at].1);
+    }
     let lower = word.text.to_lowercase();
-    let plain = !search_index::analysis::has_diacritics(word.text);
-    DIGIT_WORDS.iter().find(|(w, _)| if plain { search_index::analysis::fold(w) == word.folded } else { *w == lower }).map(|&(_, d)| d)
+    DIGIT_WORDS.iter().find(|(w, _)| *w == lower).map(|&(_, d)| d)
 }
 
-/// A phone number said in words, maybe mixed with digits ("không chín tám bảy 654 321",
-/// "khong chin mot hai ba bon nam sau bay tam"): a run of digit words and digit groups joined
-/// by spaces, dots or dashes, with at least one word, that spells a Vietnamese phone number.
-fn spoken_phones(text: &str) -> Vec<Range<usize>> {
+/// A number said in words or typed one digit at a time, maybe mixed with digit groups
+/// ("không chín tám bảy 654 321", "khong chin mot hai ba bon nam sau bay tam", "0 9 7 7 - 2 3 1
+/// - 6 0 8"): a run of digit words and digit groups joined by spaces, dots or dashes, with at
+/// least one word or only single digits (then not dots: "0.5 0.8 0.9" is a table of decimals),
+/// that spells a phone number, or an ID number after an ID word. Words said in a row may have
+/// commas between ("một chín không, bốn năm sáu, …").
+fn spoken_numbers(text: &str) -> Vec<Finding> {
     let words = words(text);
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let mut digits = String::new();
-        let mut spoken = false;
-        let mut last = i;
-        for (k, w) in words.iter().enumerate().skip(i) {
-            if k > i && !matches!(between(text, &words[k - 1], w), " " | "." | "-") {
-                break;
+        let run = digit_run(text, &words, i);
+        // The longest beginning of the run that is a number ("… tám, ba người" is no longer one).
+        let found = run.ends.iter().rev().find_map(|&(last, len)| {
+            let one_by_one = !run.dotted && last >= i + 8 && words[i..=last].iter().all(|w| w.text.len() == 1);
+            let kind = spoken_kind(text, &run.digits[..len], words[i].range.start, run.spoken || one_by_one)?;
+            Some((last, kind))
+        });
+        match found {
+            Some((last, kind)) => {
+                out.push(finding(kind, words[i].range.start..words[last].range.end));
+                i = last + 1;
             }
-            match digit_word(w) {
-                Some(d) => {
-                    digits.push(d);
-                    spoken = true;
-                }
-                None if w.is_number() => digits.push_str(w.text),
-                None => break,
-            }
-            last = k;
-            if digits.len() > MAX_DIGITS {
-                break;
-            }
-        }
-        if spoken && is_phone(&digits, false) {
-            out.push(words[i].range.start..words[last].range.end);
-            i = last + 1;
-        } else {
-            i += 1;
+            None => i += 1,
         }
     }
     out
+}
+
+fn spoken_kind(text: &str, digits: &str, start: usize, counts: bool) -> Option<FindingKind> {
+    if !counts {
+        None
+    } else if is_phone(digits, false) {
+        (!after_institution_word(text, start)).then_some(FindingKind::Phone)
+    } else if matches!(digits.len(), 9 | 12) && after_id_word(text, start) {
+        Some(if digits.len() == 9 { FindingKind::OldIdNumber } else { FindingKind::CitizenId })
+    } else {
+        None
+    }
+}
+
+/// A run of digit words and numbers: its digits, where each word of it ends (its index and
+/// the digits up to it), whether a word said a digit, and whether a dot joined two of them.
+struct DigitRun {
+    digits: String,
+    ends: Vec<(usize, usize)>,
+    spoken: bool,
+    dotted: bool,
+}
+
+fn digit_run(text: &str, words: &[Word], i: usize) -> DigitRun {
+    let mut run = DigitRun { digits: String::new(), ends: Vec::new(), spoken: false, dotted: false };
+    for (k, w) in words.iter().enumerate().skip(i) {
+        let said = digit_word(w);
+        if k > i {
+            let gap = between(text, &words[k - 1], w);
+            let joined = matches!(gap.trim(), "" | "-" | "." | "–") && gap.len() <= 3;
+            let listed = gap == ", " && said.is_some() && run.spoken;
+            if !(joined || listed) {
+                break;
+            }
+            run.dotted |= gap.contains('.');
+        }
+        match said {
+            Some(d) => {
+                run.digits.push(d);
+                run.spoken = true;
+            }
+            None if w.is_number() => run.digits.push_str(w.text),
+            None => break,
+        }
+        if run.digits.len() > MAX_DIGITS {
+            break;
+        }
+        run.ends.push((k, run.digits.len()));
+    }
+    run
 }
 
 fn finding(kind: FindingKind, range: Range<usize>) -> Finding {
@@ -260,17 +314,23 @@ fn looks_like_old_id(text: &str, stretch: &[Group], end: usize) -> bool {
 }
 
 fn followed_by_unit(text: &str, end: usize) -> bool {
-    let next = Folded::new(text[end..].trim_start().get(..12).unwrap_or(text[end..].trim_start())).text;
+    let next = folded_words(text[end..].trim_start().get(..12).unwrap_or(text[end..].trim_start()));
     UNIT_WORDS.iter().any(|unit| next.strip_prefix(unit).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric())))
 }
 
 /// Whether a word that names some other kind of number (a lot, an invoice, a tax code) comes
 /// just before: "lô 230415001", "hóa đơn số 000123456".
 fn after_other_number_word(text: &str, start: usize) -> bool {
-    let before = Folded::new(window_before(text, start, 20)).text;
+    let before = folded_words(window_before(text, start, 20));
     let words: Vec<&str> = before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let last_words = format!(" {} ", words[words.len().saturating_sub(3)..].join(" "));
     OTHER_NUMBER_WORDS.iter().any(|w| last_words.contains(&format!(" {w} ")))
+}
+
+/// A short window folded for matching words, or nothing when it has no letter (a post of
+/// numbers asks this at every number; folding is the slow part).
+fn folded_words(window: &str) -> String {
+    if window.chars().any(char::is_alphabetic) { Folded::new(window).text } else { String::new() }
 }
 
 /// Up to `chars` characters of `text` before byte `start`.
@@ -284,13 +344,13 @@ fn window_before(text: &str, start: usize, chars: usize) -> &str {
 fn after_institution_word(text: &str, start: usize) -> bool {
     let window = window_before(text, start, 40);
     let clause = window.rsplit(['.', ';', '\n', '!', '?']).next().unwrap_or(window);
-    let folded = Folded::new(clause).text;
+    let folded = folded_words(clause);
     INSTITUTION_WORDS.iter().any(|w| folded.contains(w)) || DEPARTMENT_LINE.is_match(&folded)
 }
 
 /// Whether an identity-document word ("CCCD", "số CMND", "căn cước") comes within a few words before.
 fn after_id_word(text: &str, start: usize) -> bool {
-    let before = Folded::new(window_before(text, start, 40)).text;
+    let before = folded_words(window_before(text, start, 40));
     ID_WORDS.iter().any(|w| before.contains(w))
 }
 
@@ -320,6 +380,7 @@ mod tests {
             ("số điện thoại của người nhà bệnh nhân khoa Nội: 0912 345 678", "0912 345 678"),
             ("gọi số không chín một hai ba bốn năm sáu bảy tám nhé", "không chín một hai ba bốn năm sáu bảy tám"),
             ("sdt khong chin tam 765 4321 nha", "khong chin tam 765 4321"),
+            ("số của anh ấy 0 9 7 7 - 2 3 1 - 6 0 8, nghe giúp", "0 9 7 7 - 2 3 1 - 6 0 8"),
         ] {
             assert_eq!(kinds(text), [(FindingKind::Phone, number)], "{text}");
         }
@@ -348,6 +409,15 @@ mod tests {
         ] {
             assert_eq!(kinds(text), [], "{text}");
         }
+    }
+
+    #[test]
+    fn id_numbers_said_in_words_after_an_id_word() {
+        assert_eq!(
+            kinds("so cmnd doc qua dien thoai: mot chin khong, bon nam sau, bay tam chin - e ghi"),
+            [(FindingKind::OldIdNumber, "mot chin khong, bon nam sau, bay tam chin")]
+        );
+        assert_eq!(kinds("mot chin khong, bon nam sau, bay tam chin"), []);
     }
 
     #[test]

@@ -71,6 +71,10 @@ static EVENT_PHRASES: LazyLock<Vec<Phrase>> =
     LazyLock::new(|| EVENTS.iter().map(|&(p, plain_ok, rule)| phrase(p, plain_ok, rule)).collect());
 static NOT_PATIENT_PHRASES: LazyLock<Vec<Phrase>> =
     LazyLock::new(|| NOT_PATIENT.iter().map(|&(p, plain_ok)| phrase(p, plain_ok, Rule::Any)).collect());
+/// The first words of every event and of everything that makes a date no one's: a word that
+/// begins none is passed over at once (a post has many words and the lists many phrases).
+static FIRST_WORDS: LazyLock<std::collections::HashSet<String>> =
+    LazyLock::new(|| EVENT_PHRASES.iter().chain(NOT_PATIENT_PHRASES.iter()).map(|p| p.folded[0].clone()).collect());
 static PLACE_PHRASES: LazyLock<Vec<Phrase>> =
     LazyLock::new(|| PLACES.iter().map(|&(p, plain_ok)| phrase(p, plain_ok, Rule::Any)).collect());
 
@@ -111,7 +115,7 @@ pub fn find(text: &str) -> Vec<Finding> {
             i += 1;
             continue;
         };
-        if ties_to_a_patient(text, &words, &tags, &date) {
+        if ties_to_a_patient(text, &words, &tags, &date) && !recurring(&words, date.last) {
             out.push(Finding { kind: FindingKind::PatientDate, range: words[date.first].range.start..words[date.last].range.end });
         }
         i = date.last + 1;
@@ -168,13 +172,14 @@ fn numeric_date(text: &str, words: &[Word], i: usize, marked: bool) -> Option<(u
     }
 }
 
-/// "ngày 2 tháng 4", "mùng 2 tháng 4 năm 2024": only after a date word ("2 tháng" alone is a duration).
+/// "ngày 2 tháng 4", "mùng 2 tháng 4 năm 2024", "24 tháng Chạp": only after a date word ("2
+/// tháng" alone is a duration). The lunar year's first and last months have names (Giêng, Chạp).
 fn worded_date(words: &[Word], i: usize, marked: bool) -> Option<(usize, Shape)> {
     if !marked || words.get(i + 1)?.folded != "thang" {
         return None;
     }
-    let month = small_number(words.get(i + 2)?, 12)?;
-    if month == 0 {
+    let named = matches!(words.get(i + 2)?.folded.as_str(), "gieng" | "chap");
+    if !named && small_number(&words[i + 2], 12)? == 0 {
         return None;
     }
     let year = words.get(i + 3).filter(|w| w.folded == "nam").and(words.get(i + 4)).filter(|y| y.is_number() && y.text.len() == 4);
@@ -192,6 +197,12 @@ fn in_a_range(text: &str, words: &[Word], i: usize) -> bool {
     let word = |k: usize| words.get(k).map_or("", |w| w.folded.as_str());
     let opens = i >= 1 && word(i - 1) == "tu" && matches!(word(i + 2), "den" | "toi") && slash(i + 3);
     slash(i) && (opens || (i >= 4 && matches!(word(i - 1), "den" | "toi") && word(i - 4) == "tu" && slash(i - 3)))
+}
+
+/// "ngày 1/1 năm nào cũng …", "1/6 hằng năm": a day that comes back every year is no one's.
+fn recurring(words: &[Word], last: usize) -> bool {
+    let word = |k: usize| words.get(k).map_or("", |w| w.folded.as_str());
+    (last + 1..last + 3).any(|k| matches!((word(k), word(k + 1)), ("nam", "nao") | ("hang", "nam") | ("moi", "nam")))
 }
 
 /// A number of one or two digits up to `max`.
@@ -279,11 +290,17 @@ fn doc_code_at(text: &str, words: &[Word], i: usize) -> bool {
 /// in the word list, and how many words it has; for [`bare_names`](super::bare_names), which
 /// takes a name right before such an event for a patient's.
 pub(super) fn event_at(text: &str, words: &[Word], i: usize) -> Option<(&'static str, usize)> {
+    if !FIRST_WORDS.contains(&words.get(i)?.folded) {
+        return None;
+    }
     EVENT_PHRASES.iter().zip(EVENTS).filter(|(p, _)| matches_at(text, words, i, p)).map(|(p, e)| (e.0, p.words.len())).max_by_key(|e| e.1)
 }
 
 /// The longest phrase starting at word `i`: its length and its tag.
 fn longest_match(text: &str, words: &[Word], i: usize) -> Option<(usize, Tag)> {
+    if !FIRST_WORDS.contains(&words[i].folded) {
+        return None;
+    }
     let longest = |phrases: &[Phrase]| phrases.iter().filter(|p| matches_at(text, words, i, p)).map(|p| p.words.len()).max();
     match (longest(&EVENT_PHRASES), longest(&NOT_PATIENT_PHRASES)) {
         (Some(e), o) if o.is_none_or(|o| e >= o) => Some((e, Tag::Event)),
@@ -347,7 +364,8 @@ fn is_a_count(text: &str, words: &[Word], k: usize) -> bool {
         matches!(words[p].folded.as_str(), "nam" | "thang" | "ngay" | "luc" | "gio")
             || matches!(between(text, &words[p], &words[k]), "/" | "-" | ".")
     });
-    words[k].is_number() && !after_date
+    // "1 ca tử vong" is one patient, not a statistic.
+    words[k].is_number() && words[k].text != "1" && !after_date
 }
 
 /// The nearest tagged words on the left decide; when there are none, those on the right.
@@ -427,6 +445,8 @@ mod tests {
             "Chiến dịch tiêm chủng ngày 10/10 tại trạm.",
             "Phòng xét nghiệm nghỉ ngày 2/9.",
             "Sự cố xảy ra ngày 05/11/2022 khi bàn giao ca.",
+            "Ca sinh ngày 1/1 năm nào cũng được báo chí đưa tin.",
+            "ca sinh ngay 1/6 hang nam duoc tang qua",
         ] {
             assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
         }

@@ -17,7 +17,7 @@ use super::{Finding, FindingKind};
 static RECORD_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     let patient = r"(?:bn|nb|nguoi\s+benh|benh\s+nhan)";
     let trigger = format!(
-        r"(?:so|ma)\s+(?:ho\s+so|benh\s+an|luu\s+tru|(?:vao|nhap)\s+vien|hsba)|ma\s+(?:{patient}|so\s+benh\s+nhan|y\s+te|hs|(?:luot\s+)?kham|(?:dot\s+)?dieu\s+tri|dinh\s+danh\s+{patient})|(?:hsba|benh\s+an)\s+so|(?:id|mrn)\s+{patient}|pid|mrn"
+        r"(?:so|ma)\s+(?:ho\s+so|benh\s+an|luu\s+tru|(?:vao|nhap)\s+vien|hsba)|slt|ma\s*(?:bn|nb)|ma\s+(?:{patient}|so\s+benh\s+nhan|y\s+te|hs|(?:luot\s+)?kham|(?:dot\s+)?dieu\s+tri|dinh\s+danh\s+{patient})|(?:hsba|benh\s+an)\s+so|(?:id|mrn)\s+{patient}|pid|mrn"
     );
     let code = r"(?P<code>(?:[a-z]{1,4}[ \-]?)?[a-z0-9]*[0-9][a-z0-9./\-]*)";
     // A kind of record may stand between the words and the code ("mã bệnh án điện tử", "số hồ sơ ngoại trú").
@@ -31,7 +31,7 @@ static RECORD_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// then needs more digits ("Hồ sơ 2406/NT-0098", "mã barcode 7701245519", "so BA 25.014520").
 static LOOSE_RECORD_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     let specimen = r"gpb|xn|barcode|bp|benh\s+pham|mau|phieu|xet\s+nghiem|tiep\s+nhan";
-    let trigger = format!(r"ho\s+so|(?:so|ma)\s+ba|ma(?:\s+so)?\s+(?:{specimen})|ma\s+so|so\s+phieu");
+    let trigger = format!(r"ho\s+so|benh\s+an|(?:so|ma)\s*ba|ma(?:\s+so)?\s+(?:{specimen})|ma\s+so|so\s+phieu");
     let code = r"(?P<code>(?:[a-z]{1,4}[ \-]?)?[a-z0-9]*[0-9][a-z0-9./\-]*)";
     Regex::new(&format!(r"\b(?:{trigger})\b\s*(?:[:#]\s*|\bla\s+)?{code}")).expect("loose record number pattern")
 });
@@ -49,9 +49,12 @@ const LOOSE_MIN_DIGITS: usize = 6;
 const SELF_NAMED_MIN_DIGITS: usize = 5;
 
 /// After the less sure words: "2.500.000" (an amount), "43/2018/TT-BYT" (a document), "thuế
-/// 0101234567" (a tax code), "8935049501236" (a product's barcode: GS1 prefix 893 of Vietnam).
-static NOT_A_RECORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:\d{1,3}(?:\.\d{3})+|.*/(?:19|20)\d\d/.*|thue.*|893\d{10})$").expect("not-a-record pattern"));
+/// 0101234567" (a tax code), "8935049501236" (a product's barcode: GS1 prefix 893 of Vietnam),
+/// "7/1/1950" (a date: "hồ sơ là 7/1/1950" says what the record holds).
+static NOT_A_RECORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\d{1,3}(?:\.\d{3})+|.*/(?:19|20)\d\d/.*|thue.*|893\d{10}|\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d\d|(?:19|20)\d\d))$")
+        .expect("not-a-record pattern")
+});
 
 pub fn find(text: &str) -> Vec<Finding> {
     let folded = Folded::new(text);
@@ -111,6 +114,9 @@ mod tests {
         assert_eq!(codes("ID bệnh nhân 5501872 trên HIS"), ["ID bệnh nhân 5501872"]);
         assert_eq!(codes("Phiếu in BN0012938 nhưng"), ["BN0012938"]);
         assert_eq!(codes("gan nham ba-2409-00417 cho"), ["ba-2409-00417"]);
+        assert_eq!(codes("Bệnh án 2024/NGOAI/1523 ghi"), ["Bệnh án 2024/NGOAI/1523"]);
+        assert_eq!(codes("ho so cu, SLT 24.3.778, da"), ["SLT 24.3.778"]);
+        assert_eq!(codes("MaBN:2024-0099172 / MaBA:KHOA-NOI-775"), ["MaBN:2024-0099172"]);
     }
 
     #[test]
@@ -132,6 +138,8 @@ mod tests {
             "BN1 và BN2 cùng tên",
             "ba 2024 bà 12345",
             "mã khám 12 bị trùng",
+            "Ngày sinh trong hồ sơ là 7/1/1950",
+            "bệnh án 2024 có 300 bộ",
         ] {
             assert_eq!(codes(text), Vec::<&str>::new(), "{text}");
         }

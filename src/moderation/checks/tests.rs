@@ -267,6 +267,22 @@ fn hostile_long_inputs_are_checked_quickly() {
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
 }
 
+/// The same for the shapes added for issue 14's fourth set: numbers typed digit by digit or said
+/// in words, and names before events or after care given "cho" (each looks around every word).
+#[test]
+fn long_inputs_of_spoken_numbers_and_named_events_are_checked_quickly() {
+    let started = std::time::Instant::now();
+    for unit in
+        ["0 9 1 2 3 4 5 6 7 8 ", "không chín một hai ba bốn năm sáu bảy tám ", "Nguyễn Văn Nam nhập viện, tiêm nhầm cho Lê Văn Tám "]
+    {
+        let text = unit.repeat(200_000 / unit.len());
+        let findings = patient_data(&text);
+        assert!(findings.len() >= 200_000 / unit.len(), "{unit:?}: {} findings", findings.len());
+        assert!(findings.iter().all(|f| on_char_boundaries(&text, &f.range)));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+}
+
 #[test]
 fn evaluation_counts_each_sentence_and_kind_once() {
     let set =
