@@ -6,6 +6,9 @@
 //!   sex) is that person's date of birth;
 //! - one or two full names said to be patients ("Hoàng Minh Châu và Hoàng Minh Chau là 2 người
 //!   bệnh");
+//! - right before what happens to a patient ("Nguyễn Văn Nam nhập viện", "… té ngã"), or before
+//!   care after "được"/"bị" ("… được mổ"); after "cho" when care was given just before ("tiêm
+//!   nhầm cho …");
 //! - typed on a phone in lower case, the surest shape: a common family name that is no everyday
 //!   word, then "văn" or "thị", then one or two syllables of given names ("hoang thi mo vao
 //!   khoa", "tran van hung va tran van hung").

@@ -1,5 +1,6 @@
 //! Identifiers made of digits (and an email pattern): citizen ID (CCCD, 12 digits), old ID
-//! (CMND, 9 digits), health-insurance card (2 letters + 13 digits), phone numbers, emails.
+//! (CMND, 9 digits), health-insurance card (2 letters + 13 digits), phone numbers, emails;
+//! phones and ID numbers also typed one digit at a time or said in words ("không chín …").
 //!
 //! Numbers are read as *runs*: digit groups joined by single spaces, dots or dashes
 //! ("0912 345 678", "028.3855.4269"). Within a run, each stretch of whole groups is tried as a

@@ -1,5 +1,6 @@
 //! Dates of a patient's care: a day and month (maybe a year) tied by the words around it to an
-//! admission, discharge, transfer, operation or procedure, visit, emergency, delivery or death
+//! admission, discharge, transfer, operation or procedure, visit, emergency, delivery, death, or
+//! what happens to the patient in care (a fall, a reaction, a test; lists in `patient_date_words.rs`)
 //! ("nhập viện ngày 12/3/2024", "mổ hôm 15-03", "ngày 2 tháng 4 năm 2024 người bệnh tử vong",
 //! "ra vien 12/3"). HIPAA's Safe Harbor counts every element of such dates except the year.
 //!
@@ -19,8 +20,8 @@
 //! Matching is case- and diacritic-insensitive for phrases of two or more words ("nhap vien");
 //! a single word typed with diacritics must have the right ones ("mổ", not "mở" or "mô"), one
 //! typed without any matches when that spelling is not too common a word ("mo" yes, "de" no).
-//! Dates of birth are [`birth_dates`](super::birth_dates); an incident's or a test's date alone
-//! is not a patient date (the policy in README.md).
+//! Dates of birth are [`birth_dates`](super::birth_dates); an incident's date with no event of
+//! the patient's is not a patient date, nor a day that recurs every year (policy in README.md).
 
 use std::sync::LazyLock;
 

@@ -1,7 +1,9 @@
 //! Hospital record numbers: a code right after the words that introduce one ("số hồ sơ",
 //! "mã bệnh án", "số lưu trữ", "mã BN", "mã người bệnh", "mã y tế", "số vào viện", "PID",
-//! "HSBA số"), with or without diacritics: "số hồ sơ 22.014563", "mã BN: BN2023-00456",
-//! "số lưu trữ BA 3312", "PID 1045789".
+//! "HSBA số", "bệnh án số", "mã nhập viện", "mã lượt khám", "mã điều trị", "ID bệnh nhân",
+//! "SLT"), with or without diacritics: "số hồ sơ 22.014563", "mã BN: BN2023-00456", "số lưu trữ
+//! BA 3312", "PID 1045789"; a code that names itself ("BN0012938"); after less sure words
+//! ("hồ sơ", "bệnh án", "số BA", a lab slip's code) a code with more digits.
 //!
 //! Not record numbers: the same words counting or describing records ("số hồ sơ bệnh án được
 //! kiểm tra là 120", "hồ sơ bệnh án được lưu trữ 10 năm"): the code must follow the words at
