@@ -81,7 +81,7 @@ pub fn find(text: &str) -> Vec<Finding> {
     let spoken = spoken_numbers(text);
     findings.retain(|f| {
         let before = spoken.partition_point(|s| s.range.start <= f.range.start);
-        !before.checked_sub(1).is_some_and(|k| f.range.end <= spoken[k].range.end)
+        before.checked_sub(1).is_none_or(|k| f.range.end > spoken[k].range.end)
     });
     findings.extend(spoken);
     findings
@@ -119,11 +119,11 @@ fn digit_word(word: &Word) -> Option<char> {
 }
 
 /// A number said in words or typed one digit at a time, maybe mixed with digit groups
-/// ("không chín tám bảy 654 321", "khong chin mot hai ba bon nam sau bay tam", "0 9 7 7 - 2 3 1
-/// - 6 0 8"): a run of digit words and digit groups joined by spaces, dots or dashes, with at
-/// least one word or only single digits (then not dots: "0.5 0.8 0.9" is a table of decimals),
-/// that spells a phone number, or an ID number after an ID word. Words said in a row may have
-/// commas between ("một chín không, bốn năm sáu, …").
+/// ("không chín tám bảy 654 321", "khong chin mot hai ba bon nam sau bay tam",
+/// "0 9 7 7 - 2 3 1 - 6 0 8"): a run of digit words and digit groups joined by spaces, dots or
+/// dashes, with at least one word or only single digits (then not dots: "0.5 0.8 0.9" is a table
+/// of decimals), that spells a phone number, or an ID number after an ID word. Words said in a
+/// row may have commas between ("một chín không, bốn năm sáu, …").
 fn spoken_numbers(text: &str) -> Vec<Finding> {
     let words = words(text);
     let mut out = Vec::new();
