@@ -498,119 +498,15 @@ async fn the_queue_shows_the_post_as_readers_will_and_says_what_a_decision_did(a
 }
 
 // ---------------------------------------------------------------------------------------------
-// Anonymous case studies: the profile's tier and province, one vocabulary
+// Anonymous case studies: the profile's tier and province, one vocabulary (privacy/case_studies.rs)
 
-async fn an_anonymous_case_study_takes_tier_and_province_from_the_profile(app: TestApp) {
-    let author = member(&app, "lan@bv.vn", "Nguyễn Thị Lan", Role::Member).await;
-    app.store.set_hospital_tier(author.id, Some("specialised")).await.unwrap();
-    let case = |anonymous: Value| {
-        json!({"category": "medication-safety", "kind": "case_study", "title": "Nhầm thuốc ca đêm", "anonymous": anonymous,
-               "sections": {"context": "Ca đêm.", "problem": "Nhầm thuốc.", "causes": "Không đối chiếu.", "intervention": "Đối chiếu.", "results": "Không tái diễn.", "lessons": "Đối chiếu."}})
-    };
-    // No province on the profile and none sent: a sentence, nothing written.
-    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({}))).await;
-    assert_eq!(status, 422, "{out}");
-    assert_eq!(app.store.count_topics(None).await.unwrap(), 0);
-
-    let b = browser(&app, Some("lan@bv.vn")).await;
-    let res =
-        b.0.post(app.url("/settings/profile"))
-            .form(&[("display_name", "Nguyễn Thị Lan"), ("province", "Huế"), ("hospital_tier", "specialised"), ("csrf", &b.1)])
-            .send()
-            .await
-            .unwrap();
-    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
-    let (_, compose) = fetch(&app, &b.0, "/new?kind=case_study").await;
-    assert_eq!(
-        crate::common::attr_of(&compose, "#hospital_tier option[selected]", "value").as_deref(),
-        Some("specialised"),
-        "the form starts from the profile"
-    );
-    let tiers: Vec<String> = scraper::Html::parse_document(&compose)
-        .select(&scraper::Selector::parse("#hospital_tier option").unwrap())
-        .map(|o| o.value().attr("value").unwrap().to_string())
-        .collect();
-    assert_eq!(tiers, ["initial", "basic", "specialised"], "the profile's vocabulary");
-
-    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({}))).await;
-    assert_eq!(status, 201, "{out}");
-    let id = out["id"].as_i64().unwrap();
-    let (_, html) = fetch(&app, &b.0, &format!("/t/{id}")).await;
-    let line = text_of(&html, ".author.anonymous").unwrap();
-    assert!(line.starts_with("Ẩn danh · Cấp chuyên sâu · ") && line.contains("Huế"), "{line}");
-    // An older client's name of a level is understood; a made-up one is refused.
-    let (status, out) =
-        api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "provincial"}))).await;
-    assert_eq!(status, 201, "{out}");
-    let (_, topic) = send(&app, reqwest::Method::GET, &format!("/api/v1/topics/{}", out["id"]), None, None).await;
-    assert!(topic.contains("\"hospital_tier\":\"basic\""), "{topic}");
-    let (status, out) = api(&app, reqwest::Method::POST, "/api/v1/topics", &author.token, case(json!({"hospital_tier": "private"}))).await;
-    assert_eq!(status, 422, "{out}");
-    assert!(out["detail"].as_str().unwrap().contains("chuyên sâu"), "{out}");
-}
+mod case_studies;
+use case_studies::an_anonymous_case_study_takes_tier_and_province_from_the_profile;
 
 // ---------------------------------------------------------------------------------------------
-// The check on sentences it was not tuned on
+// The check on sentences it was not tuned on: in privacy/heldout_sets.rs
 
-/// tests/data/patient-data-heldout.tsv: 264 sentences, half typed without diacritics, written
-/// before the record-number, address and hint rules (see the file's header). A sentence with
-/// any identifier must be held, a clean one (hints only) must not.
-#[test]
-fn the_check_holds_the_held_out_sentences_with_identifiers_and_no_others() {
-    use goodpractice::moderation::checks::eval;
-    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/patient-data-heldout.tsv")).unwrap();
-    let set = eval::parse(&tsv).unwrap();
-    let plain = set.iter().filter(|l| !search_index::analysis::has_diacritics(&l.sentence)).count();
-    assert!(set.len() >= 250 && plain * 2 >= set.len(), "{} sentences, {plain} without diacritics", set.len());
-    let report = eval::evaluate(&set);
-    let misses: Vec<String> = report.misses.iter().map(ToString::to_string).collect();
-    let held = report.sentence_level;
-    assert!(held.recall() >= 0.95, "sentence-level recall {:.3}\n{report}\n{}", held.recall(), misses.join("\n"));
-    assert!(held.precision() >= 0.95, "sentence-level precision {:.3}\n{report}\n{}", held.precision(), misses.join("\n"));
-}
-
-/// tests/data/patient-data-heldout-2.tsv: 300 sentences (150 without diacritics) written by a
-/// helper who never saw the detector, its code or the earlier sets, from the kind definitions
-/// only; copied unedited. Its first run (before any change) held sentences with precision 0.961
-/// and recall 0.885, short of the issue's target; general rules for the classes it missed
-/// (named hamlets with their commune, device insertion and removal as procedures, a few words
-/// between "ngày sinh" and the date, "điện tử"/"ngoại trú" record codes) brought it to 0.964 and
-/// 0.964. The target is asserted; since those rules were made after reading its misses, this set
-/// is now a development set too (docs/BENCHMARKS.md keeps the first-run numbers).
-#[test]
-fn the_check_on_a_set_written_by_someone_who_never_saw_it() {
-    use goodpractice::moderation::checks::eval;
-    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/patient-data-heldout-2.tsv")).unwrap();
-    let set = eval::parse(&tsv).unwrap();
-    let plain = set.iter().filter(|l| !search_index::analysis::has_diacritics(&l.sentence)).count();
-    assert!(set.len() == 300 && plain == 150, "{} sentences, {plain} without diacritics", set.len());
-    let report = eval::evaluate(&set);
-    let misses: Vec<String> = report.misses.iter().map(ToString::to_string).collect();
-    let held = report.sentence_level;
-    assert!(held.precision() >= 0.95, "sentence-level precision {:.3}\n{report}\n{}", held.precision(), misses.join("\n"));
-    assert!(held.recall() >= 0.95, "sentence-level recall {:.3}\n{report}\n{}", held.recall(), misses.join("\n"));
-}
-
-/// tests/data/patient-data-heldout-3.tsv: 320 sentences (160 without diacritics) written by a
-/// third helper who never saw the detector, its rules or the earlier sets; copied unedited.
-/// First run (detector 754b539): sentence-level precision 0.992, recall 0.847. Rules were then
-/// added looking only at its odd data lines; the even lines, scored once at the end, gave
-/// precision 0.965 and recall 0.859, the whole file 0.985 and 0.938 (docs/BENCHMARKS.md, "A third
-/// independent set"). The whole file does not reach the issue's recall target of 0.95, so this
-/// asserts the floor reached (recall ≥ 0.93) and the precision target (≥ 0.95).
-#[test]
-fn the_check_on_a_third_set_written_by_someone_who_never_saw_it() {
-    use goodpractice::moderation::checks::eval;
-    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/patient-data-heldout-3.tsv")).unwrap();
-    let set = eval::parse(&tsv).unwrap();
-    let plain = set.iter().filter(|l| !search_index::analysis::has_diacritics(&l.sentence)).count();
-    assert!(set.len() == 320 && plain == 160, "{} sentences, {plain} without diacritics", set.len());
-    let report = eval::evaluate(&set);
-    let misses: Vec<String> = report.misses.iter().map(ToString::to_string).collect();
-    let held = report.sentence_level;
-    assert!(held.precision() >= 0.95, "sentence-level precision {:.3}\n{report}\n{}", held.precision(), misses.join("\n"));
-    assert!(held.recall() >= 0.93, "sentence-level recall {:.3}\n{report}\n{}", held.recall(), misses.join("\n"));
-}
+mod heldout_sets;
 
 // ---------------------------------------------------------------------------------------------
 // Both databases (the leak test needs its SMTP sink before the app starts)

@@ -108,7 +108,7 @@ fn named_hamlet(text: &str, words: &[Word], i: usize) -> Option<(usize, usize)> 
             return (!name.is_number()).then_some((i, k + 1));
         }
         let part = &words[k];
-        let name_like = part.is_capitalised() || is_house_number(part) || matches!(part.folded.as_str(), "khu" | "pho" | "dan");
+        let name_like = part.is_capitalised() || is_house_number(part) || matches!(part.folded.as_str(), "khu" | "khoi" | "pho" | "dan");
         if accented && !name_like {
             return None;
         }
@@ -135,11 +135,12 @@ fn street_then_ward(text: &str, words: &[Word], number_end: usize) -> Option<usi
     (last > number_end && after_comma && is_ward(ward) && named).then_some(last)
 }
 
-/// A ward, commune or district word: "phường", "xã", "quận", "huyện", "thị trấn", "P.", "Q.".
+/// A ward, commune, district or city word: "phường", "xã", "quận", "huyện", "thị trấn", "P.",
+/// "Q.", "TP", "TX" (the city or town: "19 Phan Đình Phùng, TP Hà Tĩnh").
 fn is_ward(w: &Word) -> bool {
     is_commune(w)
         || ["quận", "huyện"].iter().any(|c| w.folded == fold(c) && (!has_diacritics(w.text) || w.text.to_lowercase() == *c))
-        || matches!(w.text, "P" | "Q")
+        || matches!(w.text, "P" | "Q" | "TP" | "Tp" | "TX")
 }
 
 /// "xã", "phường", "thị trấn" (with their diacritics when typed with any).
@@ -239,6 +240,8 @@ mod tests {
         assert_eq!(addresses("nha o to 7 khu pho 3 phuong tan phong"), ["to 7 khu pho 3 phuong tan"]);
         assert_eq!(addresses("tạm trú tại 72/9 Phan Huy Ích, phường 15 để"), ["72/9 Phan Huy Ích"]);
         assert_eq!(addresses("dia chi buon Ko Siar, xa Ea Tieu, huyen"), ["buon Ko Siar, xa Ea Tieu"]);
+        assert_eq!(addresses("Cụ ở 19 Phan Đình Phùng, TP Hà Tĩnh, đã"), ["19 Phan Đình Phùng"]);
+        assert_eq!(addresses("Bệnh nhân ở tổ 7 khối phố An Mỹ, phường An Mỹ, TP"), ["tổ 7 khối phố An Mỹ, phường An Mỹ"]);
     }
 
     #[test]

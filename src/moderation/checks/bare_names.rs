@@ -6,6 +6,9 @@
 //!   sex) is that person's date of birth;
 //! - one or two full names said to be patients ("Hoàng Minh Châu và Hoàng Minh Chau là 2 người
 //!   bệnh");
+//! - right before what happens to a patient ("Nguyễn Văn Nam nhập viện", "… té ngã"), or before
+//!   care after "được"/"bị" ("… được mổ"); after "cho" when care was given just before ("tiêm
+//!   nhầm cho …");
 //! - typed on a phone in lower case, the surest shape: a common family name that is no everyday
 //!   word, then "văn" or "thị", then one or two syllables of given names ("hoang thi mo vao
 //!   khoa", "tran van hung va tran van hung").
@@ -18,6 +21,7 @@
 use super::folded::{Word, between, words};
 use super::name_lists::{PLAIN_FAMILY_NAMES, is_given};
 use super::names::{is_full_name, name_end};
+use super::patient_dates::event_at;
 use super::{Finding, FindingKind};
 
 /// First words after "Name," that make the line a patient's particulars.
@@ -36,6 +40,64 @@ const NOT_BEFORE_TWO: [&str; 4] = ["dieu duong", "ho sinh", "y ta", "truong khoa
 /// Nouns that, after "là" (maybe with a count), say the names before were patients.
 const PATIENT_NOUNS: [&str; 5] = ["benh nhan", "nguoi benh", "bn", "nb", "benh nhi"];
 
+/// Events that happen to a patient, not done by staff: a name right before one (maybe after
+/// "đã", "vừa", "lại") is a patient's ("Nguyễn Văn Nam nhập viện", "Lê Thị Hoa té ngã").
+/// Care that staff give ("mổ", "khám", "tiêm") makes a patient only after "được" or "bị".
+const HAPPENS_TO_PATIENT: [&str; 44] = [
+    "nhập viện",
+    "vào viện",
+    "ra viện",
+    "xuất viện",
+    "nằm viện",
+    "trốn viện",
+    "bỏ viện",
+    "vào bệnh viện",
+    "đến bệnh viện",
+    "nhập khoa",
+    "vào khoa",
+    "tử vong",
+    "qua đời",
+    "từ trần",
+    "mất",
+    "chết",
+    "ngừng tim",
+    "ngưng tim",
+    "ngừng thở",
+    "ngừng tuần hoàn",
+    "ngã",
+    "té",
+    "té ngã",
+    "bị ngã",
+    "bị té",
+    "trượt ngã",
+    "sặc",
+    "bị sặc",
+    "sặc sữa",
+    "ngộ độc",
+    "co giật",
+    "hôn mê",
+    "tai biến",
+    "đột quỵ",
+    "băng huyết",
+    "tự tử",
+    "tự sát",
+    "chuyển dạ",
+    "sinh con",
+    "sinh thường",
+    "sinh mổ",
+    "sinh non",
+    "thở máy",
+    "chào đời",
+];
+
+/// Words between a name and what happens to it: "được mổ", "bị tiêm nhầm", "đã tử vong".
+const PASSIVE: [&str; 3] = ["duoc", "bi", "phai"];
+const TENSE: [&str; 5] = ["da", "vua", "lai", "dang", "thi"];
+
+/// Words that, up to three words before "cho", make the one it names a patient: care given
+/// to them ("tiêm nhầm cho …", "cấp cứu cho …", "phát thuốc cho …").
+const GIVEN_TO: [&str; 2] = ["thuoc", "mau"];
+
 pub fn find(text: &str, triggered: &[Finding]) -> Vec<Finding> {
     let words = words(text);
     let mut out = Vec::new();
@@ -45,7 +107,11 @@ pub fn find(text: &str, triggered: &[Finding]) -> Vec<Finding> {
             i += 1;
             continue;
         }
-        let found = particulars(text, &words, i).or_else(|| said_patients(text, &words, i)).or_else(|| plain_name(text, &words, i));
+        let found = particulars(text, &words, i)
+            .or_else(|| said_patients(text, &words, i))
+            .or_else(|| before_an_event(text, &words, i))
+            .or_else(|| care_given_to(text, &words, i))
+            .or_else(|| plain_name(text, &words, i));
         match found {
             Some(names) => {
                 for (first, last) in &names {
@@ -67,17 +133,49 @@ fn capitalised_name(text: &str, words: &[Word], i: usize) -> Option<usize> {
     is_full_name(&words[i..=last], false).then_some(last)
 }
 
-/// "Trương Mỹ Linh, CCCD …": a name, a comma, a personal detail (or a date).
+/// "Trương Mỹ Linh, CCCD …", "Nguyễn Văn Nam (BN giường 5)": a name, a comma or a bracket, a
+/// personal detail (or a date, or a word saying it is a patient).
 fn particulars(text: &str, words: &[Word], i: usize) -> Option<Vec<(usize, usize)>> {
     let last = capitalised_name(text, words, i).or_else(|| plain_shape(text, words, i))?;
     let next = words.get(last + 1)?;
-    if between(text, &words[last], next).trim() != "," {
+    if !matches!(between(text, &words[last], next).trim(), "," | "(") {
         return None;
     }
+    let two = words.get(last + 2).map(|w| format!("{} {}", next.folded, w.folded));
     let detail = DETAILS.contains(&next.folded.as_str())
         || (next.folded == "ngay" && words.get(last + 2).is_some_and(|w| w.folded == "sinh"))
-        || full_date_at(text, words, last + 1).is_some();
+        || full_date_at(text, words, last + 1).is_some()
+        || PATIENT_NOUNS.contains(&next.folded.as_str())
+        || two.is_some_and(|t| PATIENT_NOUNS.contains(&t.as_str()) || t == "san phu");
     detail.then(|| vec![(i, last)])
+}
+
+/// "Nguyễn Văn Nam nhập viện", "Lê Thị Hoa, được mổ", "Trần Văn Tư đã tử vong": a full name
+/// right before what happens to a patient (care staff give only after "được"/"bị").
+fn before_an_event(text: &str, words: &[Word], i: usize) -> Option<Vec<(usize, usize)>> {
+    let last = capitalised_name(text, words, i)?;
+    let mut k = last + 1;
+    if !matches!(between(text, &words[last], words.get(k)?).trim(), "" | ",") {
+        return None;
+    }
+    let mut passive = false;
+    while k - last <= 2 && words.get(k).is_some_and(|w| TENSE.contains(&w.folded.as_str()) || PASSIVE.contains(&w.folded.as_str())) {
+        passive |= PASSIVE.contains(&words[k].folded.as_str());
+        k += 1;
+    }
+    let (event, _) = event_at(text, words, k)?;
+    (passive || HAPPENS_TO_PATIENT.contains(&event)).then(|| vec![(i, last)])
+}
+
+/// "tiêm nhầm cho Lê Văn Tám", "cấp cứu cho Nguyễn Thị Hoa", "phát thuốc cho …": a full name
+/// after "cho" when care was given within the three words before.
+fn care_given_to(text: &str, words: &[Word], i: usize) -> Option<Vec<(usize, usize)>> {
+    let cho = i.checked_sub(1).filter(|&c| words[c].folded == "cho" && between(text, &words[c], &words[i]) == " ")?;
+    let last = capitalised_name(text, words, i)?;
+    let care = (cho.saturating_sub(3)..cho)
+        .filter(|&k| !words[k..cho].windows(2).any(|p| between(text, &p[0], &p[1]).contains([',', '.', ';', '\n'])))
+        .any(|k| GIVEN_TO.contains(&words[k].folded.as_str()) || event_at(text, words, k).is_some());
+    care.then(|| vec![(i, last)])
 }
 
 /// "Hoàng Minh Châu và Hoàng Minh Chau là 2 người bệnh": names said to be patients.
@@ -126,7 +224,7 @@ fn plain_shape(text: &str, words: &[Word], i: usize) -> Option<usize> {
 /// title, a street or place word, or a house number ("112 Nguyễn Trãi").
 fn placed_or_titled(text: &str, words: &[Word], i: usize) -> bool {
     let Some(prev) = i.checked_sub(1).map(|p| &words[p]) else { return false };
-    if between(text, prev, &words[i]).contains(['\n', ',', ';', ':', '(']) {
+    if between(text, prev, &words[i]).contains(['\n', ',', ';', ':', '(', '–', '—']) {
         return false;
     }
     let two = i.checked_sub(2).map(|p| format!("{} {}", words[p].folded, prev.folded));
@@ -191,6 +289,35 @@ mod tests {
         assert_eq!(names("hoang thi mo vao khoa 2/10"), ["hoang thi mo"]);
         assert_eq!(names("tran van hung va tran van hung cung nam"), ["tran van hung", "tran van hung"]);
         assert_eq!(names("vu thi duyen, the HC4 01 0123456789"), ["vu thi duyen"]);
+    }
+
+    #[test]
+    fn a_name_before_what_happens_to_a_patient_or_given_care() {
+        assert_eq!(names("Nguyễn Văn Nam nhập viện lúc 3 giờ sáng"), ["Nguyễn Văn Nam"]);
+        assert_eq!(names("Sáng nay Lê Thị Hoa té ngã trong nhà vệ sinh"), ["Lê Thị Hoa"]);
+        assert_eq!(names("Phạm Văn Tư được mổ cấp cứu lúc nửa đêm"), ["Phạm Văn Tư"]);
+        assert_eq!(names("Hoang Van Duc da tu vong sau 2 ngay"), ["Hoang Van Duc"]);
+        assert_eq!(names("Tiêm nhầm insulin cho Đỗ Thị Hằng ở giường bên"), ["Đỗ Thị Hằng"]);
+        assert_eq!(names("cap cuu cho Nguyen Van Binh trong 40 phut"), ["Nguyen Van Binh"]);
+        assert_eq!(names("Chuyển Nguyễn Văn Nam (BN giường 5) lên ICU"), ["Nguyễn Văn Nam"]);
+        assert_eq!(names("Lê Thị Hoa, bệnh nhân khoa Nội, than phiền"), ["Lê Thị Hoa"]);
+        assert_eq!(names("Giường 16 – Mông Thị Hoa (SN 1987) sốt"), ["Mông Thị Hoa"]);
+    }
+
+    #[test]
+    fn staff_who_give_care_are_not_patients() {
+        for text in [
+            "Nguyễn Văn Bình khám cho 30 bệnh nhân mỗi sáng",
+            "Trần Thị Hoa tiêm nhầm thuốc cho bệnh nhân giường 4",
+            "bàn giao cho Nguyễn Thị Lan ca đêm",
+            "Cảm ơn Lê Văn Tám đã hỗ trợ khoa",
+            "đường Nguyễn Văn Linh bị ngập",
+            "Hồ Chí Minh mất năm 1969",
+            "Nguyễn Văn Bình (Phòng QLCL) tổng hợp",
+            "Trần Văn Hùng được khen thưởng vì phát hiện sự cố",
+        ] {
+            assert_eq!(names(text), Vec::<&str>::new(), "{text}");
+        }
     }
 
     #[test]

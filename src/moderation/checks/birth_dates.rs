@@ -27,7 +27,7 @@ static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// A full date a few words after "ngày sinh" ("ngày sinh đầy đủ 27/05/1971", "ngay sinh bn la
 /// 30-04-1975", "ngày sinh in trên đó 02/10/1948"): with its year, so nothing else is taken.
 static BIRTH_DATE_LATER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bngay\s+sinh\s+(?P<next>[a-z]+)(?:\s+[a-z]+){0,3}\s*:?\s*(?P<date>(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})\s*[/\-.]\s*(?P<year>\d{4}))\b")
+    Regex::new(r"\bngay\s+sinh\s+(?P<next>[a-z]+)(?:\s+[a-z]+){0,5}\s*:?\s*(?P<date>(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})\s*[/\-.]\s*(?P<year>\d{4}))\b")
         .expect("later birth date pattern")
 });
 
@@ -39,8 +39,9 @@ static YEAR_AFTER_SEX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"\b(?:{who})\s*,?\s+(?P<ayear>19\d\d|20[01]\d)\b")).expect("year after sex pattern")
 });
 
-/// Words that, before "sinh", make it part of another word or a time after birth.
-const NOT_BIRTH_BEFORE: [&str; 9] = ["khang", "ve", "phat", "hoi", "sau", "truoc", "ky", "tai", "nguyen"];
+/// Words that, before "sinh", make it part of another word or a time after birth; "ca sinh" is
+/// a delivery (a date of care, [`patient_dates`](super::patient_dates)), not someone's birth date.
+const NOT_BIRTH_BEFORE: [&str; 10] = ["khang", "ve", "phat", "hoi", "sau", "truoc", "ky", "tai", "nguyen", "ca"];
 
 pub fn find(text: &str) -> Vec<Finding> {
     let folded = Folded::new(text);
@@ -83,7 +84,7 @@ fn is_birth(folded: &str, caps: &regex::Captures) -> bool {
         let before = head.split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or("");
         // A comma or a colon between makes "sinh" a word of its own ("Lý Văn Tài, sinh …").
         let own_word = head.trim_end().ends_with([',', ':', ';', '(']);
-        if trigger.as_str() == "sinh" && NOT_BIRTH_BEFORE.contains(&before) && !own_word {
+        if trigger.as_str().starts_with("sinh") && NOT_BIRTH_BEFORE.contains(&before) && !own_word {
             return false;
         }
     }
@@ -136,6 +137,8 @@ mod tests {
             "sinh non ở tuần thứ 32",
             "ngày sinh hoạt khoa học 12/03/2024 của khoa",
             "Bệnh nhân năm 2015 ít hơn năm nay; bệnh nhân nằm 2016",
+            "Ca sinh ngày 1/6 được khoa tặng quà",
+            "sự cố phát sinh ngày 3/4 khi bàn giao; vệ sinh ngày 5/6",
         ] {
             assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
         }

@@ -1,5 +1,6 @@
 //! Identifiers made of digits (and an email pattern): citizen ID (CCCD, 12 digits), old ID
-//! (CMND, 9 digits), health-insurance card (2 letters + 13 digits), phone numbers, emails.
+//! (CMND, 9 digits), health-insurance card (2 letters + 13 digits), phone numbers, emails;
+//! phones and ID numbers also typed one digit at a time or said in words ("không chín …").
 //!
 //! Numbers are read as *runs*: digit groups joined by single spaces, dots or dashes
 //! ("0912 345 678", "028.3855.4269"). Within a run, each stretch of whole groups is tried as a
@@ -13,7 +14,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::folded::Folded;
+use super::folded::{Folded, Word, between, words};
 use super::{Finding, FindingKind};
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -46,6 +47,15 @@ const OTHER_NUMBER_WORDS: [&str; 9] = ["lo", "hoa don", "ma vach", "so seri", "s
 /// hospital's switchboard, hotline or duty line ("Tổng đài bệnh viện 028 3855 4269").
 const INSTITUTION_WORDS: [&str; 6] = ["tong dai", "hotline", "duong day nong", "duong day ho tro", "so truc", "so may le"];
 
+/// A department's own line: a phone word right before a department word ("số máy phòng Kế
+/// hoạch", "điện thoại khoa Cấp cứu", "SĐT của khoa"), not a person's number that a department
+/// holds ("số điện thoại của người nhà bệnh nhân khoa Nội" names the relative first).
+static DEPARTMENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    let phone = r"(?:so\s+)?(?:dien\s+thoai|dt|sdt|so\s+may|may\s+ban)";
+    let unit = r"(?:khoa|phong|tram|trung\s+tam|benh\s+vien|bv|don\s+vi|van\s+phong|quay|buong)";
+    Regex::new(&format!(r"\b{phone}\s+(?:(?:cua|rieng\s+cua|truc\s+cua|truc)\s+)?{unit}\b")).expect("department line pattern")
+});
+
 /// Words right after a number that make it an amount or a dose.
 const UNIT_WORDS: [&str; 16] =
     ["dong", "d", "vnd", "usd", "don vi", "ui", "iu", "mg", "mcg", "g", "ml", "l", "trieu", "ty", "ngan", "nghin"];
@@ -65,7 +75,126 @@ pub fn find(text: &str) -> Vec<Finding> {
         }
         findings.extend(numbers_in_run(text, run.range()));
     }
+    // A number said in words or digit by digit is one number, not the pieces read above.
+    // (Spoken numbers come in text order and do not overlap: a binary search finds the one a
+    // finding could be inside, so a post full of numbers stays linear-logarithmic.)
+    let spoken = spoken_numbers(text);
+    findings.retain(|f| {
+        let before = spoken.partition_point(|s| s.range.start <= f.range.start);
+        before.checked_sub(1).is_none_or(|k| f.range.end > spoken[k].range.end)
+    });
+    findings.extend(spoken);
     findings
+}
+
+/// Digits said as words, with their diacritics: "không chín một hai …" (also "tư", "lăm", "mốt", "bẩy").
+const DIGIT_WORDS: [(&str, char); 14] = [
+    ("không", '0'),
+    ("một", '1'),
+    ("mốt", '1'),
+    ("hai", '2'),
+    ("ba", '3'),
+    ("bốn", '4'),
+    ("tư", '4'),
+    ("năm", '5'),
+    ("lăm", '5'),
+    ("sáu", '6'),
+    ("bảy", '7'),
+    ("bẩy", '7'),
+    ("tám", '8'),
+    ("chín", '9'),
+];
+
+static FOLDED_DIGIT_WORDS: LazyLock<Vec<String>> =
+    LazyLock::new(|| DIGIT_WORDS.iter().map(|(w, _)| search_index::analysis::fold(w)).collect());
+
+/// The digit a word says: typed with diacritics it must be the word itself ("bà" is no "ba").
+fn digit_word(word: &Word) -> Option<char> {
+    let at = FOLDED_DIGIT_WORDS.iter().position(|f| *f == word.folded)?;
+    if !search_index::analysis::has_diacritics(word.text) {
+        return Some(DIGIT_WORDS[at].1);
+    }
+    let lower = word.text.to_lowercase();
+    DIGIT_WORDS.iter().find(|(w, _)| *w == lower).map(|&(_, d)| d)
+}
+
+/// A number said in words or typed one digit at a time, maybe mixed with digit groups
+/// ("không chín tám bảy 654 321", "khong chin mot hai ba bon nam sau bay tam",
+/// "0 9 7 7 - 2 3 1 - 6 0 8"): a run of digit words and digit groups joined by spaces, dots or
+/// dashes, with at least one word or only single digits (then not dots: "0.5 0.8 0.9" is a table
+/// of decimals), that spells a phone number, or an ID number after an ID word. Words said in a
+/// row may have commas between ("một chín không, bốn năm sáu, …").
+fn spoken_numbers(text: &str) -> Vec<Finding> {
+    let words = words(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let run = digit_run(text, &words, i);
+        // The longest beginning of the run that is a number ("… tám, ba người" is no longer one).
+        let found = run.ends.iter().rev().find_map(|&(last, len)| {
+            let one_by_one = !run.dotted && last >= i + 8 && words[i..=last].iter().all(|w| w.text.len() == 1);
+            let kind = spoken_kind(text, &run.digits[..len], words[i].range.start, run.spoken || one_by_one)?;
+            Some((last, kind))
+        });
+        match found {
+            Some((last, kind)) => {
+                out.push(finding(kind, words[i].range.start..words[last].range.end));
+                i = last + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+fn spoken_kind(text: &str, digits: &str, start: usize, counts: bool) -> Option<FindingKind> {
+    if !counts {
+        None
+    } else if is_phone(digits, false) {
+        (!after_institution_word(text, start)).then_some(FindingKind::Phone)
+    } else if matches!(digits.len(), 9 | 12) && after_id_word(text, start) {
+        Some(if digits.len() == 9 { FindingKind::OldIdNumber } else { FindingKind::CitizenId })
+    } else {
+        None
+    }
+}
+
+/// A run of digit words and numbers: its digits, where each word of it ends (its index and
+/// the digits up to it), whether a word said a digit, and whether a dot joined two of them.
+struct DigitRun {
+    digits: String,
+    ends: Vec<(usize, usize)>,
+    spoken: bool,
+    dotted: bool,
+}
+
+fn digit_run(text: &str, words: &[Word], i: usize) -> DigitRun {
+    let mut run = DigitRun { digits: String::new(), ends: Vec::new(), spoken: false, dotted: false };
+    for (k, w) in words.iter().enumerate().skip(i) {
+        let said = digit_word(w);
+        if k > i {
+            let gap = between(text, &words[k - 1], w);
+            let joined = matches!(gap.trim(), "" | "-" | "." | "–") && gap.len() <= 3;
+            let listed = gap == ", " && said.is_some() && run.spoken;
+            if !(joined || listed) {
+                break;
+            }
+            run.dotted |= gap.contains('.');
+        }
+        match said {
+            Some(d) => {
+                run.digits.push(d);
+                run.spoken = true;
+            }
+            None if w.is_number() => run.digits.push_str(w.text),
+            None => break,
+        }
+        if run.digits.len() > MAX_DIGITS {
+            break;
+        }
+        run.ends.push((k, run.digits.len()));
+    }
+    run
 }
 
 fn finding(kind: FindingKind, range: Range<usize>) -> Finding {
@@ -157,12 +286,14 @@ fn is_phone(digits: &str, plus: bool) -> bool {
     }
 }
 
-/// People group phone digits in twos to fours ("0977 12 34 56"); single digits in a row are
-/// decimals in a table ("0.5 0.8 0.9 1.2 3.4"), not a number. One digit is allowed right after
-/// the country code ("+84 9 1234 5678").
+/// People group phone digits in twos to fours ("0977 12 34 56"), or type them one by one with
+/// the same separator ("0 9 1 2 3 4 5 6 7 8"); single digits with mixed separators are decimals
+/// in a table ("0.5 0.8 0.9 1.2 3.4"), not a number. One digit is allowed right after the
+/// country code ("+84 9 1234 5678").
 fn phone_grouping(stretch: &[Group]) -> bool {
     let after_country_code = |i: usize| i == 1 && stretch[0].digits == "84";
-    stretch.len() == 1 || stretch.iter().enumerate().all(|(i, g)| g.digits.len() >= 2 || after_country_code(i))
+    let one_by_one = stretch.iter().all(|g| g.digits.len() == 1) && stretch[1..].iter().all(|g| g.separator == stretch[1].separator);
+    stretch.len() == 1 || one_by_one || stretch.iter().enumerate().all(|(i, g)| g.digits.len() >= 2 || after_country_code(i))
 }
 
 /// Groups of three or more digits: how ID numbers are spaced ("079 190 123 456", "0011 8500
@@ -184,17 +315,23 @@ fn looks_like_old_id(text: &str, stretch: &[Group], end: usize) -> bool {
 }
 
 fn followed_by_unit(text: &str, end: usize) -> bool {
-    let next = Folded::new(text[end..].trim_start().get(..12).unwrap_or(text[end..].trim_start())).text;
+    let next = folded_words(text[end..].trim_start().get(..12).unwrap_or(text[end..].trim_start()));
     UNIT_WORDS.iter().any(|unit| next.strip_prefix(unit).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric())))
 }
 
 /// Whether a word that names some other kind of number (a lot, an invoice, a tax code) comes
 /// just before: "lô 230415001", "hóa đơn số 000123456".
 fn after_other_number_word(text: &str, start: usize) -> bool {
-    let before = Folded::new(window_before(text, start, 20)).text;
+    let before = folded_words(window_before(text, start, 20));
     let words: Vec<&str> = before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let last_words = format!(" {} ", words[words.len().saturating_sub(3)..].join(" "));
     OTHER_NUMBER_WORDS.iter().any(|w| last_words.contains(&format!(" {w} ")))
+}
+
+/// A short window folded for matching words, or nothing when it has no letter (a post of
+/// numbers asks this at every number; folding is the slow part).
+fn folded_words(window: &str) -> String {
+    if window.chars().any(char::is_alphabetic) { Folded::new(window).text } else { String::new() }
 }
 
 /// Up to `chars` characters of `text` before byte `start`.
@@ -208,13 +345,13 @@ fn window_before(text: &str, start: usize, chars: usize) -> &str {
 fn after_institution_word(text: &str, start: usize) -> bool {
     let window = window_before(text, start, 40);
     let clause = window.rsplit(['.', ';', '\n', '!', '?']).next().unwrap_or(window);
-    let folded = Folded::new(clause).text;
-    INSTITUTION_WORDS.iter().any(|w| folded.contains(w))
+    let folded = folded_words(clause);
+    INSTITUTION_WORDS.iter().any(|w| folded.contains(w)) || DEPARTMENT_LINE.is_match(&folded)
 }
 
 /// Whether an identity-document word ("CCCD", "số CMND", "căn cước") comes within a few words before.
 fn after_id_word(text: &str, start: usize) -> bool {
-    let before = Folded::new(window_before(text, start, 40)).text;
+    let before = folded_words(window_before(text, start, 40));
     ID_WORDS.iter().any(|w| before.contains(w))
 }
 
@@ -239,6 +376,12 @@ mod tests {
             ("số (+84) 912 345 678", "(+84) 912 345 678"),
             ("gọi +84 9 1234 5678", "+84 9 1234 5678"),
             ("số 0977 12 34 56", "0977 12 34 56"),
+            ("sdt 0 9 1 2 3 4 5 6 7 8 nhe", "0 9 1 2 3 4 5 6 7 8"),
+            ("số 0-9-8-7-6-5-4-3-2-1.", "0-9-8-7-6-5-4-3-2-1"),
+            ("số điện thoại của người nhà bệnh nhân khoa Nội: 0912 345 678", "0912 345 678"),
+            ("gọi số không chín một hai ba bốn năm sáu bảy tám nhé", "không chín một hai ba bốn năm sáu bảy tám"),
+            ("sdt khong chin tam 765 4321 nha", "khong chin tam 765 4321"),
+            ("số của anh ấy 0 9 7 7 - 2 3 1 - 6 0 8, nghe giúp", "0 9 7 7 - 2 3 1 - 6 0 8"),
         ] {
             assert_eq!(kinds(text), [(FindingKind::Phone, number)], "{text}");
         }
@@ -258,9 +401,24 @@ mod tests {
             "ngày 12.03.2023",
             "1.000.000 đơn vị",
             "mã 2023-0456",
+            "Số máy phòng Kế hoạch tổng hợp 0243 869 3731",
+            "dien thoai khoa cap cuu 0236 3812 947",
+            "SĐT của khoa: 0912 345 678",
+            "HbA1c 0.5 0.8 0.9 1.2 3.4 5 6 7 8 9",
+            "không, ba năm sáu tháng rồi mà không hai ba lần",
+            "khong ba nam sau bay tam",
         ] {
             assert_eq!(kinds(text), [], "{text}");
         }
+    }
+
+    #[test]
+    fn id_numbers_said_in_words_after_an_id_word() {
+        assert_eq!(
+            kinds("so cmnd doc qua dien thoai: mot chin khong, bon nam sau, bay tam chin - e ghi"),
+            [(FindingKind::OldIdNumber, "mot chin khong, bon nam sau, bay tam chin")]
+        );
+        assert_eq!(kinds("mot chin khong, bon nam sau, bay tam chin"), []);
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod identifiers;
 mod markdown_counts;
 mod name_lists;
 mod names;
+mod patient_date_words;
 mod patient_dates;
 mod records;
 mod rooms;

@@ -2,13 +2,14 @@
 //! [`bare_names`](super::bare_names)), all folded (lowercase, no diacritics).
 
 /// Common Vietnamese family names (Nguyễn, Trần, Lê… cover nearly everyone), and the rarer ones
-/// of the north and the mountains (Kha, Mã, Sầm, Vi, Ưng…).
-pub const FAMILY_NAMES: [&str; 76] = [
+/// of the north and the mountains (Kha, Mã, Sầm, Vi, Ưng…; Hmông Mùa, Sùng, Giàng, Thào,
+/// Vàng; Tày and Nùng Lăng, Mông; Thân, Giáp, Mẫn, Cấn of the midlands).
+pub const FAMILY_NAMES: [&str; 86] = [
     "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly", "dinh",
     "truong", "lam", "mai", "cao", "ta", "trinh", "quach", "kieu", "luong", "luu", "la", "thai", "ton", "tang", "lai", "ha", "chu", "dao",
     "doan", "vuong", "khuc", "khong", "lo", "luc", "giang", "thach", "quan", "chau", "tong", "au", "diep", "mac", "ong", "nghiem", "phung",
     "to", "trieu", "bach", "kim", "lieu", "nong", "hua", "tieu", "van", "tu", "dam", "quang", "son", "hau", "ninh", "uong", "thang", "kha",
-    "ma", "sam", "vi", "ung", "thieu", "lu",
+    "ma", "sam", "vi", "ung", "thieu", "lu", "than", "giap", "man", "can", "mua", "sung", "thao", "vang", "lang", "mong",
 ];
 
 /// Family names a lower-case name with no introducing word may start with: those that are not

@@ -58,7 +58,7 @@ const NOT_NAMES: [&str; 22] = [
 ];
 
 /// Places that begin like a family name ("bệnh nhân Hà Nội chuyển về").
-const PLACES: [&str; 19] = [
+const PLACES: [&str; 26] = [
     "ho chi minh",
     "bach mai",
     "tu du",
@@ -78,6 +78,13 @@ const PLACES: [&str; 19] = [
     "quang tri",
     "quang binh",
     "ba ria",
+    "can tho",
+    "lang son",
+    "thai binh",
+    "ninh binh",
+    "ninh thuan",
+    "hau giang",
+    "son la",
 ];
 
 /// The first and last word of a name found.
@@ -144,7 +151,55 @@ fn name_after_trigger(text: &str, words: &[Word], i: usize) -> Option<NameAt> {
         .or_else(|| lower_case_name(text, words, first))
         .or_else(|| STRONG_TRIGGERS.contains(&trigger.as_str()).then(|| lower_case_given_names(text, words, first)).flatten())
         .or_else(|| highland_name(text, words, first))
+        .filter(|&last| PATIENT_TRIGGERS.contains(&trigger.as_str()) || !followed_by_a_role(text, words, last))
         .map(|last| NameAt { first, last })
+}
+
+/// Triggers that say the person is a patient or kin, whatever follows.
+const PATIENT_TRIGGERS: [&str; 8] = ["benh nhan", "nguoi benh", "bn", "nb", "benh nhi", "san phu", "nguoi nha", "ho so"];
+
+/// Staff roles that, after a comma, a bracket or a dash, make the "chị …" or "anh …" before a
+/// colleague ("chị Hoàng Thị Thu Hà, điều dưỡng trưởng khoa Nhi", "anh Lê Văn Tâm (KTV)").
+const ROLES: [&str; 30] = [
+    "dieu duong",
+    "bac si",
+    "bs",
+    "dd",
+    "ktv",
+    "ky thuat",
+    "duoc si",
+    "ds",
+    "ho sinh",
+    "nu ho",
+    "y si",
+    "ys",
+    "hoc vien",
+    "sinh vien",
+    "truong",
+    "pho",
+    "giam doc",
+    "nhan vien",
+    "nv",
+    "chuyen vien",
+    "thu ky",
+    "ke toan",
+    "ho ly",
+    "giang vien",
+    "can bo",
+    "ths",
+    "ts",
+    "bsck",
+    "dieu phoi",
+    "cong tac",
+];
+
+fn followed_by_a_role(text: &str, words: &[Word], last: usize) -> bool {
+    let Some(next) = words.get(last + 1) else { return false };
+    if !matches!(between(text, &words[last], next).trim(), "," | "(" | "-" | "–" | "—") {
+        return false;
+    }
+    let two = words.get(last + 2).map(|w| format!("{} {}", next.folded, w.folded));
+    ROLES.contains(&next.folded.as_str()) || two.is_some_and(|t| ROLES.contains(&t.as_str()))
 }
 
 /// "benh nhan nguyen van hung": typed on a phone without capitals. Only the surest shape is
@@ -235,9 +290,16 @@ fn lower_case_given_names(text: &str, words: &[Word], first: usize) -> Option<us
 fn highland_name(text: &str, words: &[Word], first: usize) -> Option<usize> {
     let name = words.get(first..first + 3)?;
     let spaced = name.windows(2).all(|pair| matches!(between(text, &pair[0], &pair[1]), " " | "'" | "’"));
-    let rest = name[1..].iter().all(|w| w.is_capitalised() && w.text.chars().count() > 1 && !NOT_NAMES.contains(&w.folded.as_str()));
-    (matches!(name[0].text, "Y" | "H") && spaced && rest).then_some(first + 2)
+    let capitalised = name[1..].iter().all(|w| w.is_capitalised() && w.text.chars().count() > 1);
+    // A highland family name last makes it a name whatever the middle ("Y Thanh Eban").
+    let family = HIGHLAND_FAMILY_NAMES.contains(&name[2].folded.as_str());
+    let rest = family || name[1..].iter().all(|w| !NOT_NAMES.contains(&w.folded.as_str()));
+    (matches!(name[0].text, "Y" | "H") && spaced && capitalised && rest).then_some(first + 2)
 }
+
+/// Family names of the Ê Đê, Gia Rai, M'nông and Ba Na, written last ("Y Bhiong Niê", "H'Hen Êban").
+const HIGHLAND_FAMILY_NAMES: [&str; 14] =
+    ["nie", "eban", "mlo", "ksor", "rmah", "siu", "adrong", "bya", "buonya", "knul", "hdok", "ayun", "kpa", "nay"];
 
 /// "Nguyễn Thị Hường, 72 tuổi", "Trần Văn Hùng (45 tuổi)", "Lê Văn Tám, nam, 61 tuổi": a full
 /// name with a family name, then an age (maybe after the sex).
@@ -292,8 +354,9 @@ fn is_name_word(word: &Word) -> bool {
 /// Two to four syllables, not ending in a one-letter placeholder, not a role or place word;
 /// starting with a family name unless given names are allowed. Names in capitals need one.
 pub(super) fn is_full_name(name: &[Word], allow_given_names: bool) -> bool {
+    // "Nguyễn Văn A" is the usual placeholder; a one-letter middle is a Hmông name ("Giàng A Páo").
     let placeholder = |w: &Word| w.text.len() == 1 && w.text.is_ascii();
-    if name.len() < 2 || name.iter().any(placeholder) {
+    if name.len() < 2 || name.last().is_some_and(placeholder) || (name.len() == 2 && placeholder(&name[0])) {
         return false;
     }
     let family = FAMILY_NAMES.contains(&name[0].folded.as_str());
@@ -332,6 +395,10 @@ mod tests {
         assert_eq!(names("Cô Hà Thị Sương ở bản"), ["Hà Thị Sương"]);
         assert_eq!(names("Phiếu lĩnh máu của Kim Văn Thạch ghi sai"), ["Kim Văn Thạch"]);
         assert_eq!(names("khoa có Nguyễn Văn Hùng trực"), Vec::<&str>::new());
+        assert_eq!(names("ho ten: Y Thanh Eban, ngay sinh"), ["Y Thanh Eban"]);
+        assert_eq!(names("Bà Mùa Thị Dua sn 1972"), ["Mùa Thị Dua"]);
+        assert_eq!(names("ho so ong Than Duc Long, SLT"), ["Than Duc Long"]);
+        assert_eq!(names("bn Giàng A Páo khong biet tieng Kinh"), ["Giàng A Páo"]);
     }
 
     #[test]
@@ -368,6 +435,10 @@ mod tests {
             "em lam dieu duong 8 nam",
             "ba ta van an com, ong ta van binh thuong",
             "bn co dinh duong qua sonde",
+            "Chúc mừng chị Hoàng Thị Thu Hà, điều dưỡng trưởng khoa Nhi",
+            "chị Lê Thị Bích Ngọc (ĐD khoa Nhi) nghỉ hưu",
+            "Chị Nguyễn Thị Thanh Mai, Trưởng phòng QLCL, chia sẻ",
+            "bệnh nhân Cần Thơ chuyển lên",
         ] {
             assert_eq!(names(text), Vec::<&str>::new(), "{text}");
         }

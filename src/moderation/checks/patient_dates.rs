@@ -1,5 +1,6 @@
 //! Dates of a patient's care: a day and month (maybe a year) tied by the words around it to an
-//! admission, discharge, transfer, operation or procedure, visit, emergency, delivery or death
+//! admission, discharge, transfer, operation or procedure, visit, emergency, delivery, death, or
+//! what happens to the patient in care (a fall, a reaction, a test; lists in `patient_date_words.rs`)
 //! ("nhập viện ngày 12/3/2024", "mổ hôm 15-03", "ngày 2 tháng 4 năm 2024 người bệnh tử vong",
 //! "ra vien 12/3"). HIPAA's Safe Harbor counts every element of such dates except the year.
 //!
@@ -19,14 +20,15 @@
 //! Matching is case- and diacritic-insensitive for phrases of two or more words ("nhap vien");
 //! a single word typed with diacritics must have the right ones ("mổ", not "mở" or "mô"), one
 //! typed without any matches when that spelling is not too common a word ("mo" yes, "de" no).
-//! Dates of birth are [`birth_dates`](super::birth_dates); an incident's or a test's date alone
-//! is not a patient date (the policy in README.md).
+//! Dates of birth are [`birth_dates`](super::birth_dates); an incident's date with no event of
+//! the patient's is not a patient date, nor a day that recurs every year (policy in README.md).
 
 use std::sync::LazyLock;
 
 use search_index::analysis::{fold, has_diacritics};
 
 use super::folded::{Word, between, words};
+use super::patient_date_words::{EVENTS, NOT_PATIENT, PLACES, Rule};
 use super::{Finding, FindingKind};
 
 /// Words before a day that make it a date ("ngày 12/3", "hôm 15-03", "sáng 12/3").
@@ -47,17 +49,6 @@ struct Phrase {
     rule: Rule,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Rule {
-    Any,
-    /// Only followed by a date word, "lúc", "vào", "hồi" or a date ("mất ngày 3/4", "mất hồi
-    /// 22h ngày 4/12", not "mất ngủ", "mất 2 ngày").
-    DateAfter,
-    /// Not followed by one of these words: "khám chữa bệnh" is healthcare in general, as in
-    /// the law's name; "mo ta", "mo hinh" typed without diacritics are "mô tả", "mô hình".
-    NotBefore(&'static [&'static str]),
-}
-
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Tag {
     Event,
@@ -65,177 +56,6 @@ enum Tag {
     /// the start of a rule, statistics, expiry dates.
     NotPatient,
 }
-
-/// Patient events: (phrase, one word typed without diacritics matches, rule).
-const EVENTS: &[(&str, bool, Rule)] = &[
-    ("nhập viện", true, Rule::Any),
-    ("vào viện", true, Rule::Any),
-    ("ra viện", true, Rule::Any),
-    ("xuất viện", true, Rule::Any),
-    ("nằm viện", true, Rule::Any),
-    ("trốn viện", true, Rule::Any),
-    ("bỏ viện", true, Rule::Any),
-    ("vào bệnh viện", true, Rule::Any),
-    ("đến bệnh viện", true, Rule::Any),
-    ("nhập khoa", true, Rule::Any),
-    ("vào khoa", true, Rule::Any),
-    ("chuyển viện", true, Rule::Any),
-    ("chuyển khoa", true, Rule::Any),
-    ("chuyển tuyến", true, Rule::Any),
-    ("chuyển lên", true, Rule::Any),
-    ("chuyển xuống", true, Rule::Any),
-    ("chuyển sang", true, Rule::Any),
-    ("chuyển đến", true, Rule::Any),
-    ("phẫu thuật", true, Rule::Any),
-    ("thủ thuật", true, Rule::Any),
-    ("mổ", true, Rule::NotBefore(&["ta", "hinh", "phong", "hoi", "coi"])),
-    ("nội soi", true, Rule::Any),
-    // putting in or taking out a device is a procedure ("đặt stent", "rút ống NKQ")
-    ("đặt stent", true, Rule::Any),
-    ("đặt ống", true, Rule::Any),
-    ("đặt sonde", true, Rule::Any),
-    ("đặt nội khí quản", true, Rule::Any),
-    ("đặt nkq", true, Rule::Any),
-    ("đặt catheter", true, Rule::Any),
-    ("đặt dẫn lưu", true, Rule::Any),
-    ("đặt máy tạo nhịp", true, Rule::Any),
-    ("rút ống", true, Rule::Any),
-    ("rút sonde", true, Rule::Any),
-    ("rút nội khí quản", true, Rule::Any),
-    ("rút nkq", true, Rule::Any),
-    ("rút catheter", true, Rule::Any),
-    ("rút dẫn lưu", true, Rule::Any),
-    ("rút chỉ", true, Rule::Any),
-    ("sinh thiết", true, Rule::Any),
-    ("tử vong", true, Rule::Any),
-    ("qua đời", true, Rule::Any),
-    ("từ trần", true, Rule::Any),
-    ("mất", true, Rule::DateAfter),
-    ("khám", true, Rule::NotBefore(&["chua"])),
-    ("cấp cứu", true, Rule::Any),
-    ("chuyển dạ", true, Rule::Any),
-    ("đẻ", false, Rule::Any),
-    ("sanh", true, Rule::Any),
-    ("sinh con", true, Rule::Any),
-    ("sinh thường", true, Rule::Any),
-    ("sinh mổ", true, Rule::Any),
-    ("sinh non", true, Rule::Any),
-    ("sinh đôi", true, Rule::Any),
-    ("sinh bé", true, Rule::Any),
-    ("sinh", true, Rule::DateAfter),
-];
-
-/// Words that make a date not the patient's: (phrase, one word typed without diacritics matches).
-const NOT_PATIENT: &[(&str, bool)] = &[
-    // documents
-    ("thông tư", true),
-    ("quyết định", true),
-    ("nghị định", true),
-    ("nghị quyết", true),
-    ("công văn", true),
-    ("văn bản", true),
-    ("chỉ thị", true),
-    ("luật", true),
-    ("thông báo", true),
-    ("báo cáo", true),
-    ("tờ trình", true),
-    ("biên bản", true),
-    ("ban hành", true),
-    ("hiệu lực", true),
-    ("ký", false),
-    // meetings
-    ("họp", false),
-    ("cuộc họp", true),
-    ("buổi họp", true),
-    ("giao ban", true),
-    ("hội nghị", true),
-    ("hội thảo", true),
-    ("hội đồng", true),
-    ("sinh hoạt", true),
-    ("khai mạc", true),
-    ("bế mạc", true),
-    ("tổng kết", true),
-    ("sơ kết", true),
-    ("lễ", false),
-    ("mít tinh", true),
-    ("ngày hội", true),
-    ("tuần lễ", true),
-    // trainings
-    ("tập huấn", true),
-    ("đào tạo", true),
-    ("lớp", true),
-    ("khóa học", true),
-    ("học", true),
-    ("diễn tập", true),
-    ("kỳ thi", true),
-    ("cuộc thi", true),
-    ("thi tuyển", true),
-    // audits
-    ("thanh tra", true),
-    ("kiểm định", true),
-    ("kiểm toán", true),
-    ("đánh giá", true),
-    ("giám sát", true),
-    ("khảo sát", true),
-    ("đoàn", false),
-    ("đợt", false),
-    // campaigns
-    ("chiến dịch", true),
-    ("phát động", true),
-    ("miễn phí", true),
-    ("sàng lọc", true),
-    ("tiêm chủng", true),
-    ("hưởng ứng", true),
-    ("tình nguyện", true),
-    ("từ thiện", true),
-    // the start of a rule or of a service
-    ("áp dụng", true),
-    ("triển khai", true),
-    ("tổ chức", true),
-    ("khánh thành", true),
-    ("vận hành", true),
-    ("công bố", true),
-    ("cập nhật", true),
-    ("thành lập", true),
-    // statistics
-    ("lượt", true),
-    ("tổng số", true),
-    ("tỷ lệ", true),
-    ("tỉ lệ", true),
-    ("trung bình", true),
-    ("thống kê", true),
-    ("tổng cộng", true),
-    // goods and deadlines
-    ("hết hạn", true),
-    ("thời hạn", true),
-    ("hạn dùng", true),
-    ("hạn sử dụng", true),
-    ("hạn đến", true),
-    ("sản xuất", true),
-    ("lô", false),
-];
-
-/// Words right before an event word that make it a place, a team or a plan, not an event
-/// ("khoa Cấp cứu", "phòng mổ", "xe cấp cứu", "lịch khám", "bảng kiểm an toàn phẫu thuật").
-const PLACES: &[(&str, bool)] = &[
-    ("khoa", true),
-    ("phòng", true),
-    ("trung tâm", true),
-    ("xe", true),
-    ("đội", true),
-    ("kíp", true),
-    ("khu", true),
-    ("buồng", true),
-    ("bàn", false),
-    ("giờ", true),
-    ("lịch", true),
-    ("trực", true),
-    ("tua", true),
-    ("an toàn", true),
-    ("quy trình", true),
-    ("bảng kiểm", true),
-    ("đơn vị", true),
-];
 
 /// Words that may stand between what makes a date not a patient's and an event word, which is
 /// then its topic: "tập huấn cấp cứu", "hội thảo về phẫu thuật", "triển khai kỹ thuật nội soi".
@@ -252,6 +72,10 @@ static EVENT_PHRASES: LazyLock<Vec<Phrase>> =
     LazyLock::new(|| EVENTS.iter().map(|&(p, plain_ok, rule)| phrase(p, plain_ok, rule)).collect());
 static NOT_PATIENT_PHRASES: LazyLock<Vec<Phrase>> =
     LazyLock::new(|| NOT_PATIENT.iter().map(|&(p, plain_ok)| phrase(p, plain_ok, Rule::Any)).collect());
+/// The first words of every event and of everything that makes a date no one's: a word that
+/// begins none is passed over at once (a post has many words and the lists many phrases).
+static FIRST_WORDS: LazyLock<std::collections::HashSet<String>> =
+    LazyLock::new(|| EVENT_PHRASES.iter().chain(NOT_PATIENT_PHRASES.iter()).map(|p| p.folded[0].clone()).collect());
 static PLACE_PHRASES: LazyLock<Vec<Phrase>> =
     LazyLock::new(|| PLACES.iter().map(|&(p, plain_ok)| phrase(p, plain_ok, Rule::Any)).collect());
 
@@ -292,7 +116,7 @@ pub fn find(text: &str) -> Vec<Finding> {
             i += 1;
             continue;
         };
-        if ties_to_a_patient(text, &words, &tags, &date) {
+        if ties_to_a_patient(text, &words, &tags, &date) && !recurring(&words, date.last) {
             out.push(Finding { kind: FindingKind::PatientDate, range: words[date.first].range.start..words[date.last].range.end });
         }
         i = date.last + 1;
@@ -349,13 +173,14 @@ fn numeric_date(text: &str, words: &[Word], i: usize, marked: bool) -> Option<(u
     }
 }
 
-/// "ngày 2 tháng 4", "mùng 2 tháng 4 năm 2024": only after a date word ("2 tháng" alone is a duration).
+/// "ngày 2 tháng 4", "mùng 2 tháng 4 năm 2024", "24 tháng Chạp": only after a date word ("2
+/// tháng" alone is a duration). The lunar year's first and last months have names (Giêng, Chạp).
 fn worded_date(words: &[Word], i: usize, marked: bool) -> Option<(usize, Shape)> {
     if !marked || words.get(i + 1)?.folded != "thang" {
         return None;
     }
-    let month = small_number(words.get(i + 2)?, 12)?;
-    if month == 0 {
+    let named = matches!(words.get(i + 2)?.folded.as_str(), "gieng" | "chap");
+    if !named && small_number(&words[i + 2], 12)? == 0 {
         return None;
     }
     let year = words.get(i + 3).filter(|w| w.folded == "nam").and(words.get(i + 4)).filter(|y| y.is_number() && y.text.len() == 4);
@@ -373,6 +198,12 @@ fn in_a_range(text: &str, words: &[Word], i: usize) -> bool {
     let word = |k: usize| words.get(k).map_or("", |w| w.folded.as_str());
     let opens = i >= 1 && word(i - 1) == "tu" && matches!(word(i + 2), "den" | "toi") && slash(i + 3);
     slash(i) && (opens || (i >= 4 && matches!(word(i - 1), "den" | "toi") && word(i - 4) == "tu" && slash(i - 3)))
+}
+
+/// "ngày 1/1 năm nào cũng …", "1/6 hằng năm": a day that comes back every year is no one's.
+fn recurring(words: &[Word], last: usize) -> bool {
+    let word = |k: usize| words.get(k).map_or("", |w| w.folded.as_str());
+    (last + 1..last + 3).any(|k| matches!((word(k), word(k + 1)), ("nam", "nao") | ("hang", "nam") | ("moi", "nam")))
 }
 
 /// A number of one or two digits up to `max`.
@@ -456,8 +287,21 @@ fn doc_code_at(text: &str, words: &[Word], i: usize) -> bool {
     prev.is_number() && between(text, prev, &words[i]) == "/" && words[i].text.chars().any(char::is_alphabetic)
 }
 
+/// The longest patient event starting at word `i` ("nhập viện", "tử vong", "mổ"), as written
+/// in the word list, and how many words it has; for [`bare_names`](super::bare_names), which
+/// takes a name right before such an event for a patient's.
+pub(super) fn event_at(text: &str, words: &[Word], i: usize) -> Option<(&'static str, usize)> {
+    if !FIRST_WORDS.contains(&words.get(i)?.folded) {
+        return None;
+    }
+    EVENT_PHRASES.iter().zip(EVENTS).filter(|(p, _)| matches_at(text, words, i, p)).map(|(p, e)| (e.0, p.words.len())).max_by_key(|e| e.1)
+}
+
 /// The longest phrase starting at word `i`: its length and its tag.
 fn longest_match(text: &str, words: &[Word], i: usize) -> Option<(usize, Tag)> {
+    if !FIRST_WORDS.contains(&words[i].folded) {
+        return None;
+    }
     let longest = |phrases: &[Phrase]| phrases.iter().filter(|p| matches_at(text, words, i, p)).map(|p| p.words.len()).max();
     match (longest(&EVENT_PHRASES), longest(&NOT_PATIENT_PHRASES)) {
         (Some(e), o) if o.is_none_or(|o| e >= o) => Some((e, Tag::Event)),
@@ -521,7 +365,8 @@ fn is_a_count(text: &str, words: &[Word], k: usize) -> bool {
         matches!(words[p].folded.as_str(), "nam" | "thang" | "ngay" | "luc" | "gio")
             || matches!(between(text, &words[p], &words[k]), "/" | "-" | ".")
     });
-    words[k].is_number() && !after_date
+    // "1 ca tử vong" is one patient, not a statistic.
+    words[k].is_number() && words[k].text != "1" && !after_date
 }
 
 /// The nearest tagged words on the left decide; when there are none, those on the right.
@@ -570,6 +415,42 @@ mod tests {
         assert_eq!(dates("cu ong mat ngay 20/11/2023 tai nha"), ["ngay 20/11/2023"]);
         assert_eq!(dates("Người bệnh mất hồi 22h40 ngày 04/12/2023."), ["ngày 04/12/2023"]);
         assert_eq!(dates("giuong 14 rut ong NKQ sang 03/05, dat stent hom 2/9"), ["03/05", "2/9"]);
+    }
+
+    #[test]
+    fn what_happens_to_the_patient_and_care_given_with_and_without_diacritics() {
+        assert_eq!(dates("Bà cụ té ngã ngày 3/4 trong nhà vệ sinh."), ["ngày 3/4"]);
+        assert_eq!(dates("bn bi nga sang 5/6 khi tu di ve sinh"), ["5/6"]);
+        assert_eq!(dates("Cụ ông chết ngày 12/3/2024 tại nhà."), ["ngày 12/3/2024"]);
+        assert_eq!(dates("ong cu chet hom 12/3 o nha"), ["12/3"]);
+        assert_eq!(dates("BN ngừng tim lúc 3h ngày 7/7, cấp cứu không kết quả."), ["ngày 7/7"]);
+        assert_eq!(dates("Truyền máu ngày 4/5 thì rét run."), ["ngày 4/5"]);
+        assert_eq!(dates("truyen khoi hong cau ngay 4/5 bi phan ung"), ["ngay 4/5"]);
+        assert_eq!(dates("Bé bị sặc sữa đêm 20/10, tím tái."), ["20/10"]);
+        assert_eq!(dates("be bi sac sua dem 20/10"), ["20/10"]);
+        assert_eq!(dates("Kết quả xét nghiệm ngày 7/8 kali 6,8 mmol/L."), ["ngày 7/8"]);
+        assert_eq!(dates("chup CT ngay 9/9 thay xuat huyet"), ["ngay 9/9"]);
+        assert_eq!(dates("Sốc phản vệ sau tiêm ngày 2/2/2024."), ["ngày 2/2/2024"]);
+        assert_eq!(dates("tiem nham insulin ngay 6/6 cho bn"), ["ngay 6/6"]);
+        assert_eq!(dates("Bé chào đời ngày 1/1/2025 lúc 0h05."), ["ngày 1/1/2025"]);
+    }
+
+    #[test]
+    fn campaigns_machines_and_quality_control_are_no_one_s_dates() {
+        for text in [
+            "Ngày Thế giới phòng chống đột quỵ 29/10, khoa tổ chức tư vấn.",
+            "Máy xét nghiệm hỏng ngày 3/4, phải gửi mẫu đi.",
+            "Tập huấn phòng ngừa té ngã ngày 12/3 cho điều dưỡng.",
+            "Ngoại kiểm xét nghiệm ngày 5/6 đạt yêu cầu.",
+            "bao tri may chup CT ngay 3/4 nen hoan lich",
+            "Chiến dịch tiêm chủng ngày 10/10 tại trạm.",
+            "Phòng xét nghiệm nghỉ ngày 2/9.",
+            "Sự cố xảy ra ngày 05/11/2022 khi bàn giao ca.",
+            "Ca sinh ngày 1/1 năm nào cũng được báo chí đưa tin.",
+            "ca sinh ngay 1/6 hang nam duoc tang qua",
+        ] {
+            assert_eq!(dates(text), Vec::<&str>::new(), "{text}");
+        }
     }
 
     #[test]

@@ -55,6 +55,35 @@ fn names_without_a_trigger_word_ranges_and_lunar_days() {
     }
 }
 
+/// Issue 14, before a fourth independent set: classes of phrasing the third set's notes named
+/// (events outside the first word list, names with nothing but the event, record codes after
+/// weaker words or naming themselves, phones typed digit by digit or in words).
+#[test]
+fn events_names_codes_and_phones_in_less_usual_shapes() {
+    use FindingKind::*;
+    for (text, expected) in [
+        ("Bà cụ té ngã ngày 3/4 trong nhà vệ sinh.", vec![PatientDate]),
+        ("ba cu bi nga hom 3/4 trong nha ve sinh", vec![PatientDate]),
+        ("Nguyễn Văn Nam nhập viện vì đau ngực.", vec![PatientName]),
+        ("Tiêm nhầm insulin cho Đỗ Thị Hằng ở giường bên.", vec![PatientName]),
+        ("Bệnh án số 2400123 bị thiếu phiếu chăm sóc.", vec![MedicalRecordNumber]),
+        ("phieu in BN0012938 nhung ten khac", vec![MedicalRecordNumber]),
+        ("Người nhà để số 0 9 1 2 3 4 5 6 7 8 nhờ gọi lại.", vec![Phone]),
+        ("sdt nguoi nha khong chin mot hai ba bon nam sau bay tam", vec![Phone]),
+    ] {
+        assert_eq!(kinds(text), expected, "{text}");
+    }
+    for text in [
+        "Số máy phòng Kế hoạch tổng hợp 0243 869 3731, gọi giờ hành chính.",
+        "Ngày Thế giới phòng chống đột quỵ 29/10 khoa tư vấn miễn phí.",
+        "Nguyễn Văn Bình khám cho 30 bệnh nhân mỗi sáng.",
+    ] {
+        assert!(!holds_patient_data(text), "{text}: {:?}", kinds(text));
+    }
+    // A delivery case's date is a date of care, not somebody's date of birth.
+    assert_eq!(kinds("Ca sinh ngày 1/6 bị băng huyết sau 2 giờ."), [PatientDate]);
+}
+
 #[test]
 fn staff_and_streets_named_like_patients_are_not_held() {
     for text in [
@@ -234,6 +263,22 @@ fn hostile_long_inputs_are_checked_quickly() {
         assert!(outcome.text.len() <= text.len() + 200_000);
         let _ = highlight_html(&text, &findings.iter().map(|f| f.range.clone()).collect::<Vec<_>>());
         let _ = (link_count(&text), image_count(&text), near_duplicate(&text, &text[1..]));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+}
+
+/// The same for the shapes added for issue 14's fourth set: numbers typed digit by digit or said
+/// in words, and names before events or after care given "cho" (each looks around every word).
+#[test]
+fn long_inputs_of_spoken_numbers_and_named_events_are_checked_quickly() {
+    let started = std::time::Instant::now();
+    for unit in
+        ["0 9 1 2 3 4 5 6 7 8 ", "không chín một hai ba bốn năm sáu bảy tám ", "Nguyễn Văn Nam nhập viện, tiêm nhầm cho Lê Văn Tám "]
+    {
+        let text = unit.repeat(200_000 / unit.len());
+        let findings = patient_data(&text);
+        assert!(findings.len() >= 200_000 / unit.len(), "{unit:?}: {} findings", findings.len());
+        assert!(findings.iter().all(|f| on_char_boundaries(&text, &f.range)));
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
 }
