@@ -12,7 +12,7 @@
 //! Inside: `schema` (fields), `tokenizer` (the four analyzers), `document` (a [`Doc`] as
 //! indexed), `plan` (what a query matches and how it ranks: `plan::words` turns words into
 //! units, `plan::matches` looks them up with their bonuses, `plan::combine` decides how many
-//! a document needs; its tantivy pieces in `clauses`,
+//! a document needs; its tantivy pieces in `clauses`, `any_of`,
 //! `filters`, `bonus_query`, `min_match_query`; `function_words`, the question words left out),
 //! `top_scored` (the page, sharing the score to beat so hopeless bonus look-ups are skipped),
 //! `facets`/`tag_counts`/`columns` (exact facet counts from fast fields), `snippet`
@@ -20,6 +20,7 @@
 
 pub mod abbreviations;
 pub mod analysis;
+mod any_of;
 mod bonus_query;
 mod clauses;
 mod columns;
