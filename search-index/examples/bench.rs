@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p search-index --example bench -- --posts 100000
 //!     [--queries 2000] [--seed 7] [--commit-every 0] [--dir PATH [--reuse]] [--no-postgres] [--no-fts5]
+//!     [--only question]   (one class of the mix only, e.g. to profile it)
 //! ```
 //!
 //! * Posts are generated one at a time from a seeded PRNG (SplitMix64: the same seed gives the
@@ -50,6 +51,9 @@ struct Options {
     /// With `--dir`: query the index already there (built by an earlier run with the same
     /// `--posts` and `--seed`) instead of indexing again — for comparing query changes.
     reuse: bool,
+    /// `--only question`: time only the queries of one class (e.g. to profile them); the mix is
+    /// drawn as usual, so they are the same queries as in a full run.
+    only: Option<String>,
 }
 
 fn options() -> Result<Options, BoxError> {
@@ -63,6 +67,7 @@ fn options() -> Result<Options, BoxError> {
         fts5: true,
         sample: 0,
         reuse: false,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -77,9 +82,10 @@ fn options() -> Result<Options, BoxError> {
             "--no-fts5" => o.fts5 = false,
             "--sample" => o.sample = value()?.parse()?,
             "--reuse" => o.reuse = true,
+            "--only" => o.only = Some(value()?),
             "-h" | "--help" => {
                 println!(
-                    "usage: bench [--posts N] [--queries N] [--seed N] [--commit-every N] [--dir PATH] [--no-postgres] [--no-fts5] [--sample N] [--reuse]"
+                    "usage: bench [--posts N] [--queries N] [--seed N] [--commit-every N] [--dir PATH] [--no-postgres] [--no-fts5] [--sample N] [--reuse] [--only single|multi|folded|phrase|question|filtered|newest]"
                 );
                 std::process::exit(0);
             }
@@ -123,7 +129,7 @@ async fn run(o: Options) -> Result<(), BoxError> {
         let (index, _) = SearchIndex::open_or_create(&dir)?;
         if index.num_docs() == o.posts {
             println!("(reusing the index in {}: indexing not measured)\n", dir.display());
-            let queries = make_queries(o.seed, o.queries, &support::load_queries()?);
+            let queries = only(make_queries(o.seed, o.queries, &support::load_queries()?), o.only.as_deref())?;
             print_solo(&queries, &time_ours(&index, &queries)?, o.posts);
             return Ok(());
         }
@@ -148,7 +154,7 @@ async fn run(o: Options) -> Result<(), BoxError> {
     );
 
     // --- our engine: queries, alone on the machine
-    let queries = make_queries(o.seed, o.queries, &support::load_queries()?);
+    let queries = only(make_queries(o.seed, o.queries, &support::load_queries()?), o.only.as_deref())?;
     let solo = time_ours(&index, &queries)?;
     print_solo(&queries, &solo, o.posts);
     if let Some(floor) = time_bare_tantivy(&dir, &queries)? {
@@ -877,6 +883,22 @@ fn make_queries(seed: u64, n: usize, judged: &[support::Query]) -> Vec<BenchQuer
             BenchQuery { class, text, filter, newest }
         })
         .collect()
+}
+
+/// The queries of the class `--only` names, or all of them.
+fn only(queries: Vec<BenchQuery>, class: Option<&str>) -> Result<Vec<BenchQuery>, BoxError> {
+    let Some(name) = class else { return Ok(queries) };
+    let class = match name {
+        "single" => Class::SingleWord,
+        "multi" => Class::MultiWord,
+        "folded" => Class::NoDiacritics,
+        "phrase" => Class::Phrase,
+        "question" => Class::Question,
+        "filtered" => Class::Filtered,
+        "newest" => Class::Newest,
+        other => return Err(format!("--only {other:?}: one of single, multi, folded, phrase, question, filtered, newest").into()),
+    };
+    Ok(queries.into_iter().filter(|q| q.class == class).collect())
 }
 
 struct Solo {

@@ -26,6 +26,7 @@ use tantivy::query::{
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
+use crate::any_of::AnyOf;
 use crate::clauses::{PlusConstant, Scaled};
 
 /// The score a document must beat to enter the page, shared by a search's scorers and its
@@ -114,8 +115,8 @@ fn saturate(sum: Score, cap: Option<Score>) -> Score {
 }
 
 /// The highest score a bonus can add: for a term or a phrase, its BM25 weight (BM25 stays below
-/// it whatever the frequency and the text's length); for a boolean query, the sum over its
-/// scoring clauses; scaled as the query is. `None` for anything else.
+/// it whatever the frequency and the text's length); for a boolean query or a union, the sum
+/// over its scoring clauses; scaled as the query is. `None` for anything else.
 fn highest_score(query: &dyn Query, statistics: &dyn Bm25StatisticsProvider) -> tantivy::Result<Option<Score>> {
     let bm25_bound = |terms: &[Term]| -> tantivy::Result<Option<Score>> {
         // A hair above, so that rounding can never make the bound lower than a real score.
@@ -132,6 +133,16 @@ fn highest_score(query: &dyn Query, statistics: &dyn Bm25StatisticsProvider) -> 
     }
     if let Some(plus) = query.downcast_ref::<PlusConstant>() {
         return Ok(highest_score(plus.inner.as_ref(), statistics)?.map(|s| s + plus.extra));
+    }
+    if let Some(any) = query.downcast_ref::<AnyOf>() {
+        let mut total = 0.0;
+        for form in &any.queries {
+            match highest_score(form.as_ref(), statistics)? {
+                Some(highest) => total += highest,
+                None => return Ok(None),
+            }
+        }
+        return Ok(Some(total));
     }
     if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
         let mut total = 0.0;

@@ -5,6 +5,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, Term};
 
 use crate::analysis::join_bigram;
+use crate::any_of::AnyOf;
 use crate::bonus_query::{BonusQuery, Threshold};
 use crate::schema::TextFields;
 
@@ -119,11 +120,12 @@ impl Weight for ScaledWeight {
     }
 }
 
+/// Any of the queries, scored by the sum of those that match (see [`AnyOf`]).
 pub(crate) fn union(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     match queries.len() {
         0 => Box::new(EmptyQuery),
         1 => queries.pop().unwrap_or_else(|| Box::new(EmptyQuery)),
-        _ => Box::new(BooleanQuery::union(queries)),
+        _ => Box::new(AnyOf { queries }),
     }
 }
 

@@ -2,7 +2,7 @@
 //! ("làm thế nào", "có … không", "là gì", "bao lâu", "của", "những") rather than say what it is
 //! about. People type whole questions into the search box; requiring these words would drop
 //! the answer, which rarely repeats them, and scoring them fully would rank texts by how chatty
-//! they are. So they are optional in every query and count little (see `plan.rs`).
+//! they are. So they are optional in every query and count little (see `plan/`).
 //!
 //! The list holds each word as written and, for the folded (no-diacritics) spelling, only
 //! forms that no important healthcare word shares once folded: "nao" stays out ("não", brain),

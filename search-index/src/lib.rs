@@ -10,7 +10,9 @@
 //!   commits carry the last applied change-log sequence number so a follower can resume.
 //!
 //! Inside: `schema` (fields), `tokenizer` (the four analyzers), `document` (a [`Doc`] as
-//! indexed), `plan` (what a query matches and how it ranks; its tantivy pieces in `clauses`,
+//! indexed), `plan` (what a query matches and how it ranks: `plan::words` turns words into
+//! units, `plan::matches` looks them up with their bonuses, `plan::combine` decides how many
+//! a document needs; its tantivy pieces in `clauses`, `any_of`,
 //! `filters`, `bonus_query`, `min_match_query`; `function_words`, the question words left out),
 //! `top_scored` (the page, sharing the score to beat so hopeless bonus look-ups are skipped),
 //! `facets`/`tag_counts`/`columns` (exact facet counts from fast fields), `snippet`
@@ -18,6 +20,7 @@
 
 pub mod abbreviations;
 pub mod analysis;
+mod any_of;
 mod bonus_query;
 mod clauses;
 mod columns;

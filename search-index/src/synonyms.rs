@@ -1,7 +1,7 @@
 //! Words the field writes in more than one way for the same thing ("mổ" and "phẫu thuật",
 //! "tiểu đường" and "đái tháo đường"). Like abbreviations, they are expanded at query time only,
 //! every way: a query with one form also finds the others, scored a little lower than the form
-//! typed (see `plan.rs`). Only add true equivalents in this field: a near-synonym that is a
+//! typed (see `plan/`). Only add true equivalents in this field: a near-synonym that is a
 //! different clinical thing ("dị ứng" / "phản vệ") would mislead.
 
 use std::collections::HashMap;
