@@ -120,27 +120,7 @@ impl Scorer for AnyOfScorer {
 mod tests {
     use super::*;
 
-    /// A posting list scoring its own number per document.
-    struct List(Vec<DocId>, usize, Score);
-
-    impl DocSet for List {
-        fn advance(&mut self) -> DocId {
-            self.1 += 1;
-            self.doc()
-        }
-        fn doc(&self) -> DocId {
-            self.0.get(self.1).copied().unwrap_or(TERMINATED)
-        }
-        fn size_hint(&self) -> u32 {
-            self.0.len() as u32
-        }
-    }
-
-    impl Scorer for List {
-        fn score(&mut self) -> Score {
-            self.2
-        }
-    }
+    use crate::test_lists::List;
 
     fn any_of(lists: &[&[DocId]]) -> AnyOfScorer {
         let scorers: Vec<Box<dyn Scorer>> =

@@ -38,6 +38,8 @@ mod schema;
 mod snippet;
 pub mod synonyms;
 mod tag_counts;
+#[cfg(test)]
+mod test_lists;
 mod tokenizer;
 mod tone;
 mod top_scored;

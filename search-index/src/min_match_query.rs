@@ -180,30 +180,10 @@ impl Scorer for MinMatchScorer {
 mod tests {
     use super::*;
 
-    /// A posting list scoring 1 per document.
-    struct List(Vec<DocId>, usize);
-
-    impl DocSet for List {
-        fn advance(&mut self) -> DocId {
-            self.1 += 1;
-            self.doc()
-        }
-        fn doc(&self) -> DocId {
-            self.0.get(self.1).copied().unwrap_or(TERMINATED)
-        }
-        fn size_hint(&self) -> u32 {
-            self.0.len() as u32
-        }
-    }
-
-    impl Scorer for List {
-        fn score(&mut self) -> Score {
-            1.0
-        }
-    }
+    use crate::test_lists::List;
 
     fn scorer(lists: &[&[DocId]], needed: usize) -> MinMatchScorer {
-        let scorers = lists.iter().map(|docs| Box::new(List(docs.to_vec(), 0)) as Box<dyn Scorer>).collect();
+        let scorers = lists.iter().map(|docs| Box::new(List(docs.to_vec(), 0, 1.0)) as Box<dyn Scorer>).collect();
         MinMatchScorer::new(scorers, needed)
     }
 
